@@ -1,0 +1,2 @@
+//! scrutineer: ballot counting for party elections (党内选举计票).
+pub mod rules;
