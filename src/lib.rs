@@ -1,2 +1,4 @@
 //! scrutineer: ballot counting for party elections (党内选举计票).
+pub mod cli;
+pub mod report;
 pub mod rules;

@@ -1,1 +1,28 @@
+//! The counting rules (PURE: no I/O, no clock, no randomness).
+//!
+//! Layout, in the order a round is decided:
+//! - [`fraction`]: exact "more than / at least a fraction of" comparisons;
+//! - [`method`]: the election method (选举办法) and its parameters;
+//! - [`preset`]: the six presets of RULES.md §7 with their sources;
+//! - [`round`]: a round's facts and its ballots, validated;
+//! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
+//! - [`tally`]: per-ballot validity and per-line counts (reference counter);
+//! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
+//!
+//! Architecture invariant: nothing here imports `store`, `service` or
+//! `http`, and nothing here touches files, sockets, the clock or floats.
 
+pub mod ballot_csv;
+pub mod fraction;
+pub mod method;
+pub mod outcome;
+pub mod preset;
+pub mod round;
+pub mod roundfile;
+pub mod tally;
+
+pub use fraction::{Comparison, Fraction};
+pub use method::ElectionMethod;
+pub use outcome::{evaluate, RoundResult, Status};
+pub use round::{Ballot, Mark, Office, Round, RoundKind};
+pub use roundfile::{check_ballots, InputError, RoundFile};

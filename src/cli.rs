@@ -1,0 +1,172 @@
+//! The command line of the `scrutineer` binary (CONTRACT §1): argument
+//! parsing and the offline commands. The binary's `main` only maps the
+//! outcome to an exit code.
+//!
+//! Exit codes: 0 done, 1 a check failed (`verify`), 2 bad input or usage.
+
+use crate::report::{self, Lang};
+use crate::rules::{self, ballot_csv, preset, roundfile, ElectionMethod};
+
+/// The usage text printed by `scrutineer --help`.
+pub const USAGE: &str = "\
+scrutineer — ballot counting for party elections (党内选举计票)
+
+usage:
+  scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
+  scrutineer method PRESET [--json] [--lang zh|en]
+  scrutineer method --list
+  scrutineer --help | --version
+
+exit codes: 0 done, 1 check failed, 2 bad input
+";
+
+/// How a command ended.
+#[derive(Debug)]
+pub enum Exit {
+    /// Output for stdout; exit 0.
+    Ok(String),
+    /// A check failed (verify); message for stderr; exit 1.
+    Failed(String),
+    /// Bad input or usage; message for stderr; exit 2.
+    BadInput(String),
+}
+
+impl Exit {
+    pub fn code(&self) -> i32 {
+        match self {
+            Exit::Ok(_) => 0,
+            Exit::Failed(_) => 1,
+            Exit::BadInput(_) => 2,
+        }
+    }
+}
+
+/// Options common to the offline commands.
+struct Opts {
+    positional: Vec<String>,
+    json: bool,
+    lang: Lang,
+    ballots: Option<String>,
+    list: bool,
+}
+
+fn parse_opts(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        positional: Vec::new(),
+        json: false,
+        lang: Lang::Zh,
+        ballots: None,
+        list: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => o.json = true,
+            "--list" => o.list = true,
+            "--lang" => {
+                let v = it.next().ok_or("--lang needs a value: zh or en")?;
+                o.lang = Lang::parse(v).ok_or_else(|| format!("--lang {v}: expected zh or en"))?;
+            }
+            "--ballots" => {
+                o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
+            }
+            s if s.starts_with("--") => return Err(format!("unknown option {s}\n\n{USAGE}")),
+            s => o.positional.push(s.to_string()),
+        }
+    }
+    Ok(o)
+}
+
+/// Run one offline command (`tally`, `method`).
+pub fn run(command: &str, args: &[String]) -> Exit {
+    let opts = match parse_opts(args) {
+        Ok(o) => o,
+        Err(e) => return Exit::BadInput(e),
+    };
+    match command {
+        "tally" => tally(&opts),
+        "method" => method(&opts),
+        _ => Exit::BadInput(format!("unknown command {command}\n\n{USAGE}")),
+    }
+}
+
+fn read(path: &str) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path}: not UTF-8 text (invalid byte at offset {}); expected a UTF-8 file",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn tally(o: &Opts) -> Exit {
+    let [path] = o.positional.as_slice() else {
+        return Exit::BadInput(format!("tally needs exactly one ROUND.json\n\n{USAGE}"));
+    };
+    let text = match read(path) {
+        Ok(t) => t,
+        Err(e) => return Exit::BadInput(e),
+    };
+    // The ballot file needs the candidate list: parse the round first.
+    let external = match &o.ballots {
+        None => None,
+        Some(csv_path) => {
+            let candidates = match roundfile::parse(&text, Some(Vec::new())) {
+                Ok(f) => f.round.candidates,
+                Err(e) => return Exit::BadInput(e.display_in(path)),
+            };
+            let csv = match read(csv_path) {
+                Ok(t) => t,
+                Err(e) => return Exit::BadInput(e),
+            };
+            match ballot_csv::parse(&csv, &candidates) {
+                Ok(b) => Some(b),
+                Err(e) => return Exit::BadInput(e.display_in(csv_path)),
+            }
+        }
+    };
+    let file = match roundfile::parse(&text, external) {
+        Ok(f) => f,
+        Err(e) => return Exit::BadInput(e.display_in(path)),
+    };
+    let result = rules::evaluate(&file.method, &file.round, &file.ballots);
+    if o.json {
+        Exit::Ok(report::json::to_string(&file.method, &file.round, &result))
+    } else {
+        Exit::Ok(report::vote_report::render(
+            &file.method,
+            &file.round,
+            &result,
+            o.lang,
+        ))
+    }
+}
+
+fn method(o: &Opts) -> Exit {
+    if o.list {
+        let mut out = String::new();
+        for name in preset::NAMES {
+            out.push_str(&format!("{name}\t{}\n", preset::title(name)));
+        }
+        return Exit::Ok(out);
+    }
+    let [name] = o.positional.as_slice() else {
+        return Exit::BadInput(format!(
+            "method needs one PRESET, one of: {}\n\n{USAGE}",
+            preset::NAMES.join(", ")
+        ));
+    };
+    let m = match ElectionMethod::from_preset(name, &Default::default()) {
+        Ok(m) => m,
+        Err(e) => return Exit::BadInput(e.to_string()),
+    };
+    if o.json {
+        let mut s = serde_json::to_string_pretty(&m).unwrap_or_default();
+        s.push('\n');
+        Exit::Ok(s)
+    } else {
+        Exit::Ok(report::method_text::render(&m, o.lang))
+    }
+}
+

@@ -1,0 +1,313 @@
+//! The election method (选举办法) as the clauses a meeting adopts, generated
+//! from the parameters so that the printed text and the counting can never
+//! disagree.
+
+use crate::rules::fraction::{percent, Comparison, Fraction};
+use crate::rules::method::*;
+use crate::rules::preset;
+
+use super::Lang;
+
+fn base_zh(b: Base) -> &'static str {
+    match b {
+        Base::Entitled => "应到会有选举权人数",
+        Base::Present => "实到会有选举权人数",
+        Base::Returned => "收回选票数",
+    }
+}
+
+fn base_en(b: Base) -> &'static str {
+    match b {
+        Base::Entitled => "the number entitled to vote",
+        Base::Present => "the number present with a vote",
+        Base::Returned => "the ballots returned",
+    }
+}
+
+fn ratio_zh(f: Fraction) -> String {
+    let word = match f.comparison {
+        Comparison::Strict => "达到（超过）",
+        Comparison::Inclusive => "达到",
+    };
+    format!("{word}{}", percent(f.num, f.den))
+}
+
+const OFFICES: [(&str, &str, fn(&Differential) -> DifferentialRule); 8] = [
+    ("委员", "committee members", |d| d.committee),
+    ("纪委委员", "discipline committee members", |d| d.discipline),
+    ("代表", "delegates", |d| d.delegate),
+    ("候补委员", "alternate members", |d| d.alternate),
+    ("常委", "standing committee members", |d| d.standing),
+    ("书记", "secretary", |d| d.secretary),
+    ("副书记", "deputy secretaries", |d| d.deputy_secretary),
+    ("其他", "other posts", |d| d.other),
+];
+
+/// The full method text in `lang`.
+pub fn render(m: &ElectionMethod, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => render_zh(m),
+        Lang::En => render_en(m),
+    }
+}
+
+fn render_zh(m: &ElectionMethod) -> String {
+    let mut clauses: Vec<String> = Vec::new();
+    clauses.push(format!(
+        "会议有效。到会有选举权的人数{}应到会有选举权人数，会议有效，方可进行选举；否则不进行选举。应到会人数已扣除经上级批准不计入的党员（因患重病、出国半年以上、受刑事处分等）。",
+        m.quorum.zh()
+    ));
+    let mut list = String::from("候选人名单与差额。候选人按姓氏笔画排列。各项选举的候选人数：");
+    for (zh, _, rule) in OFFICES {
+        list.push_str(&format!("{zh}，{}；", rule(&m.differential).zh()));
+    }
+    list.push_str("差额比例以应选人数为基数计算，尾数按进一法。");
+    clauses.push(list);
+    let marks = match m.mark_convention {
+        MarkConvention::BlankIsAbstain => {
+            "对候选人赞成的，在其姓名下方空格内划“○”；不赞成的，划“×”；弃权的，不划任何符号。"
+        }
+        MarkConvention::BlankIsFor => {
+            "对候选人同意的，不划任何符号；不同意的，划“×”；弃权的，划“○”。"
+        }
+    };
+    let write_ins = match m.write_ins {
+        WriteIns::AgainstLineOnly => {
+            "不赞成的，可以另选他人，在“另选他人”栏内写上其姓名；投弃权票者不能另选他人。重新投票、票决和表决不得另选他人。"
+        }
+        WriteIns::None => "不得另选他人。",
+    };
+    clauses.push(format!("划票。{marks}{write_ins}"));
+    let illegible = match m.illegible {
+        Illegible::Abstain => "符号无法辨认的，该栏按弃权计算",
+        Illegible::VoidBallot => "有符号无法辨认的，该选票无效",
+    };
+    let misplaced = match m.write_in_misplaced {
+        Disposition::Ignore => "未在不赞成栏另选他人的，所写姓名不计票，该栏按原符号计算",
+        Disposition::VoidBallot => "未在不赞成栏另选他人的，该选票无效",
+    };
+    let names_candidate = match m.write_in_names_candidate {
+        Disposition::Ignore => "另选他人所写为已列候选人的，所写姓名不计票",
+        Disposition::VoidBallot => "另选他人所写为已列候选人的，该选票无效",
+    };
+    clauses.push(format!(
+        "选票有效性。每张选票所选人数（赞成票与另选他人之和）等于或少于规定人数的为有效票，多于规定人数的为无效票；预选时规定人数为正式候选人数。{illegible}；{misplaced}；{names_candidate}。选票上有署名、标记等情形的，由监票人认定为废票并记录理由。"
+    ));
+    let box_base = match m.box_check {
+        BoxCheck::Issued => "发出的选票数",
+        BoxCheck::Voters => "投票人数",
+    };
+    clauses.push(format!(
+        "选举有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，选举有效；多于{box_base}的，选举无效，应重新进行选举。"
+    ));
+    clauses.push(format!(
+        "当选。被选举人获得的赞成票{}{}，始得当选（恰好半数不能当选）。获得赞成票超过半数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
+        m.threshold.zh(),
+        base_zh(m.threshold_base),
+        m.max_runoff_rounds
+    ));
+    let supp_list = match m.supplementary_list {
+        SupplementaryList::Differential => "按本办法规定的差额比例",
+        SupplementaryList::EqualAllowed => "可以实行差额或者等额",
+    };
+    let reduction = match m.seat_reduction {
+        SeatReduction::ElectorsMajority => "经半数以上选举人同意",
+        SeatReduction::Presidium => "经主席团决定",
+    };
+    clauses.push(format!(
+        "另行选举。当选人数少于应选名额时，对不足的名额另行选举，候选人从未当选的被选举人中按得票多少的顺序确定，{supp_list}；当选条件不变，不得以得票多少直接补足名额。另行选举以{}次为限。如当选人数接近应选名额，{reduction}，也可以减少名额，不再另行选举。",
+        m.max_supplementary_rounds
+    ));
+    let list_tie = match m.list_tie {
+        ListTie::Runoff => "在票数相等的人中重新投票确定",
+        ListTie::Widen => "票数相等的一并列入",
+    };
+    clauses.push(format!(
+        "预选。预选中获得赞成票{}{}的，按得票多少的顺序确定正式候选人；确定名单的最后位次遇票数相等时，{list_tie}；符合条件的人数不足时，由主席团决定另行预选或按差额要求确定名单。预选结果向主席团报告。",
+        m.threshold.zh(),
+        base_zh(m.threshold_base)
+    ));
+    let limit = match m.nomination_limit {
+        NominationLimit::Seats => "每张推荐票推荐人数不超过应选人数",
+        NominationLimit::NextSize => "每张推荐票推荐人数不超过下一阶段名单人数",
+        NominationLimit::Unlimited => "推荐人数不限",
+    };
+    let floor = match m.nomination_floor {
+        Some(f) => format!(
+            "得票{}{}的方可列入名单",
+            f.zh(),
+            base_zh(m.threshold_base)
+        ),
+        None => "按得票多少的顺序列入名单".to_string(),
+    };
+    let flag = match m.evaluation_flag {
+        Some(f) => format!(
+            "测评中不满意（不赞成）票{}{}的，不列为人选",
+            ratio_zh(f),
+            base_zh(m.evaluation_base)
+        ),
+        None => "测评结果按满意票多少排序".to_string(),
+    };
+    clauses.push(format!("民主推荐与测评。{limit}，{floor}；{flag}。"));
+    let cadre = match m.cadre_differential {
+        DifferentialRule::None => String::new(),
+        rule => format!("差额表决时，{}。", rule.zh()),
+    };
+    clauses.push(format!(
+        "票决与表决。应到会成员{}到会，方可进行票决或表决。对每名拟任人选（每项议题）分别表决，同意票{}应到会成员的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
+        m.quorum.zh(),
+        m.threshold.zh()
+    ));
+    clauses.push(format!(
+        "计票与签字。计票人在监票人监督下计票。计票结束后，监票人在计票结果报告单上签字；{}监票人签字后，结果方为确认。",
+        if m.signatures_required == Fraction::inclusive(1, 1) {
+            "全体".to_string()
+        } else {
+            format!("{}的", m.signatures_required.zh())
+        }
+    ));
+    let mut out = format!(
+        "选举办法\n（依据预设 {}：{}）\n\n",
+        m.preset,
+        preset::title(&m.preset)
+    );
+    for (i, c) in clauses.iter().enumerate() {
+        out.push_str(&format!("{}、{c}\n", zh_ordinal(i + 1)));
+    }
+    let sources = preset::sources(&m.preset);
+    if !sources.is_empty() {
+        out.push_str("\n依据：");
+        out.push_str(&sources.join("；"));
+        out.push('\n');
+    }
+    out
+}
+
+fn zh_ordinal(n: usize) -> String {
+    const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => D[n].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[n - 10]),
+        _ => n.to_string(),
+    }
+}
+
+fn render_en(m: &ElectionMethod) -> String {
+    let mut c: Vec<String> = Vec::new();
+    c.push(format!(
+        "Quorum. The meeting may vote only if those present with a vote are {} of those entitled (after approved exclusions).",
+        m.quorum.en()
+    ));
+    let mut list = String::from("Candidate lists. Candidates appear in surname-stroke order. ");
+    for (_, en, rule) in OFFICES {
+        list.push_str(&format!("{en}: {}; ", rule(&m.differential).en()));
+    }
+    list.push_str("ratios are of the seats, rounded up.");
+    c.push(list);
+    c.push(format!(
+        "Marking. {} {}",
+        match m.mark_convention {
+            MarkConvention::BlankIsAbstain => "○ for, × against, no mark abstain.",
+            MarkConvention::BlankIsFor => "No mark for, × against, ○ abstain.",
+        },
+        match m.write_ins {
+            WriteIns::AgainstLineOnly =>
+                "A voter against a candidate may write in another name on that line; an abstaining voter may not. Runoffs, cadre and resolution votes take no write-ins.",
+            WriteIns::None => "No write-ins.",
+        }
+    ));
+    c.push(format!(
+        "Ballot validity. A ballot with more selections (for-marks plus write-ins) than allowed is invalid. An illegible mark {}. A write-in not beside an against mark {}. A write-in naming a listed candidate {}. The scrutineers may declare a ballot void, recording the reason.",
+        match m.illegible {
+            Illegible::Abstain => "counts as an abstention on its line",
+            Illegible::VoidBallot => "voids the ballot",
+        },
+        match m.write_in_misplaced {
+            Disposition::Ignore => "is disregarded",
+            Disposition::VoidBallot => "voids the ballot",
+        },
+        match m.write_in_names_candidate {
+            Disposition::Ignore => "is disregarded",
+            Disposition::VoidBallot => "voids the ballot",
+        }
+    ));
+    c.push(format!(
+        "Ballot box. The round is valid if the ballots returned do not exceed {}; otherwise it is void and is held again.",
+        match m.box_check {
+            BoxCheck::Issued => "the ballots issued",
+            BoxCheck::Voters => "the number who voted",
+        }
+    ));
+    c.push(format!(
+        "Election. A candidate needs for-votes {} of {} (exactly half fails). If more qualify than there are seats, they are taken in order of votes; a tie across the last seat is decided by a runoff among exactly the tied, at most {} time(s) before the presidium decides.",
+        m.threshold.en(),
+        base_en(m.threshold_base),
+        m.max_runoff_rounds
+    ));
+    c.push(format!(
+        "Supplementary ballot. Unfilled seats go to a supplementary ballot among those not elected, in order of votes, {}; the threshold is unchanged; at most {} such round(s). Seats may instead be reduced {}.",
+        match m.supplementary_list {
+            SupplementaryList::Differential => "under the same differential rule",
+            SupplementaryList::EqualAllowed => "as a differential or equal election",
+        },
+        m.max_supplementary_rounds,
+        match m.seat_reduction {
+            SeatReduction::ElectorsMajority => "with the consent of more than half of the electors",
+            SeatReduction::Presidium => "by decision of the presidium",
+        }
+    ));
+    c.push(format!(
+        "Preliminary ballot. Those with for-votes {} of {} become formal candidates in order of votes; a tie at the last place {}.",
+        m.threshold.en(),
+        base_en(m.threshold_base),
+        match m.list_tie {
+            ListTie::Runoff => "is decided by a runoff among the tied",
+            ListTie::Widen => "puts all the tied on the list",
+        }
+    ));
+    c.push(format!(
+        "Nomination and evaluation. {}; {}; {}.",
+        match m.nomination_limit {
+            NominationLimit::Seats => "a nomination ballot names at most as many as the seats",
+            NominationLimit::NextSize => "a nomination ballot names at most as many as the next list",
+            NominationLimit::Unlimited => "a nomination ballot may name any number",
+        },
+        match m.nomination_floor {
+            Some(f) => format!("nominees need {} of {} to be listed", f.en(), base_en(m.threshold_base)),
+            None => "nominees are listed in order of votes".into(),
+        },
+        match m.evaluation_flag {
+            Some(f) => format!(
+                "a person disapproved by {} of {} is not put to the vote",
+                f.en(),
+                base_en(m.evaluation_base)
+            ),
+            None => "evaluations rank by approvals".into(),
+        }
+    ));
+    c.push(format!(
+        "Cadre and resolution votes. Quorum {} of members; each nominee or motion passes with for-votes {} of the members entitled; with more nominees than posts, posts go to those who pass in order of votes{}.",
+        m.quorum.en(),
+        m.threshold.en(),
+        match m.cadre_differential {
+            DifferentialRule::None => String::new(),
+            rule => format!(" ({})", rule.en()),
+        }
+    ));
+    c.push(format!(
+        "Count and signatures. Counters count under the scrutineers' supervision; a result is certified when {} of the scrutineers have signed it.",
+        m.signatures_required.en()
+    ));
+    let mut out = format!("Election method\n(preset {})\n\n", m.preset);
+    for (i, clause) in c.iter().enumerate() {
+        out.push_str(&format!("{}. {clause}\n", i + 1));
+    }
+    let sources = preset::sources(&m.preset);
+    if !sources.is_empty() {
+        out.push_str("\nSources: ");
+        out.push_str(&sources.join("; "));
+        out.push('\n');
+    }
+    out
+}

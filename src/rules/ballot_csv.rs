@@ -1,0 +1,230 @@
+//! Ballot CSV files (`tally --ballots FILE`, ballot-reader exports).
+//!
+//! Header: the candidate names (any order, each exactly once), optionally a
+//! last column `void`. Each later row is one ballot: cells `Y` `N` `A` `?`
+//! or `N:name` (a write-in beside an against line); a non-empty `void` cell
+//! makes the row a declared-void ballot with that reason (its mark cells may
+//! then be empty). Quoted cells follow RFC 4180, without line breaks inside
+//! a cell. Errors name the line and the column.
+
+use super::round::{Ballot, Mark};
+use super::roundfile::{mark_of, InputError};
+
+/// Split one CSV record. Quotes may wrap a cell; `""` inside is a quote.
+pub fn split_record(line: &str) -> Result<Vec<String>, String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    cell.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cell.push(c);
+            }
+        } else if c == ',' {
+            cells.push(std::mem::take(&mut cell));
+            was_quoted = false;
+        } else if c == '"' && cell.is_empty() && !was_quoted {
+            quoted = true;
+            was_quoted = true;
+        } else {
+            cell.push(c);
+        }
+    }
+    if quoted {
+        return Err("unterminated quoted cell".into());
+    }
+    cells.push(cell);
+    Ok(cells)
+}
+
+/// How the columns of a ballot file map onto the candidate list.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// For each column, the candidate line it holds (`None` for `void`).
+    columns: Vec<Option<usize>>,
+    lines: usize,
+}
+
+impl Header {
+    /// Read the header row against the candidate list.
+    pub fn parse(record: &str, candidates: &[String]) -> Result<Header, InputError> {
+        let cells = split_record(strip_bom(record)).map_err(|e| InputError::at(1, None, e))?;
+        let mut columns = Vec::with_capacity(cells.len());
+        let mut seen = vec![false; candidates.len()];
+        for (col, cell) in cells.iter().enumerate() {
+            let name = cell.trim();
+            if name == "void" && col + 1 == cells.len() {
+                columns.push(None);
+                continue;
+            }
+            let Some(line) = candidates.iter().position(|c| c == name) else {
+                return Err(InputError::at(
+                    1,
+                    Some(col + 1),
+                    format!(
+                        "header column {} is {name:?}, not a candidate of this round; expected one of: {}",
+                        col + 1,
+                        candidates.join(", ")
+                    ),
+                ));
+            };
+            if seen[line] {
+                return Err(InputError::at(
+                    1,
+                    Some(col + 1),
+                    format!("candidate {name:?} appears twice in the header"),
+                ));
+            }
+            seen[line] = true;
+            columns.push(Some(line));
+        }
+        if let Some(missing) = seen.iter().position(|s| !s) {
+            return Err(InputError::at(
+                1,
+                None,
+                format!(
+                    "header has no column for candidate {:?}; expected one column per candidate",
+                    candidates[missing]
+                ),
+            ));
+        }
+        Ok(Header {
+            columns,
+            lines: candidates.len(),
+        })
+    }
+
+    /// Read one data row; `line_no` is its 1-based line in the file.
+    pub fn ballot(&self, record: &str, line_no: usize) -> Result<Ballot, InputError> {
+        let cells = split_record(record).map_err(|e| InputError::at(line_no, None, e))?;
+        if cells.len() != self.columns.len() {
+            return Err(InputError::at(
+                line_no,
+                None,
+                format!(
+                    "{} cells; expected {} (one per header column)",
+                    cells.len(),
+                    self.columns.len()
+                ),
+            ));
+        }
+        if let Some(col) = self.columns.iter().position(|c| c.is_none()) {
+            let reason = cells[col].trim();
+            if !reason.is_empty() {
+                return Ok(Ballot::Void {
+                    reason: reason.to_string(),
+                });
+            }
+        }
+        let mut marks = vec![Mark::Abstain; self.lines];
+        let mut write_ins = Vec::new();
+        for (col, (cell, target)) in cells.iter().zip(&self.columns).enumerate() {
+            let Some(line) = *target else { continue };
+            let cell = cell.trim();
+            if let Some(name) = cell.strip_prefix("N:") {
+                let name = name.trim();
+                if name.is_empty() {
+                    return Err(InputError::at(
+                        line_no,
+                        Some(col + 1),
+                        "write-in `N:` without a name; expected N:name",
+                    ));
+                }
+                marks[line] = Mark::Against;
+                write_ins.push((line, name.to_string()));
+                continue;
+            }
+            marks[line] = mark_of(cell).ok_or_else(|| {
+                InputError::at(
+                    line_no,
+                    Some(col + 1),
+                    format!("cell {cell:?}; expected Y, N, A, ? or N:name"),
+                )
+            })?;
+        }
+        write_ins.sort();
+        Ok(Ballot::Marked { marks, write_ins })
+    }
+}
+
+fn strip_bom(s: &str) -> &str {
+    s.strip_prefix('\u{feff}').unwrap_or(s)
+}
+
+/// Parse a whole ballot file held in memory.
+pub fn parse(text: &str, candidates: &[String]) -> Result<Vec<Ballot>, InputError> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(InputError::at(1, None, "empty file; expected a header row of candidate names"));
+    };
+    let header = Header::parse(header, candidates)?;
+    lines.map(|(i, l)| header.ballot(l, i + 1)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: &[&str]) -> Vec<String> {
+        n.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_marks_write_ins_void_and_column_order() {
+        let c = names(&["丁一", "王二", "刘三"]);
+        let text = "王二,丁一,刘三,void\nY,N,A,\nN:李七,Y,?,\n,,,选票有签名\n";
+        let b = parse(text, &c).unwrap();
+        assert_eq!(b.len(), 3);
+        assert_eq!(
+            b[0],
+            Ballot::marked(vec![Mark::Against, Mark::For, Mark::Abstain])
+        );
+        assert_eq!(
+            b[1],
+            Ballot::Marked {
+                marks: vec![Mark::For, Mark::Against, Mark::Illegible],
+                write_ins: vec![(1, "李七".into())]
+            }
+        );
+        assert_eq!(
+            b[2],
+            Ballot::Void {
+                reason: "选票有签名".into()
+            }
+        );
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let c = names(&["丁一", "王二"]);
+        for (text, line, col, needle) in [
+            ("丁一,王二\nY,X\n", Some(2), Some(2), "expected Y, N, A, ? or N:name"),
+            ("丁一,王三\n", Some(1), Some(2), "not a candidate"),
+            ("丁一\n", Some(1), None, "no column for candidate \"王二\""),
+            ("丁一,王二\nY\n", Some(2), None, "1 cells; expected 2"),
+            ("丁一,王二\nY,\"N\n", Some(2), None, "unterminated"),
+            ("", Some(1), None, "empty file"),
+        ] {
+            let e = parse(text, &c).unwrap_err();
+            assert_eq!((e.line, e.column), (line, col), "{text:?}: {e}");
+            assert!(e.message.contains(needle), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn quoted_cells() {
+        assert_eq!(
+            split_record(r#""a,b","say ""hi""",c"#).unwrap(),
+            vec!["a,b", "say \"hi\"", "c"]
+        );
+    }
+}

@@ -1,0 +1,679 @@
+//! The election method (选举办法): every counting parameter a meeting adopts.
+//!
+//! RULES.md leaves several points open (§8). Each is a named field here with
+//! a documented default taken from a preset (see [`crate::rules::preset`]),
+//! so a meeting can adopt exactly the text it voted on and every report can
+//! print the full effective method. Field names are the names that
+//! `overrides` in a round file accept; `scrutineer method PRESET --json`
+//! prints them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::fraction::{percent, Comparison, Fraction};
+use super::round::Office;
+
+/// Which number a threshold is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    /// 应到会有选举权人数 (after approved exclusions).
+    Entitled,
+    /// 实到会有选举权人数.
+    Present,
+    /// 收回选票数 (used by evaluation percentages).
+    Returned,
+}
+
+/// What the returned ballots are compared with (RULES §3.3, open point 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoxCheck {
+    /// 收回选票数等于或者少于发出选票数 (2020 templates).
+    Issued,
+    /// 收回选票数等于或者少于投票人数 (1990 templates: the number present).
+    Voters,
+}
+
+/// What happens to a ballot that breaks a write-in rule (open point 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// The write-in is disregarded; the line keeps its mark.
+    Ignore,
+    /// The whole ballot is invalid.
+    VoidBallot,
+}
+
+/// Where write-ins (另选他人) are accepted at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteIns {
+    /// Only beside a line marked against (投弃权票者不能另选他人).
+    AgainstLineOnly,
+    /// Never (cadre and resolution votes).
+    None,
+}
+
+/// How an illegible mark on a line counts (open point 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Illegible {
+    /// The line counts as an abstention.
+    Abstain,
+    /// The whole ballot is invalid.
+    VoidBallot,
+}
+
+/// What a blank line means on paper. Round files and entry screens always
+/// record the voter's meaning (`Y`/`N`/`A`); this parameter decides what the
+/// ballot instructions and the counters' key hints say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkConvention {
+    /// ○ for, × against, no mark abstain.
+    BlankIsAbstain,
+    /// No mark for, × against, ○ abstain (同意的不划任何符号).
+    BlankIsFor,
+}
+
+/// A tie straddling the cut-off of a list-producing round (nomination,
+/// evaluation, preliminary). Electing rounds always require a runoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListTie {
+    /// Re-vote among exactly the tied for the places left.
+    Runoff,
+    /// Put all the tied on the next list (the list grows).
+    Widen,
+}
+
+/// Most selections a nomination ballot may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NominationLimit {
+    /// Up to `seats` names (CONTRACT default).
+    Seats,
+    /// Up to `next_size` names.
+    NextSize,
+    /// Any number.
+    Unlimited,
+}
+
+/// The candidate list of a supplementary round (open point 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementaryList {
+    /// The office's differential rule applies to the unfilled seats.
+    Differential,
+    /// An equal election is also allowed (candidates ≥ unfilled seats).
+    EqualAllowed,
+}
+
+/// Who may reduce the seats after a shortfall (RULES §4.6, open point 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatReduction {
+    /// Members' assembly: more than half of the electors consent.
+    ElectorsMajority,
+    /// Congress: the presidium decides.
+    Presidium,
+}
+
+/// The rule a candidate list must meet (RULES §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DifferentialRule {
+    /// No rule beyond candidates ≥ seats.
+    None,
+    /// 等额: exactly as many candidates as seats.
+    Equal,
+    /// 差额 with no fixed ratio: at least one more candidate than seats.
+    MoreThanSeats,
+    /// 差额 of at least a ratio: `(candidates − seats) × den ≥ seats × num`
+    /// (进一法; strict comparison for "多于").
+    MinRatio {
+        num: u64,
+        den: u64,
+        comparison: Comparison,
+    },
+    /// seats + min … seats + max (standing committee: +1…+2).
+    Extra { min: u64, max: u64 },
+    /// A ratio between a minimum and a maximum (三票制 差额表决 20%…50%).
+    RatioRange { min: Fraction, max: Fraction },
+}
+
+/// The differential rule per office (CONTRACT `round.office`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Differential {
+    pub committee: DifferentialRule,
+    pub discipline: DifferentialRule,
+    pub delegate: DifferentialRule,
+    pub alternate: DifferentialRule,
+    pub standing: DifferentialRule,
+    pub secretary: DifferentialRule,
+    pub deputy_secretary: DifferentialRule,
+    pub other: DifferentialRule,
+}
+
+impl Differential {
+    /// The same rule for every office.
+    pub const fn uniform(rule: DifferentialRule) -> Self {
+        Differential {
+            committee: rule,
+            discipline: rule,
+            delegate: rule,
+            alternate: rule,
+            standing: rule,
+            secretary: rule,
+            deputy_secretary: rule,
+            other: rule,
+        }
+    }
+
+    pub fn for_office(&self, office: Office) -> DifferentialRule {
+        match office {
+            Office::Committee => self.committee,
+            Office::Discipline => self.discipline,
+            Office::Delegate => self.delegate,
+            Office::Alternate => self.alternate,
+            Office::Standing => self.standing,
+            Office::Secretary => self.secretary,
+            Office::DeputySecretary => self.deputy_secretary,
+            Office::Other => self.other,
+        }
+    }
+}
+
+/// The effective election method (选举办法) of a meeting.
+///
+/// Serialised field names are the override names; the order of fields is the
+/// order of clauses in the printed method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionMethod {
+    /// The preset this method started from (informational).
+    pub preset: String,
+    /// Quorum: `present` against `entitled` (RULES §3.1, open point 2).
+    pub quorum: Fraction,
+    /// Majority needed to be elected or to pass: `for` against
+    /// `threshold_base` (RULES §4.1: strict 1/2, exactly half fails).
+    pub threshold: Fraction,
+    /// The base of the threshold (open point 1).
+    pub threshold_base: Base,
+    /// The base of the ballot-box check (open point 3).
+    pub box_check: BoxCheck,
+    /// The differential rule of each office (RULES §3.2).
+    pub differential: Differential,
+    /// The list rule of a supplementary round (open point 6).
+    pub supplementary_list: SupplementaryList,
+    /// Differential rule of a cadre vote with more nominees than posts
+    /// (差额表决, RULES §5); `none` lets any number of nominees stand.
+    pub cadre_differential: DifferentialRule,
+    /// Where write-ins are accepted (RULES §3.4).
+    pub write_ins: WriteIns,
+    /// A write-in beside a line not marked against, or in a round that
+    /// allows none (open point 5).
+    pub write_in_misplaced: Disposition,
+    /// A write-in naming a candidate printed on the ballot (open point 5).
+    pub write_in_names_candidate: Disposition,
+    /// An illegible mark (open point 4).
+    pub illegible: Illegible,
+    /// What a blank line means on paper.
+    pub mark_convention: MarkConvention,
+    /// A tie at the cut-off of a list-producing round (RULES §4.5).
+    pub list_tie: ListTie,
+    /// Most names on a nomination ballot.
+    pub nomination_limit: NominationLimit,
+    /// Optional floor of for-votes to be listed after a nomination round
+    /// (不是多数群众拥护的不得列为考察对象), against `threshold_base`.
+    pub nomination_floor: Option<Fraction>,
+    /// Evaluation: share of disapprovals (against `evaluation_base`) that
+    /// flags a person as not to be put to the vote (不满意 ≥ 30%).
+    pub evaluation_flag: Option<Fraction>,
+    /// Evaluation percentages are of this base (RULES §2.2: returned).
+    pub evaluation_base: Base,
+    /// Runoffs among the same tied group before the presidium decides
+    /// otherwise (open point 8).
+    pub max_runoff_rounds: u32,
+    /// Supplementary rounds before the presidium decides otherwise
+    /// (open point 6).
+    pub max_supplementary_rounds: u32,
+    /// Who may reduce the seats instead of a supplementary round (open point 7).
+    pub seat_reduction: SeatReduction,
+    /// Share of the registered scrutineers whose signatures make a result
+    /// certified (k-of-n; default all of them).
+    pub signatures_required: Fraction,
+}
+
+/// A method that cannot be built: an unknown preset, an unknown override,
+/// or a parameter with an impossible value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MethodError {
+    UnknownPreset { name: String },
+    UnknownParameter { name: String },
+    BadParameter { name: String, message: String },
+}
+
+impl std::fmt::Display for MethodError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MethodError::UnknownPreset { name } => write!(
+                f,
+                "unknown preset `{name}`; expected one of: {}",
+                super::preset::NAMES.join(", ")
+            ),
+            MethodError::UnknownParameter { name } => write!(
+                f,
+                "unknown method parameter `{name}`; expected one of: {}",
+                ElectionMethod::PARAMETERS.join(", ")
+            ),
+            MethodError::BadParameter { name, message } => {
+                write!(f, "method parameter `{name}`: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MethodError {}
+
+impl ElectionMethod {
+    /// The names `overrides` accepts, in clause order.
+    pub const PARAMETERS: &'static [&'static str] = &[
+        "quorum",
+        "threshold",
+        "threshold_base",
+        "box_check",
+        "differential",
+        "supplementary_list",
+        "cadre_differential",
+        "write_ins",
+        "write_in_misplaced",
+        "write_in_names_candidate",
+        "illegible",
+        "mark_convention",
+        "list_tie",
+        "nomination_limit",
+        "nomination_floor",
+        "evaluation_flag",
+        "evaluation_base",
+        "max_runoff_rounds",
+        "max_supplementary_rounds",
+        "seat_reduction",
+        "signatures_required",
+    ];
+
+    /// A preset with a meeting's overrides applied.
+    ///
+    /// Overrides merge into the preset's parameters: an object merges key by
+    /// key (so `{"quorum": {"comparison": "inclusive"}}` changes only the
+    /// strictness), except a differential rule whose `kind` changes, which is
+    /// replaced whole.
+    pub fn from_preset(preset: &str, overrides: &Map<String, Value>) -> Result<Self, MethodError> {
+        let base = super::preset::preset(preset).ok_or_else(|| MethodError::UnknownPreset {
+            name: preset.to_string(),
+        })?;
+        if overrides.is_empty() {
+            return Ok(base);
+        }
+        let mut value = serde_json::to_value(&base).map_err(|e| MethodError::BadParameter {
+            name: "preset".into(),
+            message: e.to_string(),
+        })?;
+        for (name, new) in overrides {
+            if name == "preset" || !Self::PARAMETERS.contains(&name.as_str()) {
+                return Err(MethodError::UnknownParameter { name: name.clone() });
+            }
+            // `value` is an object: it was serialised from a struct.
+            if let Some(slot) = value.get_mut(name) {
+                merge(slot, new);
+            }
+            // Deserialise after each override so the error names it.
+            serde_json::from_value::<ElectionMethod>(value.clone()).map_err(|e| {
+                MethodError::BadParameter {
+                    name: name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+        }
+        let method: ElectionMethod =
+            serde_json::from_value(value).map_err(|e| MethodError::BadParameter {
+                name: "overrides".into(),
+                message: e.to_string(),
+            })?;
+        method.validate()?;
+        Ok(method)
+    }
+
+    /// Reject parameters no meeting could adopt (a zero denominator, a
+    /// majority fraction above one).
+    pub fn validate(&self) -> Result<(), MethodError> {
+        let bad = |name: &str, message: &str| MethodError::BadParameter {
+            name: name.to_string(),
+            message: message.to_string(),
+        };
+        let fractions = [
+            ("quorum", Some(self.quorum)),
+            ("threshold", Some(self.threshold)),
+            ("nomination_floor", self.nomination_floor),
+            ("evaluation_flag", self.evaluation_flag),
+            ("signatures_required", Some(self.signatures_required)),
+        ];
+        for (name, f) in fractions {
+            if let Some(f) = f {
+                if f.den == 0 {
+                    return Err(bad(name, "denominator must be at least 1"));
+                }
+                if f.num > f.den {
+                    return Err(bad(name, "fraction must not exceed 1"));
+                }
+            }
+        }
+        let offices = [
+            ("differential.committee", self.differential.committee),
+            ("differential.discipline", self.differential.discipline),
+            ("differential.delegate", self.differential.delegate),
+            ("differential.alternate", self.differential.alternate),
+            ("differential.standing", self.differential.standing),
+            ("differential.secretary", self.differential.secretary),
+            (
+                "differential.deputy_secretary",
+                self.differential.deputy_secretary,
+            ),
+            ("differential.other", self.differential.other),
+            ("cadre_differential", self.cadre_differential),
+        ];
+        for (name, rule) in offices {
+            match rule {
+                DifferentialRule::MinRatio { den: 0, .. } => {
+                    return Err(bad(name, "denominator must be at least 1"))
+                }
+                DifferentialRule::Extra { min, max } if min > max => {
+                    return Err(bad(name, "min must not exceed max"))
+                }
+                DifferentialRule::RatioRange { min, max } if min.den == 0 || max.den == 0 => {
+                    return Err(bad(name, "denominator must be at least 1"))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn merge(slot: &mut Value, new: &Value) {
+    match (slot, new) {
+        (Value::Object(old), Value::Object(new))
+            if new.get("kind").is_none() || new.get("kind") == old.get("kind") =>
+        {
+            for (k, v) in new {
+                match old.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        old.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, new) => *slot = new.clone(),
+    }
+}
+
+/// The result of checking a candidate list against a differential rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListCheck {
+    pub ok: bool,
+    pub seats: u64,
+    pub candidates: u64,
+    /// Fewest candidates the rule allows.
+    pub min: u64,
+    /// Most candidates the rule allows, if bounded.
+    pub max: Option<u64>,
+}
+
+impl DifferentialRule {
+    /// Check `candidates` for `seats` (进一法: the minimum is rounded up).
+    pub fn check(&self, seats: u64, candidates: u64) -> ListCheck {
+        let (min, max) = match *self {
+            DifferentialRule::None => (seats, None),
+            DifferentialRule::Equal => (seats, Some(seats)),
+            DifferentialRule::MoreThanSeats => (seats.saturating_add(1), None),
+            DifferentialRule::MinRatio {
+                num,
+                den,
+                comparison,
+            } => {
+                let f = Fraction {
+                    num,
+                    den,
+                    comparison,
+                };
+                (seats.saturating_add(f.smallest_meeting(seats)), None)
+            }
+            DifferentialRule::Extra { min, max } => {
+                (seats.saturating_add(min), Some(seats.saturating_add(max)))
+            }
+            DifferentialRule::RatioRange { min, max } => (
+                seats.saturating_add(min.smallest_meeting(seats)),
+                Some(seats.saturating_add(largest_excess(max, seats))),
+            ),
+        };
+        let ok = candidates >= min && max.is_none_or(|m| candidates <= m);
+        ListCheck {
+            ok,
+            seats,
+            candidates,
+            min,
+            max,
+        }
+    }
+
+    /// The rule as a clause: "差额比例不少于20%".
+    pub fn zh(&self) -> String {
+        match *self {
+            DifferentialRule::None => "不作差额要求".into(),
+            DifferentialRule::Equal => "实行等额选举".into(),
+            DifferentialRule::MoreThanSeats => "实行差额选举，候选人数多于应选人数".into(),
+            DifferentialRule::MinRatio {
+                num,
+                den,
+                comparison,
+            } => {
+                let word = match comparison {
+                    Comparison::Strict => "多于",
+                    Comparison::Inclusive => "不少于",
+                };
+                format!("候选人数应多于应选人数，差额比例{word}{}", percent(num, den))
+            }
+            DifferentialRule::Extra { min, max } => {
+                format!("候选人数比应选人数多{min}至{max}人")
+            }
+            DifferentialRule::RatioRange { min, max } => format!(
+                "差额比例在{}至{}之间",
+                percent(min.num, min.den),
+                percent(max.num, max.den)
+            ),
+        }
+    }
+
+    pub fn en(&self) -> String {
+        match *self {
+            DifferentialRule::None => "no differential requirement".into(),
+            DifferentialRule::Equal => "equal election (as many candidates as seats)".into(),
+            DifferentialRule::MoreThanSeats => "more candidates than seats".into(),
+            DifferentialRule::MinRatio {
+                num,
+                den,
+                comparison,
+            } => {
+                let word = match comparison {
+                    Comparison::Strict => "more than",
+                    Comparison::Inclusive => "at least",
+                };
+                format!("differential ratio {word} {}", percent(num, den))
+            }
+            DifferentialRule::Extra { min, max } => {
+                format!("{min} to {max} more candidates than seats")
+            }
+            DifferentialRule::RatioRange { min, max } => format!(
+                "differential ratio between {} and {}",
+                percent(min.num, min.den),
+                percent(max.num, max.den)
+            ),
+        }
+    }
+}
+
+/// The largest excess `e` with `e / seats` within `max` (≤ for inclusive,
+/// < for strict).
+fn largest_excess(max: Fraction, seats: u64) -> u64 {
+    let product = seats as u128 * max.num as u128;
+    let den = max.den.max(1) as u128;
+    let e = match max.comparison {
+        Comparison::Inclusive => product / den,
+        // e × den < product ⇔ e ≤ (product − 1) / den; none when product is 0.
+        Comparison::Strict if product == 0 => 0,
+        Comparison::Strict => (product - 1) / den,
+    };
+    u64::try_from(e).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn min_ratio(num: u64, den: u64, comparison: Comparison) -> DifferentialRule {
+        DifferentialRule::MinRatio {
+            num,
+            den,
+            comparison,
+        }
+    }
+
+    /// (rule, seats, candidates, ok, min)
+    fn check(rule: DifferentialRule, seats: u64, candidates: u64, ok: bool, min: u64) {
+        let c = rule.check(seats, candidates);
+        assert_eq!((c.ok, c.min), (ok, min), "{rule:?} {seats} seats {candidates} candidates");
+    }
+
+    #[test]
+    fn twenty_percent_rounds_up() {
+        let r = min_ratio(1, 5, Comparison::Inclusive);
+        // 5 seats × 20% = 1 exactly: 6 is enough.
+        check(r, 5, 5, false, 6);
+        check(r, 5, 6, true, 6);
+        check(r, 5, 7, true, 6);
+        // 7 seats × 20% = 1.4 → 进一法: 2 more, 9 candidates.
+        check(r, 7, 8, false, 9);
+        check(r, 7, 9, true, 9);
+        // 3 seats × 20% = 0.6 → 1 more.
+        check(r, 3, 3, false, 4);
+        check(r, 3, 4, true, 4);
+    }
+
+    #[test]
+    fn strictly_more_than_twenty_percent() {
+        let r = min_ratio(1, 5, Comparison::Strict);
+        // 5 seats: exactly 20% (6) is not more than 20%.
+        check(r, 5, 6, false, 7);
+        check(r, 5, 7, true, 7);
+        // 7 seats: 2 more is 28.6% > 20%.
+        check(r, 7, 9, true, 9);
+        check(r, 7, 8, false, 9);
+    }
+
+    #[test]
+    fn ten_percent() {
+        let r = min_ratio(1, 10, Comparison::Inclusive);
+        check(r, 5, 5, false, 6);
+        check(r, 5, 6, true, 6);
+        check(r, 10, 11, true, 11);
+        check(r, 11, 12, false, 13);
+        check(r, 11, 13, true, 13);
+    }
+
+    #[test]
+    fn standing_committee_one_or_two_more() {
+        let r = DifferentialRule::Extra { min: 1, max: 2 };
+        check(r, 5, 5, false, 6);
+        check(r, 5, 6, true, 6);
+        check(r, 5, 7, true, 6);
+        check(r, 5, 8, false, 6);
+    }
+
+    #[test]
+    fn equal_election() {
+        let r = DifferentialRule::Equal;
+        check(r, 1, 1, true, 1);
+        check(r, 1, 2, false, 1);
+        check(r, 2, 1, false, 2);
+    }
+
+    #[test]
+    fn cadre_ratio_range() {
+        let r = DifferentialRule::RatioRange {
+            min: Fraction::inclusive(1, 5),
+            max: Fraction::inclusive(1, 2),
+        };
+        // 4 posts: at least 4.8 → 5, at most 6.
+        check(r, 4, 4, false, 5);
+        check(r, 4, 5, true, 5);
+        check(r, 4, 6, true, 5);
+        check(r, 4, 7, false, 5);
+        let strict_max = DifferentialRule::RatioRange {
+            min: Fraction::inclusive(1, 5),
+            max: Fraction::strict(1, 2),
+        };
+        check(strict_max, 4, 6, false, 5);
+        check(strict_max, 4, 5, true, 5);
+    }
+
+    #[test]
+    fn overrides_merge_and_name_unknown_parameters() {
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"quorum": {"comparison": "inclusive"}}"#).unwrap();
+        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
+        assert_eq!(m.quorum, Fraction::inclusive(4, 5));
+
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"differential": {"committee": {"kind": "equal"}}}"#).unwrap();
+        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
+        assert_eq!(m.differential.committee, DifferentialRule::Equal);
+
+        let o: Map<String, Value> = serde_json::from_str(r#"{"quorom": {}}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("quorom"), "{e}");
+
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"threshold_base": "everyone"}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("threshold_base"), "{e}");
+
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"quorum": {"den": 0}}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("denominator"), "{e}");
+
+        let e = ElectionMethod::from_preset("grassroots-2021", &Map::new()).unwrap_err();
+        assert!(e.to_string().contains("grassroots-2020"), "{e}");
+    }
+
+    #[test]
+    fn parameters_list_matches_serialised_fields() {
+        let m = super::super::preset::preset("grassroots-2020").unwrap();
+        let v = serde_json::to_value(&m).unwrap();
+        let keys: Vec<&str> = v
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| *k != "preset")
+            .collect();
+        let mut want: Vec<&str> = ElectionMethod::PARAMETERS.to_vec();
+        let mut got = keys.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+    }
+}

@@ -1,0 +1,514 @@
+//! From a counted round to its outcome (RULES §3–§5).
+//!
+//! The order is the order of the meeting: quorum (no quorum: nothing is
+//! counted), the candidate list, the ballot box (returned more than the
+//! base: the round is void), then the count, the threshold and seat filling.
+//! Every branch ends in a [`Status`]; none is an error.
+
+use serde::Serialize;
+
+use super::fraction::Fraction;
+use super::method::{
+    Base, BoxCheck, DifferentialRule, ElectionMethod, ListCheck, ListTie, SupplementaryList,
+};
+use super::round::{Ballot, Round, RoundKind};
+use super::tally::{count, Counts, InvalidReason, LineCount};
+
+/// The outcome state of a round (RULES §4.3, CONTRACT §3 `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every seat filled (or, for a list round, the list proposed in full;
+    /// for cadre and resolution votes, every nominee decided).
+    Complete,
+    /// A tie straddles the cut-off: re-vote among exactly the tied.
+    RunoffRequired,
+    /// Fewer above threshold than seats (or places on the next list).
+    Shortfall,
+    /// More ballots returned than the box-check base: re-run the round.
+    Void,
+    /// Too few present: the round does not start.
+    NoQuorum,
+    /// The candidate list breaks the method's differential rule.
+    ListRejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::RunoffRequired => "runoff_required",
+            Status::Shortfall => "shortfall",
+            Status::Void => "void",
+            Status::NoQuorum => "no_quorum",
+            Status::ListRejected => "list_rejected",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Complete => "有效，结果确定",
+            Status::RunoffRequired => "票数相等，须重新投票",
+            Status::Shortfall => "当选人数不足应选名额",
+            Status::Void => "选举无效，须重新进行",
+            Status::NoQuorum => "到会人数不足，会议不能进行选举",
+            Status::ListRejected => "候选人名单不符合差额要求",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::RunoffRequired => "tie at the cut-off: runoff required",
+            Status::Shortfall => "fewer elected than seats",
+            Status::Void => "void: more ballots returned than allowed",
+            Status::NoQuorum => "no quorum: the round cannot be held",
+            Status::ListRejected => "candidate list breaks the differential rule",
+        }
+    }
+}
+
+/// The quorum ruling with its numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuorumRuling {
+    pub met: bool,
+    pub present: u64,
+    pub entitled: u64,
+    /// Fewest present that meet the rule.
+    pub required: u64,
+    pub rule: Fraction,
+}
+
+/// The list ruling: which rule, the numbers, and the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListRuling {
+    #[serde(flatten)]
+    pub check: ListCheck,
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// The ballot-box ruling (RULES §3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoxRuling {
+    pub valid: bool,
+    pub returned: u64,
+    pub base: BoxCheck,
+    /// The number `returned` may not exceed.
+    pub limit: u64,
+}
+
+/// One row of the vote report: a listed candidate or an accepted write-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub name: String,
+    #[serde(flatten)]
+    pub count: LineCount,
+    pub write_in: bool,
+    pub above_threshold: bool,
+    /// Evaluation: disapprovals reach the method's flag (not to be put to
+    /// the vote).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flagged: bool,
+}
+
+/// A runoff among exactly the tied, for exactly the seats left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Runoff {
+    pub among: Vec<String>,
+    pub seats: u64,
+}
+
+/// Everything the rules decide about one round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundResult {
+    pub status: Status,
+    pub quorum: QuorumRuling,
+    pub list: Option<ListRuling>,
+    pub ballot_box: Option<BoxRuling>,
+    /// Present only when ballots were counted.
+    pub counts: Option<Counts>,
+    /// The base value of the threshold and the smallest for-count above it.
+    pub threshold_base: u64,
+    pub threshold: u64,
+    /// Whether the threshold decides this kind of round (not for nomination
+    /// and evaluation, which rank without one).
+    pub threshold_applies: bool,
+    /// Every candidate then every write-in, in ballot order.
+    pub rows: Vec<Row>,
+    /// Elected (or passed), in report order: ballot order for listed names,
+    /// then write-ins by votes.
+    pub elected: Vec<String>,
+    pub runoff: Option<Runoff>,
+    pub unfilled: u64,
+    /// The proposed list of the next stage, in vote order.
+    pub next_list: Option<Vec<String>>,
+    /// Preliminary shortfall: whether the qualifiers alone still meet the
+    /// formal list rule, so the presidium may proceed without another
+    /// preliminary round.
+    pub list_may_proceed: Option<bool>,
+}
+
+impl RoundResult {
+    pub fn invalid_by_reason(&self) -> Vec<(InvalidReason, u64)> {
+        self.counts
+            .as_ref()
+            .map(|c| c.invalid_by_reason.iter().map(|(r, n)| (*r, *n)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Decide a round. `ballots` must already match the round (one mark per
+/// candidate, write-ins on existing lines): see
+/// [`crate::rules::check_ballots`].
+pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> RoundResult {
+    let quorum = QuorumRuling {
+        met: method.quorum.is_met(round.present, round.entitled),
+        present: round.present,
+        entitled: round.entitled,
+        required: method.quorum.smallest_meeting(round.entitled),
+        rule: method.quorum,
+    };
+    let returned = round.returned.unwrap_or(ballots.len() as u64);
+    let threshold_base = match method.threshold_base {
+        Base::Entitled => round.entitled,
+        Base::Present => round.present,
+        Base::Returned => returned,
+    };
+    let threshold = method.threshold.smallest_meeting(threshold_base);
+    let mut result = RoundResult {
+        status: Status::NoQuorum,
+        quorum,
+        list: None,
+        ballot_box: None,
+        counts: None,
+        threshold_base,
+        threshold,
+        threshold_applies: !matches!(round.kind, RoundKind::Nomination | RoundKind::Evaluation),
+        rows: Vec::new(),
+        elected: Vec::new(),
+        runoff: None,
+        unfilled: 0,
+        next_list: None,
+        list_may_proceed: None,
+    };
+    if !result.quorum.met {
+        return result;
+    }
+
+    let list = list_ruling(method, round);
+    let list_ok = list.as_ref().is_none_or(|l| l.check.ok);
+    result.list = list;
+    if !list_ok {
+        result.status = Status::ListRejected;
+        return result;
+    }
+
+    let limit = match method.box_check {
+        BoxCheck::Issued => round.issued,
+        BoxCheck::Voters => round.present,
+    };
+    let ballot_box = BoxRuling {
+        valid: returned <= limit,
+        returned,
+        base: method.box_check,
+        limit,
+    };
+    let box_valid = ballot_box.valid;
+    result.ballot_box = Some(ballot_box);
+    if !box_valid {
+        result.status = Status::Void;
+        return result;
+    }
+
+    let counts = count(method, round, ballots);
+    result.rows = rows(method, round, &counts, threshold);
+    result.counts = Some(counts);
+    decide(method, round, &mut result);
+    result
+}
+
+fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64) -> Vec<Row> {
+    let returned = round
+        .returned
+        .unwrap_or(counts.valid + counts.invalid);
+    let flag_base = match method.evaluation_base {
+        Base::Entitled => round.entitled,
+        Base::Present => round.present,
+        Base::Returned => returned,
+    };
+    let mut rows: Vec<Row> = round
+        .candidates
+        .iter()
+        .zip(&counts.lines)
+        .map(|(name, count)| Row {
+            name: name.clone(),
+            count: *count,
+            write_in: false,
+            above_threshold: count.for_votes >= threshold,
+            flagged: round.kind == RoundKind::Evaluation
+                && method
+                    .evaluation_flag
+                    .is_some_and(|f| f.is_met(count.against, flag_base)),
+        })
+        .collect();
+    let mut write_ins: Vec<(&String, &u64)> = counts.write_ins.iter().collect();
+    // Write-ins have no ballot order: by votes, then by name for determinism.
+    write_ins.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    rows.extend(write_ins.into_iter().map(|(name, votes)| Row {
+        name: name.clone(),
+        count: LineCount {
+            for_votes: *votes,
+            against: 0,
+            abstain: 0,
+        },
+        write_in: true,
+        above_threshold: *votes >= threshold,
+        flagged: false,
+    }));
+    rows
+}
+
+/// The rule the candidate list must meet, if this kind of round has one.
+fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling> {
+    let candidates = round.candidates.len() as u64;
+    let office_rule = method.differential.for_office(round.office);
+    let (rule, seats) = match round.kind {
+        RoundKind::Nomination | RoundKind::Evaluation => return None,
+        RoundKind::Formal => (office_rule, round.seats),
+        RoundKind::Supplementary => match method.supplementary_list {
+            SupplementaryList::Differential => (office_rule, round.seats),
+            SupplementaryList::EqualAllowed => (DifferentialRule::None, round.seats),
+        },
+        RoundKind::Runoff => (DifferentialRule::MoreThanSeats, round.seats),
+        RoundKind::Preliminary => {
+            let next = round.next_size.unwrap_or(round.seats);
+            // The list it proposes must itself meet the formal rule...
+            let formal = office_rule.check(round.seats, next);
+            if !formal.ok {
+                return Some(ruling(office_rule, formal, "正式候选人", "formal candidates"));
+            }
+            // ...and the preliminary itself is differential.
+            (DifferentialRule::MoreThanSeats, next)
+        }
+        RoundKind::Cadre | RoundKind::Resolution => {
+            if candidates <= round.seats {
+                return None;
+            }
+            (method.cadre_differential, round.seats)
+        }
+    };
+    let check = rule.check(seats, candidates);
+    Some(ruling(rule, check, "候选人", "candidates"))
+}
+
+fn ruling(rule: DifferentialRule, check: ListCheck, noun_zh: &str, noun_en: &str) -> ListRuling {
+    let bound_zh = match check.max {
+        Some(max) if max == check.min => format!("应为{}名", check.min),
+        Some(max) => format!("应为{}至{}名", check.min, max),
+        _ => format!("至少{}名", check.min),
+    };
+    let bound_en = match check.max {
+        Some(max) if max == check.min => format!("exactly {}", check.min),
+        Some(max) => format!("{} to {}", check.min, max),
+        _ => format!("at least {}", check.min),
+    };
+    ListRuling {
+        rule_zh: rule.zh(),
+        rule_en: rule.en(),
+        message_zh: format!(
+            "应选{}名，{noun_zh}{bound_zh}；现有{}名",
+            check.seats, check.candidates
+        ),
+        message_en: format!(
+            "{} seats need {bound_en} {noun_en}; {} given",
+            check.seats, check.candidates
+        ),
+        check,
+    }
+}
+
+/// Indices into `rows` chosen for `places`, and the tied group straddling
+/// the cut-off with the places it contests.
+struct Fill {
+    chosen: Vec<usize>,
+    tied: Vec<usize>,
+    tied_places: u64,
+}
+
+/// Take `eligible` rows in order of for-votes for `places` places (RULES
+/// §4.2). A group with equal votes straddling the cut-off is never split:
+/// it is returned as `tied` (or, with `widen`, chosen whole).
+fn fill(rows: &[Row], eligible: &[usize], places: u64, widen: bool) -> Fill {
+    let mut ranked = eligible.to_vec();
+    // Stable: equal votes keep ballot order, for display only.
+    ranked.sort_by(|a, b| rows[*b].count.for_votes.cmp(&rows[*a].count.for_votes));
+    let places = usize::try_from(places).unwrap_or(usize::MAX);
+    if ranked.len() <= places {
+        return Fill {
+            chosen: ranked,
+            tied: Vec::new(),
+            tied_places: 0,
+        };
+    }
+    // ranked.len() > places ≥ 1 here (places is never 0 for a valid round;
+    // with 0 places nothing is chosen and nobody is tied).
+    if places == 0 {
+        return Fill {
+            chosen: Vec::new(),
+            tied: Vec::new(),
+            tied_places: 0,
+        };
+    }
+    let cut = rows[ranked[places - 1]].count.for_votes;
+    let next = rows[ranked[places]].count.for_votes;
+    if next < cut {
+        ranked.truncate(places);
+        return Fill {
+            chosen: ranked,
+            tied: Vec::new(),
+            tied_places: 0,
+        };
+    }
+    let above: Vec<usize> = ranked
+        .iter()
+        .copied()
+        .filter(|i| rows[*i].count.for_votes > cut)
+        .collect();
+    let tied: Vec<usize> = ranked
+        .iter()
+        .copied()
+        .filter(|i| rows[*i].count.for_votes == cut)
+        .collect();
+    if widen {
+        let mut chosen = above;
+        chosen.extend(tied);
+        return Fill {
+            chosen,
+            tied: Vec::new(),
+            tied_places: 0,
+        };
+    }
+    let tied_places = (places - above.len()) as u64;
+    Fill {
+        chosen: above,
+        tied,
+        tied_places,
+    }
+}
+
+fn names(rows: &[Row], idx: &[usize]) -> Vec<String> {
+    idx.iter().map(|i| rows[*i].name.clone()).collect()
+}
+
+/// Elected names in report order: listed candidates in ballot order (the
+/// list is printed in surname-stroke order, RULES §4.4), then write-ins in
+/// vote order.
+fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
+    let mut listed: Vec<usize> = chosen.iter().copied().filter(|i| !rows[*i].write_in).collect();
+    listed.sort_unstable();
+    let written = chosen.iter().copied().filter(|i| rows[*i].write_in);
+    listed
+        .into_iter()
+        .chain(written)
+        .map(|i| rows[i].name.clone())
+        .collect()
+}
+
+fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
+    let rows = &r.rows;
+    let all: Vec<usize> = (0..rows.len()).collect();
+    let above: Vec<usize> = all.iter().copied().filter(|i| rows[*i].above_threshold).collect();
+    let widen = method.list_tie == ListTie::Widen;
+    match round.kind {
+        RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {
+            let f = fill(rows, &above, round.seats, false);
+            r.elected = report_order(rows, &f.chosen);
+            if f.tied.is_empty() {
+                r.unfilled = round.seats - f.chosen.len() as u64;
+                r.status = if r.unfilled == 0 {
+                    Status::Complete
+                } else {
+                    Status::Shortfall
+                };
+            } else {
+                r.status = Status::RunoffRequired;
+                r.runoff = Some(Runoff {
+                    among: report_order(rows, &f.tied),
+                    seats: f.tied_places,
+                });
+            }
+        }
+        RoundKind::Preliminary => {
+            let places = round.next_size.unwrap_or(round.seats);
+            let f = fill(rows, &above, places, widen);
+            r.next_list = Some(names(rows, &f.chosen));
+            if !f.tied.is_empty() {
+                r.status = Status::RunoffRequired;
+                r.runoff = Some(Runoff {
+                    among: report_order(rows, &f.tied),
+                    seats: f.tied_places,
+                });
+            } else if (f.chosen.len() as u64) < places {
+                r.status = Status::Shortfall;
+                r.unfilled = places - f.chosen.len() as u64;
+                let formal = method.differential.for_office(round.office);
+                r.list_may_proceed = Some(formal.check(round.seats, f.chosen.len() as u64).ok);
+            } else {
+                r.status = Status::Complete;
+            }
+        }
+        RoundKind::Nomination | RoundKind::Evaluation => {
+            let floor = match (round.kind, method.nomination_floor) {
+                (RoundKind::Nomination, Some(f)) => f.smallest_meeting(r.threshold_base).max(1),
+                (RoundKind::Nomination, None) => 1,
+                _ => 0,
+            };
+            let eligible: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|i| !rows[*i].flagged && rows[*i].count.for_votes >= floor)
+                .collect();
+            let places = round.next_size.unwrap_or(eligible.len() as u64);
+            let f = fill(rows, &eligible, places, widen);
+            r.next_list = Some(names(rows, &f.chosen));
+            if !f.tied.is_empty() {
+                r.status = Status::RunoffRequired;
+                r.runoff = Some(Runoff {
+                    among: report_order(rows, &f.tied),
+                    seats: f.tied_places,
+                });
+            } else if (f.chosen.len() as u64) < places {
+                r.status = Status::Shortfall;
+                r.unfilled = places - f.chosen.len() as u64;
+            } else {
+                r.status = Status::Complete;
+            }
+        }
+        RoundKind::Cadre | RoundKind::Resolution => {
+            let candidates = round.candidates.len() as u64;
+            if candidates <= round.seats {
+                // Each nominee (or motion) decided on their own.
+                r.elected = report_order(rows, &above);
+                r.unfilled = round.seats - above.len() as u64;
+                r.status = Status::Complete;
+            } else {
+                // 差额表决: posts go in order of 同意 to nominees who pass.
+                let f = fill(rows, &above, round.seats, false);
+                r.elected = report_order(rows, &f.chosen);
+                r.unfilled = round.seats - f.chosen.len() as u64 - f.tied_places;
+                if f.tied.is_empty() {
+                    r.status = Status::Complete;
+                } else {
+                    r.status = Status::RunoffRequired;
+                    r.runoff = Some(Runoff {
+                        among: report_order(rows, &f.tied),
+                        seats: f.tied_places,
+                    });
+                }
+            }
+        }
+    }
+}

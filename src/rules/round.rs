@@ -1,0 +1,397 @@
+//! One round of an election: its kind, its list, its attendance and its
+//! ballots, as validated values.
+//!
+//! Constructors check what can be checked without the method (names unique,
+//! counts that cannot contradict each other); the method-dependent checks
+//! (quorum, list rule, box check) are outcomes computed in
+//! [`crate::rules::outcome`], not errors.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of round of CONTRACT §2, in pipeline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundKind {
+    /// 推荐: produces a ranked long list.
+    Nomination,
+    /// 测评: approval of people; ranked list and flags.
+    Evaluation,
+    /// 预选: produces the formal list; threshold applies.
+    Preliminary,
+    /// 正式选举: elects.
+    Formal,
+    /// 重新投票: among the tied at the cut-off, for the seats left.
+    Runoff,
+    /// 另行选举: for seats left unfilled.
+    Supplementary,
+    /// 票决: cadre appointment vote per nominee.
+    Cadre,
+    /// 支部表决: a motion.
+    Resolution,
+}
+
+impl RoundKind {
+    pub const ALL: [RoundKind; 8] = [
+        RoundKind::Nomination,
+        RoundKind::Evaluation,
+        RoundKind::Preliminary,
+        RoundKind::Formal,
+        RoundKind::Runoff,
+        RoundKind::Supplementary,
+        RoundKind::Cadre,
+        RoundKind::Resolution,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundKind::Nomination => "nomination",
+            RoundKind::Evaluation => "evaluation",
+            RoundKind::Preliminary => "preliminary",
+            RoundKind::Formal => "formal",
+            RoundKind::Runoff => "runoff",
+            RoundKind::Supplementary => "supplementary",
+            RoundKind::Cadre => "cadre",
+            RoundKind::Resolution => "resolution",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            RoundKind::Nomination => "民主推荐",
+            RoundKind::Evaluation => "民主测评",
+            RoundKind::Preliminary => "预选",
+            RoundKind::Formal => "正式选举",
+            RoundKind::Runoff => "重新投票",
+            RoundKind::Supplementary => "另行选举",
+            RoundKind::Cadre => "票决",
+            RoundKind::Resolution => "表决",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            RoundKind::Nomination => "nomination",
+            RoundKind::Evaluation => "evaluation",
+            RoundKind::Preliminary => "preliminary ballot",
+            RoundKind::Formal => "formal ballot",
+            RoundKind::Runoff => "runoff ballot",
+            RoundKind::Supplementary => "supplementary ballot",
+            RoundKind::Cadre => "cadre appointment vote",
+            RoundKind::Resolution => "resolution vote",
+        }
+    }
+
+    /// Rounds that elect people to seats.
+    pub fn elects(self) -> bool {
+        matches!(
+            self,
+            RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary
+        )
+    }
+
+    /// Rounds that propose the list of the next stage.
+    pub fn proposes_list(self) -> bool {
+        matches!(
+            self,
+            RoundKind::Nomination | RoundKind::Evaluation | RoundKind::Preliminary
+        )
+    }
+
+    /// Single-round votes decided nominee by nominee (RULES §5).
+    pub fn is_vote(self) -> bool {
+        matches!(self, RoundKind::Cadre | RoundKind::Resolution)
+    }
+}
+
+/// The office a list is for; selects the method's differential rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Office {
+    /// 委员
+    #[default]
+    Committee,
+    /// 纪委委员
+    Discipline,
+    /// 代表
+    Delegate,
+    /// 候补委员
+    Alternate,
+    /// 常委
+    Standing,
+    /// 书记
+    Secretary,
+    /// 副书记
+    DeputySecretary,
+    Other,
+}
+
+impl Office {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Office::Committee => "委员",
+            Office::Discipline => "纪律检查委员会委员",
+            Office::Delegate => "代表",
+            Office::Alternate => "候补委员",
+            Office::Standing => "常务委员会委员",
+            Office::Secretary => "书记",
+            Office::DeputySecretary => "副书记",
+            Office::Other => "其他",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Office::Committee => "committee member",
+            Office::Discipline => "discipline inspection committee member",
+            Office::Delegate => "delegate",
+            Office::Alternate => "alternate member",
+            Office::Standing => "standing committee member",
+            Office::Secretary => "secretary",
+            Office::DeputySecretary => "deputy secretary",
+            Office::Other => "other",
+        }
+    }
+}
+
+/// The mark on one candidate line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mark {
+    /// `Y`: 赞成 / 同意 (○).
+    For,
+    /// `N`: 不赞成 / 不同意 (×).
+    Against,
+    /// `A`: 弃权 (no mark) or 缓议 in a cadre vote.
+    Abstain,
+    /// `?`: a mark the counters cannot read.
+    Illegible,
+}
+
+impl Mark {
+    pub fn from_char(c: char) -> Option<Mark> {
+        match c {
+            'Y' => Some(Mark::For),
+            'N' => Some(Mark::Against),
+            'A' => Some(Mark::Abstain),
+            '?' => Some(Mark::Illegible),
+            _ => None,
+        }
+    }
+
+    pub fn as_char(self) -> char {
+        match self {
+            Mark::For => 'Y',
+            Mark::Against => 'N',
+            Mark::Abstain => 'A',
+            Mark::Illegible => '?',
+        }
+    }
+}
+
+/// One paper ballot as the counters read it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ballot {
+    /// A ballot with a mark per candidate line and any written names.
+    Marked {
+        marks: Vec<Mark>,
+        /// (line index, written name), sorted by line, at most one per line.
+        write_ins: Vec<(usize, String)>,
+    },
+    /// Declared void (废票) by the scrutineers, with their reason.
+    Void { reason: String },
+}
+
+impl Ballot {
+    /// A ballot from a marks string (`"YYNA?"`), no write-ins.
+    pub fn parse_marks(s: &str) -> Result<Vec<Mark>, BallotError> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| Mark::from_char(c).ok_or(BallotError::UnknownMark { index: i, found: c }))
+            .collect()
+    }
+
+    pub fn marked(marks: Vec<Mark>) -> Ballot {
+        Ballot::Marked {
+            marks,
+            write_ins: Vec::new(),
+        }
+    }
+}
+
+/// A ballot that cannot be read as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BallotError {
+    UnknownMark { index: usize, found: char },
+    WrongLength { expected: usize, found: usize },
+    WriteInLine { line: usize, lines: usize },
+    EmptyWriteIn { line: usize },
+    EmptyVoidReason,
+}
+
+impl std::fmt::Display for BallotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BallotError::UnknownMark { index, found } => write!(
+                f,
+                "unknown mark {found:?} at position {}; expected Y (for), N (against), A (abstain) or ? (illegible)",
+                index + 1
+            ),
+            BallotError::WrongLength { expected, found } => write!(
+                f,
+                "expected {expected} marks (one per candidate), found {found}"
+            ),
+            BallotError::WriteInLine { line, lines } => write!(
+                f,
+                "write-in on line {line}; expected a line index from 0 to {}",
+                lines.saturating_sub(1)
+            ),
+            BallotError::EmptyWriteIn { line } => {
+                write!(f, "write-in on line {line} is empty; expected a name")
+            }
+            BallotError::EmptyVoidReason => {
+                write!(f, "void ballot without a reason; expected the scrutineers' reason")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BallotError {}
+
+/// The facts of one round, validated (CONTRACT §2 `round`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Round {
+    pub kind: RoundKind,
+    pub office: Office,
+    /// The contest's name as printed (e.g. 支部委员会委员).
+    pub contest: String,
+    /// Posts to fill; the most selections a ballot may carry (see
+    /// [`Round::selection_limit`]).
+    pub seats: u64,
+    /// Names in ballot order (姓氏笔画 order for elections).
+    pub candidates: Vec<String>,
+    pub entitled: u64,
+    pub present: u64,
+    pub issued: u64,
+    /// Ballots returned; `None` means "as many as were given".
+    pub returned: Option<u64>,
+    /// Length of the list to propose for the next stage.
+    pub next_size: Option<u64>,
+}
+
+/// A round whose facts contradict each other. `field` is the round-file path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for RoundError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for RoundError {}
+
+impl Round {
+    /// Check the facts that must hold whatever the method says.
+    pub fn validate(&self) -> Result<(), RoundError> {
+        let err = |field, message: String| Err(RoundError { field, message });
+        if self.seats == 0 {
+            return err("round.seats", "expected at least 1 seat, found 0".into());
+        }
+        if self.candidates.is_empty() && self.kind != RoundKind::Nomination {
+            return err(
+                "round.candidates",
+                "expected at least one candidate, found an empty list".into(),
+            );
+        }
+        for (i, name) in self.candidates.iter().enumerate() {
+            if name.trim().is_empty() {
+                return err(
+                    "round.candidates",
+                    format!("candidate {} has an empty name", i + 1),
+                );
+            }
+            if self.candidates[..i].contains(name) {
+                return err(
+                    "round.candidates",
+                    format!("candidate {name:?} is listed twice"),
+                );
+            }
+        }
+        if self.present > self.entitled {
+            return err(
+                "round.present",
+                format!(
+                    "{} present is more than the {} entitled to vote; expected present ≤ entitled",
+                    self.present, self.entitled
+                ),
+            );
+        }
+        if self.issued > self.present {
+            return err(
+                "round.issued",
+                format!(
+                    "{} ballots issued to {} present voters; expected issued ≤ present",
+                    self.issued, self.present
+                ),
+            );
+        }
+        if self.kind == RoundKind::Nomination || self.kind == RoundKind::Preliminary {
+            match self.next_size {
+                None => {
+                    return err(
+                        "round.next_size",
+                        format!(
+                            "a {} round needs next_size, the length of the list it proposes",
+                            self.kind.as_str()
+                        ),
+                    )
+                }
+                Some(0) => {
+                    return err("round.next_size", "expected at least 1, found 0".into());
+                }
+                Some(_) => {}
+            }
+        }
+        if self.next_size == Some(0) {
+            return err("round.next_size", "expected at least 1, found 0".into());
+        }
+        Ok(())
+    }
+
+    /// The most selections (for-marks plus accepted write-ins) a valid ballot
+    /// may carry, or `None` when unlimited (CONTRACT §2 `seats`).
+    pub fn selection_limit(&self, method: &super::ElectionMethod) -> Option<u64> {
+        use super::method::NominationLimit;
+        match self.kind {
+            RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => Some(self.seats),
+            RoundKind::Preliminary => self.next_size,
+            RoundKind::Evaluation => None,
+            RoundKind::Nomination => match method.nomination_limit {
+                NominationLimit::Seats => Some(self.seats),
+                NominationLimit::NextSize => self.next_size,
+                NominationLimit::Unlimited => None,
+            },
+            // Each nominee decided on their own: any number of 同意. With
+            // more nominees than posts (差额表决) no more than the posts.
+            RoundKind::Cadre | RoundKind::Resolution => {
+                if self.candidates.len() as u64 > self.seats {
+                    Some(self.seats)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Whether this kind of round accepts write-ins under `method`.
+    pub fn accepts_write_ins(&self, method: &super::ElectionMethod) -> bool {
+        use super::method::WriteIns;
+        method.write_ins == WriteIns::AgainstLineOnly
+            && !matches!(
+                self.kind,
+                RoundKind::Runoff | RoundKind::Cadre | RoundKind::Resolution | RoundKind::Evaluation
+            )
+    }
+}

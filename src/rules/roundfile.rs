@@ -1,0 +1,379 @@
+//! The round file of CONTRACT §2, parsed at the boundary.
+//!
+//! Errors carry the line and column where serde_json found them, and a field
+//! path (`round.present`, `ballots[3].marks`), so a person can fix the file
+//! without reading code. Ballots are checked against the candidate list while
+//! they are parsed (when `round` comes before `ballots`, as in every example),
+//! so a wrong marks string is reported at its own line.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::method::{ElectionMethod, MethodError};
+use super::round::{Ballot, BallotError, Mark, Office, Round, RoundKind};
+
+/// A parsed, validated round file.
+#[derive(Debug, Clone)]
+pub struct RoundFile {
+    pub method: ElectionMethod,
+    /// The preset and overrides as written, for the record.
+    pub method_source: MethodSource,
+    pub round: Round,
+    pub ballots: Vec<Ballot>,
+}
+
+/// `method` as written in the file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodSource {
+    pub preset: String,
+    #[serde(default)]
+    pub overrides: Map<String, Value>,
+}
+
+/// Where and what went wrong in an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// 1-based line and column, when known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn at(line: usize, column: Option<usize>, message: impl Into<String>) -> Self {
+        InputError {
+            line: Some(line),
+            column,
+            message: message.into(),
+        }
+    }
+
+    pub fn nowhere(message: impl Into<String>) -> Self {
+        InputError {
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    fn from_json(e: serde_json::Error) -> Self {
+        let text = e.to_string();
+        // serde_json appends " at line L column C"; we print it as a prefix.
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        let line = (e.line() > 0).then_some(e.line());
+        let column = (e.column() > 0).then_some(e.column());
+        InputError {
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// `FILE:LINE:COLUMN: message`, the form editors jump to.
+    pub fn display_in(&self, file: &str) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}: {}", self.message),
+            (Some(l), None) => format!("{file}:{l}: {}", self.message),
+            _ => format!("{file}: {}", self.message),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_in("input"))
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRound {
+    kind: RoundKind,
+    #[serde(default)]
+    office: Office,
+    #[serde(default)]
+    contest: String,
+    seats: u64,
+    candidates: Vec<String>,
+    entitled: u64,
+    present: u64,
+    issued: Option<u64>,
+    returned: Option<u64>,
+    next_size: Option<u64>,
+}
+
+/// Deserialises and validates a round, so serde_json reports the position.
+struct ValidRound(Round);
+
+impl<'de> Deserialize<'de> for ValidRound {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawRound::deserialize(d)?;
+        let round = Round {
+            kind: raw.kind,
+            office: raw.office,
+            contest: raw.contest,
+            seats: raw.seats,
+            candidates: raw.candidates.into_iter().map(|c| c.trim().to_string()).collect(),
+            entitled: raw.entitled,
+            present: raw.present,
+            issued: raw.issued.unwrap_or(raw.present),
+            returned: raw.returned,
+            next_size: raw.next_size,
+        };
+        round.validate().map_err(de::Error::custom)?;
+        Ok(ValidRound(round))
+    }
+}
+
+struct ValidMethod(ElectionMethod, MethodSource);
+
+impl<'de> Deserialize<'de> for ValidMethod {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let src = MethodSource::deserialize(d)?;
+        let m = ElectionMethod::from_preset(&src.preset, &src.overrides).map_err(|e| match e {
+            MethodError::UnknownPreset { .. } => de::Error::custom(format!("method.preset: {e}")),
+            _ => de::Error::custom(format!("method.overrides: {e}")),
+        })?;
+        Ok(ValidMethod(m, src))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawBallot {
+    Marks(String),
+    Object(RawBallotObject),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBallotObject {
+    marks: Option<String>,
+    #[serde(default)]
+    write_ins: Map<String, Value>,
+    void: Option<String>,
+}
+
+/// Turn one raw ballot into a checked [`Ballot`]; `lines` is the number of
+/// candidates when known.
+fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
+    let (marks, write_ins, void) = match raw {
+        RawBallot::Marks(m) => (Some(m), Map::new(), None),
+        RawBallot::Object(o) => (o.marks, o.write_ins, o.void),
+    };
+    if let Some(reason) = void {
+        if marks.is_some() || !write_ins.is_empty() {
+            return Err("a void ballot has only `void` (the reason); remove `marks` and `write_ins`".into());
+        }
+        if reason.trim().is_empty() {
+            return Err(BallotError::EmptyVoidReason.to_string());
+        }
+        return Ok(Ballot::Void {
+            reason: reason.trim().to_string(),
+        });
+    }
+    let marks = marks.ok_or("expected `marks` or `void`")?;
+    let marks = Ballot::parse_marks(&marks).map_err(|e| format!("marks: {e}"))?;
+    if let Some(n) = lines {
+        if marks.len() != n {
+            return Err(format!(
+                "marks: {}",
+                BallotError::WrongLength {
+                    expected: n,
+                    found: marks.len()
+                }
+            ));
+        }
+    }
+    let lines = lines.unwrap_or(marks.len());
+    let mut ins = Vec::new();
+    for (key, name) in write_ins {
+        let line: usize = key
+            .parse()
+            .map_err(|_| format!("write_ins: key {key:?} is not a line index; expected 0 to {}", lines.saturating_sub(1)))?;
+        if line >= lines {
+            return Err(format!("write_ins: {}", BallotError::WriteInLine { line, lines }));
+        }
+        let name = name
+            .as_str()
+            .ok_or_else(|| format!("write_ins.{key}: expected a name as a string"))?
+            .trim()
+            .to_string();
+        if name.is_empty() {
+            return Err(format!("write_ins: {}", BallotError::EmptyWriteIn { line }));
+        }
+        ins.push((line, name));
+    }
+    ins.sort();
+    Ok(Ballot::Marked {
+        marks,
+        write_ins: ins,
+    })
+}
+
+struct BallotsSeed {
+    lines: Option<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for BallotsSeed {
+    type Value = Vec<Ballot>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Ballot>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BallotsSeed {
+    type Value = Vec<Ballot>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of ballots")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Ballot>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            let i = out.len();
+            let raw: Option<RawBallot> = seq.next_element().map_err(|e| {
+                de::Error::custom(format!(
+                    "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void` ({e})"
+                ))
+            })?;
+            let Some(raw) = raw else { break };
+            let ballot = check_ballot(raw, self.lines)
+                .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
+            out.push(ballot);
+        }
+        Ok(out)
+    }
+}
+
+struct FileVisitor;
+
+impl<'de> Visitor<'de> for FileVisitor {
+    type Value = (Option<ValidMethod>, Option<Round>, Option<Vec<Ballot>>);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a round file: an object with `method`, `round` and `ballots`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut method, mut round, mut ballots) = (None, None::<Round>, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "method" if method.is_none() => method = Some(map.next_value::<ValidMethod>()?),
+                "round" if round.is_none() => round = Some(map.next_value::<ValidRound>()?.0),
+                "ballots" if ballots.is_none() => {
+                    let lines = round.as_ref().map(|r| r.candidates.len());
+                    ballots = Some(map.next_value_seed(BallotsSeed { lines })?);
+                }
+                "method" | "round" | "ballots" => {
+                    return Err(de::Error::custom(format!("`{key}` appears twice")))
+                }
+                _ => {
+                    return Err(de::Error::custom(format!(
+                        "unknown field `{key}`; expected `method`, `round` or `ballots`"
+                    )))
+                }
+            }
+        }
+        Ok((method, round, ballots))
+    }
+}
+
+struct FileSeed;
+
+impl<'de> DeserializeSeed<'de> for FileSeed {
+    type Value = (Option<ValidMethod>, Option<Round>, Option<Vec<Ballot>>);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(FileVisitor)
+    }
+}
+
+/// Parse a round file. `external_ballots` replaces the inline list (the
+/// `--ballots FILE` option); when given, inline ballots are not allowed.
+pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundFile, InputError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let (method, round, ballots) = FileSeed.deserialize(&mut de).map_err(InputError::from_json)?;
+    de.end().map_err(InputError::from_json)?;
+    let ValidMethod(method, method_source) =
+        method.ok_or_else(|| InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}"))?;
+    let round = round.ok_or_else(|| InputError::nowhere("missing field `round`"))?;
+    let ballots = match (ballots, external_ballots) {
+        (Some(inline), Some(_)) if !inline.is_empty() => {
+            return Err(InputError::nowhere(
+                "ballots: the round file has inline ballots and --ballots was given; expected one or the other",
+            ))
+        }
+        (_, Some(external)) => external,
+        (Some(inline), None) => inline,
+        (None, None) => Vec::new(),
+    };
+    check_ballots(&method, &round, &ballots).map_err(InputError::nowhere)?;
+    Ok(RoundFile {
+        method,
+        method_source,
+        round,
+        ballots,
+    })
+}
+
+/// Cross-checks between the round and its ballots that the parser could not
+/// make while reading (the ballots may come before the round, or from a CSV
+/// file): one mark per candidate, write-ins on existing lines, and as many
+/// ballots as were returned whenever ballots are counted.
+pub fn check_ballots(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> Result<(), String> {
+    let lines = round.candidates.len();
+    for (i, b) in ballots.iter().enumerate() {
+        if let Ballot::Marked { marks, write_ins } = b {
+            if marks.len() != lines {
+                return Err(format!(
+                    "ballots[{i}].marks: {}",
+                    BallotError::WrongLength {
+                        expected: lines,
+                        found: marks.len()
+                    }
+                ));
+            }
+            if let Some((line, _)) = write_ins.iter().find(|(l, _)| *l >= lines) {
+                return Err(format!(
+                    "ballots[{i}].write_ins: {}",
+                    BallotError::WriteInLine { line: *line, lines }
+                ));
+            }
+        }
+    }
+    let Some(returned) = round.returned else {
+        return Ok(());
+    };
+    let given = ballots.len() as u64;
+    if given == returned {
+        return Ok(());
+    }
+    // A round that is not counted (no quorum, void box) needs no ballots.
+    let counted = method.quorum.is_met(round.present, round.entitled)
+        && returned
+            <= match method.box_check {
+                super::method::BoxCheck::Issued => round.issued,
+                super::method::BoxCheck::Voters => round.present,
+            };
+    if given == 0 && !counted {
+        return Ok(());
+    }
+    Err(format!(
+        "ballots: {given} ballots given but round.returned is {returned}; expected one ballot per returned paper"
+    ))
+}
+
+/// Marks of a CSV cell or a keyboard entry: `Y`, `N`, `A`, `?`.
+pub fn mark_of(cell: &str) -> Option<Mark> {
+    let mut chars = cell.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Mark::from_char(c),
+        _ => None,
+    }
+}
