@@ -169,4 +169,3 @@ fn method(o: &Opts) -> Exit {
         Exit::Ok(report::method_text::render(&m, o.lang))
     }
 }
-

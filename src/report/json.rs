@@ -62,7 +62,11 @@ pub struct ReasonText {
 }
 
 /// Build the result document of a round.
-pub fn document<'a>(method: &'a ElectionMethod, round: &'a Round, r: &'a RoundResult) -> ResultDoc<'a> {
+pub fn document<'a>(
+    method: &'a ElectionMethod,
+    round: &'a Round,
+    r: &'a RoundResult,
+) -> ResultDoc<'a> {
     let counts = r.counts.clone().unwrap_or_default();
     let returned = r
         .ballot_box

@@ -26,15 +26,17 @@ fn base_en(b: Base) -> &'static str {
 
 fn ratio_zh(f: Fraction) -> String {
     let word = match f.comparison {
-        Comparison::Strict => "达到（超过）",
-        Comparison::Inclusive => "达到",
+        Comparison::Strict => "以上（不含本数）",
+        Comparison::Inclusive => "以上（含本数）",
     };
-    format!("{word}{}", percent(f.num, f.den))
+    format!("的{}{word}", percent(f.num, f.den))
 }
 
 const OFFICES: [(&str, &str, fn(&Differential) -> DifferentialRule); 8] = [
     ("委员", "committee members", |d| d.committee),
-    ("纪委委员", "discipline committee members", |d| d.discipline),
+    ("纪委委员", "discipline committee members", |d| {
+        d.discipline
+    }),
     ("代表", "delegates", |d| d.delegate),
     ("候补委员", "alternate members", |d| d.alternate),
     ("常委", "standing committee members", |d| d.standing),
@@ -51,18 +53,27 @@ pub fn render(m: &ElectionMethod, lang: Lang) -> String {
     }
 }
 
+/// Cadre and resolution presets decide nominees or motions one by one; their
+/// printed method leaves out the clauses about electing committees.
+fn is_vote_method(m: &ElectionMethod) -> bool {
+    m.preset.starts_with("cadre-") || m.preset.starts_with("branch-resolution")
+}
+
 fn render_zh(m: &ElectionMethod) -> String {
+    let votes = is_vote_method(m);
     let mut clauses: Vec<String> = Vec::new();
     clauses.push(format!(
-        "会议有效。到会有选举权的人数{}应到会有选举权人数，会议有效，方可进行选举；否则不进行选举。应到会人数已扣除经上级批准不计入的党员（因患重病、出国半年以上、受刑事处分等）。",
-        m.quorum.zh()
+        "会议有效。到会有选举权的人数{}，会议有效，方可进行选举；否则不进行选举。应到会人数已扣除经上级批准不计入的党员（因患重病、出国半年以上、受刑事处分等）。",
+        m.quorum.zh_of("应到会有选举权人数")
     ));
     let mut list = String::from("候选人名单与差额。候选人按姓氏笔画排列。各项选举的候选人数：");
     for (zh, _, rule) in OFFICES {
         list.push_str(&format!("{zh}，{}；", rule(&m.differential).zh()));
     }
     list.push_str("差额比例以应选人数为基数计算，尾数按进一法。");
-    clauses.push(list);
+    if !votes {
+        clauses.push(list);
+    }
     let marks = match m.mark_convention {
         MarkConvention::BlankIsAbstain => {
             "对候选人赞成的，在其姓名下方空格内划“○”；不赞成的，划“×”；弃权的，不划任何符号。"
@@ -100,10 +111,10 @@ fn render_zh(m: &ElectionMethod) -> String {
     clauses.push(format!(
         "选举有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，选举有效；多于{box_base}的，选举无效，应重新进行选举。"
     ));
-    clauses.push(format!(
-        "当选。被选举人获得的赞成票{}{}，始得当选（恰好半数不能当选）。获得赞成票超过半数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
-        m.threshold.zh(),
-        base_zh(m.threshold_base),
+    let mut election_clauses = Vec::new();
+    election_clauses.push(format!(
+        "当选。被选举人获得的赞成票{}，始得当选（恰好半数不能当选）。获得赞成票超过半数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
+        m.threshold.zh_of(base_zh(m.threshold_base)),
         m.max_runoff_rounds
     ));
     let supp_list = match m.supplementary_list {
@@ -114,7 +125,7 @@ fn render_zh(m: &ElectionMethod) -> String {
         SeatReduction::ElectorsMajority => "经半数以上选举人同意",
         SeatReduction::Presidium => "经主席团决定",
     };
-    clauses.push(format!(
+    election_clauses.push(format!(
         "另行选举。当选人数少于应选名额时，对不足的名额另行选举，候选人从未当选的被选举人中按得票多少的顺序确定，{supp_list}；当选条件不变，不得以得票多少直接补足名额。另行选举以{}次为限。如当选人数接近应选名额，{reduction}，也可以减少名额，不再另行选举。",
         m.max_supplementary_rounds
     ));
@@ -122,10 +133,9 @@ fn render_zh(m: &ElectionMethod) -> String {
         ListTie::Runoff => "在票数相等的人中重新投票确定",
         ListTie::Widen => "票数相等的一并列入",
     };
-    clauses.push(format!(
-        "预选。预选中获得赞成票{}{}的，按得票多少的顺序确定正式候选人；确定名单的最后位次遇票数相等时，{list_tie}；符合条件的人数不足时，由主席团决定另行预选或按差额要求确定名单。预选结果向主席团报告。",
-        m.threshold.zh(),
-        base_zh(m.threshold_base)
+    election_clauses.push(format!(
+        "预选。预选中获得赞成票{}的，按得票多少的顺序确定正式候选人；确定名单的最后位次遇票数相等时，{list_tie}；符合条件的人数不足时，由主席团决定另行预选或按差额要求确定名单。预选结果向主席团报告。",
+        m.threshold.zh_of(base_zh(m.threshold_base))
     ));
     let limit = match m.nomination_limit {
         NominationLimit::Seats => "每张推荐票推荐人数不超过应选人数",
@@ -133,31 +143,33 @@ fn render_zh(m: &ElectionMethod) -> String {
         NominationLimit::Unlimited => "推荐人数不限",
     };
     let floor = match m.nomination_floor {
-        Some(f) => format!(
-            "得票{}{}的方可列入名单",
-            f.zh(),
-            base_zh(m.threshold_base)
-        ),
+        Some(f) => format!("得票{}的方可列入名单", f.zh_of(base_zh(m.threshold_base))),
         None => "按得票多少的顺序列入名单".to_string(),
     };
     let flag = match m.evaluation_flag {
         Some(f) => format!(
             "测评中不满意（不赞成）票{}{}的，不列为人选",
-            ratio_zh(f),
-            base_zh(m.evaluation_base)
+            base_zh(m.evaluation_base),
+            ratio_zh(f)
         ),
         None => "测评结果按满意票多少排序".to_string(),
     };
-    clauses.push(format!("民主推荐与测评。{limit}，{floor}；{flag}。"));
+    election_clauses.push(format!("民主推荐与测评。{limit}，{floor}；{flag}。"));
+    if !votes {
+        clauses.append(&mut election_clauses);
+    }
     let cadre = match m.cadre_differential {
         DifferentialRule::None => String::new(),
         rule => format!("差额表决时，{}。", rule.zh()),
     };
-    clauses.push(format!(
-        "票决与表决。应到会成员{}到会，方可进行票决或表决。对每名拟任人选（每项议题）分别表决，同意票{}应到会成员的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
-        m.quorum.zh(),
-        m.threshold.zh()
-    ));
+    let vote_clause = format!(
+        "票决与表决。到会成员{}，方可进行票决或表决。对每名拟任人选（每项议题）分别表决，同意票{}的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
+        m.quorum.zh_of("应到会成员"),
+        m.threshold.zh_of(base_zh(m.threshold_base))
+    );
+    if votes {
+        clauses.push(vote_clause);
+    }
     clauses.push(format!(
         "计票与签字。计票人在监票人监督下计票。计票结束后，监票人在计票结果报告单上签字；{}监票人签字后，结果方为确认。",
         if m.signatures_required == Fraction::inclusive(1, 1) {
@@ -194,6 +206,7 @@ fn zh_ordinal(n: usize) -> String {
 }
 
 fn render_en(m: &ElectionMethod) -> String {
+    let votes = is_vote_method(m);
     let mut c: Vec<String> = Vec::new();
     c.push(format!(
         "Quorum. The meeting may vote only if those present with a vote are {} of those entitled (after approved exclusions).",
@@ -204,7 +217,9 @@ fn render_en(m: &ElectionMethod) -> String {
         list.push_str(&format!("{en}: {}; ", rule(&m.differential).en()));
     }
     list.push_str("ratios are of the seats, rounded up.");
-    c.push(list);
+    if !votes {
+        c.push(list);
+    }
     c.push(format!(
         "Marking. {} {}",
         match m.mark_convention {
@@ -239,13 +254,14 @@ fn render_en(m: &ElectionMethod) -> String {
             BoxCheck::Voters => "the number who voted",
         }
     ));
-    c.push(format!(
+    let mut elections = Vec::new();
+    elections.push(format!(
         "Election. A candidate needs for-votes {} of {} (exactly half fails). If more qualify than there are seats, they are taken in order of votes; a tie across the last seat is decided by a runoff among exactly the tied, at most {} time(s) before the presidium decides.",
         m.threshold.en(),
         base_en(m.threshold_base),
         m.max_runoff_rounds
     ));
-    c.push(format!(
+    elections.push(format!(
         "Supplementary ballot. Unfilled seats go to a supplementary ballot among those not elected, in order of votes, {}; the threshold is unchanged; at most {} such round(s). Seats may instead be reduced {}.",
         match m.supplementary_list {
             SupplementaryList::Differential => "under the same differential rule",
@@ -257,7 +273,7 @@ fn render_en(m: &ElectionMethod) -> String {
             SeatReduction::Presidium => "by decision of the presidium",
         }
     ));
-    c.push(format!(
+    elections.push(format!(
         "Preliminary ballot. Those with for-votes {} of {} become formal candidates in order of votes; a tie at the last place {}.",
         m.threshold.en(),
         base_en(m.threshold_base),
@@ -266,15 +282,20 @@ fn render_en(m: &ElectionMethod) -> String {
             ListTie::Widen => "puts all the tied on the list",
         }
     ));
-    c.push(format!(
+    elections.push(format!(
         "Nomination and evaluation. {}; {}; {}.",
         match m.nomination_limit {
             NominationLimit::Seats => "a nomination ballot names at most as many as the seats",
-            NominationLimit::NextSize => "a nomination ballot names at most as many as the next list",
+            NominationLimit::NextSize =>
+                "a nomination ballot names at most as many as the next list",
             NominationLimit::Unlimited => "a nomination ballot may name any number",
         },
         match m.nomination_floor {
-            Some(f) => format!("nominees need {} of {} to be listed", f.en(), base_en(m.threshold_base)),
+            Some(f) => format!(
+                "nominees need {} of {} to be listed",
+                f.en(),
+                base_en(m.threshold_base)
+            ),
             None => "nominees are listed in order of votes".into(),
         },
         match m.evaluation_flag {
@@ -286,7 +307,10 @@ fn render_en(m: &ElectionMethod) -> String {
             None => "evaluations rank by approvals".into(),
         }
     ));
-    c.push(format!(
+    if !votes {
+        c.append(&mut elections);
+    }
+    let vote_clause = format!(
         "Cadre and resolution votes. Quorum {} of members; each nominee or motion passes with for-votes {} of the members entitled; with more nominees than posts, posts go to those who pass in order of votes{}.",
         m.quorum.en(),
         m.threshold.en(),
@@ -294,7 +318,10 @@ fn render_en(m: &ElectionMethod) -> String {
             DifferentialRule::None => String::new(),
             rule => format!(" ({})", rule.en()),
         }
-    ));
+    );
+    if votes {
+        c.push(vote_clause);
+    }
     c.push(format!(
         "Count and signatures. Counters count under the scrutineers' supervision; a result is certified when {} of the scrutineers have signed it.",
         m.signatures_required.en()

@@ -69,11 +69,15 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     ));
     o.push_str(&match lang {
         Lang::Zh => format!(
-            "  法定人数：到会人数须{}应到会人数，即至少{}人；实到{}人，{}。\n\n",
-            q.rule.zh(),
+            "  法定人数：到会人数须{}，即至少{}人；实到{}人，{}。\n\n",
+            q.rule.zh_of("应到会人数"),
             q.required,
             q.present,
-            if q.met { "会议有效" } else { "会议不能进行选举" }
+            if q.met {
+                "会议有效"
+            } else {
+                "会议不能进行选举"
+            }
         ),
         Lang::En => format!(
             "  Quorum: present must be {} of entitled, i.e. at least {}; {} present: {}.\n\n",
@@ -99,7 +103,10 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         round.candidates.len()
     ));
     if let Some(next) = round.next_size {
-        o.push_str(&format!("  {}{next}\n", t("下一阶段名单人数：", "Next list size: ")));
+        o.push_str(&format!(
+            "  {}{next}\n",
+            t("下一阶段名单人数：", "Next list size: ")
+        ));
     }
     match &r.list {
         Some(l) => o.push_str(&format!(
@@ -110,7 +117,10 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
             if l.check.ok {
                 t("，符合要求。", ": meets the rule.")
             } else {
-                t("，不符合要求，名单不能付诸表决。", ": the list cannot be voted on.")
+                t(
+                    "，不符合要求，名单不能付诸表决。",
+                    ": the list cannot be voted on.",
+                )
             }
         )),
         None => o.push_str(&format!(
@@ -139,7 +149,11 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 round.issued,
                 b.returned,
                 b.limit,
-                if b.valid { "选举有效" } else { "选举无效" }
+                if b.valid {
+                    "选举有效"
+                } else {
+                    "选举无效"
+                }
             ),
             Lang::En => format!(
                 "  Issued {}, returned {}; returned may not exceed {base} ({}): {}.\n",
@@ -165,7 +179,10 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         }
         o.push('\n');
         for (reason, n) in &c.void_reasons {
-            o.push_str(&format!("    {}{reason} × {n}\n", t("废票理由：", "void: ")));
+            o.push_str(&format!(
+                "    {}{reason} × {n}\n",
+                t("废票理由：", "void: ")
+            ));
         }
         if c.ignored_write_ins > 0 {
             o.push_str(&format!(
@@ -177,7 +194,10 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         if c.illegible_marks > 0 {
             o.push_str(&format!(
                 "  {}{}\n",
-                t("无法辨认按弃权计算的符号：", "Illegible marks counted as abstentions: "),
+                t(
+                    "无法辨认按弃权计算的符号：",
+                    "Illegible marks counted as abstentions: "
+                ),
                 c.illegible_marks
             ));
         }
@@ -201,22 +221,41 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     };
     o.push_str(&match lang {
         Lang::Zh => format!(
-            "  {}：赞成票须{}{base_name}{}，即至少{}票{}。\n",
-            if round.kind.is_vote() { "通过票数" } else { "当选票数" },
-            method.threshold.zh(),
+            "  {}：赞成票须{}（{}），即至少{}票{}。\n",
+            if round.kind.is_vote() {
+                "通过票数"
+            } else {
+                "当选票数"
+            },
+            method.threshold.zh_of(base_name),
             r.threshold_base,
             r.threshold,
-            if r.threshold_applies { "" } else { "（本轮按得票排序，不适用）" }
+            if r.threshold_applies {
+                ""
+            } else {
+                "（本轮按得票排序，不适用）"
+            }
         ),
         Lang::En => format!(
             "  Threshold: for-votes {} of {base_name} ({}), i.e. at least {}{}.\n",
             method.threshold.en(),
             r.threshold_base,
             r.threshold,
-            if r.threshold_applies { "" } else { " (not applied: this round ranks)" }
+            if r.threshold_applies {
+                ""
+            } else {
+                " (not applied: this round ranks)"
+            }
         ),
     });
-    let name_w = r.rows.iter().map(|row| width(&row.name)).max().unwrap_or(4).max(8) + 2;
+    let name_w = r
+        .rows
+        .iter()
+        .map(|row| width(&row.name))
+        .max()
+        .unwrap_or(4)
+        .max(8)
+        + 2;
     let (h_for, h_against, h_abstain, h_mark) = match (round.kind, lang) {
         (RoundKind::Cadre, Lang::Zh) => ("同意", "不同意", "缓议/弃权", "过半"),
         (_, Lang::Zh) => ("赞成", "不赞成", "弃权", "过半"),
@@ -257,7 +296,10 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         if let Some(list) = &r.next_list {
             o.push_str(&format!(
                 "  {}{}\n",
-                t("建议下一阶段名单（按得票多少）：", "Proposed next list (by votes): "),
+                t(
+                    "建议下一阶段名单（按得票多少）：",
+                    "Proposed next list (by votes): "
+                ),
                 join(list, lang)
             ));
         }

@@ -162,9 +162,16 @@ fn strip_bom(s: &str) -> &str {
 
 /// Parse a whole ballot file held in memory.
 pub fn parse(text: &str, candidates: &[String]) -> Result<Vec<Ballot>, InputError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
-        return Err(InputError::at(1, None, "empty file; expected a header row of candidate names"));
+        return Err(InputError::at(
+            1,
+            None,
+            "empty file; expected a header row of candidate names",
+        ));
     };
     let header = Header::parse(header, candidates)?;
     lines.map(|(i, l)| header.ballot(l, i + 1)).collect()
@@ -207,7 +214,12 @@ mod tests {
     fn errors_name_line_and_column() {
         let c = names(&["丁一", "王二"]);
         for (text, line, col, needle) in [
-            ("丁一,王二\nY,X\n", Some(2), Some(2), "expected Y, N, A, ? or N:name"),
+            (
+                "丁一,王二\nY,X\n",
+                Some(2),
+                Some(2),
+                "expected Y, N, A, ? or N:name",
+            ),
             ("丁一,王三\n", Some(1), Some(2), "not a candidate"),
             ("丁一\n", Some(1), None, "no column for candidate \"王二\""),
             ("丁一,王二\nY\n", Some(2), None, "1 cells; expected 2"),

@@ -79,6 +79,15 @@ impl Fraction {
         format!("{word}{}", zh_fraction(self.num, self.den))
     }
 
+    /// "超过应到会人数的五分之四": the fraction applied to a named base.
+    pub fn zh_of(&self, base: &str) -> String {
+        let word = match self.comparison {
+            Comparison::Strict => "超过",
+            Comparison::Inclusive => "不少于",
+        };
+        format!("{word}{base}的{}", zh_fraction(self.num, self.den))
+    }
+
     /// "more than 4/5" / "at least 4/5".
     pub fn en(&self) -> String {
         let word = match self.comparison {
@@ -127,7 +136,11 @@ mod tests {
     fn check(f: Fraction, part: u64, base: u64, expected: bool) {
         assert_eq!(f.is_met(part, base), expected, "{f:?} {part}/{base}");
         let smallest = f.smallest_meeting(base);
-        assert_eq!(part >= smallest, expected, "smallest {smallest} for {f:?} of {base}");
+        assert_eq!(
+            part >= smallest,
+            expected,
+            "smallest {smallest} for {f:?} of {base}"
+        );
     }
 
     #[test]
@@ -171,6 +184,10 @@ mod tests {
         assert_eq!(Fraction::strict(4, 5).zh(), "超过五分之四");
         assert_eq!(Fraction::inclusive(2, 3).zh(), "不少于三分之二");
         assert_eq!(Fraction::strict(1, 2).zh(), "超过半数");
+        assert_eq!(
+            Fraction::strict(1, 2).zh_of("应到会人数"),
+            "超过应到会人数的半数"
+        );
         assert_eq!(percent(1, 5), "20%");
         assert_eq!(percent(1, 3), "1/3");
     }

@@ -484,7 +484,10 @@ impl DifferentialRule {
                     Comparison::Strict => "多于",
                     Comparison::Inclusive => "不少于",
                 };
-                format!("候选人数应多于应选人数，差额比例{word}{}", percent(num, den))
+                format!(
+                    "候选人数应多于应选人数，差额比例{word}{}",
+                    percent(num, den)
+                )
             }
             DifferentialRule::Extra { min, max } => {
                 format!("候选人数比应选人数多{min}至{max}人")
@@ -554,7 +557,11 @@ mod tests {
     /// (rule, seats, candidates, ok, min)
     fn check(rule: DifferentialRule, seats: u64, candidates: u64, ok: bool, min: u64) {
         let c = rule.check(seats, candidates);
-        assert_eq!((c.ok, c.min), (ok, min), "{rule:?} {seats} seats {candidates} candidates");
+        assert_eq!(
+            (c.ok, c.min),
+            (ok, min),
+            "{rule:?} {seats} seats {candidates} candidates"
+        );
     }
 
     #[test]
@@ -650,8 +657,7 @@ mod tests {
         let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
         assert!(e.to_string().contains("threshold_base"), "{e}");
 
-        let o: Map<String, Value> =
-            serde_json::from_str(r#"{"quorum": {"den": 0}}"#).unwrap();
+        let o: Map<String, Value> = serde_json::from_str(r#"{"quorum": {"den": 0}}"#).unwrap();
         let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
         assert!(e.to_string().contains("denominator"), "{e}");
 

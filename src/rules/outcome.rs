@@ -231,9 +231,7 @@ pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> R
 }
 
 fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64) -> Vec<Row> {
-    let returned = round
-        .returned
-        .unwrap_or(counts.valid + counts.invalid);
+    let returned = round.returned.unwrap_or(counts.valid + counts.invalid);
     let flag_base = match method.evaluation_base {
         Base::Entitled => round.entitled,
         Base::Present => round.present,
@@ -288,7 +286,12 @@ fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling> {
             // The list it proposes must itself meet the formal rule...
             let formal = office_rule.check(round.seats, next);
             if !formal.ok {
-                return Some(ruling(office_rule, formal, "正式候选人", "formal candidates"));
+                return Some(ruling(
+                    office_rule,
+                    formal,
+                    "正式候选人",
+                    "formal candidates",
+                ));
             }
             // ...and the preliminary itself is differential.
             (DifferentialRule::MoreThanSeats, next)
@@ -407,7 +410,11 @@ fn names(rows: &[Row], idx: &[usize]) -> Vec<String> {
 /// list is printed in surname-stroke order, RULES §4.4), then write-ins in
 /// vote order.
 fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
-    let mut listed: Vec<usize> = chosen.iter().copied().filter(|i| !rows[*i].write_in).collect();
+    let mut listed: Vec<usize> = chosen
+        .iter()
+        .copied()
+        .filter(|i| !rows[*i].write_in)
+        .collect();
     listed.sort_unstable();
     let written = chosen.iter().copied().filter(|i| rows[*i].write_in);
     listed
@@ -420,7 +427,11 @@ fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
 fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     let rows = &r.rows;
     let all: Vec<usize> = (0..rows.len()).collect();
-    let above: Vec<usize> = all.iter().copied().filter(|i| rows[*i].above_threshold).collect();
+    let above: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|i| rows[*i].above_threshold)
+        .collect();
     let widen = method.list_tie == ListTie::Widen;
     match round.kind {
         RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {

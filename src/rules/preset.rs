@@ -187,7 +187,10 @@ mod tests {
         assert_eq!(g20.quorum, Fraction::strict(4, 5));
         assert_eq!(g20.threshold_base, Base::Entitled);
         assert_eq!(g20.box_check, BoxCheck::Issued);
-        assert_eq!(g20.differential.delegate, ratio(1, 5, Comparison::Inclusive));
+        assert_eq!(
+            g20.differential.delegate,
+            ratio(1, 5, Comparison::Inclusive)
+        );
 
         let g90 = preset("grassroots-1990").unwrap();
         assert_eq!(g90.quorum, Fraction::strict(4, 5));
@@ -197,12 +200,18 @@ mod tests {
 
         let lc = preset("local-2020-congress").unwrap();
         assert_eq!(lc.quorum, Fraction::strict(1, 2));
-        assert_eq!(lc.differential.committee, ratio(1, 10, Comparison::Inclusive));
+        assert_eq!(
+            lc.differential.committee,
+            ratio(1, 10, Comparison::Inclusive)
+        );
         assert_eq!(lc.differential.delegate, ratio(1, 5, Comparison::Inclusive));
 
         let lp = preset("local-2020-plenary").unwrap();
         assert_eq!(lp.quorum, Fraction::strict(2, 3));
-        assert_eq!(lp.differential.standing, DifferentialRule::Extra { min: 1, max: 2 });
+        assert_eq!(
+            lp.differential.standing,
+            DifferentialRule::Extra { min: 1, max: 2 }
+        );
         assert_eq!(lp.differential.secretary, DifferentialRule::Equal);
 
         let cv = preset("cadre-vote-2019").unwrap();

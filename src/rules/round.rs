@@ -391,7 +391,10 @@ impl Round {
         method.write_ins == WriteIns::AgainstLineOnly
             && !matches!(
                 self.kind,
-                RoundKind::Runoff | RoundKind::Cadre | RoundKind::Resolution | RoundKind::Evaluation
+                RoundKind::Runoff
+                    | RoundKind::Cadre
+                    | RoundKind::Resolution
+                    | RoundKind::Evaluation
             )
     }
 }

@@ -122,7 +122,11 @@ impl<'de> Deserialize<'de> for ValidRound {
             office: raw.office,
             contest: raw.contest,
             seats: raw.seats,
-            candidates: raw.candidates.into_iter().map(|c| c.trim().to_string()).collect(),
+            candidates: raw
+                .candidates
+                .into_iter()
+                .map(|c| c.trim().to_string())
+                .collect(),
             entitled: raw.entitled,
             present: raw.present,
             issued: raw.issued.unwrap_or(raw.present),
@@ -172,7 +176,9 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     };
     if let Some(reason) = void {
         if marks.is_some() || !write_ins.is_empty() {
-            return Err("a void ballot has only `void` (the reason); remove `marks` and `write_ins`".into());
+            return Err(
+                "a void ballot has only `void` (the reason); remove `marks` and `write_ins`".into(),
+            );
         }
         if reason.trim().is_empty() {
             return Err(BallotError::EmptyVoidReason.to_string());
@@ -197,11 +203,17 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     let lines = lines.unwrap_or(marks.len());
     let mut ins = Vec::new();
     for (key, name) in write_ins {
-        let line: usize = key
-            .parse()
-            .map_err(|_| format!("write_ins: key {key:?} is not a line index; expected 0 to {}", lines.saturating_sub(1)))?;
+        let line: usize = key.parse().map_err(|_| {
+            format!(
+                "write_ins: key {key:?} is not a line index; expected 0 to {}",
+                lines.saturating_sub(1)
+            )
+        })?;
         if line >= lines {
-            return Err(format!("write_ins: {}", BallotError::WriteInLine { line, lines }));
+            return Err(format!(
+                "write_ins: {}",
+                BallotError::WriteInLine { line, lines }
+            ));
         }
         let name = name
             .as_str()
@@ -298,10 +310,13 @@ impl<'de> DeserializeSeed<'de> for FileSeed {
 /// `--ballots FILE` option); when given, inline ballots are not allowed.
 pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundFile, InputError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let (method, round, ballots) = FileSeed.deserialize(&mut de).map_err(InputError::from_json)?;
+    let (method, round, ballots) = FileSeed
+        .deserialize(&mut de)
+        .map_err(InputError::from_json)?;
     de.end().map_err(InputError::from_json)?;
-    let ValidMethod(method, method_source) =
-        method.ok_or_else(|| InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}"))?;
+    let ValidMethod(method, method_source) = method.ok_or_else(|| {
+        InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
+    })?;
     let round = round.ok_or_else(|| InputError::nowhere("missing field `round`"))?;
     let ballots = match (ballots, external_ballots) {
         (Some(inline), Some(_)) if !inline.is_empty() => {
@@ -326,7 +341,11 @@ pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundF
 /// make while reading (the ballots may come before the round, or from a CSV
 /// file): one mark per candidate, write-ins on existing lines, and as many
 /// ballots as were returned whenever ballots are counted.
-pub fn check_ballots(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> Result<(), String> {
+pub fn check_ballots(
+    method: &ElectionMethod,
+    round: &Round,
+    ballots: &[Ballot],
+) -> Result<(), String> {
     let lines = round.candidates.len();
     for (i, b) in ballots.iter().enumerate() {
         if let Ballot::Marked { marks, write_ins } = b {
