@@ -32,7 +32,14 @@ fn ratio_zh(f: Fraction) -> String {
     format!("的{}{word}", percent(f.num, f.den))
 }
 
-const OFFICES: [(&str, &str, fn(&Differential) -> DifferentialRule); 8] = [
+/// (Chinese name, English name, the office's rule in a method).
+type OfficeRow = (
+    &'static str,
+    &'static str,
+    fn(&Differential) -> DifferentialRule,
+);
+
+const OFFICES: [OfficeRow; 8] = [
     ("委员", "committee members", |d| d.committee),
     ("纪委委员", "discipline committee members", |d| {
         d.discipline

@@ -114,9 +114,20 @@ struct RawRound {
 /// Deserialises and validates a round, so serde_json reports the position.
 struct ValidRound(Round);
 
+/// Prefix a nested error with its field path, dropping serde_json's position
+/// suffix (the outer error carries the position again).
+fn within<E: de::Error>(path: &str, e: impl fmt::Display) -> E {
+    let text = e.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    E::custom(format!("{path}: {text}"))
+}
+
 impl<'de> Deserialize<'de> for ValidRound {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = RawRound::deserialize(d)?;
+        let raw = RawRound::deserialize(d).map_err(|e| within::<D::Error>("round", e))?;
         let round = Round {
             kind: raw.kind,
             office: raw.office,
@@ -142,7 +153,7 @@ struct ValidMethod(ElectionMethod, MethodSource);
 
 impl<'de> Deserialize<'de> for ValidMethod {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let src = MethodSource::deserialize(d)?;
+        let src = MethodSource::deserialize(d).map_err(|e| within::<D::Error>("method", e))?;
         let m = ElectionMethod::from_preset(&src.preset, &src.overrides).map_err(|e| match e {
             MethodError::UnknownPreset { .. } => de::Error::custom(format!("method.preset: {e}")),
             _ => de::Error::custom(format!("method.overrides: {e}")),
@@ -252,10 +263,14 @@ impl<'de> Visitor<'de> for BallotsSeed {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         loop {
             let i = out.len();
-            let raw: Option<RawBallot> = seq.next_element().map_err(|e| {
-                de::Error::custom(format!(
-                    "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void` ({e})"
-                ))
+            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
+                if e.to_string().contains("did not match any variant") {
+                    de::Error::custom(format!(
+                        "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
+                    ))
+                } else {
+                    within::<A::Error>(&format!("ballots[{i}]"), e)
+                }
             })?;
             let Some(raw) = raw else { break };
             let ballot = check_ballot(raw, self.lines)

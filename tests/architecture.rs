@@ -1,0 +1,100 @@
+//! Architecture invariants (ARCHITECTURE.md), checked by reading the source:
+//! the pure modules import nothing from the I/O layers and never touch
+//! files, sockets, the clock or randomness; the rule engine has no floats.
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                out.push((p, text));
+            }
+        }
+    }
+    out
+}
+
+/// Lines of code, without comments, so docs may name what is forbidden.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or("")))
+}
+
+const IO: &[&str] = &[
+    "crate::store",
+    "crate::service",
+    "crate::http",
+    "std::fs",
+    "std::net",
+    "std::io",
+    "std::process",
+    "std::env",
+    "std::thread",
+    "SystemTime",
+    "Instant::now",
+    "tokio",
+    "axum",
+    "rusqlite",
+    "getrandom",
+    "OsRng",
+    "thread_rng",
+];
+
+#[test]
+fn pure_modules_do_no_io() {
+    for module in ["rules", "count", "log", "report"] {
+        for (path, text) in sources(module) {
+            for (n, line) in code_lines(&text) {
+                for bad in IO {
+                    assert!(
+                        !line.contains(bad),
+                        "{}:{n}: pure module `{module}` uses `{bad}`: {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rule_engine_has_no_floats() {
+    for module in ["rules", "count"] {
+        for (path, text) in sources(module) {
+            for (n, line) in code_lines(&text) {
+                for bad in ["f32", "f64", "as_f64", "powf", "sqrt"] {
+                    assert!(
+                        !line.contains(bad),
+                        "{}:{n}: `{bad}` in the counting code: {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unsafe_lives_only_in_the_simd_kernel() {
+    for module in ["rules", "log", "report", "store", "service", "http"] {
+        for (path, text) in sources(module) {
+            for (n, line) in code_lines(&text) {
+                assert!(
+                    !line.contains("unsafe"),
+                    "{}:{n}: `unsafe` outside count/: {line}",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The binary's contract (CONTRACT §1): exit codes, output, and errors that
+//! name the file, line, field and what was expected.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+}
+
+/// A scratch directory unique to this test run.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scrutineer-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const ROUND: &str =
+    r#""round":{"kind":"formal","seats":1,"candidates":["丁一","王二"],"entitled":5,"present":5"#;
+
+#[test]
+fn bad_round_files_exit_2_with_a_located_message() {
+    let dir = scratch("bad");
+    let m = r#"{"method":{"preset":"grassroots-2020"},"#;
+    // (file text, substrings the message must contain)
+    let r = |from: &str, to: &str| ROUND.replace(from, to);
+    let cases: &[(String, &[&str])] = &[
+        (format!("{m}\n{ROUND}}},\n\"ballots\":[\n\"YN\",\n\"YNA\"\n]}}"), &[":6:", "ballots[1]", "expected 2 marks", "found 3"]),
+        (format!("{m}\n{ROUND}}},\n\"ballots\":[\"YX\"]}}"), &[":3:", "ballots[0]", "'X'", "expected Y (for)"]),
+        (format!("{m}\n{ROUND},\"sets\":1}},\"ballots\":[]}}"), &[":2:", "round", "unknown field `sets`"]),
+        (format!("{m}\n{}}},\"ballots\":[]}}", r("\"present\":5", "\"present\":6")), &["round.present", "6 present", "5 entitled"]),
+        (format!("{m}\n{ROUND},\"issued\":6}},\"ballots\":[]}}"), &["round.issued", "expected issued ≤ present"]),
+        (format!("{m}\n{ROUND},\"returned\":5}},\"ballots\":[\"YN\"]}}"), &["ballots", "1 ballots given", "round.returned is 5"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"YN\",\"void\":\"x\"}}]}}"), &["ballots[0]", "only `void`"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"NY\",\"write_ins\":{{\"5\":\"李七\"}}}}]}}"), &["ballots[0]", "write-in on line 5", "0 to 1"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"NY\",\"write_ins\":{{\"0\":\" \"}}}}]}}"), &["ballots[0]", "empty"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[3]}}"), &["ballots[0]", "expected a marks string"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":["), &[":2:", "EOF"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[],\"extra\":1}}"), &["unknown field `extra`"]),
+        (format!(r#"{{"method":{{"preset":"grassroots-2021"}},{ROUND}}},"ballots":[]}}"#), &["method.preset", "grassroots-2021", "grassroots-2020"]),
+        (format!(r#"{{"method":{{"preset":"grassroots-2020","overrides":{{"quorom":1}}}},{ROUND}}},"ballots":[]}}"#), &["method.overrides", "quorom", "expected one of"]),
+        (format!(r#"{{"method":{{"preset":"grassroots-2020","overrides":{{"quorum":{{"den":0}}}}}},{ROUND}}},"ballots":[]}}"#), &["quorum", "denominator"]),
+        (format!("{m}\n{}}},\"ballots\":[]}}", r("formal", "final")), &["unknown variant `final`", "formal"]),
+        (format!("{m}\n{}}},\"ballots\":[]}}", r("\"seats\":1", "\"seats\":0")), &["round.seats", "at least 1"]),
+        (format!("{m}\n{}}},\"ballots\":[]}}", r("王二", "丁一")), &["round.candidates", "twice"]),
+        (format!("{m}\n{}}},\"ballots\":[]}}", r("formal", "preliminary")), &["round.next_size"]),
+        ("not json".to_string(), &[":1:2:", "expected"]),
+        (format!("{m}\n\"ballots\":[]}}"), &["missing field `round`"]),
+    ];
+    for (i, (text, needles)) in cases.iter().enumerate() {
+        let path = write(&dir, &format!("bad{i}.json"), text);
+        let o = bin().args(["tally", &path, "--json"]).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {text}\n{err}");
+        assert!(o.stdout.is_empty(), "case {i}: nothing on stdout");
+        assert!(err.contains(&path), "case {i}: names the file: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "case {i}: {n:?} not in {err}");
+        }
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn ballots_from_csv() {
+    let dir = scratch("csv");
+    let round = write(
+        &dir,
+        "r.json",
+        &format!(r#"{{"method":{{"preset":"grassroots-2020"}},{ROUND}}}}}"#),
+    );
+    let csv = write(
+        &dir,
+        "b.csv",
+        "王二,丁一,void\nN,Y,\nN:李七,A,\n,,有签名\nA,A,\nY,Y,\n",
+    );
+    let o = bin()
+        .args(["tally", &round, "--ballots", &csv, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ballots"]["valid"], 3);
+    assert_eq!(v["ballots"]["invalid"], 2); // declared void + overvote
+    assert_eq!(v["tally"][0]["for"], 1);
+    assert_eq!(v["tally"][2]["name"], "李七");
+    assert_eq!(v["status"], "shortfall"); // 1 of 5 entitled is not a majority
+
+    let bad = write(&dir, "bad.csv", "王二,丁一\nN,Y\nN,Q\n");
+    let o = bin()
+        .args(["tally", &round, "--ballots", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("{bad}:3:2:")) && err.contains("\"Q\""),
+        "{err}"
+    );
+
+    let both = write(
+        &dir,
+        "both.json",
+        &format!(r#"{{"method":{{"preset":"grassroots-2020"}},{ROUND}}},"ballots":["YN"]}}"#),
+    );
+    let o = bin()
+        .args(["tally", &both, "--ballots", &csv])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("one or the other"));
+}
+
+#[test]
+fn method_command() {
+    let o = bin().args(["method", "grassroots-2020"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for clause in [
+        "选举办法",
+        "超过应到会有选举权人数的五分之四",
+        "进一法",
+        "另选他人",
+        "恰好半数不能当选",
+        "另行选举",
+        "监票人",
+    ] {
+        assert!(text.contains(clause), "{clause} missing from\n{text}");
+    }
+    let o = bin()
+        .args(["method", "grassroots-2020", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .contains("Election method"));
+
+    // --json prints parameters that `overrides` accepts, round-tripping.
+    for preset in [
+        "grassroots-2020",
+        "grassroots-1990",
+        "local-2020-congress",
+        "local-2020-plenary",
+        "cadre-vote-2019",
+        "branch-resolution-2018",
+    ] {
+        let o = bin().args(["method", preset, "--json"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        let mut v: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v.remove("preset").unwrap(), *preset);
+        let m = scrutineer::rules::ElectionMethod::from_preset(preset, &v).unwrap();
+        assert_eq!(m, scrutineer::rules::preset::preset(preset).unwrap());
+    }
+
+    let o = bin().args(["method", "grassroots-2021"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown preset `grassroots-2021`"));
+    let o = bin().args(["method", "--list"]).output().unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 6);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["frob"][..],
+        &["tally"],
+        &["tally", "a.json", "--bogus"],
+        &["tally", "a", "b"],
+        &["tally", "x.json", "--lang", "fr"],
+    ] {
+        let o = bin().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!stderr(&o).is_empty());
+    }
+    let o = bin()
+        .args(["tally", "/nonexistent/round.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/round.json: cannot read"));
+    assert_eq!(bin().arg("--help").output().unwrap().status.code(), Some(0));
+}
+
+#[test]
+fn english_report() {
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/casebook/p04_tie_at_cutoff.json"
+    );
+    let o = bin()
+        .args(["tally", case, "--lang", "en"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("Vote report") && text.contains("runoff among these 2 decides 1"),
+        "{text}"
+    );
+}
