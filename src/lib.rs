@@ -1,2 +1,4 @@
 //! scrutineer: ballot counting for party elections (党内选举计票).
+pub mod log;
 pub mod rules;
+pub mod store;
