@@ -1,1 +1,2 @@
 pub mod merkle;
+pub mod note;
