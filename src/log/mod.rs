@@ -1,2 +1,4 @@
+pub mod checkpoint;
+pub mod cosignature;
 pub mod merkle;
 pub mod note;
