@@ -1,4 +1,5 @@
 pub mod checkpoint;
 pub mod cosignature;
+pub mod entry;
 pub mod merkle;
 pub mod note;
