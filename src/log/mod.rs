@@ -3,3 +3,5 @@ pub mod cosignature;
 pub mod entry;
 pub mod merkle;
 pub mod note;
+pub mod proof;
+pub mod signer;
