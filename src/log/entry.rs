@@ -515,6 +515,27 @@ mod tests {
         assert!(decoded.verify_signature().is_err());
     }
 
+    /// The encoding is frozen: this fixture must never change for version 1.
+    /// (Ed25519 signing is deterministic, so the signature is fixed too.)
+    #[test]
+    fn golden_entry_v1() {
+        let fixture = include_str!("../../fixtures/log/entry_v1_meeting_created.hex").trim();
+        let e = Entry::sign(
+            EntryKind::MEETING_CREATED,
+            1_700_000_000_000,
+            AuthorRole::Service,
+            &key(1),
+            b"hello",
+        )
+        .expect("small");
+        let hex: String = e.encode().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, fixture);
+        assert_eq!(
+            e.leaf_hash().to_hex(),
+            "448a0bd9416683d7ea0d38291dd95ea7958916dd2a51d1929278d2856edb2748"
+        );
+    }
+
     #[test]
     fn kinds_have_stable_names() {
         assert_eq!(EntryKind::TALLY_PUBLISHED.to_string(), "tally_published");
