@@ -129,7 +129,7 @@ impl Checkpoint {
         if !valid_line(origin) {
             return Err(CheckpointError::InvalidOrigin);
         }
-        let size = parse_size(size).ok_or(CheckpointError::InvalidSize)?;
+        let size = parse_decimal(size).ok_or(CheckpointError::InvalidSize)?;
         let root = parse_root(root).ok_or(CheckpointError::InvalidRoot)?;
         let extensions = lines
             .map(|l| {
@@ -199,10 +199,20 @@ impl Checkpoint {
         origin: &str,
         log_key: &VerifierKey,
     ) -> Result<(Checkpoint, Note), OpenError> {
+        let note = Note::parse(note).map_err(OpenError::Note)?;
+        let checkpoint = Checkpoint::open_note(&note, origin, log_key)?;
+        Ok((checkpoint, note))
+    }
+
+    /// Checks the log's signature and origin on an already parsed note.
+    pub fn open_note(
+        note: &Note,
+        origin: &str,
+        log_key: &VerifierKey,
+    ) -> Result<Checkpoint, OpenError> {
         if log_key.sig_type() != SignatureType::Ed25519 {
             return Err(OpenError::NotALogKey);
         }
-        let note = Note::parse(note).map_err(OpenError::Note)?;
         note.verify(std::slice::from_ref(log_key))
             .map_err(OpenError::Signature)?;
         let checkpoint = Checkpoint::parse(note.text()).map_err(OpenError::Body)?;
@@ -212,7 +222,7 @@ impl Checkpoint {
                 found: checkpoint.origin,
             });
         }
-        Ok((checkpoint, note))
+        Ok(checkpoint)
     }
 }
 
@@ -220,8 +230,9 @@ fn valid_line(line: &str) -> bool {
     !line.is_empty() && !line.chars().any(char::is_control)
 }
 
-/// `0`, or a non-zero digit followed by digits, fitting a u64.
-fn parse_size(s: &str) -> Option<u64> {
+/// `0`, or a non-zero digit followed by digits, fitting a u64: the one
+/// spelling of a number that C2SP formats accept.
+pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     let canonical =
         !b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1);

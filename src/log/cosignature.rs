@@ -165,7 +165,7 @@ pub fn verify_cosignatures(
                 })
             }
         };
-        let label = format!("{}+{}", key.name(), key.id());
+        let label = key.label();
         let bytes = line.signature();
         let (Some(ts), Some(sig)) = (bytes.get(..8), bytes.get(8..)) else {
             return Err(CosignatureError::Malformed { key: label });

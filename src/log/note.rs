@@ -229,6 +229,11 @@ impl VerifierKey {
         self.id
     }
 
+    /// `name+keyid`, how errors name a key (as Go's note package does).
+    pub fn label(&self) -> String {
+        format!("{}+{}", self.name, self.id)
+    }
+
     fn matches(&self, sig: &NoteSignature) -> bool {
         self.name == sig.name && self.id == sig.id
     }
@@ -533,9 +538,7 @@ impl Note {
             let ok = Signature::from_slice(&sig.signature)
                 .is_ok_and(|s| key.key.verify_strict(self.text.as_bytes(), &s).is_ok());
             if !ok {
-                return Err(NoteVerifyError::BadSignature {
-                    key: format!("{}+{}", key.name, key.id),
-                });
+                return Err(NoteVerifyError::BadSignature { key: key.label() });
             }
             if !signed_by.iter().any(|k| std::ptr::eq(*k, key)) {
                 signed_by.push(key);
@@ -557,9 +560,7 @@ pub(crate) fn unique_match<'k>(
     match (found.next(), found.next()) {
         (None, _) => Ok(None),
         (Some(k), None) => Ok(Some(*k)),
-        (Some(k), Some(_)) => Err(NoteVerifyError::AmbiguousKey {
-            key: format!("{}+{}", k.name, k.id),
-        }),
+        (Some(k), Some(_)) => Err(NoteVerifyError::AmbiguousKey { key: k.label() }),
     }
 }
 

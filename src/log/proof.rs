@@ -21,7 +21,7 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
-use super::checkpoint::{Checkpoint, CheckpointError, OpenError};
+use super::checkpoint::{parse_decimal, Checkpoint, CheckpointError, OpenError};
 use super::merkle::{
     leaf_hash, verify_inclusion, Hash, InclusionError, LeafIndex, Tree, TreeError,
 };
@@ -208,8 +208,8 @@ impl InclusionReceipt {
         origin: &str,
         log_key: &VerifierKey,
     ) -> Result<Checkpoint, ReceiptError> {
-        let (checkpoint, _) = Checkpoint::open(&self.checkpoint.to_string(), origin, log_key)
-            .map_err(ReceiptError::Open)?;
+        let checkpoint =
+            Checkpoint::open_note(&self.checkpoint, origin, log_key).map_err(ReceiptError::Open)?;
         verify_inclusion(
             &leaf_hash(entry),
             self.index,
@@ -236,13 +236,6 @@ impl fmt::Display for InclusionReceipt {
         writeln!(f)?;
         write!(f, "{}", self.checkpoint)
     }
-}
-
-fn parse_decimal(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    let canonical =
-        !b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1);
-    canonical.then(|| s.parse().ok()).flatten()
 }
 
 /// A root as lower-case hex in groups of four digits (`5dc9 da79 a706 …`),
