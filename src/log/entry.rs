@@ -1,0 +1,563 @@
+//! The log entry envelope, version 1: the exact bytes that become a leaf.
+//!
+//! Every event of a meeting (method adopted, round opened, a batch of
+//! ballots, a void decision, the tally…) is one entry. Its encoding is fixed
+//! here, field by field, so that an auditor can recompute the Merkle tree
+//! from the entry files alone, in any language. Integers are big-endian.
+//!
+//! | offset | size | field | meaning |
+//! |---|---|---|---|
+//! | 0 | 4 | magic | ASCII `SCRT`: says "this is a scrutineer entry" |
+//! | 4 | 1 | version | `1`; any other value is rejected by this decoder |
+//! | 5 | 2 | kind | [`EntryKind`]: what the payload is |
+//! | 7 | 8 | timestamp | milliseconds since the Unix epoch (UTC), given by the service |
+//! | 15 | 1 | author role | [`AuthorRole`] of the signer |
+//! | 16 | 32 | author key | the signer's Ed25519 public key |
+//! | 48 | 4 | payload length | `n`, number of payload bytes |
+//! | 52 | n | payload | opaque here; its format is defined per kind by the meeting service |
+//! | 52 + n | 64 | signature | Ed25519 (`verify_strict`) by the author key over `"scrutineer/entry/v1\n"` followed by bytes `0 .. 52 + n` |
+//!
+//! The whole entry is at most [`MAX_ENTRY_LEN`] bytes (under 64 KiB), so a
+//! hostile file can never make a verifier allocate much. There is exactly
+//! one encoding of an entry: decoding rejects trailing bytes, and the
+//! signature covers every other byte.
+//!
+//! The leaf hash of the entry is `SHA-256(0x00 || entry bytes)`
+//! ([`super::merkle::leaf_hash`]).
+
+use std::fmt;
+
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+
+use super::merkle::{leaf_hash, Hash};
+
+/// First four bytes of every entry.
+pub const ENTRY_MAGIC: [u8; 4] = *b"SCRT";
+
+/// The only envelope version this code writes and reads.
+pub const ENTRY_VERSION: u8 = 1;
+
+/// Prefix of the signed message: the signature over an entry can never be
+/// replayed as a signature over anything else the same key signs (notes,
+/// cosignatures), whose messages start differently.
+pub const ENTRY_SIGNATURE_CONTEXT: &[u8] = b"scrutineer/entry/v1\n";
+
+/// Bytes before the payload.
+pub const ENTRY_HEADER_LEN: usize = 52;
+
+/// Bytes of the trailing signature.
+pub const ENTRY_SIGNATURE_LEN: usize = 64;
+
+/// Largest encoded entry: anything from 64 KiB up is rejected.
+pub const MAX_ENTRY_LEN: usize = 64 * 1024 - 1;
+
+/// Largest payload that fits in [`MAX_ENTRY_LEN`].
+pub const MAX_PAYLOAD_LEN: usize = MAX_ENTRY_LEN - ENTRY_HEADER_LEN - ENTRY_SIGNATURE_LEN;
+
+/// What an entry records. A `u16` rather than an enum so that an older
+/// verifier can still hash, verify and list an entry of a kind added later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryKind(pub u16);
+
+impl EntryKind {
+    /// The election method (选举办法) in force, with its parameters.
+    pub const METHOD_ADOPTED: EntryKind = EntryKind(1);
+    /// The meeting exists: name, organisation, log origin.
+    pub const MEETING_CREATED: EntryKind = EntryKind(2);
+    /// Entitled and present members (应到 / 实到).
+    pub const ATTENDANCE_RECORDED: EntryKind = EntryKind(3);
+    /// A round opens, with its candidate list in ballot order.
+    pub const ROUND_OPENED: EntryKind = EntryKind(4);
+    /// A batch of counted ballots.
+    pub const BALLOT_BATCH: EntryKind = EntryKind(5);
+    /// The scrutineers declare a ballot invalid, with the reason.
+    pub const VOID_DECISION: EntryKind = EntryKind(6);
+    /// Ballots issued against returned (发出 / 收回).
+    pub const RECONCILIATION: EntryKind = EntryKind(7);
+    /// A round closes: no more ballots.
+    pub const ROUND_CLOSED: EntryKind = EntryKind(8);
+    /// The tally and outcome of a round.
+    pub const TALLY_PUBLISHED: EntryKind = EntryKind(9);
+    /// A decision of the presidium (主席团), e.g. on a runoff.
+    pub const PRESIDIUM_DECISION: EntryKind = EntryKind(10);
+    /// A public key enters the meeting, with its holder and role.
+    pub const KEY_REGISTERED: EntryKind = EntryKind(11);
+    /// Scrutineers cosigned a result checkpoint.
+    pub const RESULT_COSIGNED: EntryKind = EntryKind(12);
+    /// Anything else, described in the payload.
+    pub const OTHER: EntryKind = EntryKind(0xffff);
+
+    /// Stable name of a known kind, for reports and the bundle.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            EntryKind::METHOD_ADOPTED => "method_adopted",
+            EntryKind::MEETING_CREATED => "meeting_created",
+            EntryKind::ATTENDANCE_RECORDED => "attendance_recorded",
+            EntryKind::ROUND_OPENED => "round_opened",
+            EntryKind::BALLOT_BATCH => "ballot_batch",
+            EntryKind::VOID_DECISION => "void_decision",
+            EntryKind::RECONCILIATION => "reconciliation",
+            EntryKind::ROUND_CLOSED => "round_closed",
+            EntryKind::TALLY_PUBLISHED => "tally_published",
+            EntryKind::PRESIDIUM_DECISION => "presidium_decision",
+            EntryKind::KEY_REGISTERED => "key_registered",
+            EntryKind::RESULT_COSIGNED => "result_cosigned",
+            EntryKind::OTHER => "other",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "kind_{}", self.0),
+        }
+    }
+}
+
+/// In what capacity the author signed. A closed set: a verifier must know
+/// what every role means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthorRole {
+    /// The counting service itself (the log operator).
+    Service = 1,
+    /// The presidium (主席团).
+    Presidium = 2,
+    /// The meeting chair (会议主持人).
+    Chair = 3,
+    /// The chief scrutineer (总监票人).
+    ChiefScrutineer = 4,
+    /// A scrutineer (监票人).
+    Scrutineer = 5,
+    /// A counter (计票人), working under the scrutineers.
+    Counter = 6,
+    /// Meeting staff (工作人员) entering data.
+    Clerk = 7,
+}
+
+impl AuthorRole {
+    /// The byte written in the entry.
+    pub fn byte(self) -> u8 {
+        self as u8
+    }
+
+    /// The role of a byte, if it is one.
+    pub fn from_byte(b: u8) -> Option<AuthorRole> {
+        Some(match b {
+            1 => AuthorRole::Service,
+            2 => AuthorRole::Presidium,
+            3 => AuthorRole::Chair,
+            4 => AuthorRole::ChiefScrutineer,
+            5 => AuthorRole::Scrutineer,
+            6 => AuthorRole::Counter,
+            7 => AuthorRole::Clerk,
+            _ => return None,
+        })
+    }
+}
+
+/// Why bytes are not a version 1 entry, or an entry cannot be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryError {
+    /// Shorter than header and signature.
+    TooShort { len: usize },
+    /// At least 64 KiB.
+    TooLarge { len: usize },
+    /// Does not start with `SCRT`.
+    BadMagic,
+    /// A version other than 1.
+    UnsupportedVersion(u8),
+    /// An author role byte we do not know.
+    UnknownRole(u8),
+    /// The payload length field disagrees with the number of bytes.
+    LengthMismatch { declared: u64, actual: u64 },
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::TooShort { len } => write!(f, "entry of {len} bytes is too short"),
+            EntryError::TooLarge { len } => {
+                write!(f, "entry of {len} bytes exceeds {MAX_ENTRY_LEN} bytes")
+            }
+            EntryError::BadMagic => f.write_str("entry does not start with SCRT"),
+            EntryError::UnsupportedVersion(v) => write!(f, "unsupported entry version {v}"),
+            EntryError::UnknownRole(r) => write!(f, "unknown author role {r}"),
+            EntryError::LengthMismatch { declared, actual } => {
+                write!(
+                    f,
+                    "payload length says {declared} bytes, entry holds {actual}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for EntryError {}
+
+/// Why an entry's signature does not hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntrySignatureError {
+    /// The author key is not a valid Ed25519 public key.
+    InvalidAuthorKey,
+    /// The signature does not verify (strictly) under the author key.
+    BadSignature,
+}
+
+impl fmt::Display for EntrySignatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntrySignatureError::InvalidAuthorKey => "author key is not a valid Ed25519 key",
+            EntrySignatureError::BadSignature => "entry signature does not verify",
+        })
+    }
+}
+
+impl std::error::Error for EntrySignatureError {}
+
+/// A decoded (or freshly signed) entry. Decoding checks the layout only;
+/// call [`Entry::verify_signature`] before trusting the author.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    kind: EntryKind,
+    timestamp_ms: u64,
+    role: AuthorRole,
+    /// Raw bytes, not a `VerifyingKey`, so that an entry with a bad key can
+    /// still be decoded, listed and reported.
+    author: [u8; 32],
+    payload: Vec<u8>,
+    signature: [u8; ENTRY_SIGNATURE_LEN],
+}
+
+impl Entry {
+    /// Builds and signs an entry. Time and key come from the caller.
+    pub fn sign(
+        kind: EntryKind,
+        timestamp_ms: u64,
+        role: AuthorRole,
+        key: &SigningKey,
+        payload: &[u8],
+    ) -> Result<Entry, EntryError> {
+        if payload.len() > MAX_PAYLOAD_LEN {
+            let len = ENTRY_HEADER_LEN + payload.len() + ENTRY_SIGNATURE_LEN;
+            return Err(EntryError::TooLarge { len });
+        }
+        let mut entry = Entry {
+            kind,
+            timestamp_ms,
+            role,
+            author: key.verifying_key().to_bytes(),
+            payload: payload.to_vec(),
+            signature: [0; ENTRY_SIGNATURE_LEN],
+        };
+        let message = signed_message(&entry.unsigned_bytes());
+        entry.signature = key.sign(&message).to_bytes();
+        Ok(entry)
+    }
+
+    /// What the entry records.
+    pub fn kind(&self) -> EntryKind {
+        self.kind
+    }
+
+    /// When, in milliseconds since the Unix epoch, as stated by the service.
+    pub fn timestamp_ms(&self) -> u64 {
+        self.timestamp_ms
+    }
+
+    /// In what capacity the author signed.
+    pub fn role(&self) -> AuthorRole {
+        self.role
+    }
+
+    /// The author's public key bytes.
+    pub fn author(&self) -> &[u8; 32] {
+        &self.author
+    }
+
+    /// The opaque payload.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The author's signature.
+    pub fn signature(&self) -> &[u8; ENTRY_SIGNATURE_LEN] {
+        &self.signature
+    }
+
+    /// The exact bytes of the entry (the leaf).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.unsigned_bytes();
+        out.extend_from_slice(&self.signature);
+        out
+    }
+
+    /// Its leaf hash, `SHA-256(0x00 || encode())`.
+    pub fn leaf_hash(&self) -> Hash {
+        leaf_hash(&self.encode())
+    }
+
+    /// Decodes entry bytes. Never panics; rejects anything but one exact,
+    /// complete version 1 entry.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let len = bytes.len();
+        if len > MAX_ENTRY_LEN {
+            return Err(EntryError::TooLarge { len });
+        }
+        if len < ENTRY_HEADER_LEN + ENTRY_SIGNATURE_LEN {
+            return Err(EntryError::TooShort { len });
+        }
+        let (header, rest) = bytes.split_at(ENTRY_HEADER_LEN);
+        if header[0..4] != ENTRY_MAGIC {
+            return Err(EntryError::BadMagic);
+        }
+        if header[4] != ENTRY_VERSION {
+            return Err(EntryError::UnsupportedVersion(header[4]));
+        }
+        let kind = EntryKind(u16::from_be_bytes([header[5], header[6]]));
+        let timestamp_ms = u64::from_be_bytes(array(&header[7..15]));
+        let role = AuthorRole::from_byte(header[15]).ok_or(EntryError::UnknownRole(header[15]))?;
+        let author: [u8; 32] = array(&header[16..48]);
+        let declared = u32::from_be_bytes(array(&header[48..52]));
+        let actual = rest.len() - ENTRY_SIGNATURE_LEN;
+        if u64::from(declared) != actual as u64 {
+            return Err(EntryError::LengthMismatch {
+                declared: u64::from(declared),
+                actual: actual as u64,
+            });
+        }
+        let (payload, signature) = rest.split_at(actual);
+        Ok(Entry {
+            kind,
+            timestamp_ms,
+            role,
+            author,
+            payload: payload.to_vec(),
+            signature: array(signature),
+        })
+    }
+
+    /// Checks the author's signature with `verify_strict` (no malleable or
+    /// small-order edge cases).
+    pub fn verify_signature(&self) -> Result<(), EntrySignatureError> {
+        let key = VerifyingKey::from_bytes(&self.author)
+            .map_err(|_| EntrySignatureError::InvalidAuthorKey)?;
+        let sig = Signature::from_bytes(&self.signature);
+        key.verify_strict(&signed_message(&self.unsigned_bytes()), &sig)
+            .map_err(|_| EntrySignatureError::BadSignature)
+    }
+
+    /// Bytes `0 .. 52 + n`: everything the signature covers.
+    fn unsigned_bytes(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(ENTRY_HEADER_LEN + self.payload.len() + ENTRY_SIGNATURE_LEN);
+        out.extend_from_slice(&ENTRY_MAGIC);
+        out.push(ENTRY_VERSION);
+        out.extend_from_slice(&self.kind.0.to_be_bytes());
+        out.extend_from_slice(&self.timestamp_ms.to_be_bytes());
+        out.push(self.role.byte());
+        out.extend_from_slice(&self.author);
+        // Fits: the payload is at most MAX_PAYLOAD_LEN, checked on creation
+        // and on decode.
+        out.extend_from_slice(&(self.payload.len() as u32).to_be_bytes());
+        out.extend_from_slice(&self.payload);
+        out
+    }
+}
+
+fn signed_message(unsigned: &[u8]) -> Vec<u8> {
+    [ENTRY_SIGNATURE_CONTEXT, unsigned].concat()
+}
+
+/// Copies a slice whose length the caller has already fixed.
+fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn sample() -> Entry {
+        Entry::sign(
+            EntryKind::ROUND_OPENED,
+            1_700_000_000_123,
+            AuthorRole::Clerk,
+            &key(3),
+            b"candidates",
+        )
+        .expect("small payload")
+    }
+
+    /// The header layout, byte for byte, as documented above.
+    #[test]
+    fn encoding_follows_the_documented_layout() {
+        let e = sample();
+        let bytes = e.encode();
+        assert_eq!(bytes.len(), 52 + 10 + 64);
+        assert_eq!(&bytes[0..4], b"SCRT");
+        assert_eq!(bytes[4], 1);
+        assert_eq!(&bytes[5..7], &[0, 4]);
+        assert_eq!(&bytes[7..15], &1_700_000_000_123u64.to_be_bytes());
+        assert_eq!(bytes[15], 7);
+        assert_eq!(&bytes[16..48], key(3).verifying_key().as_bytes());
+        assert_eq!(&bytes[48..52], &[0, 0, 0, 10]);
+        assert_eq!(&bytes[52..62], b"candidates");
+        // The signature covers the context string and every byte before it.
+        let mut message = b"scrutineer/entry/v1\n".to_vec();
+        message.extend_from_slice(&bytes[..62]);
+        let sig = Signature::from_bytes(&array(&bytes[62..]));
+        assert!(key(3).verifying_key().verify_strict(&message, &sig).is_ok());
+        assert_eq!(Entry::decode(&bytes), Ok(e.clone()));
+        assert_eq!(e.verify_signature(), Ok(()));
+        assert_eq!(e.leaf_hash(), leaf_hash(&bytes));
+    }
+
+    #[test]
+    fn malformed_entries_are_rejected() {
+        let good = sample().encode();
+        let check = |bytes: Vec<u8>, want: EntryError| assert_eq!(Entry::decode(&bytes), Err(want));
+        let with = |i: usize, b: u8| {
+            let mut v = good.clone();
+            v[i] = b;
+            v
+        };
+        check(vec![], EntryError::TooShort { len: 0 });
+        check(good[..115].to_vec(), EntryError::TooShort { len: 115 });
+        check(
+            vec![0; MAX_ENTRY_LEN + 1],
+            EntryError::TooLarge {
+                len: MAX_ENTRY_LEN + 1,
+            },
+        );
+        check(with(0, b'X'), EntryError::BadMagic);
+        check(with(4, 2), EntryError::UnsupportedVersion(2));
+        check(with(15, 0), EntryError::UnknownRole(0));
+        check(with(15, 8), EntryError::UnknownRole(8));
+        check(
+            with(51, 11),
+            EntryError::LengthMismatch {
+                declared: 11,
+                actual: 10,
+            },
+        );
+        check(
+            with(48, 0x80),
+            EntryError::LengthMismatch {
+                declared: 0x8000_000a,
+                actual: 10,
+            },
+        );
+        check(
+            [good.clone(), vec![0]].concat(),
+            EntryError::LengthMismatch {
+                declared: 10,
+                actual: 11,
+            },
+        );
+    }
+
+    #[test]
+    fn any_changed_byte_breaks_the_signature_or_the_layout() {
+        let good = sample().encode();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x01;
+            let ok = Entry::decode(&bad).map(|e| e.verify_signature().is_ok());
+            assert_ne!(ok, Ok(true), "flipping byte {i} went unnoticed");
+        }
+    }
+
+    #[test]
+    fn size_limit_is_64_kib() {
+        let max = vec![0xab; MAX_PAYLOAD_LEN];
+        let e = Entry::sign(
+            EntryKind::BALLOT_BATCH,
+            0,
+            AuthorRole::Service,
+            &key(1),
+            &max,
+        )
+        .expect("fits");
+        assert_eq!(e.encode().len(), MAX_ENTRY_LEN);
+        assert_eq!(
+            Entry::decode(&e.encode()).map(|d| d.verify_signature()),
+            Ok(Ok(()))
+        );
+        let over = vec![0; MAX_PAYLOAD_LEN + 1];
+        assert_eq!(
+            Entry::sign(
+                EntryKind::BALLOT_BATCH,
+                0,
+                AuthorRole::Service,
+                &key(1),
+                &over
+            ),
+            Err(EntryError::TooLarge { len: 64 * 1024 })
+        );
+    }
+
+    #[test]
+    fn bad_author_key_is_reported_not_panicked() {
+        let mut bytes = sample().encode();
+        // y = 2 with sign bit clear does not decode to a curve point.
+        bytes[16..48].copy_from_slice(&[2; 32]);
+        let decoded = Entry::decode(&bytes).expect("layout is fine");
+        assert!(decoded.verify_signature().is_err());
+    }
+
+    /// The encoding is frozen: this fixture must never change for version 1.
+    /// (Ed25519 signing is deterministic, so the signature is fixed too.)
+    #[test]
+    fn golden_entry_v1() {
+        let fixture = include_str!("../../fixtures/log/entry_v1_meeting_created.hex").trim();
+        let e = Entry::sign(
+            EntryKind::MEETING_CREATED,
+            1_700_000_000_000,
+            AuthorRole::Service,
+            &key(1),
+            b"hello",
+        )
+        .expect("small");
+        let hex: String = e.encode().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, fixture);
+        assert_eq!(
+            e.leaf_hash().to_hex(),
+            "448a0bd9416683d7ea0d38291dd95ea7958916dd2a51d1929278d2856edb2748"
+        );
+    }
+
+    #[test]
+    fn kinds_have_stable_names() {
+        assert_eq!(EntryKind::TALLY_PUBLISHED.to_string(), "tally_published");
+        assert_eq!(EntryKind(999).to_string(), "kind_999");
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips(kind in any::<u16>(), ts in any::<u64>(), role in 1u8..=7, payload in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let role = AuthorRole::from_byte(role).expect("in range");
+            let e = Entry::sign(EntryKind(kind), ts, role, &key(9), &payload).expect("fits");
+            let d = Entry::decode(&e.encode());
+            prop_assert_eq!(d.as_ref(), Ok(&e));
+            prop_assert_eq!(e.verify_signature(), Ok(()));
+        }
+
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(e) = Entry::decode(&bytes) {
+                let _ = e.verify_signature();
+                prop_assert_eq!(e.encode(), bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The signed, append-only log of a meeting: PURE, no I/O.
+//!
+//! Everything that happens in a meeting is recorded as an [`entry::Entry`],
+//! whose exact bytes are a leaf of an RFC 6962 Merkle tree. The log signs
+//! checkpoints of the tree (C2SP `tlog-checkpoint` as a C2SP `signed-note`);
+//! scrutineers cosign them (C2SP `tlog-cosignature`); anyone can hold a
+//! receipt (C2SP `tlog-proof`) that an entry is in a signed tree. An auditor
+//! needs only the entry files, the checkpoint and the public keys.
+//!
+//! # Layout
+//!
+//! | module | what |
+//! |---|---|
+//! | [`merkle`] | RFC 6962/9162 hashing, the in-memory [`merkle::Tree`], proof generation and the verifiers |
+//! | [`entry`] | the versioned, byte-exact entry envelope signed by its author |
+//! | [`note`] | C2SP signed notes: key names, key IDs, verifier keys, Ed25519 signatures |
+//! | [`checkpoint`] | C2SP checkpoints: origin, size, root |
+//! | [`cosignature`] | C2SP cosignatures v1 and the k-of-n [`cosignature::CosignatureQuorum`] |
+//! | [`signer`] | [`signer::LogSigner`], which never signs two inconsistent checkpoints |
+//! | [`proof`] | inclusion receipts in the tlog-proof format; roots in groups of four hex digits |
+//!
+//! Architecture Invariant: nothing here touches files, sockets, the clock or
+//! randomness. Time (milliseconds or seconds) and keys are parameters; the
+//! storage of entries and checkpoints lives in the `store` module.
+//!
+//! Architecture Invariant: every verifier here returns an error on hostile
+//! input and never panics; property tests feed them garbage.
+//!
+//! # Example
+//!
+//! ```
+//! use ed25519_dalek::SigningKey;
+//! use scrutineer::log::entry::{AuthorRole, Entry, EntryKind};
+//! use scrutineer::log::merkle::Tree;
+//! use scrutineer::log::note::{KeyName, NoteSigner};
+//! use scrutineer::log::proof::InclusionReceipt;
+//! use scrutineer::log::signer::LogSigner;
+//!
+//! let origin = "scrutineer.example/meeting-1";
+//! let log_key = NoteSigner::new(KeyName::new(origin).unwrap(), SigningKey::from_bytes(&[1; 32]));
+//! let mut signer = LogSigner::new(origin, log_key, None).unwrap();
+//!
+//! let clerk = SigningKey::from_bytes(&[2; 32]);
+//! let entry = Entry::sign(EntryKind::ROUND_OPENED, 1_700_000_000_000, AuthorRole::Clerk, &clerk, b"...").unwrap();
+//! let mut tree = Tree::new();
+//! let index = tree.append(&entry.encode());
+//!
+//! let (_checkpoint, note) = signer.sign_tree(&tree).unwrap();
+//! let receipt = InclusionReceipt::from_tree(&tree, index, &note).unwrap();
+//! let public = signer.note_signer().verifier_key();
+//! assert!(receipt.verify(&entry.encode(), origin, public).is_ok());
+//! ```
+
+pub mod checkpoint;
+pub mod cosignature;
+pub mod entry;
+pub mod merkle;
+pub mod note;
+pub mod proof;
+pub mod signer;

@@ -1,0 +1,2 @@
+//! Persistence: the only module that knows SQL (rusqlite).
+pub mod log;
