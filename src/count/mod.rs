@@ -209,47 +209,49 @@ fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn(
     let mut counts = vec![0u64; wpb * 64];
     let mut valid = 0u64;
 
-    let done = if wpb == 1 {
-        let full = n - n % C::BLOCK;
+    if wpb == 1 {
         let mut column = new();
+        let full = n - n % C::BLOCK;
         valid += column.run(&words[..full], check.then_some(limit64));
+        // The last partial block, padded with blank ballots, which pass any
+        // limit and are taken off again.
+        let tail = &words[full..];
+        if !tail.is_empty() {
+            let mut buf = [0u64; CHUNK];
+            buf[..tail.len()].copy_from_slice(tail);
+            let padded = tail.len().next_multiple_of(C::BLOCK);
+            valid += column.run(&buf[..padded], check.then_some(limit64));
+            valid -= (padded - tail.len()) as u64;
+        }
         column.finish(&mut counts);
-        full
     } else {
-        let full = n - n % CHUNK;
         let mut columns: Vec<C> = (0..wpb).map(|_| new()).collect();
         let mut masks = [u64::MAX; CHUNK];
         let mut buf = [0u64; CHUNK];
-        for chunk in words[..full * wpb].chunks_exact(CHUNK * wpb) {
-            if check {
-                for (mask, ballot) in masks.iter_mut().zip(chunk.chunks_exact(wpb)) {
-                    *mask = if selections(ballot) <= limit64 {
-                        u64::MAX
+        for chunk in words.chunks(CHUNK * wpb) {
+            let ballots = chunk.len() / wpb;
+            for (mask, ballot) in masks.iter_mut().zip(chunk.chunks_exact(wpb)) {
+                *mask = if !check || selections(ballot) <= limit64 {
+                    u64::MAX
+                } else {
+                    0
+                };
+            }
+            valid += masks[..ballots].iter().filter(|&&m| m != 0).count() as u64;
+            for (j, column) in columns.iter_mut().enumerate() {
+                // Gather column j; a last partial chunk is padded with zeros.
+                for (i, slot) in buf.iter_mut().enumerate() {
+                    *slot = if i < ballots {
+                        chunk[i * wpb + j] & masks[i]
                     } else {
                         0
                     };
-                }
-                valid += masks.iter().filter(|&&m| m != 0).count() as u64;
-            } else {
-                valid += CHUNK as u64;
-            }
-            for (j, column) in columns.iter_mut().enumerate() {
-                for (i, slot) in buf.iter_mut().enumerate() {
-                    *slot = chunk[i * wpb + j] & masks[i];
                 }
                 column.run(&buf, None);
             }
         }
         for (column, counts) in columns.into_iter().zip(counts.chunks_exact_mut(64)) {
             column.finish(counts);
-        }
-        full
-    };
-
-    for ballot in words[done * wpb..].chunks_exact(wpb) {
-        if selections(ballot) <= limit64 {
-            for_each_bit(ballot, |at| counts[at] += 1);
-            valid += 1;
         }
     }
 

@@ -17,6 +17,8 @@ const BLOCK: usize = 16;
 const BLOCKS_PER_WIDEN: u32 = 255;
 /// The low bit of every byte.
 const LOW_BYTE_BITS: u64 = 0x0101_0101_0101_0101;
+/// The low byte of every 16-bit field.
+const LOW_HALF_BYTES: u64 = 0x00ff_00ff_00ff_00ff;
 
 /// Harley-Seal counter state for `L` lanes of 64 bit positions, kept as
 /// plain arrays so that it can live between calls in safe code; the SIMD
@@ -40,6 +42,8 @@ pub(crate) struct LaneCounters<const L: usize> {
 
 impl<const L: usize> LaneCounters<L> {
     pub(crate) const fn new() -> Self {
+        // `widen` and `finish` sum lanes in narrow fields.
+        const { assert!(L <= 8) };
         LaneCounters {
             ones: [0; L],
             twos: [0; L],
@@ -59,13 +63,20 @@ impl<const L: usize> LaneCounters<L> {
     }
 
     /// Move the byte counters (in units of 16) into the `u64` totals.
+    ///
+    /// Lanes are summed first in 16-bit fields (at most 8 × 255), so the
+    /// work is per byte position, not per lane and byte.
     pub(crate) fn widen(&mut self) {
         for (j, lanes) in self.bytes.iter_mut().enumerate() {
+            let (mut even, mut odd) = (0u64, 0u64);
             for lane in lanes.iter_mut() {
-                for b in 0..8 {
-                    self.counts[8 * b + j] += 16 * ((*lane >> (8 * b)) & 0xff);
-                }
+                even += *lane & LOW_HALF_BYTES;
+                odd += (*lane >> 8) & LOW_HALF_BYTES;
                 *lane = 0;
+            }
+            for k in 0..4 {
+                self.counts[16 * k + j] += 16 * ((even >> (16 * k)) & 0xffff);
+                self.counts[16 * k + 8 + j] += 16 * ((odd >> (16 * k)) & 0xffff);
             }
         }
         self.blocks = 0;
@@ -74,19 +85,27 @@ impl<const L: usize> LaneCounters<L> {
     /// Add the per-position totals, residual carries included, to `counts`.
     pub(crate) fn finish(mut self, counts: &mut [u64]) {
         self.widen();
+        // The residual ones..eights weigh 1 + 2 + 4 + 8 = 15 at most per lane,
+        // so with at most 8 lanes a byte-wide sum (≤ 120) cannot overflow.
         let weighted = [
             (self.ones, 1),
             (self.twos, 2),
             (self.fours, 4),
             (self.eights, 8),
         ];
-        for (bit, count) in counts.iter_mut().enumerate().take(64) {
-            *count += self.counts[bit];
+        for j in 0..8 {
+            let mut residual = 0u64;
             for (lanes, weight) in weighted {
                 for word in lanes {
-                    *count += weight * ((word >> bit) & 1);
+                    residual += weight * ((word >> j) & LOW_BYTE_BITS);
                 }
             }
+            for b in 0..8 {
+                self.counts[8 * b + j] += (residual >> (8 * b)) & 0xff;
+            }
+        }
+        for (count, total) in counts.iter_mut().zip(self.counts) {
+            *count += total;
         }
     }
 }
