@@ -142,6 +142,22 @@ mod x86 {
         unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), v) }
     }
 
+    /// How far ahead of the block being counted to prefetch, in bytes.
+    const PREFETCH_AHEAD: usize = 4096;
+
+    /// Hint that the cache lines `PREFETCH_AHEAD` bytes past `block` will be
+    /// read soon.
+    #[inline(always)]
+    fn prefetch<const N: usize>(block: &[u64; N]) {
+        let at = block.as_ptr().cast::<i8>().wrapping_add(PREFETCH_AHEAD);
+        for line in 0..(N * 8).div_ceil(64) {
+            // SAFETY: a prefetch is a hint that never faults, even for an
+            // address past the end of the slice; `wrapping_add` forms the
+            // address without dereferencing it.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) }
+        }
+    }
+
     /// Carry-save adder on 256-bit vectors: `(carry, sum)`.
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -222,6 +238,7 @@ mod x86 {
 
         let (blocks, _) = words.as_chunks::<64>();
         for block in blocks {
+            prefetch(block);
             let (v, _) = block.as_chunks::<4>();
             macro_rules! input {
                 ($i:expr) => {{
@@ -290,6 +307,7 @@ mod x86 {
 
         let (blocks, _) = words.as_chunks::<128>();
         for block in blocks {
+            prefetch(block);
             let (v, _) = block.as_chunks::<8>();
             macro_rules! input {
                 ($i:expr) => {{
