@@ -1,0 +1,303 @@
+//! Packed ballots and the tally kernels.
+//!
+//! PURE: no I/O, no clock, no randomness. This is the only module where
+//! `unsafe` and SIMD may appear, and only in `simd.rs`, behind the safe
+//! [`tally`] / [`tally_with`] API with a scalar reference beside it.
+//!
+//! # Layout
+//! - `packed.rs` — [`Mark`], [`PackedBallots`], [`BallotsView`]: 2 bits per
+//!   candidate line, whole `u64` words per ballot, sparse side table.
+//! - `naive.rs` — the reference kernel (oracle): decode and increment.
+//! - `portable.rs` — SWAR Harley-Seal vertical counters on plain `u64`.
+//! - `simd.rs` — AVX2 and AVX-512 versions of the same design (x86-64,
+//!   selected at run time; never `-C target-cpu=native`, see
+//!   PERFORMANCE-NOTES).
+//!
+//! # Rules counted
+//! A ballot is *invalid* and counts for nobody when it was declared void
+//! (废票) or when its selections — for-marks plus accepted write-ins — exceed
+//! `limit` (the seats, 应选人数). Every valid ballot counts once per
+//! candidate as for, against or abstain (an illegible mark was packed as
+//! abstain). `limit = u32::MAX` means no limit.
+//!
+//! # Kernel design (portable, AVX2, AVX-512)
+//! Counting is a *positional popcount*: because `11` never occurs, counting
+//! how often each bit position is set across all valid ballots gives the
+//! for-votes (even bits) and against-votes (odd bits) at once; abstentions
+//! are `valid − for − against`. The kernels:
+//! 1. mask each ballot by its validity — a popcount of its for-bits compared
+//!    with `limit` (skipped when `limit ≥ candidates`, as nothing can exceed);
+//! 2. add 16 masked words (or vectors) with a Harley-Seal carry-save adder
+//!    tree, which leaves one "sixteens" word per block instead of 16 words
+//!    to count bit by bit;
+//! 3. add each sixteens word into byte-wide counters (one shift-and-add per
+//!    bit of a byte), and widen those into `u64` counters every 255 blocks.
+//!
+//! With ≤ 32 candidates a ballot is one word, so validity is checked per
+//! lane and the loop reads nothing but the packed words. Longer ballots are
+//! masked 128 at a time and each word column is counted separately. The
+//! side table is not read in the loop: every ballot is first counted as if
+//! it had no entry, then the few with an entry that turns them invalid are
+//! subtracted (an entry can only invalidate a ballot).
+
+#![deny(unsafe_code)]
+
+mod naive;
+mod packed;
+mod portable;
+mod simd;
+#[cfg(test)]
+mod tests;
+
+pub use packed::{BallotsView, Mark, PackError, PackedBallots, SideInfo, LINES_PER_WORD};
+
+use packed::FOR_BITS;
+use std::fmt;
+
+/// Per-candidate result of counting one round's ballots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// 赞成 per candidate, over valid ballots.
+    pub for_votes: Vec<u64>,
+    /// 不赞成 per candidate, over valid ballots.
+    pub against: Vec<u64>,
+    /// 弃权 (including illegible) per candidate, over valid ballots.
+    pub abstain: Vec<u64>,
+    /// Ballots that counted (有效票).
+    pub valid: u64,
+    /// Ballots over the selection limit or declared void (无效票).
+    pub invalid: u64,
+}
+
+impl Tally {
+    fn zero(candidates: usize) -> Tally {
+        Tally {
+            for_votes: vec![0; candidates],
+            against: vec![0; candidates],
+            abstain: vec![0; candidates],
+            valid: 0,
+            invalid: 0,
+        }
+    }
+}
+
+/// Which counting implementation to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// Decode every line and increment: the reference.
+    Naive,
+    /// SWAR vertical counters, plain Rust on any target.
+    Portable,
+    /// AVX2 (x86-64, detected at run time).
+    Avx2,
+    /// AVX-512 F + BW + VPOPCNTDQ (x86-64, detected at run time).
+    Avx512,
+    /// The fastest kernel available on this CPU.
+    Auto,
+}
+
+impl Kernel {
+    /// Every kernel that can be named, `Auto` excluded.
+    pub const ALL: [Kernel; 4] = [
+        Kernel::Naive,
+        Kernel::Portable,
+        Kernel::Avx2,
+        Kernel::Avx512,
+    ];
+
+    /// Whether this CPU can run the kernel.
+    pub fn is_available(self) -> bool {
+        match self {
+            Kernel::Naive | Kernel::Portable | Kernel::Auto => true,
+            Kernel::Avx2 => simd::avx2_available(),
+            Kernel::Avx512 => simd::avx512_available(),
+        }
+    }
+
+    /// What `Auto` resolves to on this CPU (other kernels resolve to
+    /// themselves).
+    pub fn resolve(self) -> Kernel {
+        match self {
+            Kernel::Auto if Kernel::Avx512.is_available() => Kernel::Avx512,
+            Kernel::Auto if Kernel::Avx2.is_available() => Kernel::Avx2,
+            Kernel::Auto => Kernel::Portable,
+            other => other,
+        }
+    }
+}
+
+/// A kernel was requested that this CPU cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelUnavailable(pub Kernel);
+
+impl fmt::Display for KernelUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the {:?} kernel is not available on this CPU", self.0)
+    }
+}
+
+impl std::error::Error for KernelUnavailable {}
+
+/// Count all ballots with the fastest kernel this CPU has.
+///
+/// A ballot is invalid when void or when `for-marks + extra_selections >
+/// limit`; `limit = u32::MAX` means no limit.
+pub fn tally(ballots: &PackedBallots, limit: u32) -> Tally {
+    count(ballots.view(), limit, Kernel::Auto.resolve())
+}
+
+/// Count a view with a chosen kernel (benchmarks, tests, sub-ranges).
+pub fn tally_with(
+    ballots: BallotsView<'_>,
+    limit: u32,
+    kernel: Kernel,
+) -> Result<Tally, KernelUnavailable> {
+    let kernel = kernel.resolve();
+    if !kernel.is_available() {
+        return Err(KernelUnavailable(kernel));
+    }
+    Ok(count(ballots, limit, kernel))
+}
+
+/// Dispatch to an available, resolved kernel.
+fn count(view: BallotsView<'_>, limit: u32, kernel: Kernel) -> Tally {
+    match kernel {
+        Kernel::Naive => naive::tally(view, limit),
+        Kernel::Avx2 => match simd::Avx2Column::new() {
+            Some(token) => positional(view, limit, || token.clone()),
+            None => positional(view, limit, portable::SwarColumn::new),
+        },
+        Kernel::Avx512 => match simd::Avx512Column::new() {
+            Some(token) => positional(view, limit, || token.clone()),
+            None => positional(view, limit, portable::SwarColumn::new),
+        },
+        Kernel::Portable | Kernel::Auto => positional(view, limit, portable::SwarColumn::new),
+    }
+}
+
+/// Positional popcount of one word column (word `j` of each ballot), the
+/// part each fast kernel implements in its own instruction set.
+trait ColumnCounter {
+    /// Words per block; [`run`](Self::run) takes whole blocks only.
+    const BLOCK: usize;
+
+    /// Add `words` (a multiple of `BLOCK` long) to the counters.
+    ///
+    /// With `limit = Some(l)`, each word is one whole ballot and a word with
+    /// more than `l` for-bits is skipped as invalid. Returns the number of
+    /// words counted.
+    fn run(&mut self, words: &[u64], limit: Option<u64>) -> u64;
+
+    /// Add the per-bit-position totals into `counts` (64 entries).
+    fn finish(self, counts: &mut [u64]);
+}
+
+/// Ballots masked at a time when a ballot spans several words.
+const CHUNK: usize = 128;
+
+/// Count with a fast kernel: positional counts of all ballots ignoring the
+/// side table, then corrections for side-table ballots, then decoding.
+fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn() -> C) -> Tally {
+    debug_assert!(CHUNK.is_multiple_of(C::BLOCK));
+    let wpb = view.words_per_ballot();
+    let words = view.words();
+    let n = view.len();
+    // Nothing can exceed a limit of at least the number of candidates: skip
+    // the per-ballot popcount entirely (equal elections, nomination rounds).
+    let check = (limit as usize) < view.candidates();
+    let limit64 = u64::from(limit);
+    let mut counts = vec![0u64; wpb * 64];
+    let mut valid = 0u64;
+
+    if wpb == 1 {
+        let mut column = new();
+        let full = n - n % C::BLOCK;
+        valid += column.run(&words[..full], check.then_some(limit64));
+        // The last partial block, padded with blank ballots, which pass any
+        // limit and are taken off again.
+        let tail = &words[full..];
+        if !tail.is_empty() {
+            let mut buf = [0u64; CHUNK];
+            buf[..tail.len()].copy_from_slice(tail);
+            let padded = tail.len().next_multiple_of(C::BLOCK);
+            valid += column.run(&buf[..padded], check.then_some(limit64));
+            valid -= (padded - tail.len()) as u64;
+        }
+        column.finish(&mut counts);
+    } else {
+        let mut columns: Vec<C> = (0..wpb).map(|_| new()).collect();
+        let mut masks = [u64::MAX; CHUNK];
+        let mut buf = [0u64; CHUNK];
+        for chunk in words.chunks(CHUNK * wpb) {
+            let ballots = chunk.len() / wpb;
+            for (mask, ballot) in masks.iter_mut().zip(chunk.chunks_exact(wpb)) {
+                *mask = if !check || selections(ballot) <= limit64 {
+                    u64::MAX
+                } else {
+                    0
+                };
+            }
+            valid += masks[..ballots].iter().filter(|&&m| m != 0).count() as u64;
+            for (j, column) in columns.iter_mut().enumerate() {
+                // Gather column j; a last partial chunk is padded with zeros.
+                for (i, slot) in buf.iter_mut().enumerate() {
+                    *slot = if i < ballots {
+                        chunk[i * wpb + j] & masks[i]
+                    } else {
+                        0
+                    };
+                }
+                column.run(&buf, None);
+            }
+        }
+        for (column, counts) in columns.into_iter().zip(counts.chunks_exact_mut(64)) {
+            column.finish(counts);
+        }
+    }
+
+    // Side-table ballots were counted as if plain; withdraw those that an
+    // entry makes invalid.
+    for (i, info) in view.side_entries() {
+        let Some(ballot) = view.ballot_words(i) else {
+            continue;
+        };
+        let marks = selections(ballot);
+        let counted = marks <= limit64;
+        let invalid = info.void || marks + u64::from(info.extra_selections) > limit64;
+        if counted && invalid {
+            for_each_bit(ballot, |at| counts[at] -= 1);
+            valid -= 1;
+        }
+    }
+
+    let mut tally = Tally::zero(view.candidates());
+    for c in 0..view.candidates() {
+        let at = (c / LINES_PER_WORD) * 64 + 2 * (c % LINES_PER_WORD);
+        tally.for_votes[c] = counts[at];
+        tally.against[c] = counts[at + 1];
+        tally.abstain[c] = valid - counts[at] - counts[at + 1];
+    }
+    tally.valid = valid;
+    tally.invalid = n as u64 - valid;
+    tally
+}
+
+/// For-marks on a ballot.
+fn selections(ballot: &[u64]) -> u64 {
+    ballot
+        .iter()
+        .map(|w| u64::from((w & FOR_BITS).count_ones()))
+        .sum()
+}
+
+/// Call `f` with the counter index (`word * 64 + bit`) of each set bit of a
+/// ballot.
+fn for_each_bit(ballot: &[u64], mut f: impl FnMut(usize)) {
+    for (j, &word) in ballot.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            f(j * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+}
