@@ -54,6 +54,7 @@
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;
+pub mod event;
 pub mod merkle;
 pub mod note;
 pub mod proof;

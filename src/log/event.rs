@@ -1,0 +1,516 @@
+//! Meeting events: the typed payloads of log entries (payload encoding v1).
+//!
+//! Every state change of a meeting is one [`Event`] in one signed log entry
+//! (`log::entry`). The payload bytes are the event as **canonical JSON**:
+//! UTF-8, no whitespace, object keys sorted by their UTF-8 bytes, integers
+//! only (no floats anywhere), strings escaped as RFC 8785 (JCS) does. For the
+//! value types used here that is exactly RFC 8785, so an independent
+//! verifier can re-encode and compare. [`decode`] rejects any payload that is
+//! not in canonical form, so each event has exactly one encoding.
+//!
+//! Every event object has `"v": 1` and a `"type"` naming its variant.
+//!
+//! Ballots never carry anything that could link them to a voter: a
+//! [`BallotBatch`] holds the reconciled ballots of one paper batch **sorted**
+//! (plain ballots by their packed words, special ballots by their canonical
+//! JSON), so neither the order of entry nor the order in the box survives.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::count::{self, PackedBallots};
+use crate::rules::method::ElectionMethod;
+use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
+
+/// The payload encoding version this module writes and reads.
+pub const EVENT_VERSION: u64 = 1;
+
+/// The body holding the meeting (for reports; the method carries the rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// 党员大会
+    MembersAssembly,
+    /// 党员代表大会
+    DelegateCongress,
+    /// 委员会全体会议
+    CommitteePlenary,
+    /// 党委（党组）会议 — cadre votes and resolutions.
+    CommitteeMeeting,
+}
+
+/// An approved exclusion from the entitled voters (RULES §3.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// e.g. 因患重病, 出国半年以上.
+    pub reason: String,
+    pub count: u64,
+    /// Who approved it (e.g. 上级党委组织部).
+    pub approved_by: String,
+}
+
+/// The presidium's (or the chair's) decisions the rules leave open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Decision {
+    /// Confirm the proposed list for the next stage.
+    AcceptList { list: Vec<String> },
+    /// Call a runoff among the tied (opens round `round`).
+    CallRunoff {
+        round: String,
+        among: Vec<String>,
+        seats: u64,
+    },
+    /// Call a supplementary ballot for unfilled seats (opens round `round`).
+    CallSupplementary {
+        round: String,
+        seats: u64,
+        candidates: Vec<String>,
+    },
+    /// Reduce the seats instead of a supplementary ballot, with the consent
+    /// recorded as the method requires (electors' majority or presidium).
+    ReduceSeats { from: u64, to: u64, consent: String },
+    /// Hold a void round (or one without quorum) again as round `round`.
+    Rerun { round: String },
+    /// Announce the result to the meeting (public display may show it).
+    Announce,
+}
+
+/// A ballot the packed form cannot hold: a write-in, an illegible mark, or
+/// declared void. Same shape as a round-file ballot object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SpecialBallot {
+    Void {
+        void: String,
+    },
+    Marked {
+        marks: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        write_ins: BTreeMap<String, String>,
+    },
+}
+
+/// The reconciled ballots of one batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBallots {
+    /// Candidate lines per ballot.
+    pub lines: u64,
+    /// Number of plain ballots (only Y/N/A marks).
+    pub plain_count: u64,
+    /// Plain ballots, packed 2 bits per line (`00` abstain, `01` for, `10`
+    /// against; line 0 in the low bits), `ceil(lines/32)` little-endian u64
+    /// words per ballot, ballots sorted by their words; standard base64.
+    pub plain: String,
+    /// Every other ballot, sorted.
+    pub special: Vec<SpecialBallot>,
+}
+
+/// Why ballots could not be encoded or decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    NotCanonical,
+    Json(String),
+    Version(u64),
+    Ballots(String),
+}
+
+impl std::fmt::Display for EventError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventError::NotCanonical => f.write_str("payload is not canonical JSON"),
+            EventError::Json(e) => write!(f, "payload is not a valid event: {e}"),
+            EventError::Version(v) => write!(f, "event version {v}; expected {EVENT_VERSION}"),
+            EventError::Ballots(e) => write!(f, "ballot batch: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+fn mark_to_count(m: Mark) -> count::Mark {
+    match m {
+        Mark::For => count::Mark::For,
+        Mark::Against => count::Mark::Against,
+        Mark::Abstain | Mark::Illegible => count::Mark::Abstain,
+    }
+}
+
+impl BatchBallots {
+    /// Encode ballots of a round with `lines` candidates.
+    pub fn from_ballots(lines: usize, ballots: &[Ballot]) -> Result<BatchBallots, EventError> {
+        let mut plain: Vec<Vec<u64>> = Vec::new();
+        let mut special = Vec::new();
+        let wpb = lines.div_ceil(count::LINES_PER_WORD).max(1);
+        for b in ballots {
+            match b {
+                Ballot::Void { reason } => special.push(SpecialBallot::Void {
+                    void: reason.clone(),
+                }),
+                Ballot::Marked { marks, write_ins } => {
+                    if marks.len() != lines {
+                        return Err(EventError::Ballots(format!(
+                            "a ballot has {} marks; expected {lines}",
+                            marks.len()
+                        )));
+                    }
+                    if write_ins.is_empty() && !marks.contains(&Mark::Illegible) {
+                        let mut words = vec![0u64; wpb];
+                        for (i, m) in marks.iter().enumerate() {
+                            words[i / 32] |= mark_to_count(*m).code() << (2 * (i % 32));
+                        }
+                        plain.push(words);
+                    } else {
+                        special.push(SpecialBallot::Marked {
+                            marks: marks.iter().map(|m| m.as_char()).collect(),
+                            write_ins: write_ins
+                                .iter()
+                                .map(|(l, n)| (l.to_string(), n.clone()))
+                                .collect(),
+                        });
+                    }
+                }
+            }
+        }
+        plain.sort_unstable();
+        special.sort();
+        let mut bytes = Vec::with_capacity(plain.len() * wpb * 8);
+        for w in plain.iter().flatten() {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        Ok(BatchBallots {
+            lines: lines as u64,
+            plain_count: plain.len() as u64,
+            plain: base64::engine::general_purpose::STANDARD.encode(bytes),
+            special,
+        })
+    }
+
+    /// The plain ballots as packed words (for the fast kernels).
+    pub fn packed(&self) -> Result<PackedBallots, EventError> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.plain)
+            .map_err(|e| EventError::Ballots(format!("plain: {e}")))?;
+        let lines = usize::try_from(self.lines).map_err(|_| EventError::Ballots("lines".into()))?;
+        let wpb = lines.div_ceil(count::LINES_PER_WORD).max(1);
+        let expected = (self.plain_count as u128) * (wpb as u128) * 8;
+        if bytes.len() as u128 != expected {
+            return Err(EventError::Ballots(format!(
+                "plain holds {} bytes; expected {expected} for {} ballots",
+                bytes.len(),
+                self.plain_count
+            )));
+        }
+        let words: Vec<u64> = bytes
+            .chunks_exact(8)
+            .map(|c| {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(c);
+                u64::from_le_bytes(a)
+            })
+            .collect();
+        PackedBallots::from_words(lines, words).map_err(|e| EventError::Ballots(e.to_string()))
+    }
+
+    /// Every ballot of the batch as the rule engine reads them.
+    pub fn to_ballots(&self) -> Result<Vec<Ballot>, EventError> {
+        let packed = self.packed()?;
+        let mut out = Vec::with_capacity(packed.len() + self.special.len());
+        for i in 0..packed.len() {
+            let marks = packed
+                .get(i)
+                .ok_or_else(|| EventError::Ballots(format!("plain ballot {i} unreadable")))?;
+            out.push(Ballot::marked(
+                marks
+                    .into_iter()
+                    .map(|m| match m {
+                        count::Mark::For => Mark::For,
+                        count::Mark::Against => Mark::Against,
+                        count::Mark::Abstain => Mark::Abstain,
+                    })
+                    .collect(),
+            ));
+        }
+        for s in &self.special {
+            out.push(match s {
+                SpecialBallot::Void { void } => Ballot::Void {
+                    reason: void.clone(),
+                },
+                SpecialBallot::Marked { marks, write_ins } => {
+                    let marks = Ballot::parse_marks(marks)
+                        .map_err(|e| EventError::Ballots(e.to_string()))?;
+                    if marks.len() as u64 != self.lines {
+                        return Err(EventError::Ballots(format!(
+                            "a special ballot has {} marks; expected {}",
+                            marks.len(),
+                            self.lines
+                        )));
+                    }
+                    let mut ins = Vec::new();
+                    for (line, name) in write_ins {
+                        let line: usize = line
+                            .parse()
+                            .ok()
+                            .filter(|l| (*l as u64) < self.lines)
+                            .ok_or_else(|| EventError::Ballots(format!("write-in line {line:?}")))?;
+                        ins.push((line, name.clone()));
+                    }
+                    ins.sort();
+                    Ballot::Marked {
+                        marks,
+                        write_ins: ins,
+                    }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.plain_count + self.special.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One state change of a meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// The meeting exists: who is entitled to vote, after approved exclusions.
+    MeetingCreated {
+        meeting: String,
+        name: String,
+        body: Body,
+        /// 应到会有选举权人数, after `exclusions`.
+        entitled: u64,
+        exclusions: Vec<Exclusion>,
+    },
+    /// The meeting adopted its election method (preset + overrides); the
+    /// effective method is recorded whole so replay needs no preset table.
+    MethodAdopted {
+        preset: String,
+        overrides: Map<String, Value>,
+        method: ElectionMethod,
+    },
+    /// A person's key for a role (scrutineer, counter, presidium, ...).
+    KeyRegistered {
+        role: String,
+        name: String,
+        /// C2SP vkey (`name+hexid+base64`) or 64 hex digits of an Ed25519 key.
+        key: String,
+    },
+    /// The check-in count (实到会人数). Never a list linked to ballots.
+    AttendanceRecorded { present: u64 },
+    /// A round is open with its facts frozen: list, seats, attendance and
+    /// ballots issued. Its id is unique in the meeting.
+    RoundOpened {
+        round: String,
+        contest: String,
+        kind: RoundKind,
+        office: Office,
+        seats: u64,
+        candidates: Vec<String>,
+        next_size: Option<u64>,
+        entitled: u64,
+        present: u64,
+        issued: u64,
+    },
+    /// A counter's private entry of a batch: only a commitment (SHA-256 of
+    /// the entry as submitted, hex), so the log proves what was entered
+    /// without exposing any single counter's reading.
+    EntryCommitted {
+        round: String,
+        batch: String,
+        counter: String,
+        ballots: u64,
+        digest: String,
+    },
+    /// The reconciled ballots of one batch: they count.
+    BallotBatch {
+        round: String,
+        batch: String,
+        ballots: BatchBallots,
+    },
+    /// The scrutineers resolved a double-entry difference.
+    DifferenceResolved {
+        round: String,
+        batch: String,
+        /// 0-based position of the paper ballot in the batch.
+        position: u64,
+        /// `first`, `second`, or `void`.
+        resolution: String,
+        reason: Option<String>,
+    },
+    /// Voting ended: the number of ballots returned (收回选票数).
+    RoundClosed { round: String, returned: u64 },
+    /// The tally of a closed round: the contract result document, exactly as
+    /// `report::json` renders it (replay must reproduce it byte for byte).
+    TallyPublished { round: String, result: Value },
+    PresidiumDecision { round: String, decision: Decision },
+    /// A scrutineer signed the result statement of `round` (a C2SP
+    /// cosignature of the checkpoint that includes the tally).
+    ResultCosigned {
+        round: String,
+        scrutineer: String,
+        checkpoint_size: u64,
+        signature: String,
+    },
+}
+
+impl Event {
+    /// The round this event belongs to, if any.
+    pub fn round(&self) -> Option<&str> {
+        match self {
+            Event::RoundOpened { round, .. }
+            | Event::EntryCommitted { round, .. }
+            | Event::BallotBatch { round, .. }
+            | Event::DifferenceResolved { round, .. }
+            | Event::RoundClosed { round, .. }
+            | Event::TallyPublished { round, .. }
+            | Event::PresidiumDecision { round, .. }
+            | Event::ResultCosigned { round, .. } => Some(round),
+            _ => None,
+        }
+    }
+}
+
+/// The round facts of a `RoundOpened` event with the ballots returned.
+pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
+    match opened {
+        Event::RoundOpened {
+            contest,
+            kind,
+            office,
+            seats,
+            candidates,
+            next_size,
+            entitled,
+            present,
+            issued,
+            ..
+        } => Some(Round {
+            kind: *kind,
+            office: *office,
+            contest: contest.clone(),
+            seats: *seats,
+            candidates: candidates.clone(),
+            entitled: *entitled,
+            present: *present,
+            issued: *issued,
+            returned,
+            next_size: *next_size,
+        }),
+        _ => None,
+    }
+}
+
+/// The canonical payload bytes of an event.
+pub fn encode(event: &Event) -> Vec<u8> {
+    // Serialising into a Value cannot fail for these types (string keys,
+    // integers, strings); the Value's map is a BTreeMap, so keys come out
+    // sorted and `to_vec` writes no whitespace.
+    let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("v".into(), Value::from(EVENT_VERSION));
+    }
+    serde_json::to_vec(&value).unwrap_or_default()
+}
+
+/// Parse a payload, requiring version 1 and canonical form.
+pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
+    let mut value: Value =
+        serde_json::from_slice(payload).map_err(|e| EventError::Json(e.to_string()))?;
+    let version = value
+        .as_object_mut()
+        .and_then(|m| m.remove("v"))
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| EventError::Json("missing \"v\"".into()))?;
+    if version != EVENT_VERSION {
+        return Err(EventError::Version(version));
+    }
+    let event: Event = serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
+    if encode(&event) != payload {
+        return Err(EventError::NotCanonical);
+    }
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ballots() -> Vec<Ballot> {
+        let m = |s: &str| Ballot::marked(Ballot::parse_marks(s).unwrap());
+        vec![
+            m("YNA"),
+            m("AAY"),
+            Ballot::Void {
+                reason: "签名".into(),
+            },
+            Ballot::Marked {
+                marks: Ballot::parse_marks("YN?").unwrap(),
+                write_ins: vec![(1, "李七".into())],
+            },
+            m("YNA"),
+        ]
+    }
+
+    #[test]
+    fn batches_round_trip_as_a_multiset_and_hide_order() {
+        let b = ballots();
+        let enc = BatchBallots::from_ballots(3, &b).unwrap();
+        assert_eq!(enc.len(), 5);
+        assert_eq!(enc.plain_count, 3);
+        let mut back = enc.to_ballots().unwrap();
+        let mut want = b.clone();
+        let key = |x: &Ballot| format!("{x:?}");
+        back.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(back, want);
+        // Any order of entry gives the same batch.
+        let mut rev = b;
+        rev.reverse();
+        assert_eq!(BatchBallots::from_ballots(3, &rev).unwrap(), enc);
+    }
+
+    #[test]
+    fn events_encode_canonically_and_reject_other_forms() {
+        let e = Event::BallotBatch {
+            round: "r1".into(),
+            batch: "b1".into(),
+            ballots: BatchBallots::from_ballots(3, &ballots()).unwrap(),
+        };
+        let bytes = encode(&e);
+        assert_eq!(decode(&bytes).unwrap(), e);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("{\"ballots\":{"), "{text}");
+        assert!(text.contains("\"v\":1"));
+        let spaced = text.replacen(':', ": ", 1);
+        assert_eq!(decode(spaced.as_bytes()), Err(EventError::NotCanonical));
+        let v2 = text.replace("\"v\":1", "\"v\":2");
+        assert_eq!(decode(v2.as_bytes()), Err(EventError::Version(2)));
+        assert!(decode(b"\xff\x00garbage").is_err());
+    }
+
+    #[test]
+    fn bad_packed_data_is_an_error_not_a_panic() {
+        let mut enc = BatchBallots::from_ballots(3, &ballots()).unwrap();
+        enc.plain_count += 1;
+        assert!(enc.to_ballots().is_err());
+        enc.plain_count -= 1;
+        enc.plain = "!!".into();
+        assert!(enc.to_ballots().is_err());
+        // 11 codes are rejected.
+        enc.plain = base64::engine::general_purpose::STANDARD.encode([0xffu8; 8]);
+        enc.plain_count = 1;
+        assert!(enc.to_ballots().is_err());
+    }
+}
