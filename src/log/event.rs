@@ -298,7 +298,7 @@ pub enum Event {
     MethodAdopted {
         preset: String,
         overrides: Map<String, Value>,
-        method: ElectionMethod,
+        method: Box<ElectionMethod>,
     },
     /// A person's key for a role (scrutineer, counter, presidium, ...).
     KeyRegistered {

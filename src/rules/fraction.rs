@@ -111,7 +111,7 @@ pub fn zh_fraction(num: u64, den: u64) -> String {
 
 /// A ratio as a percentage when exact (1/5 → "20%"), else as a fraction.
 pub fn percent(num: u64, den: u64) -> String {
-    if den != 0 && (num * 100) % den == 0 {
+    if den != 0 && (num * 100).is_multiple_of(den) {
         format!("{}%", num * 100 / den)
     } else {
         format!("{num}/{den}")
