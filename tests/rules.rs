@@ -801,3 +801,14 @@ fn resolution_votes() {
     assert_eq!(status(&r(5)), "complete");
     assert_eq!(r(5)["unfilled"], 1);
 }
+
+#[test]
+fn alternates_are_reported_by_votes_others_in_ballot_order() {
+    let r = |office: &str| {
+        let mut r = round("formal", 2, &SIX[..3], 10, 10);
+        r["office"] = json!(office);
+        tally("grassroots-2020", json!({}), r, ballots(&[(6, "YYA"), (2, "AYA"), (2, "AAY")]))
+    };
+    assert_eq!(r("committee")["elected"], json!(["丁一", "王二"]));
+    assert_eq!(r("alternate")["elected"], json!(["王二", "丁一"]));
+}

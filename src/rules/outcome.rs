@@ -11,7 +11,7 @@ use super::fraction::Fraction;
 use super::method::{
     Base, BoxCheck, DifferentialRule, ElectionMethod, ListCheck, ListTie, SupplementaryList,
 };
-use super::round::{Ballot, Round, RoundKind};
+use super::round::{Ballot, Office, Round, RoundKind};
 use super::tally::{count, Counts, InvalidReason, LineCount};
 
 /// The outcome state of a round (RULES §4.3, CONTRACT §3 `status`).
@@ -406,9 +406,22 @@ fn names(rows: &[Row], idx: &[usize]) -> Vec<String> {
     idx.iter().map(|i| rows[*i].name.clone()).collect()
 }
 
-/// Elected names in report order: listed candidates in ballot order (the
-/// list is printed in surname-stroke order, RULES §4.4), then write-ins in
-/// vote order.
+/// Elected names in report order (RULES §4.4): committee members and
+/// delegates in ballot order (the ballot is printed in surname-stroke order),
+/// alternates by votes then ballot order, write-ins last by votes.
+fn elected_order(round: &Round, rows: &[Row], chosen: &[usize]) -> Vec<String> {
+    if round.office != Office::Alternate {
+        return report_order(rows, chosen);
+    }
+    let mut by_votes = chosen.to_vec();
+    // Stable sort over ballot order: equal votes keep stroke order.
+    by_votes.sort_unstable();
+    by_votes.sort_by(|a, b| rows[*b].count.for_votes.cmp(&rows[*a].count.for_votes));
+    by_votes.into_iter().map(|i| rows[i].name.clone()).collect()
+}
+
+/// Names in ballot order (the list is printed in surname-stroke order),
+/// then write-ins in vote order.
 fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
     let mut listed: Vec<usize> = chosen
         .iter()
@@ -436,7 +449,7 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     match round.kind {
         RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {
             let f = fill(rows, &above, round.seats, false);
-            r.elected = report_order(rows, &f.chosen);
+            r.elected = elected_order(round, rows, &f.chosen);
             if f.tied.is_empty() {
                 r.unfilled = round.seats - f.chosen.len() as u64;
                 r.status = if r.unfilled == 0 {
