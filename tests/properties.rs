@@ -1443,3 +1443,25 @@ fn nomination_lists_only_names_with_votes() {
     let want: BTreeSet<String> = ["丁一", "王二"].iter().map(|n| n.to_string()).collect();
     assert_eq!(got.next_list, Some(want));
 }
+
+/// One ballot supports one person once: the same name written beside two
+/// against lines is one selection and one for-vote (RULES §3.4 counts a
+/// ballot's selections; §4.1 counts voters' support). The engine counts it
+/// twice, so one voter can push a write-in over the threshold alone.
+#[test]
+fn a_name_written_twice_on_one_ballot_counts_once() {
+    let mut case = formal(2, 3, 1, &["NNA"]);
+    if let Paper::Marked { write_ins, .. } = &mut case.ballots[0] {
+        write_ins.insert(0, "李甲".to_string());
+        write_ins.insert(1, "李甲".to_string());
+    }
+    let got = engine_outcome(&run(&case).1);
+    assert!(
+        got.lines["李甲"].0 <= got.valid,
+        "李甲 has {} for-votes from {} valid ballot(s)\n{}",
+        got.lines["李甲"].0,
+        got.valid,
+        case.to_json()
+    );
+    check(&case, "shortfall", &["李甲"]);
+}
