@@ -807,7 +807,12 @@ fn alternates_are_reported_by_votes_others_in_ballot_order() {
     let r = |office: &str| {
         let mut r = round("formal", 2, &SIX[..3], 10, 10);
         r["office"] = json!(office);
-        tally("grassroots-2020", json!({}), r, ballots(&[(6, "YYA"), (2, "AYA"), (2, "AAY")]))
+        tally(
+            "grassroots-2020",
+            json!({}),
+            r,
+            ballots(&[(6, "YYA"), (2, "AYA"), (2, "AAY")]),
+        )
     };
     assert_eq!(r("committee")["elected"], json!(["丁一", "王二"]));
     assert_eq!(r("alternate")["elected"], json!(["王二", "丁一"]));
