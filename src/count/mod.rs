@@ -39,6 +39,21 @@
 //! side table is not read in the loop: every ballot is first counted as if
 //! it had no entry, then the few with an entry that turns them invalid are
 //! subtracted (an entry can only invalidate a ballot).
+//!
+//! # Example
+//! ```
+//! use scrutineer::count::{tally, Mark, PackedBallots};
+//!
+//! let mut ballots = PackedBallots::new(3)?;
+//! ballots.push(&[Mark::For, Mark::Against, Mark::Abstain])?;
+//! // Two for-marks and one accepted write-in: over a limit of two seats.
+//! ballots.push_with(&[Mark::For, Mark::For, Mark::Abstain], 1, false)?;
+//! let result = tally(&ballots, 2);
+//! assert_eq!(result.for_votes, [1, 0, 0]);
+//! assert_eq!(result.against, [0, 1, 0]);
+//! assert_eq!((result.valid, result.invalid), (1, 1));
+//! # Ok::<(), scrutineer::count::PackError>(())
+//! ```
 
 #![deny(unsafe_code)]
 
@@ -159,7 +174,9 @@ pub fn tally_with(
     Ok(count(ballots, limit, kernel))
 }
 
-/// Dispatch to an available, resolved kernel.
+/// Dispatch to an available, resolved kernel. (The portable fallbacks for
+/// the SIMD kernels are unreachable after the availability check, and
+/// would still count correctly.)
 fn count(view: BallotsView<'_>, limit: u32, kernel: Kernel) -> Tally {
     match kernel {
         Kernel::Naive => naive::tally(view, limit),

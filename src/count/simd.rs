@@ -6,9 +6,10 @@
 //! run time. Every call into a `#[target_feature]` function goes through a
 //! method of that counter, so holding one is the proof the call is sound.
 //! The remaining `unsafe` are unaligned loads and stores of whole `[u64; N]`
-//! arrays. The crate is built for the baseline target; these functions are
-//! compiled for their features only (see PERFORMANCE-NOTES on why never
-//! `-C target-cpu=native`).
+//! arrays, prefetch hints (which never fault) and, for multi-word ballots,
+//! one strided gather whose indices are bounded by the chunk. The crate is
+//! built for the baseline target; these functions are compiled for their
+//! features only (see PERFORMANCE-NOTES on why never `-C target-cpu=native`).
 //!
 //! Per register of `L` ballots (single-word ballots, validity checked):
 //! - AVX-512 (F, BW, VPOPCNTDQ): `vpandq` for-bits, `vpopcntq`, compare with
@@ -20,7 +21,10 @@
 //!   `vpandn`; adders are five bitwise operations.
 //!
 //! Both then add the block's sixteens into byte counters (eight
-//! shift-and-add per block) which are widened in safe code every 255 blocks.
+//! shift-and-add per block) which are widened in safe code every 255 blocks,
+//! and prefetch 4 KiB ahead: on 80 MB of ballots that took AVX-512 from
+//! about 110% to 125-140% of a plain (SSE2) sum and AVX2 from about 75% to
+//! 100-115% (same-run comparisons on the development machine).
 //!
 //! The packed form never holds the code `11` (the safe constructors reject
 //! it). Were it to occur, these kernels would count the line as both for and
