@@ -1,6 +1,7 @@
 //! scrutineer: ballot counting for party elections (党内选举计票).
 pub mod cli;
 pub mod count;
+pub mod import;
 pub mod log;
 pub mod report;
 pub mod rules;
