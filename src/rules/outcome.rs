@@ -437,6 +437,26 @@ fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// The state after filling `places`: a tie straddling the cut-off needs a
+/// runoff among exactly the tied; fewer chosen than places is a shortfall
+/// (unfilled places); otherwise complete. Never both (RULES §4.3).
+fn settle(rows: &[Row], f: &Fill, places: u64) -> (Status, Option<Runoff>, u64) {
+    if !f.tied.is_empty() {
+        let runoff = Runoff {
+            among: report_order(rows, &f.tied),
+            seats: f.tied_places,
+        };
+        return (Status::RunoffRequired, Some(runoff), 0);
+    }
+    let unfilled = places.saturating_sub(f.chosen.len() as u64);
+    let status = if unfilled == 0 {
+        Status::Complete
+    } else {
+        Status::Shortfall
+    };
+    (status, None, unfilled)
+}
+
 fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     let rows = &r.rows;
     let all: Vec<usize> = (0..rows.len()).collect();
@@ -449,39 +469,18 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     match round.kind {
         RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {
             let f = fill(rows, &above, round.seats, false);
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, round.seats);
             r.elected = elected_order(round, rows, &f.chosen);
-            if f.tied.is_empty() {
-                r.unfilled = round.seats - f.chosen.len() as u64;
-                r.status = if r.unfilled == 0 {
-                    Status::Complete
-                } else {
-                    Status::Shortfall
-                };
-            } else {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            }
         }
         RoundKind::Preliminary => {
             let places = round.next_size.unwrap_or(round.seats);
             let f = fill(rows, &above, places, widen);
+            let chosen = f.chosen.len() as u64;
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
-            if !f.tied.is_empty() {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            } else if (f.chosen.len() as u64) < places {
-                r.status = Status::Shortfall;
-                r.unfilled = places - f.chosen.len() as u64;
+            if r.status == Status::Shortfall {
                 let formal = method.differential.for_office(round.office);
-                r.list_may_proceed = Some(formal.check(round.seats, f.chosen.len() as u64).ok);
-            } else {
-                r.status = Status::Complete;
+                r.list_may_proceed = Some(formal.check(round.seats, chosen).ok);
             }
         }
         RoundKind::Nomination | RoundKind::Evaluation => {
@@ -497,19 +496,8 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
                 .collect();
             let places = round.next_size.unwrap_or(eligible.len() as u64);
             let f = fill(rows, &eligible, places, widen);
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
-            if !f.tied.is_empty() {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            } else if (f.chosen.len() as u64) < places {
-                r.status = Status::Shortfall;
-                r.unfilled = places - f.chosen.len() as u64;
-            } else {
-                r.status = Status::Complete;
-            }
         }
         RoundKind::Cadre | RoundKind::Resolution => {
             let candidates = round.candidates.len() as u64;
