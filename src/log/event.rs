@@ -257,7 +257,9 @@ impl BatchBallots {
                             .parse()
                             .ok()
                             .filter(|l| (*l as u64) < self.lines)
-                            .ok_or_else(|| EventError::Ballots(format!("write-in line {line:?}")))?;
+                            .ok_or_else(|| {
+                                EventError::Ballots(format!("write-in line {line:?}"))
+                            })?;
                         ins.push((line, name.clone()));
                     }
                     ins.sort();
@@ -308,7 +310,9 @@ pub enum Event {
         key: String,
     },
     /// The check-in count (实到会人数). Never a list linked to ballots.
-    AttendanceRecorded { present: u64 },
+    AttendanceRecorded {
+        present: u64,
+    },
     /// A round is open with its facts frozen: list, seats, attendance and
     /// ballots issued. Its id is unique in the meeting.
     RoundOpened {
@@ -350,11 +354,20 @@ pub enum Event {
         reason: Option<String>,
     },
     /// Voting ended: the number of ballots returned (收回选票数).
-    RoundClosed { round: String, returned: u64 },
+    RoundClosed {
+        round: String,
+        returned: u64,
+    },
     /// The tally of a closed round: the contract result document, exactly as
     /// `report::json` renders it (replay must reproduce it byte for byte).
-    TallyPublished { round: String, result: Value },
-    PresidiumDecision { round: String, decision: Decision },
+    TallyPublished {
+        round: String,
+        result: Value,
+    },
+    PresidiumDecision {
+        round: String,
+        decision: Decision,
+    },
     /// A scrutineer signed the result statement of `round` (a C2SP
     /// cosignature of the checkpoint that includes the tally).
     ResultCosigned {
@@ -436,7 +449,8 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
     if version != EVENT_VERSION {
         return Err(EventError::Version(version));
     }
-    let event: Event = serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
+    let event: Event =
+        serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
     if encode(&event) != payload {
         return Err(EventError::NotCanonical);
     }
