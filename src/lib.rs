@@ -1,4 +1,5 @@
 //! scrutineer: ballot counting for party elections (党内选举计票).
+pub mod bundle_io;
 pub mod cli;
 pub mod count;
 pub mod import;

@@ -164,6 +164,29 @@ impl RoundResult {
 /// candidate, write-ins on existing lines): see
 /// [`crate::rules::check_ballots`].
 pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> RoundResult {
+    decide_round(method, round, ballots.len() as u64, || {
+        count(method, round, ballots)
+    })
+}
+
+/// Decide a round from counts made elsewhere, e.g. by the packed kernels of
+/// `crate::count` for plain ballots plus [`super::tally::count`] for the
+/// rest (the audit replay does this). The result is the one [`evaluate`]
+/// gives for ballots with these counts: `evaluate` is this function with
+/// the reference counter. Ballots given is `counts.valid + counts.invalid`.
+pub fn evaluate_counts(method: &ElectionMethod, round: &Round, counts: Counts) -> RoundResult {
+    let given = counts.valid + counts.invalid;
+    decide_round(method, round, given, || counts)
+}
+
+/// The outcome pipeline; `counts` is called only if the round is counted
+/// (quorum met, list accepted, box valid).
+fn decide_round(
+    method: &ElectionMethod,
+    round: &Round,
+    given: u64,
+    counts: impl FnOnce() -> Counts,
+) -> RoundResult {
     let quorum = QuorumRuling {
         met: method.quorum.is_met(round.present, round.entitled),
         present: round.present,
@@ -171,7 +194,7 @@ pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> R
         required: method.quorum.smallest_meeting(round.entitled),
         rule: method.quorum,
     };
-    let returned = round.returned.unwrap_or(ballots.len() as u64);
+    let returned = round.returned.unwrap_or(given);
     let threshold_base = match method.threshold_base {
         Base::Entitled => round.entitled,
         Base::Present => round.present,
@@ -223,7 +246,7 @@ pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> R
         return result;
     }
 
-    let counts = count(method, round, ballots);
+    let counts = counts();
     result.rows = rows(method, round, &counts, threshold);
     result.counts = Some(counts);
     decide(method, round, &mut result);
