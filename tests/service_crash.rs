@@ -23,14 +23,19 @@ const PER_BATCH: usize = 10;
 
 fn batch_ballots(b: usize) -> Value {
     let marks = ["YYYNNA", "YNYAYN", "AYYYNY", "NNYYYA", "YAAYYY"];
-    json!((0..PER_BATCH).map(|i| marks[(b + i) % marks.len()]).collect::<Vec<_>>())
+    json!((0..PER_BATCH)
+        .map(|i| marks[(b + i) % marks.len()])
+        .collect::<Vec<_>>())
 }
 
 fn entry_request(m: &Meeting, counter: &Person, b: usize) -> Request {
-    Request::new("POST", &m.path(&format!("/rounds/r1/batches/b{b:03}/entries")))
-        .token(&counter.token)
-        .header("Idempotency-Key", &format!("{}-{b}", counter.id))
-        .json(&json!({ "ballots": batch_ballots(b) }))
+    Request::new(
+        "POST",
+        &m.path(&format!("/rounds/r1/batches/b{b:03}/entries")),
+    )
+    .token(&counter.token)
+    .header("Idempotency-Key", &format!("{}-{b}", counter.id))
+    .json(&json!({ "ballots": batch_ballots(b) }))
 }
 
 /// What a client thread saw: acknowledged responses, and the request in
@@ -48,9 +53,12 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
     let server = Binary::start(&db, &[]);
     let mut m = Meeting::create(server.client(), &server.setup, 5000, json!([]));
     let org = m.organiser.clone();
-    m.put(&org, "/method", json!({ "preset": "grassroots-2020" })).expect(200);
-    m.put(&org, "/attendance", json!({ "present": 4800 })).expect(200);
-    m.post(&org, "/elections", json!({ "contest": "委员", "seats": 5 })).expect(201);
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 4800 }))
+        .expect(200);
+    m.post(&org, "/elections", json!({ "contest": "委员", "seats": 5 }))
+        .expect(201);
     let c1 = m.add("counter", "甲计票", None);
     let c2 = m.add("counter", "乙计票", None);
     let k = cosigner("丙监票", 7);
@@ -59,9 +67,14 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
         m.assign("e1", p);
     }
     let names = ["丁一", "王二", "刘三", "张四", "陈五", "周六"];
-    m.post(&org, "/elections/e1/rounds", json!({ "kind": "formal", "candidates": names }))
-        .expect(201);
-    m.post(&org, "/rounds/r1/open", json!({ "issued": 4800 })).expect(200);
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": names }),
+    )
+    .expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 4800 }))
+        .expect(200);
 
     // Two counters enter batches as fast as they can.
     let acks = Arc::new(AtomicUsize::new(0));
@@ -105,7 +118,10 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
     }
     let seen = Arc::try_unwrap(seen).ok().unwrap().into_inner().unwrap();
     assert!(seen.acked.len() >= 60);
-    assert!(seen.acked.len() < 2 * BATCHES, "the kill came too late to test anything");
+    assert!(
+        seen.acked.len() < 2 * BATCHES,
+        "the kill came too late to test anything"
+    );
 
     // Restart on the same file: tokens, rounds and entries are all there.
     let server = Binary::start(&db, &[]);
@@ -115,7 +131,11 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
     for ((who, b), (status, body)) in &seen.acked {
         let r = m.c.send(&entry_request(&m, counter(who), *b));
         assert_eq!(r.status, *status, "{}", r.text());
-        assert_eq!(r.header("idempotent-replayed"), Some("true"), "acked entry {who}/{b} was lost");
+        assert_eq!(
+            r.header("idempotent-replayed"),
+            Some("true"),
+            "acked entry {who}/{b} was lost"
+        );
         assert_eq!(&r.json(), body, "acked entry {who}/{b} changed");
     }
     let mut recovered = 0;
@@ -125,7 +145,8 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
             recovered += 1; // committed before the kill, acknowledged now
         }
     }
-    let entered: BTreeSet<(String, usize)> = seen.acked.keys().chain(&seen.in_flight).cloned().collect();
+    let entered: BTreeSet<(String, usize)> =
+        seen.acked.keys().chain(&seen.in_flight).cloned().collect();
 
     // Exactly once: each (batch, counter) entered once, reconciled batches
     // counted once.
@@ -156,9 +177,14 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
     for e in &v.events {
         match e {
             Event::EntryCommitted { batch, counter, .. } => {
-                assert!(committed.insert((batch.clone(), counter.clone())), "entry twice: {batch} {counter}");
+                assert!(
+                    committed.insert((batch.clone(), counter.clone())),
+                    "entry twice: {batch} {counter}"
+                );
             }
-            Event::BallotBatch { batch, .. } => assert!(batches.insert(batch.clone()), "batch twice: {batch}"),
+            Event::BallotBatch { batch, .. } => {
+                assert!(batches.insert(batch.clone()), "batch twice: {batch}")
+            }
             _ => {}
         }
     }
