@@ -2,8 +2,10 @@
 pub mod bundle_io;
 pub mod cli;
 pub mod count;
+pub mod http;
 pub mod import;
 pub mod log;
 pub mod report;
 pub mod rules;
+pub mod service;
 pub mod store;

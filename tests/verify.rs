@@ -288,15 +288,16 @@ fn sqlite_export_to_directory_and_zip_verifies() {
     let mut next_note = 0;
     for (i, bytes) in sim.entries.iter().enumerate() {
         let entry = scrutineer::log::entry::Entry::decode(bytes).unwrap();
-        store::append(&tx, &entry).unwrap();
+        store::append(&tx, sim::ORIGIN, &entry).unwrap();
         while next_note < sizes.len() && sizes[next_note] == i as u64 + 1 {
             let note = scrutineer::log::note::Note::parse(&sim.notes[next_note]).unwrap();
-            store::record_checkpoint(&tx, &note).unwrap();
+            store::record_checkpoint(&tx, sim::ORIGIN, &note).unwrap();
             next_note += 1;
         }
     }
     tx.commit().unwrap();
     let log = LogIdentity {
+        log: sim::ORIGIN.into(),
         origin: sim::ORIGIN.into(),
         log_key: sim.log_vkey(),
     };
@@ -429,7 +430,10 @@ fn unregistered_authors_fail_at_step_6() {
     sim.append(
         scrutineer::log::entry::AuthorRole::Clerk,
         &stranger,
-        &scrutineer::log::event::Event::AttendanceRecorded { present: 90 },
+        &scrutineer::log::event::Event::AttendanceRecorded {
+            present: 90,
+            by: None,
+        },
     );
     sim.finish(&[0, 1, 2]);
     let r = check_fails_at(&sim.bundle(), Step::EntrySignatures, "stranger");

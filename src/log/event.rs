@@ -10,6 +10,12 @@
 //!
 //! Every event object has `"v": 1` and a `"type"` naming its variant.
 //!
+//! Optional fields (`by`: the acting person's name; `election` on
+//! `round_opened`) are omitted when absent, so entries written before they
+//! existed decode and re-encode unchanged. The entries are signed by the
+//! meeting's log key; the entry's author role byte says in which capacity
+//! (counter, scrutineer, presidium, clerk), `by` says who.
+//!
 //! Ballots never carry anything that could link them to a voter: a
 //! [`BallotBatch`] holds the reconciled ballots of one paper batch **sorted**
 //! (plain ballots by their packed words, special ballots by their canonical
@@ -22,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::count::{self, PackedBallots};
+use crate::log::entry::EntryKind;
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
 
@@ -398,6 +405,10 @@ pub enum Event {
         preset: String,
         overrides: Map<String, Value>,
         method: Box<ElectionMethod>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A person's key for a role (scrutineer, counter, presidium, ...).
     KeyRegistered {
@@ -409,6 +420,10 @@ pub enum Event {
     /// The check-in count (实到会人数). Never a list linked to ballots.
     AttendanceRecorded {
         present: u64,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A round is open with its facts frozen: list, seats, attendance and
     /// ballots issued. Its id is unique in the meeting.
@@ -423,6 +438,13 @@ pub enum Event {
         entitled: u64,
         present: u64,
         issued: u64,
+        /// The election (pipeline of rounds) this round belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        election: Option<String>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A counter's private entry of a batch: only a commitment (SHA-256 of
     /// the entry as submitted, hex), so the log proves what was entered
@@ -449,21 +471,30 @@ pub enum Event {
         /// `first`, `second`, or `void`.
         resolution: String,
         reason: Option<String>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
         returned: u64,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// The tally of a closed round: the contract result document, exactly as
     /// `report::json` renders it (replay must reproduce it byte for byte).
-    TallyPublished {
-        round: String,
-        result: Value,
-    },
+    TallyPublished { round: String, result: Value },
     PresidiumDecision {
         round: String,
         decision: Decision,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A scrutineer signed the result statement of `round` (a C2SP
     /// cosignature of the checkpoint that includes the tally).
@@ -473,9 +504,42 @@ pub enum Event {
         checkpoint_size: u64,
         signature: String,
     },
+    /// A counter or scrutineer is assigned to an election (contest). The
+    /// scrutineers assigned, with keys registered, before a round of the
+    /// election closes are the n of its k-of-n cosignature rule.
+    StaffAssigned {
+        election: String,
+        contest: String,
+        /// `counter` or `scrutineer`.
+        role: String,
+        name: String,
+    },
 }
 
 impl Event {
+    /// The entry kind that records this event; the one mapping the service
+    /// writes with and the verifier checks against.
+    pub fn entry_kind(&self) -> EntryKind {
+        match self {
+            Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
+            Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
+            Event::KeyRegistered { .. } | Event::StaffAssigned { .. } => EntryKind::KEY_REGISTERED,
+            Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
+            Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
+            Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
+            Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
+                EntryKind::VOID_DECISION
+            }
+            Event::EntryCommitted { .. } | Event::DifferenceResolved { .. } => {
+                EntryKind::RECONCILIATION
+            }
+            Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
+            Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
+            Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
+            Event::ResultCosigned { .. } => EntryKind::RESULT_COSIGNED,
+        }
+    }
+
     /// The round this event belongs to, if any.
     pub fn round(&self) -> Option<&str> {
         match self {

@@ -23,6 +23,8 @@ use crate::log::note::VerifierKey;
 /// Which log to export, and how it is known to auditors.
 #[derive(Clone, Debug)]
 pub struct LogIdentity {
+    /// The log's id in the `log` column (the meeting id).
+    pub log: String,
     /// The origin line of the log's checkpoints.
     pub origin: String,
     /// The log's checkpoint key (type 0x01), as published.
@@ -71,12 +73,12 @@ pub fn bundle_from_db(conn: &Connection, log: &LogIdentity) -> Result<Bundle, Ex
     // snapshot even while the service appends.
     let tx = conn.unchecked_transaction()?;
     let entries: Vec<Vec<u8>> = tx
-        .prepare("SELECT bytes FROM log_entry ORDER BY seq")?
-        .query_map([], |r| r.get(0))?
+        .prepare("SELECT bytes FROM log_entry WHERE log = ?1 ORDER BY seq")?
+        .query_map([&log.log], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let notes: Vec<String> = tx
-        .prepare("SELECT note FROM log_checkpoint ORDER BY size")?
-        .query_map([], |r| r.get(0))?
+        .prepare("SELECT note FROM log_checkpoint WHERE log = ?1 ORDER BY size")?
+        .query_map([&log.log], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     tx.finish()?;
     Bundle::from_log(&log.origin, &log.log_key, &entries, &notes).map_err(ExportError::Bundle)

@@ -95,6 +95,7 @@ impl Sim {
             preset: "grassroots-2020".into(),
             overrides,
             method: Box::new(method),
+            by: None,
         });
         let regs: Vec<Event> = sim
             .scrutineers
@@ -156,7 +157,7 @@ impl Sim {
     }
 
     pub fn attendance(&mut self, present: u64) {
-        self.service(Event::AttendanceRecorded { present });
+        self.service(Event::AttendanceRecorded { present, by: None });
     }
 
     /// Opens a round with the facts given.
@@ -184,6 +185,8 @@ impl Sim {
             entitled,
             present,
             issued,
+            election: None,
+            by: None,
         };
         let round = event::round_of(&opened, None).expect("a round");
         self.service(opened);
@@ -236,6 +239,7 @@ impl Sim {
         self.service(Event::RoundClosed {
             round: id.into(),
             returned,
+            by: None,
         });
         let slot = self.rounds.iter_mut().find(|r| r.0 == id).expect("opened");
         slot.1.returned = Some(returned);
@@ -258,6 +262,7 @@ impl Sim {
         self.service(Event::PresidiumDecision {
             round: id.into(),
             decision,
+            by: None,
         });
     }
 
@@ -282,19 +287,7 @@ impl Sim {
 
 /// The entry kind of an event.
 pub fn kind_of(event: &Event) -> EntryKind {
-    match event {
-        Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
-        Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
-        Event::KeyRegistered { .. } => EntryKind::KEY_REGISTERED,
-        Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
-        Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
-        Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
-        Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
-        Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
-        Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
-        Event::ResultCosigned { .. } => EntryKind::RESULT_COSIGNED,
-        Event::EntryCommitted { .. } | Event::DifferenceResolved { .. } => EntryKind::OTHER,
-    }
+    event.entry_kind()
 }
 
 /// `n` ballots with the marks `YNA?` string.
