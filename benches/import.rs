@@ -106,7 +106,7 @@ fn bench(c: &mut Criterion) {
                     &payload,
                 )
                 .map_err(|e| e.to_string())?;
-                store::log::append(&tx, &entry).map_err(|e| e.to_string())?;
+                store::log::append(&tx, "bench", &entry).map_err(|e| e.to_string())?;
                 Ok(())
             })
             .unwrap();
