@@ -234,7 +234,8 @@ impl VerifierKey {
         format!("{}+{}", self.name, self.id)
     }
 
-    fn matches(&self, sig: &NoteSignature) -> bool {
+    /// Whether a signature line names this key (name and key ID).
+    pub fn matches(&self, sig: &NoteSignature) -> bool {
         self.name == sig.name && self.id == sig.id
     }
 }
