@@ -42,9 +42,18 @@ fn a_realistic_meeting_verifies() {
     assert_eq!(r.tallies.len(), 3);
     let status: Vec<&str> = r.tallies.iter().map(|t| t.status.as_str()).collect();
     assert_eq!(status, ["complete", "runoff_required", "complete"]);
-    assert_eq!(r.quorum, Some((2, 3)));
-    let who: Vec<&str> = r.cosigned.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(who, ["张监票", "王监票"]);
+    for t in &r.tallies {
+        let c = &t.certification;
+        assert!(c.is_certified(), "round {}: {c:?}", t.round);
+        assert_eq!(
+            c.checkpoint,
+            t.entry + 1,
+            "the tree that ends with the tally"
+        );
+        assert_eq!((c.required, c.cosigners.len()), (2, 3));
+        let who: Vec<&str> = c.cosigned.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(who, ["张监票", "王监票"]);
+    }
     assert!(r.ballots > 1400, "{}", r.ballots);
     assert_eq!(r.final_checkpoint.map(|c| c.0), Some(r.entries));
 }
@@ -205,15 +214,38 @@ fn replacing_a_key_fails() {
     assert!(r.first_failure().unwrap().to_string().contains("keys.txt"));
 }
 
+/// A result cosigned by fewer scrutineers than the method requires is
+/// reported "not certified", an outcome; announcing it is a failure.
 #[test]
-fn too_few_cosignatures_fail_at_step_3() {
-    let mut sim = sim::meeting();
-    // Re-sign the final checkpoint with one cosignature only.
-    sim.notes.pop();
-    sim.finish(&[1]);
-    let r = check_fails_at(&sim.bundle(), Step::Cosignatures, "1 of 3");
-    let msg = r.first_failure().unwrap().to_string();
-    assert!(msg.contains("2 of 3") && msg.contains("李监票"), "{msg}");
+fn too_few_cosignatures_are_not_certified_and_cannot_be_announced() {
+    let only_li = |round: &'static str| {
+        move |s: &mut sim::Sim| {
+            s.who_cosigns = Box::new(move |r| if r == round { vec![1] } else { vec![0, 2] })
+        }
+    };
+    // p1 is not announced: the bundle verifies, p1 is not certified.
+    let r = check_verified(&sim::meeting_with(only_li("p1")).bundle());
+    let certified: Vec<(&str, bool)> = r
+        .tallies
+        .iter()
+        .map(|t| (t.round.as_str(), t.certification.is_certified()))
+        .collect();
+    assert_eq!(certified, [("p1", false), ("f1", true), ("f1-r", true)]);
+    let p1 = &r.tallies[0].certification;
+    assert_eq!(p1.cosigned.len(), 1);
+    assert_eq!(p1.cosigned[0].name, "李监票");
+    // f1-r is announced: the log claims a certification it does not have.
+    let r = check_fails_at(
+        &sim::meeting_with(only_li("f1-r")).bundle(),
+        Step::Cosignatures,
+        "announced with 1 of 3",
+    );
+    let f = r.first_failure().unwrap();
+    assert_eq!(f.round.as_deref(), Some("f1-r"));
+    assert!(
+        f.message.contains("2 of 3") && f.message.contains("李监票"),
+        "{f}"
+    );
 }
 
 /// A lying service: the published count is wrong but everything is signed
@@ -361,71 +393,93 @@ fn sqlite_export_to_directory_and_zip_verifies() {
 }
 
 /// Cosignatures recorded in the log as `result_cosigned` events: the
-/// exporter puts them on the checkpoint they sign, replay checks each one.
+/// exporter puts them on the result checkpoint they sign, replay checks
+/// each one, and a line stripped from its note is noticed.
 #[test]
 fn result_cosigned_events_are_checked_and_exported() {
-    use base64::Engine as _;
-    use scrutineer::log::event::Event;
-    let mut sim = sim::meeting();
-    sim.notes.pop(); // drop the cosigned final checkpoint
-    let (checkpoint, _) = {
-        let note = sim.checkpoint();
-        let text = note.text().to_owned();
-        (
-            scrutineer::log::checkpoint::Checkpoint::parse(&text).unwrap(),
-            note,
-        )
-    };
-    for s in [0usize, 1] {
-        let (name, key, cosigner) = sim.scrutineers[s].clone();
-        let line = cosigner.cosign(&checkpoint, 1_717_300_000).unwrap();
-        let mut blob = line.id().0.to_vec();
-        blob.extend_from_slice(line.signature());
-        let event = Event::ResultCosigned {
-            round: "f1-r".into(),
-            scrutineer: name,
-            checkpoint_size: checkpoint.size().0,
-            signature: base64::engine::general_purpose::STANDARD.encode(&blob),
-        };
-        sim.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
-    }
-    sim.checkpoint();
-    let r = check_verified(&sim.bundle());
-    assert_eq!(r.cosigned_size, Some(checkpoint.size().0));
-    assert_eq!(r.cosigned.len(), 2);
-
-    // A cosignature over another checkpoint size does not verify.
-    let mut bad = sim::meeting();
-    bad.notes.pop();
-    bad.checkpoint();
-    let (name, key, cosigner) = bad.scrutineers[2].clone();
-    let line = cosigner.cosign(&checkpoint, 1).unwrap();
-    let mut blob = line.id().0.to_vec();
-    blob.extend_from_slice(line.signature());
-    let size = bad.tree.size().0 - 1;
-    bad.append(
-        scrutineer::log::entry::AuthorRole::Scrutineer,
-        &key,
-        &Event::ResultCosigned {
-            round: "f1-r".into(),
-            scrutineer: name,
-            checkpoint_size: size,
-            signature: base64::engine::general_purpose::STANDARD.encode(&blob),
-        },
+    use scrutineer::log::bundle::checkpoint_path;
+    let sim = sim::meeting();
+    let good = sim.bundle();
+    let size = sim.results["f1-r"].size().0;
+    let note = String::from_utf8(good.get(&checkpoint_path(size)).unwrap().to_vec()).unwrap();
+    assert!(
+        note.contains("— zhang.jianpiao ") && note.contains("— wang.jianpiao "),
+        "{note}"
     );
-    bad.finish(&[0, 1]);
-    let r = check_fails_at(&bad.bundle(), Step::Replay, "wrong cosignature");
+
+    // A line stripped from the note: the log still records it.
+    let mut b = good.clone();
+    let stripped: String = note
+        .lines()
+        .filter(|l| !l.starts_with("— wang.jianpiao "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    b.put(&checkpoint_path(size), stripped.into_bytes());
+    let r = check_fails_at(&b, Step::Cosignatures, "stripped cosignature");
+    assert!(
+        r.first_failure()
+            .unwrap()
+            .message
+            .contains("王监票's cosignature is not on"),
+        "{:?}",
+        r.first_failure()
+    );
+
+    // A cosignature of another checkpoint, claimed for this one.
+    let mut bad = sim::meeting();
+    let (name, _, cosigner) = bad.scrutineers[1].clone();
+    let other = bad.results["f1"].clone();
+    let event = sim::cosignature_event("f1-r", &name, &cosigner, &other, size);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    bad.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
+    bad.finish(&[]);
+    let r = verify(&bad.bundle());
     assert!(r
-        .first_failure()
-        .unwrap()
-        .message
-        .contains("does not verify"));
+        .step(Step::Replay)
+        .failures
+        .iter()
+        .any(|f| f.message.contains("does not verify")));
+
+    // A cosignature claimed for a checkpoint other than the result's.
+    let mut bad = sim::meeting();
+    let (name, _, cosigner) = bad.scrutineers[1].clone();
+    let result = bad.results["f1-r"].clone();
+    let event = sim::cosignature_event("f1-r", &name, &cosigner, &result, size + 1);
+    bad.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
+    bad.finish(&[]);
+    let r = check_fails_at(&bad.bundle(), Step::Replay, "wrong checkpoint size");
+    assert!(
+        r.first_failure()
+            .unwrap()
+            .message
+            .contains("the result checkpoint of round f1-r"),
+        "{:?}",
+        r.first_failure()
+    );
 }
 
-/// An entry signed by a key nobody registered fails at step 6.
+/// The log key signs in any capacity (the service acts for people who
+/// hold no key); an entry signed by a key nobody registered fails at step 6.
 #[test]
 fn unregistered_authors_fail_at_step_6() {
     let mut sim = sim::Sim::new(100);
+    let log_key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    for role in [
+        scrutineer::log::entry::AuthorRole::Clerk,
+        scrutineer::log::entry::AuthorRole::Counter,
+        scrutineer::log::entry::AuthorRole::Presidium,
+    ] {
+        sim.append(
+            role,
+            &log_key,
+            &scrutineer::log::event::Event::AttendanceRecorded {
+                present: 90,
+                by: Some("组织员".into()),
+            },
+        );
+    }
+    sim.checkpoint();
+    check_verified(&sim.bundle());
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
     sim.append(
         scrutineer::log::entry::AuthorRole::Clerk,

@@ -6,15 +6,18 @@
 //! 1. the bundle's files: layout, `origin`, `log.vkey`, `keys.txt` syntax;
 //! 2. every checkpoint note is signed by the log key, for the origin;
 //! 3. cosignatures: every other signature line is a valid cosignature by a
-//!    scrutineer registered in the log, and the final checkpoint carries
-//!    k of n of them (k from the method's `signatures_required`);
+//!    scrutineer registered in the log; each published result is reported
+//!    certified or not (k of its round's n scrutineers cosigned the
+//!    checkpoint that ends with its tally, k from the method's
+//!    `signatures_required`); a result the log announces must be certified,
+//!    and every cosignature the log records must be on its checkpoint;
 //! 4. the Merkle tree recomputed from the entry files has every
 //!    checkpoint's root, and the final checkpoint covers every entry;
 //! 5. each checkpoint extends the previous one (consistency proofs);
 //!    receipts, if any, verify;
 //! 6. every entry decodes and its signature verifies (`verify_strict`);
-//!    its author key is the log key or registered for its role, and is
-//!    the named person's where the event names one;
+//!    its author key is the log key (in any capacity) or a key registered
+//!    for its role, and then the named person's where the event names one;
 //! 7. every payload is a canonical version 1 event of the entry's kind;
 //! 8. replay: the events folded in order make a consistent meeting, and
 //!    every published tally equals the one recomputed from the ballots and
@@ -27,18 +30,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
-use super::bundle::{self, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
+use super::bundle::{self, checkpoint_path, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
 use super::checkpoint::Checkpoint;
-use super::cosignature::{cosigned_message, verify_cosignatures, CosignatureQuorum};
+use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
 use super::entry::{AuthorRole, Entry, EntryKind};
 use super::event::{self, BatchBallots, Decision, Event, SpecialBallot};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
-use super::note::{Note, SignatureType, VerifierKey};
+use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
 use super::proof::InclusionReceipt;
 use crate::count;
 use crate::report;
@@ -84,7 +85,7 @@ impl Step {
         match self {
             Step::Files => "文件与密钥可读（来源、日志公钥、登记密钥）",
             Step::CheckpointSignatures => "检查点由日志密钥签名",
-            Step::Cosignatures => "监票人联署最终检查点（达到规定人数）",
+            Step::Cosignatures => "监票人联署有效，逐轮核定结果（达到规定人数）",
             Step::Tree => "由记录文件重算默克尔树，与每个检查点一致",
             Step::Consistency => "检查点前后一致（只增不改）",
             Step::EntrySignatures => "每条记录的签名有效、签名人已登记",
@@ -97,7 +98,9 @@ impl Step {
         match self {
             Step::Files => "bundle files and keys parse (origin, log key, registered keys)",
             Step::CheckpointSignatures => "checkpoints are signed by the log key",
-            Step::Cosignatures => "the final checkpoint is cosigned by enough scrutineers",
+            Step::Cosignatures => {
+                "cosignatures verify; each result is certified or not (k of n scrutineers)"
+            }
             Step::Tree => "the Merkle tree recomputed from the entries matches every checkpoint",
             Step::Consistency => "each checkpoint extends the previous one (append-only)",
             Step::EntrySignatures => {
@@ -160,7 +163,7 @@ pub struct StepReport {
     pub omitted: usize,
 }
 
-/// A scrutineer whose cosignature on the final checkpoint verified.
+/// A scrutineer whose cosignature on a result checkpoint verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cosigned {
     pub name: String,
@@ -180,6 +183,32 @@ pub struct TallyCheck {
     pub status: String,
     pub elected: Vec<String>,
     pub matches: bool,
+    /// Whether the scrutineers certified this result.
+    pub certification: Certification,
+}
+
+/// The scrutineers' certification of one published result
+/// (`docs/audit-bundle.md` §5.4): k of the round's n cosigners cosigned
+/// the result checkpoint, the tree that ends with the tally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certification {
+    /// Size of the result checkpoint: the tally's index + 1.
+    pub checkpoint: u64,
+    /// k: cosignatures required (the method's `signatures_required` of n).
+    pub required: usize,
+    /// The round's n cosigners, by name: the registered scrutineers with a
+    /// cosigner key before the tally (those assigned to the round's
+    /// election, when its `round_opened` names one).
+    pub cosigners: Vec<String>,
+    /// The valid cosignatures of the result checkpoint by those cosigners.
+    pub cosigned: Vec<Cosigned>,
+}
+
+impl Certification {
+    /// At least k of the n cosigned (never with no cosigner: k ≥ 1).
+    pub fn is_certified(&self) -> bool {
+        self.cosigned.len() >= self.required.max(1)
+    }
 }
 
 /// Everything the verifier found.
@@ -197,11 +226,7 @@ pub struct VerifyReport {
     pub ballots: u64,
     /// Size and root of the final (largest) checkpoint.
     pub final_checkpoint: Option<(u64, Hash)>,
-    /// Size of the checkpoint whose cosignatures are listed in `cosigned`.
-    pub cosigned_size: Option<u64>,
-    /// `(k, n)`: cosignatures required of the registered scrutineers.
-    pub quorum: Option<(usize, usize)>,
-    pub cosigned: Vec<Cosigned>,
+    /// Every published tally: replayed, and certified or not.
     pub tallies: Vec<TallyCheck>,
 }
 
@@ -569,136 +594,17 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         check_keys_file(&mut rec, keys, &replay.registrations);
     }
 
-    // Step 3: cosignatures, now that the registrations and method are known.
-    let mut quorum = None;
-    let mut cosigned = Vec::new();
-    let mut cosigned_size = None;
-    let cosigners: Vec<(&Registration, &VerifierKey)> = replay
-        .registrations
-        .iter()
-        .filter_map(|r| r.cosigner.as_ref().map(|k| (r, k)))
-        .filter(|(r, _)| is_scrutineer_role(&r.role))
-        .collect();
-    let cosigner_keys: Vec<VerifierKey> = cosigners.iter().map(|(_, k)| (*k).clone()).collect();
+    // Step 3: cosignatures, now that the registrations are known.
     let log_matches = tree_matches && !rec.failed(Step::Tree);
-    for cp in cps.iter().filter(|_| log_matches) {
-        for line in cp.note.signatures() {
-            let known = log_key
-                .as_ref()
-                .is_some_and(|k| k.name() == line.name() && k.id() == line.id())
-                || cosigner_keys
-                    .iter()
-                    .any(|k| k.name() == line.name() && k.id() == line.id());
-            if !known {
-                rec.file(
-                    Step::Cosignatures,
-                    cp.path,
-                    format!(
-                        "signature line by {}+{}, which is neither the log key nor a registered scrutineer",
-                        line.name(),
-                        line.id()
-                    ),
-                );
-            }
-        }
-        if let Err(e) = verify_cosignatures(&cp.note, &cosigner_keys) {
-            rec.file(Step::Cosignatures, cp.path, e.to_string());
-        }
-    }
-    let last_tally = replay.tallies.iter().map(|t| t.entry).max();
-    match (final_cp, &replay.method) {
-        (None, _) => rec.skip(Step::Cosignatures, Step::CheckpointSignatures),
-        // Who the scrutineers are and how many must sign is read from the
-        // log; a log that does not match its checkpoints cannot say.
-        (Some(_), _) if !log_matches => {
-            rec.skip(Step::Cosignatures, Step::Tree)
-        }
-        (Some(_), _) if cosigners.is_empty() => rec.general(
-            Step::Cosignatures,
-            "no scrutineer keys are registered in the log: nobody can cosign the result",
-        ),
-        (Some(_), None) => rec.general(
-            Step::Cosignatures,
-            "no election method was adopted in the log: the number of cosignatures required is unknown",
-        ),
-        (Some(fin), Some(method)) => {
-            let keys_n = cosigner_keys.len();
-            let required = usize::try_from(
-                method
-                    .signatures_required
-                    .smallest_meeting(keys_n as u64)
-                    .max(1),
-            )
-            .unwrap_or(usize::MAX);
-            quorum = Some((required, keys_n));
-            // The checkpoint that must carry the quorum: the final one, or
-            // the latest one that does if only entries without a tally
-            // (e.g. the scrutineers' own result_cosigned) follow it.
-            let must_cover = last_tally.map_or(fin.checkpoint.size().0, |t| t + 1);
-            match CosignatureQuorum::new(required, cosigner_keys.clone()) {
-                Err(e) => rec.file(Step::Cosignatures, fin.path, e.to_string()),
-                Ok(q) => {
-                    let met = cps.iter().rev().find_map(|cp| {
-                        let report = q.check(&cp.note).ok()?;
-                        report.is_met().then_some((cp, report))
-                    });
-                    match met {
-                        Some((cp, report)) if cp.checkpoint.size().0 >= must_cover => {
-                            cosigned_size = Some(cp.checkpoint.size().0);
-                            for v in &report.cosigned_by {
-                                if let Some((r, _)) = cosigners.iter().find(|(_, k)| **k == v.key)
-                                {
-                                    cosigned.push(Cosigned {
-                                        name: r.name.clone(),
-                                        role: r.role.clone(),
-                                        key: v.key.label(),
-                                        timestamp: v.timestamp,
-                                    });
-                                }
-                            }
-                        }
-                        Some((cp, _)) => rec.file(
-                            Step::Cosignatures,
-                            cp.path,
-                            format!(
-                                "the latest checkpoint cosigned by {required} of {keys_n} scrutineers covers {} entries; the last tally is entry {}",
-                                cp.checkpoint.size(),
-                                must_cover.saturating_sub(1)
-                            ),
-                        ),
-                        None => {
-                            let names: Vec<String> = q
-                                .check(&fin.note)
-                                .map(|r| {
-                                    r.cosigned_by
-                                        .iter()
-                                        .filter_map(|v| {
-                                            cosigners
-                                                .iter()
-                                                .find(|(_, k)| **k == v.key)
-                                                .map(|(r, _)| r.name.clone())
-                                        })
-                                        .collect()
-                                })
-                                .unwrap_or_default();
-                            rec.file(
-                                Step::Cosignatures,
-                                fin.path,
-                                format!(
-                                    "{required} of {keys_n} registered scrutineers must cosign; {} did{}",
-                                    names.len(),
-                                    if names.is_empty() {
-                                        String::new()
-                                    } else {
-                                        format!(" ({})", names.join(", "))
-                                    }
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-        }
+    let mut tallies = std::mem::take(&mut replay.tallies);
+    if cps.is_empty() {
+        rec.skip(Step::Cosignatures, Step::CheckpointSignatures);
+    } else if !log_matches {
+        // Who the scrutineers are is read from the log; a log that does
+        // not match its checkpoints cannot say.
+        rec.skip(Step::Cosignatures, Step::Tree);
+    } else {
+        check_cosignatures(&mut rec, &cps, log_key.as_ref(), &replay, &mut tallies);
     }
     if rec.failed(Step::Files) && log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
@@ -712,10 +618,130 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         checkpoints: cps.len(),
         ballots: replay.ballots,
         final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
-        cosigned_size,
-        quorum,
-        cosigned,
-        tallies: replay.tallies,
+        tallies,
+    }
+}
+
+/// Step 3: every signature line is the log's or a registered scrutineer's
+/// and verifies; each tally's certification; the log's own claims (its
+/// `result_cosigned` lines, its announcements) agree with the notes.
+fn check_cosignatures(
+    rec: &mut Recorder,
+    cps: &[Cp<'_>],
+    log_key: Option<&VerifierKey>,
+    replay: &Replay<'_>,
+    tallies: &mut [TallyCheck],
+) {
+    let step = Step::Cosignatures;
+    let registered: Vec<&Registration> = replay
+        .registrations
+        .iter()
+        .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some())
+        .collect();
+    let keys: Vec<VerifierKey> = registered
+        .iter()
+        .filter_map(|r| r.cosigner.clone())
+        .collect();
+    for cp in cps {
+        for line in cp.note.signatures() {
+            let known =
+                log_key.is_some_and(|k| k.matches(line)) || keys.iter().any(|k| k.matches(line));
+            if !known {
+                rec.file(
+                    step,
+                    cp.path,
+                    format!(
+                        "signature line by {}+{}, which is neither the log key nor a registered scrutineer",
+                        line.name(),
+                        line.id()
+                    ),
+                );
+            }
+        }
+        if let Err(e) = verify_cosignatures(&cp.note, &keys) {
+            rec.file(step, cp.path, e.to_string());
+        }
+    }
+    // Each result: who of its cosigners signed its result checkpoint.
+    for t in tallies.iter_mut() {
+        let Some(state) = replay.rounds.get(&t.round) else {
+            continue;
+        };
+        let size = t.certification.checkpoint;
+        let round_keys: Vec<VerifierKey> = state
+            .cosigners
+            .iter()
+            .filter_map(|r| r.cosigner.clone())
+            .collect();
+        let Some(cp) = cps.iter().find(|c| c.checkpoint.size().0 == size) else {
+            continue;
+        };
+        for v in verify_cosignatures(&cp.note, &round_keys).unwrap_or_default() {
+            if let Some(r) = state
+                .cosigners
+                .iter()
+                .find(|r| r.cosigner.as_ref() == Some(&v.key))
+            {
+                t.certification.cosigned.push(Cosigned {
+                    name: r.name.clone(),
+                    role: r.role.clone(),
+                    key: v.key.label(),
+                    timestamp: v.timestamp,
+                });
+            }
+        }
+    }
+    // A cosignature the log records is on the note it signs: lines cannot
+    // be stripped from a bundle unnoticed.
+    for claim in &replay.cosign_claims {
+        match cps.iter().find(|c| c.checkpoint.size().0 == claim.size) {
+            None => rec.entry(
+                step,
+                claim.entry,
+                Some(&claim.round),
+                format!(
+                    "{} cosigned the checkpoint of size {}, which the bundle lacks ({})",
+                    claim.scrutineer,
+                    claim.size,
+                    checkpoint_path(claim.size)
+                ),
+            ),
+            Some(cp) if !cp.note.signatures().contains(&claim.line) => rec.entry(
+                step,
+                claim.entry,
+                Some(&claim.round),
+                format!("{}'s cosignature is not on {}", claim.scrutineer, cp.path),
+            ),
+            Some(_) => {}
+        }
+    }
+    // The presidium announces only certified results.
+    for (entry, round) in &replay.announced {
+        let Some(t) = tallies.iter().find(|t| t.round == *round) else {
+            continue;
+        };
+        let c = &t.certification;
+        if !c.is_certified() {
+            let who: Vec<&str> = c.cosigned.iter().map(|s| s.name.as_str()).collect();
+            rec.entry(
+                step,
+                *entry,
+                Some(round),
+                format!(
+                    "the result of round {round} is announced but not certified: the checkpoint of size {} is cosigned by {} of its {} scrutineers{}; {} of {} are required",
+                    c.checkpoint,
+                    who.len(),
+                    c.cosigners.len(),
+                    if who.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", who.join(", "))
+                    },
+                    c.required,
+                    c.cosigners.len()
+                ),
+            );
+        }
     }
 }
 
@@ -871,6 +897,21 @@ struct RoundState {
     closed: Option<u64>,
     tallied: Option<u64>,
     runoff: Option<Runoff>,
+    /// The election the round belongs to, when `round_opened` names it.
+    election: Option<String>,
+    /// Who may certify the result: set when the tally is published.
+    cosigners: Vec<Registration>,
+    /// Scrutineers whose `result_cosigned` verified → its entry.
+    cosigned_by: BTreeMap<String, u64>,
+}
+
+/// A cosignature recorded in the log (`result_cosigned`) that verified.
+struct CosignClaim {
+    entry: u64,
+    round: String,
+    scrutineer: String,
+    size: u64,
+    line: NoteSignature,
 }
 
 /// The meeting state folded from the events.
@@ -885,8 +926,13 @@ struct Replay<'t> {
     rounds: BTreeMap<String, RoundState>,
     /// Runoffs the presidium called: round id → (among, seats).
     called_runoffs: BTreeMap<String, (Vec<String>, u64)>,
+    /// Staff assigned to elections: election → (role, name).
+    assigned: BTreeMap<String, BTreeSet<(String, String)>>,
     ballots: u64,
     tallies: Vec<TallyCheck>,
+    cosign_claims: Vec<CosignClaim>,
+    /// `announce` decisions: (entry, round).
+    announced: Vec<(u64, String)>,
 }
 
 impl<'t> Replay<'t> {
@@ -901,8 +947,11 @@ impl<'t> Replay<'t> {
             registrations: Vec::new(),
             rounds: BTreeMap::new(),
             called_runoffs: BTreeMap::new(),
+            assigned: BTreeMap::new(),
             ballots: 0,
             tallies: Vec::new(),
+            cosign_claims: Vec::new(),
+            announced: Vec::new(),
         }
     }
 
@@ -920,26 +969,20 @@ impl<'t> Replay<'t> {
         log_key: Option<&VerifierKey>,
     ) -> Result<(), String> {
         let author = entry.author();
+        // The service signs with the log key on behalf of whoever acted:
+        // the role byte says in which capacity, the event says who.
+        if log_key.is_some_and(|k| k.public_key().as_bytes() == author) {
+            return Ok(());
+        }
         let role = role_name(entry.role());
         let short = hex8(author);
-        if entry.role() == AuthorRole::Service {
-            let is_log_key = log_key.is_some_and(|k| k.public_key().as_bytes() == author);
-            let registered = self
-                .registrations
-                .iter()
-                .any(|r| r.role == "service" && &r.public == author);
-            if !is_log_key && !registered {
-                return Err(format!(
-                    "signed as the service by key {short}…, which is neither the log key nor a registered service key"
-                ));
-            }
-        } else if !self
+        if !self
             .registrations
             .iter()
             .any(|r| r.role == role && &r.public == author)
         {
             return Err(format!(
-                "signed as {role} by key {short}…, which is not registered for that role before this entry"
+                "signed as {role} by key {short}…, which is not the log key and not registered for that role before this entry"
             ));
         }
         let named = match event {
@@ -1048,9 +1091,20 @@ impl<'t> Replay<'t> {
                 self.present = Some(*present);
             }
             Event::RoundOpened { .. } => self.open_round(index, event, &mut out),
-            // Who supervises or counts an election: the service checked it
-            // against the candidate lists; nothing here to recount.
-            Event::StaffAssigned { .. } => {}
+            // Who supervises or counts an election (the service checked it
+            // against the candidate lists): its scrutineers certify its
+            // rounds.
+            Event::StaffAssigned {
+                election,
+                role,
+                name,
+                ..
+            } => {
+                self.assigned
+                    .entry(election.clone())
+                    .or_default()
+                    .insert((role.clone(), name.clone()));
+            }
             Event::EntryCommitted { round, digest, .. } => {
                 if let Err(e) = self.open_round_state(round) {
                     out.push(e);
@@ -1128,6 +1182,9 @@ impl<'t> Replay<'t> {
                         self.called_runoffs
                             .insert(next.clone(), (among.clone(), *seats));
                     }
+                    if *decision == Decision::Announce {
+                        self.announced.push((index, round.clone()));
+                    }
                 }
             },
             Event::ResultCosigned {
@@ -1135,24 +1192,32 @@ impl<'t> Replay<'t> {
                 scrutineer,
                 checkpoint_size,
                 signature,
-            } => {
-                if let Err(e) = self.check_result_cosigned(
-                    index,
-                    round,
-                    scrutineer,
-                    *checkpoint_size,
-                    signature,
-                ) {
-                    out.push(e);
+            } => match self.check_result_cosigned(round, scrutineer, *checkpoint_size, signature) {
+                Err(e) => out.push(e),
+                Ok(Some(line)) => {
+                    if let Some(state) = self.rounds.get_mut(round) {
+                        state.cosigned_by.insert(scrutineer.clone(), index);
+                    }
+                    self.cosign_claims.push(CosignClaim {
+                        entry: index,
+                        round: round.clone(),
+                        scrutineer: scrutineer.clone(),
+                        size: *checkpoint_size,
+                        line,
+                    });
                 }
-            }
+                Ok(None) => {}
+            },
         }
         out
     }
 
     fn open_round(&mut self, index: u64, event: &Event, out: &mut Vec<String>) {
         let Event::RoundOpened {
-            round: id, kind, ..
+            round: id,
+            kind,
+            election,
+            ..
         } = event
         else {
             return;
@@ -1228,6 +1293,9 @@ impl<'t> Replay<'t> {
                 closed: None,
                 tallied: None,
                 runoff: None,
+                election: election.clone(),
+                cosigners: Vec::new(),
+                cosigned_by: BTreeMap::new(),
                 round,
             },
         );
@@ -1244,7 +1312,27 @@ impl<'t> Replay<'t> {
         }
     }
 
+    /// The registered scrutineers with a cosigner key, as of now: those
+    /// assigned to `election` when the round names one.
+    fn cosigners_of(&self, election: Option<&str>) -> Vec<Registration> {
+        let assigned = |name: &str| match election {
+            None => true,
+            Some(e) => self.assigned.get(e).is_some_and(|staff| {
+                staff
+                    .iter()
+                    .any(|(role, n)| is_scrutineer_role(role) && n == name)
+            }),
+        };
+        self.registrations
+            .iter()
+            .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some() && assigned(&r.name))
+            .cloned()
+            .collect()
+    }
+
     fn tally(&mut self, index: u64, id: &str, published: &Value, out: &mut Vec<String>) {
+        let election = self.rounds.get(id).and_then(|s| s.election.clone());
+        let cosigners = self.cosigners_of(election.as_deref());
         let Some(state) = self.rounds.get_mut(id) else {
             out.push(format!("round {id} was never opened"));
             return;
@@ -1260,6 +1348,14 @@ impl<'t> Replay<'t> {
             return;
         }
         state.tallied = Some(index);
+        let certification = Certification {
+            checkpoint: index + 1,
+            required: usize::try_from(state.method.cosignatures_required(cosigners.len() as u64))
+                .unwrap_or(usize::MAX),
+            cosigners: cosigners.iter().map(|r| r.name.clone()).collect(),
+            cosigned: Vec::new(),
+        };
+        state.cosigners = cosigners;
         let round = &state.round;
         let method = &state.method;
         let given = state.ballots;
@@ -1313,55 +1409,61 @@ impl<'t> Replay<'t> {
             status: result.status.as_str().to_owned(),
             elected: result.elected.clone(),
             matches: same,
+            certification,
         });
     }
 
+    /// A `result_cosigned` event: the signature line it records, if it
+    /// verifies (`None` when there is no origin to check it against).
     fn check_result_cosigned(
         &self,
-        index: u64,
         round: &str,
         scrutineer: &str,
         size: u64,
         signature: &str,
-    ) -> Result<(), String> {
-        let reg = self
-            .registrations
-            .iter()
-            .find(|r| is_scrutineer_role(&r.role) && r.name == scrutineer)
-            .ok_or_else(|| format!("{scrutineer} is not a registered scrutineer"))?;
-        let key = reg
-            .cosigner
-            .as_ref()
-            .ok_or_else(|| format!("{scrutineer} has no cosigner key"))?;
-        let tallied = self
+    ) -> Result<Option<NoteSignature>, String> {
+        let state = self
             .rounds
             .get(round)
-            .and_then(|s| s.tallied)
+            .ok_or_else(|| format!("round {round} was never opened"))?;
+        let tallied = state
+            .tallied
             .ok_or_else(|| format!("round {round} has no published tally to cosign"))?;
-        if size <= tallied || size > index {
+        if size != tallied + 1 {
             return Err(format!(
-                "cosigned checkpoint of size {size} must include the tally (entry {tallied}) and precede this entry"
+                "cosigns the checkpoint of size {size}; the result checkpoint of round {round} is the one of size {}, which ends with its tally",
+                tallied + 1
             ));
         }
-        let blob = BASE64
-            .decode(signature)
-            .map_err(|_| "signature is not base64".to_owned())?;
-        if blob.len() != 4 + 8 + 64 {
+        let Some(key) = state
+            .cosigners
+            .iter()
+            .find(|r| r.name == scrutineer)
+            .and_then(|r| r.cosigner.as_ref())
+        else {
+            let registered = self
+                .registrations
+                .iter()
+                .any(|r| is_scrutineer_role(&r.role) && r.name == scrutineer);
+            return Err(if registered {
+                format!("{scrutineer} is not among the cosigners of round {round} (scrutineers with a key when it was tallied, assigned to its election)")
+            } else {
+                format!("{scrutineer} is not a registered scrutineer")
+            });
+        };
+        if let Some(at) = state.cosigned_by.get(scrutineer) {
             return Err(format!(
-                "signature holds {} bytes; expected 76 (key ID, timestamp, signature)",
-                blob.len()
+                "{scrutineer} already cosigned round {round} at entry {at}"
             ));
         }
-        let (id, rest) = blob.split_at(4);
-        let (ts, sig) = rest.split_at(8);
-        if id != key.id().0 {
-            return Err(format!("signature key ID is not {}'s", key.label()));
-        }
-        let mut ts_bytes = [0u8; 8];
-        ts_bytes.copy_from_slice(ts);
-        let timestamp = u64::from_be_bytes(ts_bytes);
+        let line = bundle::cosignature_line(key, signature).ok_or_else(|| {
+            format!(
+                "signature is not base64 of a key ID of {}, a timestamp and a signature",
+                key.label()
+            )
+        })?;
         let Some(origin) = &self.origin else {
-            return Ok(());
+            return Ok(None);
         };
         let root = self
             .tree
@@ -1369,18 +1471,13 @@ impl<'t> Replay<'t> {
             .map_err(|e| e.to_string())?;
         let checkpoint =
             Checkpoint::new(origin, TreeSize(size), root).map_err(|e| e.to_string())?;
-        let ok = Signature::from_slice(sig).is_ok_and(|s| {
-            key.public_key()
-                .verify_strict(&cosigned_message(&checkpoint.body(), timestamp), &s)
-                .is_ok()
-        });
-        if !ok {
-            return Err(format!(
-                "cosignature by {} does not verify over the checkpoint of size {size}",
-                key.label()
-            ));
-        }
-        Ok(())
+        verify_cosignature(&checkpoint.body(), key, &line).map_err(|e| match e {
+            CosignatureError::BadSignature { key } => {
+                format!("cosignature by {key} does not verify over the checkpoint of size {size}")
+            }
+            other => other.to_string(),
+        })?;
+        Ok(Some(line))
     }
 }
 

@@ -1,11 +1,11 @@
 //! The auditor's verification report (`scrutineer verify`), in Chinese or
 //! English: one line per numbered step with ✓ / ✗, the failures under the
-//! step that found them, the final root in groups of four hex digits and
-//! who cosigned.
+//! step that found them, the final root in groups of four hex digits, and
+//! each published tally: replayed or not, certified or not, and by whom.
 
 use super::Lang;
 use crate::log::proof::grouped_hex;
-use crate::log::verify::{StepStatus, VerifyReport};
+use crate::log::verify::{Certification, StepStatus, VerifyReport};
 
 /// Renders the report of `verify` on the bundle at `path`. `pinned` is the
 /// log key the auditor expects (`--log-key`), if given.
@@ -96,46 +96,6 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             ),
         });
     }
-    if let Some((k, n)) = r.quorum {
-        let names: Vec<String> = r
-            .cosigned
-            .iter()
-            .map(|c| {
-                format!(
-                    "{}（{}，{}）",
-                    c.name,
-                    role(&c.role, lang),
-                    utc(c.timestamp)
-                )
-            })
-            .collect();
-        let names = if lang == Lang::En {
-            names
-                .iter()
-                .map(|s| s.replace('（', " (").replace('，', ", ").replace('）', ")"))
-                .collect()
-        } else {
-            names
-        };
-        out.push_str(&match lang {
-            Lang::Zh => format!(
-                "监票人联署（须 {k}/{n}）：{}\n",
-                if names.is_empty() {
-                    "无".to_owned()
-                } else {
-                    names.join("、")
-                }
-            ),
-            Lang::En => format!(
-                "cosigned by ({k} of {n} required): {}\n",
-                if names.is_empty() {
-                    "nobody".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        });
-    }
     for tally in &r.tallies {
         let mark = if tally.matches { "✓" } else { "✗" };
         out.push_str(&match lang {
@@ -154,6 +114,7 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
                 elected(&tally.elected, lang)
             ),
         });
+        out.push_str(&certification(&tally.certification, lang));
     }
     let pinned_ok = pinned.is_none() || pinned == r.log_key.as_deref();
     out.push('\n');
@@ -169,6 +130,56 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
         ));
     }
     out
+}
+
+/// "certified: 2 of 2 scrutineers cosigned the checkpoint of size 42 (2
+/// required): …", or "not certified: …".
+fn certification(c: &Certification, lang: Lang) -> String {
+    let (m, n, k, size) = (
+        c.cosigned.len(),
+        c.cosigners.len(),
+        c.required,
+        c.checkpoint,
+    );
+    let names: Vec<String> = c
+        .cosigned
+        .iter()
+        .map(|s| match lang {
+            Lang::Zh => format!(
+                "{}（{}，{}）",
+                s.name,
+                role(&s.role, lang),
+                utc(s.timestamp)
+            ),
+            Lang::En => format!("{} ({}, {})", s.name, role(&s.role, lang), utc(s.timestamp)),
+        })
+        .collect();
+    match (lang, c.is_certified()) {
+        (Lang::Zh, true) => format!(
+            "    已核定：{m}/{n} 名监票人联署了含 {size} 条记录的检查点（须 {k} 名）：{}\n",
+            names.join("、")
+        ),
+        (Lang::Zh, false) => format!(
+            "    未核定：{m}/{n} 名监票人联署了含 {size} 条记录的检查点，须 {k} 名{}\n",
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", names.join("、"))
+            }
+        ),
+        (Lang::En, true) => format!(
+            "    certified: {m} of {n} scrutineers cosigned the checkpoint of size {size} ({k} required): {}\n",
+            names.join(", ")
+        ),
+        (Lang::En, false) => format!(
+            "    not certified: {m} of {n} scrutineers cosigned the checkpoint of size {size}; {k} required{}\n",
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names.join(", "))
+            }
+        ),
+    }
 }
 
 fn elected(names: &[String], lang: Lang) -> String {

@@ -1,14 +1,19 @@
 //! A small meeting simulator: builds a real, signed log of a meeting without
-//! the HTTP service — keys, events, ballot batches, tallies computed by the
-//! rule engine, checkpoints signed by the log key, the final checkpoint
-//! cosigned by scrutineers. Shared by `tests/verify.rs` and
-//! `benches/verify.rs`.
+//! the HTTP service, the way the service writes it — keys, events, ballot
+//! batches, tallies computed by the rule engine, a checkpoint signed by the
+//! log key right after each tally (the result checkpoint), the scrutineers'
+//! cosignatures of it recorded as `result_cosigned` entries. Used by
+//! `tests/verify.rs`.
 #![allow(dead_code)]
+
+use std::collections::BTreeMap;
 
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 
+use base64::Engine as _;
 use scrutineer::log::bundle::Bundle;
+use scrutineer::log::checkpoint::Checkpoint;
 use scrutineer::log::cosignature::Cosigner;
 use scrutineer::log::entry::{AuthorRole, Entry, EntryKind};
 use scrutineer::log::event::{self, BatchBallots, Body, Decision, Event};
@@ -38,8 +43,13 @@ pub struct Sim {
     clock: u64,
     /// Rounds opened: id → (round facts, ballots).
     pub rounds: Vec<(String, Round, Vec<Ballot>)>,
+    /// Rounds tallied: id → the result checkpoint (signed at the tally).
+    pub results: BTreeMap<String, Checkpoint>,
     /// Changes a published result before it is logged (a lying service).
     pub corrupt_tally: Option<Corruption>,
+    /// Which scrutineers cosign the result of a round in [`meeting_with`]
+    /// (default: 0 and 2, two of three).
+    pub who_cosigns: Box<dyn Fn(&str) -> Vec<usize>>,
 }
 
 fn key(seed: u8) -> SigningKey {
@@ -82,7 +92,9 @@ impl Sim {
             counter: ("赵计票".to_owned(), key(21)),
             clock: START_MS,
             rounds: Vec::new(),
+            results: BTreeMap::new(),
             corrupt_tally: None,
+            who_cosigns: Box::new(|_| vec![0, 2]),
         };
         sim.service(Event::MeetingCreated {
             meeting: "m-2024-7".into(),
@@ -234,7 +246,8 @@ impl Sim {
     }
 
     /// Closes round `id` with `returned` papers, publishes the tally the
-    /// engine computes (through `corrupt_tally`, if set) and returns it.
+    /// engine computes (through `corrupt_tally`, if set) and signs the
+    /// result checkpoint, which ends with the tally; returns the tally.
     pub fn close_and_tally(&mut self, id: &str, returned: u64) -> Value {
         self.service(Event::RoundClosed {
             round: id.into(),
@@ -255,7 +268,25 @@ impl Sim {
             round: id.into(),
             result: value.clone(),
         });
+        let note = self.checkpoint();
+        let checkpoint = Checkpoint::parse(note.text()).expect("a checkpoint");
+        self.results.insert(id.into(), checkpoint);
         value
+    }
+
+    /// The scrutineers at `which` cosign the result checkpoint of round
+    /// `id`; each cosignature is logged as `result_cosigned`, signed by the
+    /// log key as the service does (the exporter puts the lines on the
+    /// checkpoint's note). Then a checkpoint.
+    pub fn cosign(&mut self, id: &str, which: &[usize]) {
+        let checkpoint = self.results[id].clone();
+        for &s in which {
+            let (name, _, cosigner) = self.scrutineers[s].clone();
+            let event = cosignature_event(id, &name, &cosigner, &checkpoint, checkpoint.size().0);
+            let key = self.service.clone();
+            self.append(AuthorRole::Scrutineer, &key, &event);
+        }
+        self.checkpoint();
     }
 
     pub fn decide(&mut self, id: &str, decision: Decision) {
@@ -266,7 +297,9 @@ impl Sim {
         });
     }
 
-    /// Signs the final checkpoint, cosigned by the scrutineers at `which`.
+    /// Signs the final checkpoint, with cosignature lines on its note by
+    /// the scrutineers at `which` (they certify no result: results are
+    /// certified on their result checkpoints).
     pub fn finish(&mut self, which: &[usize]) {
         let (checkpoint, mut note) = self.signer.sign_tree(&self.tree).expect("consistent");
         for (i, &s) in which.iter().enumerate() {
@@ -282,6 +315,28 @@ impl Sim {
     /// The bundle, straight from memory.
     pub fn bundle(&self) -> Bundle {
         Bundle::from_log(ORIGIN, &self.log_vkey(), &self.entries, &self.notes).expect("bundle")
+    }
+}
+
+/// A `result_cosigned` event of round `id` by `name`, whose cosigner signs
+/// `checkpoint` but claims the checkpoint of size `claimed`.
+pub fn cosignature_event(
+    id: &str,
+    name: &str,
+    cosigner: &Cosigner,
+    checkpoint: &Checkpoint,
+    claimed: u64,
+) -> Event {
+    let line = cosigner
+        .cosign(checkpoint, START_MS / 1000 + 3_600)
+        .expect("timestamp");
+    let mut blob = line.id().0.to_vec();
+    blob.extend_from_slice(line.signature());
+    Event::ResultCosigned {
+        round: id.into(),
+        scrutineer: name.into(),
+        checkpoint_size: claimed,
+        signature: base64::engine::general_purpose::STANDARD.encode(&blob),
     }
 }
 
@@ -316,7 +371,7 @@ pub fn meeting() -> Sim {
 }
 
 /// The same meeting, with `setup` applied to the simulator before any
-/// round (e.g. to corrupt a tally).
+/// round (e.g. to corrupt a tally, or to choose who cosigns).
 pub fn meeting_with(setup: impl FnOnce(&mut Sim)) -> Sim {
     let mut sim = Sim::new(500);
     setup(&mut sim);
@@ -344,6 +399,8 @@ pub fn meeting_with(setup: impl FnOnce(&mut Sim)) -> Sim {
     ballots.extend(times(2, "Y?YYYYNN"));
     sim.ballots("p1", &ballots, 120);
     let p1 = sim.close_and_tally("p1", ballots.len() as u64);
+    let who = (sim.who_cosigns)("p1");
+    sim.cosign("p1", &who);
     sim.decide(
         "p1",
         Decision::AcceptList {
@@ -367,6 +424,8 @@ pub fn meeting_with(setup: impl FnOnce(&mut Sim)) -> Sim {
     ballots.push(write_in("YYYYNN", 4, "孙九"));
     sim.ballots("f1", &ballots, 100);
     let f1 = sim.close_and_tally("f1", ballots.len() as u64);
+    let who = (sim.who_cosigns)("f1");
+    sim.cosign("f1", &who);
     let runoff = &f1["runoff"];
     let among = names(&runoff["among"]);
     sim.decide(
@@ -388,8 +447,10 @@ pub fn meeting_with(setup: impl FnOnce(&mut Sim)) -> Sim {
     ballots.extend(times(3, "YY"));
     sim.ballots("f1-r", &ballots, 200);
     sim.close_and_tally("f1-r", ballots.len() as u64);
+    let who = (sim.who_cosigns)("f1-r");
+    sim.cosign("f1-r", &who);
     sim.decide("f1-r", Decision::Announce);
-    sim.finish(&[0, 2]);
+    sim.finish(&[]);
     sim
 }
 
