@@ -29,6 +29,9 @@ pub const START_MS: u64 = 1_717_200_000_000;
 /// Changes a result (round id, contract JSON) before it is published.
 pub type Corruption = Box<dyn Fn(&str, &mut Value)>;
 
+/// Which scrutineers (indices) cosign the result of a round (by id).
+pub type Cosigning = Box<dyn Fn(&str) -> Vec<usize>>;
+
 /// A meeting being logged.
 pub struct Sim {
     pub signer: LogSigner,
@@ -49,7 +52,7 @@ pub struct Sim {
     pub corrupt_tally: Option<Corruption>,
     /// Which scrutineers cosign the result of a round in [`meeting_with`]
     /// (default: 0 and 2, two of three).
-    pub who_cosigns: Box<dyn Fn(&str) -> Vec<usize>>,
+    pub who_cosigns: Cosigning,
 }
 
 fn key(seed: u8) -> SigningKey {
