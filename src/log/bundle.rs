@@ -378,6 +378,15 @@ pub struct Parts<'a> {
     pub problems: Vec<BundleError>,
 }
 
+/// The `signature` member of a `result_cosigned` event for a cosignature
+/// line: base64 of its key ID, timestamp and Ed25519 signature (the
+/// inverse of [`cosignature_line`]).
+pub fn cosignature_value(line: &NoteSignature) -> String {
+    let mut blob = line.id().0.to_vec();
+    blob.extend_from_slice(line.signature());
+    BASE64.encode(blob)
+}
+
 /// The note signature line of a `result_cosigned` event's `signature`
 /// (base64 of key ID, timestamp and Ed25519 signature) by `key`.
 pub fn cosignature_line(key: &VerifierKey, signature: &str) -> Option<NoteSignature> {

@@ -141,7 +141,7 @@ fn certification(c: &Certification, lang: Lang) -> String {
         c.required,
         c.checkpoint,
     );
-    let names: Vec<String> = c
+    let who: Vec<String> = c
         .cosigned
         .iter()
         .map(|s| match lang {
@@ -154,30 +154,20 @@ fn certification(c: &Certification, lang: Lang) -> String {
             Lang::En => format!("{} ({}, {})", s.name, role(&s.role, lang), utc(s.timestamp)),
         })
         .collect();
-    match (lang, c.is_certified()) {
-        (Lang::Zh, true) => format!(
-            "    已核定：{m}/{n} 名监票人联署了含 {size} 条记录的检查点（须 {k} 名）：{}\n",
-            names.join("、")
+    let who = who.join(lang.t("、", ", "));
+    let by = if who.is_empty() {
+        String::new()
+    } else {
+        format!("{}{who}", lang.t("：", ": "))
+    };
+    match lang {
+        Lang::Zh => format!(
+            "    {}：{m}/{n} 名监票人联署了含 {size} 条记录的检查点，须 {k} 名{by}\n",
+            if c.is_certified() { "已核定" } else { "未核定" }
         ),
-        (Lang::Zh, false) => format!(
-            "    未核定：{m}/{n} 名监票人联署了含 {size} 条记录的检查点，须 {k} 名{}\n",
-            if names.is_empty() {
-                String::new()
-            } else {
-                format!("（{}）", names.join("、"))
-            }
-        ),
-        (Lang::En, true) => format!(
-            "    certified: {m} of {n} scrutineers cosigned the checkpoint of size {size} ({k} required): {}\n",
-            names.join(", ")
-        ),
-        (Lang::En, false) => format!(
-            "    not certified: {m} of {n} scrutineers cosigned the checkpoint of size {size}; {k} required{}\n",
-            if names.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", names.join(", "))
-            }
+        Lang::En => format!(
+            "    {}: {m} of {n} scrutineers cosigned the checkpoint of size {size}, {k} required{by}\n",
+            if c.is_certified() { "certified" } else { "not certified" }
         ),
     }
 }

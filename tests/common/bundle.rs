@@ -115,27 +115,9 @@ pub fn round_files(events: &[Event]) -> Vec<(String, Value, Value)> {
             Event::MethodAdopted {
                 preset, overrides, ..
             } => method = json!({ "preset": preset, "overrides": overrides }),
-            Event::RoundOpened {
-                round,
-                contest,
-                kind,
-                office,
-                seats,
-                candidates,
-                next_size,
-                entitled,
-                present,
-                issued,
-                ..
-            } => {
-                opened.insert(
-                    round.clone(),
-                    json!({
-                        "kind": kind, "office": office, "contest": contest, "seats": seats,
-                        "candidates": candidates, "entitled": entitled, "present": present,
-                        "issued": issued, "next_size": next_size,
-                    }),
-                );
+            Event::RoundOpened { round, .. } => {
+                let facts = event::round_of(e, None).expect("a round_opened event");
+                opened.insert(round.clone(), json!(facts));
             }
             Event::BallotBatch {
                 round, ballots: b, ..

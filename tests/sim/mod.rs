@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 
-use base64::Engine as _;
 use scrutineer::log::bundle::Bundle;
 use scrutineer::log::checkpoint::Checkpoint;
 use scrutineer::log::cosignature::Cosigner;
@@ -333,13 +332,11 @@ pub fn cosignature_event(
     let line = cosigner
         .cosign(checkpoint, START_MS / 1000 + 3_600)
         .expect("timestamp");
-    let mut blob = line.id().0.to_vec();
-    blob.extend_from_slice(line.signature());
     Event::ResultCosigned {
         round: id.into(),
         scrutineer: name.into(),
         checkpoint_size: claimed,
-        signature: base64::engine::general_purpose::STANDARD.encode(&blob),
+        signature: scrutineer::log::bundle::cosignature_value(&line),
     }
 }
 
