@@ -74,12 +74,13 @@ fn expected_steps(path: &str) -> &'static [Step] {
 
 /// Flipping any single byte of any file fails verification at the step
 /// that owns the file: every file's first and last byte and a spread of
-/// positions in between, each with two different flips.
+/// positions in between, each with two different flips. (The cases run on
+/// every core: each is a whole verification.)
 #[test]
 fn flipping_any_byte_of_any_file_fails() {
     let good = sim::meeting().bundle();
     check_verified(&good);
-    let mut tried = 0;
+    let mut cases: Vec<(&str, usize, u8)> = Vec::new();
     for (path, bytes) in good.files() {
         let len = bytes.len();
         let mut positions: Vec<usize> = vec![0, len - 1];
@@ -97,25 +98,36 @@ fn flipping_any_byte_of_any_file_fails() {
         positions.dedup();
         for at in positions {
             for flip in [0x01u8, 0x80] {
-                let mut b = good.clone();
-                let mut m = bytes.to_vec();
-                m[at] ^= flip;
-                b.put(path, m);
-                let r = verify(&b);
-                let first = r.first_failed_step();
-                assert!(
-                    !r.is_verified() && first.is_some_and(|s| expected_steps(path).contains(&s)),
-                    "{path} byte {at} ^ {flip:#x}: first failed step {first:?}\n{}",
-                    r.failures()
-                        .map(|f| f.to_string())
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                );
-                tried += 1;
+                cases.push((path, at, flip));
             }
         }
     }
-    assert!(tried > 300, "{tried}");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for chunk in cases.chunks(cases.len().div_ceil(threads)) {
+            let good = &good;
+            scope.spawn(move || {
+                for &(path, at, flip) in chunk {
+                    let mut b = good.clone();
+                    let mut m = good.get(path).unwrap().to_vec();
+                    m[at] ^= flip;
+                    b.put(path, m);
+                    let r = verify(&b);
+                    let first = r.first_failed_step();
+                    assert!(
+                        !r.is_verified()
+                            && first.is_some_and(|s| expected_steps(path).contains(&s)),
+                        "{path} byte {at} ^ {flip:#x}: first failed step {first:?}\n{}",
+                        r.failures()
+                            .map(|f| f.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    );
+                }
+            });
+        }
+    });
+    assert!(cases.len() > 300, "{}", cases.len());
 }
 
 fn entry_files(b: &Bundle) -> Vec<(String, Vec<u8>)> {
@@ -354,7 +366,12 @@ fn sqlite_export_to_directory_and_zip_verifies() {
         |args: &[&std::ffi::OsStr]| std::process::Command::new(bin).args(args).output().unwrap();
     let ok = run(&["verify".as_ref(), out_zip.as_os_str()]);
     let text = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(
         text.contains("✓ 8.") && text.contains("张监票") && text.contains("核验通过"),
         "{text}"

@@ -642,6 +642,8 @@ fn check_cosignatures(
         .iter()
         .filter_map(|r| r.cosigner.clone())
         .collect();
+    // The valid cosignatures of each note (none where one line is bad).
+    let mut verified = Vec::with_capacity(cps.len());
     for cp in cps {
         for line in cp.note.signatures() {
             let known =
@@ -658,25 +660,21 @@ fn check_cosignatures(
                 );
             }
         }
-        if let Err(e) = verify_cosignatures(&cp.note, &keys) {
+        verified.push(verify_cosignatures(&cp.note, &keys).unwrap_or_else(|e| {
             rec.file(step, cp.path, e.to_string());
-        }
+            Vec::new()
+        }));
     }
     // Each result: who of its cosigners signed its result checkpoint.
     for t in tallies.iter_mut() {
-        let Some(state) = replay.rounds.get(&t.round) else {
+        let (Some(state), Some(at)) = (
+            replay.rounds.get(&t.round),
+            cps.iter()
+                .position(|c| c.checkpoint.size().0 == t.certification.checkpoint),
+        ) else {
             continue;
         };
-        let size = t.certification.checkpoint;
-        let round_keys: Vec<VerifierKey> = state
-            .cosigners
-            .iter()
-            .filter_map(|r| r.cosigner.clone())
-            .collect();
-        let Some(cp) = cps.iter().find(|c| c.checkpoint.size().0 == size) else {
-            continue;
-        };
-        for v in verify_cosignatures(&cp.note, &round_keys).unwrap_or_default() {
+        for v in &verified[at] {
             if let Some(r) = state
                 .cosigners
                 .iter()
