@@ -17,7 +17,7 @@
 //! (counter, scrutineer, presidium, clerk), `by` says who.
 //!
 //! Ballots never carry anything that could link them to a voter: a
-//! [`BallotBatch`] holds the reconciled ballots of one paper batch **sorted**
+//! [`Event::BallotBatch`] holds the reconciled ballots of one paper batch **sorted**
 //! (plain ballots by their packed words, special ballots by their canonical
 //! JSON), so neither the order of entry nor the order in the box survives.
 
