@@ -633,13 +633,10 @@ fn check_cosignatures(
     tallies: &mut [TallyCheck],
 ) {
     let step = Step::Cosignatures;
-    let registered: Vec<&Registration> = replay
+    let keys: Vec<VerifierKey> = replay
         .registrations
         .iter()
-        .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some())
-        .collect();
-    let keys: Vec<VerifierKey> = registered
-        .iter()
+        .filter(|r| is_scrutineer_role(&r.role))
         .filter_map(|r| r.cosigner.clone())
         .collect();
     // The valid cosignatures of each note (none where one line is bad).
