@@ -8,7 +8,7 @@
 //! and sends one update stamped with that checkpoint: the numbers and the
 //! stamp come from the same snapshot. Commits that land while it works are
 //! coalesced into the next update; with one publisher, updates leave in log
-//! order. The publisher keeps each round's decoded ballots by batch, so an
+//! order, at most one pass per [`MIN_INTERVAL`]. The publisher keeps each round's decoded ballots by batch, so an
 //! update decodes only the batches reconciled since the last one. Each SSE
 //! stream filters the update for its viewer's role.
 
@@ -20,6 +20,12 @@ use tokio::sync::broadcast;
 
 use super::{lock, Inner, Role, Service};
 use crate::rules::Ballot;
+
+/// The publisher makes at most one pass over the changed rounds per this
+/// interval: a live display needs no more than 20 updates a second, and
+/// the fan-out to hundreds of viewers then costs the same whatever the
+/// rate of entry. Changes in between are coalesced.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How many updates a slow viewer may fall behind before it is sent a
 /// fresh snapshot instead.
@@ -126,6 +132,8 @@ pub(crate) fn publisher(inner: Weak<Inner>) {
     loop {
         let Some(inner) = inner.upgrade() else { return };
         let changed = inner.live.take_changed(Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let busy = !changed.is_empty();
         let svc = Service { inner };
         for key in changed {
             let cache = caches.entry(key.clone()).or_default();
@@ -137,5 +145,9 @@ pub(crate) fn publisher(inner: Weak<Inner>) {
         }
         // Forget the ballots of rounds nobody watches any more.
         caches.retain(|(m, r), _| svc.inner.live.viewers(m, r) > 0);
+        drop(svc);
+        if busy {
+            std::thread::sleep(MIN_INTERVAL.saturating_sub(started.elapsed()));
+        }
     }
 }
