@@ -170,8 +170,12 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
     assert_eq!(round["batches"]["ballots_counted"], reconciled * PER_BATCH);
 
     // The log verifies and holds each entry and each batch exactly once.
-    let files = bundle::unzip(&m.get(&s, "/bundle").expect(200).body);
-    let v = bundle::verify(&files).unwrap_or_else(|e| panic!("log after crash: {e}"));
+    let zipped = m.get(&s, "/bundle").expect(200);
+    let files = bundle::unzip(&zipped.body);
+    let v = bundle::verify(&files).unwrap_or_else(|e| {
+        let names: Vec<&String> = files.iter().map(|f| &f.0).take(5).collect();
+        panic!("log after crash: {e} ({} files, first {names:?}; {} bytes, headers {:?})", files.len(), zipped.body.len(), zipped.headers)
+    });
     let mut committed = BTreeSet::new();
     let mut batches = BTreeSet::new();
     for e in &v.events {
