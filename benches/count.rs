@@ -13,6 +13,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use scrutineer::count::{tally_with, Kernel, PackedBallots, LINES_PER_WORD};
+use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -74,6 +75,14 @@ fn count(c: &mut Criterion) {
                     .iter()
                     .fold(0u64, |sum, &w| sum.wrapping_add(w))
             })
+        });
+        // SHA-256 of the same bytes: not a baseline for the kernel, but kept
+        // beside it so a build regression of the SHA-NI path (the
+        // `target-cpu=native` trap in PERFORMANCE-NOTES.md) shows in the same
+        // report.
+        let bytes: Vec<u8> = view.words().iter().flat_map(|w| w.to_le_bytes()).collect();
+        group.bench_with_input(BenchmarkId::new("sha256", &size), &bytes, |b, bytes| {
+            b.iter(|| Sha256::digest(black_box(bytes)))
         });
     }
     group.finish();

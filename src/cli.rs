@@ -16,6 +16,7 @@ usage:
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
   scrutineer method --list
+  scrutineer verify BUNDLE [--lang zh|en] [--log-key VKEY]
   scrutineer --help | --version
 
 exit codes: 0 done, 1 check failed, 2 bad input
@@ -49,6 +50,7 @@ struct Opts {
     lang: Lang,
     ballots: Option<String>,
     list: bool,
+    log_key: Option<String>,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -58,6 +60,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         lang: Lang::Zh,
         ballots: None,
         list: false,
+        log_key: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -67,6 +70,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--lang" => {
                 let v = it.next().ok_or("--lang needs a value: zh or en")?;
                 o.lang = Lang::parse(v).ok_or_else(|| format!("--lang {v}: expected zh or en"))?;
+            }
+            "--log-key" => {
+                o.log_key = Some(it.next().ok_or("--log-key needs a C2SP vkey")?.clone());
             }
             "--ballots" => {
                 o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
@@ -78,7 +84,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-/// Run one command (`serve`, `tally`, `method`).
+/// Run one command (`serve`, `tally`, `method`, `verify`).
 pub fn run(command: &str, args: &[String]) -> Exit {
     if command == "serve" {
         return serve(args);
@@ -90,6 +96,7 @@ pub fn run(command: &str, args: &[String]) -> Exit {
     match command {
         "tally" => tally(&opts),
         "method" => method(&opts),
+        "verify" => verify(&opts),
         _ => Exit::BadInput(format!("unknown command {command}\n\n{USAGE}")),
     }
 }
@@ -202,5 +209,32 @@ fn method(o: &Opts) -> Exit {
         Exit::Ok(s)
     } else {
         Exit::Ok(report::method_text::render(&m, o.lang))
+    }
+}
+
+fn verify(o: &Opts) -> Exit {
+    let [path] = o.positional.as_slice() else {
+        return Exit::BadInput(format!(
+            "verify needs exactly one BUNDLE (a directory or a .zip)\n\n{USAGE}"
+        ));
+    };
+    let pinned = match &o.log_key {
+        None => None,
+        Some(k) => match crate::log::note::VerifierKey::parse(k) {
+            Ok(k) => Some(k.to_string()),
+            Err(e) => return Exit::BadInput(format!("--log-key {k}: {e}")),
+        },
+    };
+    let bundle = match crate::bundle_io::read_bundle(std::path::Path::new(path)) {
+        Ok(b) => b,
+        Err(e) => return Exit::BadInput(format!("{e}; expected an audit bundle directory or zip")),
+    };
+    let report = crate::log::verify::verify(&bundle);
+    let text = report::verify_report::render(path, &report, pinned.as_deref(), o.lang);
+    let pinned_ok = pinned.is_none() || pinned == report.log_key;
+    if report.is_verified() && pinned_ok {
+        Exit::Ok(text)
+    } else {
+        Exit::Failed(text)
     }
 }

@@ -357,12 +357,12 @@ fn grassroots_1990_counts_against_present() {
 
 /// A formal round with 10 entitled and present; `votes[i]` for-votes for
 /// candidate i, built from ballots each carrying at most `seats` Ys.
-fn seats_round(kind: &str, seats: u64, votes: &[usize], entitled: u64) -> Value {
-    let names_: Vec<&str> = SIX[..votes.len()].to_vec();
-    let voters = entitled as usize;
+/// `voters` ballots giving candidate i exactly `votes[i]` for-votes, each
+/// candidate's votes spread over the ballots with the fewest so far (so no
+/// ballot carries more Ys than needed).
+fn spread(votes: &[usize], voters: usize) -> Value {
     let mut rows = vec![vec!['A'; votes.len()]; voters];
     for (c, v) in votes.iter().enumerate() {
-        // Spread candidate c's votes over the ballots with the fewest Ys.
         let mut order: Vec<usize> = (0..voters).collect();
         order.sort_by_key(|b| (rows[*b].iter().filter(|m| **m == 'Y').count(), *b));
         for b in order.into_iter().take(*v) {
@@ -373,11 +373,17 @@ fn seats_round(kind: &str, seats: u64, votes: &[usize], entitled: u64) -> Value 
         .into_iter()
         .map(|r| json!(r.into_iter().collect::<String>()))
         .collect();
+    json!(b)
+}
+
+fn seats_round(kind: &str, seats: u64, votes: &[usize], entitled: u64) -> Value {
+    let names_: Vec<&str> = SIX[..votes.len()].to_vec();
+    let b = spread(votes, entitled as usize);
     tally(
         "grassroots-2020",
         json!({"differential": {"committee": {"kind": "none"}}}),
         round(kind, seats, &names_, entitled, entitled),
-        json!(b),
+        b,
     )
 }
 
@@ -573,25 +579,13 @@ fn prelim(overrides: Value, seats: u64, next: u64, votes: &[usize]) -> Value {
     let pool: Vec<String> = (0..votes.len()).map(|i| format!("候选人{i:02}")).collect();
     let n: Vec<&str> = pool.iter().map(String::as_str).collect();
     // 20 voters; each ballot carries at most `next` Ys.
-    let voters = 20;
-    let mut rows = vec![vec!['A'; votes.len()]; voters];
-    for (c, v) in votes.iter().enumerate() {
-        let mut order: Vec<usize> = (0..voters).collect();
-        order.sort_by_key(|b| (rows[*b].iter().filter(|m| **m == 'Y').count(), *b));
-        for b in order.into_iter().take(*v) {
-            rows[b][c] = 'Y';
-        }
-    }
-    let b: Vec<Value> = rows
-        .into_iter()
-        .map(|r| json!(r.into_iter().collect::<String>()))
-        .collect();
+    let b = spread(votes, 20);
     let r = with(
         round("preliminary", seats, &n, 20, 20),
         "next_size",
         json!(next),
     );
-    tally("grassroots-2020", overrides, r, json!(b))
+    tally("grassroots-2020", overrides, r, b)
 }
 
 #[test]
@@ -800,4 +794,20 @@ fn resolution_votes() {
     assert_eq!(r(6)["elected"], json!(["接收张三为预备党员"]));
     assert_eq!(status(&r(5)), "complete");
     assert_eq!(r(5)["unfilled"], 1);
+}
+
+#[test]
+fn alternates_are_reported_by_votes_others_in_ballot_order() {
+    let r = |office: &str| {
+        let mut r = round("formal", 2, &SIX[..3], 10, 10);
+        r["office"] = json!(office);
+        tally(
+            "grassroots-2020",
+            json!({}),
+            r,
+            ballots(&[(6, "YYA"), (2, "AYA"), (2, "AAY")]),
+        )
+    };
+    assert_eq!(r("committee")["elected"], json!(["丁一", "王二"]));
+    assert_eq!(r("alternate")["elected"], json!(["王二", "丁一"]));
 }

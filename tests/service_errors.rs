@@ -168,6 +168,15 @@ fn client_mistakes_are_problems_with_field_paths() {
     assert_eq!(size(&m), before, "a refused batch changed the log");
     let s = m.add("scrutineer", "监票", None);
     m.assign("e1", &s);
+    // The log tells people apart by role and name.
+    let p = m
+        .post(
+            &org,
+            "/people",
+            json!({ "role": "scrutineer", "name": "监票" }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "name");
     assert_eq!(
         m.get(&s, "/rounds/r1/batches").expect(200).json(),
         json!([])

@@ -469,29 +469,57 @@ fn a_whole_meeting() {
         "{rounds}"
     );
 
-    // The audit bundle verifies from its files alone, and every published
-    // tally is exactly what `scrutineer tally --json` computes.
+    // The audit bundle verifies from its files alone: every round's result
+    // replayed byte for byte and certified by both scrutineers; the real
+    // `scrutineer verify` agrees; and every published tally is exactly what
+    // `scrutineer tally --json` computes from the logged round.
     m.get(&display, "/bundle").problem(403, "forbidden_role");
     let zip = m.get(&auditor, "/bundle").expect(200);
     assert_eq!(zip.header("content-type"), Some("application/zip"));
-    let files = bundle::unzip(&zip.body);
-    let verified = bundle::verify(&files).unwrap_or_else(|e| panic!("bundle: {e}"));
+    let b = bundle::read(&zip.body);
+    let report = bundle::verified(&b);
     let checkpoint = m.get(&auditor, "/checkpoint").expect(200).json();
-    assert_eq!(verified.size, checkpoint["size"].as_u64().unwrap());
-    for r in ["r1", "r2", "r3"] {
-        assert_eq!(verified.results.get(r), Some(&(true, 2)), "{r}");
+    assert_eq!(
+        report.final_checkpoint.map(|c| c.0),
+        checkpoint["size"].as_u64()
+    );
+    let rounds: Vec<(&str, bool, bool, Vec<&str>)> = report
+        .tallies
+        .iter()
+        .map(|t| {
+            let c = &t.certification;
+            let by = c.cosigned.iter().map(|s| s.name.as_str()).collect();
+            (t.round.as_str(), t.matches, c.is_certified(), by)
+        })
+        .collect();
+    let both = vec!["王五", "钱八"];
+    assert_eq!(
+        rounds,
+        [
+            ("r1", true, true, both.clone()),
+            ("r2", true, true, both.clone()),
+            ("r3", true, true, both)
+        ]
+    );
+    for t in &report.tallies {
+        assert_eq!(
+            (t.certification.required, t.certification.cosigners.len()),
+            (2, 2)
+        );
     }
-    let replays = bundle::round_files(&verified.events);
+    bundle::verify_with_cli(server.dir.path(), &zip.body, &["王五", "钱八"]);
+    let replays = bundle::round_files(&bundle::events(&b));
     assert_eq!(replays.len(), 3);
     for (round, file, published) in &replays {
         let recomputed = bundle::tally_with_cli(server.dir.path(), round, file);
         assert_eq!(&recomputed, published, "round {round}");
     }
     // The log never holds a ballot in entry order, nor a roster name.
-    let log_text: String = files
+    let log_text: String = b
+        .parts()
+        .entries
         .iter()
-        .filter(|(n, _)| n.starts_with("entries/"))
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .map(|e| String::from_utf8_lossy(e).into_owned())
         .collect();
     assert!(
         !log_text.contains("党员1"),
@@ -533,11 +561,13 @@ fn the_demo_meeting_is_seeded_through_the_use_cases() {
         .json();
     assert_eq!(formal["state"], "open");
     assert_eq!(formal["candidates"].as_array().unwrap().len(), 6);
-    let files = bundle::unzip(
+    let b = bundle::read(
         &c.get(&format!("{base}/bundle"), &token("auditor"))
             .expect(200)
             .body,
     );
-    let v = bundle::verify(&files).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(v.results.get("r1"), Some(&(true, 3)));
+    let report = bundle::verified(&b);
+    let r1 = report.tallies.iter().find(|t| t.round == "r1").expect("r1");
+    assert!(r1.matches && r1.certification.is_certified(), "{r1:?}");
+    assert_eq!(r1.certification.cosigned.len(), 3);
 }

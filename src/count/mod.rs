@@ -39,6 +39,21 @@
 //! side table is not read in the loop: every ballot is first counted as if
 //! it had no entry, then the few with an entry that turns them invalid are
 //! subtracted (an entry can only invalidate a ballot).
+//!
+//! # Example
+//! ```
+//! use scrutineer::count::{tally, Mark, PackedBallots};
+//!
+//! let mut ballots = PackedBallots::new(3)?;
+//! ballots.push(&[Mark::For, Mark::Against, Mark::Abstain])?;
+//! // Two for-marks and one accepted write-in: over a limit of two seats.
+//! ballots.push_with(&[Mark::For, Mark::For, Mark::Abstain], 1, false)?;
+//! let result = tally(&ballots, 2);
+//! assert_eq!(result.for_votes, [1, 0, 0]);
+//! assert_eq!(result.against, [0, 1, 0]);
+//! assert_eq!((result.valid, result.invalid), (1, 1));
+//! # Ok::<(), scrutineer::count::PackError>(())
+//! ```
 
 #![deny(unsafe_code)]
 
@@ -159,7 +174,9 @@ pub fn tally_with(
     Ok(count(ballots, limit, kernel))
 }
 
-/// Dispatch to an available, resolved kernel.
+/// Dispatch to an available, resolved kernel. (The portable fallbacks for
+/// the SIMD kernels are unreachable after the availability check, and
+/// would still count correctly.)
 fn count(view: BallotsView<'_>, limit: u32, kernel: Kernel) -> Tally {
     match kernel {
         Kernel::Naive => naive::tally(view, limit),
@@ -190,15 +207,33 @@ trait ColumnCounter {
 
     /// Add the per-bit-position totals into `counts` (64 entries).
     fn finish(self, counts: &mut [u64]);
+
+    /// Split a chunk of up to [`CHUNK`] multi-word ballots into masked word
+    /// columns; see [`split_chunk`]. The SIMD counters compile the same
+    /// code for their CPU features (hardware popcount, wider moves).
+    fn split_chunk(
+        &self,
+        chunk: &[u64],
+        wpb: usize,
+        limit: Option<u64>,
+        columns: &mut [[u64; CHUNK]],
+    ) -> u64 {
+        split_chunk(chunk, wpb, limit, columns)
+    }
 }
 
-/// Ballots masked at a time when a ballot spans several words.
-const CHUNK: usize = 128;
+/// Ballots masked at a time when a ballot spans several words: large
+/// enough to amortise loading each column's counters, small enough that
+/// the split columns stay in L1.
+const CHUNK: usize = 512;
+
+/// The largest [`ColumnCounter::BLOCK`] (AVX-512: 16 registers of 8).
+const MAX_BLOCK: usize = 128;
 
 /// Count with a fast kernel: positional counts of all ballots ignoring the
 /// side table, then corrections for side-table ballots, then decoding.
 fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn() -> C) -> Tally {
-    debug_assert!(CHUNK.is_multiple_of(C::BLOCK));
+    debug_assert!(C::BLOCK <= MAX_BLOCK && CHUNK.is_multiple_of(C::BLOCK));
     let wpb = view.words_per_ballot();
     let words = view.words();
     let n = view.len();
@@ -217,7 +252,7 @@ fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn(
         // limit and are taken off again.
         let tail = &words[full..];
         if !tail.is_empty() {
-            let mut buf = [0u64; CHUNK];
+            let mut buf = [0u64; MAX_BLOCK];
             buf[..tail.len()].copy_from_slice(tail);
             let padded = tail.len().next_multiple_of(C::BLOCK);
             valid += column.run(&buf[..padded], check.then_some(limit64));
@@ -226,28 +261,11 @@ fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn(
         column.finish(&mut counts);
     } else {
         let mut columns: Vec<C> = (0..wpb).map(|_| new()).collect();
-        let mut masks = [u64::MAX; CHUNK];
-        let mut buf = [0u64; CHUNK];
+        let mut split = vec![[0u64; CHUNK]; wpb];
         for chunk in words.chunks(CHUNK * wpb) {
-            let ballots = chunk.len() / wpb;
-            for (mask, ballot) in masks.iter_mut().zip(chunk.chunks_exact(wpb)) {
-                *mask = if !check || selections(ballot) <= limit64 {
-                    u64::MAX
-                } else {
-                    0
-                };
-            }
-            valid += masks[..ballots].iter().filter(|&&m| m != 0).count() as u64;
-            for (j, column) in columns.iter_mut().enumerate() {
-                // Gather column j; a last partial chunk is padded with zeros.
-                for (i, slot) in buf.iter_mut().enumerate() {
-                    *slot = if i < ballots {
-                        chunk[i * wpb + j] & masks[i]
-                    } else {
-                        0
-                    };
-                }
-                column.run(&buf, None);
+            valid += columns[0].split_chunk(chunk, wpb, check.then_some(limit64), &mut split);
+            for (column, words) in columns.iter_mut().zip(&split) {
+                column.run(words, None);
             }
         }
         for (column, counts) in columns.into_iter().zip(counts.chunks_exact_mut(64)) {
@@ -282,7 +300,49 @@ fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn(
     tally
 }
 
+/// Mask each ballot of `chunk` (`wpb` words each, at most [`CHUNK`]
+/// ballots) by its validity under `limit` and write word column `j` of the
+/// masked ballots to `columns[j]`, zero-padded to [`CHUNK`]. Returns the
+/// number of valid ballots.
+#[inline(always)]
+fn split_chunk(chunk: &[u64], wpb: usize, limit: Option<u64>, columns: &mut [[u64; CHUNK]]) -> u64 {
+    split_chunk_from(chunk, wpb, limit, columns, 0)
+}
+
+/// [`split_chunk`] for ballots `first..` of the chunk only (the SIMD
+/// versions do whole groups and leave the rest to this).
+#[inline(always)]
+fn split_chunk_from(
+    chunk: &[u64],
+    wpb: usize,
+    limit: Option<u64>,
+    columns: &mut [[u64; CHUNK]],
+    first: usize,
+) -> u64 {
+    let mut masks = [0u64; CHUNK];
+    let mut valid = 0;
+    let ballots = chunk.len() / wpb;
+    for (i, ballot) in chunk.chunks_exact(wpb).enumerate().skip(first) {
+        let ok = u64::from(limit.is_none_or(|limit| selections(ballot) <= limit));
+        valid += ok;
+        masks[i] = ok.wrapping_neg();
+    }
+    for (j, column) in columns.iter_mut().enumerate() {
+        if first == 0 && ballots == CHUNK {
+            for (i, slot) in column.iter_mut().enumerate() {
+                *slot = chunk[i * wpb + j] & masks[i];
+            }
+        } else {
+            for (i, slot) in column.iter_mut().enumerate().skip(first) {
+                *slot = chunk.get(i * wpb + j).map_or(0, |w| w & masks[i]);
+            }
+        }
+    }
+    valid
+}
+
 /// For-marks on a ballot.
+#[inline(always)]
 fn selections(ballot: &[u64]) -> u64 {
     ballot
         .iter()

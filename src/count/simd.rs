@@ -6,9 +6,10 @@
 //! run time. Every call into a `#[target_feature]` function goes through a
 //! method of that counter, so holding one is the proof the call is sound.
 //! The remaining `unsafe` are unaligned loads and stores of whole `[u64; N]`
-//! arrays. The crate is built for the baseline target; these functions are
-//! compiled for their features only (see PERFORMANCE-NOTES on why never
-//! `-C target-cpu=native`).
+//! arrays, prefetch hints (which never fault) and, for multi-word ballots,
+//! one strided gather whose indices are bounded by the chunk. The crate is
+//! built for the baseline target; these functions are compiled for their
+//! features only (see PERFORMANCE-NOTES on why never `-C target-cpu=native`).
 //!
 //! Per register of `L` ballots (single-word ballots, validity checked):
 //! - AVX-512 (F, BW, VPOPCNTDQ): `vpandq` for-bits, `vpopcntq`, compare with
@@ -20,7 +21,10 @@
 //!   `vpandn`; adders are five bitwise operations.
 //!
 //! Both then add the block's sixteens into byte counters (eight
-//! shift-and-add per block) which are widened in safe code every 255 blocks.
+//! shift-and-add per block) which are widened in safe code every 255 blocks,
+//! and prefetch 4 KiB ahead: on 80 MB of ballots that took AVX-512 from
+//! about 110% to 125-140% of a plain (SSE2) sum and AVX2 from about 75% to
+//! 100-115% (same-run comparisons on the development machine).
 //!
 //! The packed form never holds the code `11` (the safe constructors reject
 //! it). Were it to occur, these kernels would count the line as both for and
@@ -41,20 +45,21 @@ pub(crate) use other::{avx2_available, avx512_available, Avx2Column, Avx512Colum
 mod x86 {
     use crate::count::packed::FOR_BITS;
     use crate::count::portable::LaneCounters;
-    use crate::count::ColumnCounter;
+    use crate::count::{split_chunk, split_chunk_from, ColumnCounter, CHUNK};
     use std::arch::x86_64::*;
 
     pub(crate) fn avx2_available() -> bool {
-        is_x86_feature_detected!("avx2")
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
     }
 
     pub(crate) fn avx512_available() -> bool {
         is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512vpopcntdq")
+            && is_x86_feature_detected!("popcnt")
     }
 
-    /// AVX2 column counter; exists only on a CPU with AVX2.
+    /// AVX2 column counter; exists only on a CPU with AVX2 and POPCNT.
     #[derive(Clone)]
     pub(crate) struct Avx2Column(LaneCounters<4>);
 
@@ -68,7 +73,8 @@ mod x86 {
         const BLOCK: usize = 64;
 
         fn run(&mut self, words: &[u64], limit: Option<u64>) -> u64 {
-            // SAFETY: `self` was created by `new`, which checked AVX2.
+            // SAFETY: `self` was created by `new`, which checked AVX2 and
+            // POPCNT.
             unsafe {
                 match limit {
                     Some(limit) => add_avx2::<true>(&mut self.0, words, limit),
@@ -80,10 +86,32 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
+
+        fn split_chunk(
+            &self,
+            chunk: &[u64],
+            wpb: usize,
+            limit: Option<u64>,
+            columns: &mut [[u64; CHUNK]],
+        ) -> u64 {
+            // SAFETY: `self` was created by `new`, which checked the features.
+            unsafe { split_chunk_avx2(chunk, wpb, limit, columns) }
+        }
     }
 
-    /// AVX-512 column counter; exists only on a CPU with AVX-512 F, BW and
-    /// VPOPCNTDQ.
+    /// The portable [`split_chunk`] compiled for AVX2.
+    #[target_feature(enable = "avx2,popcnt")]
+    fn split_chunk_avx2(
+        chunk: &[u64],
+        wpb: usize,
+        limit: Option<u64>,
+        columns: &mut [[u64; CHUNK]],
+    ) -> u64 {
+        split_chunk(chunk, wpb, limit, columns)
+    }
+
+    /// AVX-512 column counter; exists only on a CPU with AVX-512 F, BW,
+    /// VPOPCNTDQ and POPCNT.
     #[derive(Clone)]
     pub(crate) struct Avx512Column(LaneCounters<8>);
 
@@ -98,7 +126,7 @@ mod x86 {
 
         fn run(&mut self, words: &[u64], limit: Option<u64>) -> u64 {
             // SAFETY: `self` was created by `new`, which checked AVX-512 F,
-            // BW and VPOPCNTDQ.
+            // BW, VPOPCNTDQ and POPCNT.
             unsafe {
                 match limit {
                     Some(limit) => add_avx512::<true>(&mut self.0, words, limit),
@@ -110,6 +138,71 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
+
+        fn split_chunk(
+            &self,
+            chunk: &[u64],
+            wpb: usize,
+            limit: Option<u64>,
+            columns: &mut [[u64; CHUNK]],
+        ) -> u64 {
+            // SAFETY: `self` was created by `new`, which checked the features.
+            unsafe { split_chunk_avx512(chunk, wpb, limit, columns) }
+        }
+    }
+
+    /// [`split_chunk`] for AVX-512: eight ballots at a time, each word
+    /// column gathered into a register (`vpgatherqq` with a stride of
+    /// `wpb`), its for-bits popcounted and summed per ballot, then the
+    /// columns are masked by the limit. Ballots after the last group of
+    /// eight go through the portable code.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+    fn split_chunk_avx512(
+        chunk: &[u64],
+        wpb: usize,
+        limit: Option<u64>,
+        columns: &mut [[u64; CHUNK]],
+    ) -> u64 {
+        let ballots = chunk.len() / wpb;
+        let groups = ballots / 8;
+        let stride = load8(&std::array::from_fn(|i| (i * wpb) as u64));
+        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
+        let lim = _mm512_set1_epi64(limit.unwrap_or(u64::MAX).min(i64::MAX as u64) as i64);
+        let mut valid = 0u64;
+        for g in 0..groups {
+            let first = g * 8 * wpb;
+            let mut marks = _mm512_setzero_si512();
+            for (j, column) in columns.iter_mut().enumerate() {
+                let base = chunk[first + j..].as_ptr().cast::<i64>();
+                // SAFETY: lane i reads `chunk[first + j + i*wpb]`; with
+                // i < 8, j < wpb and g < groups = ballots / 8 that index is
+                // below `ballots * wpb ≤ chunk.len()`, so every read is in
+                // bounds and 8-byte aligned (scale 8 over `u64`s).
+                let words = unsafe { _mm512_i64gather_epi64::<8>(stride, base) };
+                let at = slot8(column, g);
+                store8(at, words);
+                marks = _mm512_add_epi64(
+                    marks,
+                    _mm512_popcnt_epi64(_mm512_and_si512(words, for_bits)),
+                );
+            }
+            let ok = _mm512_cmple_epu64_mask(marks, lim);
+            valid += u64::from(ok.count_ones());
+            if ok != 0xff {
+                for column in columns.iter_mut() {
+                    let at = slot8(column, g);
+                    store8(at, _mm512_maskz_mov_epi64(ok, load8(at)));
+                }
+            }
+        }
+        valid + split_chunk_from(chunk, wpb, limit, columns, groups * 8)
+    }
+
+    /// Words `8g .. 8g+8` of a column buffer as an array.
+    #[inline(always)]
+    fn slot8(column: &mut [u64; CHUNK], g: usize) -> &mut [u64; 8] {
+        let (groups, _) = column.as_chunks_mut::<8>();
+        &mut groups[g]
     }
 
     #[target_feature(enable = "avx2")]

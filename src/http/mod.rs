@@ -14,7 +14,6 @@
 pub mod error;
 mod sse;
 use sse::events;
-pub mod zip;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -636,8 +635,8 @@ async fn checkpoint(
 async fn bundle(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Result<Response, Error> {
     let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
     let svc = app.svc.clone();
-    let files = blocking(move || svc.bundle(&a)).await?;
-    let bytes = zip::zip(&files)
+    let bundle = blocking(move || svc.bundle(&a)).await?;
+    let bytes = crate::bundle_io::zip_bytes(&bundle)
         .map_err(|_| Error::internal("the bundle is too large for a zip without ZIP64"))?;
     Ok((
         [

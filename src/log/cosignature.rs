@@ -165,34 +165,51 @@ pub fn verify_cosignatures(
                 })
             }
         };
-        let label = key.label();
-        let bytes = line.signature();
-        let (Some(ts), Some(sig)) = (bytes.get(..8), bytes.get(8..)) else {
-            return Err(CosignatureError::Malformed { key: label });
-        };
-        let mut ts_bytes = [0u8; 8];
-        ts_bytes.copy_from_slice(ts);
-        let timestamp = u64::from_be_bytes(ts_bytes);
-        if bytes.len() != TIMESTAMPED_SIGNATURE_LEN || timestamp > MAX_TIMESTAMP {
-            return Err(CosignatureError::Malformed { key: label });
-        }
-        let ok = Signature::from_slice(sig).is_ok_and(|s| {
-            key.public_key()
-                .verify_strict(&cosigned_message(note.text(), timestamp), &s)
-                .is_ok()
-        });
-        if !ok {
-            return Err(CosignatureError::BadSignature { key: label });
-        }
-        match verified.iter_mut().find(|v| v.key == *key) {
-            Some(v) => v.timestamp = v.timestamp.max(timestamp),
-            None => verified.push(VerifiedCosignature {
-                key: key.clone(),
-                timestamp,
-            }),
+        let v = verify_cosignature(note.text(), key, line)?;
+        match verified.iter_mut().find(|w| w.key == v.key) {
+            Some(w) => w.timestamp = w.timestamp.max(v.timestamp),
+            None => verified.push(v),
         }
     }
     Ok(verified)
+}
+
+/// Verifies one cosignature `line` by `key` over a checkpoint note text:
+/// the line is the key's (name and key ID), holds a timestamp and an
+/// Ed25519 signature, and the signature verifies strictly. The one place
+/// a cosignature is checked, whether it came on a note or in a
+/// `result_cosigned` event.
+pub fn verify_cosignature(
+    checkpoint_text: &str,
+    key: &VerifierKey,
+    line: &NoteSignature,
+) -> Result<VerifiedCosignature, CosignatureError> {
+    let label = key.label();
+    if key.sig_type() != SignatureType::CosignatureV1 || !key.matches(line) {
+        return Err(CosignatureError::BadSignature { key: label });
+    }
+    let bytes = line.signature();
+    let (Some(ts), Some(sig)) = (bytes.get(..8), bytes.get(8..)) else {
+        return Err(CosignatureError::Malformed { key: label });
+    };
+    let mut ts_bytes = [0u8; 8];
+    ts_bytes.copy_from_slice(ts);
+    let timestamp = u64::from_be_bytes(ts_bytes);
+    if bytes.len() != TIMESTAMPED_SIGNATURE_LEN || timestamp > MAX_TIMESTAMP {
+        return Err(CosignatureError::Malformed { key: label });
+    }
+    let ok = Signature::from_slice(sig).is_ok_and(|s| {
+        key.public_key()
+            .verify_strict(&cosigned_message(checkpoint_text, timestamp), &s)
+            .is_ok()
+    });
+    if !ok {
+        return Err(CosignatureError::BadSignature { key: label });
+    }
+    Ok(VerifiedCosignature {
+        key: key.clone(),
+        timestamp,
+    })
 }
 
 /// A k-of-n rule: how many of the listed scrutineers must cosign before a

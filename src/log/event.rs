@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::count::{self, PackedBallots};
+use crate::log::entry::EntryKind;
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
 
@@ -147,54 +148,151 @@ fn mark_to_count(m: Mark) -> count::Mark {
     }
 }
 
-impl BatchBallots {
-    /// Encode ballots of a round with `lines` candidates.
-    pub fn from_ballots(lines: usize, ballots: &[Ballot]) -> Result<BatchBallots, EventError> {
-        let mut plain: Vec<Vec<u64>> = Vec::new();
-        let mut special = Vec::new();
-        let wpb = lines.div_ceil(count::LINES_PER_WORD).max(1);
-        for b in ballots {
-            match b {
-                Ballot::Void { reason } => special.push(SpecialBallot::Void {
-                    void: reason.clone(),
-                }),
-                Ballot::Marked { marks, write_ins } => {
-                    if marks.len() != lines {
-                        return Err(EventError::Ballots(format!(
-                            "a ballot has {} marks; expected {lines}",
-                            marks.len()
-                        )));
+/// Collects the ballots of one batch, in any order, and encodes them sorted.
+///
+/// Used by the service (a paper batch) and by bulk import (a stream cut into
+/// batches that fit one log entry: see [`BatchBuilder::is_full`]).
+#[derive(Debug, Clone)]
+pub struct BatchBuilder {
+    lines: usize,
+    words_per_ballot: usize,
+    /// Plain ballots, `words_per_ballot` words each, unsorted.
+    plain: Vec<u64>,
+    special: Vec<SpecialBallot>,
+    /// Estimated encoded size of `special`, in bytes.
+    special_bytes: usize,
+}
+
+/// Encoded bytes a batch may use for its ballots, leaving room for the event
+/// fields and the entry envelope under the 64 KiB entry limit.
+pub const BATCH_BALLOT_BYTES: usize = 56 * 1024;
+
+impl BatchBuilder {
+    pub fn new(lines: usize) -> BatchBuilder {
+        BatchBuilder {
+            lines,
+            words_per_ballot: lines.div_ceil(count::LINES_PER_WORD).max(1),
+            plain: Vec::new(),
+            special: Vec::new(),
+            special_bytes: 0,
+        }
+    }
+
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    pub fn words_per_ballot(&self) -> usize {
+        self.words_per_ballot
+    }
+
+    /// Add a plain ballot already packed (2 bits per line, no `11` codes,
+    /// zero padding); the caller has validated it.
+    pub fn push_packed(&mut self, words: &[u64]) {
+        self.plain.extend_from_slice(words);
+    }
+
+    /// Add any ballot; plain ones are packed, others kept whole.
+    pub fn push(&mut self, ballot: &Ballot) -> Result<(), EventError> {
+        match ballot {
+            Ballot::Void { reason } => self.push_special(SpecialBallot::Void {
+                void: reason.clone(),
+            }),
+            Ballot::Marked { marks, write_ins } => {
+                if marks.len() != self.lines {
+                    return Err(EventError::Ballots(format!(
+                        "a ballot has {} marks; expected {}",
+                        marks.len(),
+                        self.lines
+                    )));
+                }
+                if write_ins.is_empty() && !marks.contains(&Mark::Illegible) {
+                    let start = self.plain.len();
+                    self.plain.resize(start + self.words_per_ballot, 0);
+                    for (i, m) in marks.iter().enumerate() {
+                        self.plain[start + i / 32] |= mark_to_count(*m).code() << (2 * (i % 32));
                     }
-                    if write_ins.is_empty() && !marks.contains(&Mark::Illegible) {
-                        let mut words = vec![0u64; wpb];
-                        for (i, m) in marks.iter().enumerate() {
-                            words[i / 32] |= mark_to_count(*m).code() << (2 * (i % 32));
-                        }
-                        plain.push(words);
-                    } else {
-                        special.push(SpecialBallot::Marked {
-                            marks: marks.iter().map(|m| m.as_char()).collect(),
-                            write_ins: write_ins
-                                .iter()
-                                .map(|(l, n)| (l.to_string(), n.clone()))
-                                .collect(),
-                        });
-                    }
+                } else {
+                    self.push_special(SpecialBallot::Marked {
+                        marks: marks.iter().map(|m| m.as_char()).collect(),
+                        write_ins: write_ins
+                            .iter()
+                            .map(|(l, n)| (l.to_string(), n.clone()))
+                            .collect(),
+                    });
                 }
             }
         }
-        plain.sort_unstable();
-        special.sort();
-        let mut bytes = Vec::with_capacity(plain.len() * wpb * 8);
-        for w in plain.iter().flatten() {
+        Ok(())
+    }
+
+    fn push_special(&mut self, s: SpecialBallot) {
+        self.special_bytes += match &s {
+            SpecialBallot::Void { void } => void.len() + 12,
+            SpecialBallot::Marked { marks, write_ins } => {
+                marks.len()
+                    + 14
+                    + write_ins
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len() + 8)
+                        .sum::<usize>()
+            }
+        };
+        self.special.push(s);
+    }
+
+    pub fn len(&self) -> usize {
+        self.plain.len() / self.words_per_ballot + self.special.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether one more ballot might not fit in one log entry.
+    pub fn is_full(&self) -> bool {
+        // base64 grows plain bytes by 4/3; leave room for one more ballot.
+        let plain = (self.plain.len() + self.words_per_ballot) * 8 * 4 / 3;
+        let special = self.special_bytes + self.lines * 6 + 200;
+        plain + special >= BATCH_BALLOT_BYTES
+    }
+
+    /// Encode, sorted, and start over.
+    pub fn finish(&mut self) -> BatchBallots {
+        let wpb = self.words_per_ballot;
+        let plain_count = self.plain.len() / wpb;
+        if wpb == 1 {
+            self.plain.sort_unstable();
+        } else {
+            let mut rows: Vec<&[u64]> = self.plain.chunks_exact(wpb).collect();
+            rows.sort_unstable();
+            self.plain = rows.concat();
+        }
+        let mut bytes = Vec::with_capacity(self.plain.len() * 8);
+        for w in &self.plain {
             bytes.extend_from_slice(&w.to_le_bytes());
         }
-        Ok(BatchBallots {
-            lines: lines as u64,
-            plain_count: plain.len() as u64,
+        let mut special = std::mem::take(&mut self.special);
+        special.sort();
+        self.plain.clear();
+        self.special_bytes = 0;
+        BatchBallots {
+            lines: self.lines as u64,
+            plain_count: plain_count as u64,
             plain: base64::engine::general_purpose::STANDARD.encode(bytes),
             special,
-        })
+        }
+    }
+}
+
+impl BatchBallots {
+    /// Encode ballots of a round with `lines` candidates.
+    pub fn from_ballots(lines: usize, ballots: &[Ballot]) -> Result<BatchBallots, EventError> {
+        let mut b = BatchBuilder::new(lines);
+        for ballot in ballots {
+            b.push(ballot)?;
+        }
+        Ok(b.finish())
     }
 
     /// The plain ballots as packed words (for the fast kernels).
@@ -419,6 +517,29 @@ pub enum Event {
 }
 
 impl Event {
+    /// The entry kind that records this event; the one mapping the service
+    /// writes with and the verifier checks against.
+    pub fn entry_kind(&self) -> EntryKind {
+        match self {
+            Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
+            Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
+            Event::KeyRegistered { .. } | Event::StaffAssigned { .. } => EntryKind::KEY_REGISTERED,
+            Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
+            Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
+            Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
+            Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
+                EntryKind::VOID_DECISION
+            }
+            Event::EntryCommitted { .. } | Event::DifferenceResolved { .. } => {
+                EntryKind::RECONCILIATION
+            }
+            Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
+            Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
+            Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
+            Event::ResultCosigned { .. } => EntryKind::RESULT_COSIGNED,
+        }
+    }
+
     /// The round this event belongs to, if any.
     pub fn round(&self) -> Option<&str> {
         match self {

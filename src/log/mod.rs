@@ -18,6 +18,9 @@
 //! | [`cosignature`] | C2SP cosignatures v1 and the k-of-n [`cosignature::CosignatureQuorum`] |
 //! | [`signer`] | [`signer::LogSigner`], which never signs two inconsistent checkpoints |
 //! | [`proof`] | inclusion receipts in the tlog-proof format; roots in groups of four hex digits |
+//! | [`event`] | the typed meeting events carried as entry payloads (canonical JSON) |
+//! | [`bundle`] | the audit bundle in memory: file names, building one from a log, splitting one into parts |
+//! | [`verify`] | the auditor's verifier: eight numbered steps, replay of every tally |
 //!
 //! Architecture Invariant: nothing here touches files, sockets, the clock or
 //! randomness. Time (milliseconds or seconds) and keys are parameters; the
@@ -51,6 +54,7 @@
 //! assert!(receipt.verify(&entry.encode(), origin, public).is_ok());
 //! ```
 
+pub mod bundle;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;
@@ -59,3 +63,4 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 pub mod signer;
+pub mod verify;

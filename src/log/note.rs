@@ -234,7 +234,8 @@ impl VerifierKey {
         format!("{}+{}", self.name, self.id)
     }
 
-    fn matches(&self, sig: &NoteSignature) -> bool {
+    /// Whether a signature line names this key (name and key ID).
+    pub fn matches(&self, sig: &NoteSignature) -> bool {
         self.name == sig.name && self.id == sig.id
     }
 }
@@ -333,12 +334,15 @@ impl NoteSignature {
     pub fn signature(&self) -> &[u8] {
         &self.signature
     }
+}
 
-    fn line(&self) -> String {
+impl fmt::Display for NoteSignature {
+    /// The signature line without its newline: `— name base64(id ‖ sig)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut blob = Vec::with_capacity(4 + self.signature.len());
         blob.extend_from_slice(&self.id.0);
         blob.extend_from_slice(&self.signature);
-        format!("{SIGNATURE_PREFIX}{} {}\n", self.name, BASE64.encode(blob))
+        write!(f, "{SIGNATURE_PREFIX}{} {}", self.name, BASE64.encode(blob))
     }
 }
 
@@ -570,7 +574,7 @@ impl fmt::Display for Note {
         f.write_str(&self.text)?;
         f.write_str("\n")?;
         for sig in &self.signatures {
-            f.write_str(&sig.line())?;
+            writeln!(f, "{sig}")?;
         }
         Ok(())
     }

@@ -69,10 +69,17 @@ fn is_vote_method(m: &ElectionMethod) -> bool {
 fn render_zh(m: &ElectionMethod) -> String {
     let votes = is_vote_method(m);
     let mut clauses: Vec<String> = Vec::new();
-    clauses.push(format!(
-        "会议有效。到会有选举权的人数{}，会议有效，方可进行选举；否则不进行选举。应到会人数已扣除经上级批准不计入的党员（因患重病、出国半年以上、受刑事处分等）。",
-        m.quorum.zh_of("应到会有选举权人数")
-    ));
+    clauses.push(if votes {
+        format!(
+            "会议有效。到会成员{}，会议有效，方可进行票决或表决；否则不进行。",
+            m.quorum.zh_of("应到会成员")
+        )
+    } else {
+        format!(
+            "会议有效。到会有选举权的人数{}，会议有效，方可进行选举；否则不进行选举。应到会人数已扣除经上级批准不计入的党员（因患重病、出国半年以上、受刑事处分等）。",
+            m.quorum.zh_of("应到会有选举权人数")
+        )
+    });
     let mut list = String::from("候选人名单与差额。候选人按姓氏笔画排列。各项选举的候选人数：");
     for (zh, _, rule) in OFFICES {
         list.push_str(&format!("{zh}，{}；", rule(&m.differential).zh()));
@@ -95,7 +102,13 @@ fn render_zh(m: &ElectionMethod) -> String {
         }
         WriteIns::None => "不得另选他人。",
     };
-    clauses.push(format!("划票。{marks}{write_ins}"));
+    if votes {
+        clauses.push(format!(
+            "划票。对每名拟任人选（每项议题）分别表示“同意”“不同意”或“缓议（弃权）”。{write_ins}"
+        ));
+    } else {
+        clauses.push(format!("划票。{marks}{write_ins}"));
+    }
     let illegible = match m.illegible {
         Illegible::Abstain => "符号无法辨认的，该栏按弃权计算",
         Illegible::VoidBallot => "有符号无法辨认的，该选票无效",
@@ -108,20 +121,36 @@ fn render_zh(m: &ElectionMethod) -> String {
         Disposition::Ignore => "另选他人所写为已列候选人的，所写姓名不计票",
         Disposition::VoidBallot => "另选他人所写为已列候选人的，该选票无效",
     };
+    let write_in_rules = if m.write_ins == WriteIns::None {
+        String::new()
+    } else {
+        format!("；{misplaced}；{names_candidate}")
+    };
+    let limit = if votes {
+        "多名人选竞争较少职位时，同意人数多于职位数的为无效票"
+    } else {
+        "每张选票所选人数（赞成票与另选他人之和）等于或少于规定人数的为有效票，多于规定人数的为无效票；预选时规定人数为正式候选人数"
+    };
     clauses.push(format!(
-        "选票有效性。每张选票所选人数（赞成票与另选他人之和）等于或少于规定人数的为有效票，多于规定人数的为无效票；预选时规定人数为正式候选人数。{illegible}；{misplaced}；{names_candidate}。选票上有署名、标记等情形的，由监票人认定为废票并记录理由。"
+        "选票有效性。{limit}。{illegible}{write_in_rules}。选票上有署名、标记等情形的，由监票人认定为废票并记录理由。"
     ));
     let box_base = match m.box_check {
         BoxCheck::Issued => "发出的选票数",
         BoxCheck::Voters => "投票人数",
     };
+    let valid_word = if votes { "表决" } else { "选举" };
     clauses.push(format!(
-        "选举有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，选举有效；多于{box_base}的，选举无效，应重新进行选举。"
+        "{valid_word}有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，{valid_word}有效；多于{box_base}的，{valid_word}无效，应重新投票。"
     ));
     let mut election_clauses = Vec::new();
     election_clauses.push(format!(
-        "当选。被选举人获得的赞成票{}，始得当选（恰好半数不能当选）。获得赞成票超过半数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
+        "当选。被选举人获得的赞成票{}，始得当选{}。达到当选票数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
         m.threshold.zh_of(base_zh(m.threshold_base)),
+        if m.threshold == Fraction::strict(1, 2) {
+            "（恰好半数不能当选）"
+        } else {
+            ""
+        },
         m.max_runoff_rounds
     ));
     let supp_list = match m.supplementary_list {
@@ -170,9 +199,11 @@ fn render_zh(m: &ElectionMethod) -> String {
         rule => format!("差额表决时，{}。", rule.zh()),
     };
     let vote_clause = format!(
-        "票决与表决。到会成员{}，方可进行票决或表决。对每名拟任人选（每项议题）分别表决，同意票{}的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
-        m.quorum.zh_of("应到会成员"),
-        m.threshold.zh_of(base_zh(m.threshold_base))
+        "通过。对每名拟任人选（每项议题）分别表决，同意票{}的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
+        m.threshold.zh_of(match m.threshold_base {
+            Base::Entitled => "应到会成员",
+            b => base_zh(b),
+        })
     );
     if votes {
         clauses.push(vote_clause);

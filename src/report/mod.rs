@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod method_text;
+pub mod verify_report;
 pub mod vote_report;
 
 /// The language of human output.

@@ -346,6 +346,17 @@ impl ElectionMethod {
         Ok(method)
     }
 
+    /// k of the k-of-n rule: how many of `n` scrutineers must cosign a
+    /// result to certify it — the smallest number meeting
+    /// `signatures_required` of `n`, at least 1 and at most `n` (with no
+    /// scrutineer it is 1, so nothing is certified). The service and the
+    /// verifier both count with this.
+    pub fn cosignatures_required(&self, n: u64) -> u64 {
+        self.signatures_required
+            .smallest_meeting(n)
+            .clamp(1, n.max(1))
+    }
+
     /// Reject parameters no meeting could adopt (a zero denominator, a
     /// majority fraction above one).
     pub fn validate(&self) -> Result<(), MethodError> {

@@ -23,6 +23,6 @@ pub mod tally;
 
 pub use fraction::{Comparison, Fraction};
 pub use method::ElectionMethod;
-pub use outcome::{evaluate, RoundResult, Status};
+pub use outcome::{evaluate, evaluate_counts, RoundResult, Status};
 pub use round::{Ballot, Mark, Office, Round, RoundKind};
 pub use roundfile::{check_ballots, InputError, RoundFile};

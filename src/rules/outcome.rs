@@ -11,7 +11,7 @@ use super::fraction::Fraction;
 use super::method::{
     Base, BoxCheck, DifferentialRule, ElectionMethod, ListCheck, ListTie, SupplementaryList,
 };
-use super::round::{Ballot, Round, RoundKind};
+use super::round::{Ballot, Office, Round, RoundKind};
 use super::tally::{count, Counts, InvalidReason, LineCount};
 
 /// The outcome state of a round (RULES §4.3, CONTRACT §3 `status`).
@@ -164,6 +164,29 @@ impl RoundResult {
 /// candidate, write-ins on existing lines): see
 /// [`crate::rules::check_ballots`].
 pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> RoundResult {
+    decide_round(method, round, ballots.len() as u64, || {
+        count(method, round, ballots)
+    })
+}
+
+/// Decide a round from counts made elsewhere, e.g. by the packed kernels of
+/// `crate::count` for plain ballots plus [`super::tally::count`] for the
+/// rest (the audit replay does this). The result is the one [`evaluate`]
+/// gives for ballots with these counts: `evaluate` is this function with
+/// the reference counter. Ballots given is `counts.valid + counts.invalid`.
+pub fn evaluate_counts(method: &ElectionMethod, round: &Round, counts: Counts) -> RoundResult {
+    let given = counts.valid + counts.invalid;
+    decide_round(method, round, given, || counts)
+}
+
+/// The outcome pipeline; `counts` is called only if the round is counted
+/// (quorum met, list accepted, box valid).
+fn decide_round(
+    method: &ElectionMethod,
+    round: &Round,
+    given: u64,
+    counts: impl FnOnce() -> Counts,
+) -> RoundResult {
     let quorum = QuorumRuling {
         met: method.quorum.is_met(round.present, round.entitled),
         present: round.present,
@@ -171,7 +194,7 @@ pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> R
         required: method.quorum.smallest_meeting(round.entitled),
         rule: method.quorum,
     };
-    let returned = round.returned.unwrap_or(ballots.len() as u64);
+    let returned = round.returned.unwrap_or(given);
     let threshold_base = match method.threshold_base {
         Base::Entitled => round.entitled,
         Base::Present => round.present,
@@ -223,7 +246,7 @@ pub fn evaluate(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> R
         return result;
     }
 
-    let counts = count(method, round, ballots);
+    let counts = counts();
     result.rows = rows(method, round, &counts, threshold);
     result.counts = Some(counts);
     decide(method, round, &mut result);
@@ -407,9 +430,22 @@ fn names(rows: &[Row], idx: &[usize]) -> Vec<String> {
     idx.iter().map(|i| rows[*i].name.clone()).collect()
 }
 
-/// Elected names in report order: listed candidates in ballot order (the
-/// list is printed in surname-stroke order, RULES §4.4), then write-ins in
-/// vote order.
+/// Elected names in report order (RULES §4.4): committee members and
+/// delegates in ballot order (the ballot is printed in surname-stroke order),
+/// alternates by votes then ballot order, write-ins last by votes.
+fn elected_order(round: &Round, rows: &[Row], chosen: &[usize]) -> Vec<String> {
+    if round.office != Office::Alternate {
+        return report_order(rows, chosen);
+    }
+    let mut by_votes = chosen.to_vec();
+    // Stable sort over ballot order: equal votes keep stroke order.
+    by_votes.sort_unstable();
+    by_votes.sort_by(|a, b| rows[*b].count.for_votes.cmp(&rows[*a].count.for_votes));
+    by_votes.into_iter().map(|i| rows[i].name.clone()).collect()
+}
+
+/// Names in ballot order (the list is printed in surname-stroke order),
+/// then write-ins in vote order.
 fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
     let mut listed: Vec<usize> = chosen
         .iter()
@@ -425,6 +461,26 @@ fn report_order(rows: &[Row], chosen: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// The state after filling `places`: a tie straddling the cut-off needs a
+/// runoff among exactly the tied; fewer chosen than places is a shortfall
+/// (unfilled places); otherwise complete. Never both (RULES §4.3).
+fn settle(rows: &[Row], f: &Fill, places: u64) -> (Status, Option<Runoff>, u64) {
+    if !f.tied.is_empty() {
+        let runoff = Runoff {
+            among: report_order(rows, &f.tied),
+            seats: f.tied_places,
+        };
+        return (Status::RunoffRequired, Some(runoff), 0);
+    }
+    let unfilled = places.saturating_sub(f.chosen.len() as u64);
+    let status = if unfilled == 0 {
+        Status::Complete
+    } else {
+        Status::Shortfall
+    };
+    (status, None, unfilled)
+}
+
 fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     let rows = &r.rows;
     let all: Vec<usize> = (0..rows.len()).collect();
@@ -437,39 +493,18 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
     match round.kind {
         RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {
             let f = fill(rows, &above, round.seats, false);
-            r.elected = report_order(rows, &f.chosen);
-            if f.tied.is_empty() {
-                r.unfilled = round.seats - f.chosen.len() as u64;
-                r.status = if r.unfilled == 0 {
-                    Status::Complete
-                } else {
-                    Status::Shortfall
-                };
-            } else {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            }
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, round.seats);
+            r.elected = elected_order(round, rows, &f.chosen);
         }
         RoundKind::Preliminary => {
             let places = round.next_size.unwrap_or(round.seats);
             let f = fill(rows, &above, places, widen);
+            let chosen = f.chosen.len() as u64;
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
-            if !f.tied.is_empty() {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            } else if (f.chosen.len() as u64) < places {
-                r.status = Status::Shortfall;
-                r.unfilled = places - f.chosen.len() as u64;
+            if r.status == Status::Shortfall {
                 let formal = method.differential.for_office(round.office);
-                r.list_may_proceed = Some(formal.check(round.seats, f.chosen.len() as u64).ok);
-            } else {
-                r.status = Status::Complete;
+                r.list_may_proceed = Some(formal.check(round.seats, chosen).ok);
             }
         }
         RoundKind::Nomination | RoundKind::Evaluation => {
@@ -485,19 +520,8 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
                 .collect();
             let places = round.next_size.unwrap_or(eligible.len() as u64);
             let f = fill(rows, &eligible, places, widen);
+            (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
-            if !f.tied.is_empty() {
-                r.status = Status::RunoffRequired;
-                r.runoff = Some(Runoff {
-                    among: report_order(rows, &f.tied),
-                    seats: f.tied_places,
-                });
-            } else if (f.chosen.len() as u64) < places {
-                r.status = Status::Shortfall;
-                r.unfilled = places - f.chosen.len() as u64;
-            } else {
-                r.status = Status::Complete;
-            }
         }
         RoundKind::Cadre | RoundKind::Resolution => {
             let candidates = round.candidates.len() as u64;

@@ -243,6 +243,22 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     })
 }
 
+/// One ballot written as JSON (a JSON-lines ballot file: each line a marks
+/// string or a ballot object, as in a round file), for a round with `lines`
+/// candidates. The error says what was expected, without position (the
+/// caller knows the line).
+pub fn parse_ballot_json(text: &str, lines: usize) -> Result<Ballot, String> {
+    let raw: RawBallot = serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("did not match any variant") {
+            "expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
+                .to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
+    check_ballot(raw, Some(lines))
+}
+
 struct BallotsSeed {
     lines: Option<usize>,
 }

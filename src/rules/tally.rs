@@ -91,6 +91,10 @@ pub fn read_ballot(method: &ElectionMethod, round: &Round, ballot: &Ballot) -> B
                     return BallotReading::Invalid(InvalidReason::WriteInNamesCandidate)
                 }
             }
+        } else if accepted.contains(name) {
+            // One person, one selection and one vote per ballot: a name
+            // written twice counts once; the repeat is disregarded.
+            ignored += 1;
         } else {
             accepted.push(name.clone());
         }

@@ -15,7 +15,8 @@ use super::round::{
     validate_draft, Loaded,
 };
 use super::{now_ms, Actor, Error, Kind, Reply, Service, Tx};
-use crate::log::cosignature::verify_cosignatures;
+use crate::log::bundle::cosignature_value;
+use crate::log::cosignature::verify_cosignature;
 use crate::log::event::{Decision, Event};
 use crate::log::merkle::TreeSize;
 use crate::log::note::{Note, VerifierKey};
@@ -473,18 +474,18 @@ impl Service {
                 )
             })?;
             let key = VerifierKey::parse(&me.key).map_err(Error::internal)?;
-            let verified = verify_cosignatures(&note, std::slice::from_ref(&key)).map_err(|e| {
-                bad(
-                    format!("签名无效：{e}"),
-                    format!("invalid cosignature: {e}"),
-                )
-            })?;
-            let Some(v) = verified.first() else {
+            let Some(sig) = note.signatures().iter().find(|s| key.matches(s)) else {
                 return Err(bad(
                     format!("没有以你登记的公钥（{}）所作的签名", key.label()),
                     format!("no cosignature by your registered key {}", key.label()),
                 ));
             };
+            let v = verify_cosignature(note.text(), &key, sig).map_err(|e| {
+                bad(
+                    format!("签名无效：{e}"),
+                    format!("invalid cosignature: {e}"),
+                )
+            })?;
             if v.timestamp > now_ms() / 1000 + MAX_CLOCK_SKEW_S {
                 return Err(bad(
                     "签名时间在未来".into(),
@@ -498,7 +499,7 @@ impl Service {
                     round: round.to_string(),
                     scrutineer: actor.name.clone(),
                     checkpoint_size: size,
-                    signature: line.clone(),
+                    signature: cosignature_value(sig),
                 },
             )?;
             store::round::insert_cosignature(

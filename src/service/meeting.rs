@@ -567,6 +567,22 @@ impl Service {
         }
         let (body, stamp) = self.write(&actor.meeting, |tx| {
             let meeting = actor.meeting.clone();
+            // The log names people by role and name (key registrations,
+            // assignments, who entered and who cosigned): two alike could
+            // not be told apart by an auditor.
+            let taken = store::meeting::people(&tx.tx, &meeting)?
+                .iter()
+                .any(|p| p.role == role.as_str() && p.name == name);
+            if taken {
+                return Err(Error::invalid(
+                    "name",
+                    format!("已有名为“{name}”的{}；日志以姓名区分人员", role.zh()),
+                    format!(
+                        "there is already a {} called {name}; the log tells people apart by name",
+                        role.as_str()
+                    ),
+                ));
+            }
             let key = match &req.key {
                 Some(k) => Some(parse_cosigner_key(&tx.tx, &meeting, None, "key", k)?.to_string()),
                 None => None,

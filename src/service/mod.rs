@@ -52,7 +52,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::log::checkpoint::Checkpoint;
-use crate::log::entry::{AuthorRole, Entry, EntryKind};
+use crate::log::entry::{AuthorRole, Entry};
 use crate::log::event::{self, Event};
 use crate::log::merkle::{LeafIndex, Tree};
 use crate::log::note::{KeyName, NoteSigner};
@@ -328,28 +328,6 @@ fn load_log(conn: &Connection, meeting: &str) -> Result<MeetingLog, Error> {
     Ok(MeetingLog { tree, signer, key })
 }
 
-/// Which entry kind records an event.
-fn entry_kind(e: &Event) -> EntryKind {
-    match e {
-        Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
-        Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
-        Event::KeyRegistered { .. } => EntryKind::KEY_REGISTERED,
-        Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
-        Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
-        Event::EntryCommitted { .. } => EntryKind::RECONCILIATION,
-        Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
-        Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
-            EntryKind::VOID_DECISION
-        }
-        Event::DifferenceResolved { .. } => EntryKind::RECONCILIATION,
-        Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
-        Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
-        Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
-        Event::ResultCosigned { .. } => EntryKind::RESULT_COSIGNED,
-        Event::StaffAssigned { .. } => EntryKind::KEY_REGISTERED,
-    }
-}
-
 /// A write in progress: the transaction and the meeting's log.
 pub struct Tx<'a> {
     pub(crate) tx: Transaction<'a>,
@@ -380,7 +358,7 @@ impl Tx<'_> {
         };
         let payload = event::encode(event);
         let author = role.map_or(AuthorRole::Service, Role::author);
-        let entry = Entry::sign(entry_kind(event), self.now_ms, author, &log.key, &payload)
+        let entry = Entry::sign(event.entry_kind(), self.now_ms, author, &log.key, &payload)
             .map_err(|e| {
                 Error::new(
                     Kind::Unprocessable,

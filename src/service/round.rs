@@ -812,11 +812,7 @@ fn close_and_tally(
             }
         }
     }
-    let n = cosigners.len() as u64;
-    let required = method
-        .signatures_required
-        .smallest_meeting(n)
-        .clamp(1, n.max(1));
+    let required = method.cosignatures_required(cosigners.len() as u64);
     tx.log(
         Some(actor.role),
         &Event::RoundClosed {

@@ -5,6 +5,7 @@
 //! | [`log`] | `log_entry`, `log_checkpoint`: the signed, append-only log of each meeting |
 //! | [`meeting`] | `meeting`, `roster`, `person`, `token`, `election`, `assignment` |
 //! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
+//! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
 //!
 //! The state tables are a projection of the log that is convenient to
@@ -18,6 +19,7 @@
 //! Durability: every connection runs in WAL mode with `synchronous=FULL`, so
 //! a committed transaction survives a crash or a power cut.
 
+pub mod bundle;
 pub mod idempotency;
 pub mod log;
 pub mod meeting;

@@ -1,6 +1,8 @@
-//! Reading and checking an exported audit bundle the way an auditor would:
-//! from the files alone, with the library's pure verifiers (until the
-//! `verify` command lands, this is the test-side verifier).
+//! The exported audit bundle, read and checked the way an auditor would:
+//! with the library's zip reader and verifier (`bundle_io`,
+//! `log::verify`, the same code as `scrutineer verify`), with the real
+//! `scrutineer verify` binary, and by recounting every round through
+//! `scrutineer tally` (an independent path through the CLI).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,148 +10,77 @@ use std::process::Command;
 
 use serde_json::{json, Map, Value};
 
-use scrutineer::log::checkpoint::Checkpoint;
-use scrutineer::log::cosignature::CosignatureQuorum;
+use scrutineer::bundle_io::bundle_from_zip;
+use scrutineer::log::bundle::Bundle;
 use scrutineer::log::entry::Entry;
 use scrutineer::log::event::{self, Event};
-use scrutineer::log::merkle::{Tree, TreeSize};
-use scrutineer::log::note::{Note, VerifierKey};
+use scrutineer::log::verify::{verify, Step, VerifyReport};
 use scrutineer::rules::Ballot;
 
-/// The files of a zip of stored entries.
-pub fn unzip(z: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let u16_at = |i: usize| u16::from_le_bytes([z[i], z[i + 1]]) as usize;
-    let u32_at = |i: usize| u32::from_le_bytes([z[i], z[i + 1], z[i + 2], z[i + 3]]) as usize;
-    let end = z.len() - 22;
-    assert_eq!(&z[end..end + 4], b"PK\x05\x06", "end of central directory");
-    let count = u16_at(end + 10);
-    let mut at = u32_at(end + 16);
-    let mut files = Vec::with_capacity(count);
-    for _ in 0..count {
-        assert_eq!(&z[at..at + 4], b"PK\x01\x02", "central directory record");
-        assert_eq!(u16_at(at + 10), 0, "stored, not compressed");
-        let size = u32_at(at + 20);
-        let name_len = u16_at(at + 28);
-        let skip = name_len + u16_at(at + 30) + u16_at(at + 32);
-        let local = u32_at(at + 42);
-        let name = String::from_utf8(z[at + 46..at + 46 + name_len].to_vec()).expect("UTF-8 name");
-        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
-        files.push((name, z[data_at..data_at + size].to_vec()));
-        at += 46 + skip;
-    }
-    files
+/// The bundle in an exported zip.
+pub fn read(zip: &[u8]) -> Bundle {
+    bundle_from_zip(zip).unwrap_or_else(|e| panic!("the exported zip does not read: {e}"))
 }
 
-/// What a verified bundle says.
-#[derive(Debug)]
-pub struct Verified {
-    pub size: u64,
-    pub events: Vec<Event>,
-    /// Round → (certified per the quorum rule, number of cosigners).
-    pub results: BTreeMap<String, (bool, usize)>,
+/// Verifies `bundle` with the library; panics with every failure if it
+/// does not verify.
+pub fn verified(bundle: &Bundle) -> VerifyReport {
+    let r = verify(bundle);
+    assert!(
+        r.is_verified(),
+        "the bundle does not verify:\n{}",
+        r.failures()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    r
 }
 
-fn file<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> Result<&'a [u8], String> {
-    files
+/// The events of the bundle's entries, in log order.
+pub fn events(bundle: &Bundle) -> Vec<Event> {
+    bundle
+        .parts()
+        .entries
         .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, b)| b.as_slice())
-        .ok_or_else(|| format!("missing {name}"))
+        .enumerate()
+        .map(|(i, bytes)| {
+            let entry = Entry::decode(bytes).unwrap_or_else(|e| panic!("entry {i}: {e}"));
+            event::decode(entry.payload()).unwrap_or_else(|e| panic!("entry {i}: {e}"))
+        })
+        .collect()
 }
 
-/// Checks a bundle: every entry signed by the log key and decodable, the
-/// tree recomputed from the entry bytes matches the signed checkpoint, every
-/// result checkpoint is consistent with it and carries the cosignatures.
-pub fn verify(files: &[(String, Vec<u8>)]) -> Result<Verified, String> {
-    let meeting: Value =
-        serde_json::from_slice(file(files, "meeting.json")?).map_err(|e| e.to_string())?;
-    let origin = meeting["origin"].as_str().ok_or("origin")?;
-    let vkey_text =
-        String::from_utf8(file(files, "log.vkey")?.to_vec()).map_err(|e| e.to_string())?;
-    let log_key = VerifierKey::parse(vkey_text.trim()).map_err(|e| e.to_string())?;
-    let mut entries: Vec<&(String, Vec<u8>)> = files
-        .iter()
-        .filter(|(n, _)| n.starts_with("entries/"))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut tree = Tree::new();
-    let mut events = Vec::new();
-    for (i, (name, bytes)) in entries.iter().enumerate() {
-        if *name != format!("entries/{i:08}.entry") {
-            return Err(format!("entry {i} is named {name}"));
-        }
-        let e = Entry::decode(bytes).map_err(|e| format!("{name}: {e}"))?;
-        e.verify_signature().map_err(|e| format!("{name}: {e}"))?;
-        if e.author() != log_key.public_key().as_bytes() {
-            return Err(format!("{name}: not signed by the log key"));
-        }
-        events.push(event::decode(e.payload()).map_err(|e| format!("{name}: {e}"))?);
-        tree.append(bytes);
+/// Runs the real `scrutineer verify` on `zip` written to a file in `dir`:
+/// exit 0, every step passed, and every name of `cosigners` printed.
+/// Returns its stdout.
+pub fn verify_with_cli(dir: &Path, zip: &[u8], cosigners: &[&str]) -> String {
+    let path = dir.join("bundle.zip");
+    std::fs::write(&path, zip).expect("write the bundle");
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("run scrutineer verify");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "scrutineer verify: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in Step::ALL {
+        let line = format!("✓ {}. {}", step.number(), step.zh());
+        assert!(stdout.contains(&line), "no {line:?} in:\n{stdout}");
     }
-    let note =
-        String::from_utf8(file(files, "checkpoint.note")?.to_vec()).map_err(|e| e.to_string())?;
-    let (c, _) =
-        Checkpoint::open(&note, origin, &log_key).map_err(|e| format!("checkpoint: {e}"))?;
-    if c.size() != tree.size() || c.root() != tree.root() {
-        return Err(format!(
-            "checkpoint says size {} but the entries give {} with another root",
-            c.size(),
-            tree.size()
-        ));
+    for name in cosigners {
+        assert!(
+            stdout.contains(name),
+            "cosigner {name} not named in:\n{stdout}"
+        );
     }
-    let mut results = BTreeMap::new();
-    for (name, bytes) in files {
-        let Some(round) = name
-            .strip_prefix("results/")
-            .and_then(|n| n.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let meta: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        let text = String::from_utf8(file(files, &format!("results/{round}.note"))?.to_vec())
-            .map_err(|e| e.to_string())?;
-        let (rc, _) =
-            Checkpoint::open(&text, origin, &log_key).map_err(|e| format!("{round}: {e}"))?;
-        if tree.root_at(rc.size()).map_err(|e| e.to_string())? != rc.root() {
-            return Err(format!(
-                "{round}: result checkpoint is not a prefix of the log"
-            ));
-        }
-        let keys: Vec<VerifierKey> = meta["cosigners"]
-            .as_array()
-            .ok_or("cosigners")?
-            .iter()
-            .map(|k| VerifierKey::parse(k.as_str().unwrap_or("")).map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?;
-        let n = keys.len();
-        let required = meta["required"].as_u64().unwrap_or(1) as usize;
-        let note = Note::parse(&text).map_err(|e| e.to_string())?;
-        let report = if n == 0 {
-            (false, 0)
-        } else {
-            let q = CosignatureQuorum::new(required, keys).map_err(|e| e.to_string())?;
-            let r = q.check(&note).map_err(|e| format!("{round}: {e}"))?;
-            (r.is_met(), r.cosigned_by.len())
-        };
-        if report.0 != (meta["certified"] == json!(true)) {
-            return Err(format!(
-                "{round}: certified flag disagrees with the cosignatures"
-            ));
-        }
-        // The tally must be inside the checkpoint the scrutineers signed.
-        let tally = meta["tally_index"].as_u64().ok_or("tally_index")?;
-        if TreeSize(tally + 1) != rc.size() {
-            return Err(format!(
-                "{round}: the signed checkpoint does not end at the tally"
-            ));
-        }
-        results.insert(round.to_string(), report);
-    }
-    Ok(Verified {
-        size: tree.size().0,
-        events,
-        results,
-    })
+    assert!(stdout.contains("核验通过"), "{stdout}");
+    stdout
 }
 
 fn ballot_json(b: &Ballot) -> Value {
@@ -184,27 +115,9 @@ pub fn round_files(events: &[Event]) -> Vec<(String, Value, Value)> {
             Event::MethodAdopted {
                 preset, overrides, ..
             } => method = json!({ "preset": preset, "overrides": overrides }),
-            Event::RoundOpened {
-                round,
-                contest,
-                kind,
-                office,
-                seats,
-                candidates,
-                next_size,
-                entitled,
-                present,
-                issued,
-                ..
-            } => {
-                opened.insert(
-                    round.clone(),
-                    json!({
-                        "kind": kind, "office": office, "contest": contest, "seats": seats,
-                        "candidates": candidates, "entitled": entitled, "present": present,
-                        "issued": issued, "next_size": next_size,
-                    }),
-                );
+            Event::RoundOpened { round, .. } => {
+                let facts = event::round_of(e, None).expect("a round_opened event");
+                opened.insert(round.clone(), json!(facts));
             }
             Event::BallotBatch {
                 round, ballots: b, ..

@@ -1,0 +1,1706 @@
+//! The auditor's verifier: PURE, never panics on hostile bytes.
+//!
+//! [`verify`] checks an audit [`Bundle`] in eight numbered steps
+//! (`docs/audit-bundle.md` §6 is the normative text):
+//!
+//! 1. the bundle's files: layout, `origin`, `log.vkey`, `keys.txt` syntax;
+//! 2. every checkpoint note is signed by the log key, for the origin;
+//! 3. cosignatures: every other signature line is a valid cosignature by a
+//!    scrutineer registered in the log; each published result is reported
+//!    certified or not (k of its round's n scrutineers cosigned the
+//!    checkpoint that ends with its tally, k from the method's
+//!    `signatures_required`); a result the log announces must be certified,
+//!    and every cosignature the log records must be on its checkpoint;
+//! 4. the Merkle tree recomputed from the entry files has every
+//!    checkpoint's root, and the final checkpoint covers every entry;
+//! 5. each checkpoint extends the previous one (consistency proofs);
+//!    receipts, if any, verify;
+//! 6. every entry decodes and its signature verifies (`verify_strict`);
+//!    its author key is the log key (in any capacity) or a key registered
+//!    for its role, and then the named person's where the event names one;
+//! 7. every payload is a canonical version 1 event of the entry's kind;
+//! 8. replay: the events folded in order make a consistent meeting, and
+//!    every published tally equals the one recomputed from the ballots and
+//!    facts logged before it, byte for byte in canonical JSON; `keys.txt`
+//!    equals the log's registrations.
+//!
+//! Every step runs on whatever it can read, so one report lists every
+//! problem; a step whose input is missing is skipped and says why.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+
+use super::bundle::{self, checkpoint_path, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
+use super::checkpoint::Checkpoint;
+use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
+use super::entry::{AuthorRole, Entry, EntryKind};
+use super::event::{self, BatchBallots, Decision, Event, SpecialBallot};
+use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
+use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
+use super::proof::InclusionReceipt;
+use crate::count;
+use crate::report;
+use crate::rules::method::ElectionMethod;
+use crate::rules::outcome::Runoff;
+use crate::rules::round::{Ballot, Round};
+use crate::rules::tally::{Counts, InvalidReason, LineCount};
+
+/// Failures kept per step; the rest are counted.
+pub const MAX_FAILURES_PER_STEP: usize = 20;
+
+/// The numbered steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Files = 1,
+    CheckpointSignatures = 2,
+    Cosignatures = 3,
+    Tree = 4,
+    Consistency = 5,
+    EntrySignatures = 6,
+    Events = 7,
+    Replay = 8,
+}
+
+impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Files,
+        Step::CheckpointSignatures,
+        Step::Cosignatures,
+        Step::Tree,
+        Step::Consistency,
+        Step::EntrySignatures,
+        Step::Events,
+        Step::Replay,
+    ];
+
+    /// The step number, 1 to 8.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Step::Files => "文件与密钥可读（来源、日志公钥、登记密钥）",
+            Step::CheckpointSignatures => "检查点由日志密钥签名",
+            Step::Cosignatures => "监票人联署有效，逐轮核定结果（达到规定人数）",
+            Step::Tree => "由记录文件重算默克尔树，与每个检查点一致",
+            Step::Consistency => "检查点前后一致（只增不改）",
+            Step::EntrySignatures => "每条记录的签名有效、签名人已登记",
+            Step::Events => "每条记录内容为规范格式的会议事件",
+            Step::Replay => "重放会议并重新计票，与公布结果逐字节一致",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Step::Files => "bundle files and keys parse (origin, log key, registered keys)",
+            Step::CheckpointSignatures => "checkpoints are signed by the log key",
+            Step::Cosignatures => {
+                "cosignatures verify; each result is certified or not (k of n scrutineers)"
+            }
+            Step::Tree => "the Merkle tree recomputed from the entries matches every checkpoint",
+            Step::Consistency => "each checkpoint extends the previous one (append-only)",
+            Step::EntrySignatures => {
+                "every entry's signature verifies and its author is registered"
+            }
+            Step::Events => "every payload is a canonical meeting event",
+            Step::Replay => "replay: every published tally is recomputed byte for byte",
+        }
+    }
+}
+
+/// One thing that is wrong, with where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub step: Step,
+    /// The entry index, when one entry is at fault.
+    pub entry: Option<u64>,
+    /// The round the entry belongs to, if any.
+    pub round: Option<String>,
+    /// The bundle file at fault.
+    pub file: Option<String>,
+    /// What differs or is broken.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step {}: ", self.step.number())?;
+        match (self.entry, &self.round) {
+            (Some(i), Some(r)) => write!(f, "entry {i} (round {r}): ")?,
+            (Some(i), None) => write!(f, "entry {i}: ")?,
+            _ => {}
+        }
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// How a step ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// Not checked: its input could not be read (says which step).
+    Skipped {
+        because: Step,
+    },
+}
+
+/// One step's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepReport {
+    pub step: Step,
+    pub status: StepStatus,
+    /// The first [`MAX_FAILURES_PER_STEP`] failures.
+    pub failures: Vec<Failure>,
+    /// Failures beyond those kept.
+    pub omitted: usize,
+}
+
+/// A scrutineer whose cosignature on a result checkpoint verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cosigned {
+    pub name: String,
+    pub role: String,
+    /// `name+keyid` of the cosigner key.
+    pub key: String,
+    /// POSIX seconds, as the cosigner claims.
+    pub timestamp: u64,
+}
+
+/// A published tally and whether replay reproduced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TallyCheck {
+    pub round: String,
+    pub entry: u64,
+    /// The replayed status (`complete`, `runoff_required`, ...).
+    pub status: String,
+    pub elected: Vec<String>,
+    pub matches: bool,
+    /// Whether the scrutineers certified this result.
+    pub certification: Certification,
+}
+
+/// The scrutineers' certification of one published result
+/// (`docs/audit-bundle.md` §5.4): k of the round's n cosigners cosigned
+/// the result checkpoint, the tree that ends with the tally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certification {
+    /// Size of the result checkpoint: the tally's index + 1.
+    pub checkpoint: u64,
+    /// k: cosignatures required (the method's `signatures_required` of n).
+    pub required: usize,
+    /// The round's n cosigners, by name: the registered scrutineers with a
+    /// cosigner key before the tally (those assigned to the round's
+    /// election, when its `round_opened` names one).
+    pub cosigners: Vec<String>,
+    /// The valid cosignatures of the result checkpoint by those cosigners.
+    pub cosigned: Vec<Cosigned>,
+}
+
+impl Certification {
+    /// At least k of the n cosigned (never with no cosigner: k ≥ 1).
+    pub fn is_certified(&self) -> bool {
+        self.cosigned.len() >= self.required.max(1)
+    }
+}
+
+/// Everything the verifier found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Steps 1 to 8, in order.
+    pub steps: Vec<StepReport>,
+    pub origin: Option<String>,
+    /// The log key (vkey text), to compare with the one published.
+    pub log_key: Option<String>,
+    /// Entry files read (0..n without gaps).
+    pub entries: u64,
+    pub checkpoints: usize,
+    /// Ballots logged in ballot batches.
+    pub ballots: u64,
+    /// Size and root of the final (largest) checkpoint.
+    pub final_checkpoint: Option<(u64, Hash)>,
+    /// Every published tally: replayed, and certified or not.
+    pub tallies: Vec<TallyCheck>,
+}
+
+impl VerifyReport {
+    /// Every step passed.
+    pub fn is_verified(&self) -> bool {
+        self.steps.iter().all(|s| s.status == StepStatus::Passed)
+    }
+
+    /// The first failure in step order.
+    pub fn first_failure(&self) -> Option<&Failure> {
+        self.steps.iter().flat_map(|s| s.failures.iter()).next()
+    }
+
+    /// The first step that failed (skipped steps are not counted).
+    pub fn first_failed_step(&self) -> Option<Step> {
+        self.steps
+            .iter()
+            .find(|s| s.status == StepStatus::Failed)
+            .map(|s| s.step)
+    }
+
+    /// All failures kept, in step order.
+    pub fn failures(&self) -> impl Iterator<Item = &Failure> {
+        self.steps.iter().flat_map(|s| s.failures.iter())
+    }
+
+    /// The report of one step.
+    pub fn step(&self, step: Step) -> &StepReport {
+        // `steps` always holds all eight in order.
+        &self.steps[step.number() as usize - 1]
+    }
+}
+
+/// Collects failures per step.
+struct Recorder {
+    failures: BTreeMap<Step, (Vec<Failure>, usize)>,
+    skipped: BTreeMap<Step, Step>,
+}
+
+impl Recorder {
+    fn new() -> Recorder {
+        Recorder {
+            failures: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+        }
+    }
+
+    fn push(&mut self, f: Failure) {
+        let slot = self.failures.entry(f.step).or_default();
+        if slot.0.len() < MAX_FAILURES_PER_STEP {
+            slot.0.push(f);
+        } else {
+            slot.1 += 1;
+        }
+    }
+
+    fn file(&mut self, step: Step, file: &str, message: impl Into<String>) {
+        self.push(Failure {
+            step,
+            entry: None,
+            round: None,
+            file: Some(file.to_owned()),
+            message: message.into(),
+        });
+    }
+
+    fn general(&mut self, step: Step, message: impl Into<String>) {
+        self.push(Failure {
+            step,
+            entry: None,
+            round: None,
+            file: None,
+            message: message.into(),
+        });
+    }
+
+    fn entry(&mut self, step: Step, index: u64, round: Option<&str>, message: impl Into<String>) {
+        self.push(Failure {
+            step,
+            entry: Some(index),
+            round: round.map(str::to_owned),
+            file: Some(entry_path(index)),
+            message: message.into(),
+        });
+    }
+
+    fn skip(&mut self, step: Step, because: Step) {
+        self.skipped.entry(step).or_insert(because);
+    }
+
+    fn failed(&self, step: Step) -> bool {
+        self.failures.contains_key(&step)
+    }
+
+    fn finish(mut self) -> Vec<StepReport> {
+        Step::ALL
+            .iter()
+            .map(|&step| {
+                let (failures, omitted) = self.failures.remove(&step).unwrap_or_default();
+                let status = if !failures.is_empty() {
+                    StepStatus::Failed
+                } else if let Some(&because) = self.skipped.get(&step) {
+                    StepStatus::Skipped { because }
+                } else {
+                    StepStatus::Passed
+                };
+                StepReport {
+                    step,
+                    status,
+                    failures,
+                    omitted,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A checkpoint file that parsed.
+struct Cp<'a> {
+    path: &'a str,
+    note: Note,
+    checkpoint: Checkpoint,
+}
+
+/// Verifies a bundle. Never panics, whatever the bytes.
+pub fn verify(bundle: &Bundle) -> VerifyReport {
+    let parts = bundle.parts();
+    let mut rec = Recorder::new();
+
+    // Step 1: files and keys.
+    for p in &parts.problems {
+        let step = match p {
+            BundleError::EntryGap { .. } => Step::Tree,
+            _ => Step::Files,
+        };
+        rec.general(step, p.to_string());
+    }
+    let origin = parts
+        .origin
+        .map(|b| bundle::one_line(bundle::ORIGIN_FILE, b).map(str::to_owned));
+    let origin = match origin {
+        Some(Ok(o)) => Some(o),
+        Some(Err(e)) => {
+            rec.general(Step::Files, e.to_string());
+            None
+        }
+        None => None,
+    };
+    let log_key = match parts.log_key.map(bundle::parse_log_key) {
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            rec.general(Step::Files, e.to_string());
+            None
+        }
+        None => None,
+    };
+    let keys_file = match parts.keys.map(bundle::parse_keys) {
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            rec.general(Step::Files, e.to_string());
+            None
+        }
+        None => None,
+    };
+
+    // Step 2: checkpoint signatures.
+    let mut cps: Vec<Cp<'_>> = Vec::new();
+    if parts.checkpoints.is_empty() {
+        rec.general(
+            Step::CheckpointSignatures,
+            "no checkpoints: the log signed nothing",
+        );
+    }
+    for file in &parts.checkpoints {
+        let step = Step::CheckpointSignatures;
+        let note = match Note::from_bytes(file.bytes) {
+            Ok(n) => n,
+            Err(e) => {
+                rec.file(step, file.path, e.to_string());
+                continue;
+            }
+        };
+        if note.to_string().as_bytes() != file.bytes {
+            rec.file(step, file.path, "note is not in its one canonical spelling");
+        }
+        let checkpoint = match Checkpoint::parse(note.text()) {
+            Ok(c) => c,
+            Err(e) => {
+                rec.file(step, file.path, e.to_string());
+                continue;
+            }
+        };
+        if checkpoint.size().0 != file.number {
+            rec.file(
+                step,
+                file.path,
+                format!(
+                    "file is named for size {} but the checkpoint says {}",
+                    file.number,
+                    checkpoint.size()
+                ),
+            );
+        }
+        match (&origin, &log_key) {
+            (Some(origin), Some(key)) => {
+                if let Err(e) = Checkpoint::open_note(&note, origin, key) {
+                    rec.file(step, file.path, e.to_string());
+                }
+            }
+            _ => rec.skip(step, Step::Files),
+        }
+        cps.push(Cp {
+            path: file.path,
+            note,
+            checkpoint,
+        });
+    }
+
+    // Step 4: the tree from the entry files.
+    let n = parts.entries.len() as u64;
+    let mut tree = Tree::new();
+    for bytes in &parts.entries {
+        tree.push_leaf_hash(leaf_hash(bytes));
+    }
+    let mut tree_matches = true;
+    let mut last_good = 0u64;
+    for cp in &cps {
+        let size = cp.checkpoint.size();
+        match tree.root_at(size) {
+            Err(_) => {
+                tree_matches = false;
+                rec.file(
+                    Step::Tree,
+                    cp.path,
+                    format!(
+                        "checkpoint covers {} entries; the bundle has {n} (from {} on, entries are missing)",
+                        size.0,
+                        entry_path(n)
+                    ),
+                );
+            }
+            Ok(root) if root != cp.checkpoint.root() => {
+                tree_matches = false;
+                rec.file(
+                    Step::Tree,
+                    cp.path,
+                    format!(
+                        "root of entries 0..{} recomputed as {}, the checkpoint says {}: an entry from {} to {} differs from what was signed",
+                        size.0,
+                        root.to_hex(),
+                        cp.checkpoint.root().to_hex(),
+                        last_good,
+                        size.0.saturating_sub(1)
+                    ),
+                );
+            }
+            Ok(_) => last_good = size.0,
+        }
+    }
+    let final_cp = cps.last();
+    if let Some(fin) = final_cp {
+        if fin.checkpoint.size().0 < n {
+            rec.entry(
+                Step::Tree,
+                fin.checkpoint.size().0,
+                None,
+                format!(
+                    "entries {} to {} are not covered by the final checkpoint ({})",
+                    fin.checkpoint.size().0,
+                    n - 1,
+                    fin.path
+                ),
+            );
+        }
+    } else {
+        rec.skip(Step::Tree, Step::CheckpointSignatures);
+    }
+
+    // Step 5: consistency between consecutive checkpoints, and receipts.
+    if !tree_matches {
+        rec.skip(Step::Consistency, Step::Tree);
+    } else {
+        for pair in cps.windows(2) {
+            let (a, b) = (&pair[0].checkpoint, &pair[1].checkpoint);
+            if a.origin() != b.origin() {
+                rec.file(
+                    Step::Consistency,
+                    pair[1].path,
+                    format!(
+                        "origin {:?} differs from {:?} of {}",
+                        b.origin(),
+                        a.origin(),
+                        pair[0].path
+                    ),
+                );
+            }
+            let proof = tree
+                .consistency_proof(a.size(), b.size())
+                .unwrap_or_default();
+            if let Err(e) = verify_consistency(a.size(), b.size(), &proof, &a.root(), &b.root()) {
+                rec.file(Step::Consistency, pair[1].path, e.to_string());
+            }
+        }
+    }
+    for r in &parts.receipts {
+        check_receipt(
+            &mut rec,
+            r,
+            &parts.entries,
+            origin.as_deref(),
+            log_key.as_ref(),
+        );
+    }
+
+    // Steps 6, 7, 8: one pass over the entries, in log order.
+    let mut replay = Replay::new(origin.clone(), &tree);
+    for (i, bytes) in parts.entries.iter().enumerate() {
+        let index = i as u64;
+        let entry = match Entry::decode(bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                rec.entry(Step::EntrySignatures, index, None, e.to_string());
+                continue;
+            }
+        };
+        let signed = entry.verify_signature();
+        if let Err(e) = signed {
+            rec.entry(Step::EntrySignatures, index, None, e.to_string());
+        }
+        let event = match event::decode(entry.payload()) {
+            Ok(ev) => ev,
+            Err(e) => {
+                rec.entry(
+                    Step::Events,
+                    index,
+                    None,
+                    format!("{} payload: {e}", entry.kind()),
+                );
+                continue;
+            }
+        };
+        let round = event.round().map(str::to_owned);
+        if let Some(expected) = kind_mismatch(entry.kind(), &event) {
+            rec.entry(
+                Step::Events,
+                index,
+                round.as_deref(),
+                format!(
+                    "entry kind is {} but its payload is recorded with kind {expected}",
+                    entry.kind()
+                ),
+            );
+        }
+        if signed.is_ok() {
+            if let Err(msg) = replay.check_author(&entry, &event, log_key.as_ref()) {
+                rec.entry(Step::EntrySignatures, index, round.as_deref(), msg);
+            }
+        }
+        for msg in replay.apply(index, &event) {
+            rec.entry(Step::Replay, index, round.as_deref(), msg);
+        }
+    }
+    if let Some(keys) = &keys_file {
+        check_keys_file(&mut rec, keys, &replay.registrations);
+    }
+
+    // Step 3: cosignatures, now that the registrations are known.
+    let log_matches = tree_matches && !rec.failed(Step::Tree);
+    let mut tallies = std::mem::take(&mut replay.tallies);
+    if cps.is_empty() {
+        rec.skip(Step::Cosignatures, Step::CheckpointSignatures);
+    } else if !log_matches {
+        // Who the scrutineers are is read from the log; a log that does
+        // not match its checkpoints cannot say.
+        rec.skip(Step::Cosignatures, Step::Tree);
+    } else {
+        check_cosignatures(&mut rec, &cps, log_key.as_ref(), &replay, &mut tallies);
+    }
+    if rec.failed(Step::Files) && log_key.is_none() {
+        rec.skip(Step::CheckpointSignatures, Step::Files);
+    }
+
+    VerifyReport {
+        steps: rec.finish(),
+        origin,
+        log_key: log_key.map(|k| k.to_string()),
+        entries: n,
+        checkpoints: cps.len(),
+        ballots: replay.ballots,
+        final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
+        tallies,
+    }
+}
+
+/// Step 3: every signature line is the log's or a registered scrutineer's
+/// and verifies; each tally's certification; the log's own claims (its
+/// `result_cosigned` lines, its announcements) agree with the notes.
+fn check_cosignatures(
+    rec: &mut Recorder,
+    cps: &[Cp<'_>],
+    log_key: Option<&VerifierKey>,
+    replay: &Replay<'_>,
+    tallies: &mut [TallyCheck],
+) {
+    let step = Step::Cosignatures;
+    let registered: Vec<&Registration> = replay
+        .registrations
+        .iter()
+        .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some())
+        .collect();
+    let keys: Vec<VerifierKey> = registered
+        .iter()
+        .filter_map(|r| r.cosigner.clone())
+        .collect();
+    for cp in cps {
+        for line in cp.note.signatures() {
+            let known =
+                log_key.is_some_and(|k| k.matches(line)) || keys.iter().any(|k| k.matches(line));
+            if !known {
+                rec.file(
+                    step,
+                    cp.path,
+                    format!(
+                        "signature line by {}+{}, which is neither the log key nor a registered scrutineer",
+                        line.name(),
+                        line.id()
+                    ),
+                );
+            }
+        }
+        if let Err(e) = verify_cosignatures(&cp.note, &keys) {
+            rec.file(step, cp.path, e.to_string());
+        }
+    }
+    // Each result: who of its cosigners signed its result checkpoint.
+    for t in tallies.iter_mut() {
+        let Some(state) = replay.rounds.get(&t.round) else {
+            continue;
+        };
+        let size = t.certification.checkpoint;
+        let round_keys: Vec<VerifierKey> = state
+            .cosigners
+            .iter()
+            .filter_map(|r| r.cosigner.clone())
+            .collect();
+        let Some(cp) = cps.iter().find(|c| c.checkpoint.size().0 == size) else {
+            continue;
+        };
+        for v in verify_cosignatures(&cp.note, &round_keys).unwrap_or_default() {
+            if let Some(r) = state
+                .cosigners
+                .iter()
+                .find(|r| r.cosigner.as_ref() == Some(&v.key))
+            {
+                t.certification.cosigned.push(Cosigned {
+                    name: r.name.clone(),
+                    role: r.role.clone(),
+                    key: v.key.label(),
+                    timestamp: v.timestamp,
+                });
+            }
+        }
+    }
+    // A cosignature the log records is on the note it signs: lines cannot
+    // be stripped from a bundle unnoticed.
+    for claim in &replay.cosign_claims {
+        match cps.iter().find(|c| c.checkpoint.size().0 == claim.size) {
+            None => rec.entry(
+                step,
+                claim.entry,
+                Some(&claim.round),
+                format!(
+                    "{} cosigned the checkpoint of size {}, which the bundle lacks ({})",
+                    claim.scrutineer,
+                    claim.size,
+                    checkpoint_path(claim.size)
+                ),
+            ),
+            Some(cp) if !cp.note.signatures().contains(&claim.line) => rec.entry(
+                step,
+                claim.entry,
+                Some(&claim.round),
+                format!("{}'s cosignature is not on {}", claim.scrutineer, cp.path),
+            ),
+            Some(_) => {}
+        }
+    }
+    // The presidium announces only certified results.
+    for (entry, round) in &replay.announced {
+        let Some(t) = tallies.iter().find(|t| t.round == *round) else {
+            continue;
+        };
+        let c = &t.certification;
+        if !c.is_certified() {
+            let who: Vec<&str> = c.cosigned.iter().map(|s| s.name.as_str()).collect();
+            rec.entry(
+                step,
+                *entry,
+                Some(round),
+                format!(
+                    "the result of round {round} is announced but not certified: the checkpoint of size {} is cosigned by {} of its {} scrutineers{}; {} of {} are required",
+                    c.checkpoint,
+                    who.len(),
+                    c.cosigners.len(),
+                    if who.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", who.join(", "))
+                    },
+                    c.required,
+                    c.cosigners.len()
+                ),
+            );
+        }
+    }
+}
+
+fn check_receipt(
+    rec: &mut Recorder,
+    file: &bundle::NumberedFile<'_>,
+    entries: &[&[u8]],
+    origin: Option<&str>,
+    log_key: Option<&VerifierKey>,
+) {
+    let step = Step::Consistency;
+    let Ok(text) = std::str::from_utf8(file.bytes) else {
+        rec.file(step, file.path, "not UTF-8 text");
+        return;
+    };
+    let receipt = match InclusionReceipt::parse(text) {
+        Ok(r) => r,
+        Err(e) => {
+            rec.file(step, file.path, e.to_string());
+            return;
+        }
+    };
+    if receipt.index().0 != file.number {
+        rec.file(
+            step,
+            file.path,
+            format!("receipt is for entry {}", receipt.index().0),
+        );
+        return;
+    }
+    let Some(entry) = usize::try_from(file.number)
+        .ok()
+        .and_then(|i| entries.get(i))
+    else {
+        rec.file(step, file.path, "no such entry in the bundle");
+        return;
+    };
+    let (Some(origin), Some(key)) = (origin, log_key) else {
+        return;
+    };
+    if let Err(e) = receipt.verify(entry, origin, key) {
+        rec.file(step, file.path, e.to_string());
+    }
+}
+
+fn check_keys_file(rec: &mut Recorder, keys: &[KeyLine], regs: &[Registration]) {
+    let from_log: Vec<KeyLine> = regs
+        .iter()
+        .map(|r| KeyLine {
+            entry: r.entry,
+            role: r.role.clone(),
+            name: r.name.clone(),
+            key: r.key_text.clone(),
+        })
+        .collect();
+    for (i, (file, log)) in keys.iter().zip(&from_log).enumerate() {
+        if file != log {
+            rec.file(
+                Step::Replay,
+                KEYS_FILE,
+                format!(
+                    "line {}: says {} {} {} (entry {}), the log registers {} {} {} at entry {}",
+                    i + 2,
+                    file.role,
+                    file.name,
+                    file.key,
+                    file.entry,
+                    log.role,
+                    log.name,
+                    log.key,
+                    log.entry
+                ),
+            );
+            return;
+        }
+    }
+    if keys.len() != from_log.len() {
+        rec.file(
+            Step::Replay,
+            KEYS_FILE,
+            format!(
+                "lists {} keys, the log registers {}",
+                keys.len(),
+                from_log.len()
+            ),
+        );
+    }
+}
+
+/// The kind an entry carrying `event` must have, when it has another.
+fn kind_mismatch(kind: EntryKind, event: &Event) -> Option<EntryKind> {
+    let expected = event.entry_kind();
+    (kind != expected).then_some(expected)
+}
+
+/// The `role` string of a `key_registered` event for an author role.
+pub fn role_name(role: AuthorRole) -> &'static str {
+    match role {
+        AuthorRole::Service => "service",
+        AuthorRole::Presidium => "presidium",
+        AuthorRole::Chair => "chair",
+        AuthorRole::ChiefScrutineer => "chief_scrutineer",
+        AuthorRole::Scrutineer => "scrutineer",
+        AuthorRole::Counter => "counter",
+        AuthorRole::Clerk => "clerk",
+    }
+}
+
+/// Roles whose cosignatures count towards the quorum.
+pub fn is_scrutineer_role(role: &str) -> bool {
+    role == "scrutineer" || role == "chief_scrutineer"
+}
+
+/// A key registered in the log.
+#[derive(Clone, Debug)]
+struct Registration {
+    entry: u64,
+    role: String,
+    name: String,
+    key_text: String,
+    public: [u8; 32],
+    /// The C2SP cosigner key, when registered as a type 0x04 vkey.
+    cosigner: Option<VerifierKey>,
+}
+
+/// The Ed25519 key of a registered key text: a C2SP vkey or 64 hex digits.
+fn parse_registered_key(text: &str) -> Result<([u8; 32], Option<VerifierKey>), String> {
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let hash = Hash::from_hex(&text.to_ascii_lowercase())
+            .ok_or_else(|| "key is not 64 hex digits".to_owned())?;
+        VerifyingKey::from_bytes(&hash.0).map_err(|_| "not a valid Ed25519 public key")?;
+        return Ok((hash.0, None));
+    }
+    let vkey = VerifierKey::parse(text).map_err(|e| format!("key {text:?}: {e}"))?;
+    let public = vkey.public_key().to_bytes();
+    let cosigner = (vkey.sig_type() == SignatureType::CosignatureV1).then_some(vkey);
+    Ok((public, cosigner))
+}
+
+/// A round as replay knows it.
+struct RoundState {
+    opened_at: u64,
+    method: ElectionMethod,
+    round: Round,
+    /// The selection limit for the packed kernel.
+    limit: u32,
+    /// Plain ballots counted by the kernel so far.
+    plain: count::Tally,
+    /// Ballots the packed form cannot hold.
+    special: Vec<Ballot>,
+    ballots: u64,
+    batches: BTreeSet<String>,
+    closed: Option<u64>,
+    tallied: Option<u64>,
+    runoff: Option<Runoff>,
+    /// The election the round belongs to, when `round_opened` names it.
+    election: Option<String>,
+    /// Who may certify the result: set when the tally is published.
+    cosigners: Vec<Registration>,
+    /// Scrutineers whose `result_cosigned` verified → its entry.
+    cosigned_by: BTreeMap<String, u64>,
+}
+
+/// A cosignature recorded in the log (`result_cosigned`) that verified.
+struct CosignClaim {
+    entry: u64,
+    round: String,
+    scrutineer: String,
+    size: u64,
+    line: NoteSignature,
+}
+
+/// The meeting state folded from the events.
+struct Replay<'t> {
+    origin: Option<String>,
+    tree: &'t Tree,
+    created_at: Option<u64>,
+    entitled: Option<u64>,
+    present: Option<u64>,
+    method: Option<ElectionMethod>,
+    registrations: Vec<Registration>,
+    rounds: BTreeMap<String, RoundState>,
+    /// Runoffs the presidium called: round id → (among, seats).
+    called_runoffs: BTreeMap<String, (Vec<String>, u64)>,
+    /// Staff assigned to elections: election → (role, name).
+    assigned: BTreeMap<String, BTreeSet<(String, String)>>,
+    ballots: u64,
+    tallies: Vec<TallyCheck>,
+    cosign_claims: Vec<CosignClaim>,
+    /// `announce` decisions: (entry, round).
+    announced: Vec<(u64, String)>,
+}
+
+impl<'t> Replay<'t> {
+    fn new(origin: Option<String>, tree: &'t Tree) -> Replay<'t> {
+        Replay {
+            origin,
+            tree,
+            created_at: None,
+            entitled: None,
+            present: None,
+            method: None,
+            registrations: Vec::new(),
+            rounds: BTreeMap::new(),
+            called_runoffs: BTreeMap::new(),
+            assigned: BTreeMap::new(),
+            ballots: 0,
+            tallies: Vec::new(),
+            cosign_claims: Vec::new(),
+            announced: Vec::new(),
+        }
+    }
+
+    fn registered(&self, role: &str, name: &str) -> Option<&Registration> {
+        self.registrations
+            .iter()
+            .find(|r| r.role == role && r.name == name)
+    }
+
+    /// Step 6: the author key is allowed to sign this entry.
+    fn check_author(
+        &self,
+        entry: &Entry,
+        event: &Event,
+        log_key: Option<&VerifierKey>,
+    ) -> Result<(), String> {
+        let author = entry.author();
+        // The service signs with the log key on behalf of whoever acted:
+        // the role byte says in which capacity, the event says who.
+        if log_key.is_some_and(|k| k.public_key().as_bytes() == author) {
+            return Ok(());
+        }
+        let role = role_name(entry.role());
+        let short = hex8(author);
+        if !self
+            .registrations
+            .iter()
+            .any(|r| r.role == role && &r.public == author)
+        {
+            return Err(format!(
+                "signed as {role} by key {short}…, which is not the log key and not registered for that role before this entry"
+            ));
+        }
+        let named = match event {
+            Event::EntryCommitted { counter, .. } => Some(("counter", counter.as_str())),
+            Event::ResultCosigned { scrutineer, .. } => {
+                let role = if self.registered("chief_scrutineer", scrutineer).is_some() {
+                    "chief_scrutineer"
+                } else {
+                    "scrutineer"
+                };
+                Some((role, scrutineer.as_str()))
+            }
+            _ => None,
+        };
+        if let Some((role, name)) = named {
+            match self.registered(role, name) {
+                None => return Err(format!("names {role} {name}, who has no registered key")),
+                Some(r) if &r.public != author => {
+                    return Err(format!(
+                        "names {role} {name} but is signed by key {short}…, not {name}'s key {}…",
+                        hex8(&r.public)
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Step 8: fold one event; the messages are failures of this entry.
+    fn apply(&mut self, index: u64, event: &Event) -> Vec<String> {
+        let mut out = Vec::new();
+        match event {
+            Event::MeetingCreated { entitled, .. } => {
+                if let Some(first) = self.created_at {
+                    out.push(format!(
+                        "a second meeting_created (the first is entry {first})"
+                    ));
+                } else {
+                    self.created_at = Some(index);
+                    self.entitled = Some(*entitled);
+                }
+            }
+            Event::MethodAdopted {
+                preset,
+                overrides,
+                method,
+                ..
+            } => match method.validate() {
+                Err(e) => out.push(format!("adopted method is not valid: {e}")),
+                Ok(()) => {
+                    if crate::rules::preset::preset(preset).is_some() {
+                        match ElectionMethod::from_preset(preset, overrides) {
+                            Err(e) => out.push(format!("preset {preset} with its overrides: {e}")),
+                            Ok(m) if m != **method => out.push(format!(
+                                "recorded method differs from preset {preset} with its overrides{}",
+                                first_difference(&m, method)
+                            )),
+                            Ok(_) => {}
+                        }
+                    }
+                    self.method = Some((**method).clone());
+                }
+            },
+            Event::KeyRegistered { role, name, key } => match parse_registered_key(key) {
+                Err(e) => out.push(e),
+                Ok((public, cosigner)) => {
+                    if let Some(r) = self.registered(role, name) {
+                        out.push(format!(
+                            "{role} {name} is already registered (entry {})",
+                            r.entry
+                        ));
+                    } else if let Some(r) = self
+                        .registrations
+                        .iter()
+                        .find(|r| r.public == public && r.name != *name)
+                    {
+                        out.push(format!(
+                            "this key is already registered to {} (entry {})",
+                            r.name, r.entry
+                        ));
+                    } else if is_scrutineer_role(role) && cosigner.is_none() {
+                        out.push(format!(
+                            "{role} {name}: key must be a C2SP cosigner vkey (type 0x04)"
+                        ));
+                    } else {
+                        self.registrations.push(Registration {
+                            entry: index,
+                            role: role.clone(),
+                            name: name.clone(),
+                            key_text: key.clone(),
+                            public,
+                            cosigner,
+                        });
+                    }
+                }
+            },
+            Event::AttendanceRecorded { present, .. } => {
+                match self.entitled {
+                    None => out.push("attendance recorded before meeting_created".into()),
+                    Some(e) if *present > e => {
+                        out.push(format!("{present} present is more than the {e} entitled"))
+                    }
+                    Some(_) => {}
+                }
+                self.present = Some(*present);
+            }
+            Event::RoundOpened { .. } => self.open_round(index, event, &mut out),
+            // Who supervises or counts an election (the service checked it
+            // against the candidate lists): its scrutineers certify its
+            // rounds.
+            Event::StaffAssigned {
+                election,
+                role,
+                name,
+                ..
+            } => {
+                self.assigned
+                    .entry(election.clone())
+                    .or_default()
+                    .insert((role.clone(), name.clone()));
+            }
+            Event::EntryCommitted { round, digest, .. } => {
+                if let Err(e) = self.open_round_state(round) {
+                    out.push(e);
+                }
+                if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    out.push("digest is not 64 hex digits".into());
+                }
+            }
+            Event::BallotBatch {
+                round,
+                batch,
+                ballots,
+            } => {
+                let n = ballots.len();
+                self.ballots = self.ballots.saturating_add(n);
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        if !state.batches.insert(batch.clone()) {
+                            out.push(format!("batch {batch} is logged twice"));
+                        } else if let Err(e) = add_batch(state, ballots) {
+                            out.push(format!("batch {batch}: {e}"));
+                        }
+                    }
+                }
+            }
+            Event::DifferenceResolved {
+                round, resolution, ..
+            } => {
+                if !self.rounds.contains_key(round) {
+                    out.push(format!("round {round} was never opened"));
+                }
+                if !matches!(resolution.as_str(), "first" | "second" | "void") {
+                    out.push(format!(
+                        "resolution {resolution:?}; expected first, second or void"
+                    ));
+                }
+            }
+            Event::RoundClosed {
+                round, returned, ..
+            } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(state) => {
+                    state.closed = Some(index);
+                    state.round.returned = Some(*returned);
+                }
+            },
+            Event::TallyPublished { round, result } => self.tally(index, round, result, &mut out),
+            Event::PresidiumDecision {
+                round, decision, ..
+            } => match self.rounds.get(round) {
+                None => out.push(format!("round {round} was never opened")),
+                Some(state) => {
+                    if state.tallied.is_none() {
+                        out.push(format!("decision on round {round} before its tally"));
+                    }
+                    if let Decision::CallRunoff {
+                        round: next,
+                        among,
+                        seats,
+                    } = decision
+                    {
+                        match &state.runoff {
+                                Some(r) if same_names(&r.among, among) && r.seats == *seats => {}
+                                Some(r) => out.push(format!(
+                                    "runoff called among {} for {seats} seats; the tally requires a runoff among {} for {} seats",
+                                    among.join("、"),
+                                    r.among.join("、"),
+                                    r.seats
+                                )),
+                                None => out.push(format!(
+                                    "runoff called but the tally of round {round} requires none"
+                                )),
+                            }
+                        self.called_runoffs
+                            .insert(next.clone(), (among.clone(), *seats));
+                    }
+                    if *decision == Decision::Announce {
+                        self.announced.push((index, round.clone()));
+                    }
+                }
+            },
+            Event::ResultCosigned {
+                round,
+                scrutineer,
+                checkpoint_size,
+                signature,
+            } => match self.check_result_cosigned(round, scrutineer, *checkpoint_size, signature) {
+                Err(e) => out.push(e),
+                Ok(Some(line)) => {
+                    if let Some(state) = self.rounds.get_mut(round) {
+                        state.cosigned_by.insert(scrutineer.clone(), index);
+                    }
+                    self.cosign_claims.push(CosignClaim {
+                        entry: index,
+                        round: round.clone(),
+                        scrutineer: scrutineer.clone(),
+                        size: *checkpoint_size,
+                        line,
+                    });
+                }
+                Ok(None) => {}
+            },
+        }
+        out
+    }
+
+    fn open_round(&mut self, index: u64, event: &Event, out: &mut Vec<String>) {
+        let Event::RoundOpened {
+            round: id,
+            kind,
+            election,
+            ..
+        } = event
+        else {
+            return;
+        };
+        if let Some(s) = self.rounds.get(id) {
+            out.push(format!(
+                "round {id} was already opened at entry {}",
+                s.opened_at
+            ));
+            return;
+        }
+        let Some(method) = self.method.clone() else {
+            out.push("round opened before any election method was adopted".into());
+            return;
+        };
+        let Some(round) = event::round_of(event, None) else {
+            return;
+        };
+        if let Err(e) = round.validate() {
+            out.push(format!("round facts are contradictory: {e}"));
+            return;
+        }
+        match self.entitled {
+            None => out.push("round opened before meeting_created".into()),
+            Some(e) if e != round.entitled => out.push(format!(
+                "round says {} entitled; the meeting has {e}",
+                round.entitled
+            )),
+            Some(_) => {}
+        }
+        match self.present {
+            None => out.push("round opened before any attendance was recorded".into()),
+            Some(p) if p != round.present => out.push(format!(
+                "round says {} present; the last attendance recorded is {p}",
+                round.present
+            )),
+            Some(_) => {}
+        }
+        if let Some((among, seats)) = self.called_runoffs.get(id) {
+            if *kind != crate::rules::RoundKind::Runoff
+                || !same_names(among, &round.candidates)
+                || *seats != round.seats
+            {
+                out.push(format!(
+                    "the presidium called round {id} as a runoff among {} for {seats} seats; it opened as {} among {} for {} seats",
+                    among.join("、"),
+                    kind.as_str(),
+                    round.candidates.join("、"),
+                    round.seats
+                ));
+            }
+        }
+        let limit = round
+            .selection_limit(&method)
+            .map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
+        let lines = round.candidates.len();
+        self.rounds.insert(
+            id.clone(),
+            RoundState {
+                opened_at: index,
+                method,
+                limit,
+                plain: count::Tally {
+                    for_votes: vec![0; lines],
+                    against: vec![0; lines],
+                    abstain: vec![0; lines],
+                    valid: 0,
+                    invalid: 0,
+                },
+                special: Vec::new(),
+                ballots: 0,
+                batches: BTreeSet::new(),
+                closed: None,
+                tallied: None,
+                runoff: None,
+                election: election.clone(),
+                cosigners: Vec::new(),
+                cosigned_by: BTreeMap::new(),
+                round,
+            },
+        );
+    }
+
+    /// A round that is open and not yet closed.
+    fn open_round_state(&mut self, id: &str) -> Result<&mut RoundState, String> {
+        match self.rounds.get_mut(id) {
+            None => Err(format!("round {id} was never opened")),
+            Some(s) => match s.closed {
+                Some(at) => Err(format!("round {id} was closed at entry {at}")),
+                None => Ok(s),
+            },
+        }
+    }
+
+    /// The registered scrutineers with a cosigner key, as of now: those
+    /// assigned to `election` when the round names one.
+    fn cosigners_of(&self, election: Option<&str>) -> Vec<Registration> {
+        let assigned = |name: &str| match election {
+            None => true,
+            Some(e) => self.assigned.get(e).is_some_and(|staff| {
+                staff
+                    .iter()
+                    .any(|(role, n)| is_scrutineer_role(role) && n == name)
+            }),
+        };
+        self.registrations
+            .iter()
+            .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some() && assigned(&r.name))
+            .cloned()
+            .collect()
+    }
+
+    fn tally(&mut self, index: u64, id: &str, published: &Value, out: &mut Vec<String>) {
+        let election = self.rounds.get(id).and_then(|s| s.election.clone());
+        let cosigners = self.cosigners_of(election.as_deref());
+        let Some(state) = self.rounds.get_mut(id) else {
+            out.push(format!("round {id} was never opened"));
+            return;
+        };
+        if state.closed.is_none() {
+            out.push(format!(
+                "tally of round {id} published before the round closed"
+            ));
+            return;
+        }
+        if let Some(at) = state.tallied {
+            out.push(format!("round {id} was already tallied at entry {at}"));
+            return;
+        }
+        state.tallied = Some(index);
+        let certification = Certification {
+            checkpoint: index + 1,
+            required: usize::try_from(state.method.cosignatures_required(cosigners.len() as u64))
+                .unwrap_or(usize::MAX),
+            cosigners: cosigners.iter().map(|r| r.name.clone()).collect(),
+            cosigned: Vec::new(),
+        };
+        state.cosigners = cosigners;
+        let round = &state.round;
+        let method = &state.method;
+        let given = state.ballots;
+        if let Some(returned) = round.returned {
+            let counted = method.quorum.is_met(round.present, round.entitled)
+                && returned
+                    <= match method.box_check {
+                        crate::rules::method::BoxCheck::Issued => round.issued,
+                        crate::rules::method::BoxCheck::Voters => round.present,
+                    };
+            if given != returned && (given != 0 || counted) {
+                out.push(format!(
+                    "{given} ballots logged but {returned} returned; expected one ballot per returned paper"
+                ));
+            }
+        }
+        let counts = combine(method, round, &state.plain, &state.special);
+        let result = crate::rules::evaluate_counts(method, round, counts);
+        state.runoff = result.runoff.clone();
+        let text = report::json::to_string(method, round, &result);
+        let replayed: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(format!("replayed result is not JSON: {e}"));
+                return;
+            }
+        };
+        let same = serde_json::to_vec(published).ok() == serde_json::to_vec(&replayed).ok();
+        if !same {
+            let mut diffs = Vec::new();
+            diff_values(published, &replayed, "", &mut diffs);
+            let shown: Vec<String> = diffs
+                .iter()
+                .take(5)
+                .map(|d| d.describe(&replayed))
+                .collect();
+            let more = diffs.len().saturating_sub(5);
+            out.push(format!(
+                "{}{}",
+                shown.join("; "),
+                if more > 0 {
+                    format!("; and {more} more differences")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        self.tallies.push(TallyCheck {
+            round: id.to_owned(),
+            entry: index,
+            status: result.status.as_str().to_owned(),
+            elected: result.elected.clone(),
+            matches: same,
+            certification,
+        });
+    }
+
+    /// A `result_cosigned` event: the signature line it records, if it
+    /// verifies (`None` when there is no origin to check it against).
+    fn check_result_cosigned(
+        &self,
+        round: &str,
+        scrutineer: &str,
+        size: u64,
+        signature: &str,
+    ) -> Result<Option<NoteSignature>, String> {
+        let state = self
+            .rounds
+            .get(round)
+            .ok_or_else(|| format!("round {round} was never opened"))?;
+        let tallied = state
+            .tallied
+            .ok_or_else(|| format!("round {round} has no published tally to cosign"))?;
+        if size != tallied + 1 {
+            return Err(format!(
+                "cosigns the checkpoint of size {size}; the result checkpoint of round {round} is the one of size {}, which ends with its tally",
+                tallied + 1
+            ));
+        }
+        let Some(key) = state
+            .cosigners
+            .iter()
+            .find(|r| r.name == scrutineer)
+            .and_then(|r| r.cosigner.as_ref())
+        else {
+            let registered = self
+                .registrations
+                .iter()
+                .any(|r| is_scrutineer_role(&r.role) && r.name == scrutineer);
+            return Err(if registered {
+                format!("{scrutineer} is not among the cosigners of round {round} (scrutineers with a key when it was tallied, assigned to its election)")
+            } else {
+                format!("{scrutineer} is not a registered scrutineer")
+            });
+        };
+        if let Some(at) = state.cosigned_by.get(scrutineer) {
+            return Err(format!(
+                "{scrutineer} already cosigned round {round} at entry {at}"
+            ));
+        }
+        let line = bundle::cosignature_line(key, signature).ok_or_else(|| {
+            format!(
+                "signature is not base64 of a key ID of {}, a timestamp and a signature",
+                key.label()
+            )
+        })?;
+        let Some(origin) = &self.origin else {
+            return Ok(None);
+        };
+        let root = self
+            .tree
+            .root_at(TreeSize(size))
+            .map_err(|e| e.to_string())?;
+        let checkpoint =
+            Checkpoint::new(origin, TreeSize(size), root).map_err(|e| e.to_string())?;
+        verify_cosignature(&checkpoint.body(), key, &line).map_err(|e| match e {
+            CosignatureError::BadSignature { key } => {
+                format!("cosignature by {key} does not verify over the checkpoint of size {size}")
+            }
+            other => other.to_string(),
+        })?;
+        Ok(Some(line))
+    }
+}
+
+fn same_names(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+fn hex8(bytes: &[u8; 32]) -> String {
+    bytes[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Counts one batch into its round: plain ballots with the packed kernel,
+/// the rest kept for the reference counter.
+fn add_batch(state: &mut RoundState, b: &BatchBallots) -> Result<(), String> {
+    let lines = state.round.candidates.len();
+    if b.lines != lines as u64 {
+        return Err(format!(
+            "ballots have {} lines; the round has {lines} candidates",
+            b.lines
+        ));
+    }
+    if b.plain_count > 0 {
+        let packed = b.packed().map_err(|e| e.to_string())?;
+        let words = packed.words();
+        let wpb = packed.words_per_ballot();
+        // Sorted, so the order of entry does not survive.
+        let sorted = words
+            .chunks_exact(wpb)
+            .zip(words.chunks_exact(wpb).skip(1))
+            .all(|(a, b)| a <= b);
+        if !sorted {
+            return Err("plain ballots are not sorted".into());
+        }
+        let t = count::tally(&packed, state.limit);
+        let acc = &mut state.plain;
+        for (a, x) in acc.for_votes.iter_mut().zip(&t.for_votes) {
+            *a += x;
+        }
+        for (a, x) in acc.against.iter_mut().zip(&t.against) {
+            *a += x;
+        }
+        for (a, x) in acc.abstain.iter_mut().zip(&t.abstain) {
+            *a += x;
+        }
+        acc.valid += t.valid;
+        acc.invalid += t.invalid;
+    } else if !b.plain.is_empty() {
+        return Err("plain data given for no plain ballots".into());
+    }
+    if !b.special.windows(2).all(|w| w[0] <= w[1]) {
+        return Err("special ballots are not sorted".into());
+    }
+    for s in &b.special {
+        state.special.push(special_ballot(s, lines)?);
+    }
+    state.ballots = state.ballots.saturating_add(b.len());
+    Ok(())
+}
+
+fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
+    match s {
+        SpecialBallot::Void { void } => {
+            if void.trim().is_empty() {
+                return Err("void ballot without the scrutineers' reason".into());
+            }
+            Ok(Ballot::Void {
+                reason: void.clone(),
+            })
+        }
+        SpecialBallot::Marked { marks, write_ins } => {
+            let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
+            if marks.len() != lines {
+                return Err(format!(
+                    "a ballot has {} marks; expected {lines}",
+                    marks.len()
+                ));
+            }
+            let mut ins = Vec::new();
+            for (line, name) in write_ins {
+                let at = super::checkpoint::parse_decimal(line)
+                    .and_then(|l| usize::try_from(l).ok())
+                    .filter(|l| *l < lines)
+                    .ok_or_else(|| format!("write-in on line {line:?}"))?;
+                if name.trim().is_empty() {
+                    return Err(format!("empty write-in on line {at}"));
+                }
+                ins.push((at, name.clone()));
+            }
+            ins.sort();
+            Ok(Ballot::Marked {
+                marks,
+                write_ins: ins,
+            })
+        }
+    }
+}
+
+/// The counts of a round: the kernel's plain counts plus the reference
+/// counter over the special ballots. Counting is additive per ballot, so
+/// this equals the reference counter over all ballots (plain ballots carry
+/// no write-in and no illegible mark; one is invalid only for too many
+/// selections).
+fn combine(
+    method: &ElectionMethod,
+    round: &Round,
+    plain: &count::Tally,
+    special: &[Ballot],
+) -> Counts {
+    let mut c = crate::rules::tally::count(method, round, special);
+    c.valid += plain.valid;
+    c.invalid += plain.invalid;
+    if plain.invalid > 0 {
+        *c.invalid_by_reason
+            .entry(InvalidReason::Overvote)
+            .or_default() += plain.invalid;
+    }
+    for (i, line) in c.lines.iter_mut().enumerate() {
+        let add = LineCount {
+            for_votes: plain.for_votes.get(i).copied().unwrap_or(0),
+            against: plain.against.get(i).copied().unwrap_or(0),
+            abstain: plain.abstain.get(i).copied().unwrap_or(0),
+        };
+        line.for_votes += add.for_votes;
+        line.against += add.against;
+        line.abstain += add.abstain;
+    }
+    c
+}
+
+/// `": first at <field>"` for two methods that differ.
+fn first_difference(a: &ElectionMethod, b: &ElectionMethod) -> String {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return String::new();
+    };
+    a.iter()
+        .find(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, _)| format!(": first at `{k}`"))
+        .unwrap_or_default()
+}
+
+/// One difference between the published and the replayed result.
+struct Diff {
+    path: String,
+    published: Option<Value>,
+    replayed: Option<Value>,
+}
+
+impl Diff {
+    /// "published for-votes of 王二 40, replay 39", or the JSON path.
+    fn describe(&self, replayed_doc: &Value) -> String {
+        let show = |v: &Option<Value>| match v {
+            None => "nothing".to_owned(),
+            Some(v) => v.to_string(),
+        };
+        let parts: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        if let ["tally", row, field] = parts.as_slice() {
+            let name = row
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| replayed_doc.get("tally")?.get(i)?.get("name")?.as_str());
+            let what = match *field {
+                "for" => Some("for-votes"),
+                "against" => Some("against-votes"),
+                "abstain" => Some("abstentions"),
+                _ => None,
+            };
+            if let (Some(name), Some(what)) = (name, what) {
+                return format!(
+                    "published {what} of {name} {}, replay {}",
+                    show(&self.published),
+                    show(&self.replayed)
+                );
+            }
+        }
+        format!(
+            "at {}: published {}, replay {}",
+            if self.path.is_empty() {
+                "/"
+            } else {
+                &self.path
+            },
+            show(&self.published),
+            show(&self.replayed)
+        )
+    }
+}
+
+/// Leaf-level differences, in document order.
+fn diff_values(a: &Value, b: &Value, path: &str, out: &mut Vec<Diff>) {
+    if out.len() > 100 {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = format!("{path}/{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => diff_values(u, v, &p, out),
+                    (u, v) => out.push(Diff {
+                        path: p,
+                        published: u.cloned(),
+                        replayed: v.cloned(),
+                    }),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                diff_values(u, v, &format!("{path}/{i}"), out);
+            }
+        }
+        (u, v) if u != v => out.push(Diff {
+            path: path.to_owned(),
+            published: Some(u.clone()),
+            replayed: Some(v.clone()),
+        }),
+        _ => {}
+    }
+}

@@ -1,0 +1,227 @@
+//! The auditor's verification report (`scrutineer verify`), in Chinese or
+//! English: one line per numbered step with ✓ / ✗, the failures under the
+//! step that found them, the final root in groups of four hex digits, and
+//! each published tally: replayed or not, certified or not, and by whom.
+
+use super::Lang;
+use crate::log::proof::grouped_hex;
+use crate::log::verify::{Certification, StepStatus, VerifyReport};
+
+/// Renders the report of `verify` on the bundle at `path`. `pinned` is the
+/// log key the auditor expects (`--log-key`), if given.
+pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) -> String {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let mut out = String::new();
+    out.push_str(&format!("{}{path}\n", t("审计包核验：", "Audit bundle: ")));
+    if let Some(o) = &r.origin {
+        out.push_str(&format!("{}{o}\n", t("日志：", "log: ")));
+    }
+    if let Some(k) = &r.log_key {
+        out.push_str(&format!("{}{k}\n", t("日志公钥：", "log key: ")));
+        match pinned {
+            Some(p) if p == k => out.push_str(t(
+                "  ✓ 与指定的日志公钥一致\n",
+                "  ✓ matches the log key given with --log-key\n",
+            )),
+            Some(p) => out.push_str(&format!(
+                "{}{p}\n",
+                t(
+                    "  ✗ 与指定的日志公钥不符：",
+                    "  ✗ differs from the log key given with --log-key: "
+                )
+            )),
+            None => out.push_str(t(
+                "  （请与会议公布的日志公钥核对，或用 --log-key 指定）\n",
+                "  (compare with the log key the meeting published, or pass --log-key)\n",
+            )),
+        }
+    }
+    out.push_str(&match lang {
+        Lang::Zh => format!(
+            "记录 {} 条，检查点 {} 个，选票 {} 张\n\n",
+            r.entries, r.checkpoints, r.ballots
+        ),
+        Lang::En => format!(
+            "{} entries, {} checkpoints, {} ballots\n\n",
+            r.entries, r.checkpoints, r.ballots
+        ),
+    });
+    for s in &r.steps {
+        let title = lang.t(s.step.zh(), s.step.en());
+        let n = s.step.number();
+        match &s.status {
+            StepStatus::Passed => out.push_str(&format!("✓ {n}. {title}\n")),
+            StepStatus::Failed => out.push_str(&format!("✗ {n}. {title}\n")),
+            StepStatus::Skipped { because } => out.push_str(&match lang {
+                Lang::Zh => format!("– {n}. {title}（未核验：依赖第{}步）\n", because.number()),
+                Lang::En => format!(
+                    "– {n}. {title} (not checked: needs step {})\n",
+                    because.number()
+                ),
+            }),
+        }
+        for f in &s.failures {
+            let place = match (f.entry, &f.round, &f.file) {
+                (Some(i), Some(round), _) => match lang {
+                    Lang::Zh => format!("第{i}条记录（第{round}轮）："),
+                    Lang::En => format!("entry {i} (round {round}): "),
+                },
+                (Some(i), None, _) => match lang {
+                    Lang::Zh => format!("第{i}条记录："),
+                    Lang::En => format!("entry {i}: "),
+                },
+                (None, _, Some(file)) => format!("{file}: "),
+                (None, _, None) => String::new(),
+            };
+            let file = match (f.entry, &f.file) {
+                (Some(_), Some(file)) => format!(" [{file}]"),
+                _ => String::new(),
+            };
+            out.push_str(&format!("    {place}{}{file}\n", f.message));
+        }
+        if s.omitted > 0 {
+            out.push_str(&match lang {
+                Lang::Zh => format!("    ……另有 {} 处问题\n", s.omitted),
+                Lang::En => format!("    ... and {} more\n", s.omitted),
+            });
+        }
+    }
+    out.push('\n');
+    if let Some((size, root)) = &r.final_checkpoint {
+        out.push_str(&match lang {
+            Lang::Zh => format!("最终检查点：{size} 条记录\n根哈希：{}\n", grouped_hex(root)),
+            Lang::En => format!(
+                "final checkpoint: {size} entries\nroot: {}\n",
+                grouped_hex(root)
+            ),
+        });
+    }
+    for tally in &r.tallies {
+        let mark = if tally.matches { "✓" } else { "✗" };
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "{mark} 第{}轮计票结果（第{}条记录）：{}{}\n",
+                tally.round,
+                tally.entry,
+                tally.status,
+                elected(&tally.elected, lang)
+            ),
+            Lang::En => format!(
+                "{mark} tally of round {} (entry {}): {}{}\n",
+                tally.round,
+                tally.entry,
+                tally.status,
+                elected(&tally.elected, lang)
+            ),
+        });
+        out.push_str(&certification(&tally.certification, lang));
+    }
+    let pinned_ok = pinned.is_none() || pinned == r.log_key.as_deref();
+    out.push('\n');
+    if r.is_verified() && pinned_ok {
+        out.push_str(t("结论：核验通过。\n", "verified.\n"));
+    } else {
+        let first = r.first_failure().map(|f| f.to_string()).unwrap_or_else(|| {
+            t("日志公钥与指定的不符", "the log key differs from --log-key").to_owned()
+        });
+        out.push_str(&format!(
+            "{}{first}\n",
+            t("结论：核验失败。首个问题：", "verification FAILED: ")
+        ));
+    }
+    out
+}
+
+/// "certified: 2 of 2 scrutineers cosigned the checkpoint of size 42 (2
+/// required): …", or "not certified: …".
+fn certification(c: &Certification, lang: Lang) -> String {
+    let (m, n, k, size) = (
+        c.cosigned.len(),
+        c.cosigners.len(),
+        c.required,
+        c.checkpoint,
+    );
+    let who: Vec<String> = c
+        .cosigned
+        .iter()
+        .map(|s| match lang {
+            Lang::Zh => format!(
+                "{}（{}，{}）",
+                s.name,
+                role(&s.role, lang),
+                utc(s.timestamp)
+            ),
+            Lang::En => format!("{} ({}, {})", s.name, role(&s.role, lang), utc(s.timestamp)),
+        })
+        .collect();
+    let who = who.join(lang.t("、", ", "));
+    let by = if who.is_empty() {
+        String::new()
+    } else {
+        format!("{}{who}", lang.t("：", ": "))
+    };
+    match lang {
+        Lang::Zh => format!(
+            "    {}：{m}/{n} 名监票人联署了含 {size} 条记录的检查点，须 {k} 名{by}\n",
+            if c.is_certified() { "已核定" } else { "未核定" }
+        ),
+        Lang::En => format!(
+            "    {}: {m} of {n} scrutineers cosigned the checkpoint of size {size}, {k} required{by}\n",
+            if c.is_certified() { "certified" } else { "not certified" }
+        ),
+    }
+}
+
+fn elected(names: &[String], lang: Lang) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    match lang {
+        Lang::Zh => format!("，当选/通过：{}", names.join("、")),
+        Lang::En => format!("; elected: {}", names.join(", ")),
+    }
+}
+
+fn role(role: &str, lang: Lang) -> String {
+    match (role, lang) {
+        ("scrutineer", Lang::Zh) => "监票人".into(),
+        ("chief_scrutineer", Lang::Zh) => "总监票人".into(),
+        ("chief_scrutineer", Lang::En) => "chief scrutineer".into(),
+        (r, _) => r.to_owned(),
+    }
+}
+
+/// POSIX seconds as `YYYY-MM-DD HH:MM:SS UTC`.
+fn utc(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil from days (H. Hinnant), for days since 1970-01-01.
+    let z = days as i128 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i128::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        let _ = utc(u64::MAX);
+    }
+}

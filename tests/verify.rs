@@ -1,0 +1,569 @@
+//! The auditor's verifier against a realistic meeting built by the
+//! simulator in `tests/sim`: it verifies, through SQLite, a directory and a
+//! zip; every kind of tampering fails at the step that should catch it.
+
+mod sim;
+
+use scrutineer::log::bundle::Bundle;
+use scrutineer::log::verify::{verify, Step, VerifyReport};
+
+fn check_verified(b: &Bundle) -> VerifyReport {
+    let r = verify(b);
+    assert!(
+        r.is_verified(),
+        "{}",
+        r.failures()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    r
+}
+
+fn check_fails_at(b: &Bundle, step: Step, what: &str) -> VerifyReport {
+    let r = verify(b);
+    assert!(!r.is_verified(), "{what}: verified");
+    assert_eq!(
+        r.first_failed_step(),
+        Some(step),
+        "{what}: {}",
+        r.failures()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    r
+}
+
+#[test]
+fn a_realistic_meeting_verifies() {
+    let sim = sim::meeting();
+    let r = check_verified(&sim.bundle());
+    assert_eq!(r.tallies.len(), 3);
+    let status: Vec<&str> = r.tallies.iter().map(|t| t.status.as_str()).collect();
+    assert_eq!(status, ["complete", "runoff_required", "complete"]);
+    for t in &r.tallies {
+        let c = &t.certification;
+        assert!(c.is_certified(), "round {}: {c:?}", t.round);
+        assert_eq!(
+            c.checkpoint,
+            t.entry + 1,
+            "the tree that ends with the tally"
+        );
+        assert_eq!((c.required, c.cosigners.len()), (2, 3));
+        let who: Vec<&str> = c.cosigned.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(who, ["张监票", "王监票"]);
+    }
+    assert!(r.ballots > 1400, "{}", r.ballots);
+    assert_eq!(r.final_checkpoint.map(|c| c.0), Some(r.entries));
+}
+
+/// Which steps may be the first to fail when a byte of `path` changes.
+fn expected_steps(path: &str) -> &'static [Step] {
+    match path {
+        "origin" => &[Step::Files, Step::CheckpointSignatures],
+        "log.vkey" => &[Step::Files],
+        "keys.txt" => &[Step::Files, Step::Replay],
+        p if p.starts_with("entries/") => &[Step::Tree],
+        p if p.starts_with("checkpoints/") => {
+            &[Step::Files, Step::CheckpointSignatures, Step::Cosignatures]
+        }
+        _ => &[],
+    }
+}
+
+/// Flipping any single byte of any file fails verification at the step
+/// that owns the file: every file's first and last byte and a spread of
+/// positions in between, each with two different flips.
+#[test]
+fn flipping_any_byte_of_any_file_fails() {
+    let good = sim::meeting().bundle();
+    check_verified(&good);
+    let mut tried = 0;
+    for (path, bytes) in good.files() {
+        let len = bytes.len();
+        let mut positions: Vec<usize> = vec![0, len - 1];
+        let spread = 7.min(len);
+        positions.extend((1..spread).map(|k| k * len / spread));
+        // A pseudo-random few more, deterministic.
+        let mut x = len as u64 * 2_654_435_761 + 7;
+        for _ in 0..3 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            positions.push((x % len as u64) as usize);
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        for at in positions {
+            for flip in [0x01u8, 0x80] {
+                let mut b = good.clone();
+                let mut m = bytes.to_vec();
+                m[at] ^= flip;
+                b.put(path, m);
+                let r = verify(&b);
+                let first = r.first_failed_step();
+                assert!(
+                    !r.is_verified() && first.is_some_and(|s| expected_steps(path).contains(&s)),
+                    "{path} byte {at} ^ {flip:#x}: first failed step {first:?}\n{}",
+                    r.failures()
+                        .map(|f| f.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried > 300, "{tried}");
+}
+
+fn entry_files(b: &Bundle) -> Vec<(String, Vec<u8>)> {
+    b.files()
+        .filter(|(p, _)| p.starts_with("entries/"))
+        .map(|(p, d)| (p.to_owned(), d.to_vec()))
+        .collect()
+}
+
+/// Rewrites the entries of `b` as `f` reorders them.
+fn with_entries(b: &Bundle, f: impl FnOnce(&mut Vec<Vec<u8>>)) -> Bundle {
+    let files = entry_files(b);
+    let mut entries: Vec<Vec<u8>> = files.iter().map(|(_, d)| d.clone()).collect();
+    f(&mut entries);
+    let mut out = b.clone();
+    for (p, _) in &files {
+        out.remove(p);
+    }
+    for (i, e) in entries.into_iter().enumerate() {
+        out.put(&scrutineer::log::bundle::entry_path(i as u64), e);
+    }
+    out
+}
+
+#[test]
+fn dropping_duplicating_swapping_or_truncating_entries_fails_at_the_tree() {
+    let good = sim::meeting().bundle();
+    let n = entry_files(&good).len();
+    for i in [0, 1, n / 2, n - 1] {
+        let b = with_entries(&good, |e| {
+            e.remove(i);
+        });
+        check_fails_at(&b, Step::Tree, &format!("drop entry {i}"));
+        let b = with_entries(&good, |e| {
+            let copy = e[i].clone();
+            e.insert(i, copy);
+        });
+        check_fails_at(&b, Step::Tree, &format!("duplicate entry {i}"));
+        let j = (i + 7) % n;
+        let b = with_entries(&good, |e| e.swap(i, j));
+        check_fails_at(&b, Step::Tree, &format!("swap entries {i} and {j}"));
+        // A gap: the file is gone, later ones keep their numbers.
+        let mut b = good.clone();
+        b.remove(&scrutineer::log::bundle::entry_path(i as u64));
+        check_fails_at(&b, Step::Tree, &format!("remove file of entry {i}"));
+    }
+    // Truncation with the checkpoints that cover the lost entries removed
+    // too: what is left is signed, but the result is no longer cosigned.
+    let mut b = with_entries(&good, |e| e.truncate(n - 3));
+    let notes: Vec<String> = b
+        .files()
+        .filter(|(p, _)| p.starts_with("checkpoints/"))
+        .map(|(p, _)| p.to_owned())
+        .collect();
+    let last = notes.last().cloned().unwrap_or_default();
+    b.remove(&last);
+    let r = verify(&b);
+    assert!(!r.is_verified());
+    assert!(
+        matches!(r.first_failed_step(), Some(Step::Cosignatures | Step::Tree)),
+        "{:?}",
+        r.first_failure()
+    );
+}
+
+#[test]
+fn replacing_a_key_fails() {
+    let sim = sim::meeting();
+    let good = sim.bundle();
+    // Another log key: the checkpoints no longer open.
+    let other = scrutineer::log::note::NoteSigner::new(
+        scrutineer::log::note::KeyName::new(sim::ORIGIN).unwrap(),
+        ed25519_dalek::SigningKey::from_bytes(&[99; 32]),
+    );
+    let mut b = good.clone();
+    b.put(
+        "log.vkey",
+        format!("{}\n", other.verifier_key()).into_bytes(),
+    );
+    check_fails_at(&b, Step::CheckpointSignatures, "another log key");
+    // A scrutineer's key replaced in keys.txt.
+    let impostor = scrutineer::log::cosignature::Cosigner::new(
+        scrutineer::log::note::KeyName::new("li.jianpiao").unwrap(),
+        ed25519_dalek::SigningKey::from_bytes(&[98; 32]),
+    );
+    let real = sim.scrutineers[1].2.verifier_key().to_string();
+    let keys = String::from_utf8(good.get("keys.txt").unwrap().to_vec()).unwrap();
+    assert!(keys.contains(&real));
+    let mut b = good.clone();
+    b.put(
+        "keys.txt",
+        keys.replace(&real, &impostor.verifier_key().to_string())
+            .into_bytes(),
+    );
+    let r = check_fails_at(&b, Step::Replay, "scrutineer key replaced in keys.txt");
+    assert!(r.first_failure().unwrap().to_string().contains("keys.txt"));
+}
+
+/// A result cosigned by fewer scrutineers than the method requires is
+/// reported "not certified", an outcome; announcing it is a failure.
+#[test]
+fn too_few_cosignatures_are_not_certified_and_cannot_be_announced() {
+    let only_li = |round: &'static str| {
+        move |s: &mut sim::Sim| {
+            s.who_cosigns = Box::new(move |r| if r == round { vec![1] } else { vec![0, 2] })
+        }
+    };
+    // p1 is not announced: the bundle verifies, p1 is not certified.
+    let r = check_verified(&sim::meeting_with(only_li("p1")).bundle());
+    let certified: Vec<(&str, bool)> = r
+        .tallies
+        .iter()
+        .map(|t| (t.round.as_str(), t.certification.is_certified()))
+        .collect();
+    assert_eq!(certified, [("p1", false), ("f1", true), ("f1-r", true)]);
+    let p1 = &r.tallies[0].certification;
+    assert_eq!(p1.cosigned.len(), 1);
+    assert_eq!(p1.cosigned[0].name, "李监票");
+    // f1-r is announced: the log claims a certification it does not have.
+    let r = check_fails_at(
+        &sim::meeting_with(only_li("f1-r")).bundle(),
+        Step::Cosignatures,
+        "announced with 1 of 3",
+    );
+    let f = r.first_failure().unwrap();
+    assert_eq!(f.round.as_deref(), Some("f1-r"));
+    assert!(
+        f.message.contains("2 of 3") && f.message.contains("李监票"),
+        "{f}"
+    );
+}
+
+/// A lying service: the published count is wrong but everything is signed
+/// and cosigned. Only replay catches it, and says what differs.
+#[test]
+fn an_edited_published_count_fails_only_at_replay() {
+    let sim = sim::meeting_with(|s| {
+        s.corrupt_tally = Some(Box::new(|round, v| {
+            if round == "f1" {
+                let row = &mut v["tally"][0];
+                let n = row["for"].as_u64().unwrap();
+                row["for"] = (n + 1).into();
+            }
+        }));
+    });
+    let r = check_fails_at(&sim.bundle(), Step::Replay, "edited count");
+    let f = r.first_failure().unwrap();
+    assert_eq!(f.round.as_deref(), Some("f1"));
+    let name = sim.round("f1").candidates[0].clone();
+    assert!(
+        f.message
+            .contains(&format!("published for-votes of {name}")),
+        "{f}"
+    );
+    assert!(r.step(Step::Cosignatures).status == scrutineer::log::verify::StepStatus::Passed);
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        let path =
+            std::env::temp_dir().join(format!("scrutineer-verify-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The simulator's log written to a real SQLite file with the store, then
+/// exported as a directory and a zip, read back and verified; the CLI
+/// exits 0, 1 and 2 as the contract says.
+#[test]
+fn sqlite_export_to_directory_and_zip_verifies() {
+    use scrutineer::store::bundle::{export_bundle, LogIdentity};
+    use scrutineer::store::log as store;
+
+    let sim = sim::meeting();
+    let dir = TempDir::new("export");
+    let mut conn = rusqlite::Connection::open(dir.0.join("meeting.sqlite")).unwrap();
+    store::migrate(&conn).unwrap();
+    // Entries and checkpoints in the order they happened.
+    let sizes: Vec<u64> = sim
+        .notes
+        .iter()
+        .map(|n| {
+            let note = scrutineer::log::note::Note::parse(n).unwrap();
+            scrutineer::log::checkpoint::Checkpoint::parse(note.text())
+                .unwrap()
+                .size()
+                .0
+        })
+        .collect();
+    let tx = conn.transaction().unwrap();
+    let mut next_note = 0;
+    for (i, bytes) in sim.entries.iter().enumerate() {
+        let entry = scrutineer::log::entry::Entry::decode(bytes).unwrap();
+        store::append(&tx, sim::ORIGIN, &entry).unwrap();
+        while next_note < sizes.len() && sizes[next_note] == i as u64 + 1 {
+            let note = scrutineer::log::note::Note::parse(&sim.notes[next_note]).unwrap();
+            store::record_checkpoint(&tx, sim::ORIGIN, &note).unwrap();
+            next_note += 1;
+        }
+    }
+    tx.commit().unwrap();
+    let log = LogIdentity {
+        log: sim::ORIGIN.into(),
+        origin: sim::ORIGIN.into(),
+        log_key: sim.log_vkey(),
+    };
+    let out_dir = dir.0.join("bundle");
+    let out_zip = dir.0.join("bundle.zip");
+    let summary = export_bundle(&conn, &log, &out_dir).unwrap();
+    assert_eq!(summary.entries, sim.entries.len() as u64);
+    export_bundle(&conn, &log, &out_zip).unwrap();
+    assert!(
+        export_bundle(&conn, &log, &out_zip).is_err(),
+        "never overwrites"
+    );
+
+    let from_dir = scrutineer::bundle_io::read_bundle(&out_dir).unwrap();
+    let from_zip = scrutineer::bundle_io::read_bundle(&out_zip).unwrap();
+    assert_eq!(from_dir, sim.bundle());
+    assert_eq!(from_zip, sim.bundle());
+    check_verified(&from_zip);
+
+    let bin = env!("CARGO_BIN_EXE_scrutineer");
+    let run =
+        |args: &[&std::ffi::OsStr]| std::process::Command::new(bin).args(args).output().unwrap();
+    let ok = run(&["verify".as_ref(), out_zip.as_os_str()]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("✓ 8.") && text.contains("张监票") && text.contains("核验通过"),
+        "{text}"
+    );
+    let en = run(&[
+        "verify".as_ref(),
+        out_dir.as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+    ]);
+    assert!(String::from_utf8_lossy(&en.stdout).contains("verified."));
+    let pinned = run(&[
+        "verify".as_ref(),
+        out_dir.as_os_str(),
+        "--log-key".as_ref(),
+        sim.log_vkey().to_string().as_ref(),
+    ]);
+    assert_eq!(pinned.status.code(), Some(0));
+
+    // Tampered: exit 1, the step and the file on stderr.
+    let entry = out_dir.join("entries/00000010.bin");
+    let mut bytes = std::fs::read(&entry).unwrap();
+    bytes[60] ^= 1;
+    std::fs::write(&entry, bytes).unwrap();
+    let bad = run(&["verify".as_ref(), out_dir.as_os_str()]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{err}");
+    assert!(err.contains("✗ 4.") && err.contains("step 4"), "{err}");
+    // Unreadable: exit 2.
+    let missing = run(&["verify".as_ref(), dir.0.join("nope").as_os_str()]);
+    assert_eq!(missing.status.code(), Some(2));
+    std::fs::write(dir.0.join("junk.zip"), b"PK\x03\x04 not really").unwrap();
+    let junk = run(&["verify".as_ref(), dir.0.join("junk.zip").as_os_str()]);
+    assert_eq!(junk.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&junk.stderr).contains("panicked"));
+}
+
+/// Cosignatures recorded in the log as `result_cosigned` events: the
+/// exporter puts them on the result checkpoint they sign, replay checks
+/// each one, and a line stripped from its note is noticed.
+#[test]
+fn result_cosigned_events_are_checked_and_exported() {
+    use scrutineer::log::bundle::checkpoint_path;
+    let sim = sim::meeting();
+    let good = sim.bundle();
+    let size = sim.results["f1-r"].size().0;
+    let note = String::from_utf8(good.get(&checkpoint_path(size)).unwrap().to_vec()).unwrap();
+    assert!(
+        note.contains("— zhang.jianpiao ") && note.contains("— wang.jianpiao "),
+        "{note}"
+    );
+
+    // A line stripped from the note: the log still records it.
+    let mut b = good.clone();
+    let stripped: String = note
+        .lines()
+        .filter(|l| !l.starts_with("— wang.jianpiao "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    b.put(&checkpoint_path(size), stripped.into_bytes());
+    let r = check_fails_at(&b, Step::Cosignatures, "stripped cosignature");
+    assert!(
+        r.first_failure()
+            .unwrap()
+            .message
+            .contains("王监票's cosignature is not on"),
+        "{:?}",
+        r.first_failure()
+    );
+
+    // A cosignature of another checkpoint, claimed for this one.
+    let mut bad = sim::meeting();
+    let (name, _, cosigner) = bad.scrutineers[1].clone();
+    let other = bad.results["f1"].clone();
+    let event = sim::cosignature_event("f1-r", &name, &cosigner, &other, size);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    bad.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
+    bad.finish(&[]);
+    let r = verify(&bad.bundle());
+    assert!(r
+        .step(Step::Replay)
+        .failures
+        .iter()
+        .any(|f| f.message.contains("does not verify")));
+
+    // A cosignature claimed for a checkpoint other than the result's.
+    let mut bad = sim::meeting();
+    let (name, _, cosigner) = bad.scrutineers[1].clone();
+    let result = bad.results["f1-r"].clone();
+    let event = sim::cosignature_event("f1-r", &name, &cosigner, &result, size + 1);
+    bad.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
+    bad.finish(&[]);
+    let r = check_fails_at(&bad.bundle(), Step::Replay, "wrong checkpoint size");
+    assert!(
+        r.first_failure()
+            .unwrap()
+            .message
+            .contains("the result checkpoint of round f1-r"),
+        "{:?}",
+        r.first_failure()
+    );
+}
+
+/// The log key signs in any capacity (the service acts for people who
+/// hold no key); an entry signed by a key nobody registered fails at step 6.
+#[test]
+fn unregistered_authors_fail_at_step_6() {
+    let mut sim = sim::Sim::new(100);
+    let log_key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    for role in [
+        scrutineer::log::entry::AuthorRole::Clerk,
+        scrutineer::log::entry::AuthorRole::Counter,
+        scrutineer::log::entry::AuthorRole::Presidium,
+    ] {
+        sim.append(
+            role,
+            &log_key,
+            &scrutineer::log::event::Event::AttendanceRecorded {
+                present: 90,
+                by: Some("组织员".into()),
+            },
+        );
+    }
+    sim.checkpoint();
+    check_verified(&sim.bundle());
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
+    sim.append(
+        scrutineer::log::entry::AuthorRole::Clerk,
+        &stranger,
+        &scrutineer::log::event::Event::AttendanceRecorded {
+            present: 90,
+            by: None,
+        },
+    );
+    sim.finish(&[0, 1, 2]);
+    let r = check_fails_at(&sim.bundle(), Step::EntrySignatures, "stranger");
+    assert!(r
+        .first_failure()
+        .unwrap()
+        .message
+        .contains("not registered"));
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn good() -> &'static Bundle {
+        static GOOD: OnceLock<Bundle> = OnceLock::new();
+        GOOD.get_or_init(|| sim::meeting().bundle())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Random bytes in place of any file, or as extra files.
+        #[test]
+        fn random_files(file in 0usize..64, bytes in proptest::collection::vec(any::<u8>(), 0..300), extra in any::<bool>()) {
+            let mut b = good().clone();
+            let paths: Vec<String> = b.files().map(|(p, _)| p.to_owned()).collect();
+            let path = if extra {
+                format!("entries/{:08}.bin", paths.len() + file)
+            } else {
+                paths[file % paths.len()].clone()
+            };
+            b.put(&path, bytes);
+            prop_assert!(!verify(&b).is_verified());
+        }
+
+        /// Random mutations: overwrite, insert, delete, truncate at random places.
+        #[test]
+        fn random_mutations(file in 0usize..64, ops in proptest::collection::vec((0u8..4, any::<usize>(), any::<u8>()), 1..6)) {
+            let mut b = good().clone();
+            let paths: Vec<String> = b.files().map(|(p, _)| p.to_owned()).collect();
+            let path = &paths[file % paths.len()];
+            let mut data = b.get(path).unwrap().to_vec();
+            for (op, at, byte) in ops {
+                let at = if data.is_empty() { 0 } else { at % data.len() };
+                match op {
+                    0 if !data.is_empty() => data[at] = data[at].wrapping_add(byte | 1),
+                    1 => data.insert(at, byte),
+                    2 if !data.is_empty() => { data.remove(at); }
+                    _ => data.truncate(at),
+                }
+            }
+            let changed = Some(data.as_slice()) != good().get(path);
+            b.put(path, data);
+            let r = verify(&b);
+            prop_assert!(!changed || !r.is_verified());
+        }
+
+        /// Whole bundles of random files never panic the verifier or the zip reader.
+        #[test]
+        fn random_bundles(files in proptest::collection::vec((0u8..6, 0u64..4, proptest::collection::vec(any::<u8>(), 0..200)), 0..8)) {
+            let mut b = Bundle::new();
+            for (kind, n, bytes) in files {
+                let path = match kind {
+                    0 => "origin".to_owned(),
+                    1 => "log.vkey".to_owned(),
+                    2 => "keys.txt".to_owned(),
+                    3 => scrutineer::log::bundle::entry_path(n),
+                    4 => scrutineer::log::bundle::checkpoint_path(n),
+                    _ => scrutineer::log::bundle::receipt_path(n),
+                };
+                let _ = scrutineer::bundle_io::bundle_from_zip(&bytes);
+                b.put(&path, bytes);
+            }
+            prop_assert!(!verify(&b).is_verified());
+        }
+    }
+}
