@@ -3,7 +3,7 @@
 
 mod common;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use common::http::Request;
 use common::meeting::Meeting;
@@ -153,6 +153,14 @@ fn client_mistakes_are_problems_with_field_paths() {
     }
     let p = m
         .enter(&counter, "r1", "b1", "too-many", &json!(vec!["YNA"; 501]))
+        .problem(422, "batch_too_large");
+    assert_eq!(p["field"], "ballots");
+    let long = "长".repeat(100);
+    let heavy: Vec<Value> = (0..300)
+        .map(|_| json!({ "marks": "NNN", "write_ins": { "0": long, "1": long, "2": long } }))
+        .collect();
+    let p = m
+        .enter(&counter, "r1", "b1", "heavy", &json!(heavy))
         .problem(422, "batch_too_large");
     assert_eq!(p["field"], "ballots");
     let p = m

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use super::meeting::{load_meeting, require_method, MAX_NAME};
 use super::round::{load_round, require_assigned, require_open, Loaded};
 use super::{hex, random, Actor, Error, Kind, Reply, Role, Service, Tx};
+use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
 use crate::rules::round::Mark;
 use crate::rules::Ballot;
@@ -243,6 +244,36 @@ fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Val
     Ok((ballots, canonical))
 }
 
+/// Room left in a log entry for what the scrutineers may add while
+/// resolving differences (void reasons).
+const RESOLUTION_MARGIN: usize = 8 * 1024;
+
+/// Refuses, at entry time, a batch whose reconciled ballots could not be
+/// logged as one entry (long write-ins on many ballots): better to split
+/// the paper batch now than to be stuck with an entry that cannot reconcile.
+fn check_fits_one_entry(l: &Loaded, batch: &str, ballots: &[Ballot]) -> Result<(), Error> {
+    let encoded =
+        BatchBallots::from_ballots(l.candidates.len(), ballots).map_err(Error::internal)?;
+    let probe = Event::BallotBatch {
+        round: l.row.id.clone(),
+        batch: batch.to_string(),
+        ballots: encoded,
+    };
+    let len = crate::log::event::encode(&probe).len();
+    if len + RESOLUTION_MARGIN > MAX_PAYLOAD_LEN {
+        return Err(Error::new(
+            Kind::Unprocessable,
+            "batch_too_large",
+            format!("这批选票记录过大（{len} 字节），请分成较小的批次录入"),
+            format!(
+                "this batch is too large for one log entry ({len} bytes); split the paper batch"
+            ),
+        )
+        .at("ballots"));
+    }
+    Ok(())
+}
+
 fn stored_ballots(e: &EntryRow) -> Result<Vec<Value>, Error> {
     let text = e
         .ballots
@@ -435,6 +466,7 @@ impl Service {
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
+            check_fits_one_entry(&l, batch, &ballots)?;
             let existing = store::round::batch(&tx.tx, &meeting, round, batch)?;
             let entries = match &existing {
                 Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,

@@ -1,0 +1,207 @@
+//! The presidium's other decisions over HTTP: re-running a round held
+//! without quorum, reducing the seats after a shortfall, accepting the list
+//! a preliminary round proposes (and the formal round that must use it).
+
+mod common;
+
+use serde_json::{json, Value};
+
+use common::meeting::{copies, Meeting};
+use common::server::Server;
+
+fn ballots(groups: &[(usize, &str)]) -> Value {
+    json!(groups
+        .iter()
+        .flat_map(|(n, m)| copies(*n, json!(m)))
+        .collect::<Vec<_>>())
+}
+
+#[test]
+fn rerun_reduce_seats_and_accept_list() {
+    let server = Server::start("decisions");
+    let m = Meeting::create(server.client(), &server.setup, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 8 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票一", None);
+    let c2 = m.add("counter", "计票二", None);
+    let s = m.add("scrutineer", "监票一", None);
+    let presidium = m.add("presidium", "主席团", None);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 2 }),
+    )
+    .expect(201);
+    for p in [&c1, &c2, &s] {
+        m.assign("e1", p);
+    }
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["甲", "乙", "丙"] }),
+    )
+    .expect(201);
+
+    // 8 of 10 is not more than 4/5: the round is held and closed at once.
+    let r1 = m
+        .post(&org, "/rounds/r1/open", json!({ "issued": 8 }))
+        .expect(200)
+        .json();
+    assert_eq!(r1["state"], "closed");
+    let res = m.get(&presidium, "/rounds/r1/result").expect(200).json();
+    assert_eq!(res["result"]["status"], "no_quorum");
+    m.post(
+        &presidium,
+        "/rounds/r1/decisions",
+        json!({ "decision": "call_runoff" }),
+    )
+    .problem(409, "decision_not_applicable");
+    let rerun = m
+        .post(
+            &presidium,
+            "/rounds/r1/decisions",
+            json!({ "decision": "rerun" }),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(rerun["round"]["id"], "r2");
+    assert_eq!(rerun["round"]["candidates"], json!(["甲", "乙", "丙"]));
+    m.post(
+        &presidium,
+        "/rounds/r1/decisions",
+        json!({ "decision": "rerun" }),
+    )
+    .problem(409, "already_decided");
+
+    // With everyone present: one elected, one seat short.
+    m.put(&org, "/attendance", json!({ "present": 10 }))
+        .expect(200);
+    m.post(&org, "/rounds/r2/open", json!({ "issued": 10 }))
+        .expect(200);
+    let b = ballots(&[(4, "YYN"), (4, "YNY"), (1, "YNN"), (1, "AAA")]);
+    m.enter(&c1, "r2", "b1", "1", &b).expect(201);
+    m.enter(&c2, "r2", "b1", "2", &b).expect(201);
+    let closed = m
+        .post(&s, "/rounds/r2/close", json!({ "returned": 10 }))
+        .expect(200)
+        .json();
+    assert_eq!(
+        closed["result"]["status"], "shortfall",
+        "{}",
+        closed["result"]
+    );
+    assert_eq!(closed["result"]["elected"], json!(["甲"]));
+    assert_eq!(closed["result"]["unfilled"], 1);
+    m.post(
+        &presidium,
+        "/rounds/r2/decisions",
+        json!({ "decision": "accept_list", "list": ["甲"] }),
+    )
+    .problem(409, "decision_not_applicable");
+    let p = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "reduce_seats", "to": 0, "consent": "x" }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "to");
+    let reduced = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" }),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(reduced["decision"]["from"], 2);
+    assert_eq!(reduced["decision"]["to"], 1);
+    assert_eq!(m.get(&org, "/elections/e1").expect(200).json()["seats"], 1);
+    // No seat is left to fill.
+    m.post(
+        &presidium,
+        "/rounds/r2/decisions",
+        json!({ "decision": "call_supplementary" }),
+    )
+    .problem(409, "decision_not_applicable");
+    // Announcing needs the scrutineers' signatures (none has a key here).
+    m.post(
+        &presidium,
+        "/rounds/r2/decisions",
+        json!({ "decision": "announce" }),
+    )
+    .problem(409, "not_certified");
+
+    // A preliminary round proposes the formal list; the presidium accepts it.
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "纪律检查委员", "office": "discipline", "seats": 2 }),
+    )
+    .expect(201);
+    for p in [&c1, &c2, &s] {
+        m.assign("e2", p);
+    }
+    let pre = m
+        .post(
+            &org,
+            "/elections/e2/rounds",
+            json!({ "kind": "preliminary", "candidates": ["子", "丑", "寅", "卯"], "next_size": 3 }),
+        )
+        .expect(201)
+        .json();
+    let r = pre["id"].as_str().unwrap().to_string();
+    m.post(&org, &format!("/rounds/{r}/open"), json!({ "issued": 10 }))
+        .expect(200);
+    let b = ballots(&[(8, "YYYN"), (2, "AAAY")]);
+    m.enter(&c1, &r, "b1", "p1", &b).expect(201);
+    m.enter(&c2, &r, "b1", "p2", &b).expect(201);
+    let closed = m
+        .post(&s, &format!("/rounds/{r}/close"), json!({ "returned": 10 }))
+        .expect(200)
+        .json();
+    assert_eq!(closed["result"]["status"], "complete");
+    assert_eq!(closed["result"]["next_list"], json!(["子", "丑", "寅"]));
+    m.post(
+        &presidium,
+        &format!("/rounds/{r}/decisions"),
+        json!({ "decision": "announce" }),
+    )
+    .problem(409, "not_announceable");
+    let p = m
+        .post(
+            &presidium,
+            &format!("/rounds/{r}/decisions"),
+            json!({ "decision": "accept_list", "list": ["子", "丑", "卯"] }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "list");
+    m.post(
+        &presidium,
+        &format!("/rounds/{r}/decisions"),
+        json!({ "decision": "accept_list", "list": ["寅", "丑", "子"] }),
+    )
+    .expect(201);
+    m.post(
+        &org,
+        "/elections/e2/rounds",
+        json!({ "kind": "formal", "candidates": ["子", "丑", "卯"] }),
+    )
+    .problem(422, "list_not_accepted");
+    let formal = m
+        .post(
+            &org,
+            "/elections/e2/rounds",
+            json!({ "kind": "formal", "candidates": ["子", "丑", "寅"] }),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(formal["state"], "draft");
+    // The display never sees a preliminary result.
+    let display = m.add("display", "大屏", None);
+    m.get(&display, &format!("/rounds/{r}/result"))
+        .problem(403, "not_announced");
+}
