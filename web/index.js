@@ -1,0 +1,29 @@
+// The log-in link lands here: `/#token=…`. The token goes to sessionStorage
+// and the person goes to the screen made for their role. A setup token
+// (printed by `scrutineer serve`) belongs to no person: it may only create a
+// meeting, so it goes to the setup screen.
+
+import { takeToken, me, homeOf, ApiError, fail, sayKey, topbar, applyI18n, lang } from './app.js';
+
+window.addEventListener('hashchange', () => location.reload());
+
+async function main() {
+  document.documentElement.lang = lang();
+  applyI18n(document);
+  topbar('landing.screen', null);
+  const token = takeToken();
+  if (!token) { sayKey('login.needed', null, 'info'); return; }
+  try {
+    const who = await me();
+    location.replace(homeOf(who.role));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401 && e.code !== 'token_revoked') {
+      // Not a person's token: perhaps the setup token; the setup screen
+      // tries it to create a meeting.
+      location.replace('/setup.html#setup');
+      return;
+    }
+    fail(e);
+  }
+}
+main();
