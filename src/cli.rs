@@ -12,6 +12,7 @@ pub const USAGE: &str = "\
 scrutineer — ballot counting for party elections (党内选举计票)
 
 usage:
+  scrutineer serve [--db FILE] [--listen ADDR] [--demo]
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
   scrutineer method --list
@@ -77,8 +78,11 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-/// Run one offline command (`tally`, `method`).
+/// Run one command (`serve`, `tally`, `method`).
 pub fn run(command: &str, args: &[String]) -> Exit {
+    if command == "serve" {
+        return serve(args);
+    }
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return Exit::BadInput(e),
@@ -87,6 +91,37 @@ pub fn run(command: &str, args: &[String]) -> Exit {
         "tally" => tally(&opts),
         "method" => method(&opts),
         _ => Exit::BadInput(format!("unknown command {command}\n\n{USAGE}")),
+    }
+}
+
+/// `scrutineer serve [--db FILE] [--listen ADDR] [--demo]`: runs the
+/// meeting service until SIGINT or SIGTERM (exit 0 on a clean shutdown).
+fn serve(args: &[String]) -> Exit {
+    let mut opts = crate::http::ServeOptions {
+        db: "scrutineer.db".into(),
+        listen: "127.0.0.1:8080".into(),
+        demo: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--db" => match it.next() {
+                Some(v) => opts.db = v.into(),
+                None => return Exit::BadInput("--db needs a file name".into()),
+            },
+            "--listen" => match it.next() {
+                Some(v) => opts.listen = v.clone(),
+                None => {
+                    return Exit::BadInput("--listen needs an address, e.g. 127.0.0.1:8080".into())
+                }
+            },
+            "--demo" => opts.demo = true,
+            s => return Exit::BadInput(format!("serve: unexpected argument {s}\n\n{USAGE}")),
+        }
+    }
+    match crate::http::run(&opts) {
+        Ok(()) => Exit::Ok(String::new()),
+        Err(e) => Exit::BadInput(e),
     }
 }
 

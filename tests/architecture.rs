@@ -9,7 +9,9 @@ fn sources(dir: &str) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.is_dir() {
@@ -97,4 +99,45 @@ fn unsafe_lives_only_in_the_simd_kernel() {
             }
         }
     }
+}
+
+/// Only `store/` knows SQL: the service and the HTTP layer pass
+/// connections and transactions around but never write a statement.
+#[test]
+fn only_store_knows_sql() {
+    for module in ["service", "http", "rules", "count", "log", "report"] {
+        for (path, text) in sources(module) {
+            for (n, line) in code_lines(&text) {
+                for bad in [
+                    "SELECT ",
+                    "INSERT ",
+                    "UPDATE ",
+                    "DELETE FROM",
+                    "CREATE TABLE",
+                    ".execute(",
+                    ".prepare(",
+                    ".query_row(",
+                    "execute_batch",
+                ] {
+                    assert!(
+                        !line.contains(bad),
+                        "{}:{n}: SQL outside store/ (`{bad}`): {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The HTTP layer maps errors to responses in one place.
+#[test]
+fn one_error_mapping() {
+    let impls: Vec<String> = sources("http")
+        .into_iter()
+        .filter(|(_, text)| text.contains("impl IntoResponse for"))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert_eq!(impls.len(), 1, "IntoResponse implemented in {impls:?}");
+    assert!(impls[0].ends_with("error.rs"), "{impls:?}");
 }

@@ -10,6 +10,12 @@
 //!
 //! Every event object has `"v": 1` and a `"type"` naming its variant.
 //!
+//! Optional fields (`by`: the acting person's name; `election` on
+//! `round_opened`) are omitted when absent, so entries written before they
+//! existed decode and re-encode unchanged. The entries are signed by the
+//! meeting's log key; the entry's author role byte says in which capacity
+//! (counter, scrutineer, presidium, clerk), `by` says who.
+//!
 //! Ballots never carry anything that could link them to a voter: a
 //! [`BallotBatch`] holds the reconciled ballots of one paper batch **sorted**
 //! (plain ballots by their packed words, special ballots by their canonical
@@ -257,7 +263,9 @@ impl BatchBallots {
                             .parse()
                             .ok()
                             .filter(|l| (*l as u64) < self.lines)
-                            .ok_or_else(|| EventError::Ballots(format!("write-in line {line:?}")))?;
+                            .ok_or_else(|| {
+                                EventError::Ballots(format!("write-in line {line:?}"))
+                            })?;
                         ins.push((line, name.clone()));
                     }
                     ins.sort();
@@ -299,6 +307,10 @@ pub enum Event {
         preset: String,
         overrides: Map<String, Value>,
         method: Box<ElectionMethod>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A person's key for a role (scrutineer, counter, presidium, ...).
     KeyRegistered {
@@ -308,7 +320,13 @@ pub enum Event {
         key: String,
     },
     /// The check-in count (实到会人数). Never a list linked to ballots.
-    AttendanceRecorded { present: u64 },
+    AttendanceRecorded {
+        present: u64,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// A round is open with its facts frozen: list, seats, attendance and
     /// ballots issued. Its id is unique in the meeting.
     RoundOpened {
@@ -322,6 +340,13 @@ pub enum Event {
         entitled: u64,
         present: u64,
         issued: u64,
+        /// The election (pipeline of rounds) this round belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        election: Option<String>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A counter's private entry of a batch: only a commitment (SHA-256 of
     /// the entry as submitted, hex), so the log proves what was entered
@@ -348,13 +373,31 @@ pub enum Event {
         /// `first`, `second`, or `void`.
         resolution: String,
         reason: Option<String>,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// Voting ended: the number of ballots returned (收回选票数).
-    RoundClosed { round: String, returned: u64 },
+    RoundClosed {
+        round: String,
+        returned: u64,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// The tally of a closed round: the contract result document, exactly as
     /// `report::json` renders it (replay must reproduce it byte for byte).
     TallyPublished { round: String, result: Value },
-    PresidiumDecision { round: String, decision: Decision },
+    PresidiumDecision {
+        round: String,
+        decision: Decision,
+        /// Who acted (the person's name); absent in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// A scrutineer signed the result statement of `round` (a C2SP
     /// cosignature of the checkpoint that includes the tally).
     ResultCosigned {
@@ -362,6 +405,16 @@ pub enum Event {
         scrutineer: String,
         checkpoint_size: u64,
         signature: String,
+    },
+    /// A counter or scrutineer is assigned to an election (contest). The
+    /// scrutineers assigned, with keys registered, before a round of the
+    /// election closes are the n of its k-of-n cosignature rule.
+    StaffAssigned {
+        election: String,
+        contest: String,
+        /// `counter` or `scrutineer`.
+        role: String,
+        name: String,
     },
 }
 
@@ -436,7 +489,8 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
     if version != EVENT_VERSION {
         return Err(EventError::Version(version));
     }
-    let event: Event = serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
+    let event: Event =
+        serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
     if encode(&event) != payload {
         return Err(EventError::NotCanonical);
     }

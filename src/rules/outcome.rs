@@ -269,8 +269,9 @@ fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64)
     rows
 }
 
-/// The rule the candidate list must meet, if this kind of round has one.
-fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling> {
+/// The rule the candidate list must meet, if this kind of round has one,
+/// and the ruling on `round`'s list (with the numbers, in both languages).
+pub fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling> {
     let candidates = round.candidates.len() as u64;
     let office_rule = method.differential.for_office(round.office);
     let (rule, seats) = match round.kind {

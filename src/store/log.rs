@@ -1,17 +1,19 @@
-//! SQLite storage of the signed log: entries and the checkpoints signed
-//! over them.
+//! SQLite storage of the signed logs: entries and the checkpoints signed
+//! over them, one log per meeting.
 //!
 //! ```sql
-//! log_entry(seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL, leaf_hash BLOB NOT NULL)
-//! log_checkpoint(size INTEGER PRIMARY KEY, note TEXT NOT NULL)
+//! log_entry(log TEXT, seq INTEGER, bytes BLOB, leaf_hash BLOB, PRIMARY KEY (log, seq))
+//! log_checkpoint(log TEXT, size INTEGER, note TEXT, PRIMARY KEY (log, size))
 //! ```
 //!
-//! Architecture Invariant: the log is append-only, and the database says
+//! `log` names the log (the meeting id); `seq` is the leaf index in it.
+//!
+//! Architecture Invariant: every log is append-only, and the database says
 //! so too, not only this code. Triggers abort any UPDATE or DELETE of either
-//! table, an entry must take the next sequence number (so `seq` is the leaf
-//! index, without gaps), and checkpoints must grow and never exceed the
-//! number of entries. There is no update or delete function here, on
-//! purpose.
+//! table, an entry must take the next sequence number of its log (so `seq`
+//! is the leaf index, without gaps), and checkpoints must grow and never
+//! exceed the number of entries of their log. There is no update or delete
+//! function here, on purpose.
 //!
 //! `leaf_hash` is stored so the tree can be rebuilt without re-hashing in
 //! the common case; [`load_tree`] still re-hashes the bytes and refuses a
@@ -30,24 +32,28 @@ use crate::log::note::Note;
 /// The schema, idempotent.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS log_entry (
-    seq       INTEGER PRIMARY KEY CHECK (seq >= 0),
+    log       TEXT NOT NULL,
+    seq       INTEGER NOT NULL CHECK (seq >= 0),
     bytes     BLOB NOT NULL,
-    leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32)
-);
+    leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+    PRIMARY KEY (log, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_checkpoint (
-    size INTEGER PRIMARY KEY CHECK (size >= 0),
-    note TEXT NOT NULL
-);
+    log  TEXT NOT NULL,
+    size INTEGER NOT NULL CHECK (size >= 0),
+    note TEXT NOT NULL,
+    PRIMARY KEY (log, size)
+) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS log_entry_next_seq BEFORE INSERT ON log_entry
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry)
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = NEW.log)
 BEGIN SELECT RAISE(ABORT, 'log_entry is append-only: seq must be the next index'); END;
 CREATE TRIGGER IF NOT EXISTS log_entry_no_update BEFORE UPDATE ON log_entry
 BEGIN SELECT RAISE(ABORT, 'log_entry is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS log_entry_no_delete BEFORE DELETE ON log_entry
 BEGIN SELECT RAISE(ABORT, 'log_entry is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS log_checkpoint_grows BEFORE INSERT ON log_checkpoint
-WHEN NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM log_checkpoint)
-  OR NEW.size > (SELECT COUNT(*) FROM log_entry)
+WHEN NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM log_checkpoint WHERE log = NEW.log)
+  OR NEW.size > (SELECT COUNT(*) FROM log_entry WHERE log = NEW.log)
 BEGIN SELECT RAISE(ABORT, 'log_checkpoint is append-only: size must grow and not exceed the log'); END;
 CREATE TRIGGER IF NOT EXISTS log_checkpoint_no_update BEFORE UPDATE ON log_checkpoint
 BEGIN SELECT RAISE(ABORT, 'log_checkpoint is append-only'); END;
@@ -100,35 +106,43 @@ pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Number of entries in the log.
-pub fn size(conn: &Connection) -> Result<TreeSize, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM log_entry", [], |r| r.get(0))?;
+/// Number of entries in log `log`.
+pub fn size(conn: &Connection, log: &str) -> Result<TreeSize, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM log_entry WHERE log = ?1",
+        [log],
+        |r| r.get(0),
+    )?;
     Ok(TreeSize(to_u64(n, 0)?))
 }
 
-/// Appends `entry` as the next leaf and returns its index (= `seq`).
+/// Appends `entry` as the next leaf of log `log` and returns its index
+/// (= `seq`).
 ///
 /// Takes a transaction so the entry and whatever the caller derives from it
 /// (state tables, a checkpoint) commit together or not at all.
-pub fn append(tx: &Transaction<'_>, entry: &Entry) -> Result<LeafIndex, StoreError> {
+pub fn append(tx: &Transaction<'_>, log: &str, entry: &Entry) -> Result<LeafIndex, StoreError> {
     let bytes = entry.encode();
     let hash = leaf_hash(&bytes);
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry", [], |r| {
-        r.get(0)
-    })?;
+    let seq: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = ?1",
+        [log],
+        |r| r.get(0),
+    )?;
     tx.execute(
-        "INSERT INTO log_entry (seq, bytes, leaf_hash) VALUES (?1, ?2, ?3)",
-        params![seq, bytes, hash.0.as_slice()],
+        "INSERT INTO log_entry (log, seq, bytes, leaf_hash) VALUES (?1, ?2, ?3, ?4)",
+        params![log, seq, bytes, hash.0.as_slice()],
     )?;
     Ok(LeafIndex(to_u64(seq, 0)?))
 }
 
-/// Rebuilds the Merkle tree from storage, checking that sequence numbers
-/// run without gaps and that every stored leaf hash is the hash of the
-/// stored bytes.
-pub fn load_tree(conn: &Connection) -> Result<Tree, StoreError> {
-    let mut stmt = conn.prepare("SELECT seq, bytes, leaf_hash FROM log_entry ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
+/// Rebuilds the Merkle tree of log `log` from storage, checking that
+/// sequence numbers run without gaps and that every stored leaf hash is the
+/// hash of the stored bytes.
+pub fn load_tree(conn: &Connection, log: &str) -> Result<Tree, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT seq, bytes, leaf_hash FROM log_entry WHERE log = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([log])?;
     let mut tree = Tree::new();
     while let Some(row) = rows.next()? {
         let expected = tree.size().0;
@@ -153,17 +167,19 @@ pub fn load_tree(conn: &Connection) -> Result<Tree, StoreError> {
     Ok(tree)
 }
 
-/// The entries with index in `range`, decoded, in order. Indices past the
-/// end are simply absent.
+/// The entries of log `log` with index in `range`, decoded, in order.
+/// Indices past the end are simply absent.
 pub fn entries(
     conn: &Connection,
+    log: &str,
     range: Range<u64>,
 ) -> Result<Vec<(LeafIndex, Entry)>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT seq, bytes FROM log_entry WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, bytes FROM log_entry WHERE log = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
+    )?;
     let start = i64::try_from(range.start).unwrap_or(i64::MAX);
     let end = i64::try_from(range.end).unwrap_or(i64::MAX);
-    let mut rows = stmt.query(params![start, end])?;
+    let mut rows = stmt.query(params![log, start, end])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let seq = to_u64(row.get(0)?, range.start)?;
@@ -174,42 +190,65 @@ pub fn entries(
     Ok(out)
 }
 
-/// The exact stored bytes of entry `index`, for the audit bundle.
-pub fn entry_bytes(conn: &Connection, index: LeafIndex) -> Result<Option<Vec<u8>>, StoreError> {
+/// The exact stored bytes of entry `index` of log `log`, for the audit
+/// bundle.
+pub fn entry_bytes(
+    conn: &Connection,
+    log: &str,
+    index: LeafIndex,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let Ok(seq) = i64::try_from(index.0) else {
         return Ok(None);
     };
     let bytes = conn
-        .query_row("SELECT bytes FROM log_entry WHERE seq = ?1", [seq], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT bytes FROM log_entry WHERE log = ?1 AND seq = ?2",
+            params![log, seq],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(bytes)
 }
 
-/// Stores a signed checkpoint note, keyed by its size. The database
-/// refuses a size that does not grow or exceeds the number of entries.
-pub fn record_checkpoint(tx: &Transaction<'_>, note: &Note) -> Result<TreeSize, StoreError> {
+/// Every entry of log `log` as its exact stored bytes, in order (the audit
+/// bundle; the caller recomputes and checks the tree from them).
+pub fn all_entry_bytes(conn: &Connection, log: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut stmt = conn.prepare("SELECT bytes FROM log_entry WHERE log = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([log], |r| r.get(0))?;
+    Ok(rows.collect::<Result<Vec<Vec<u8>>, _>>()?)
+}
+
+/// Stores a signed checkpoint note of log `log`, keyed by its size. The
+/// database refuses a size that does not grow or exceeds the number of
+/// entries.
+pub fn record_checkpoint(
+    tx: &Transaction<'_>,
+    log: &str,
+    note: &Note,
+) -> Result<TreeSize, StoreError> {
     let checkpoint = Checkpoint::parse(note.text()).map_err(StoreError::Checkpoint)?;
     let size = i64::try_from(checkpoint.size().0).map_err(|_| StoreError::Corrupt {
         seq: checkpoint.size().0,
         reason: "size beyond SQLite's range",
     })?;
     tx.execute(
-        "INSERT INTO log_checkpoint (size, note) VALUES (?1, ?2)",
-        params![size, note.to_string()],
+        "INSERT INTO log_checkpoint (log, size, note) VALUES (?1, ?2, ?3)",
+        params![log, size, note.to_string()],
     )?;
     Ok(checkpoint.size())
 }
 
-/// The largest stored checkpoint (size and note text), for resuming the
-/// [`crate::log::signer::LogSigner`] after a restart. The caller opens the
-/// note with the log key.
-pub fn latest_checkpoint(conn: &Connection) -> Result<Option<(TreeSize, String)>, StoreError> {
+/// The largest stored checkpoint of log `log` (size and note text), for
+/// resuming the [`crate::log::signer::LogSigner`] after a restart. The
+/// caller opens the note with the log key.
+pub fn latest_checkpoint(
+    conn: &Connection,
+    log: &str,
+) -> Result<Option<(TreeSize, String)>, StoreError> {
     let row: Option<(i64, String)> = conn
         .query_row(
-            "SELECT size, note FROM log_checkpoint ORDER BY size DESC LIMIT 1",
-            [],
+            "SELECT size, note FROM log_checkpoint WHERE log = ?1 ORDER BY size DESC LIMIT 1",
+            [log],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -217,6 +256,25 @@ pub fn latest_checkpoint(conn: &Connection) -> Result<Option<(TreeSize, String)>
         Some((size, note)) => Ok(Some((TreeSize(to_u64(size, 0)?), note))),
         None => Ok(None),
     }
+}
+
+/// The stored checkpoint note of log `log` at exactly `size`, if one was
+/// signed at that size.
+pub fn checkpoint_at(
+    conn: &Connection,
+    log: &str,
+    size: TreeSize,
+) -> Result<Option<String>, StoreError> {
+    let Ok(size) = i64::try_from(size.0) else {
+        return Ok(None);
+    };
+    Ok(conn
+        .query_row(
+            "SELECT note FROM log_checkpoint WHERE log = ?1 AND size = ?2",
+            params![log, size],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn to_u64(v: i64, seq: u64) -> Result<u64, StoreError> {
@@ -263,6 +321,7 @@ mod tests {
     }
 
     const ORIGIN: &str = "scrutineer.example/meeting-1";
+    const LOG: &str = "meeting-1";
 
     fn entry(i: u8) -> Entry {
         Entry::sign(
@@ -279,7 +338,7 @@ mod tests {
         let tx = conn.transaction().expect("begin");
         let seqs = entries
             .iter()
-            .map(|e| append(&tx, e).expect("append"))
+            .map(|e| append(&tx, LOG, e).expect("append"))
             .collect();
         tx.commit().expect("commit");
         seqs
@@ -307,22 +366,45 @@ mod tests {
             }
         }
         let conn = dir.db(); // migrate again: idempotent
-        assert_eq!(size(&conn).expect("size"), TreeSize(7));
-        let tree = load_tree(&conn).expect("load");
+        assert_eq!(size(&conn, LOG).expect("size"), TreeSize(7));
+        let tree = load_tree(&conn, LOG).expect("load");
         assert_eq!(tree.root(), memory.root());
-        let read = entries(&conn, 2..5).expect("read");
+        let read = entries(&conn, LOG, 2..5).expect("read");
         assert_eq!(
             read,
             (2..5)
                 .map(|i| (LeafIndex(i), written[i as usize].clone()))
                 .collect::<Vec<_>>()
         );
-        assert_eq!(entries(&conn, 6..u64::MAX).expect("read").len(), 1);
+        assert_eq!(entries(&conn, LOG, 6..u64::MAX).expect("read").len(), 1);
         assert_eq!(
-            entry_bytes(&conn, LeafIndex(3)).expect("read"),
+            entry_bytes(&conn, LOG, LeafIndex(3)).expect("read"),
             Some(written[3].encode())
         );
-        assert_eq!(entry_bytes(&conn, LeafIndex(70)).expect("read"), None);
+        assert_eq!(entry_bytes(&conn, LOG, LeafIndex(70)).expect("read"), None);
+    }
+
+    #[test]
+    fn logs_of_different_meetings_are_independent() {
+        let dir = TempDir::new("store-two-logs");
+        let mut conn = dir.db();
+        append_all(&mut conn, &[entry(0), entry(1)]);
+        let tx = conn.transaction().expect("begin");
+        assert_eq!(
+            append(&tx, "meeting-2", &entry(9)).expect("append"),
+            LeafIndex(0)
+        );
+        tx.commit().expect("commit");
+        assert_eq!(size(&conn, LOG).expect("size"), TreeSize(2));
+        assert_eq!(size(&conn, "meeting-2").expect("size"), TreeSize(1));
+        assert_eq!(
+            all_entry_bytes(&conn, "meeting-2").expect("read"),
+            vec![entry(9).encode()]
+        );
+        assert_eq!(
+            load_tree(&conn, "meeting-2").expect("load").root(),
+            Tree::from_leaf_hashes([entry(9).leaf_hash()]).root()
+        );
     }
 
     #[test]
@@ -332,12 +414,12 @@ mod tests {
         append_all(&mut conn, &[entry(0)]);
         {
             let tx = conn.transaction().expect("begin");
-            assert_eq!(append(&tx, &entry(1)).expect("append"), LeafIndex(1));
+            assert_eq!(append(&tx, LOG, &entry(1)).expect("append"), LeafIndex(1));
             // dropped without commit
         }
-        assert_eq!(size(&conn).expect("size"), TreeSize(1));
+        assert_eq!(size(&conn, LOG).expect("size"), TreeSize(1));
         append_all(&mut conn, &[entry(2)]);
-        assert_eq!(entries(&conn, 0..10).expect("read")[1].1, entry(2));
+        assert_eq!(entries(&conn, LOG, 0..10).expect("read")[1].1, entry(2));
     }
 
     /// Every way to rewrite history through SQL is refused by the database.
@@ -348,10 +430,10 @@ mod tests {
         append_all(&mut conn, &[entry(0), entry(1), entry(2)]);
         let mut signer = log_signer();
         let (_, note) = signer
-            .sign_tree(&load_tree(&conn).expect("load"))
+            .sign_tree(&load_tree(&conn, LOG).expect("load"))
             .expect("sign");
         let tx = conn.transaction().expect("begin");
-        record_checkpoint(&tx, &note).expect("record");
+        record_checkpoint(&tx, LOG, &note).expect("record");
         tx.commit().expect("commit");
 
         let refused = |sql: &str| {
@@ -361,38 +443,44 @@ mod tests {
         refused("UPDATE log_entry SET bytes = x'00' WHERE seq = 1");
         refused("DELETE FROM log_entry WHERE seq = 2");
         refused("DELETE FROM log_entry");
-        refused("INSERT INTO log_entry (seq, bytes, leaf_hash) VALUES (5, x'00', zeroblob(32))");
-        refused("INSERT OR REPLACE INTO log_entry (seq, bytes, leaf_hash) VALUES (1, x'00', zeroblob(32))");
+        refused("INSERT INTO log_entry (log, seq, bytes, leaf_hash) VALUES ('meeting-1', 5, x'00', zeroblob(32))");
+        refused("INSERT INTO log_entry (log, seq, bytes, leaf_hash) VALUES ('other', 1, x'00', zeroblob(32))");
+        refused("INSERT OR REPLACE INTO log_entry (log, seq, bytes, leaf_hash) VALUES ('meeting-1', 1, x'00', zeroblob(32))");
         refused("UPDATE log_checkpoint SET note = 'x'");
         refused("DELETE FROM log_checkpoint");
-        refused("INSERT OR REPLACE INTO log_checkpoint (size, note) VALUES (3, 'x')");
-        refused("INSERT INTO log_checkpoint (size, note) VALUES (2, 'x')");
-        refused("INSERT INTO log_checkpoint (size, note) VALUES (4, 'x')");
-        assert_eq!(load_tree(&conn).expect("intact").size(), TreeSize(3));
+        refused(
+            "INSERT OR REPLACE INTO log_checkpoint (log, size, note) VALUES ('meeting-1', 3, 'x')",
+        );
+        refused("INSERT INTO log_checkpoint (log, size, note) VALUES ('meeting-1', 2, 'x')");
+        refused("INSERT INTO log_checkpoint (log, size, note) VALUES ('meeting-1', 4, 'x')");
+        refused("INSERT INTO log_checkpoint (log, size, note) VALUES ('other', 1, 'x')");
+        assert_eq!(load_tree(&conn, LOG).expect("intact").size(), TreeSize(3));
     }
 
     #[test]
     fn checkpoints_are_recorded_and_resume_the_signer() {
         let dir = TempDir::new("store-checkpoints");
         let mut conn = dir.db();
-        assert_eq!(latest_checkpoint(&conn).expect("read"), None);
+        assert_eq!(latest_checkpoint(&conn, LOG).expect("read"), None);
         let mut signer = log_signer();
         for batch in [&[entry(0), entry(1)][..], &[entry(2)][..]] {
             let tx = conn.transaction().expect("begin");
             for e in batch {
-                append(&tx, e).expect("append");
+                append(&tx, LOG, e).expect("append");
             }
             let (_, note) = signer
-                .sign_tree(&load_tree(&tx).expect("load"))
+                .sign_tree(&load_tree(&tx, LOG).expect("load"))
                 .expect("sign");
-            record_checkpoint(&tx, &note).expect("record");
+            record_checkpoint(&tx, LOG, &note).expect("record");
             tx.commit().expect("commit");
         }
-        let (size, text) = latest_checkpoint(&conn).expect("read").expect("present");
+        let (size, text) = latest_checkpoint(&conn, LOG)
+            .expect("read")
+            .expect("present");
         assert_eq!(size, TreeSize(3));
         let key = signer.note_signer().verifier_key().clone();
         let (last, _) = Checkpoint::open(&text, ORIGIN, &key).expect("opens");
-        assert_eq!(last.root(), load_tree(&conn).expect("load").root());
+        assert_eq!(last.root(), load_tree(&conn, LOG).expect("load").root());
         // A restarted signer continues from there.
         let note_signer = NoteSigner::new(
             KeyName::new(ORIGIN).expect("valid"),
@@ -413,14 +501,14 @@ mod tests {
         )
         .expect("raw edit");
         assert!(matches!(
-            load_tree(&conn),
+            load_tree(&conn, LOG),
             Err(StoreError::Corrupt {
                 seq: 1,
                 reason: "stored leaf hash does not match the bytes"
             })
         ));
         assert!(matches!(
-            entries(&conn, 0..2),
+            entries(&conn, LOG, 0..2),
             Err(StoreError::Entry { seq: 1, .. })
         ));
     }

@@ -1,2 +1,257 @@
 //! Persistence: the only module that knows SQL (rusqlite).
+//!
+//! | module | tables |
+//! |---|---|
+//! | [`log`] | `log_entry`, `log_checkpoint`: the signed, append-only log of each meeting |
+//! | [`meeting`] | `meeting`, `roster`, `person`, `token`, `election`, `assignment` |
+//! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
+//! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
+//!
+//! The state tables are a projection of the log that is convenient to
+//! query; the log is the record. Functions here take a `Connection` (reads)
+//! or a `Transaction` (writes), so the caller decides what commits together.
+//!
+//! Architecture Invariant: nothing in these tables links a ballot to a voter.
+//! The roster of names (optional) is a table no other table refers to, and
+//! ballots carry no timestamp.
+//!
+//! Durability: every connection runs in WAL mode with `synchronous=FULL`, so
+//! a committed transaction survives a crash or a power cut.
+
+pub mod idempotency;
 pub mod log;
+pub mod meeting;
+pub mod round;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use self::log::StoreError;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` is the number
+/// applied. Never edit a released migration: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the meeting service.
+    "
+CREATE TABLE meeting (
+    id             TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    voting_members INTEGER NOT NULL,
+    exclusions     TEXT NOT NULL,
+    entitled       INTEGER NOT NULL,
+    origin         TEXT NOT NULL UNIQUE,
+    log_key        BLOB NOT NULL CHECK (length(log_key) = 32),
+    method_preset  TEXT,
+    method_overrides TEXT,
+    method         TEXT,
+    present        INTEGER
+) WITHOUT ROWID;
+-- Names checked in, if the meeting keeps them. Referenced by nothing.
+CREATE TABLE roster (
+    meeting TEXT NOT NULL REFERENCES meeting(id),
+    name    TEXT NOT NULL
+);
+CREATE TABLE person (
+    meeting TEXT NOT NULL REFERENCES meeting(id),
+    id      TEXT NOT NULL,
+    role    TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    key     TEXT,
+    PRIMARY KEY (meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE token (
+    hash    BLOB PRIMARY KEY CHECK (length(hash) = 32),
+    meeting TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    person  TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (meeting, id),
+    FOREIGN KEY (meeting, person) REFERENCES person(meeting, id)
+);
+CREATE TABLE election (
+    meeting       TEXT NOT NULL REFERENCES meeting(id),
+    id            TEXT NOT NULL,
+    contest       TEXT NOT NULL,
+    office        TEXT NOT NULL,
+    seats         INTEGER NOT NULL,
+    accepted_list TEXT,
+    PRIMARY KEY (meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE assignment (
+    meeting  TEXT NOT NULL,
+    election TEXT NOT NULL,
+    person   TEXT NOT NULL,
+    PRIMARY KEY (meeting, election, person),
+    FOREIGN KEY (meeting, election) REFERENCES election(meeting, id),
+    FOREIGN KEY (meeting, person) REFERENCES person(meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE ballot_round (
+    meeting     TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    election    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    office      TEXT NOT NULL,
+    seats       INTEGER NOT NULL,
+    candidates  TEXT NOT NULL,
+    next_size   INTEGER,
+    state       TEXT NOT NULL CHECK (state IN ('draft', 'open', 'closed')),
+    entitled    INTEGER,
+    present     INTEGER,
+    issued      INTEGER,
+    returned    INTEGER,
+    result      TEXT,
+    tally_index INTEGER,
+    tally_size  INTEGER,
+    cosigners   TEXT,
+    required    INTEGER,
+    certified   INTEGER NOT NULL DEFAULT 0,
+    announced   INTEGER NOT NULL DEFAULT 0,
+    parent      TEXT,
+    origin_decision TEXT,
+    decisions   TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (meeting, id),
+    FOREIGN KEY (meeting, election) REFERENCES election(meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE batch (
+    meeting    TEXT NOT NULL,
+    round      TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('awaiting_second', 'differences', 'reconciled')),
+    ballots    INTEGER,
+    reconciled TEXT,
+    PRIMARY KEY (meeting, round, id),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+-- A counter's entry. `ballots` (the reading, in paper order) is erased when
+-- the batch is reconciled; the digest stays.
+CREATE TABLE batch_entry (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    batch   TEXT NOT NULL,
+    ordinal INTEGER NOT NULL CHECK (ordinal IN (1, 2)),
+    person  TEXT NOT NULL,
+    count   INTEGER NOT NULL,
+    ballots TEXT,
+    digest  TEXT NOT NULL,
+    salt    TEXT NOT NULL,
+    PRIMARY KEY (meeting, round, batch, ordinal),
+    UNIQUE (meeting, round, batch, person),
+    FOREIGN KEY (meeting, round, batch) REFERENCES batch(meeting, round, id)
+) WITHOUT ROWID;
+CREATE TABLE batch_difference (
+    meeting    TEXT NOT NULL,
+    round      TEXT NOT NULL,
+    batch      TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    first      TEXT,
+    second     TEXT,
+    resolution TEXT CHECK (resolution IN ('first', 'second', 'void')),
+    reason     TEXT,
+    resolved_by TEXT,
+    PRIMARY KEY (meeting, round, batch, position),
+    FOREIGN KEY (meeting, round, batch) REFERENCES batch(meeting, round, id)
+) WITHOUT ROWID;
+CREATE TABLE cosignature (
+    meeting   TEXT NOT NULL,
+    round     TEXT NOT NULL,
+    person    TEXT NOT NULL,
+    line      TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    PRIMARY KEY (meeting, round, person),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE idempotency (
+    meeting      TEXT NOT NULL,
+    person       TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash BLOB NOT NULL,
+    status       INTEGER NOT NULL,
+    response     TEXT NOT NULL,
+    PRIMARY KEY (meeting, person, key)
+) WITHOUT ROWID;
+",
+];
+
+/// How long a connection waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (creating if needed) the database at `path` with the durability
+/// settings and applies pending migrations.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Opens another connection to an already migrated database (a reader).
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL: readers never block the writer; FULL: fsync at every commit.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt {
+            seq: 0,
+            reason: "the database cannot use WAL mode",
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// The schema version of the database (number of migrations applied).
+pub fn schema_version(conn: &Connection) -> Result<usize, StoreError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
+}
+
+/// Applies the migrations not yet applied, each in its own transaction
+/// together with the new `user_version`.
+pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    log::migrate(conn)?;
+    let applied = schema_version(conn)?;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt {
+            seq: applied as u64,
+            reason: "the database was written by a newer scrutineer",
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
+    }
+    Ok(())
+}
+
+/// A `u64` from an SQLite integer column (never negative in these tables;
+/// a negative value means the file was edited).
+pub(crate) fn u64_of(v: i64) -> Result<u64, rusqlite::Error> {
+    u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, v))
+}
+
+/// An SQLite integer from a `u64` count.
+pub(crate) fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

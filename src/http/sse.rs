@@ -1,0 +1,111 @@
+//! Server-Sent Events: live updates of one round.
+//!
+//! The stream subscribes before it reads the current state, so no commit
+//! falls between the snapshot and the first update; updates at or below the
+//! size already sent are skipped. A viewer that falls behind the broadcast
+//! buffer gets a fresh snapshot. The stream ends when the server shuts down.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use tokio::sync::{broadcast, watch};
+
+use super::{blocking, person, App, Auth, P};
+use crate::service::live::Update;
+use crate::service::{Actor, Error, Role, Service};
+
+struct Feed {
+    svc: Service,
+    actor: Actor,
+    round: String,
+    rx: broadcast::Receiver<Arc<Update>>,
+    shutdown: watch::Receiver<bool>,
+    pending: VecDeque<Event>,
+    /// Log size of the last update sent.
+    sent: u64,
+}
+
+fn events_of(update: &Update, role: Role) -> Vec<Event> {
+    let id = update.size.to_string();
+    let mut out = vec![Event::default()
+        .event("state")
+        .id(id.clone())
+        .data(update.state.to_string())];
+    if let Some(t) = update.tally_for(role) {
+        out.push(Event::default().event("tally").id(id).data(t.to_string()));
+    }
+    out
+}
+
+impl Feed {
+    fn push(&mut self, update: &Update) {
+        if update.size <= self.sent {
+            return;
+        }
+        self.sent = update.size;
+        let events = events_of(update, self.actor.role);
+        self.pending.extend(events);
+    }
+
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Feed)> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Some((Ok(e), self));
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            tokio::select! {
+                _ = self.shutdown.changed() => return None,
+                msg = self.rx.recv() => match msg {
+                    Ok(update) => self.push(&update),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let (svc, actor, round) = (self.svc.clone(), self.actor.clone(), self.round.clone());
+                        match blocking(move || svc.live_snapshot(&actor, &round)).await {
+                            Ok(u) => self.push(&u),
+                            Err(_) => return None,
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
+}
+
+/// `GET /api/meetings/{m}/rounds/{r}/events`.
+pub(super) async fn events(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+) -> Result<Response, Error> {
+    use Role::*;
+    let actor = person(
+        &c,
+        &m,
+        &[Organiser, Scrutineer, Presidium, Auditor, Display],
+    )?;
+    let rx = app.svc.live().subscribe(&m, &r);
+    let (svc, a, round) = (app.svc.clone(), actor.clone(), r.clone());
+    let snapshot = blocking(move || svc.live_snapshot(&a, &round)).await?;
+    let mut feed = Feed {
+        svc: app.svc.clone(),
+        actor,
+        round: r,
+        rx,
+        shutdown: app.shutdown.clone(),
+        pending: VecDeque::new(),
+        sent: 0,
+    };
+    feed.push(&snapshot);
+    let stream = stream::unfold(feed, Feed::next);
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}

@@ -1,0 +1,586 @@
+//! What follows a tally: the presidium's decisions (accept the proposed
+//! list, call a runoff or a supplementary round, reduce the seats, re-run a
+//! void round, announce) and the scrutineers' cosignatures of the result.
+//!
+//! The software proposes (the rule engine's outcome says what may follow)
+//! and records; people decide. Every decision is a logged event.
+
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::meeting::{enum_parse, load_election, load_meeting, require_method, text};
+use super::round::{
+    check_candidates, cosignature_summary, cosigners_of, load_round, loaded, require_assigned,
+    validate_draft, Loaded,
+};
+use super::{now_ms, Actor, Error, Kind, Reply, Service, Tx};
+use crate::log::cosignature::verify_cosignatures;
+use crate::log::event::{Decision, Event};
+use crate::log::merkle::TreeSize;
+use crate::log::note::{Note, VerifierKey};
+use crate::rules::method::{SeatReduction, SupplementaryList};
+use crate::rules::{ElectionMethod, Office, RoundKind};
+use crate::store::{self, round::RoundRow};
+
+/// `POST …/decisions`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DecisionRequest {
+    AcceptList {
+        list: Vec<String>,
+    },
+    CallRunoff {},
+    CallSupplementary {
+        #[serde(default)]
+        candidates: Option<Vec<String>>,
+    },
+    ReduceSeats {
+        to: u64,
+        consent: String,
+    },
+    Rerun {},
+    Announce {},
+}
+
+/// `POST …/cosignatures`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cosign {
+    /// One C2SP signature line: `— <key name> <base64(key ID ‖ timestamp ‖ signature)>`.
+    pub signature: String,
+}
+
+/// How far into the future a cosignature's own timestamp may be.
+const MAX_CLOCK_SKEW_S: u64 = 600;
+
+fn tallied(l: &Loaded) -> Result<Value, Error> {
+    if l.row.state != "closed" {
+        return Err(Error::conflict(
+            "round_not_tallied",
+            format!("轮次 {} 尚未结束计票", l.row.id),
+            format!("round {} has not been closed and tallied", l.row.id),
+        ));
+    }
+    let text = l
+        .row
+        .result
+        .as_deref()
+        .ok_or_else(|| Error::internal("a closed round without a result"))?;
+    serde_json::from_str(text).map_err(|e| Error::internal(format!("stored result: {e}")))
+}
+
+fn not_applicable(decision: &str, status: &str) -> Error {
+    Error::conflict(
+        "decision_not_applicable",
+        format!("本轮结果为 {status}，不适用“{decision}”"),
+        format!("the round's outcome is {status}; {decision} does not apply"),
+    )
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn decisions_of(row: &RoundRow) -> Vec<Value> {
+    serde_json::from_str(&row.decisions).unwrap_or_default()
+}
+
+fn already(row: &RoundRow, decision: &str) -> bool {
+    decisions_of(row).iter().any(|d| d["decision"] == decision)
+}
+
+/// How many rounds of `kind` led up to and include `row`, following the
+/// chain of rounds that decisions created.
+fn chain_count(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+    kind: RoundKind,
+) -> Result<u32, Error> {
+    let mut n = 0;
+    let mut current = Some(row.clone());
+    while let Some(r) = current {
+        if r.kind != kind.as_str() {
+            break;
+        }
+        n += 1;
+        current = match &r.parent {
+            Some(p) => store::round::round(conn, meeting, p)?,
+            None => None,
+        };
+    }
+    Ok(n)
+}
+
+/// The list a round proposes for the next stage: a list round's
+/// `next_list`; for a runoff of a list round, the qualifiers above the tie
+/// plus those the runoff decided.
+fn proposed_list(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    result: &Value,
+) -> Result<Option<Vec<String>>, Error> {
+    if l.kind.proposes_list() {
+        return Ok(Some(names(&result["next_list"])));
+    }
+    if l.kind != RoundKind::Runoff {
+        return Ok(None);
+    }
+    let Some(parent) = &l.row.parent else {
+        return Ok(None);
+    };
+    let p = load_round(conn, meeting, parent)?;
+    let pr = tallied(&p)?;
+    let Some(mut list) = proposed_list(conn, meeting, &p, &pr)? else {
+        return Ok(None);
+    };
+    list.extend(names(&result["elected"]));
+    Ok(Some(list))
+}
+
+fn new_round(
+    tx: &mut Tx<'_>,
+    parent: &Loaded,
+    kind: RoundKind,
+    seats: u64,
+    candidates: Vec<String>,
+    next_size: Option<u64>,
+) -> Result<RoundRow, Error> {
+    let id = format!(
+        "r{}",
+        store::meeting::next_number(&tx.tx, tx.meeting(), store::meeting::Sequence::Round)?
+    );
+    Ok(RoundRow {
+        id,
+        election: parent.row.election.clone(),
+        kind: kind.as_str().into(),
+        office: parent.row.office.clone(),
+        seats,
+        candidates: serde_json::to_string(&candidates).map_err(Error::internal)?,
+        next_size,
+        state: "draft".into(),
+        entitled: None,
+        present: None,
+        issued: None,
+        returned: None,
+        result: None,
+        tally_index: None,
+        tally_size: None,
+        cosigners: None,
+        required: None,
+        certified: false,
+        announced: false,
+        parent: Some(parent.row.id.clone()),
+        origin_decision: None,
+        decisions: "[]".into(),
+    })
+}
+
+/// Validates a new round as a draft would be.
+fn validate_new(
+    tx: &Tx<'_>,
+    method: &ElectionMethod,
+    r: &RoundRow,
+    entitled: u64,
+) -> Result<(), Error> {
+    let l = loaded(r.clone())?;
+    let office: Office = enum_parse(&r.office)?;
+    validate_draft(
+        method,
+        l.kind,
+        office,
+        r.seats,
+        &l.candidates,
+        r.next_size,
+        entitled,
+    )?;
+    check_candidates(&tx.tx, tx.meeting(), &r.election, &l.candidates)?;
+    Ok(())
+}
+
+impl Service {
+    /// Records a decision of the presidium on a tallied round.
+    pub fn decide(&self, actor: &Actor, round: &str, req: DecisionRequest) -> Result<Reply, Error> {
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let m = load_meeting(&tx.tx, &meeting)?;
+            let method = require_method(&m)?;
+            let mut l = load_round(&tx.tx, &meeting, round)?;
+            let result = tallied(&l)?;
+            let status = result["status"].as_str().unwrap_or("").to_string();
+            let elected = names(&result["elected"]);
+            let mut created: Option<RoundRow> = None;
+            let decision = match req {
+                DecisionRequest::AcceptList { list } => {
+                    let ok_status = status == "complete"
+                        || (status == "shortfall" && result["list_may_proceed"] == json!(true));
+                    let proposed = proposed_list(&tx.tx, &meeting, &l, &result)?;
+                    let Some(proposed) = proposed.filter(|_| ok_status) else {
+                        return Err(not_applicable("accept_list", &status));
+                    };
+                    let mut a = list.clone();
+                    let mut b = proposed.clone();
+                    a.sort();
+                    b.sort();
+                    if a != b {
+                        return Err(Error::invalid(
+                            "list",
+                            format!("须为本轮产生的名单：{}", proposed.join("、")),
+                            format!("expected exactly the proposed list: {}", proposed.join(", ")),
+                        ));
+                    }
+                    store::meeting::set_accepted_list(
+                        &tx.tx,
+                        &meeting,
+                        &l.row.election,
+                        Some(&serde_json::to_string(&list).map_err(Error::internal)?),
+                    )?;
+                    Decision::AcceptList { list }
+                }
+                DecisionRequest::CallRunoff {} => {
+                    if status != "runoff_required" {
+                        return Err(not_applicable("call_runoff", &status));
+                    }
+                    if already(&l.row, "call_runoff") {
+                        return Err(already_decided("call_runoff"));
+                    }
+                    let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Runoff)?;
+                    if held >= method.max_runoff_rounds {
+                        return Err(Error::conflict(
+                            "runoff_limit",
+                            format!("已重新投票 {held} 次，达到选举办法规定的上限，须由主席团另行决定"),
+                            format!("{held} runoffs held, the method's limit; the presidium must decide otherwise"),
+                        ));
+                    }
+                    let among = names(&result["runoff"]["among"]);
+                    let seats = result["runoff"]["seats"].as_u64().unwrap_or(0);
+                    let r = new_round(tx, &l, RoundKind::Runoff, seats, among.clone(), None)?;
+                    validate_new(tx, &method, &r, m.entitled)?;
+                    let d = Decision::CallRunoff {
+                        round: r.id.clone(),
+                        among,
+                        seats,
+                    };
+                    created = Some(r);
+                    d
+                }
+                DecisionRequest::CallSupplementary { candidates } => {
+                    if status != "shortfall" || !l.kind.elects() {
+                        return Err(not_applicable("call_supplementary", &status));
+                    }
+                    if already(&l.row, "call_supplementary") {
+                        return Err(already_decided("call_supplementary"));
+                    }
+                    let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Supplementary)?;
+                    if held >= method.max_supplementary_rounds {
+                        return Err(Error::conflict(
+                            "supplementary_limit",
+                            format!("已另行选举 {held} 次，达到选举办法规定的上限"),
+                            format!("{held} supplementary rounds held, the method's limit"),
+                        ));
+                    }
+                    let reduced: u64 = decisions_of(&l.row)
+                        .iter()
+                        .filter(|d| d["decision"] == "reduce_seats")
+                        .map(|d| {
+                            d["from"].as_u64().unwrap_or(0).saturating_sub(d["to"].as_u64().unwrap_or(0))
+                        })
+                        .sum();
+                    let seats = result["unfilled"].as_u64().unwrap_or(0).saturating_sub(reduced);
+                    if seats == 0 {
+                        return Err(not_applicable("call_supplementary", "complete after reduce_seats"));
+                    }
+                    let list = match candidates {
+                        Some(given) => {
+                            for (i, c) in given.iter().enumerate() {
+                                if elected.contains(c) {
+                                    return Err(Error::invalid(
+                                        format!("candidates[{i}]"),
+                                        format!("{c} 已当选"),
+                                        format!("{c} is already elected"),
+                                    ));
+                                }
+                            }
+                            given
+                        }
+                        None => default_supplementary(&method, &l, &result, seats)?,
+                    };
+                    let r = new_round(tx, &l, RoundKind::Supplementary, seats, list.clone(), None)?;
+                    validate_new(tx, &method, &r, m.entitled)?;
+                    let d = Decision::CallSupplementary {
+                        round: r.id.clone(),
+                        seats,
+                        candidates: list,
+                    };
+                    created = Some(r);
+                    d
+                }
+                DecisionRequest::ReduceSeats { to, consent } => {
+                    if status != "shortfall" || !l.kind.elects() {
+                        return Err(not_applicable("reduce_seats", &status));
+                    }
+                    let consent = text("consent", &consent, 500)?;
+                    let e = load_election(&tx.tx, &meeting, &l.row.election)?;
+                    let unfilled = result["unfilled"].as_u64().unwrap_or(0);
+                    let floor = e.seats.saturating_sub(unfilled);
+                    if to >= e.seats || to < floor {
+                        return Err(Error::invalid(
+                            "to",
+                            format!("应选名额只能从 {} 减至 {floor} 到 {} 之间", e.seats, e.seats.saturating_sub(1)),
+                            format!(
+                                "the seats can go from {} down to between {floor} and {}",
+                                e.seats,
+                                e.seats.saturating_sub(1)
+                            ),
+                        ));
+                    }
+                    let who = match method.seat_reduction {
+                        SeatReduction::ElectorsMajority => "须经选举人过半数同意",
+                        SeatReduction::Presidium => "由主席团决定",
+                    };
+                    store::meeting::set_election_seats(&tx.tx, &meeting, &e.id, to)?;
+                    Decision::ReduceSeats {
+                        from: e.seats,
+                        to,
+                        consent: format!("{consent}（{who}）"),
+                    }
+                }
+                DecisionRequest::Rerun {} => {
+                    if !matches!(status.as_str(), "void" | "no_quorum" | "list_rejected") {
+                        return Err(not_applicable("rerun", &status));
+                    }
+                    if already(&l.row, "rerun") {
+                        return Err(already_decided("rerun"));
+                    }
+                    let r = new_round(tx, &l, l.kind, l.row.seats, l.candidates.clone(), l.row.next_size)?;
+                    let d = Decision::Rerun { round: r.id.clone() };
+                    created = Some(r);
+                    d
+                }
+                DecisionRequest::Announce {} => {
+                    if l.kind.proposes_list() {
+                        return Err(Error::conflict(
+                            "not_announceable",
+                            "推荐、测评和预选结果只向主席团报告，不当众宣布",
+                            "nomination, evaluation and preliminary results go to the presidium only",
+                        ));
+                    }
+                    if !l.row.certified {
+                        return Err(Error::conflict(
+                            "not_certified",
+                            "监票人尚未按规定人数签名",
+                            "the scrutineers have not signed the result yet",
+                        ));
+                    }
+                    if l.row.announced {
+                        return Err(already_decided("announce"));
+                    }
+                    l.row.announced = true;
+                    Decision::Announce
+                }
+            };
+            tx.log(
+                Some(actor.role),
+                &Event::PresidiumDecision {
+                    round: l.row.id.clone(),
+                    decision: decision.clone(),
+                    by: Some(actor.name.clone()),
+                },
+            )?;
+            let decision_json = serde_json::to_value(&decision).map_err(Error::internal)?;
+            let mut ds = decisions_of(&l.row);
+            ds.push(decision_json.clone());
+            l.row.decisions = Value::Array(ds).to_string();
+            store::round::save_round(&tx.tx, &meeting, &l.row)?;
+            let new_round = match created {
+                Some(mut r) => {
+                    r.origin_decision = Some(decision_json.to_string());
+                    store::round::save_round(&tx.tx, &meeting, &r)?;
+                    tx.touch(&r.id);
+                    super::round::round_json(&tx.tx, &meeting, &loaded(r)?, actor.role)?
+                }
+                None => Value::Null,
+            };
+            Ok(json!({ "decision": decision_json, "round": new_round }))
+        })?;
+        Ok(Reply::created(body).stamped(stamp))
+    }
+
+    /// What the scrutineers cosign: the checkpoint right after the tally.
+    pub fn statement(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let l = load_round(conn, &actor.meeting, round)?;
+            let result = tallied(&l)?;
+            let note = tally_note(conn, &actor.meeting, &l.row)?;
+            Ok(Reply::ok(json!({
+                "round": l.row.id,
+                "tally_index": l.row.tally_index,
+                "checkpoint": note,
+                "result": result,
+                "cosignatures": cosignature_summary(conn, &actor.meeting, &l.row)?,
+            })))
+        })
+    }
+
+    /// Accepts a scrutineer's cosignature of the tally checkpoint, made
+    /// with their own key; k-of-n of them certify the result.
+    pub fn cosign(&self, actor: &Actor, round: &str, req: Cosign) -> Result<Reply, Error> {
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let mut l = load_round(&tx.tx, &meeting, round)?;
+            require_assigned(&tx.tx, actor, &l.row.election)?;
+            tallied(&l)?;
+            let cosigners = cosigners_of(&l.row)?;
+            let Some(me) = cosigners.iter().find(|c| c.person == actor.person) else {
+                return Err(Error::conflict(
+                    "no_key_registered",
+                    "本轮结束时你尚未登记签名公钥，不能签名",
+                    "you had no key registered when this round closed, so you cannot cosign it",
+                ));
+            };
+            let done = store::round::cosignatures(&tx.tx, &meeting, round)?;
+            if done.iter().any(|c| c.person == actor.person) {
+                return Err(Error::conflict(
+                    "already_cosigned",
+                    "你已签名",
+                    "you already cosigned this result",
+                ));
+            }
+            let line = req.signature.trim().to_string();
+            let bad = |zh: String, en: String| {
+                Error::new(Kind::Unprocessable, "bad_cosignature", zh, en).at("signature")
+            };
+            if line.contains('\n') {
+                return Err(bad(
+                    "签名须为一行".into(),
+                    "expected one signature line".into(),
+                ));
+            }
+            let checkpoint = tally_note(&tx.tx, &meeting, &l.row)?;
+            let note = Note::parse(&format!("{checkpoint}{line}\n")).map_err(|e| {
+                bad(
+                    format!("签名行格式错误：{e}"),
+                    format!("malformed signature line: {e}"),
+                )
+            })?;
+            let key = VerifierKey::parse(&me.key).map_err(Error::internal)?;
+            let verified = verify_cosignatures(&note, std::slice::from_ref(&key)).map_err(|e| {
+                bad(
+                    format!("签名无效：{e}"),
+                    format!("invalid cosignature: {e}"),
+                )
+            })?;
+            let Some(v) = verified.first() else {
+                return Err(bad(
+                    format!("没有以你登记的公钥（{}）所作的签名", key.label()),
+                    format!("no cosignature by your registered key {}", key.label()),
+                ));
+            };
+            if v.timestamp > now_ms() / 1000 + MAX_CLOCK_SKEW_S {
+                return Err(bad(
+                    "签名时间在未来".into(),
+                    "the cosignature's time is in the future".into(),
+                ));
+            }
+            let size = l.row.tally_size.unwrap_or(0);
+            tx.log(
+                Some(actor.role),
+                &Event::ResultCosigned {
+                    round: round.to_string(),
+                    scrutineer: actor.name.clone(),
+                    checkpoint_size: size,
+                    signature: line.clone(),
+                },
+            )?;
+            store::round::insert_cosignature(
+                &tx.tx,
+                &meeting,
+                round,
+                &store::round::CosignatureRow {
+                    person: actor.person.clone(),
+                    line,
+                    timestamp: v.timestamp,
+                },
+            )?;
+            let count = done.len() as u64 + 1;
+            if count >= l.row.required.unwrap_or(u64::MAX) && !l.row.certified {
+                l.row.certified = true;
+                store::round::save_round(&tx.tx, &meeting, &l.row)?;
+            }
+            Ok(json!({
+                "round": round,
+                "status": super::round::status_of(&l.row),
+                "cosignatures": cosignature_summary(&tx.tx, &meeting, &l.row)?,
+            }))
+        })?;
+        Ok(Reply::created(body).stamped(stamp))
+    }
+}
+
+fn already_decided(decision: &str) -> Error {
+    Error::conflict(
+        "already_decided",
+        format!("本轮已作出“{decision}”决定"),
+        format!("{decision} was already decided for this round"),
+    )
+}
+
+/// The log-signed checkpoint note over the tally of a closed round.
+pub(crate) fn tally_note(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<String, Error> {
+    let size = row
+        .tally_size
+        .ok_or_else(|| Error::internal("a closed round without a tally checkpoint"))?;
+    store::log::checkpoint_at(conn, meeting, TreeSize(size))?
+        .ok_or_else(|| Error::internal(format!("no checkpoint of size {size}")))
+}
+
+/// The default list of a supplementary round (RULES §4.6): those not
+/// elected, in order of votes in this round, as many as the list rule
+/// needs for `seats`; kept in ballot order.
+fn default_supplementary(
+    method: &ElectionMethod,
+    l: &Loaded,
+    result: &Value,
+    seats: u64,
+) -> Result<Vec<String>, Error> {
+    let elected = names(&result["elected"]);
+    let mut rows: Vec<(usize, String, u64)> = result["tally"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| r["write_in"] == json!(false))
+                .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["for"].as_u64()?)))
+                .filter(|(n, _)| !elected.contains(n))
+                .enumerate()
+                .map(|(i, (n, v))| (i, n, v))
+                .collect()
+        })
+        .unwrap_or_default();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let rule = match method.supplementary_list {
+        SupplementaryList::Differential => method.differential.for_office(l.office),
+        SupplementaryList::EqualAllowed => crate::rules::method::DifferentialRule::None,
+    };
+    let need = usize::try_from(rule.check(seats, 0).min).unwrap_or(usize::MAX);
+    // A group with equal votes at the cut-off is never split: all of it
+    // stands (ties are not broken by name or ballot order).
+    let mut take = need.min(rows.len());
+    while take > 0 && take < rows.len() && rows[take].2 == rows[take - 1].2 {
+        take += 1;
+    }
+    let mut chosen: Vec<(usize, String, u64)> = rows.into_iter().take(take).collect();
+    chosen.sort_by_key(|r| r.0);
+    Ok(chosen.into_iter().map(|r| r.1).collect())
+}

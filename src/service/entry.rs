@@ -1,0 +1,698 @@
+//! Ballot entry with double entry (双人录入).
+//!
+//! ```text
+//!  (none) ──first entry──▶ awaiting_second ──second entry──▶ reconciled
+//!                                 │                    (entries agree)
+//!                                 └──▶ differences ──last difference resolved──▶ reconciled
+//! ```
+//!
+//! A batch is one stack of paper ballots. Two different counters enter it
+//! independently; each entry is logged only as a salted digest
+//! (`entry_committed`). When the second entry arrives the two are compared
+//! ballot by ballot and line by line; if they agree the batch is reconciled
+//! at once, otherwise a scrutineer resolves every difference (which entry
+//! read the paper right, or void the ballot with a reason). A reconciled
+//! batch is logged as a `ballot_batch` whose ballots are sorted, and the
+//! entries' readings are erased: the order of entry does not survive.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::meeting::{load_meeting, require_method, MAX_NAME};
+use super::round::{load_round, require_assigned, require_open, Loaded};
+use super::{hex, random, Actor, Error, Kind, Reply, Role, Service, Tx};
+use crate::log::event::{BatchBallots, Event};
+use crate::rules::round::Mark;
+use crate::rules::Ballot;
+use crate::store::{
+    self,
+    round::{BatchRow, DifferenceRow, EntryRow},
+};
+
+/// Most ballots in one batch (so a reconciled batch fits one log entry).
+pub const MAX_BATCH: usize = 500;
+
+/// Domain separation of entry digests.
+const DIGEST_CONTEXT: &[u8] = b"scrutineer/entry/v1\n";
+
+/// `POST …/batches/{b}/entries`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    pub ballots: Vec<Value>,
+}
+
+/// `POST …/batches/{b}/resolutions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resolve {
+    pub position: u64,
+    pub resolution: Resolution,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    First,
+    Second,
+    Void,
+}
+
+impl Resolution {
+    fn as_str(self) -> &'static str {
+        match self {
+            Resolution::First => "first",
+            Resolution::Second => "second",
+            Resolution::Void => "void",
+        }
+    }
+}
+
+/// A batch label: 1–32 characters from `A–Z a–z 0–9 - _ .`.
+fn check_batch_id(id: &str) -> Result<(), Error> {
+    let ok = !id.is_empty()
+        && id.len() <= 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "batch",
+            "批次编号须为 1–32 个字母、数字或 - _ .",
+            "a batch label is 1 to 32 characters from A-Z a-z 0-9 - _ .",
+        ))
+    }
+}
+
+/// Parses one entered ballot into the rule engine's form and its
+/// canonical JSON (a marks string when plain).
+fn parse_ballot(v: &Value, i: usize, lines: usize) -> Result<(Ballot, Value), Error> {
+    let at = |f: &str| {
+        if f.is_empty() {
+            format!("ballots[{i}]")
+        } else {
+            format!("ballots[{i}].{f}")
+        }
+    };
+    let marks_of = |s: &str, field: String| -> Result<Vec<Mark>, Error> {
+        let marks = Ballot::parse_marks(s)
+            .map_err(|e| Error::invalid(field.clone(), format!("标记有误：{e}"), e.to_string()))?;
+        if marks.len() != lines {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "应有 {lines} 个标记（每名候选人一个），实有 {}",
+                    marks.len()
+                ),
+                format!(
+                    "expected {lines} marks (one per candidate), found {}",
+                    marks.len()
+                ),
+            ));
+        }
+        Ok(marks)
+    };
+    match v {
+        Value::String(s) => {
+            let marks = marks_of(s, at(""))?;
+            Ok((Ballot::marked(marks), Value::String(s.clone())))
+        }
+        Value::Object(o) => {
+            if let Some(reason) = o.get("void") {
+                if let Some(k) = o.keys().find(|k| *k != "void") {
+                    return Err(Error::invalid(
+                        at(k),
+                        "废票不能再有其他内容",
+                        format!("a void ballot has only a reason; unexpected field {k}"),
+                    ));
+                }
+                let reason = reason.as_str().ok_or_else(|| {
+                    Error::invalid(
+                        at("void"),
+                        "废票原因须为文字",
+                        "expected the reason as a string",
+                    )
+                })?;
+                let reason = super::meeting::text(&at("void"), reason, 200)?;
+                return Ok((
+                    Ballot::Void {
+                        reason: reason.clone(),
+                    },
+                    json!({ "void": reason }),
+                ));
+            }
+            if let Some(k) = o.keys().find(|k| *k != "marks" && *k != "write_ins") {
+                return Err(Error::invalid(
+                    at(k),
+                    format!("未知字段 {k}"),
+                    format!("unknown field {k}; expected marks, write_ins or void"),
+                ));
+            }
+            let marks_str = o.get("marks").and_then(Value::as_str).ok_or_else(|| {
+                Error::invalid(at("marks"), "缺少标记字符串", "expected a marks string")
+            })?;
+            let marks = marks_of(marks_str, at("marks"))?;
+            let mut write_ins: Vec<(usize, String)> = Vec::new();
+            let mut canonical_ins = Map::new();
+            match o.get("write_ins") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(ins)) => {
+                    for (line, name) in ins {
+                        let field = at(&format!("write_ins.{line}"));
+                        let l: usize = line
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|l| *l < lines && *line == l.to_string())
+                            .ok_or_else(|| {
+                                Error::invalid(
+                                    field.clone(),
+                                    format!("另选他人的行号须为 0 到 {}", lines.saturating_sub(1)),
+                                    format!(
+                                        "write-in line {line:?}; expected a line index from 0 to {}",
+                                        lines.saturating_sub(1)
+                                    ),
+                                )
+                            })?;
+                        let name = name.as_str().ok_or_else(|| {
+                            Error::invalid(field.clone(), "姓名须为文字", "expected a name")
+                        })?;
+                        let name = super::meeting::text(&field, name, MAX_NAME)?;
+                        canonical_ins.insert(l.to_string(), Value::String(name.clone()));
+                        write_ins.push((l, name));
+                    }
+                }
+                Some(_) => {
+                    return Err(Error::invalid(
+                        at("write_ins"),
+                        "另选他人须为 {行号: 姓名}",
+                        "expected write_ins as an object {line: name}",
+                    ))
+                }
+            }
+            write_ins.sort();
+            let canonical = if write_ins.is_empty() {
+                Value::String(marks_str.to_string())
+            } else {
+                json!({ "marks": marks_str, "write_ins": canonical_ins })
+            };
+            Ok((Ballot::Marked { marks, write_ins }, canonical))
+        }
+        _ => Err(Error::invalid(
+            at(""),
+            "每张选票须为标记字符串或对象",
+            "expected a marks string (\"YNA?\") or an object with marks, write_ins or void",
+        )),
+    }
+}
+
+fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Value>), Error> {
+    if values.is_empty() {
+        return Err(Error::invalid(
+            "ballots",
+            "一批至少有一张选票",
+            "a batch holds at least one ballot",
+        ));
+    }
+    if values.len() > MAX_BATCH {
+        return Err(Error::new(
+            Kind::Unprocessable,
+            "batch_too_large",
+            format!("一批最多 {MAX_BATCH} 张选票，现有 {} 张", values.len()),
+            format!(
+                "at most {MAX_BATCH} ballots per batch; {} given",
+                values.len()
+            ),
+        )
+        .at("ballots"));
+    }
+    let mut ballots = Vec::with_capacity(values.len());
+    let mut canonical = Vec::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        let (b, c) = parse_ballot(v, i, lines)?;
+        ballots.push(b);
+        canonical.push(c);
+    }
+    Ok((ballots, canonical))
+}
+
+fn stored_ballots(e: &EntryRow) -> Result<Vec<Value>, Error> {
+    let text = e
+        .ballots
+        .as_deref()
+        .ok_or_else(|| Error::internal("entry readings already erased"))?;
+    serde_json::from_str(text).map_err(|e| Error::internal(format!("stored entry: {e}")))
+}
+
+/// One ballot of the canonical JSON back into the rule engine's form.
+fn ballot_of(v: &Value, lines: usize) -> Result<Ballot, Error> {
+    parse_ballot(v, 0, lines)
+        .map(|(b, _)| b)
+        .map_err(|e| Error::internal(e.to_string()))
+}
+
+/// A mark string and any write-in per line, for line-by-line comparison.
+fn line_values(v: &Value) -> Option<Vec<String>> {
+    let (marks, ins) = match v {
+        Value::String(s) => (s.as_str(), None),
+        Value::Object(o) => (
+            o.get("marks")?.as_str()?,
+            o.get("write_ins").and_then(Value::as_object),
+        ),
+        _ => return None,
+    };
+    Some(
+        marks
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                match ins
+                    .and_then(|m| m.get(&i.to_string()))
+                    .and_then(Value::as_str)
+                {
+                    Some(name) => format!("{c}:{name}"),
+                    None => c.to_string(),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The JSON of one side of a difference.
+fn side_json(v: Option<&Value>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(Value::String(s)) => json!({ "marks": s }),
+        Some(other) => other.clone(),
+    }
+}
+
+fn difference_json(d: &DifferenceRow, candidates: &[String]) -> Value {
+    let first: Option<Value> = d
+        .first
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let second: Option<Value> = d
+        .second
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let mut lines = Vec::new();
+    if let (Some(a), Some(b)) = (
+        first.as_ref().and_then(line_values),
+        second.as_ref().and_then(line_values),
+    ) {
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            if x != y {
+                lines.push(json!({
+                    "line": i,
+                    "candidate": candidates.get(i),
+                    "first": x,
+                    "second": y,
+                }));
+            }
+        }
+    }
+    json!({
+        "position": d.position,
+        "first": side_json(first.as_ref()),
+        "second": side_json(second.as_ref()),
+        "lines": lines,
+        "resolution": d.resolution,
+        "reason": d.reason,
+        "resolved_by": d.resolved_by,
+    })
+}
+
+fn person_name(conn: &Connection, meeting: &str, person: &str) -> Result<String, Error> {
+    Ok(store::meeting::person(conn, meeting, person)?
+        .map(|p| p.name)
+        .unwrap_or_else(|| person.to_string()))
+}
+
+/// A batch as a scrutineer or an auditor sees it.
+fn batch_json(conn: &Connection, meeting: &str, l: &Loaded, b: &BatchRow) -> Result<Value, Error> {
+    let mut entries = Vec::new();
+    for e in store::round::entries(conn, meeting, &l.row.id, &b.id)? {
+        entries.push(json!({
+            "entry": if e.ordinal == 1 { "first" } else { "second" },
+            "counter": person_name(conn, meeting, &e.person)?,
+            "ballots": e.count,
+            "digest": e.digest,
+        }));
+    }
+    let diffs = store::round::differences(conn, meeting, &l.row.id, &b.id)?;
+    Ok(json!({
+        "id": b.id,
+        "state": b.state,
+        "ballots": b.ballots,
+        "entries": entries,
+        "differences": diffs.iter().map(|d| difference_json(d, &l.candidates)).collect::<Vec<_>>(),
+    }))
+}
+
+/// A batch as one of its counters sees it: their own entry only.
+fn own_batch_json(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    b: &BatchRow,
+    person: &str,
+) -> Result<Option<Value>, Error> {
+    let own = store::round::entries(conn, meeting, round, &b.id)?
+        .into_iter()
+        .find(|e| e.person == person);
+    Ok(own.map(|e| {
+        let ballots: Value = e
+            .ballots
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null);
+        json!({
+            "id": b.id,
+            "state": b.state,
+            "own_entry": {
+                "entry": if e.ordinal == 1 { "first" } else { "second" },
+                "ballots": ballots,
+                "count": e.count,
+                "digest": e.digest,
+            },
+        })
+    }))
+}
+
+/// Reconciles a batch whose final ballots are known: logs them sorted and
+/// erases the entries' readings.
+fn reconcile(
+    tx: &mut Tx<'_>,
+    l: &Loaded,
+    batch: &mut BatchRow,
+    ballots: &[Ballot],
+) -> Result<(), Error> {
+    let meeting = tx.meeting().to_string();
+    let encoded =
+        BatchBallots::from_ballots(l.candidates.len(), ballots).map_err(Error::internal)?;
+    tx.log(
+        None,
+        &Event::BallotBatch {
+            round: l.row.id.clone(),
+            batch: batch.id.clone(),
+            ballots: encoded.clone(),
+        },
+    )?;
+    batch.state = "reconciled".into();
+    batch.ballots = Some(encoded.len());
+    batch.reconciled = Some(serde_json::to_string(&encoded).map_err(Error::internal)?);
+    store::round::save_batch(&tx.tx, &meeting, &l.row.id, batch)?;
+    store::round::erase_entry_ballots(&tx.tx, &meeting, &l.row.id, &batch.id)?;
+    Ok(())
+}
+
+impl Service {
+    /// A counter's entry of one paper batch (idempotent under `key`).
+    pub fn enter_batch(
+        &self,
+        actor: &Actor,
+        round: &str,
+        batch: &str,
+        key: &str,
+        body: &[u8],
+    ) -> Result<Reply, Error> {
+        check_batch_id(batch)?;
+        let req: NewEntry = super::parse_json(body)?;
+        let request =
+            serde_json::to_vec(&json!({ "round": round, "batch": batch, "ballots": req.ballots }))
+                .map_err(Error::internal)?;
+        self.write_idempotent(actor, key, &request, |tx| {
+            let meeting = actor.meeting.clone();
+            let l = load_round(&tx.tx, &meeting, round)?;
+            require_assigned(&tx.tx, actor, &l.row.election)?;
+            require_open(&l.row)?;
+            let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
+            let existing = store::round::batch(&tx.tx, &meeting, round, batch)?;
+            let entries = match &existing {
+                Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,
+                None => Vec::new(),
+            };
+            if entries.iter().any(|e| e.person == actor.person) {
+                return Err(Error::conflict(
+                    "already_entered",
+                    format!("你已录入过批次 {batch}"),
+                    format!("you already entered batch {batch}"),
+                ));
+            }
+            if entries.len() >= 2
+                || existing
+                    .as_ref()
+                    .is_some_and(|b| b.state != "awaiting_second")
+            {
+                return Err(Error::conflict(
+                    "batch_complete",
+                    format!("批次 {batch} 已由两名计票人录入"),
+                    format!("batch {batch} already has two entries"),
+                ));
+            }
+            let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
+            let canonical_text = Value::Array(canonical.clone()).to_string();
+            let salt = random::<16>()?;
+            let mut h = Sha256::new();
+            h.update(DIGEST_CONTEXT);
+            h.update(salt);
+            h.update(canonical_text.as_bytes());
+            let digest = hex(&h.finalize());
+            let mut row = existing.unwrap_or(BatchRow {
+                id: batch.to_string(),
+                state: "awaiting_second".into(),
+                ballots: None,
+                reconciled: None,
+            });
+            store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+            store::round::insert_entry(
+                &tx.tx,
+                &meeting,
+                round,
+                batch,
+                &EntryRow {
+                    ordinal,
+                    person: actor.person.clone(),
+                    count: ballots.len() as u64,
+                    ballots: Some(canonical_text),
+                    digest: digest.clone(),
+                    salt: hex(&salt),
+                },
+            )?;
+            tx.log(
+                Some(Role::Counter),
+                &Event::EntryCommitted {
+                    round: round.to_string(),
+                    batch: batch.to_string(),
+                    counter: actor.name.clone(),
+                    ballots: ballots.len() as u64,
+                    digest: digest.clone(),
+                },
+            )?;
+            if ordinal == 2 {
+                let first = stored_ballots(&entries[0])?;
+                let n = first.len().max(canonical.len());
+                let mut differences = 0;
+                for pos in 0..n {
+                    let (a, b) = (first.get(pos), canonical.get(pos));
+                    if a != b {
+                        differences += 1;
+                        store::round::insert_difference(
+                            &tx.tx,
+                            &meeting,
+                            round,
+                            batch,
+                            &DifferenceRow {
+                                position: pos as u64,
+                                first: a.map(Value::to_string),
+                                second: b.map(Value::to_string),
+                                resolution: None,
+                                reason: None,
+                                resolved_by: None,
+                            },
+                        )?;
+                    }
+                }
+                if differences == 0 {
+                    reconcile(tx, &l, &mut row, &ballots)?;
+                } else {
+                    row.state = "differences".into();
+                    store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+                    tx.touch(round);
+                }
+            }
+            Ok(Reply::created(json!({
+                "round": round,
+                "batch": batch,
+                "entry": if ordinal == 1 { "first" } else { "second" },
+                "ballots": ballots.len(),
+                "digest": digest,
+                "salt": hex(&salt),
+                "batch_state": row.state,
+            })))
+        })
+    }
+
+    /// Batches of a round: all for scrutineers and auditors, their own for
+    /// a counter.
+    pub fn batches(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let meeting = &actor.meeting;
+            let l = load_round(conn, meeting, round)?;
+            require_assigned(conn, actor, &l.row.election)?;
+            let mut out = Vec::new();
+            if actor.role == Role::Counter {
+                for id in store::round::batches_entered_by(conn, meeting, round, &actor.person)? {
+                    if let Some(b) = store::round::batch(conn, meeting, round, &id)? {
+                        if let Some(v) = own_batch_json(conn, meeting, round, &b, &actor.person)? {
+                            out.push(v);
+                        }
+                    }
+                }
+            } else {
+                for b in store::round::batches(conn, meeting, round)? {
+                    let entries = store::round::entries(conn, meeting, round, &b.id)?;
+                    let diffs = store::round::differences(conn, meeting, round, &b.id)?;
+                    let mut es = Vec::new();
+                    for e in &entries {
+                        es.push(json!({ "counter": person_name(conn, meeting, &e.person)?, "ballots": e.count }));
+                    }
+                    out.push(json!({
+                        "id": b.id,
+                        "state": b.state,
+                        "ballots": b.ballots,
+                        "entries": es,
+                        "differences": diffs.len(),
+                        "unresolved": diffs.iter().filter(|d| d.resolution.is_none()).count(),
+                    }));
+                }
+            }
+            Ok(Reply::ok(Value::Array(out)))
+        })
+    }
+
+    pub fn batch(&self, actor: &Actor, round: &str, batch: &str) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let meeting = &actor.meeting;
+            let l = load_round(conn, meeting, round)?;
+            require_assigned(conn, actor, &l.row.election)?;
+            let not_found = || Error::not_found("批次", "batch", batch);
+            let b = store::round::batch(conn, meeting, round, batch)?.ok_or_else(not_found)?;
+            if actor.role == Role::Counter {
+                return own_batch_json(conn, meeting, round, &b, &actor.person)?
+                    .map(Reply::ok)
+                    .ok_or_else(not_found);
+            }
+            batch_json(conn, meeting, &l, &b).map(Reply::ok)
+        })
+    }
+
+    /// A scrutineer resolves one difference; the last one reconciles.
+    pub fn resolve(
+        &self,
+        actor: &Actor,
+        round: &str,
+        batch: &str,
+        req: Resolve,
+    ) -> Result<Reply, Error> {
+        let reason = match &req.reason {
+            Some(r) => Some(super::meeting::text("reason", r, 200)?),
+            None => None,
+        };
+        if req.resolution == Resolution::Void && reason.is_none() {
+            return Err(Error::invalid(
+                "reason",
+                "认定废票须写明理由",
+                "declaring a ballot void needs the reason",
+            ));
+        }
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let m = load_meeting(&tx.tx, &meeting)?;
+            require_method(&m)?;
+            let l = load_round(&tx.tx, &meeting, round)?;
+            require_assigned(&tx.tx, actor, &l.row.election)?;
+            require_open(&l.row)?;
+            let mut b = store::round::batch(&tx.tx, &meeting, round, batch)?
+                .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
+            if b.state != "differences" {
+                return Err(Error::conflict(
+                    "batch_has_no_differences",
+                    format!("批次 {batch} 没有待处理的差异（{}）", b.state),
+                    format!("batch {batch} has no differences to resolve ({})", b.state),
+                ));
+            }
+            let resolved = DifferenceRow {
+                position: req.position,
+                first: None,
+                second: None,
+                resolution: Some(req.resolution.as_str().into()),
+                reason: reason.clone(),
+                resolved_by: Some(actor.name.clone()),
+            };
+            if !store::round::resolve_difference(&tx.tx, &meeting, round, batch, &resolved)? {
+                return Err(Error::new(
+                    Kind::Unprocessable,
+                    "not_a_difference",
+                    format!("第 {} 张不是待处理的差异", req.position),
+                    format!("position {} is not an unresolved difference", req.position),
+                )
+                .at("position"));
+            }
+            tx.log(
+                Some(actor.role),
+                &Event::DifferenceResolved {
+                    round: round.to_string(),
+                    batch: batch.to_string(),
+                    position: req.position,
+                    resolution: req.resolution.as_str().into(),
+                    reason: reason.clone(),
+                    by: Some(actor.name.clone()),
+                },
+            )?;
+            let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
+            if diffs.iter().all(|d| d.resolution.is_some()) {
+                let entries = store::round::entries(&tx.tx, &meeting, round, batch)?;
+                let (Some(e1), Some(e2)) = (entries.first(), entries.get(1)) else {
+                    return Err(Error::internal("a batch with differences lacks an entry"));
+                };
+                let (first, second) = (stored_ballots(e1)?, stored_ballots(e2)?);
+                let by_pos: BTreeMap<u64, &DifferenceRow> =
+                    diffs.iter().map(|d| (d.position, d)).collect();
+                let lines = l.candidates.len();
+                let mut ballots = Vec::new();
+                for pos in 0..first.len().max(second.len()) {
+                    let chosen = match by_pos.get(&(pos as u64)) {
+                        None => first.get(pos),
+                        Some(d) => match d.resolution.as_deref() {
+                            Some("first") => first.get(pos),
+                            Some("second") => second.get(pos),
+                            _ => {
+                                ballots.push(Ballot::Void {
+                                    reason: d.reason.clone().unwrap_or_default(),
+                                });
+                                continue;
+                            }
+                        },
+                    };
+                    if let Some(v) = chosen {
+                        ballots.push(ballot_of(v, lines)?);
+                    }
+                }
+                reconcile(tx, &l, &mut b, &ballots)?;
+            }
+            let b = store::round::batch(&tx.tx, &meeting, round, batch)?
+                .ok_or_else(|| Error::internal("batch vanished"))?;
+            batch_json(&tx.tx, &meeting, &l, &b)
+        })?;
+        Ok(Reply::ok(body).stamped(stamp))
+    }
+}

@@ -1,0 +1,728 @@
+//! The meeting service: use cases from adopting the method to certified
+//! results.
+//!
+//! Every change follows one shape, in one SQLite transaction:
+//! validate → build the [`Event`] → sign it as a log entry → append it to
+//! the meeting's log → update the state tables → sign a checkpoint → commit.
+//! Only after the commit is the request acknowledged, and only then are live
+//! viewers told. A failure anywhere rolls everything back, including the
+//! in-memory Merkle tree and checkpoint signer, which are reloaded from the
+//! database.
+//!
+//! | module | use cases |
+//! |---|---|
+//! | [`meeting`] | meetings, method, attendance, people and tokens, elections, assignments |
+//! | [`round`] | rounds: create, open, close and tally, views, results |
+//! | [`entry`] | ballot entry, double entry, differences and their resolution |
+//! | [`decision`] | the presidium's decisions, the scrutineers' cosignatures |
+//! | [`live`] | per-round broadcast of updates for Server-Sent Events |
+//! | [`bundle`] | the audit bundle's files |
+//! | [`demo`] | the demo meeting of `serve --demo` |
+//!
+//! Architecture Invariant: this module holds no SQL (that is `store`) and no
+//! HTTP (that is `http`); authorization by role is declared per route in
+//! `http`, and the finer checks (assigned to the election, own person,
+//! announced) are made here.
+//!
+//! Concurrency: one writer connection behind a mutex serialises changes;
+//! reads use a small pool of reader connections (WAL lets them run beside
+//! the writer). All of it is blocking: the HTTP layer calls in from
+//! `spawn_blocking`, so no connection is ever held across an `await`.
+
+pub mod bundle;
+pub mod decision;
+pub mod demo;
+pub mod entry;
+mod error;
+pub mod live;
+pub mod meeting;
+pub mod round;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use ed25519_dalek::SigningKey;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::log::checkpoint::Checkpoint;
+use crate::log::entry::{AuthorRole, Entry, EntryKind};
+use crate::log::event::{self, Event};
+use crate::log::merkle::{LeafIndex, Tree};
+use crate::log::note::{KeyName, NoteSigner};
+use crate::log::signer::LogSigner;
+use crate::store;
+
+pub use error::{Error, Kind, Problem};
+
+/// A role in a meeting (docs/api.md, "Roles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Organiser,
+    Counter,
+    Scrutineer,
+    Presidium,
+    Auditor,
+    Display,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Organiser,
+        Role::Counter,
+        Role::Scrutineer,
+        Role::Presidium,
+        Role::Auditor,
+        Role::Display,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Organiser => "organiser",
+            Role::Counter => "counter",
+            Role::Scrutineer => "scrutineer",
+            Role::Presidium => "presidium",
+            Role::Auditor => "auditor",
+            Role::Display => "display",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::Organiser => "会务组织者",
+            Role::Counter => "计票人",
+            Role::Scrutineer => "监票人",
+            Role::Presidium => "主席团",
+            Role::Auditor => "审计人员",
+            Role::Display => "公开显示屏",
+        }
+    }
+
+    /// In what capacity entries made for this role are signed.
+    fn author(self) -> AuthorRole {
+        match self {
+            Role::Organiser | Role::Auditor | Role::Display => AuthorRole::Clerk,
+            Role::Counter => AuthorRole::Counter,
+            Role::Scrutineer => AuthorRole::Scrutineer,
+            Role::Presidium => AuthorRole::Presidium,
+        }
+    }
+}
+
+/// Who is calling: a person of a meeting, authenticated by a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub meeting: String,
+    pub person: String,
+    pub role: Role,
+    pub name: String,
+    /// The token id used (for `/api/me`).
+    pub token: String,
+}
+
+/// The bearer of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The setup token printed by `serve`: may create meetings.
+    Setup,
+    Person(Actor),
+}
+
+impl Caller {
+    /// The actor, if it is a person of meeting `meeting` with one of
+    /// `roles`: 403 otherwise.
+    pub fn person_in(&self, meeting: &str, roles: &[Role]) -> Result<Actor, Error> {
+        let Caller::Person(a) = self else {
+            return Err(Error::forbidden(
+                "forbidden_role",
+                "初始化令牌只能用于创建会议",
+                "the setup token may only create meetings",
+            ));
+        };
+        if a.meeting != meeting {
+            return Err(Error::forbidden(
+                "wrong_meeting",
+                "该令牌属于另一次会议",
+                "this token belongs to another meeting",
+            ));
+        }
+        if !roles.contains(&a.role) {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            let allowed_zh: Vec<&str> = roles.iter().map(|r| r.zh()).collect();
+            return Err(Error::forbidden(
+                "forbidden_role",
+                format!(
+                    "{}无权执行此操作（允许：{}）",
+                    a.role.zh(),
+                    allowed_zh.join("、")
+                ),
+                format!(
+                    "the {} role may not do this (allowed: {})",
+                    a.role.as_str(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(a.clone())
+    }
+}
+
+/// A signed log checkpoint a response reflects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamp {
+    pub size: u64,
+    /// Standard base64 of the root hash, as in the checkpoint note.
+    pub root: String,
+}
+
+impl Stamp {
+    fn of(tree: &Tree) -> Stamp {
+        Stamp {
+            size: tree.size().0,
+            root: base64::engine::general_purpose::STANDARD.encode(tree.root().0),
+        }
+    }
+}
+
+/// A JSON response of a use case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// 200 or 201.
+    pub status: u16,
+    pub body: Value,
+    /// The checkpoint that includes the change, when something changed.
+    pub checkpoint: Option<Stamp>,
+    /// A stored response returned for a retried idempotent request.
+    pub replayed: bool,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            body,
+            checkpoint: None,
+            replayed: false,
+        }
+    }
+
+    pub fn created(body: Value) -> Reply {
+        Reply {
+            status: 201,
+            ..Reply::ok(body)
+        }
+    }
+
+    fn stamped(mut self, stamp: Option<Stamp>) -> Reply {
+        self.checkpoint = stamp;
+        self
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `n` random bytes from the operating system.
+fn random<const N: usize>() -> Result<[u8; N], Error> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| Error::internal(format!("getrandom: {e}")))?;
+    Ok(b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a token's text: what the database stores.
+fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A fresh bearer token: 32 random bytes, base64url without padding.
+fn new_token() -> Result<String, Error> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?))
+}
+
+/// Parses a JSON request body into `T`, naming the path of the first
+/// offending field (`ballots[3].marks`) on failure.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = (path != ".").then_some(path);
+        let at = field.as_deref().unwrap_or("请求体");
+        let err = Error::new(
+            Kind::BadRequest,
+            "invalid_json",
+            format!("请求格式错误（{at}）：{inner}"),
+            format!("request body: {inner}"),
+        );
+        match field {
+            Some(f) => err.at(f),
+            None => err,
+        }
+    })?;
+    de.end().map_err(|e| {
+        Error::new(
+            Kind::BadRequest,
+            "invalid_json",
+            format!("请求体在 JSON 之后还有内容：{e}"),
+            format!("request body: trailing characters after the JSON value: {e}"),
+        )
+    })?;
+    Ok(value)
+}
+
+/// The log state of one meeting, cached in memory by the writer: the Merkle
+/// tree (so a checkpoint costs O(log n), not a reload) and the checkpoint
+/// signer (which never signs a fork).
+struct MeetingLog {
+    tree: Tree,
+    signer: LogSigner,
+    /// The log key, which also signs the entries (the acting person's role
+    /// is the entry's author role; their name is in the event).
+    key: SigningKey,
+}
+
+fn load_log(conn: &Connection, meeting: &str) -> Result<MeetingLog, Error> {
+    let row = store::meeting::meeting(conn, meeting)?
+        .ok_or_else(|| Error::not_found("会议", "meeting", meeting))?;
+    let key = SigningKey::from_bytes(&row.log_key);
+    let name = KeyName::new(&row.origin).map_err(Error::internal)?;
+    let note_signer = NoteSigner::new(name, key.clone());
+    let tree = store::log::load_tree(conn, meeting)?;
+    let last = match store::log::latest_checkpoint(conn, meeting)? {
+        None => None,
+        Some((_, text)) => {
+            let (c, _) =
+                Checkpoint::open(&text, &row.origin, note_signer.verifier_key()).map_err(|e| {
+                    Error::internal(format!("meeting {meeting}: stored checkpoint: {e}"))
+                })?;
+            if tree.root_at(c.size()).ok() != Some(c.root()) {
+                return Err(Error::internal(format!(
+                    "meeting {meeting}: the stored log does not match its signed checkpoint of size {}",
+                    c.size()
+                )));
+            }
+            Some(c)
+        }
+    };
+    let signer =
+        LogSigner::new(&row.origin, note_signer, last.as_ref()).map_err(Error::internal)?;
+    Ok(MeetingLog { tree, signer, key })
+}
+
+/// Which entry kind records an event.
+fn entry_kind(e: &Event) -> EntryKind {
+    match e {
+        Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
+        Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
+        Event::KeyRegistered { .. } => EntryKind::KEY_REGISTERED,
+        Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
+        Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
+        Event::EntryCommitted { .. } => EntryKind::RECONCILIATION,
+        Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
+        Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
+            EntryKind::VOID_DECISION
+        }
+        Event::DifferenceResolved { .. } => EntryKind::RECONCILIATION,
+        Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
+        Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
+        Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
+        Event::ResultCosigned { .. } => EntryKind::RESULT_COSIGNED,
+        Event::StaffAssigned { .. } => EntryKind::KEY_REGISTERED,
+    }
+}
+
+/// A write in progress: the transaction and the meeting's log.
+pub struct Tx<'a> {
+    pub(crate) tx: Transaction<'a>,
+    meeting: String,
+    logs: &'a mut HashMap<String, MeetingLog>,
+    now_ms: u64,
+    /// Entries were appended (the cached log must be dropped on failure).
+    appended: bool,
+    /// Rounds whose live viewers must hear of this change.
+    touched: BTreeSet<String>,
+}
+
+impl Tx<'_> {
+    /// The meeting this write belongs to.
+    pub fn meeting(&self) -> &str {
+        &self.meeting
+    }
+
+    /// Appends `event` to the meeting's log, signed in the capacity of
+    /// `role` (None: the service itself). Returns its leaf index.
+    pub fn log(&mut self, role: Option<Role>, event: &Event) -> Result<LeafIndex, Error> {
+        if !self.logs.contains_key(&self.meeting) {
+            let loaded = load_log(&self.tx, &self.meeting)?;
+            self.logs.insert(self.meeting.clone(), loaded);
+        }
+        let Some(log) = self.logs.get_mut(&self.meeting) else {
+            return Err(Error::internal("meeting log vanished from the cache"));
+        };
+        let payload = event::encode(event);
+        let author = role.map_or(AuthorRole::Service, Role::author);
+        let entry = Entry::sign(entry_kind(event), self.now_ms, author, &log.key, &payload)
+            .map_err(|e| {
+                Error::new(
+                    Kind::Unprocessable,
+                    "entry_too_large",
+                    format!("记录过大，无法写入日志：{e}"),
+                    format!("the record is too large for one log entry: {e}"),
+                )
+            })?;
+        self.appended = true;
+        let index = store::log::append(&self.tx, &self.meeting, &entry)?;
+        let pushed = log.tree.push_leaf_hash(entry.leaf_hash());
+        if pushed != index {
+            return Err(Error::internal(format!(
+                "log {}: stored index {index} but tree index {pushed}",
+                self.meeting
+            )));
+        }
+        if let Some(r) = event.round() {
+            self.touched.insert(r.to_string());
+        }
+        Ok(index)
+    }
+
+    /// Live viewers of `round` must hear of this change even if no event
+    /// names it.
+    pub fn touch(&mut self, round: &str) {
+        self.touched.insert(round.to_string());
+    }
+
+    /// The current log size (after this transaction's entries so far).
+    pub fn log_size(&mut self) -> Result<u64, Error> {
+        if !self.logs.contains_key(&self.meeting) {
+            let loaded = load_log(&self.tx, &self.meeting)?;
+            self.logs.insert(self.meeting.clone(), loaded);
+        }
+        Ok(self.logs.get(&self.meeting).map_or(0, |l| l.tree.size().0))
+    }
+}
+
+/// The writer: the one connection that changes the database, and the
+/// cached logs.
+struct Writer {
+    conn: Connection,
+    logs: HashMap<String, MeetingLog>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Writer>,
+    readers: Mutex<Vec<Connection>>,
+    live: live::Hub,
+    /// Base of log-in links, e.g. `http://127.0.0.1:8080`.
+    public_url: RwLock<String>,
+    /// SHA-256 of this process's setup token.
+    setup_hash: RwLock<Option<[u8; 32]>>,
+}
+
+/// The meeting service. Cheap to clone; all clones share one database.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock leaves data that is still consistent:
+    // a transaction in progress was rolled back when it was dropped.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Service {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Service, Error> {
+        let conn = store::open(path)?;
+        Ok(Service {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(Writer {
+                    conn,
+                    logs: HashMap::new(),
+                }),
+                readers: Mutex::new(Vec::new()),
+                live: live::Hub::default(),
+                public_url: RwLock::new("http://127.0.0.1:8080".into()),
+                setup_hash: RwLock::new(None),
+            }),
+        })
+    }
+
+    /// Sets the base URL of log-in links (the address the server listens on).
+    pub fn set_public_url(&self, url: &str) {
+        if let Ok(mut u) = self.inner.public_url.write() {
+            *u = url.trim_end_matches('/').to_string();
+        }
+    }
+
+    fn login_url(&self, token: &str) -> String {
+        let base = self
+            .inner
+            .public_url
+            .read()
+            .map(|u| u.clone())
+            .unwrap_or_default();
+        format!("{base}/#token={token}")
+    }
+
+    /// Makes a fresh setup token for this process (printed by `serve`).
+    pub fn new_setup_token(&self) -> Result<String, Error> {
+        let token = new_token()?;
+        if let Ok(mut h) = self.inner.setup_hash.write() {
+            *h = Some(token_hash(&token));
+        }
+        Ok(token)
+    }
+
+    /// The live-update hub (for SSE subscriptions).
+    pub fn live(&self) -> &live::Hub {
+        &self.inner.live
+    }
+
+    /// Who holds `token`: 401 if nobody, or if it was revoked.
+    pub fn authenticate(&self, token: &str) -> Result<Caller, Error> {
+        let hash = token_hash(token);
+        let setup = self.inner.setup_hash.read().ok().and_then(|h| *h);
+        if setup == Some(hash) {
+            return Ok(Caller::Setup);
+        }
+        let found = self.read(|conn| Ok(store::meeting::token_by_hash(conn, &hash)?))?;
+        let Some((t, p)) = found else {
+            return Err(Error::new(
+                Kind::Unauthorized,
+                "token_invalid",
+                "令牌无效",
+                "the token is not valid",
+            ));
+        };
+        if t.revoked {
+            return Err(Error::new(
+                Kind::Unauthorized,
+                "token_revoked",
+                "令牌已被撤销",
+                "the token has been revoked",
+            ));
+        }
+        let role = Role::parse(&p.role)
+            .ok_or_else(|| Error::internal(format!("person {} has role {:?}", p.id, p.role)))?;
+        Ok(Caller::Person(Actor {
+            meeting: t.meeting,
+            person: p.id,
+            role,
+            name: p.name,
+            token: t.id,
+        }))
+    }
+
+    /// Runs a read on a pooled reader connection.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let pooled = lock(&self.inner.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => store::open_reader(&self.inner.path)?,
+        };
+        let out = f(&conn);
+        let mut readers = lock(&self.inner.readers);
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+        out
+    }
+
+    /// Runs a change to `meeting` in one transaction: `f` validates, logs
+    /// events and updates state; then a checkpoint is signed over the new
+    /// log and everything commits together. Live viewers of the rounds the
+    /// change touched are told after the commit.
+    pub(crate) fn write<T>(
+        &self,
+        meeting: &str,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
+    ) -> Result<(T, Option<Stamp>), Error> {
+        let mut guard = lock(&self.inner.writer);
+        let Writer { conn, logs } = &mut *guard;
+        let (committed, appended, touched) = {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| Error::internal(format!("begin: {e}")))?;
+            let mut ctx = Tx {
+                tx,
+                meeting: meeting.to_string(),
+                logs: &mut *logs,
+                now_ms: now_ms(),
+                appended: false,
+                touched: BTreeSet::new(),
+            };
+            let outcome = f(&mut ctx).and_then(|value| {
+                if !ctx.appended {
+                    return Ok((value, None));
+                }
+                let log = ctx
+                    .logs
+                    .get_mut(&ctx.meeting)
+                    .ok_or_else(|| Error::internal("meeting log vanished from the cache"))?;
+                let (_, note) = log.signer.sign_tree(&log.tree).map_err(Error::internal)?;
+                store::log::record_checkpoint(&ctx.tx, &ctx.meeting, &note)?;
+                Ok((value, Some(Stamp::of(&log.tree))))
+            });
+            let Tx {
+                tx,
+                appended,
+                touched,
+                ..
+            } = ctx;
+            let committed = outcome.and_then(|v| {
+                tx.commit()
+                    .map_err(|e| Error::internal(format!("commit: {e}")))?;
+                Ok(v)
+            });
+            (committed, appended, touched)
+        };
+        match committed {
+            Ok((value, stamp)) => {
+                if let Some(stamp) = &stamp {
+                    for round in &touched {
+                        self.inner.live.publish(conn, meeting, round, stamp);
+                    }
+                }
+                Ok((value, stamp))
+            }
+            Err(e) => {
+                // The tree and signer may hold entries that were rolled back.
+                if appended {
+                    logs.remove(meeting);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` as a change under an idempotency key: a retry with the same
+    /// key and request returns the stored reply and changes nothing; the
+    /// key is stored in the same transaction as the change.
+    pub(crate) fn write_idempotent(
+        &self,
+        actor: &Actor,
+        key: &str,
+        request: &[u8],
+        f: impl FnOnce(&mut Tx<'_>) -> Result<Reply, Error>,
+    ) -> Result<Reply, Error> {
+        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "invalid_field",
+                "Idempotency-Key 须为 1–128 个可见 ASCII 字符",
+                "Idempotency-Key must be 1 to 128 visible ASCII characters",
+            )
+            .at("Idempotency-Key"));
+        }
+        let request_hash: Vec<u8> = Sha256::digest(request).to_vec();
+        let (reply, stamp) = self.write(&actor.meeting, |tx| {
+            if let Some(stored) =
+                store::idempotency::get(&tx.tx, &actor.meeting, &actor.person, key)?
+            {
+                if stored.request_hash != request_hash {
+                    return Err(Error::new(
+                        Kind::Unprocessable,
+                        "idempotency_key_reused",
+                        "该 Idempotency-Key 已用于另一个请求",
+                        "this Idempotency-Key was already used for a different request",
+                    )
+                    .at("Idempotency-Key"));
+                }
+                let body: Value = serde_json::from_str(&stored.response)
+                    .map_err(|e| Error::internal(format!("stored response: {e}")))?;
+                return Ok(Reply {
+                    status: stored.status,
+                    body,
+                    checkpoint: None,
+                    replayed: true,
+                });
+            }
+            let reply = f(tx)?;
+            store::idempotency::put(
+                &tx.tx,
+                &actor.meeting,
+                &actor.person,
+                key,
+                &store::idempotency::Stored {
+                    request_hash: request_hash.clone(),
+                    status: reply.status,
+                    response: reply.body.to_string(),
+                },
+            )?;
+            Ok(reply)
+        })?;
+        Ok(if reply.replayed {
+            reply
+        } else {
+            reply.stamped(stamp)
+        })
+    }
+
+    /// The latest signed checkpoint of a meeting and its log key.
+    pub fn checkpoint(&self, actor: &Actor) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let m = store::meeting::meeting(conn, &actor.meeting)?
+                .ok_or_else(|| Error::not_found("会议", "meeting", &actor.meeting))?;
+            let key = log_verifier_key(&m)?;
+            let Some((_, note)) = store::log::latest_checkpoint(conn, &actor.meeting)? else {
+                return Err(Error::internal("a meeting without a checkpoint"));
+            };
+            let (c, _) = Checkpoint::open(&note, &m.origin, &key).map_err(Error::internal)?;
+            Ok(Reply::ok(serde_json::json!({
+                "origin": m.origin,
+                "size": c.size().0,
+                "root": base64::engine::general_purpose::STANDARD.encode(c.root().0),
+                "note": note,
+                "log_key": key.to_string(),
+            })))
+        })
+    }
+}
+
+/// The verifier key of a meeting's log.
+fn log_verifier_key(
+    m: &store::meeting::MeetingRow,
+) -> Result<crate::log::note::VerifierKey, Error> {
+    let name = KeyName::new(&m.origin).map_err(Error::internal)?;
+    Ok(NoteSigner::new(name, SigningKey::from_bytes(&m.log_key))
+        .verifier_key()
+        .clone())
+}
+
+/// The root of a stored checkpoint note, in the `Stamp` form.
+fn stamp_of_note(note: &str) -> Option<Stamp> {
+    let n = crate::log::note::Note::parse(note).ok()?;
+    let c = Checkpoint::parse(n.text()).ok()?;
+    Some(Stamp {
+        size: c.size().0,
+        root: base64::engine::general_purpose::STANDARD.encode(c.root().0),
+    })
+}

@@ -1,0 +1,804 @@
+//! Rounds: created as drafts with a validated list, opened with their facts
+//! frozen, closed with the ballots returned, tallied by the rule engine.
+//!
+//! ```text
+//!  draft ──open──▶ open ──close──▶ closed
+//!                   │  (no quorum: closed at once, status no_quorum)
+//!  status:  —   unofficial-partial   unofficial-complete ──k-of-n cosign──▶ certified
+//! ```
+
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::live::Update;
+use super::meeting::{
+    candidates_of, enum_parse, load_election, load_meeting, require_method, text, MAX_NAME,
+};
+use super::{Actor, Error, Kind, Reply, Role, Service, Stamp, Tx};
+use crate::log::event::{BatchBallots, Event};
+use crate::log::note::VerifierKey;
+use crate::report;
+use crate::rules::{self, Ballot, ElectionMethod, Office, Round, RoundKind};
+use crate::store::{self, round::RoundRow};
+
+/// A stored round with its typed columns parsed.
+pub(crate) struct Loaded {
+    pub row: RoundRow,
+    pub kind: RoundKind,
+    pub office: Office,
+    pub candidates: Vec<String>,
+}
+
+pub(crate) fn load_round(conn: &Connection, meeting: &str, id: &str) -> Result<Loaded, Error> {
+    let row = store::round::round(conn, meeting, id)?
+        .ok_or_else(|| Error::not_found("轮次", "round", id))?;
+    loaded(row)
+}
+
+pub(crate) fn loaded(row: RoundRow) -> Result<Loaded, Error> {
+    Ok(Loaded {
+        kind: enum_parse(&row.kind)?,
+        office: enum_parse(&row.office)?,
+        candidates: candidates_of(&row)?,
+        row,
+    })
+}
+
+/// The round's status label (docs/api.md): null for a draft.
+pub(crate) fn status_of(r: &RoundRow) -> Value {
+    match r.state.as_str() {
+        "open" => json!("unofficial-partial"),
+        "closed" if r.certified => json!("certified"),
+        "closed" => json!("unofficial-complete"),
+        _ => Value::Null,
+    }
+}
+
+/// The rule engine's view of a round whose facts are frozen.
+pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
+    let (Some(entitled), Some(present), Some(issued)) =
+        (l.row.entitled, l.row.present, l.row.issued)
+    else {
+        return Err(Error::internal(format!(
+            "round {} has no frozen facts",
+            l.row.id
+        )));
+    };
+    Ok(Round {
+        kind: l.kind,
+        office: l.office,
+        contest: String::new(),
+        seats: l.row.seats,
+        candidates: l.candidates.clone(),
+        entitled,
+        present,
+        issued,
+        returned,
+        next_size: l.row.next_size,
+    })
+}
+
+/// Every reconciled ballot of a round.
+pub(crate) fn round_ballots(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<Vec<Ballot>, Error> {
+    let mut out = Vec::new();
+    for json in store::round::reconciled_ballots(conn, meeting, round)? {
+        let b: BatchBallots = serde_json::from_str(&json)
+            .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
+        out.extend(b.to_ballots().map_err(Error::internal)?);
+    }
+    Ok(out)
+}
+
+/// Refuses a list that breaks the method's differential rule, with the
+/// numbers (RULES §3.2).
+pub(crate) fn check_list(method: &ElectionMethod, round: &Round) -> Result<(), Error> {
+    if let Some(r) = rules::outcome::list_ruling(method, round) {
+        if !r.check.ok {
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "candidate_list_rejected",
+                format!("{}（{}）", r.message_zh, r.rule_zh),
+                format!("{} ({})", r.message_en, r.rule_en),
+            )
+            .at("candidates")
+            .with(json!({
+                "seats": r.check.seats,
+                "candidates": r.check.candidates,
+                "min": r.check.min,
+                "max": r.check.max,
+            })));
+        }
+    }
+    Ok(())
+}
+
+/// Checks candidate names (non-empty, unique) and that no counter or
+/// scrutineer of the election is among them.
+pub(crate) fn check_candidates(
+    conn: &Connection,
+    meeting: &str,
+    election: &str,
+    candidates: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut names: Vec<String> = Vec::with_capacity(candidates.len());
+    for (i, c) in candidates.iter().enumerate() {
+        let field = format!("candidates[{i}]");
+        let name = text(&field, c, MAX_NAME)?;
+        if names.contains(&name) {
+            return Err(Error::invalid(
+                field,
+                format!("候选人 {name} 重复"),
+                format!("candidate {name} is listed twice"),
+            ));
+        }
+        names.push(name);
+    }
+    let supervisors = store::meeting::assigned(conn, meeting, election)?;
+    for (i, name) in names.iter().enumerate() {
+        if let Some(p) = supervisors.iter().find(|p| &p.name == name) {
+            let role_zh = if p.role == "counter" {
+                "计票人"
+            } else {
+                "监票人"
+            };
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "candidate_is_supervisor",
+                format!("{name} 是本选举的{role_zh}，不能作为候选人"),
+                format!(
+                    "{name} is a {} of this election and cannot be a candidate",
+                    p.role
+                ),
+            )
+            .at(format!("candidates[{i}]")));
+        }
+    }
+    Ok(names)
+}
+
+/// Who may see a round's result, and when (docs/api.md `…/result`).
+pub(crate) fn result_visible(role: Role, row: &RoundRow, kind: RoundKind) -> Result<(), Error> {
+    match role {
+        Role::Presidium | Role::Scrutineer | Role::Auditor => Ok(()),
+        Role::Counter => Err(Error::forbidden(
+            "forbidden_role",
+            "计票人只能查看自己录入的内容",
+            "counters see only their own entries",
+        )),
+        Role::Organiser | Role::Display => {
+            if kind.proposes_list() {
+                Err(Error::forbidden(
+                    "not_announced",
+                    "推荐、测评和预选结果只向主席团报告",
+                    "nomination, evaluation and preliminary results go to the presidium only",
+                ))
+            } else if row.announced {
+                Ok(())
+            } else {
+                Err(Error::forbidden(
+                    "not_announced",
+                    "结果尚未宣布",
+                    "the result has not been announced",
+                ))
+            }
+        }
+    }
+}
+
+/// The partial count of an open round: what the reconciled ballots say so
+/// far (no outcome: the round is not decided until it closes).
+fn partial_result(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    method: &ElectionMethod,
+) -> Result<Value, Error> {
+    let ballots = round_ballots(conn, meeting, &l.row.id)?;
+    let round = facts(l, None)?;
+    let result = rules::evaluate(method, &round, &ballots);
+    let doc = serde_json::to_value(report::json::document(method, &round, &result))
+        .map_err(Error::internal)?;
+    Ok(json!({
+        "partial": true,
+        "ballots": doc["ballots"],
+        "tally": doc["tally"],
+        "threshold": doc["threshold"],
+        "threshold_base": doc["threshold_base"],
+    }))
+}
+
+/// The scrutineers whose cosignatures count for a closed round.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub(crate) struct Cosigner {
+    pub person: String,
+    pub name: String,
+    pub key: String,
+}
+
+pub(crate) fn cosigners_of(row: &RoundRow) -> Result<Vec<Cosigner>, Error> {
+    match &row.cosigners {
+        None => Ok(Vec::new()),
+        Some(j) => {
+            serde_json::from_str(j).map_err(|e| Error::internal(format!("stored cosigners: {e}")))
+        }
+    }
+}
+
+/// `{required, of, by}` of a round's cosignatures.
+pub(crate) fn cosignature_summary(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Value, Error> {
+    let cosigners = cosigners_of(row)?;
+    let by: Vec<String> = store::round::cosignatures(conn, meeting, &row.id)?
+        .iter()
+        .filter_map(|c| {
+            cosigners
+                .iter()
+                .find(|s| s.person == c.person)
+                .map(|s| s.name.clone())
+        })
+        .collect();
+    Ok(json!({ "required": row.required, "of": cosigners.len(), "by": by }))
+}
+
+/// The checkpoint a round's numbers reflect: the tally checkpoint once
+/// closed, the latest while open.
+fn result_checkpoint(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<Value, Error> {
+    let note = match row.tally_size {
+        Some(size) => store::log::checkpoint_at(conn, meeting, crate::log::merkle::TreeSize(size))?,
+        None => store::log::latest_checkpoint(conn, meeting)?.map(|(_, n)| n),
+    };
+    Ok(note
+        .as_deref()
+        .and_then(super::stamp_of_note)
+        .map_or(Value::Null, |s| json!(s)))
+}
+
+/// The result body of `GET …/result` (visibility already checked).
+fn result_body(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
+    let result = match l.row.state.as_str() {
+        "open" => {
+            let m = load_meeting(conn, meeting)?;
+            partial_result(conn, meeting, l, &require_method(&m)?)?
+        }
+        "closed" => match &l.row.result {
+            Some(r) => serde_json::from_str(r)
+                .map_err(|e| Error::internal(format!("stored result: {e}")))?,
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    };
+    Ok(json!({
+        "round": l.row.id,
+        "state": l.row.state,
+        "status": status_of(&l.row),
+        "announced": l.row.announced,
+        "checkpoint": result_checkpoint(conn, meeting, &l.row)?,
+        "result": result,
+        "cosignatures": cosignature_summary(conn, meeting, &l.row)?,
+    }))
+}
+
+fn batches_json(conn: &Connection, meeting: &str, round: &str) -> Result<Value, Error> {
+    let c = store::round::batch_counts(conn, meeting, round)?;
+    Ok(json!({
+        "reconciled": c.reconciled,
+        "awaiting_second": c.awaiting_second,
+        "differences": c.differences,
+        "ballots_counted": c.ballots_counted,
+    }))
+}
+
+/// A round as `GET …/rounds/{r}` shows it to `role`.
+pub(crate) fn round_json(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    role: Role,
+) -> Result<Value, Error> {
+    let e = load_election(conn, meeting, &l.row.election)?;
+    let origin: Value = l
+        .row
+        .origin_decision
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
+    let decisions: Value = serde_json::from_str(&l.row.decisions).unwrap_or_else(|_| json!([]));
+    let next_round = decisions
+        .as_array()
+        .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
+        .unwrap_or(Value::Null);
+    let result = if l.row.state != "draft" && result_visible(role, &l.row, l.kind).is_ok() {
+        result_body(conn, meeting, l)?["result"].clone()
+    } else {
+        Value::Null
+    };
+    Ok(json!({
+        "id": l.row.id,
+        "election": l.row.election,
+        "contest": e.contest,
+        "kind": l.row.kind,
+        "office": l.row.office,
+        "seats": l.row.seats,
+        "candidates": l.candidates,
+        "next_size": l.row.next_size,
+        "state": l.row.state,
+        "status": status_of(&l.row),
+        "announced": l.row.announced,
+        "facts": {
+            "entitled": l.row.entitled,
+            "present": l.row.present,
+            "issued": l.row.issued,
+            "returned": l.row.returned,
+        },
+        "batches": batches_json(conn, meeting, &l.row.id)?,
+        "parent": l.row.parent,
+        "origin_decision": origin,
+        "decisions": decisions,
+        "next_round": next_round,
+        "result": result,
+    }))
+}
+
+/// The live update of a round after a commit stamped `stamp`.
+pub(crate) fn live_update(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    stamp: &Stamp,
+) -> Result<Update, Error> {
+    let l = load_round(conn, meeting, round)?;
+    let state = json!({
+        "round": l.row.id,
+        "state": l.row.state,
+        "status": status_of(&l.row),
+        "announced": l.row.announced,
+        "batches": batches_json(conn, meeting, round)?,
+        "checkpoint": stamp,
+    });
+    let tally = if l.row.state == "draft" {
+        None
+    } else {
+        let body = result_body(conn, meeting, &l)?;
+        Some(json!({
+            "round": l.row.id,
+            "status": status_of(&l.row),
+            "checkpoint": stamp,
+            "result": body["result"],
+        }))
+    };
+    Ok(Update {
+        round: round.to_string(),
+        size: stamp.size,
+        state,
+        tally,
+        announced: l.row.announced,
+        list_round: l.kind.proposes_list(),
+    })
+}
+
+/// `POST …/elections/{e}/rounds`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    pub kind: RoundKind,
+    pub candidates: Vec<String>,
+    #[serde(default)]
+    pub seats: Option<u64>,
+    #[serde(default)]
+    pub next_size: Option<u64>,
+}
+
+/// `POST …/rounds/{r}/open`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRound {
+    pub issued: u64,
+}
+
+/// `POST …/rounds/{r}/close`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRound {
+    pub returned: u64,
+}
+
+/// Most candidates on one ballot.
+pub const MAX_CANDIDATES: usize = 200;
+
+/// Validates a new round's facts against the method, as far as they are
+/// known before it opens. `entitled` is the meeting's.
+pub(crate) fn validate_draft(
+    method: &ElectionMethod,
+    kind: RoundKind,
+    office: Office,
+    seats: u64,
+    candidates: &[String],
+    next_size: Option<u64>,
+    entitled: u64,
+) -> Result<(), Error> {
+    if candidates.len() > MAX_CANDIDATES {
+        return Err(Error::invalid(
+            "candidates",
+            format!(
+                "候选人过多：{} 名，最多 {MAX_CANDIDATES} 名",
+                candidates.len()
+            ),
+            format!(
+                "too many candidates: {}, at most {MAX_CANDIDATES}",
+                candidates.len()
+            ),
+        ));
+    }
+    let round = Round {
+        kind,
+        office,
+        contest: String::new(),
+        seats,
+        candidates: candidates.to_vec(),
+        entitled,
+        present: entitled,
+        issued: 0,
+        returned: None,
+        next_size,
+    };
+    round.validate().map_err(|e| {
+        let field = e.field.strip_prefix("round.").unwrap_or(e.field);
+        Error::invalid(field, format!("{field}：{}", e.message), e.message.clone())
+    })?;
+    check_list(method, &round)
+}
+
+impl Service {
+    /// Adds a draft round to an election.
+    pub fn create_round(
+        &self,
+        actor: &Actor,
+        election: &str,
+        req: NewRound,
+    ) -> Result<Reply, Error> {
+        if matches!(req.kind, RoundKind::Runoff | RoundKind::Supplementary) {
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "round_kind_by_decision",
+                "重新投票和另行选举由主席团决定产生",
+                "runoff and supplementary rounds are made by a presidium decision",
+            )
+            .at("kind"));
+        }
+        let (body, _) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let m = load_meeting(&tx.tx, &meeting)?;
+            let method = require_method(&m)?;
+            let e = load_election(&tx.tx, &meeting, election)?;
+            let office: Office = enum_parse(&e.office)?;
+            let candidates = check_candidates(&tx.tx, &meeting, &e.id, &req.candidates)?;
+            let seats = req.seats.unwrap_or(e.seats);
+            validate_draft(
+                &method,
+                req.kind,
+                office,
+                seats,
+                &candidates,
+                req.next_size,
+                m.entitled,
+            )?;
+            if let Some(list) = &e.accepted_list {
+                let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
+                let mut a = accepted.clone();
+                let mut c = candidates.clone();
+                a.sort();
+                c.sort();
+                if a != c {
+                    return Err(Error::new(
+                        Kind::Unprocessable,
+                        "list_not_accepted",
+                        format!("候选人名单须为主席团通过的名单：{}", accepted.join("、")),
+                        format!(
+                            "the list must be the one the presidium accepted: {}",
+                            accepted.join(", ")
+                        ),
+                    )
+                    .at("candidates"));
+                }
+            }
+            let id = format!(
+                "r{}",
+                store::meeting::next_number(&tx.tx, &meeting, store::meeting::Sequence::Round)?
+            );
+            let row = RoundRow {
+                id,
+                election: e.id.clone(),
+                kind: req.kind.as_str().into(),
+                office: e.office.clone(),
+                seats,
+                candidates: serde_json::to_string(&candidates).map_err(Error::internal)?,
+                next_size: req.next_size,
+                state: "draft".into(),
+                entitled: None,
+                present: None,
+                issued: None,
+                returned: None,
+                result: None,
+                tally_index: None,
+                tally_size: None,
+                cosigners: None,
+                required: None,
+                certified: false,
+                announced: false,
+                parent: None,
+                origin_decision: None,
+                decisions: "[]".into(),
+            };
+            store::round::save_round(&tx.tx, &meeting, &row)?;
+            round_json(&tx.tx, &meeting, &loaded(row)?, actor.role)
+        })?;
+        Ok(Reply::created(body))
+    }
+
+    pub fn round(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let l = load_round(conn, &actor.meeting, round)?;
+            round_json(conn, &actor.meeting, &l, actor.role).map(Reply::ok)
+        })
+    }
+
+    /// Opens a round: ballots issued; the facts are frozen and logged.
+    pub fn open_round(&self, actor: &Actor, round: &str, req: OpenRound) -> Result<Reply, Error> {
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let m = load_meeting(&tx.tx, &meeting)?;
+            let method = require_method(&m)?;
+            let mut l = load_round(&tx.tx, &meeting, round)?;
+            if l.row.state != "draft" {
+                return Err(Error::conflict(
+                    "round_not_draft",
+                    format!("轮次 {round} 已经开始（{}）", l.row.state),
+                    format!("round {round} is already {}", l.row.state),
+                ));
+            }
+            let present = m.present.ok_or_else(|| {
+                Error::conflict(
+                    "attendance_not_recorded",
+                    "尚未登记实到会人数",
+                    "attendance has not been recorded",
+                )
+            })?;
+            if req.issued > present {
+                return Err(Error::invalid(
+                    "issued",
+                    format!("发出选票 {} 张多于实到 {present} 人", req.issued),
+                    format!(
+                        "{} ballots issued to {present} present; expected issued ≤ present",
+                        req.issued
+                    ),
+                ));
+            }
+            // The method may have changed since the draft was made.
+            validate_draft(
+                &method,
+                l.kind,
+                l.office,
+                l.row.seats,
+                &l.candidates,
+                l.row.next_size,
+                m.entitled,
+            )?;
+            let e = load_election(&tx.tx, &meeting, &l.row.election)?;
+            tx.log(
+                Some(actor.role),
+                &Event::RoundOpened {
+                    round: l.row.id.clone(),
+                    contest: e.contest.clone(),
+                    kind: l.kind,
+                    office: l.office,
+                    seats: l.row.seats,
+                    candidates: l.candidates.clone(),
+                    next_size: l.row.next_size,
+                    entitled: m.entitled,
+                    present,
+                    issued: req.issued,
+                    election: Some(e.id.clone()),
+                    by: Some(actor.name.clone()),
+                },
+            )?;
+            l.row.state = "open".into();
+            l.row.entitled = Some(m.entitled);
+            l.row.present = Some(present);
+            l.row.issued = Some(req.issued);
+            if !method.quorum.is_met(present, m.entitled) {
+                // No quorum: the round cannot be held; nothing is counted.
+                close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
+            }
+            store::round::save_round(&tx.tx, &meeting, &l.row)?;
+            round_json(&tx.tx, &meeting, &l, actor.role)
+        })?;
+        Ok(Reply::ok(body).stamped(stamp))
+    }
+
+    /// Closes a round: ballots returned, box check, the tally.
+    pub fn close_round(&self, actor: &Actor, round: &str, req: CloseRound) -> Result<Reply, Error> {
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let m = load_meeting(&tx.tx, &meeting)?;
+            let method = require_method(&m)?;
+            let mut l = load_round(&tx.tx, &meeting, round)?;
+            require_assigned(&tx.tx, actor, &l.row.election)?;
+            require_open(&l.row)?;
+            let pending: Vec<String> = store::round::batches(&tx.tx, &meeting, round)?
+                .into_iter()
+                .filter(|b| b.state != "reconciled")
+                .map(|b| b.id)
+                .collect();
+            if !pending.is_empty() {
+                return Err(Error::conflict(
+                    "batches_pending",
+                    format!(
+                        "还有 {} 批选票未核对一致：{}",
+                        pending.len(),
+                        pending.join("、")
+                    ),
+                    format!(
+                        "{} batches are not reconciled: {}",
+                        pending.len(),
+                        pending.join(", ")
+                    ),
+                )
+                .with(json!({ "batches": pending })));
+            }
+            let round_facts = facts(&l, Some(req.returned))?;
+            let limit = match method.box_check {
+                rules::method::BoxCheck::Issued => round_facts.issued,
+                rules::method::BoxCheck::Voters => round_facts.present,
+            };
+            let ballots = if req.returned <= limit {
+                let ballots = round_ballots(&tx.tx, &meeting, round)?;
+                if ballots.len() as u64 != req.returned {
+                    return Err(Error::conflict(
+                        "ballot_count_mismatch",
+                        format!("收回选票 {} 张，已计 {} 张", req.returned, ballots.len()),
+                        format!("{} returned, {} counted", req.returned, ballots.len()),
+                    )
+                    .at("returned")
+                    .with(json!({ "returned": req.returned, "counted": ballots.len() })));
+                }
+                ballots
+            } else {
+                // The box check fails: the round is void, nothing is counted.
+                Vec::new()
+            };
+            close_and_tally(tx, actor, &method, &mut l, req.returned, ballots)?;
+            store::round::save_round(&tx.tx, &meeting, &l.row)?;
+            round_json(&tx.tx, &meeting, &l, actor.role)
+        })?;
+        Ok(Reply::ok(body).stamped(stamp))
+    }
+
+    /// The result of a round, where the role may see it.
+    pub fn result(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let l = load_round(conn, &actor.meeting, round)?;
+            result_visible(actor.role, &l.row, l.kind)?;
+            if l.row.state == "draft" {
+                return Err(Error::conflict(
+                    "round_not_open",
+                    "轮次尚未开始",
+                    "the round has not been opened",
+                ));
+            }
+            result_body(conn, &actor.meeting, &l).map(Reply::ok)
+        })
+    }
+
+    /// The current state of a round, for a new live viewer.
+    pub fn live_snapshot(&self, actor: &Actor, round: &str) -> Result<Update, Error> {
+        self.read(|conn| {
+            load_round(conn, &actor.meeting, round)?;
+            let stamp = store::log::latest_checkpoint(conn, &actor.meeting)?
+                .and_then(|(_, n)| super::stamp_of_note(&n))
+                .ok_or_else(|| Error::internal("a meeting without a checkpoint"))?;
+            live_update(conn, &actor.meeting, round, &stamp)
+        })
+    }
+}
+
+pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
+    if row.state != "open" {
+        return Err(Error::conflict(
+            "round_not_open",
+            format!("轮次 {} 不在投票计票中（{}）", row.id, row.state),
+            format!("round {} is not open ({})", row.id, row.state),
+        ));
+    }
+    Ok(())
+}
+
+/// Counters and scrutineers act only in the elections they are assigned
+/// to; other roles pass.
+pub(crate) fn require_assigned(
+    conn: &Connection,
+    actor: &Actor,
+    election: &str,
+) -> Result<(), Error> {
+    if matches!(actor.role, Role::Counter | Role::Scrutineer)
+        && !store::meeting::is_assigned(conn, &actor.meeting, election, &actor.person)?
+    {
+        return Err(Error::forbidden(
+            "not_assigned",
+            format!("{}未被指派到选举 {election}", actor.role.zh()),
+            format!(
+                "this {} is not assigned to election {election}",
+                actor.role.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Closes `l` with `returned` ballots and publishes the rule engine's
+/// result: `round_closed` then `tally_published`, the last entries of the
+/// transaction, so the checkpoint signed at commit is the one to cosign.
+fn close_and_tally(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    method: &ElectionMethod,
+    l: &mut Loaded,
+    returned: u64,
+    ballots: Vec<Ballot>,
+) -> Result<(), Error> {
+    let round = facts(l, Some(returned))?;
+    let result = rules::evaluate(method, &round, &ballots);
+    let text = report::json::to_string(method, &round, &result);
+    let value: Value = serde_json::from_str(&text).map_err(Error::internal)?;
+    // The k-of-n rule: the election's scrutineers with a key, as of now.
+    let mut cosigners = Vec::new();
+    for p in store::meeting::assigned(&tx.tx, tx.meeting(), &l.row.election)? {
+        if p.role != "scrutineer" {
+            continue;
+        }
+        if let Some(key) = p.key.as_deref() {
+            if VerifierKey::parse(key).is_ok() {
+                cosigners.push(Cosigner {
+                    person: p.id.clone(),
+                    name: p.name.clone(),
+                    key: key.to_string(),
+                });
+            }
+        }
+    }
+    let n = cosigners.len() as u64;
+    let required = method
+        .signatures_required
+        .smallest_meeting(n)
+        .clamp(1, n.max(1));
+    tx.log(
+        Some(actor.role),
+        &Event::RoundClosed {
+            round: l.row.id.clone(),
+            returned,
+            by: Some(actor.name.clone()),
+        },
+    )?;
+    let index = tx.log(
+        None,
+        &Event::TallyPublished {
+            round: l.row.id.clone(),
+            result: value.clone(),
+        },
+    )?;
+    l.row.state = "closed".into();
+    l.row.returned = Some(returned);
+    l.row.result = Some(value.to_string());
+    l.row.tally_index = Some(index.0);
+    l.row.tally_size = Some(index.0 + 1);
+    l.row.cosigners = Some(serde_json::to_string(&cosigners).map_err(Error::internal)?);
+    l.row.required = Some(required);
+    Ok(())
+}

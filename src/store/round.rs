@@ -1,0 +1,508 @@
+//! Rounds, paper batches, the counters' entries, double-entry differences
+//! and the scrutineers' cosignatures.
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::{i64_of, u64_of, StoreError};
+
+/// A round. JSON columns are text; the service parses them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundRow {
+    pub id: String,
+    pub election: String,
+    /// snake_case of `rules::RoundKind`.
+    pub kind: String,
+    /// snake_case of `rules::Office`.
+    pub office: String,
+    pub seats: u64,
+    /// JSON array of names in ballot order.
+    pub candidates: String,
+    pub next_size: Option<u64>,
+    /// `draft`, `open` or `closed`.
+    pub state: String,
+    /// Frozen when the round opens.
+    pub entitled: Option<u64>,
+    pub present: Option<u64>,
+    pub issued: Option<u64>,
+    /// Recorded when the round closes.
+    pub returned: Option<u64>,
+    /// The contract result JSON (as logged in `tally_published`).
+    pub result: Option<String>,
+    /// Leaf index of the `tally_published` entry.
+    pub tally_index: Option<u64>,
+    /// Size of the checkpoint signed right after the tally: the one the
+    /// scrutineers cosign.
+    pub tally_size: Option<u64>,
+    /// JSON array of `{person, name, key}`: the scrutineers whose keys were
+    /// registered when the round closed (the n of k-of-n).
+    pub cosigners: Option<String>,
+    /// k of k-of-n.
+    pub required: Option<u64>,
+    pub certified: bool,
+    pub announced: bool,
+    /// The round whose decision created this one.
+    pub parent: Option<String>,
+    /// JSON of the decision that created this round.
+    pub origin_decision: Option<String>,
+    /// JSON array of the decisions taken on this round's result.
+    pub decisions: String,
+}
+
+const ROUND_COLUMNS: &str = "id, election, kind, office, seats, candidates, next_size, state, \
+     entitled, present, issued, returned, result, tally_index, tally_size, cosigners, required, \
+     certified, announced, parent, origin_decision, decisions";
+
+fn opt_u64(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    r.get::<_, Option<i64>>(i)?.map(u64_of).transpose()
+}
+
+fn round_of(r: &Row<'_>) -> rusqlite::Result<RoundRow> {
+    Ok(RoundRow {
+        id: r.get(0)?,
+        election: r.get(1)?,
+        kind: r.get(2)?,
+        office: r.get(3)?,
+        seats: u64_of(r.get(4)?)?,
+        candidates: r.get(5)?,
+        next_size: opt_u64(r, 6)?,
+        state: r.get(7)?,
+        entitled: opt_u64(r, 8)?,
+        present: opt_u64(r, 9)?,
+        issued: opt_u64(r, 10)?,
+        returned: opt_u64(r, 11)?,
+        result: r.get(12)?,
+        tally_index: opt_u64(r, 13)?,
+        tally_size: opt_u64(r, 14)?,
+        cosigners: r.get(15)?,
+        required: opt_u64(r, 16)?,
+        certified: r.get::<_, i64>(17)? != 0,
+        announced: r.get::<_, i64>(18)? != 0,
+        parent: r.get(19)?,
+        origin_decision: r.get(20)?,
+        decisions: r.get(21)?,
+    })
+}
+
+/// Inserts a round, or rewrites every column of an existing one.
+pub fn save_round(tx: &Transaction<'_>, meeting: &str, r: &RoundRow) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT INTO ballot_round (meeting, {ROUND_COLUMNS}) VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+             ON CONFLICT (meeting, id) DO UPDATE SET
+               election = excluded.election, kind = excluded.kind, office = excluded.office,
+               seats = excluded.seats, candidates = excluded.candidates,
+               next_size = excluded.next_size, state = excluded.state,
+               entitled = excluded.entitled, present = excluded.present,
+               issued = excluded.issued, returned = excluded.returned,
+               result = excluded.result, tally_index = excluded.tally_index,
+               tally_size = excluded.tally_size, cosigners = excluded.cosigners,
+               required = excluded.required, certified = excluded.certified,
+               announced = excluded.announced, parent = excluded.parent,
+               origin_decision = excluded.origin_decision, decisions = excluded.decisions"
+        ),
+        params![
+            meeting,
+            r.id,
+            r.election,
+            r.kind,
+            r.office,
+            i64_of(r.seats),
+            r.candidates,
+            r.next_size.map(i64_of),
+            r.state,
+            r.entitled.map(i64_of),
+            r.present.map(i64_of),
+            r.issued.map(i64_of),
+            r.returned.map(i64_of),
+            r.result,
+            r.tally_index.map(i64_of),
+            r.tally_size.map(i64_of),
+            r.cosigners,
+            r.required.map(i64_of),
+            r.certified as i64,
+            r.announced as i64,
+            r.parent,
+            r.origin_decision,
+            r.decisions,
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn round(conn: &Connection, meeting: &str, id: &str) -> Result<Option<RoundRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {ROUND_COLUMNS} FROM ballot_round WHERE meeting = ?1 AND id = ?2"),
+            [meeting, id],
+            round_of,
+        )
+        .optional()?)
+}
+
+/// Rounds of a meeting (of one election if given), in creation order.
+pub fn rounds(
+    conn: &Connection,
+    meeting: &str,
+    election: Option<&str>,
+) -> Result<Vec<RoundRow>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ROUND_COLUMNS} FROM ballot_round
+         WHERE meeting = ?1 AND (?2 IS NULL OR election = ?2)
+         ORDER BY length(id), id"
+    ))?;
+    let rows = stmt.query_map(params![meeting, election], round_of)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether any round of the meeting is in `state`.
+pub fn any_round_in(conn: &Connection, meeting: &str, state: &str) -> Result<bool, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM ballot_round WHERE meeting = ?1 AND state = ?2",
+        [meeting, state],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// A paper batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRow {
+    pub id: String,
+    /// `awaiting_second`, `differences`, `reconciled`.
+    pub state: String,
+    /// Ballots counted, once reconciled.
+    pub ballots: Option<u64>,
+    /// JSON of the reconciled `BatchBallots` (sorted).
+    pub reconciled: Option<String>,
+}
+
+fn batch_of(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
+    Ok(BatchRow {
+        id: r.get(0)?,
+        state: r.get(1)?,
+        ballots: opt_u64(r, 2)?,
+        reconciled: r.get(3)?,
+    })
+}
+
+pub fn save_batch(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    b: &BatchRow,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO batch (meeting, round, id, state, ballots, reconciled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (meeting, round, id) DO UPDATE SET
+           state = excluded.state, ballots = excluded.ballots, reconciled = excluded.reconciled",
+        params![
+            meeting,
+            round,
+            b.id,
+            b.state,
+            b.ballots.map(i64_of),
+            b.reconciled
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn batch(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    id: &str,
+) -> Result<Option<BatchRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, state, ballots, reconciled FROM batch
+             WHERE meeting = ?1 AND round = ?2 AND id = ?3",
+            [meeting, round, id],
+            batch_of,
+        )
+        .optional()?)
+}
+
+/// Batches of a round, by label.
+pub fn batches(conn: &Connection, meeting: &str, round: &str) -> Result<Vec<BatchRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, state, ballots, reconciled FROM batch
+         WHERE meeting = ?1 AND round = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([meeting, round], batch_of)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Counts of a round's batches by state, and the ballots reconciled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    pub reconciled: u64,
+    pub awaiting_second: u64,
+    pub differences: u64,
+    pub ballots_counted: u64,
+}
+
+pub fn batch_counts(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<BatchCounts, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT state, COUNT(*), COALESCE(SUM(ballots), 0) FROM batch
+         WHERE meeting = ?1 AND round = ?2 GROUP BY state",
+    )?;
+    let mut rows = stmt.query([meeting, round])?;
+    let mut c = BatchCounts::default();
+    while let Some(r) = rows.next()? {
+        let state: String = r.get(0)?;
+        let n = u64_of(r.get(1)?)?;
+        match state.as_str() {
+            "reconciled" => {
+                c.reconciled = n;
+                c.ballots_counted = u64_of(r.get(2)?)?;
+            }
+            "awaiting_second" => c.awaiting_second = n,
+            _ => c.differences = n,
+        }
+    }
+    Ok(c)
+}
+
+/// The reconciled `BatchBallots` JSON of every reconciled batch of a round.
+pub fn reconciled_ballots(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT reconciled FROM batch
+         WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([meeting, round], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One counter's entry of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    /// 1 (first entry) or 2 (second).
+    pub ordinal: u8,
+    pub person: String,
+    pub count: u64,
+    /// JSON array of ballots as entered; `None` once the batch reconciled.
+    pub ballots: Option<String>,
+    pub digest: String,
+    pub salt: String,
+}
+
+pub fn insert_entry(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+    e: &EntryRow,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO batch_entry (meeting, round, batch, ordinal, person, count, ballots, digest, salt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            meeting,
+            round,
+            batch,
+            e.ordinal,
+            e.person,
+            i64_of(e.count),
+            e.ballots,
+            e.digest,
+            e.salt
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn entries(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+) -> Result<Vec<EntryRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT ordinal, person, count, ballots, digest, salt FROM batch_entry
+         WHERE meeting = ?1 AND round = ?2 AND batch = ?3 ORDER BY ordinal",
+    )?;
+    let rows = stmt.query_map([meeting, round, batch], |r| {
+        Ok(EntryRow {
+            ordinal: r.get(0)?,
+            person: r.get(1)?,
+            count: u64_of(r.get(2)?)?,
+            ballots: r.get(3)?,
+            digest: r.get(4)?,
+            salt: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The batches of a round a person entered.
+pub fn batches_entered_by(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    person: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT batch FROM batch_entry WHERE meeting = ?1 AND round = ?2 AND person = ?3
+         ORDER BY batch",
+    )?;
+    let rows = stmt.query_map([meeting, round, person], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Forgets the readings of a reconciled batch: the order in which the
+/// counters entered the papers does not survive (the digests do).
+pub fn erase_entry_ballots(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE batch_entry SET ballots = NULL WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
+        [meeting, round, batch],
+    )?;
+    Ok(())
+}
+
+/// A ballot the two entries read differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DifferenceRow {
+    pub position: u64,
+    /// JSON of the first entry's ballot (`None`: that entry had fewer).
+    pub first: Option<String>,
+    pub second: Option<String>,
+    /// `first`, `second`, `void`, or `None` while unresolved.
+    pub resolution: Option<String>,
+    pub reason: Option<String>,
+    pub resolved_by: Option<String>,
+}
+
+pub fn insert_difference(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+    d: &DifferenceRow,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO batch_difference
+           (meeting, round, batch, position, first, second, resolution, reason, resolved_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            meeting,
+            round,
+            batch,
+            i64_of(d.position),
+            d.first,
+            d.second,
+            d.resolution,
+            d.reason,
+            d.resolved_by
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn differences(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+) -> Result<Vec<DifferenceRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT position, first, second, resolution, reason, resolved_by FROM batch_difference
+         WHERE meeting = ?1 AND round = ?2 AND batch = ?3 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([meeting, round, batch], |r| {
+        Ok(DifferenceRow {
+            position: u64_of(r.get(0)?)?,
+            first: r.get(1)?,
+            second: r.get(2)?,
+            resolution: r.get(3)?,
+            reason: r.get(4)?,
+            resolved_by: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records the resolution of `d` (its `resolution`, `reason` and
+/// `resolved_by`) if the difference at `d.position` is still unresolved;
+/// false if there is no unresolved difference there.
+pub fn resolve_difference(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    batch: &str,
+    d: &DifferenceRow,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "UPDATE batch_difference SET resolution = ?5, reason = ?6, resolved_by = ?7
+         WHERE meeting = ?1 AND round = ?2 AND batch = ?3 AND position = ?4
+           AND resolution IS NULL",
+        params![
+            meeting,
+            round,
+            batch,
+            i64_of(d.position),
+            d.resolution,
+            d.reason,
+            d.resolved_by
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// A scrutineer's accepted cosignature line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CosignatureRow {
+    pub person: String,
+    /// The signature line as submitted (`— name base64`).
+    pub line: String,
+    /// The cosignature's own timestamp (POSIX seconds).
+    pub timestamp: u64,
+}
+
+pub fn insert_cosignature(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    c: &CosignatureRow,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO cosignature (meeting, round, person, line, timestamp)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![meeting, round, c.person, c.line, i64_of(c.timestamp)],
+    )?;
+    Ok(())
+}
+
+pub fn cosignatures(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<Vec<CosignatureRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT person, line, timestamp FROM cosignature WHERE meeting = ?1 AND round = ?2
+         ORDER BY timestamp, length(person), person",
+    )?;
+    let rows = stmt.query_map([meeting, round], |r| {
+        Ok(CosignatureRow {
+            person: r.get(0)?,
+            line: r.get(1)?,
+            timestamp: u64_of(r.get(2)?)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
