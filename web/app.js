@@ -196,21 +196,36 @@ onLangChange(() => {
   if (b) b.setAttribute('lang', lang() === 'en' ? 'zh-CN' : 'en');
 });
 
-/// A message in the page's status area (read out by screen readers).
+/// A message in the page's status area (read out by screen readers): a
+/// table string, kept in the current language when it changes.
+export function sayKey(key, args, kind = 'info') {
+  lastError = null;
+  const box = $('#status');
+  if (!box) return;
+  fill(box, h('p', { class: `msg ${kind}`, role: kind === 'error' ? 'alert' : null, i18n: key, i18nArgs: args }));
+}
+
+/// Clears the status area, or shows a refusal of the service in the
+/// current language (the service sends both).
 export function say(message, kind = 'info') {
   const box = $('#status');
   if (!box) return;
-  if (!message) { fill(box); return; }
-  const text = message instanceof ApiError ? message.text()
-    : message instanceof Error ? t('error.unknown') : message;
-  fill(box, h('p', { class: `msg ${kind}`, role: kind === 'error' ? 'alert' : null }, text));
-  if (message instanceof Error && !(message instanceof ApiError)) console.error(message);
+  if (!message) { lastError = null; fill(box); return; }
+  if (message instanceof ApiError) {
+    lastError = message;
+    fill(box, h('p', { class: `msg ${kind}`, role: 'alert', raw: true }, message.text()));
+    return;
+  }
+  console.error(message);
+  sayKey('error.unknown', null, 'error');
 }
-export function sayKey(key, args, kind = 'info') { say(t(key, args), kind); }
+
+let lastError = null;
+onLangChange(() => { if (lastError) say(lastError, 'error'); });
 
 /// Shows the error of a failed action where the person looks.
 export function fail(e) {
-  say(e instanceof ApiError ? e : new Error(String(e)), 'error');
+  say(e instanceof ApiError ? e : new Error(String(e?.stack ?? e)), 'error');
 }
 
 /// A modal question. `body` is a node or text; resolves true on confirm.
@@ -328,6 +343,7 @@ export async function start(screenKey, roles) {
 /// The screen made for a role.
 export function homeOf(role) {
   return {
+    setup: '/setup.html',
     organiser: '/setup.html',
     counter: '/count.html',
     scrutineer: '/scrutiny.html',
@@ -353,7 +369,7 @@ export function roundsOf(meeting) {
 
 /// "支部委员会委员 · 正式选举 (r2)" for a round in a list.
 export function roundTitle(r) {
-  return h('span', { class: 'round-title' }, raw(r.contest), ' · ', labelEl('kind', r.kind), ` (${r.id})`);
+  return h('span', { class: 'round-title' }, raw(r.contest), ' · ', labelEl('kind', r.kind), raw(` (${r.id})`));
 }
 
 /// The most selections a ballot of this round may carry (RULES §3.4), or

@@ -170,12 +170,12 @@ function render() {
       h('span', { class: 'marks' }, MARKS.map((mk) => h('button', {
         type: 'button', tabindex: '-1', class: `btn mark ${MARK_CLASS[mk]}`, 'aria-pressed': String(m === mk), 'data-mark': mk,
         onclick: () => { setMark(i, mk); $('#ballot').focus(); },
-      }, h('span', { class: 'key' }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
+      }, h('span', { class: 'key', raw: true }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
     if (allowW && m === 'N') {
       const input = h('input', {
         type: 'text', class: 'writein-input', 'data-line': i, maxlength: '40', value: b.writeIns[i] ?? '',
         'data-i18n-placeholder': 'count.writein_placeholder', placeholder: t('count.writein_placeholder'),
-        'aria-label': t('count.writein_label', { name }),
+        'aria-label': t('count.writein_label', { name }), 'data-raw-label': '',
       });
       input.addEventListener('input', () => { b.writeIns[i] = input.value; touched(); renderSide(); });
       input.addEventListener('keydown', writeInKeys);
@@ -184,6 +184,8 @@ function render() {
     return line;
   }));
   renderSide();
+  const cur = $('.line.current');
+  if (cur && document.activeElement?.closest?.('#entry')) cur.scrollIntoView({ block: 'nearest' });
 }
 
 function keyHint(mk) {
@@ -247,11 +249,20 @@ function move(delta) {
   render();
 }
 
+/// W opens the write-in of the current line if it is an against line, else
+/// of the line just marked against (marking moves the cursor on).
 function openWriteIn() {
   const b = S.cur;
   if (!writeInsAllowed(S.round, S.method)) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
-  if (b.marks[b.cursor] !== 'N') { sayKey('count.writein_needs_against', null, 'warn'); return; }
-  $(`.writein-input[data-line="${b.cursor}"]`)?.focus();
+  let line = b.cursor;
+  if (b.marks[line] !== 'N') {
+    const last = b.history[b.history.length - 1];
+    if (last && b.marks[last.line] === 'N') line = last.line;
+  }
+  if (b.marks[line] !== 'N') { sayKey('count.writein_needs_against', null, 'warn'); return; }
+  b.cursor = line;
+  render();
+  $(`.writein-input[data-line="${line}"]`)?.focus();
 }
 
 function writeInKeys(e) {
@@ -385,7 +396,7 @@ function showSubmitted(res) {
     tr(res.entry === 'second' ? 'count.submitted_second' : 'count.submitted_first', null, 'p'),
     tr(stateKey, null, 'p'),
     h('p', { class: 'muted' }, tr('count.submitted_receipt'), ' ',
-      h('span', { class: 'mono', id: 'entry-digest' }, (res.digest || '').slice(0, 16))));
+      h('span', { class: 'mono', id: 'entry-digest', raw: true }, (res.digest || '').slice(0, 16))));
   $('#next-batch').focus();
 }
 
@@ -434,7 +445,9 @@ async function main() {
   $('#submit-batch').addEventListener('click', () => submitBatch());
   $('#next-batch').addEventListener('click', () => batchStart().catch(fail));
   $('#other-round').addEventListener('click', () => { S.round = null; pickRound().catch(fail); });
-  onLangChange(() => { if (S.batch && !$('#entry').classList.contains('hidden')) { renderKeys(); render(); } });
+  onLangChange(() => {
+    if (S.batch && !$('#entry').classList.contains('hidden')) { renderKeys(); render(); $('#ballot').focus(); }
+  });
   await pickRound();
 }
 

@@ -8,8 +8,7 @@
 
 const LANG_KEY = 'scrutineer.lang';
 
-const STRINGS = /*BEGIN STRINGS*/
-{
+const STRINGS = /*BEGIN STRINGS*/{
   "zh-CN": {
     "app.name": "党内选举计票",
     "lang.toggle": "English",
@@ -403,7 +402,6 @@ const STRINGS = /*BEGIN STRINGS*/
     "report.col_signed": "签署",
     "report.signed": "已签署",
     "report.not_signed": "未签署",
-    "report.fp_unknown": "—",
     "report.no_result": "尚无结果。",
     "report.log": "本结果记入日志检查点 #{size}（{origin}），根哈希：",
     "report.qr_caption": "回执：日志检查点",
@@ -437,7 +435,9 @@ const STRINGS = /*BEGIN STRINGS*/
     "audit.exit0": "验证通过",
     "audit.exit1": "验证失败：审计包与签名或结果不符",
     "audit.exit2": "文件无法读取",
-    "audit.rounds_title": "各轮报告单"
+    "audit.rounds_title": "各轮报告单",
+    "report.signed_verified": "已签署，签名有效",
+    "report.signature_bad": "签名无效"
   },
   "en": {
     "app.name": "Party election count",
@@ -832,7 +832,6 @@ const STRINGS = /*BEGIN STRINGS*/
     "report.col_signed": "Signed",
     "report.signed": "signed",
     "report.not_signed": "not signed",
-    "report.fp_unknown": "—",
     "report.no_result": "No result yet.",
     "report.log": "This result is in log checkpoint #{size} ({origin}), root hash:",
     "report.qr_caption": "Receipt: log checkpoint",
@@ -866,7 +865,9 @@ const STRINGS = /*BEGIN STRINGS*/
     "audit.exit0": "verified",
     "audit.exit1": "verification failed: the bundle does not match its signatures or results",
     "audit.exit2": "the file could not be read",
-    "audit.rounds_title": "Reports of each ballot"
+    "audit.rounds_title": "Reports of each ballot",
+    "report.signed_verified": "signed, signature valid",
+    "report.signature_bad": "signature invalid"
   }
 }/*END STRINGS*/;
 

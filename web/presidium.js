@@ -113,7 +113,7 @@ function renderChart(r, res) {
   const out = [];
   rows.forEach((x, i) => {
     if (seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr('presidium.cutoff', { n: seats })));
-    const bar = h('div', { class: 'bar', role: 'img', 'aria-label': t('presidium.bar_label', { name: x.name, for: x.for, base }) });
+    const bar = h('div', { class: 'bar', role: 'img', 'aria-label': t('presidium.bar_label', { name: x.name, for: x.for, base }), 'data-raw-label': '' });
     const forEl = h('span', { class: 'for' });
     forEl.style.width = `${(100 * x.for) / scale}%`;
     const againstEl = h('span', { class: 'against' });

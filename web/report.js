@@ -5,13 +5,14 @@
 // the receipt (the checkpoint the scrutineers signed).
 
 import {
-  start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, labelEl, rootGroups, ApiError,
+  start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, labelEl, rootGroups,
 } from './app.js';
 import { standing, outcome } from './results.js';
-import { fingerprintOfVkey } from './keys.js';
+import { fingerprint, keyName } from './keys.js';
+import { roundCosigners } from './bundle.js';
 import { encode, toSvg } from './qr.js';
 
-const S = { who: null, roundId: null, meeting: null, round: null, view: null, statement: null, people: null };
+const S = { who: null, roundId: null, meeting: null, round: null, view: null, statement: null, cosigners: [] };
 
 /// 4/5 as 五分之四 in Chinese, 4/5 in English.
 function fraction(f) {
@@ -45,15 +46,24 @@ function clauses(m, round) {
   return out;
 }
 
-/// Cosigners with their keys: {name, key}. The result lists names; the keys
-/// come with the names where the service sends them, else from the people
-/// list (organiser, auditor).
-function cosigners(cos) {
-  const by = (cos?.by || []).map((x) => (typeof x === 'string' ? { name: x, key: null } : x));
-  if (S.people) {
-    for (const c of by) if (!c.key) c.key = S.people.find((p) => p.name === c.name && p.role === 'scrutineer')?.key ?? null;
+/// The scrutineers of the round with their keys: from the audit bundle,
+/// where the role may read it (their cosignatures checked here), else the
+/// names the result lists.
+async function cosigners() {
+  const by = S.view?.cosignatures?.by || [];
+  if (['presidium', 'scrutineer', 'auditor'].includes(S.who.role)) {
+    try {
+      const keys = await roundCosigners(S.who.meeting, S.roundId);
+      if (keys) {
+        return Promise.all(keys.map(async (k) => ({
+          name: by.find((n) => keyName(n) === k.name) ?? k.name,
+          fingerprint: await fingerprint(k.publicRaw),
+          state: k.verified ? 'report.signed_verified' : k.signed ? 'report.signature_bad' : 'report.not_signed',
+        })));
+      }
+    } catch (e) { console.error(e); }
   }
-  return by;
+  return by.map((name) => ({ name, fingerprint: '—', state: 'report.signed' }));
 }
 
 function receipt() {
@@ -69,7 +79,7 @@ async function render() {
   const r = S.round;
   const v = S.view;
   const res = v?.result;
-  fill($('#r-subtitle'), raw(m.name), ' · ', raw(r.contest), ' · ', labelEl('kind', r.kind), ` (${r.id})`);
+  fill($('#r-subtitle'), raw(m.name), ' · ', raw(r.contest), ' · ', labelEl('kind', r.kind), raw(` (${r.id})`));
   $('#r-unofficial').classList.toggle('hidden', v?.status === 'certified');
   fill($('#r-method'), clauses(res?.method ?? m.method?.effective, r));
 
@@ -105,16 +115,10 @@ async function render() {
     fill($('#r-outcome'), outcome({ ...res, elected }));
   } else fill($('#r-outcome'), tr('report.no_result', null, 'p'));
 
-  const by = cosigners(v?.cosignatures);
-  const rows = await Promise.all(by.map(async (c) => h('tr', {},
-    h('td', { raw: true }, c.name),
-    h('td', { class: 'fp' }, (await fingerprintOfVkey(c.key)) ?? t('report.fp_unknown')),
-    h('td', { i18n: 'report.signed' }))));
-  const cos = v?.cosignatures;
-  if (cos && cos.of > by.length) {
-    for (let i = by.length; i < cos.of; i++) rows.push(h('tr', {}, h('td', {}), h('td', {}), h('td', { i18n: 'report.not_signed' })));
-  }
+  const rows = S.cosigners.map((c) => h('tr', { 'data-state': c.state },
+    h('td', { raw: true }, c.name), h('td', { class: 'fp', raw: true }, c.fingerprint), h('td', { i18n: c.state })));
   fill($('#r-scrutineers tbody'), rows);
+  const cos = v?.cosignatures;
   if (cos) $('#r-scrutineers').dataset.required = cos.required;
 
   const cp = v?.checkpoint;
@@ -144,9 +148,7 @@ async function main() {
   S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
   S.view = await api('GET', `/meetings/${m}/rounds/${S.roundId}/result`);
   try { S.statement = await api('GET', `/meetings/${m}/rounds/${S.roundId}/statement`); } catch (e) { S.statement = null; }
-  if (['organiser', 'auditor'].includes(S.who.role)) {
-    try { S.people = await api('GET', `/meetings/${m}/people`); } catch (e) { if (!(e instanceof ApiError)) throw e; }
-  }
+  S.cosigners = await cosigners();
   onLangChange(() => render().catch(fail));
   await render();
 }

@@ -27,7 +27,7 @@ async function renderKey() {
   const fp = await fingerprint(S.key.publicRaw);
   fill(box,
     tr('key.have', { name: S.key.name }, 'p'),
-    h('p', {}, h('span', { i18n: 'key.fingerprint' }), ' ', h('span', { class: 'fingerprint', id: 'my-fingerprint' }, fp)),
+    h('p', {}, h('span', { i18n: 'key.fingerprint' }), ' ', h('span', { class: 'fingerprint', id: 'my-fingerprint', raw: true }, fp)),
     tr('key.compare', null, 'p'),
     h('p', { class: 'muted' }, tr(S.key.privateKey.extractable ? 'key.extractable' : 'key.not_extractable')),
     S.key.registered ? h('p', { class: 'badge ok', i18n: 'key.registered' })

@@ -145,7 +145,7 @@ function renderPeople() {
   const known = links();
   fill($('#people'), S.people.map((p) => {
     const url = known[p.id];
-    const input = url ? h('input', { type: 'text', readonly: true, class: 'login-link', value: url, 'aria-label': t('setup.link_of', { name: p.name }) }) : h('span', { class: 'muted', i18n: 'setup.link_hidden' });
+    const input = url ? h('input', { type: 'text', readonly: true, class: 'login-link', value: url, 'aria-label': t('setup.link_of', { name: p.name }), 'data-raw-label': '' }) : h('span', { class: 'muted', i18n: 'setup.link_hidden' });
     const copy = url ? h('button', { type: 'button', class: 'btn small', i18n: 'action.copy', onclick: async () => {
       input.select();
       try { await navigator.clipboard.writeText(url); sayKey('setup.copied', { name: p.name }, 'ok'); } catch (e) { document.execCommand('copy'); }
@@ -184,7 +184,7 @@ function renderRounds() {
         h('thead', {}, h('tr', {}, h('th', { i18n: 'setup.round' }), h('th', { i18n: 'setup.kind' }), h('th', { i18n: 'setup.candidates' }),
           h('th', { class: 'num', i18n: 'setup.seats' }), h('th', { i18n: 'setup.state' }), h('th', {}))),
         h('tbody', {}, rounds.map((r) => h('tr', { 'data-round': r.id, 'data-state': r.state },
-          h('td', {}, r.id), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
+          h('td', { raw: true }, r.id), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
           h('td', { class: 'num' }, r.seats ?? ''),
           h('td', {}, labelEl('state', r.state), r.status ? h('span', {}, ' · ', labelEl('status', r.status)) : ''),
           h('td', {}, r.state === 'draft' ? openForm(r) : ''))))) : null,
@@ -311,6 +311,7 @@ async function main() {
     fail(e);
     return;
   }
+  if (S.who.role === 'setup') { showCreate(); return; }
   topbar('setup.screen', S.who);
   if (S.who.role !== 'organiser') { location.replace(homeOf(S.who.role)); return; }
   $('#setup').classList.remove('hidden');

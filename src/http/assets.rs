@@ -26,6 +26,7 @@ pub struct Asset {
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 macro_rules! assets {
     ($($name:literal => $type:expr),* $(,)?) => {
@@ -59,7 +60,9 @@ assets! {
     "keys.js" => JS,
     "qr.js" => JS,
     "results.js" => JS,
+    "bundle.js" => JS,
     "style.css" => CSS,
+    "favicon.svg" => SVG,
 }
 
 /// Only this origin; inline scripts and styles are refused too (styles set
