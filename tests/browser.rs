@@ -83,13 +83,13 @@ fn check_i18n(s: &Session, screen: &str) {
         );
         let bad: Vec<String> = bad
             .as_array()
-            .map(|a| a.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default();
-        assert!(
-            bad.is_empty(),
-            "{screen} in {lang}:\n{}",
-            bad.join("\n")
-        );
+        assert!(bad.is_empty(), "{screen} in {lang}:\n{}", bad.join("\n"));
     }
     s.click("#lang-toggle");
     s.wait_for("document.documentElement.lang === 'zh-CN'", 10);
@@ -126,7 +126,10 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     check_i18n(s, "create meeting");
     s.click("#create-meeting");
     s.wait_visible("#setup");
-    s.wait_for("document.querySelector('#meeting-facts').textContent.includes('7')", 10);
+    s.wait_for(
+        "document.querySelector('#meeting-facts').textContent.includes('7')",
+        10,
+    );
 
     s.step("setup: adopt the method");
     s.select("#preset", "grassroots-2020");
@@ -144,7 +147,10 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     s.fill("#e-seats", "2");
     s.click("#add-election");
     let election = s
-        .wait_for("document.querySelector('#elections tr[data-election]')?.dataset.election", 10)
+        .wait_for(
+            "document.querySelector('#elections tr[data-election]')?.dataset.election",
+            10,
+        )
         .as_str()
         .expect("election id")
         .to_string();
@@ -184,9 +190,15 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
         json!([]),
     ))
     .expect("links");
-    assert!(links.contains_key("张秘书"), "the organiser's own link is listed: {links:?}");
+    assert!(
+        links.contains_key("张秘书"),
+        "the organiser's own link is listed: {links:?}"
+    );
     let organiser_token = s
-        .exec("return sessionStorage.getItem('scrutineer.token');", json!([]))
+        .exec(
+            "return sessionStorage.getItem('scrutineer.token');",
+            json!([]),
+        )
         .as_str()
         .expect("organiser token")
         .to_string();
@@ -224,8 +236,13 @@ fn draft_round(s: &Session, election: &str) -> String {
 
 fn open_round(s: &Session, round: &str, issued: u32) {
     s.step(&format!("organiser opens {round}"));
-    s.fill(&format!("form.open-round[data-round={round}] .issued"), &issued.to_string());
-    s.click(&format!("form.open-round[data-round={round}] button[type=submit]"));
+    s.fill(
+        &format!("form.open-round[data-round={round}] .issued"),
+        &issued.to_string(),
+    );
+    s.click(&format!(
+        "form.open-round[data-round={round}] button[type=submit]"
+    ));
     confirm(s);
     s.wait_visible(&format!("tr[data-round={round}][data-state=open]"));
 }
@@ -245,20 +262,29 @@ const fn paper(keys: &str) -> Paper<'_> {
 }
 
 fn entered(s: &Session) -> u64 {
-    s.exec("return document.querySelectorAll('#entered li').length;", json!([]))
-        .as_u64()
-        .unwrap_or(0)
+    s.exec(
+        "return document.querySelectorAll('#entered li').length;",
+        json!([]),
+    )
+    .as_u64()
+    .unwrap_or(0)
 }
 
 /// A counter logs in and enters one batch with the keyboard only.
 fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise: bool) -> Value {
     s.goto(link);
-    s.wait_for("document.activeElement && document.activeElement.id === 'batch-label'", 20);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'batch-label'",
+        20,
+    );
     s.type_keys(batch);
     s.keys(&[&[key::TAB]]);
     s.type_keys(&papers.len().to_string());
     s.keys(&[&[key::ENTER]]);
-    s.wait_for("document.activeElement && document.activeElement.id === 'ballot'", 10);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'ballot'",
+        10,
+    );
     for (i, p) in papers.iter().enumerate() {
         if exercise && i == 0 {
             s.step("counter: an overvoted ballot is warned about before it is accepted");
@@ -266,8 +292,12 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
             s.wait_visible("#overvote-warning");
             s.keys(&[&[key::ENTER]]);
             s.wait_visible("dialog[open].danger");
+            s.snapshot("overvote-warning");
             let text = s.text("dialog[open]");
-            assert!(text.contains("无效票"), "the warning says the ballot is invalid: {text}");
+            assert!(
+                text.contains("无效票"),
+                "the warning says the ballot is invalid: {text}"
+            );
             s.keys(&[&[key::ESCAPE]]);
             s.wait_for("!document.querySelector('dialog[open]')", 10);
             assert_eq!(entered(s), 0, "a cancelled overvote is not entered");
@@ -275,7 +305,10 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
             for _ in 0..p.keys.len() {
                 s.keys(&[&[key::BACKSPACE]]);
             }
-            s.wait_for("[...document.querySelectorAll('#lines .line')].every(l => !l.dataset.mark)", 10);
+            s.wait_for(
+                "[...document.querySelectorAll('#lines .line')].every(l => !l.dataset.mark)",
+                10,
+            );
         }
         match p.write_in {
             None => s.type_keys(p.keys),
@@ -283,24 +316,38 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
                 s.type_keys(&p.keys[..=line]);
                 s.type_keys("w");
                 s.wait_for(
-                    &format!("document.activeElement?.matches('.writein-input[data-line=\"{line}\"]')"),
+                    &format!(
+                        "document.activeElement?.matches('.writein-input[data-line=\"{line}\"]')"
+                    ),
                     10,
                 );
                 // Typed into the focused field (no click): CJK text goes
                 // through the element's input, as an IME would commit it.
                 s.fill(&format!(".writein-input[data-line=\"{line}\"]"), name);
                 s.keys(&[&[key::ENTER]]);
-                s.wait_for("document.activeElement && document.activeElement.id === 'ballot'", 10);
+                s.wait_for(
+                    "document.activeElement && document.activeElement.id === 'ballot'",
+                    10,
+                );
                 s.type_keys(&p.keys[line + 1..]);
             }
         }
         s.keys(&[&[key::ENTER]]);
-        s.wait_for(&format!("document.querySelectorAll('#entered li').length === {}", i + 1), 10);
+        s.wait_for(
+            &format!(
+                "document.querySelectorAll('#entered li').length === {}",
+                i + 1
+            ),
+            10,
+        );
         if exercise && i == 1 {
             s.step("counter: Backspace on an empty ballot takes the last one back");
             s.keys(&[&[key::BACKSPACE]]);
             s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
-            s.wait_for("[...document.querySelectorAll('#lines .line')].every(l => l.dataset.mark)", 10);
+            s.wait_for(
+                "[...document.querySelectorAll('#lines .line')].every(l => l.dataset.mark)",
+                10,
+            );
             s.keys(&[&[key::ENTER]]);
             s.wait_for("document.querySelectorAll('#entered li').length === 2", 10);
         }
@@ -312,8 +359,11 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
     );
     if exercise {
         check_i18n(s, "ballot entry");
-        s.wait_for("document.activeElement && document.activeElement.id === 'ballot'", 10)
-            .to_string();
+        s.wait_for(
+            "document.activeElement && document.activeElement.id === 'ballot'",
+            10,
+        )
+        .to_string();
     }
     s.keys(&[&[key::CONTROL, key::ENTER]]);
     s.wait_visible("dialog[open]");
@@ -339,7 +389,8 @@ fn assert_entry_fits(s: &Session, what: &str) {
         json!([]),
     );
     assert!(
-        v["scroll"].as_f64() <= v["width"].as_f64() && v["outside"].as_array().is_some_and(|a| a.is_empty()),
+        v["scroll"].as_f64() <= v["width"].as_f64()
+            && v["outside"].as_array().is_some_and(|a| a.is_empty()),
         "entry screen at {what} needs horizontal scrolling: {v}"
     );
 }
@@ -357,7 +408,9 @@ fn scrutineer_makes_key(s: &Session, link: &str) -> String {
            q.onsuccess = () => done(q.result.map(k => [k.privateKey.type, k.privateKey.extractable])); };
          r.onerror = () => done(null);" })));
     assert!(
-        flags.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|k| k == &json!(["private", false]))),
+        flags
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|k| k == &json!(["private", false]))),
         "private keys stored non-extractable: {flags}"
     );
     s.text("#my-fingerprint")
@@ -366,11 +419,17 @@ fn scrutineer_makes_key(s: &Session, link: &str) -> String {
 fn sign(s: &Session, link: &str, round: &str) {
     s.goto(link);
     s.click(&format!("#rounds [data-round={round}]"));
-    s.wait_for(&format!("document.querySelector('#round-title')?.textContent.includes('({round})')"), 10);
+    s.wait_for(
+        &format!("document.querySelector('#round-title')?.textContent.includes('({round})')"),
+        10,
+    );
     s.wait_for("!document.querySelector('#sign').disabled", 20);
     s.click("#sign");
     confirm(s);
-    s.wait_for("document.querySelector('#sign').dataset.i18n === 'scrutiny.signed'", 20);
+    s.wait_for(
+        "document.querySelector('#sign').dataset.i18n === 'scrutiny.signed'",
+        20,
+    );
 }
 
 #[test]
@@ -382,12 +441,20 @@ fn a_small_meeting_runs_through_the_ui() {
 
     // The pages are served by the binary, with a policy that allows no
     // other host.
-    let res = webdriver::request(server.addr, "GET", "/count.html", &[], None).expect("GET /count.html");
+    let res =
+        webdriver::request(server.addr, "GET", "/count.html", &[], None).expect("GET /count.html");
     assert_eq!(res.status, 200);
-    assert!(res.header("content-security-policy").is_some_and(|c| c.contains("default-src 'self'")));
+    assert!(res
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("default-src 'self'")));
 
     let m = set_up(&s, &server);
-    let link = |name: &str| m.links.get(name).unwrap_or_else(|| panic!("no link for {name}")).clone();
+    let link = |name: &str| {
+        m.links
+            .get(name)
+            .unwrap_or_else(|| panic!("no link for {name}"))
+            .clone()
+    };
 
     // 7 papers, candidates 丁一 王二 刘三, 2 seats, base 7 (entitled):
     // 丁一 5, 王二 4, 刘三 4 → 丁一 elected, 王二 and 刘三 tied at the cut-off.
@@ -398,28 +465,49 @@ fn a_small_meeting_runs_through_the_ui() {
         paper("121"),
         paper("113"),
         paper("311"),
-        Paper { keys: "231", write_in: Some((0, "李七")) },
+        Paper {
+            keys: "231",
+            write_in: Some((0, "李七")),
+        },
     ];
     // The second counter reads paper 3 differently (刘三: abstain).
-    let mut second: Vec<Paper> = first.iter().map(|p| Paper { keys: p.keys, write_in: p.write_in }).collect();
+    let mut second: Vec<Paper> = first
+        .iter()
+        .map(|p| Paper {
+            keys: p.keys,
+            write_in: p.write_in,
+        })
+        .collect();
     second[2] = paper("123");
 
     s.step("counter 1 enters batch B1");
     let done = enter_batch(&s, &link("计票甲"), "B1", &first, true);
-    assert!(done["text"].as_str().unwrap_or("").contains("第一次录入"), "{done}");
+    assert!(
+        done["text"].as_str().unwrap_or("").contains("第一次录入"),
+        "{done}"
+    );
 
     s.step("counter 2 enters batch B1 without seeing the first entry");
     s.goto(&link("计票乙"));
     s.wait_visible("#batch-form");
     assert_eq!(
-        s.exec("return document.querySelectorAll('#my-batches tbody tr').length;", json!([])),
+        s.exec(
+            "return document.querySelectorAll('#my-batches tbody tr').length;",
+            json!([])
+        ),
         0,
         "the second counter sees none of the first counter's batches"
     );
     let done = enter_batch(&s, &link("计票乙"), "B1", &second, false);
     let text = done["text"].as_str().unwrap_or("");
-    assert!(text.contains("第二次录入") && text.contains("不一致"), "{text}");
-    assert!(!text.contains("121"), "the second counter is not shown the first entry: {text}");
+    assert!(
+        text.contains("第二次录入") && text.contains("不一致"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("121"),
+        "the second counter is not shown the first entry: {text}"
+    );
 
     s.step("scrutineer 丁 makes a key before the round is closed");
     let fp_ding = scrutineer_makes_key(&s, &link("监票丁"));
@@ -427,7 +515,11 @@ fn a_small_meeting_runs_through_the_ui() {
     s.step("scrutineer 丙 reconciles the difference side by side");
     let fp_bing = scrutineer_makes_key(&s, &link("监票丙"));
     assert_ne!(fp_bing, fp_ding);
-    assert_eq!(fp_bing.split(' ').count(), 16, "fingerprint in 4-hex groups: {fp_bing}");
+    assert_eq!(
+        fp_bing.split(' ').count(),
+        16,
+        "fingerprint in 4-hex groups: {fp_bing}"
+    );
     s.click("[data-open-batch=B1]");
     s.wait_visible(".difference[data-position=\"2\"]");
     let row = s.exec(
@@ -436,8 +528,16 @@ fn a_small_meeting_runs_through_the_ui() {
                   cells: [...d.querySelectorAll('tr.diff td.mk')].map(c => c.dataset.mark) };",
         json!([]),
     );
-    assert_eq!(row["diff"], json!(["2"]), "only line 3 (刘三) differs: {row}");
-    assert_eq!(row["cells"], json!(["Y", "A"]), "first and second reading side by side: {row}");
+    assert_eq!(
+        row["diff"],
+        json!(["2"]),
+        "only line 3 (刘三) differs: {row}"
+    );
+    assert_eq!(
+        row["cells"],
+        json!(["Y", "A"]),
+        "first and second reading side by side: {row}"
+    );
     check_i18n(&s, "reconciliation");
     s.click(".difference[data-position=\"2\"] [data-resolve=first]");
     confirm(&s);
@@ -454,11 +554,19 @@ fn a_small_meeting_runs_through_the_ui() {
     );
     assert_eq!(
         tally,
-        json!([["丁一", "elected"], ["王二", "runoff"], ["刘三", "runoff"], ["李七", "below"]]),
+        json!([
+            ["丁一", "elected"],
+            ["王二", "runoff"],
+            ["刘三", "runoff"],
+            ["李七", "below"]
+        ]),
         "{tally}"
     );
     let r1 = s
-        .exec("return document.querySelector('#rounds [aria-pressed=true]').dataset.round;", json!([]))
+        .exec(
+            "return document.querySelector('#rounds [aria-pressed=true]').dataset.round;",
+            json!([]),
+        )
         .as_str()
         .expect("round id")
         .to_string();
@@ -472,9 +580,15 @@ fn a_small_meeting_runs_through_the_ui() {
     s.goto(&link("主席团"));
     s.wait_visible(&format!("#rounds [data-round={r1}][aria-pressed=true]"));
     s.wait_visible("#outcome .outcome-text[data-status=runoff_required]");
-    s.wait_for("document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'", 20);
+    s.wait_for(
+        "document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'",
+        20,
+    );
     let cp = s.text("#round-checkpoint");
-    assert!(cp.contains("数据截至日志检查点 #"), "the view states its checkpoint: {cp}");
+    assert!(
+        cp.contains("数据截至日志检查点 #"),
+        "the view states its checkpoint: {cp}"
+    );
     assert!(
         s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !!document.querySelector('#cutoff') && !!document.querySelector('#chart .threshold');", json!([])) == true,
         "per-candidate bars with the threshold line and the seat cut-off"
@@ -482,33 +596,59 @@ fn a_small_meeting_runs_through_the_ui() {
     check_i18n(&s, "presidium");
     s.click("[data-decision=call_runoff]");
     confirm(&s);
-    s.wait_for("document.querySelector('#outcome').textContent.includes('r')", 10);
+    s.wait_for(
+        "document.querySelector('#outcome').textContent.includes('r')",
+        10,
+    );
 
     s.step("organiser opens the runoff");
     s.goto(&link("张秘书"));
     let r2 = draft_round(&s, &m.election);
-    let runoff = server.ok(&m.organiser_token, "GET", &format!("/meetings/{}/rounds/{r2}", m.meeting), None);
+    let runoff = server.ok(
+        &m.organiser_token,
+        "GET",
+        &format!("/meetings/{}/rounds/{r2}", m.meeting),
+        None,
+    );
     assert_eq!(runoff["kind"], "runoff");
     assert_eq!(runoff["candidates"], json!(["王二", "刘三"]));
     open_round(&s, &r2, 7);
 
     s.step("runoff: counter 1 at 1280×800");
-    let runoff_papers = [paper("12"), paper("12"), paper("12"), paper("12"), paper("12"), paper("21"), paper("21")];
+    let runoff_papers = [
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("21"),
+        paper("21"),
+    ];
     enter_batch(&s, &link("计票甲"), "R1", &runoff_papers, false);
 
     s.step("runoff: counter 2 on a tablet (768×1024)");
     s.set_window(768, 1024);
     s.goto(&link("计票乙"));
-    s.wait_for("document.activeElement && document.activeElement.id === 'batch-label'", 20);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'batch-label'",
+        20,
+    );
     s.type_keys("R1");
     s.keys(&[&[key::TAB]]);
     s.type_keys("7");
     s.keys(&[&[key::ENTER]]);
-    s.wait_for("document.activeElement && document.activeElement.id === 'ballot'", 10);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'ballot'",
+        10,
+    );
+    s.type_keys("12");
     assert_entry_fits(&s, "768×1024");
+    s.snapshot("entry-tablet");
     s.set_window(1280, 800);
     s.wait_for("document.documentElement.clientWidth > 1000", 10);
     assert_entry_fits(&s, "1280×800");
+    s.snapshot("entry-laptop");
+    s.keys(&[&[key::BACKSPACE], &[key::BACKSPACE]]);
     // Back at laptop size, the same counter finishes the batch.
     enter_batch_continue(&s, &runoff_papers);
 
@@ -526,7 +666,10 @@ fn a_small_meeting_runs_through_the_ui() {
     s.step("presidium announces the runoff result");
     s.goto(&link("主席团"));
     s.click(&format!("#rounds [data-round={r2}]"));
-    s.wait_for("document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'", 20);
+    s.wait_for(
+        "document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'",
+        20,
+    );
     s.click("[data-decision=announce]");
     confirm(&s);
     s.wait_visible("#outcome .badge.ok");
@@ -545,23 +688,38 @@ fn a_small_meeting_runs_through_the_ui() {
     let text = report["text"].as_str().unwrap_or("");
     assert_eq!(report["unofficial"], false, "certified: {text}");
     assert!(text.contains("王二") && text.contains("当选"), "{text}");
-    assert!(text.contains(&fp_bing) && text.contains(&fp_ding), "both fingerprints printed: {text}");
+    assert!(
+        text.contains(&fp_bing) && text.contains(&fp_ding),
+        "both fingerprints printed: {text}"
+    );
     let root = report["root"].as_str().unwrap_or("");
     assert!(
         root.split(' ').count() == 16 && root.split(' ').all(|g| g.len() == 4),
         "log root in 4-hex groups: {root}"
     );
     assert_eq!(report["qr"], true, "a QR code");
-    assert!(report["receipt"].as_str().unwrap_or("").contains(&m.meeting), "the receipt names the log: {report}");
+    assert!(
+        report["receipt"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&m.meeting),
+        "the receipt names the log: {report}"
+    );
     check_i18n(&s, "report");
 
     s.step("auditor downloads the bundle");
     s.goto(&link("审计员"));
-    s.wait_for("document.querySelector('#verify-cmd').textContent.startsWith('scrutineer verify ')", 20);
+    s.wait_for(
+        "document.querySelector('#verify-cmd').textContent.startsWith('scrutineer verify ')",
+        20,
+    );
     s.click("#download");
     s.wait_visible("#status .msg.ok");
     let name = s.text("#download-link");
-    assert!(name.ends_with("-bundle.zip"), "the bundle is offered as a file: {name}");
+    assert!(
+        name.ends_with("-bundle.zip"),
+        "the bundle is offered as a file: {name}"
+    );
     check_i18n(&s, "audit");
 
     a4_report(&s, &server, &m);
@@ -572,7 +730,13 @@ fn enter_batch_continue(s: &Session, papers: &[Paper]) {
     for (i, p) in papers.iter().enumerate() {
         s.type_keys(p.keys);
         s.keys(&[&[key::ENTER]]);
-        s.wait_for(&format!("document.querySelectorAll('#entered li').length === {}", i + 1), 10);
+        s.wait_for(
+            &format!(
+                "document.querySelectorAll('#entered li').length === {}",
+                i + 1
+            ),
+            10,
+        );
     }
     s.keys(&[&[key::CONTROL, key::ENTER]]);
     s.wait_visible("dialog[open]");
@@ -586,29 +750,76 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     s.step("a 9-candidate round for the A4 check");
     let org = &m.organiser_token;
     let mt = &m.meeting;
-    let e = server.ok(org, "POST", &format!("/meetings/{mt}/elections"), Some(json!({
-        "contest": "纪律检查委员会委员", "office": "discipline", "seats": 7 })));
+    let e = server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/elections"),
+        Some(json!({
+        "contest": "纪律检查委员会委员", "office": "discipline", "seats": 7 })),
+    );
     let e = e["id"].as_str().expect("election id").to_string();
     let people = server.ok(org, "GET", &format!("/meetings/{mt}/people"), None);
     let token_of = |name: &str| {
-        m.links[name].split("#token=").nth(1).expect("token in link").split('&').next().unwrap_or("").to_string()
+        m.links[name]
+            .split("#token=")
+            .nth(1)
+            .expect("token in link")
+            .split('&')
+            .next()
+            .unwrap_or("")
+            .to_string()
     };
     for p in people.as_array().expect("people") {
         if p["role"] == "counter" || p["role"] == "scrutineer" {
-            server.ok(org, "POST", &format!("/meetings/{mt}/elections/{e}/assignments"), Some(json!({ "person": p["id"] })));
+            server.ok(
+                org,
+                "POST",
+                &format!("/meetings/{mt}/elections/{e}/assignments"),
+                Some(json!({ "person": p["id"] })),
+            );
         }
     }
-    let names = ["丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八", "欧阳九"];
-    let r = server.ok(org, "POST", &format!("/meetings/{mt}/elections/{e}/rounds"), Some(json!({
-        "kind": "formal", "candidates": names, "seats": 7 })));
+    let names = [
+        "丁一",
+        "王二",
+        "刘三",
+        "张四",
+        "陈五",
+        "周六",
+        "吴七",
+        "郑八",
+        "欧阳九",
+    ];
+    let r = server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/elections/{e}/rounds"),
+        Some(json!({
+        "kind": "formal", "candidates": names, "seats": 7 })),
+    );
     let r = r["id"].as_str().expect("round id").to_string();
-    server.ok(org, "POST", &format!("/meetings/{mt}/rounds/{r}/open"), Some(json!({ "issued": 7 })));
+    server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/rounds/{r}/open"),
+        Some(json!({ "issued": 7 })),
+    );
     let ballots = json!(["YYYYYYYNN", "YYYYYYNYN", "YYYYYNYYN", "YYYYNYYYN", "YYYNYYYNA",
                          { "marks": "YYNYYYANN", "write_ins": { "8": "李七" } }, { "void": "选票上有签名" }]);
     for c in ["计票甲", "计票乙"] {
-        server.ok(&token_of(c), "POST", &format!("/meetings/{mt}/rounds/{r}/batches/D1/entries"), Some(json!({ "ballots": ballots })));
+        server.ok(
+            &token_of(c),
+            "POST",
+            &format!("/meetings/{mt}/rounds/{r}/batches/D1/entries"),
+            Some(json!({ "ballots": ballots })),
+        );
     }
-    server.ok(&token_of("监票丙"), "POST", &format!("/meetings/{mt}/rounds/{r}/close"), Some(json!({ "returned": 7 })));
+    server.ok(
+        &token_of("监票丙"),
+        "POST",
+        &format!("/meetings/{mt}/rounds/{r}/close"),
+        Some(json!({ "returned": 7 })),
+    );
     sign(s, &m.links["监票丙"], &r);
     sign(s, &m.links["监票丁"], &r);
 
@@ -616,7 +827,10 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     s.goto(&format!("{}/report.html?round={r}", server.url));
     s.wait_visible("#sheet[data-ready=true]");
     assert_eq!(
-        s.exec("return document.querySelectorAll('#r-tally tbody tr').length;", json!([])),
+        s.exec(
+            "return document.querySelectorAll('#r-tally tbody tr').length;",
+            json!([])
+        ),
         10,
         "9 candidates and one write-in"
     );
@@ -627,5 +841,8 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     let dir = webdriver::screenshot_dir();
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join("report-9-candidates.pdf"), &pdf);
-    assert_eq!(pages, 1, "the report of a 9-candidate round prints on one A4 page");
+    assert_eq!(
+        pages, 1,
+        "the report of a 9-candidate round prints on one A4 page"
+    );
 }

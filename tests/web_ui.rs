@@ -24,7 +24,11 @@ fn files(ext: &str) -> Vec<(String, String)> {
         .filter_map(|e| {
             let p = e.ok()?.path();
             (p.extension()? == ext).then(|| {
-                let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 let text = std::fs::read_to_string(&p).expect("UTF-8 file");
                 (name, text)
             })
@@ -48,7 +52,10 @@ fn placeholders(s: &str) -> BTreeSet<String> {
     while let Some(i) = rest.find('{') {
         rest = &rest[i + 1..];
         if let Some(j) = rest.find('}') {
-            if rest[..j].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if rest[..j]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 out.insert(rest[..j].to_string());
             }
             rest = &rest[j + 1..];
@@ -118,7 +125,10 @@ fn html_has_no_text_of_its_own_and_names_only_known_keys() {
     let mut problems = Vec::new();
     for (name, html) in files("html") {
         assert!(html.starts_with("<!doctype html>"), "{name}: doctype");
-        assert!(html.contains("<html lang=\"zh-CN\">"), "{name}: zh-CN is the default language");
+        assert!(
+            html.contains("<html lang=\"zh-CN\">"),
+            "{name}: zh-CN is the default language"
+        );
         // Walk the tags; text between a tag and the next must be blank
         // unless the tag before it is marked data-raw.
         let mut rest = html.as_str();
@@ -126,21 +136,32 @@ fn html_has_no_text_of_its_own_and_names_only_known_keys() {
         while let Some(lt) = rest.find('<') {
             let text = &rest[..lt];
             if !text.trim().is_empty() && !last_tag.contains("data-raw") {
-                problems.push(format!("{name}: text outside the tables: {:?}", text.trim()));
+                problems.push(format!(
+                    "{name}: text outside the tables: {:?}",
+                    text.trim()
+                ));
             }
-            let Some(gt) = rest[lt..].find('>') else { break };
+            let Some(gt) = rest[lt..].find('>') else {
+                break;
+            };
             let tag = &rest[lt..lt + gt + 1];
             for (attr, value) in attrs(tag) {
                 match attr.as_str() {
-                    "data-i18n" | "data-i18n-placeholder" | "data-i18n-title" | "data-i18n-aria" => {
-                        if !zh.contains_key(&value) {
-                            problems.push(format!("{name}: unknown key {value}"));
-                        }
+                    "data-i18n"
+                    | "data-i18n-placeholder"
+                    | "data-i18n-title"
+                    | "data-i18n-aria"
+                        if !zh.contains_key(&value) =>
+                    {
+                        problems.push(format!("{name}: unknown key {value}"));
                     }
                     "placeholder" | "title" | "aria-label" | "alt" | "value"
-                        if value.chars().any(|c| c.is_alphabetic()) && !tag.starts_with("<option") =>
+                        if value.chars().any(|c| c.is_alphabetic())
+                            && !tag.starts_with("<option") =>
                     {
-                        problems.push(format!("{name}: visible attribute {attr}={value:?} outside the tables"));
+                        problems.push(format!(
+                            "{name}: visible attribute {attr}={value:?} outside the tables"
+                        ));
                     }
                     "src" | "href" if value.contains("//") => {
                         problems.push(format!("{name}: {attr} points to another host: {value}"));
@@ -209,7 +230,10 @@ fn scripts_name_only_known_keys_and_hold_no_text_of_their_own() {
         }
         let code = strip_comments(&src);
         if let Some(line) = code.lines().find(|l| l.chars().any(is_cjk)) {
-            problems.push(format!("{name}: Chinese text outside the tables: {}", line.trim()));
+            problems.push(format!(
+                "{name}: Chinese text outside the tables: {}",
+                line.trim()
+            ));
         }
         if code.contains("http://") || code.contains("https://") {
             let ok = code.matches("http").count()
@@ -219,8 +243,15 @@ fn scripts_name_only_known_keys_and_hold_no_text_of_their_own() {
             }
         }
         let prefixes = [
-            "t('", "tr('", "sayKey('", "i18n: '", "confirmKey: '", "cancelKey: '",
-            "'data-i18n-placeholder': '", "markKey(S.round.kind, '", "label('",
+            "t('",
+            "tr('",
+            "sayKey('",
+            "i18n: '",
+            "confirmKey: '",
+            "cancelKey: '",
+            "'data-i18n-placeholder': '",
+            "markKey(S.round.kind, '",
+            "label('",
         ];
         for key in literal_keys(&code, &prefixes) {
             // label('role', …) names a family, checked below.
@@ -229,7 +260,16 @@ fn scripts_name_only_known_keys_and_hold_no_text_of_their_own() {
             }
         }
         // Keys written in full inside other literals: 'count.submitted_…'.
-        for family in ["count.", "scrutiny.", "presidium.", "decision.", "report.", "setup.", "key.", "audit."] {
+        for family in [
+            "count.",
+            "scrutiny.",
+            "presidium.",
+            "decision.",
+            "report.",
+            "setup.",
+            "key.",
+            "audit.",
+        ] {
             for key in literal_keys(&code, &[&format!("'{family}")]) {
                 let full = format!("{family}{key}");
                 if !zh.contains_key(&full) {
@@ -248,22 +288,116 @@ fn scripts_name_only_known_keys_and_hold_no_text_of_their_own() {
 fn every_value_the_service_sends_has_a_label() {
     let zh = &tables()["zh-CN"];
     let families: &[(&str, &[&str])] = &[
-        ("role", &["organiser", "counter", "scrutineer", "presidium", "auditor", "display"]),
-        ("body", &["members_assembly", "delegate_congress", "committee_plenary", "committee_meeting"]),
-        ("office", &["committee", "discipline", "delegate", "alternate", "standing", "secretary", "deputy_secretary", "other"]),
-        ("kind", &["nomination", "evaluation", "preliminary", "formal", "runoff", "supplementary", "cadre", "resolution"]),
+        (
+            "role",
+            &[
+                "organiser",
+                "counter",
+                "scrutineer",
+                "presidium",
+                "auditor",
+                "display",
+            ],
+        ),
+        (
+            "body",
+            &[
+                "members_assembly",
+                "delegate_congress",
+                "committee_plenary",
+                "committee_meeting",
+            ],
+        ),
+        (
+            "office",
+            &[
+                "committee",
+                "discipline",
+                "delegate",
+                "alternate",
+                "standing",
+                "secretary",
+                "deputy_secretary",
+                "other",
+            ],
+        ),
+        (
+            "kind",
+            &[
+                "nomination",
+                "evaluation",
+                "preliminary",
+                "formal",
+                "runoff",
+                "supplementary",
+                "cadre",
+                "resolution",
+            ],
+        ),
         ("state", &["draft", "open", "closed"]),
-        ("status", &["unofficial-partial", "unofficial-complete", "certified"]),
-        ("batch_state", &["awaiting_second", "differences", "reconciled"]),
-        ("count.submitted", &["awaiting_second", "differences", "reconciled"]),
+        (
+            "status",
+            &["unofficial-partial", "unofficial-complete", "certified"],
+        ),
+        (
+            "batch_state",
+            &["awaiting_second", "differences", "reconciled"],
+        ),
+        (
+            "count.submitted",
+            &["awaiting_second", "differences", "reconciled"],
+        ),
         ("entry", &["first", "second"]),
-        ("outcome", &["complete", "runoff_required", "shortfall", "void", "no_quorum", "list_rejected"]),
-        ("standing", &["elected", "runoff", "above", "below", "ranked"]),
-        ("decision", &["accept_list", "call_runoff", "call_supplementary", "reduce_seats", "rerun", "announce"]),
-        ("preset", &["grassroots-2020", "grassroots-1990", "local-2020-congress", "local-2020-plenary", "cadre-vote-2019", "branch-resolution-2018"]),
+        (
+            "outcome",
+            &[
+                "complete",
+                "runoff_required",
+                "shortfall",
+                "void",
+                "no_quorum",
+                "list_rejected",
+            ],
+        ),
+        (
+            "standing",
+            &["elected", "runoff", "above", "below", "ranked"],
+        ),
+        (
+            "decision",
+            &[
+                "accept_list",
+                "call_runoff",
+                "call_supplementary",
+                "reduce_seats",
+                "rerun",
+                "announce",
+            ],
+        ),
+        (
+            "preset",
+            &[
+                "grassroots-2020",
+                "grassroots-1990",
+                "local-2020-congress",
+                "local-2020-plenary",
+                "cadre-vote-2019",
+                "branch-resolution-2018",
+            ],
+        ),
         ("base", &["entitled", "present", "returned"]),
         ("box", &["issued", "voters"]),
         ("scrutiny.resolved", &["first", "second", "void"]),
+        (
+            "invalid",
+            &[
+                "declared_void",
+                "overvote",
+                "illegible",
+                "write_in_misplaced",
+                "write_in_names_candidate",
+            ],
+        ),
     ];
     let mut missing = Vec::new();
     for (family, values) in families {
@@ -275,7 +409,14 @@ fn every_value_the_service_sends_has_a_label() {
             }
         }
     }
-    for d in ["accept_list", "call_runoff", "call_supplementary", "reduce_seats", "rerun", "announce"] {
+    for d in [
+        "accept_list",
+        "call_runoff",
+        "call_supplementary",
+        "reduce_seats",
+        "rerun",
+        "announce",
+    ] {
         let key = format!("decision.{d}_body");
         if !zh.contains_key(&key) {
             missing.push(key);

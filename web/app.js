@@ -236,11 +236,13 @@ export function confirmDialog({ title, body, confirmKey = 'action.confirm', canc
     const dlg = h('dialog', { class: `confirm${danger ? ' danger' : ''}`, 'aria-labelledby': 'dlg-title' });
     const ok = h('button', { type: 'button', class: 'btn primary big', i18n: confirmKey, 'data-action': 'confirm' });
     const cancel = h('button', { type: 'button', class: 'btn big', i18n: cancelKey, 'data-action': 'cancel' });
-    dlg.append(
+    dlg.append(...[
       h('h2', { id: 'dlg-title' }, title instanceof Node ? title : String(title)),
       h('div', { class: 'dlg-body' }, body instanceof Node ? body : h('p', {}, String(body ?? ''))),
       input ? h('div', { class: 'dlg-input' }, input) : null,
-      h('div', { class: 'dlg-buttons' }, ok, cancel));
+      h('div', { class: 'dlg-buttons' }, ok, cancel),
+      h('p', { class: 'muted dlg-keys', i18n: 'dialog.keys' }),
+    ].filter(Boolean));
     const done = (v) => {
       if (input && v && input.required && !input.value.trim()) { input.focus(); return; }
       dlg.close(); dlg.remove(); resolve(v);

@@ -382,7 +382,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "decision.announce": "宣布结果",
     "decision.announce_body": "向会议宣布结果（当选：{elected}）。宣布后公开显示屏可显示结果。此决定将记入日志。",
     "decision.confirm": "确认作出此决定",
-    "decision.recorded": "决定已记录。{round}",
+    "decision.recorded": "决定已记录。",
     "report.screen": "计票结果报告单",
     "report.title": "计票结果报告单",
     "report.print": "打印",
@@ -395,7 +395,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "report.s_scrutineers": "六、监票人签署",
     "report.s_log": "日志",
     "report.attendance": "有选举权 {voting} 人，经批准不计入 {excluded} 人，应到会 {entitled} 人，实到会 {present} 人，法定人数 {required} 人。",
-    "report.invalid_reasons": "无效票原因：",
+    "report.invalid_reasons": "无效票：",
     "report.col_no": "序号",
     "report.col_scrutineer": "监票人",
     "report.col_fingerprint": "公钥指纹（SHA-256）",
@@ -437,7 +437,16 @@ const STRINGS = /*BEGIN STRINGS*/{
     "audit.exit2": "文件无法读取",
     "audit.rounds_title": "各轮报告单",
     "report.signed_verified": "已签署，签名有效",
-    "report.signature_bad": "签名无效"
+    "report.signature_bad": "签名无效",
+    "invalid.declared_void": "监票人认定为废票",
+    "invalid.overvote": "所选人数多于规定人数",
+    "invalid.illegible": "符号无法辨认",
+    "invalid.write_in_misplaced": "另选他人不在不赞成栏",
+    "invalid.write_in_names_candidate": "另选他人为已列候选人",
+    "report.reason_count": "{reason} {n} 张",
+    "report.void_reasons": "废票理由：",
+    "decision.recorded_round": "决定已记录。新的一轮为 {round}，请会务组发出选票后开始投票。",
+    "dialog.keys": "Tab 键切换按钮，Enter 键执行所选按钮，Esc 键取消。"
   },
   "en": {
     "app.name": "Party election count",
@@ -812,7 +821,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "decision.announce": "Announce the result",
     "decision.announce_body": "Announce the result to the meeting (elected: {elected}). The public display may then show it. The decision is logged.",
     "decision.confirm": "Take this decision",
-    "decision.recorded": "Decision recorded. {round}",
+    "decision.recorded": "Decision recorded.",
     "report.screen": "Vote report",
     "report.title": "Vote report",
     "report.print": "Print",
@@ -825,7 +834,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "report.s_scrutineers": "6. Scrutineers' signatures",
     "report.s_log": "Log",
     "report.attendance": "{voting} with a vote, {excluded} excluded with approval, {entitled} entitled, {present} present, quorum {required}.",
-    "report.invalid_reasons": "Invalid because:",
+    "report.invalid_reasons": "Invalid:",
     "report.col_no": "No.",
     "report.col_scrutineer": "Scrutineer",
     "report.col_fingerprint": "Key fingerprint (SHA-256)",
@@ -867,7 +876,16 @@ const STRINGS = /*BEGIN STRINGS*/{
     "audit.exit2": "the file could not be read",
     "audit.rounds_title": "Reports of each ballot",
     "report.signed_verified": "signed, signature valid",
-    "report.signature_bad": "signature invalid"
+    "report.signature_bad": "signature invalid",
+    "invalid.declared_void": "declared void by the scrutineers",
+    "invalid.overvote": "more selections than allowed",
+    "invalid.illegible": "illegible mark",
+    "invalid.write_in_misplaced": "write-in not on an against line",
+    "invalid.write_in_names_candidate": "write-in names a listed candidate",
+    "report.reason_count": "{reason}: {n}",
+    "report.void_reasons": "Reasons given for void ballots:",
+    "decision.recorded_round": "Decision recorded. The new ballot is {round}: the organisers open it when the ballots are handed out.",
+    "dialog.keys": "Tab moves between the buttons, Enter presses the one selected, Esc cancels."
   }
 }/*END STRINGS*/;
 

@@ -121,14 +121,18 @@ function renderChart(r, res) {
     againstEl.style.width = `${(100 * x.against) / scale}%`;
     bar.append(forEl, againstEl);
     if (res.threshold != null && res.threshold_applies !== false) {
+      // The majority line itself (base × 1/2 under the default method): a
+      // bar must pass it, touching it is not enough under a strict rule.
+      const f = res.method?.threshold;
+      const at = f && res.threshold_base != null ? (res.threshold_base * f.num) / f.den : res.threshold - 0.5;
       const line = h('span', { class: 'threshold' });
-      line.style.left = `${(100 * res.threshold) / scale}%`;
+      line.style.left = `${(100 * at) / scale}%`;
       bar.append(line);
     }
     out.push(h('div', { class: 'tally-row', 'data-name': x.name, 'data-standing': res.status ? standing(res, x) : '' },
       h('span', { class: 'name' }, raw(x.name)), bar,
-      h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain }), ' ',
-        res.status ? labelEl('standing', standing(res, x)) : '')));
+      h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain })),
+      h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '')));
   });
   if (seats && rows.length === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr('presidium.cutoff', { n: seats })));
   fill($('#chart'), out);
@@ -186,7 +190,8 @@ async function decide(d) {
   if (!ok) return;
   if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
   const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
-  sayKey('decision.recorded', { round: res.round?.id ?? '' }, 'ok');
+  if (res.round?.id) sayKey('decision.recorded_round', { round: res.round.id }, 'ok');
+  else sayKey('decision.recorded', null, 'ok');
   await refresh();
   await loadRounds();
 }

@@ -98,7 +98,10 @@ async function render() {
     tr('result.ballots', { issued: b.issued ?? r.facts?.issued ?? '—', returned: b.returned ?? '—', valid: b.valid ?? '—', invalid: b.invalid ?? '—' }),
     ' ', box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : '',
     (b.invalid_reasons || []).length ? h('span', {}, ' ', tr('report.invalid_reasons'), ' ',
-      raw((b.invalid_reasons || []).map((x) => (typeof x === 'string' ? x : `${x.reason ?? x.code ?? ''} ${x.count ?? ''}`)).join('；'))) : '');
+      (b.invalid_reasons || []).map((x, i) => h('span', {}, i ? '；' : '',
+        tr('report.reason_count', { reason: t(`invalid.${x.reason}`), n: x.count })))) : '',
+    (b.void_reasons || []).length ? h('span', {}, ' ', tr('report.void_reasons'), ' ',
+      raw((b.void_reasons || []).map((x) => `${x.reason}（${x.count}）`).join('；'))) : '');
 
   fill($('#r-threshold'), res?.threshold != null && res.threshold_applies !== false
     ? tr('result.threshold', { n: res.threshold, base: res.threshold_base ?? '—', basis: t(`base.${res.method?.threshold_base ?? 'entitled'}`) }) : '');

@@ -99,7 +99,10 @@ pub fn response(asset: &'static Asset) -> Response {
     );
     // Log-in links carry the token after `#`, which is never sent; no
     // referrer is sent either.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 
@@ -112,12 +115,20 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
         let mut on_disk: Vec<String> = std::fs::read_dir(dir)
             .expect("web/ exists")
-            .map(|e| e.expect("readable entry").file_name().to_string_lossy().into_owned())
+            .map(|e| {
+                e.expect("readable entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         on_disk.sort();
         let mut embedded: Vec<String> = ASSETS.iter().map(|a| a.name.to_string()).collect();
         embedded.sort();
-        assert_eq!(embedded, on_disk, "web/ and ASSETS must list the same files");
+        assert_eq!(
+            embedded, on_disk,
+            "web/ and ASSETS must list the same files"
+        );
     }
 
     #[test]

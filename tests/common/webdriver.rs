@@ -57,9 +57,8 @@ pub fn request(
 ) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n"
-    );
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -158,10 +157,8 @@ impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "scrutineer-{label}-{}-{n}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("scrutineer-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         TempDir(dir)
@@ -287,7 +284,13 @@ impl Server {
         if path.ends_with("/entries") {
             headers.push(("Idempotency-Key", idem.as_str()));
         }
-        let res = json_request(self.addr, method, &format!("/api{path}"), &headers, body.as_ref());
+        let res = json_request(
+            self.addr,
+            method,
+            &format!("/api{path}"),
+            &headers,
+            body.as_ref(),
+        );
         let v = if res.body.is_empty() {
             Value::Null
         } else {
@@ -403,10 +406,41 @@ pub struct Session {
 }
 
 impl Session {
-    /// Names what the test does now (used for failure screenshots).
+    /// Names what the test does now (used for failure screenshots). With
+    /// `SCRUTINEER_SCREENSHOTS=1` in the environment, every step ends with a
+    /// screenshot, to look at the screens.
     pub fn step(&self, what: &str) {
         eprintln!("[browser] {what}");
+        if std::env::var_os("SCRUTINEER_SCREENSHOTS").is_some() {
+            self.save_screenshot(&format!("step-{}", self.step.borrow()));
+        }
         *self.step.borrow_mut() = what.to_string();
+    }
+
+    /// With `SCRUTINEER_SCREENSHOTS=1`, saves a screenshot named `name`.
+    pub fn snapshot(&self, name: &str) {
+        if std::env::var_os("SCRUTINEER_SCREENSHOTS").is_some() {
+            self.save_screenshot(name);
+        }
+    }
+
+    /// Saves a screenshot under `target/browser-screenshots/NAME.png`.
+    pub fn save_screenshot(&self, name: &str) -> PathBuf {
+        let dir = screenshot_dir();
+        let _ = std::fs::create_dir_all(&dir);
+        let name: String = name
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        let path = dir.join(format!("{}-{name}.png", self.name));
+        if let Ok(b64) = self.raw("GET", "/screenshot", None) {
+            if let Ok(png) =
+                base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or(""))
+            {
+                let _ = std::fs::write(&path, png);
+            }
+        }
+        path
     }
 
     fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
