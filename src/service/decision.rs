@@ -191,7 +191,7 @@ fn validate_new(
     r: &RoundRow,
     entitled: u64,
 ) -> Result<(), Error> {
-    let l = loaded(r.clone())?;
+    let l = loaded(&tx.tx, tx.meeting(), r.clone())?;
     let office: Office = enum_parse(&r.office)?;
     validate_draft(
         method,
@@ -405,7 +405,8 @@ impl Service {
                     r.origin_decision = Some(decision_json.to_string());
                     store::round::save_round(&tx.tx, &meeting, &r)?;
                     tx.touch(&r.id);
-                    super::round::round_json(&tx.tx, &meeting, &loaded(r)?, actor.role)?
+                    let l = loaded(&tx.tx, &meeting, r)?;
+                    super::round::round_json(&tx.tx, &meeting, &l, actor.role)?
                 }
                 None => Value::Null,
             };

@@ -25,6 +25,8 @@ use crate::store::{self, round::RoundRow};
 /// A stored round with its typed columns parsed.
 pub(crate) struct Loaded {
     pub row: RoundRow,
+    /// The election's contest name (printed in reports).
+    pub contest: String,
     pub kind: RoundKind,
     pub office: Office,
     pub candidates: Vec<String>,
@@ -33,11 +35,12 @@ pub(crate) struct Loaded {
 pub(crate) fn load_round(conn: &Connection, meeting: &str, id: &str) -> Result<Loaded, Error> {
     let row = store::round::round(conn, meeting, id)?
         .ok_or_else(|| Error::not_found("轮次", "round", id))?;
-    loaded(row)
+    loaded(conn, meeting, row)
 }
 
-pub(crate) fn loaded(row: RoundRow) -> Result<Loaded, Error> {
+pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<Loaded, Error> {
     Ok(Loaded {
+        contest: load_election(conn, meeting, &row.election)?.contest,
         kind: enum_parse(&row.kind)?,
         office: enum_parse(&row.office)?,
         candidates: candidates_of(&row)?,
@@ -68,7 +71,7 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
     Ok(Round {
         kind: l.kind,
         office: l.office,
-        contest: String::new(),
+        contest: l.contest.clone(),
         seats: l.row.seats,
         candidates: l.candidates.clone(),
         entitled,
@@ -538,7 +541,8 @@ impl Service {
                 decisions: "[]".into(),
             };
             store::round::save_round(&tx.tx, &meeting, &row)?;
-            round_json(&tx.tx, &meeting, &loaded(row)?, actor.role)
+            let l = loaded(&tx.tx, &meeting, row)?;
+            round_json(&tx.tx, &meeting, &l, actor.role)
         })?;
         Ok(Reply::created(body))
     }

@@ -3,6 +3,11 @@
 //! result as JSON.
 #![allow(dead_code)]
 
+pub mod bundle;
+pub mod http;
+pub mod meeting;
+pub mod server;
+
 use serde_json::{json, Value};
 
 use scrutineer::report;
