@@ -17,15 +17,63 @@
 //! Missing Chromium is a failure with instructions, never a skip. On a
 //! failure the page is saved under `target/browser-screenshots/`.
 
-#[path = "common/webdriver.rs"]
-mod webdriver;
+mod common;
 
 use std::collections::BTreeMap;
 
+use common::http::{Client, Request};
+use common::server::{Binary, TempDir};
+use common::webdriver::{self, key, Driver, Session};
 use serde_json::{json, Value};
-use webdriver::{key, Driver, Server, Session};
 
-const BIN: &str = env!("CARGO_BIN_EXE_scrutineer");
+/// The real binary under test, and the API as the tests call it directly.
+struct Server {
+    url: String,
+    setup_token: String,
+    client: Client,
+    _binary: Binary,
+    _dir: TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = TempDir::new("browser");
+        let binary = Binary::start(&dir.path().join("meeting.db"), &[]);
+        Server {
+            url: format!("http://{}", binary.addr),
+            setup_token: binary.setup.clone(),
+            client: binary.client(),
+            _binary: binary,
+            _dir: dir,
+        }
+    }
+
+    /// An API call that must succeed (2xx); its JSON body.
+    fn ok(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+        let mut req = Request::new(method, &format!("/api{path}")).token(token);
+        if path.ends_with("/entries") {
+            req = req.header(
+                "Idempotency-Key",
+                &format!("browser-test-{}", token.len() + path.len()),
+            );
+        }
+        if let Some(b) = &body {
+            req = req.json(b);
+        }
+        let res = self.client.send(&req);
+        assert!(
+            (200..300).contains(&res.status),
+            "{method} {path}: {} {}",
+            res.status,
+            res.text()
+        );
+        if res.body.is_empty() {
+            Value::Null
+        } else {
+            res.json()
+        }
+    }
+}
 
 /// Checks the rendered page: every visible text node is either a table
 /// string in the current language (with its arguments), data marked
@@ -434,15 +482,14 @@ fn sign(s: &Session, link: &str, round: &str) {
 
 #[test]
 fn a_small_meeting_runs_through_the_ui() {
-    let server = Server::start(BIN);
+    let server = Server::start();
     let driver = Driver::start();
     let s = driver.session("meeting");
     s.set_window(1280, 800);
 
     // The pages are served by the binary, with a policy that allows no
     // other host.
-    let res =
-        webdriver::request(server.addr, "GET", "/count.html", &[], None).expect("GET /count.html");
+    let res = server.client.send(&Request::new("GET", "/count.html"));
     assert_eq!(res.status, 200);
     assert!(res
         .header("content-security-policy")

@@ -1,15 +1,16 @@
-//! A minimal blocking WebDriver client for the browser tests, over
-//! `std::net::TcpStream` (HTTP/1.1, one request per connection, JSON), and
-//! the processes it needs: `chromedriver` driving headless Debian Chromium,
-//! and the real `scrutineer serve`.
+//! A minimal blocking WebDriver client for the browser tests, on the
+//! shared HTTP client (`super::http`, one request per connection, JSON),
+//! and the process it needs: `chromedriver` driving headless Debian
+//! Chromium. The server under test is the real binary
+//! (`super::server::Binary`).
 //!
-//! Nothing here sleeps: processes are ready when they say so on stdout
+//! Nothing here sleeps: chromedriver is ready when it says so on stdout
 //! (read with a deadline), and the page is waited on inside the browser
-//! (a polling script with a deadline, `Session::wait`).
+//! (a polling script with a deadline, `Session::wait_for`).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -18,129 +19,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::http::{Client, Request};
+use super::server::TempDir;
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// An HTTP response.
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "response is not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`; the body is read to the
-/// end (Content-Length, chunked, or until the peer closes).
-pub fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&[u8]>,
-) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    let mut head =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if let Some(b) = body {
-        head.push_str(&format!("Content-Length: {}\r\n", b.len()));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    if let Some(b) = body {
-        stream.write_all(b)?;
-    }
-    let mut reader = BufReader::new(stream);
-    let mut status_line = String::new();
-    reader.read_line(&mut status_line)?;
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let mut body = Vec::new();
-    if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .map_err(|e| std::io::Error::other(format!("bad chunk size: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            let mut chunk = vec![0; n];
-            reader.read_exact(&mut chunk)?;
-            body.extend_from_slice(&chunk);
-            let mut crlf = String::new();
-            reader.read_line(&mut crlf)?;
-        }
-    } else if let Some(n) = find("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(n, 0);
-        reader.read_exact(&mut body)?;
-    } else {
-        reader.read_to_end(&mut body)?;
-    }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-/// A JSON request; panics with the response on a transport error.
-pub fn json_request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> Response {
-    let bytes = body.map(|b| b.to_string().into_bytes());
-    let mut h: Vec<(&str, &str)> = headers.to_vec();
-    if bytes.is_some() {
-        h.push(("Content-Type", "application/json"));
-    }
-    request(addr, method, path, &h, bytes.as_deref())
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-}
 
 /// A free port on the loopback interface (bound, then released).
 pub fn free_port() -> u16 {
@@ -148,27 +31,6 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free local port")
-}
-
-/// A scratch directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("scrutineer-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A child process killed on drop, whose stdout lines arrive on a channel
@@ -235,81 +97,6 @@ impl Drop for Process {
     }
 }
 
-/// `scrutineer serve` on a fresh database and a free port.
-pub struct Server {
-    pub url: String,
-    pub addr: SocketAddr,
-    pub setup_token: String,
-    _process: Process,
-    _dir: TempDir,
-}
-
-impl Server {
-    pub fn start(bin: &str) -> Server {
-        let dir = TempDir::new("server");
-        let db = dir.0.join("meeting.db");
-        let process = Process::spawn(
-            "scrutineer serve",
-            Command::new(bin)
-                .arg("serve")
-                .arg("--db")
-                .arg(&db)
-                .arg("--listen")
-                .arg("127.0.0.1:0"),
-        );
-        let url = process.wait_line(Duration::from_secs(30), |l| {
-            l.strip_prefix("listening on ").map(str::to_string)
-        });
-        let setup_token = process.wait_line(Duration::from_secs(10), |l| {
-            l.strip_prefix("setup token ").map(str::to_string)
-        });
-        let addr = url
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap_or_else(|e| panic!("bad address in {url:?}: {e}"));
-        Server {
-            url,
-            addr,
-            setup_token,
-            _process: process,
-            _dir: dir,
-        }
-    }
-
-    /// A JSON API call with a bearer token; returns (status, body).
-    pub fn api(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let auth = format!("Bearer {token}");
-        let idem = format!("test-{}", free_port());
-        let mut headers = vec![("Authorization", auth.as_str())];
-        if path.ends_with("/entries") {
-            headers.push(("Idempotency-Key", idem.as_str()));
-        }
-        let res = json_request(
-            self.addr,
-            method,
-            &format!("/api{path}"),
-            &headers,
-            body.as_ref(),
-        );
-        let v = if res.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&res.body).unwrap_or(Value::Null)
-        };
-        (res.status, v)
-    }
-
-    /// Like [`Server::api`], but the call must succeed (2xx).
-    pub fn ok(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-        let (status, v) = self.api(token, method, path, body);
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path}: {status} {v}"
-        );
-        v
-    }
-}
-
 /// `chromedriver` on a free port.
 pub struct Driver {
     pub addr: SocketAddr,
@@ -365,7 +152,7 @@ impl Driver {
             "timeouts": { "script": 30000, "pageLoad": 30000, "implicit": 0 },
             "unhandledPromptBehavior": "dismiss"
         }}});
-        let res = json_request(self.addr, "POST", "/session", &[], Some(&caps));
+        let res = Client::new(self.addr).send(&Request::new("POST", "/session").json(&caps));
         let v = res.json();
         let id = v["value"]["sessionId"]
             .as_str()
@@ -444,14 +231,13 @@ impl Session {
     }
 
     fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let body = body.or_else(|| (method == "POST").then(|| json!({})));
-        let res = json_request(
-            self.addr,
-            method,
-            &format!("/session/{}{path}", self.id),
-            &[],
-            body.as_ref(),
-        );
+        let mut req = Request::new(method, &format!("/session/{}{path}", self.id));
+        if let Some(b) = body.or_else(|| (method == "POST").then(|| json!({}))) {
+            req = req.json(&b);
+        }
+        let res = Client::new(self.addr)
+            .try_send(&req)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
         let v: Value = serde_json::from_slice(&res.body).unwrap_or(Value::Null);
         if res.status == 200 {
             Ok(v["value"].clone())
