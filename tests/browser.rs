@@ -160,7 +160,24 @@ struct Meeting {
 
 const CANDIDATES: [&str; 3] = ["丁一", "王二", "刘三"];
 
+impl Meeting {
+    /// The token in a person's log-in link.
+    fn token_of(&self, name: &str) -> String {
+        self.links[name]
+            .split("#token=")
+            .nth(1)
+            .and_then(|t| t.split('&').next())
+            .unwrap_or_else(|| panic!("no token in the link of {name}"))
+            .to_string()
+    }
+}
+
 fn set_up(s: &Session, server: &Server) -> Meeting {
+    s.step("the landing page without a log-in link");
+    s.goto(&server.url);
+    s.wait_visible("#status .msg");
+    check_i18n(s, "landing");
+
     s.step("setup: create the meeting with the setup token");
     s.goto(&format!("{}/#token={}", server.url, server.setup_token));
     s.fill("#m-name", "中共测试支部党员大会");
@@ -185,7 +202,12 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     s.wait_visible("#method-card.done");
 
     s.step("setup: check-in");
-    s.fill("#present", "7");
+    s.click("#roster-box summary");
+    s.fill(
+        "#roster",
+        "党员一\n党员二\n党员三\n党员四\n党员五\n党员六\n党员七",
+    );
+    s.wait_for("document.querySelector('#present').value === '7'", 10);
     s.click("#record-attendance");
     s.wait_visible("#attendance-card.done .badge.ok");
 
@@ -699,14 +721,35 @@ fn a_small_meeting_runs_through_the_ui() {
     // Back at laptop size, the same counter finishes the batch.
     enter_batch_continue(&s, &runoff_papers);
 
-    s.step("runoff: close and sign");
-    s.goto(&link("监票丙"));
+    s.step("presidium follows the runoff live while it is closed");
+    s.goto(&link("主席团"));
     s.click(&format!("#rounds [data-round={r2}]"));
-    s.wait_visible("#close-card");
-    s.fill("#returned", "7");
-    s.click("#close-round");
-    confirm(&s);
-    s.wait_visible(".outcome-text[data-status=complete]");
+    s.wait_for("document.querySelector('#round-title [data-status]')?.dataset.status === 'unofficial-partial'", 20);
+    s.wait_for("document.querySelector('#chart .tally-row[data-name=王二] .counts')?.textContent.includes('5')", 20);
+    s.wait_visible("#live");
+    let before = s.text("#round-checkpoint");
+    // The scrutineer closes the round elsewhere; this page hears of it
+    // over its event stream, without reloading.
+    s.exec("window.__same_page = true;", json!([]));
+    server.ok(
+        &m.token_of("监票丙"),
+        "POST",
+        &format!("/meetings/{}/rounds/{r2}/close", m.meeting),
+        Some(json!({ "returned": 7 })),
+    );
+    s.wait_visible("#outcome .outcome-text[data-status=complete]");
+    assert_eq!(
+        s.exec("return window.__same_page === true;", json!([])),
+        true,
+        "updated live, not reloaded"
+    );
+    assert_ne!(
+        s.text("#round-checkpoint"),
+        before,
+        "the view names the newer checkpoint"
+    );
+
+    s.step("runoff: both scrutineers sign");
     sign(&s, &link("监票丙"), &r2);
     sign(&s, &link("监票丁"), &r2);
 
@@ -806,16 +849,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     );
     let e = e["id"].as_str().expect("election id").to_string();
     let people = server.ok(org, "GET", &format!("/meetings/{mt}/people"), None);
-    let token_of = |name: &str| {
-        m.links[name]
-            .split("#token=")
-            .nth(1)
-            .expect("token in link")
-            .split('&')
-            .next()
-            .unwrap_or("")
-            .to_string()
-    };
+    let token_of = |name: &str| m.token_of(name);
     for p in people.as_array().expect("people") {
         if p["role"] == "counter" || p["role"] == "scrutineer" {
             server.ok(

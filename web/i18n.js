@@ -446,7 +446,9 @@ const STRINGS = /*BEGIN STRINGS*/{
     "report.reason_count": "{reason} {n} 张",
     "report.void_reasons": "废票理由：",
     "decision.recorded_round": "决定已记录。新的一轮为 {round}，请会务组发出选票后开始投票。",
-    "dialog.keys": "Tab 键切换按钮，Enter 键执行所选按钮，Esc 键取消。"
+    "dialog.keys": "Tab 键切换按钮，Enter 键执行所选按钮，Esc 键取消。",
+    "setup.roster": "签到名单（可选）",
+    "setup.roster_hint": "每行一个姓名，人数自动填入实到会人数。名单单独保存，不记入日志，也不与任何选票关联。"
   },
   "en": {
     "app.name": "Party election count",
@@ -885,7 +887,9 @@ const STRINGS = /*BEGIN STRINGS*/{
     "report.reason_count": "{reason}: {n}",
     "report.void_reasons": "Reasons given for void ballots:",
     "decision.recorded_round": "Decision recorded. The new ballot is {round}: the organisers open it when the ballots are handed out.",
-    "dialog.keys": "Tab moves between the buttons, Enter presses the one selected, Esc cancels."
+    "dialog.keys": "Tab moves between the buttons, Enter presses the one selected, Esc cancels.",
+    "setup.roster": "Check-in list (optional)",
+    "setup.roster_hint": "One name per line; the count fills the number present. The list is kept apart, never logged, never linked to any ballot."
   }
 }/*END STRINGS*/;
 

@@ -61,6 +61,25 @@ export async function createKey(meeting, person, name) {
   return record;
 }
 
+/// Takes a demo meeting's key (`serve --demo` puts the 32-byte seed in the
+/// scrutineer's link as `cosign_key=`, base64url): imports it, keeps it
+/// non-extractable like a key made here, and marks it registered (the
+/// demo registered its public half). Real meetings never do this.
+export async function importDemoSeed(meeting, person, name, seedB64url) {
+  const seed = Uint8Array.from(atob(seedB64url.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  if (seed.length !== 32) throw new Error('bad demo key');
+  // PKCS#8 wrapping of an Ed25519 seed (RFC 8410).
+  const der = concat(Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20), seed);
+  const open = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, true, ['sign']);
+  const jwk = await crypto.subtle.exportKey('jwk', open);
+  const publicRaw = Uint8Array.from(atob(jwk.x.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const privateKey = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, false, ['sign']);
+  const publicKey = await crypto.subtle.importKey('raw', publicRaw, { name: 'Ed25519' }, true, ['verify']);
+  const record = { name: keyName(name), privateKey, publicKey, publicRaw, created: Date.now(), registered: true, demo: true };
+  await tx('readwrite', (s) => s.put(record, `${meeting}/${person}`));
+  return record;
+}
+
 /// Stores a changed key record (e.g. marked as registered).
 export async function saveKey(meeting, person, record) {
   await tx('readwrite', (s) => s.put(record, `${meeting}/${person}`));

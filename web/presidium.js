@@ -68,7 +68,8 @@ function renderLive() {
 function render() {
   const r = S.round;
   const v = S.view;
-  const res = v?.result ?? null;
+  // A partial count carries no method: the meeting's adopted one applies.
+  const res = v?.result ? { method: S.meeting?.method?.effective, ...v.result } : null;
   fill($('#round-title'), roundTitle(r), ' ', statusBadge(v?.status ?? r.status));
   fill($('#round-checkpoint'), checkpointLine(v?.checkpoint ?? r.checkpoint ?? null));
   renderLive();
@@ -93,9 +94,9 @@ function renderChecks(r, res, v) {
     box ? h('span', { class: `badge ${box.valid ? 'ok' : 'error'}`, i18n: box.valid ? 'box.valid' : 'box.void' })
       : h('span', { class: 'badge warn', i18n: 'box.pending' }),
     box ? tr('presidium.box_facts', { returned: box.returned, limit: box.limit, base: t(`box.${box.base}`) }, 'p') : null);
-  fill($('#ballots'), res ? ballotsLine({ ballots: { issued: f.issued, ...(res.ballots || {}) } })
+  fill($('#ballots'), res && r.state === 'closed' ? ballotsLine({ ballots: { issued: f.issued, ...(res.ballots || {}) } })
     : tr('presidium.batches', { counted: r.batches?.ballots_counted ?? 0, issued: f.issued ?? '—' }, 'p'));
-  const cos = v?.cosignatures;
+  const cos = r.state === 'closed' ? v?.cosignatures : null;
   fill($('#cosign'), cos ? [
     h('span', { class: `badge ${r.status === 'certified' || v.status === 'certified' ? 'ok' : 'warn'}`, i18n: (v.status === 'certified') ? 'status.certified' : 'presidium.awaiting_signatures' }),
     h('p', {}, tr('scrutiny.cosigned', { n: cos.by.length, k: cos.required, of: cos.of }), ' ', raw(cos.by.join('、')))]

@@ -7,10 +7,10 @@ import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
   roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups,
 } from './app.js';
-import { supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign } from './keys.js';
+import { supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
 import { tallyTable, outcome, ballotsLine, thresholdLine, statusBadge } from './results.js';
 
-const S = { who: null, meeting: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
+const S = { who: null, meeting: null, checkpoint: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
 const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
 
 // ---- the personal key ----
@@ -90,13 +90,15 @@ async function loadRounds() {
 async function selectRound(id) {
   if (S.stop) S.stop();
   S.roundId = id;
+  S.checkpoint = null;
   S.batch = null;
   S.statement = null;
   $('#round').classList.remove('hidden');
   await refresh();
   await loadRounds();
   let pending = null;
-  S.stop = liveRound(S.who.meeting, id, (type) => {
+  S.stop = liveRound(S.who.meeting, id, (type, data) => {
+    if (data?.checkpoint) S.checkpoint = data.checkpoint;
     if (type !== 'state') return;
     clearTimeout(pending);
     pending = setTimeout(() => refresh().catch(fail), 200);
@@ -123,7 +125,7 @@ function render() {
   fill($('#round-facts'), tr('scrutiny.facts', {
     entitled: f.entitled ?? '—', present: f.present ?? '—', issued: f.issued ?? '—', returned: f.returned ?? '—',
   }));
-  fill($('#round-checkpoint'), checkpointLine(r.checkpoint || S.meeting?.log));
+  fill($('#round-checkpoint'), checkpointLine(S.checkpoint || r.checkpoint || S.meeting?.log));
   renderBatches();
   renderRecon();
   renderClose();
@@ -296,8 +298,13 @@ async function sign() {
 }
 
 async function main() {
+  const demoSeed = /[#&]cosign_key=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
+  if (demoSeed) history.replaceState(null, '', location.pathname + location.search);
   S.who = await start('scrutiny.screen', ['scrutineer']);
   if (!S.who) return;
+  if (demoSeed && !(await loadKey(S.who.meeting, S.who.person))) {
+    try { await importDemoSeed(S.who.meeting, S.who.person, S.who.name, demoSeed); } catch (e) { fail(e); }
+  }
   $('#close-form').addEventListener('submit', closeRound);
   $('#sign').addEventListener('click', sign);
   onLangChange(() => { renderKey(); if (S.round) render(); loadRounds().catch(fail); });

@@ -242,6 +242,10 @@ function addRoundForm(e) {
 
 // ---- forms ----
 
+function rosterNames() {
+  return $('#roster').value.split(/\n+/).map((x) => x.trim()).filter(Boolean);
+}
+
 function wireForms() {
   $('#method-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -259,7 +263,10 @@ function wireForms() {
   $('#attendance-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await api('PUT', `/meetings/${S.who.meeting}/attendance`, { present: Number($('#present').value) });
+      const roster = rosterNames();
+      const body = { present: Number($('#present').value) };
+      if (roster.length) body.roster = roster;
+      await api('PUT', `/meetings/${S.who.meeting}/attendance`, body);
       sayKey('setup.attendance_saved', null, 'ok');
       await refresh();
     } catch (err) { fail(err); }
@@ -274,6 +281,8 @@ function wireForms() {
       await refresh();
     } catch (err) { fail(err); }
   });
+  // Names signed in, one per line: the count fills the number present.
+  $('#roster').addEventListener('input', () => { const n = rosterNames().length; if (n) $('#present').value = n; });
   const roleSel = $('#p-role');
   const toggleAssign = () => $('#p-elections-field').classList.toggle('hidden', !['counter', 'scrutineer'].includes(roleSel.value));
   roleSel.addEventListener('change', toggleAssign);
