@@ -143,6 +143,31 @@ fn check_i18n(s: &Session, screen: &str) {
     s.wait_for("document.documentElement.lang === 'zh-CN'", 10);
 }
 
+/// web/qr.js draws exactly the modules of a reference encoder
+/// (fixtures/qr/vectors.json: Project Nayuki's qrcodegen), mask included.
+fn qr_matches_reference_vectors(s: &Session) {
+    s.step("the QR encoder against reference vectors");
+    let fixture: Value = serde_json::from_str(include_str!("../fixtures/qr/vectors.json"))
+        .expect("fixtures/qr/vectors.json");
+    let got = s.cmd(
+        "POST",
+        "/execute/async",
+        Some(json!({ "args": [fixture["vectors"]], "script":
+            "const [vectors, done] = arguments;
+             import('/qr.js').then((q) => done(vectors.map((v) => {
+               const c = q.encode(v.text, { ecl: v.ecl });
+               return { version: c.version, mask: c.mask, modules: q.toText(c).split('\\n') };
+             }))).catch((e) => done(String(e)));" })),
+    );
+    let vectors = fixture["vectors"].as_array().expect("vectors");
+    assert_eq!(got.as_array().map(Vec::len), Some(vectors.len()), "{got}");
+    for (v, g) in vectors.iter().zip(got.as_array().into_iter().flatten()) {
+        assert_eq!(g["version"], v["version"], "version for {}", v["text"]);
+        assert_eq!(g["mask"], v["mask"], "mask for {}", v["text"]);
+        assert_eq!(g["modules"], v["modules"], "modules for {}", v["text"]);
+    }
+}
+
 /// Clicks the confirm button of the open dialog.
 fn confirm(s: &Session) {
     s.click("dialog[open] [data-action=confirm]");
@@ -177,6 +202,8 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     s.goto(&server.url);
     s.wait_visible("#status .msg");
     check_i18n(s, "landing");
+
+    qr_matches_reference_vectors(s);
 
     s.step("setup: create the meeting with the setup token");
     s.goto(&format!("{}/#token={}", server.url, server.setup_token));
@@ -243,6 +270,11 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
         s.click("#add-person");
         s.wait_visible(&format!(".link-row[data-name={name}] .login-link"));
     }
+
+    s.step("setup: a link as a QR code for a tablet");
+    s.click(".link-row[data-name=计票乙] button[data-i18n='setup.qr']");
+    s.wait_visible("dialog[open] svg.link-qr path");
+    confirm(s);
 
     s.step("setup: the formal round");
     add_round(s, &election, &CANDIDATES, 2);

@@ -235,27 +235,28 @@ export function confirmDialog({ title, body, confirmKey = 'action.confirm', canc
   return new Promise((resolve) => {
     const dlg = h('dialog', { class: `confirm${danger ? ' danger' : ''}`, 'aria-labelledby': 'dlg-title' });
     const ok = h('button', { type: 'button', class: 'btn primary big', i18n: confirmKey, 'data-action': 'confirm' });
-    const cancel = h('button', { type: 'button', class: 'btn big', i18n: cancelKey, 'data-action': 'cancel' });
+    // cancelKey null: a notice with one button.
+    const cancel = cancelKey ? h('button', { type: 'button', class: 'btn big', i18n: cancelKey, 'data-action': 'cancel' }) : null;
     dlg.append(...[
       h('h2', { id: 'dlg-title' }, title instanceof Node ? title : String(title)),
       h('div', { class: 'dlg-body' }, body instanceof Node ? body : h('p', {}, String(body ?? ''))),
       input ? h('div', { class: 'dlg-input' }, input) : null,
       h('div', { class: 'dlg-buttons' }, ok, cancel),
-      h('p', { class: 'muted dlg-keys', i18n: 'dialog.keys' }),
+      cancel ? h('p', { class: 'muted dlg-keys', i18n: 'dialog.keys' }) : null,
     ].filter(Boolean));
     const done = (v) => {
       if (input && v && input.required && !input.value.trim()) { input.focus(); return; }
       dlg.close(); dlg.remove(); resolve(v);
     };
     ok.addEventListener('click', () => done(true));
-    cancel.addEventListener('click', () => done(false));
+    cancel?.addEventListener('click', () => done(false));
     dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
     dlg.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && e.target !== cancel) { e.preventDefault(); e.stopPropagation(); done(true); }
     });
     document.body.append(dlg);
     dlg.showModal();
-    (input || (danger ? cancel : ok)).focus();
+    (input || (danger && cancel ? cancel : ok)).focus();
   });
 }
 

@@ -448,7 +448,13 @@ const STRINGS = /*BEGIN STRINGS*/{
     "decision.recorded_round": "决定已记录。新的一轮为 {round}，请会务组发出选票后开始投票。",
     "dialog.keys": "Tab 键切换按钮，Enter 键执行所选按钮，Esc 键取消。",
     "setup.roster": "签到名单（可选）",
-    "setup.roster_hint": "每行一个姓名，人数自动填入实到会人数。名单单独保存，不记入日志，也不与任何选票关联。"
+    "setup.roster_hint": "每行一个姓名，人数自动填入实到会人数。名单单独保存，不记入日志，也不与任何选票关联。",
+    "presidium.cutoff_list": "—— 名单 {n} 名 ——",
+    "outcome.list_complete": "已产生下一阶段名单。",
+    "setup.qr": "二维码",
+    "setup.qr_title": "{name} 的登录二维码",
+    "setup.qr_hint": "用平板电脑的相机扫描即可打开。此二维码等同于登录链接，请只给本人看。",
+    "action.close": "关闭"
   },
   "en": {
     "app.name": "Party election count",
@@ -889,7 +895,13 @@ const STRINGS = /*BEGIN STRINGS*/{
     "decision.recorded_round": "Decision recorded. The new ballot is {round}: the organisers open it when the ballots are handed out.",
     "dialog.keys": "Tab moves between the buttons, Enter presses the one selected, Esc cancels.",
     "setup.roster": "Check-in list (optional)",
-    "setup.roster_hint": "One name per line; the count fills the number present. The list is kept apart, never logged, never linked to any ballot."
+    "setup.roster_hint": "One name per line; the count fills the number present. The list is kept apart, never logged, never linked to any ballot.",
+    "presidium.cutoff_list": "—— list of {n} ——",
+    "outcome.list_complete": "The list for the next stage is decided.",
+    "setup.qr": "QR code",
+    "setup.qr_title": "Log-in QR code of {name}",
+    "setup.qr_hint": "Scan it with the tablet's camera to open the link. It is the log-in link: show it to this person only.",
+    "action.close": "Close"
   }
 }/*END STRINGS*/;
 

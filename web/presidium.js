@@ -113,7 +113,8 @@ function renderChart(r, res) {
   const seats = LIST_KINDS.includes(r.kind) ? (r.next_size ?? r.seats) : r.seats;
   const out = [];
   rows.forEach((x, i) => {
-    if (seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr('presidium.cutoff', { n: seats })));
+    const cutKey = LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff';
+    if (seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(cutKey, { n: seats })));
     const bar = h('div', { class: 'bar', role: 'img', 'aria-label': t('presidium.bar_label', { name: x.name, for: x.for, base }), 'data-raw-label': '' });
     const forEl = h('span', { class: 'for' });
     forEl.style.width = `${(100 * x.for) / scale}%`;
@@ -135,7 +136,9 @@ function renderChart(r, res) {
       h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain })),
       h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '')));
   });
-  if (seats && rows.length === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr('presidium.cutoff', { n: seats })));
+  if (seats && rows.length === seats) {
+    out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff', { n: seats })));
+  }
   fill($('#chart'), out);
 }
 

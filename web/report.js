@@ -96,11 +96,12 @@ async function render() {
   const box = res?.box_check;
   fill($('#r-ballots'),
     tr('result.ballots', { issued: b.issued ?? r.facts?.issued ?? '—', returned: b.returned ?? '—', valid: b.valid ?? '—', invalid: b.invalid ?? '—' }),
-    ' ', box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : '',
-    (b.invalid_reasons || []).length ? h('span', {}, ' ', tr('report.invalid_reasons'), ' ',
+    ' ', box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : '');
+  fill($('#r-reasons'),
+    (b.invalid_reasons || []).length ? h('p', {}, tr('report.invalid_reasons'), ' ',
       (b.invalid_reasons || []).map((x, i) => h('span', {}, i ? '；' : '',
         tr('report.reason_count', { reason: t(`invalid.${x.reason}`), n: x.count })))) : '',
-    (b.void_reasons || []).length ? h('span', {}, ' ', tr('report.void_reasons'), ' ',
+    (b.void_reasons || []).length ? h('p', {}, tr('report.void_reasons'), ' ',
       raw((b.void_reasons || []).map((x) => `${x.reason}（${x.count}）`).join('；'))) : '');
 
   fill($('#r-threshold'), res?.threshold != null && res.threshold_applies !== false

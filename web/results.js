@@ -37,7 +37,9 @@ export function tallyTable(result, { id = null } = {}) {
 export function outcome(result) {
   const s = result.status;
   const names = (list) => raw((list || []).join('、'));
-  const p = h('p', { class: 'outcome-text', 'data-status': s }, h('strong', { i18n: `outcome.${s}` }));
+  const list = ['nomination', 'evaluation', 'preliminary'].includes(result.round?.kind);
+  const key = s === 'complete' && list ? 'outcome.list_complete' : `outcome.${s}`;
+  const p = h('p', { class: 'outcome-text', 'data-status': s }, h('strong', { i18n: key }));
   if (result.elected?.length) p.append(' ', tr('outcome.elected'), ' ', names(result.elected));
   if (s === 'runoff_required' && result.runoff) {
     p.append(' ', tr('outcome.runoff_among', { seats: result.runoff.seats }), ' ', names(result.runoff.among));

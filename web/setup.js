@@ -6,6 +6,7 @@ import {
   api, h, raw, tr, fill, $, $$, t, lang, applyI18n, onLangChange, topbar, takeToken, useToken, me,
   fail, say, sayKey, confirmDialog, label, labelEl, checkpointLine, ApiError, homeOf, roundsOf,
 } from './app.js';
+import { encode, toSvg } from './qr.js';
 
 const S = { who: null, meeting: null, people: [], rounds: {} };
 
@@ -151,10 +152,22 @@ function renderPeople() {
       try { await navigator.clipboard.writeText(url); sayKey('setup.copied', { name: p.name }, 'ok'); } catch (e) { document.execCommand('copy'); }
     } }) : null;
     const reissue = h('button', { type: 'button', class: 'btn small', i18n: url ? 'setup.new_link' : 'setup.make_link', onclick: () => newLink(p) });
+    const qr = url ? h('button', { type: 'button', class: 'btn small', i18n: 'setup.qr', onclick: () => showQr(p, url) }) : null;
     return h('div', { class: 'link-row', 'data-person': p.id, 'data-role': p.role, 'data-name': p.name },
-      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', reissue));
+      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', qr, ' ', reissue));
   }));
   $('#people-card').classList.toggle('done', S.people.some((p) => p.role === 'counter') && S.people.some((p) => p.role === 'scrutineer'));
+}
+
+/// The link as a QR code, for a tablet's camera.
+function showQr(p, url) {
+  const svg = toSvg(encode(url, { ecl: 'M' }), { title: t('setup.link_of', { name: p.name }) });
+  svg.classList.add('link-qr');
+  confirmDialog({
+    title: t('setup.qr_title', { name: p.name }),
+    body: h('div', {}, svg, tr('setup.qr_hint', null, 'p')),
+    confirmKey: 'action.close', cancelKey: null,
+  });
 }
 
 async function newLink(p) {
