@@ -20,7 +20,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "landing.roles.scrutineer": "监票人：核对两次录入的差异，确认计票结果并签署",
     "landing.roles.presidium": "主席团：查看实时计票情况，对结果作出决定",
     "landing.roles.auditor": "审计人员：下载审计包并离线验证",
-    "landing.setup": "会务组首次使用时，请打开启动服务时显示的设置链接。",
+    "landing.setup": "新建会议：请输入启动服务时显示的设置令牌（setup token）",
     "login.needed": "尚未登录。请打开发给您的登录链接。",
     "login.wrong_role": "此页面不是为“{role}”准备的。",
     "login.go_home": "前往我的工作页面",
@@ -454,7 +454,8 @@ const STRINGS = /*BEGIN STRINGS*/{
     "setup.qr": "二维码",
     "setup.qr_title": "{name} 的登录二维码",
     "setup.qr_hint": "用平板电脑的相机扫描即可打开。此二维码等同于登录链接，请只给本人看。",
-    "action.close": "关闭"
+    "action.close": "关闭",
+    "landing.setup_go": "新建会议"
   },
   "en": {
     "app.name": "Party election count",
@@ -467,7 +468,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "landing.roles.scrutineer": "Scrutineers: reconcile the two entries, confirm the count and sign it",
     "landing.roles.presidium": "Presidium: follow the count live and take the decisions the result calls for",
     "landing.roles.auditor": "Auditors: download the audit bundle and verify it offline",
-    "landing.setup": "To set up a new meeting, open the setup link shown when the service started.",
+    "landing.setup": "New meeting: enter the setup token shown when the service started",
     "login.needed": "Not logged in. Please open the log-in link you were given.",
     "login.wrong_role": "This screen is not for the role “{role}”.",
     "login.go_home": "Go to my screen",
@@ -901,7 +902,8 @@ const STRINGS = /*BEGIN STRINGS*/{
     "setup.qr": "QR code",
     "setup.qr_title": "Log-in QR code of {name}",
     "setup.qr_hint": "Scan it with the tablet's camera to open the link. It is the log-in link: show it to this person only.",
-    "action.close": "Close"
+    "action.close": "Close",
+    "landing.setup_go": "Set up a meeting"
   }
 }/*END STRINGS*/;
 

@@ -3,9 +3,16 @@
 // (printed by `scrutineer serve`) belongs to no person: it may only create a
 // meeting, so it goes to the setup screen.
 
-import { takeToken, me, homeOf, ApiError, fail, sayKey, topbar, applyI18n, lang } from './app.js';
+import { takeToken, useToken, me, homeOf, ApiError, fail, sayKey, topbar, applyI18n, lang } from './app.js';
 
 window.addEventListener('hashchange', () => location.reload());
+
+// The setup token printed by `scrutineer serve`, typed or pasted here.
+document.getElementById('setup-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const token = document.getElementById('setup-token').value.trim();
+  if (token) { useToken(token); location.assign('/setup.html'); }
+});
 
 async function main() {
   document.documentElement.lang = lang();
