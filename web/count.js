@@ -384,6 +384,12 @@ async function submitBatch() {
     showSubmitted(res);
   } catch (e) {
     fail(e);
+    // A batch that can no longer be submitted (the round closed, or this
+    // batch already has its entries) is offered for discarding.
+    if (['round_not_open', 'already_entered', 'batch_complete', 'not_assigned'].includes(e.code)) {
+      const drop = await confirmDialog({ title: t('count.discard_title'), body: t('count.discard_body', { batch: label }), danger: true, confirmKey: 'count.discard' });
+      if (drop) { dropDraft(); S.batch = null; S.cur = null; await batchStart(); return; }
+    }
     $('#ballot').focus();
   }
 }

@@ -455,7 +455,10 @@ const STRINGS = /*BEGIN STRINGS*/{
     "setup.qr_title": "{name} 的登录二维码",
     "setup.qr_hint": "用平板电脑的相机扫描即可打开。此二维码等同于登录链接，请只给本人看。",
     "action.close": "关闭",
-    "landing.setup_go": "新建会议"
+    "landing.setup_go": "新建会议",
+    "count.discard_title": "放弃这一批？",
+    "count.discard_body": "第 {batch} 批不能再提交（见上方说明）。放弃后，本机上录入的这一批将被删除。",
+    "count.discard": "放弃这一批"
   },
   "en": {
     "app.name": "Party election count",
@@ -903,7 +906,10 @@ const STRINGS = /*BEGIN STRINGS*/{
     "setup.qr_title": "Log-in QR code of {name}",
     "setup.qr_hint": "Scan it with the tablet's camera to open the link. It is the log-in link: show it to this person only.",
     "action.close": "Close",
-    "landing.setup_go": "Set up a meeting"
+    "landing.setup_go": "Set up a meeting",
+    "count.discard_title": "Discard this batch?",
+    "count.discard_body": "Batch {batch} can no longer be submitted (see the message above). Discarding deletes what was entered on this device.",
+    "count.discard": "Discard the batch"
   }
 }/*END STRINGS*/;
 
