@@ -16,8 +16,18 @@ function linksKey() { return `scrutineer.links.${S.who.meeting}`; }
 function links() { try { return JSON.parse(sessionStorage.getItem(linksKey()) || '{}'); } catch (e) { return {}; } }
 function keepLink(person, url) {
   const all = links();
-  all[person] = url;
+  all[person] = reachable(url);
   sessionStorage.setItem(linksKey(), JSON.stringify(all));
+}
+
+/// A server listening on every interface (0.0.0.0) makes links nobody can
+/// open: use the address this page was reached at instead.
+function reachable(url) {
+  try {
+    const u = new URL(url);
+    if (['0.0.0.0', '[::]'].includes(u.hostname)) return `${location.origin}/${u.hash}`;
+  } catch (e) { /* not a URL: keep it */ }
+  return url;
 }
 
 // ---- creating the meeting (setup token) ----
@@ -50,7 +60,7 @@ function showCreate() {
     try {
       const res = await api('POST', '/meetings', body);
       useToken(res.organiser.token.token);
-      sessionStorage.setItem(`scrutineer.links.${res.meeting.id}`, JSON.stringify({ [res.organiser.person]: res.organiser.token.login_url }));
+      sessionStorage.setItem(`scrutineer.links.${res.meeting.id}`, JSON.stringify({ [res.organiser.person]: reachable(res.organiser.token.login_url) }));
       location.replace('/setup.html');
     } catch (err) { fail(err); }
   });
