@@ -36,9 +36,9 @@ fn events_of(update: &Update, role: Role) -> Vec<Event> {
     let mut out = vec![Event::default()
         .event("state")
         .id(id.clone())
-        .data(update.state.to_string())];
+        .data(update.state.as_str())];
     if let Some(t) = update.tally_for(role) {
-        out.push(Event::default().event("tally").id(id).data(t.to_string()));
+        out.push(Event::default().event("tally").id(id).data(t));
     }
     out
 }

@@ -1,34 +1,41 @@
-//! Live results: one broadcast channel per round.
+//! Live results: one broadcast channel per round, fed by one publisher
+//! thread.
 //!
-//! After each commit that touched a round, the writer builds one update
-//! (state, and the count as the rule engine sees it) stamped with the
-//! checkpoint it reflects, and sends it to that round's subscribers. The
-//! update is built while the writer still holds its lock, so updates leave
-//! in commit order. Each SSE stream filters it for its viewer's role.
+//! A commit only marks the rounds it touched as changed (after the writer
+//! released its lock, so viewers never slow down ballot entry). The
+//! publisher thread then reads, in one read transaction, the latest signed
+//! checkpoint and the round's state and count as the rule engine sees them,
+//! and sends one update stamped with that checkpoint: the numbers and the
+//! stamp come from the same snapshot. Commits that land while it works are
+//! coalesced into the next update; with one publisher, updates leave in log
+//! order. The publisher keeps each round's decoded ballots by batch, so an
+//! update decodes only the batches reconciled since the last one. Each SSE
+//! stream filters the update for its viewer's role.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
 
-use rusqlite::Connection;
-use serde_json::Value;
 use tokio::sync::broadcast;
 
-use super::{lock, Role, Stamp};
+use super::{lock, Inner, Role, Service};
+use crate::rules::Ballot;
 
 /// How many updates a slow viewer may fall behind before it is sent a
 /// fresh snapshot instead.
 const CAPACITY: usize = 64;
 
-/// One committed change of a round, for every kind of viewer.
+/// One committed change of a round, for every kind of viewer, serialised
+/// once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
     pub round: String,
     /// Log size of the checkpoint this update reflects (the SSE `id`).
     pub size: u64,
-    /// The `state` event's data.
-    pub state: Value,
-    /// The `tally` event's data, once the round is open.
-    pub tally: Option<Value>,
+    /// The `state` event's data (JSON).
+    pub state: String,
+    /// The `tally` event's data (JSON), once the round is open.
+    pub tally: Option<String>,
     pub announced: bool,
     /// Nomination, evaluation and preliminary results go to the presidium
     /// only.
@@ -36,24 +43,30 @@ pub struct Update {
 }
 
 impl Update {
-    /// Whether a viewer in `role` may receive the `tally` event (the same
-    /// rule as `GET …/result`).
-    pub fn tally_for(&self, role: Role) -> Option<&Value> {
+    /// The `tally` data a viewer in `role` may receive (the same rule as
+    /// `GET …/result`).
+    pub fn tally_for(&self, role: Role) -> Option<&str> {
         let allowed = match role {
             Role::Presidium | Role::Scrutineer | Role::Auditor => true,
             Role::Counter => false,
             Role::Organiser | Role::Display => self.announced && !self.list_round,
         };
-        self.tally.as_ref().filter(|_| allowed)
+        self.tally.as_deref().filter(|_| allowed)
     }
 }
 
+/// The decoded ballots of a round's reconciled batches, by batch.
+pub(crate) type BallotCache = BTreeMap<String, Vec<Ballot>>;
+
 type Key = (String, String);
 
-/// The subscribers of every round.
+/// The subscribers of every round and the rounds changed since the last
+/// updates.
 #[derive(Default)]
 pub struct Hub {
     channels: Mutex<HashMap<Key, broadcast::Sender<Arc<Update>>>>,
+    dirty: Mutex<BTreeSet<Key>>,
+    wake: Condvar,
 }
 
 impl Hub {
@@ -73,27 +86,56 @@ impl Hub {
             .map_or(0, |s| s.receiver_count())
     }
 
-    /// Builds and sends the update of `round` after a commit, if anyone
-    /// is watching.
-    pub(crate) fn publish(&self, conn: &Connection, meeting: &str, round: &str, stamp: &Stamp) {
-        let key = (meeting.to_string(), round.to_string());
-        let sender = {
-            let mut channels = lock(&self.channels);
-            match channels.get(&key) {
-                Some(s) if s.receiver_count() == 0 => {
-                    channels.remove(&key);
-                    None
-                }
-                other => other.cloned(),
-            }
-        };
-        let Some(sender) = sender else { return };
-        match super::round::live_update(conn, meeting, round, stamp) {
-            Ok(update) => {
-                // No receiver left is not an error.
-                let _ = sender.send(Arc::new(update));
-            }
-            Err(e) => eprintln!("scrutineer: live update of {meeting}/{round}: {e}"),
+    /// A commit changed `round`: its viewers will get an update.
+    pub(crate) fn changed(&self, meeting: &str, round: &str) {
+        if self.viewers(meeting, round) == 0 {
+            return;
         }
+        lock(&self.dirty).insert((meeting.to_string(), round.to_string()));
+        self.wake.notify_one();
+    }
+
+    /// The rounds changed since the last call, waiting up to `timeout`.
+    fn take_changed(&self, timeout: Duration) -> BTreeSet<Key> {
+        let mut dirty = lock(&self.dirty);
+        if dirty.is_empty() {
+            dirty = match self.wake.wait_timeout(dirty, timeout) {
+                Ok((d, _)) => d,
+                Err(p) => p.into_inner().0,
+            };
+        }
+        std::mem::take(&mut *dirty)
+    }
+
+    fn send(&self, key: &Key, update: Update) {
+        let mut channels = lock(&self.channels);
+        if let Some(s) = channels.get(key) {
+            if s.receiver_count() == 0 {
+                channels.remove(key);
+            } else {
+                // A viewer that just left is not an error.
+                let _ = s.send(Arc::new(update));
+            }
+        }
+    }
+}
+
+/// The publisher thread's loop; ends once the service is dropped.
+pub(crate) fn publisher(inner: Weak<Inner>) {
+    let mut caches: HashMap<Key, BallotCache> = HashMap::new();
+    loop {
+        let Some(inner) = inner.upgrade() else { return };
+        let changed = inner.live.take_changed(Duration::from_millis(500));
+        let svc = Service { inner };
+        for key in changed {
+            let cache = caches.entry(key.clone()).or_default();
+            match svc.read(|conn| super::round::live_update_now(conn, &key.0, &key.1, Some(cache)))
+            {
+                Ok(update) => svc.inner.live.send(&key, update),
+                Err(e) => eprintln!("scrutineer: live update of {}/{}: {e}", key.0, key.1),
+            }
+        }
+        // Forget the ballots of rounds nobody watches any more.
+        caches.retain(|(m, r), _| svc.inner.live.viewers(m, r) > 0);
     }
 }

@@ -427,7 +427,7 @@ struct Writer {
     logs: HashMap<String, MeetingLog>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     path: PathBuf,
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
@@ -457,7 +457,7 @@ impl Service {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Service, Error> {
         let conn = store::open(path)?;
-        Ok(Service {
+        let svc = Service {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(Writer {
@@ -469,7 +469,13 @@ impl Service {
                 public_url: RwLock::new("http://127.0.0.1:8080".into()),
                 setup_hash: RwLock::new(None),
             }),
-        })
+        };
+        let weak = Arc::downgrade(&svc.inner);
+        std::thread::Builder::new()
+            .name("scrutineer-live".into())
+            .spawn(move || live::publisher(weak))
+            .map_err(|e| Error::internal(format!("cannot start the live publisher: {e}")))?;
+        Ok(svc)
     }
 
     /// Sets the base URL of log-in links (the address the server listens on).
@@ -606,9 +612,10 @@ impl Service {
         };
         match committed {
             Ok((value, stamp)) => {
-                if let Some(stamp) = &stamp {
+                drop(guard);
+                if stamp.is_some() {
                     for round in &touched {
-                        self.inner.live.publish(conn, meeting, round, stamp);
+                        self.inner.live.changed(meeting, round);
                     }
                 }
                 Ok((value, stamp))

@@ -11,11 +11,11 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::live::Update;
+use super::live::{BallotCache, Update};
 use super::meeting::{
     candidates_of, enum_parse, load_election, load_meeting, require_method, text, MAX_NAME,
 };
-use super::{Actor, Error, Kind, Reply, Role, Service, Stamp, Tx};
+use super::{Actor, Error, Kind, Reply, Role, Service, Tx};
 use crate::log::event::{BatchBallots, Event};
 use crate::log::note::VerifierKey;
 use crate::report;
@@ -95,6 +95,31 @@ pub(crate) fn round_ballots(
         out.extend(b.to_ballots().map_err(Error::internal)?);
     }
     Ok(out)
+}
+
+/// Every reconciled ballot of a round, decoding only the batches not yet in
+/// `cache` (the live publisher's) when one is given.
+fn round_ballots_cached(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    cache: Option<&mut BallotCache>,
+) -> Result<Vec<Ballot>, Error> {
+    let Some(cache) = cache else {
+        return round_ballots(conn, meeting, round);
+    };
+    for id in store::round::reconciled_batch_ids(conn, meeting, round)? {
+        if cache.contains_key(&id) {
+            continue;
+        }
+        let Some(json) = store::round::reconciled_batch(conn, meeting, round, &id)? else {
+            continue;
+        };
+        let b: BatchBallots = serde_json::from_str(&json)
+            .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
+        cache.insert(id, b.to_ballots().map_err(Error::internal)?);
+    }
+    Ok(cache.values().flatten().cloned().collect())
 }
 
 /// Refuses a list that breaks the method's differential rule, with the
@@ -200,8 +225,9 @@ fn partial_result(
     meeting: &str,
     l: &Loaded,
     method: &ElectionMethod,
+    cache: Option<&mut BallotCache>,
 ) -> Result<Value, Error> {
-    let ballots = round_ballots(conn, meeting, &l.row.id)?;
+    let ballots = round_ballots_cached(conn, meeting, &l.row.id, cache)?;
     let round = facts(l, None)?;
     let result = rules::evaluate(method, &round, &ballots);
     let doc = serde_json::to_value(report::json::document(method, &round, &result))
@@ -265,11 +291,16 @@ fn result_checkpoint(conn: &Connection, meeting: &str, row: &RoundRow) -> Result
 }
 
 /// The result body of `GET …/result` (visibility already checked).
-fn result_body(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
+fn result_body(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    cache: Option<&mut BallotCache>,
+) -> Result<Value, Error> {
     let result = match l.row.state.as_str() {
         "open" => {
             let m = load_meeting(conn, meeting)?;
-            partial_result(conn, meeting, l, &require_method(&m)?)?
+            partial_result(conn, meeting, l, &require_method(&m)?, cache)?
         }
         "closed" => match &l.row.result {
             Some(r) => serde_json::from_str(r)
@@ -319,7 +350,7 @@ pub(crate) fn round_json(
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
         .unwrap_or(Value::Null);
     let result = if l.row.state != "draft" && result_visible(role, &l.row, l.kind).is_ok() {
-        result_body(conn, meeting, l)?["result"].clone()
+        result_body(conn, meeting, l, None)?["result"].clone()
     } else {
         Value::Null
     };
@@ -350,40 +381,50 @@ pub(crate) fn round_json(
     }))
 }
 
-/// The live update of a round after a commit stamped `stamp`.
-pub(crate) fn live_update(
+/// The live update of a round as of now: the latest signed checkpoint and
+/// the round's state and count, read in one snapshot so the numbers are
+/// exactly those of the checkpoint they are stamped with.
+pub(crate) fn live_update_now(
     conn: &Connection,
     meeting: &str,
     round: &str,
-    stamp: &Stamp,
+    cache: Option<&mut BallotCache>,
 ) -> Result<Update, Error> {
-    let l = load_round(conn, meeting, round)?;
-    let state = json!({
-        "round": l.row.id,
-        "state": l.row.state,
-        "status": status_of(&l.row),
-        "announced": l.row.announced,
-        "batches": batches_json(conn, meeting, round)?,
-        "checkpoint": stamp,
-    });
-    let tally = if l.row.state == "draft" {
-        None
-    } else {
-        let body = result_body(conn, meeting, &l)?;
-        Some(json!({
+    store::snapshot(conn, |conn| {
+        let stamp = store::log::latest_checkpoint(conn, meeting)?
+            .and_then(|(_, n)| super::stamp_of_note(&n))
+            .ok_or_else(|| Error::internal("a meeting without a checkpoint"))?;
+        let l = load_round(conn, meeting, round)?;
+        let state = json!({
             "round": l.row.id,
+            "state": l.row.state,
             "status": status_of(&l.row),
+            "announced": l.row.announced,
+            "batches": batches_json(conn, meeting, round)?,
             "checkpoint": stamp,
-            "result": body["result"],
-        }))
-    };
-    Ok(Update {
-        round: round.to_string(),
-        size: stamp.size,
-        state,
-        tally,
-        announced: l.row.announced,
-        list_round: l.kind.proposes_list(),
+        });
+        let tally = if l.row.state == "draft" {
+            None
+        } else {
+            let body = result_body(conn, meeting, &l, cache)?;
+            Some(
+                json!({
+                    "round": l.row.id,
+                    "status": status_of(&l.row),
+                    "checkpoint": stamp,
+                    "result": body["result"],
+                })
+                .to_string(),
+            )
+        };
+        Ok(Update {
+            round: round.to_string(),
+            size: stamp.size,
+            state: state.to_string(),
+            tally,
+            announced: l.row.announced,
+            list_round: l.kind.proposes_list(),
+        })
     })
 }
 
@@ -697,19 +738,13 @@ impl Service {
                     "the round has not been opened",
                 ));
             }
-            result_body(conn, &actor.meeting, &l).map(Reply::ok)
+            result_body(conn, &actor.meeting, &l, None).map(Reply::ok)
         })
     }
 
     /// The current state of a round, for a new live viewer.
     pub fn live_snapshot(&self, actor: &Actor, round: &str) -> Result<Update, Error> {
-        self.read(|conn| {
-            load_round(conn, &actor.meeting, round)?;
-            let stamp = store::log::latest_checkpoint(conn, &actor.meeting)?
-                .and_then(|(_, n)| super::stamp_of_note(&n))
-                .ok_or_else(|| Error::internal("a meeting without a checkpoint"))?;
-            live_update(conn, &actor.meeting, round, &stamp)
-        })
+        self.read(|conn| live_update_now(conn, &actor.meeting, round, None))
     }
 }
 

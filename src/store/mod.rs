@@ -245,6 +245,19 @@ pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Runs `f` in one read transaction, so everything it reads comes from the
+/// same committed state (WAL snapshot isolation).
+pub fn snapshot<T, E: From<StoreError>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn.unchecked_transaction().map_err(StoreError::from)?;
+    let out = f(&tx);
+    // Read only: ending it either way releases the snapshot.
+    drop(tx);
+    out
+}
+
 /// A `u64` from an SQLite integer column (never negative in these tables;
 /// a negative value means the file was edited).
 pub(crate) fn u64_of(v: i64) -> Result<u64, rusqlite::Error> {

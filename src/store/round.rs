@@ -284,6 +284,37 @@ pub fn reconciled_ballots(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Labels of a round's reconciled batches.
+pub fn reconciled_batch_ids(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM batch WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([meeting, round], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The reconciled `BatchBallots` JSON of one batch.
+pub fn reconciled_batch(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT reconciled FROM batch
+             WHERE meeting = ?1 AND round = ?2 AND id = ?3 AND state = 'reconciled'",
+            [meeting, round, id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
 /// One counter's entry of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryRow {
