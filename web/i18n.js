@@ -458,7 +458,8 @@ const STRINGS = /*BEGIN STRINGS*/{
     "landing.setup_go": "新建会议",
     "count.discard_title": "放弃这一批？",
     "count.discard_body": "第 {batch} 批不能再提交（见上方说明）。放弃后，本机上录入的这一批将被删除。",
-    "count.discard": "放弃这一批"
+    "count.discard": "放弃这一批",
+    "report.handsign": "监票人签字：＿＿＿＿＿＿　＿＿＿＿＿＿　计票人签字：＿＿＿＿＿＿　日期：＿＿＿＿＿"
   },
   "en": {
     "app.name": "Party election count",
@@ -909,7 +910,8 @@ const STRINGS = /*BEGIN STRINGS*/{
     "landing.setup_go": "Set up a meeting",
     "count.discard_title": "Discard this batch?",
     "count.discard_body": "Batch {batch} can no longer be submitted (see the message above). Discarding deletes what was entered on this device.",
-    "count.discard": "Discard the batch"
+    "count.discard": "Discard the batch",
+    "report.handsign": "Scrutineers: ________  ________   Counters: ________   Date: ________"
   }
 }/*END STRINGS*/;
 
