@@ -11,6 +11,7 @@
 //! the same table; `openapi.json` beside this file documents each of them
 //! with the roles it allows (`x-roles`), and a test checks both agree.
 
+pub mod assets;
 pub mod error;
 mod sse;
 use sse::events;
@@ -37,8 +38,6 @@ pub const MAX_BODY: usize = 1 << 20;
 
 /// The OpenAPI document, hand-written next to the routes.
 pub const OPENAPI: &str = include_str!("openapi.json");
-
-const INDEX_HTML: &str = include_str!("../../web/index.html");
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -102,6 +101,7 @@ routes! {
 pub fn router(svc: Service, shutdown: watch::Receiver<bool>) -> Router {
     api_routes()
         .route("/", get(index))
+        .route("/{file}", get(web_file))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -283,11 +283,15 @@ async fn openapi() -> Response {
 }
 
 async fn index() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        INDEX_HTML,
-    )
-        .into_response()
+    web_file(Path("index.html".to_string())).await
+}
+
+/// A file of the web UI ([`assets`]), or the usual 404 problem.
+async fn web_file(Path(file): Path<String>) -> Response {
+    match assets::get(&file) {
+        Some(asset) => assets::response(asset),
+        None => route_not_found().await.into_response(),
+    }
 }
 
 async fn route_not_found() -> Error {

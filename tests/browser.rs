@@ -1,0 +1,959 @@
+//! End-to-end tests of the web UI in headless Chromium (Debian's `chromium`
+//! and `chromium-driver`, installed by `.ci/run`), against the real binary
+//! (`scrutineer serve` on a fresh database).
+//!
+//! One small meeting runs through the screens the way the people at the
+//! table would use them: the organiser sets it up and records the check-in;
+//! two counters enter the same paper batch from the keyboard, with one
+//! difference; a scrutineer reconciles it and closes the round; the result
+//! is a tie at the cut-off; both scrutineers sign in the browser with their
+//! own WebCrypto keys; the presidium calls the runoff; the runoff is
+//! entered (one counter on a tablet-width screen), closed, signed and
+//! announced; the certified report shows the fingerprints and the log
+//! root. A 9-candidate round's report prints on exactly one A4 page.
+//! Every screen visited is checked in zh-CN (the default) and en: each
+//! visible text comes from the string tables.
+//!
+//! Missing Chromium is a failure with instructions, never a skip. On a
+//! failure the page is saved under `target/browser-screenshots/`.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::http::{Client, Request};
+use common::server::{Binary, TempDir};
+use common::webdriver::{self, key, Driver, Session};
+use serde_json::{json, Value};
+
+/// The real binary under test, and the API as the tests call it directly.
+struct Server {
+    url: String,
+    setup_token: String,
+    client: Client,
+    _binary: Binary,
+    _dir: TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = TempDir::new("browser");
+        let binary = Binary::start(&dir.path().join("meeting.db"), &[]);
+        Server {
+            url: format!("http://{}", binary.addr),
+            setup_token: binary.setup.clone(),
+            client: binary.client(),
+            _binary: binary,
+            _dir: dir,
+        }
+    }
+
+    /// An API call that must succeed (2xx); its JSON body.
+    fn ok(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+        let mut req = Request::new(method, &format!("/api{path}")).token(token);
+        if path.ends_with("/entries") {
+            req = req.header(
+                "Idempotency-Key",
+                &format!("browser-test-{}", token.len() + path.len()),
+            );
+        }
+        if let Some(b) = &body {
+            req = req.json(b);
+        }
+        let res = self.client.send(&req);
+        assert!(
+            (200..300).contains(&res.status),
+            "{method} {path}: {} {}",
+            res.status,
+            res.text()
+        );
+        if res.body.is_empty() {
+            Value::Null
+        } else {
+            res.json()
+        }
+    }
+}
+
+/// Checks the rendered page: every visible text node is either a table
+/// string in the current language (with its arguments), data marked
+/// `data-raw`, or neutral (digits and punctuation); in English no Chinese
+/// shows outside data. Returns the problems found.
+const I18N_CHECK: &str = r#"
+const done = arguments[arguments.length - 1];
+import('/i18n.js').then((m) => {
+  const lang = m.lang();
+  const bad = [];
+  const neutral = /^[\s\d·.,:;()（）\/%#+\-—–|…、：，。　]*$/;
+  const cjk = /[\u3400-\u9fff]/;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.nodeValue;
+    if (!text.trim()) continue;
+    const el = n.parentElement;
+    if (!el || el.closest('[data-raw], kbd, script, style')) continue;
+    if (!el.getClientRects().length) continue;
+    const other = el.closest('[lang]');
+    if (other && other !== document.documentElement) continue;
+    if (el.dataset.i18n !== undefined) {
+      let args = null;
+      try { args = el.dataset.i18nArgs ? JSON.parse(el.dataset.i18nArgs) : null; } catch (e) { args = null; }
+      const want = m.t(el.dataset.i18n, args);
+      if (want.startsWith('[')) bad.push('missing key ' + el.dataset.i18n);
+      else if (el.textContent !== want) bad.push(`${el.dataset.i18n} shows "${el.textContent}", not "${want}"`);
+      let own = want;
+      for (const v of Object.values(args || {})) own = own.split(String(v)).join('');
+      if (lang === 'en' && cjk.test(own)) bad.push('Chinese in the English view: ' + own);
+    } else if (!neutral.test(text)) {
+      bad.push(`text outside the tables: "${text.trim()}" in <${el.tagName.toLowerCase()} class="${el.className}">`);
+    }
+  }
+  for (const el of document.querySelectorAll('[placeholder], [aria-label]')) {
+    if (el.closest('[data-raw]') || !el.getClientRects().length) continue;
+    const v = (el.getAttribute('placeholder') || '') + (el.getAttribute('aria-label') || '');
+    if (lang === 'en' && cjk.test(v) && !('rawLabel' in el.dataset)) bad.push('Chinese attribute in the English view: ' + v);
+  }
+  done(bad);
+}).catch((e) => done(['cannot load i18n.js: ' + e]));
+"#;
+
+fn check_i18n(s: &Session, screen: &str) {
+    for lang in ["zh-CN", "en"] {
+        let now = s.exec("return document.documentElement.lang;", json!([]));
+        if now != lang {
+            s.click("#lang-toggle");
+            s.wait_for(&format!("document.documentElement.lang === '{lang}'"), 10);
+        }
+        let bad = s.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": I18N_CHECK, "args": [] })),
+        );
+        let bad: Vec<String> = bad
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(bad.is_empty(), "{screen} in {lang}:\n{}", bad.join("\n"));
+    }
+    s.click("#lang-toggle");
+    s.wait_for("document.documentElement.lang === 'zh-CN'", 10);
+}
+
+/// web/qr.js draws exactly the modules of a reference encoder
+/// (fixtures/qr/vectors.json: Project Nayuki's qrcodegen), mask included.
+fn qr_matches_reference_vectors(s: &Session) {
+    s.step("the QR encoder against reference vectors");
+    let fixture: Value = serde_json::from_str(include_str!("../fixtures/qr/vectors.json"))
+        .expect("fixtures/qr/vectors.json");
+    let got = s.cmd(
+        "POST",
+        "/execute/async",
+        Some(json!({ "args": [fixture["vectors"]], "script":
+            "const [vectors, done] = arguments;
+             import('/qr.js').then((q) => done(vectors.map((v) => {
+               const c = q.encode(v.text, { ecl: v.ecl });
+               return { version: c.version, mask: c.mask, modules: q.toText(c).split('\\n') };
+             }))).catch((e) => done(String(e)));" })),
+    );
+    let vectors = fixture["vectors"].as_array().expect("vectors");
+    assert_eq!(got.as_array().map(Vec::len), Some(vectors.len()), "{got}");
+    for (v, g) in vectors.iter().zip(got.as_array().into_iter().flatten()) {
+        assert_eq!(g["version"], v["version"], "version for {}", v["text"]);
+        assert_eq!(g["mask"], v["mask"], "mask for {}", v["text"]);
+        assert_eq!(g["modules"], v["modules"], "modules for {}", v["text"]);
+    }
+}
+
+/// Clicks the confirm button of the open dialog.
+fn confirm(s: &Session) {
+    s.click("dialog[open] [data-action=confirm]");
+    s.wait_for("!document.querySelector('dialog[open]')", 10);
+}
+
+/// The meeting as the organiser set it up through the setup screens.
+struct Meeting {
+    /// Log-in links by person name.
+    links: BTreeMap<String, String>,
+    organiser_token: String,
+    meeting: String,
+    election: String,
+}
+
+const CANDIDATES: [&str; 3] = ["丁一", "王二", "刘三"];
+
+impl Meeting {
+    /// The token in a person's log-in link.
+    fn token_of(&self, name: &str) -> String {
+        self.links[name]
+            .split("#token=")
+            .nth(1)
+            .and_then(|t| t.split('&').next())
+            .unwrap_or_else(|| panic!("no token in the link of {name}"))
+            .to_string()
+    }
+}
+
+fn set_up(s: &Session, server: &Server) -> Meeting {
+    s.step("the landing page without a log-in link");
+    s.goto(&server.url);
+    s.wait_visible("#status .msg");
+    check_i18n(s, "landing");
+
+    qr_matches_reference_vectors(s);
+
+    s.step("setup: create the meeting with the setup token");
+    s.fill("#setup-token", &server.setup_token);
+    s.click("#setup-form button[type=submit]");
+    s.fill("#m-name", "中共测试支部党员大会");
+    s.select("#m-body", "members_assembly");
+    s.fill("#m-voting", "8");
+    s.fill("#m-organiser", "张秘书");
+    s.click("#add-exclusion");
+    s.fill(".exclusion .x-reason", "因患重病不能参加");
+    s.fill(".exclusion .x-count", "1");
+    s.fill(".exclusion .x-approved", "上级党委组织部");
+    check_i18n(s, "create meeting");
+    s.click("#create-meeting");
+    s.wait_visible("#setup");
+    s.wait_for(
+        "document.querySelector('#meeting-facts').textContent.includes('7')",
+        10,
+    );
+
+    s.step("setup: adopt the method");
+    s.select("#preset", "grassroots-2020");
+    s.click("#adopt-method");
+    s.wait_visible("#method-card.done");
+
+    s.step("setup: check-in");
+    s.click("#roster-box summary");
+    s.fill(
+        "#roster",
+        "党员一\n党员二\n党员三\n党员四\n党员五\n党员六\n党员七",
+    );
+    s.wait_for("document.querySelector('#present').value === '7'", 10);
+    s.click("#record-attendance");
+    s.wait_visible("#attendance-card.done .badge.ok");
+
+    s.step("setup: election");
+    s.fill("#e-contest", "支部委员会委员");
+    s.select("#e-office", "committee");
+    s.fill("#e-seats", "2");
+    s.click("#add-election");
+    let election = s
+        .wait_for(
+            "document.querySelector('#elections tr[data-election]')?.dataset.election",
+            10,
+        )
+        .as_str()
+        .expect("election id")
+        .to_string();
+
+    s.step("setup: people and their links");
+    let people = [
+        ("counter", "计票甲"),
+        ("counter", "计票乙"),
+        ("scrutineer", "监票丙"),
+        ("scrutineer", "监票丁"),
+        ("presidium", "主席团"),
+        ("auditor", "审计员"),
+    ];
+    for (role, name) in people {
+        s.select("#p-role", role);
+        s.fill("#p-name", name);
+        if role == "counter" || role == "scrutineer" {
+            s.click(&format!(".p-election[value={election}]"));
+        }
+        s.click("#add-person");
+        s.wait_visible(&format!(".link-row[data-name={name}] .login-link"));
+    }
+
+    s.step("setup: a link as a QR code for a tablet");
+    s.click(".link-row[data-name=计票乙] button[data-i18n='setup.qr']");
+    s.wait_visible("dialog[open] svg.link-qr path");
+    confirm(s);
+
+    s.step("setup: the formal round");
+    add_round(s, &election, &CANDIDATES, 2);
+    let round = draft_round(s, &election);
+    open_round(s, &round, 7);
+    check_i18n(s, "setup");
+
+    let links: BTreeMap<String, String> = serde_json::from_value(s.exec(
+        "const out = {};
+         for (const row of document.querySelectorAll('.link-row')) {
+           const input = row.querySelector('.login-link');
+           if (input) out[row.dataset.name] = input.value;
+         }
+         return out;",
+        json!([]),
+    ))
+    .expect("links");
+    assert!(
+        links.contains_key("张秘书"),
+        "the organiser's own link is listed: {links:?}"
+    );
+    let organiser_token = s
+        .exec(
+            "return sessionStorage.getItem('scrutineer.token');",
+            json!([]),
+        )
+        .as_str()
+        .expect("organiser token")
+        .to_string();
+    let meeting = server.ok(&organiser_token, "GET", "/me", None)["meeting"]
+        .as_str()
+        .expect("meeting id")
+        .to_string();
+    Meeting {
+        links,
+        organiser_token,
+        meeting,
+        election,
+    }
+}
+
+fn add_round(s: &Session, election: &str, candidates: &[&str], seats: u32) {
+    let base = format!(".election-rounds[data-election={election}]");
+    s.click(&format!("{base} details.add-round summary"));
+    s.select(&format!("{base} .r-kind"), "formal");
+    s.fill(&format!("{base} .r-candidates"), &candidates.join("\n"));
+    s.fill(&format!("{base} .r-seats"), &seats.to_string());
+    s.click(&format!("{base} details.add-round button[type=submit]"));
+    s.wait_visible(&format!("{base} tr[data-state=draft]"));
+}
+
+fn draft_round(s: &Session, election: &str) -> String {
+    s.wait_for(
+        &format!("document.querySelector('.election-rounds[data-election={election}] tr[data-state=draft]')?.dataset.round"),
+        10,
+    )
+    .as_str()
+    .expect("draft round")
+    .to_string()
+}
+
+fn open_round(s: &Session, round: &str, issued: u32) {
+    s.step(&format!("organiser opens {round}"));
+    s.fill(
+        &format!("form.open-round[data-round={round}] .issued"),
+        &issued.to_string(),
+    );
+    s.click(&format!(
+        "form.open-round[data-round={round}] button[type=submit]"
+    ));
+    confirm(s);
+    s.wait_visible(&format!("tr[data-round={round}][data-state=open]"));
+}
+
+/// One paper ballot as a counter types it: mark keys, then Enter.
+/// A `(line, name)` write-in is typed after the line's against mark.
+struct Paper<'a> {
+    keys: &'a str,
+    write_in: Option<(usize, &'a str)>,
+}
+
+const fn paper(keys: &str) -> Paper<'_> {
+    Paper {
+        keys,
+        write_in: None,
+    }
+}
+
+fn entered(s: &Session) -> u64 {
+    s.exec(
+        "return document.querySelectorAll('#entered li').length;",
+        json!([]),
+    )
+    .as_u64()
+    .unwrap_or(0)
+}
+
+/// A counter logs in and enters one batch with the keyboard only.
+fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise: bool) -> Value {
+    s.goto(link);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'batch-label'",
+        20,
+    );
+    s.type_keys(batch);
+    s.keys(&[&[key::TAB]]);
+    s.type_keys(&papers.len().to_string());
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'ballot'",
+        10,
+    );
+    for (i, p) in papers.iter().enumerate() {
+        if exercise && i == 0 {
+            s.step("counter: an overvoted ballot is warned about before it is accepted");
+            s.type_keys(&"1".repeat(p.keys.len()));
+            s.wait_visible("#overvote-warning");
+            s.keys(&[&[key::ENTER]]);
+            s.wait_visible("dialog[open].danger");
+            s.snapshot("overvote-warning");
+            let text = s.text("dialog[open]");
+            assert!(
+                text.contains("无效票"),
+                "the warning says the ballot is invalid: {text}"
+            );
+            s.keys(&[&[key::ESCAPE]]);
+            s.wait_for("!document.querySelector('dialog[open]')", 10);
+            assert_eq!(entered(s), 0, "a cancelled overvote is not entered");
+            // Undo every mark, back to an empty ballot.
+            for _ in 0..p.keys.len() {
+                s.keys(&[&[key::BACKSPACE]]);
+            }
+            s.wait_for(
+                "[...document.querySelectorAll('#lines .line')].every(l => !l.dataset.mark)",
+                10,
+            );
+        }
+        match p.write_in {
+            None => s.type_keys(p.keys),
+            Some((line, name)) => {
+                s.type_keys(&p.keys[..=line]);
+                s.type_keys("w");
+                s.wait_for(
+                    &format!(
+                        "document.activeElement?.matches('.writein-input[data-line=\"{line}\"]')"
+                    ),
+                    10,
+                );
+                // Typed into the focused field (no click): CJK text goes
+                // through the element's input, as an IME would commit it.
+                s.fill(&format!(".writein-input[data-line=\"{line}\"]"), name);
+                s.keys(&[&[key::ENTER]]);
+                s.wait_for(
+                    "document.activeElement && document.activeElement.id === 'ballot'",
+                    10,
+                );
+                s.type_keys(&p.keys[line + 1..]);
+            }
+        }
+        s.keys(&[&[key::ENTER]]);
+        s.wait_for(
+            &format!(
+                "document.querySelectorAll('#entered li').length === {}",
+                i + 1
+            ),
+            10,
+        );
+        if exercise && i == 1 {
+            s.step("counter: Backspace on an empty ballot takes the last one back");
+            s.keys(&[&[key::BACKSPACE]]);
+            s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
+            s.wait_for(
+                "[...document.querySelectorAll('#lines .line')].every(l => l.dataset.mark)",
+                10,
+            );
+            s.keys(&[&[key::ENTER]]);
+            s.wait_for("document.querySelectorAll('#entered li').length === 2", 10);
+        }
+    }
+    let progress = s.text("#batch-progress");
+    assert!(
+        progress.contains(&format!("{0} / {0}", papers.len())),
+        "running count of ballots entered against the batch: {progress}"
+    );
+    if exercise {
+        check_i18n(s, "ballot entry");
+        s.wait_for(
+            "document.activeElement && document.activeElement.id === 'ballot'",
+            10,
+        )
+        .to_string();
+    }
+    s.keys(&[&[key::CONTROL, key::ENTER]]);
+    s.wait_visible("dialog[open]");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_visible("#submitted-card");
+    s.exec(
+        "return { text: document.querySelector('#submitted-card').innerText };",
+        json!([]),
+    )
+}
+
+/// The entry screen fits the window: no horizontal scroll, and the ballot
+/// lines and the buttons are within the viewport width.
+fn assert_entry_fits(s: &Session, what: &str) {
+    let v = s.exec(
+        "const w = document.documentElement.clientWidth;
+         const out = { scroll: document.documentElement.scrollWidth, width: w, outside: [] };
+         for (const el of document.querySelectorAll('#lines .mark, #lines .name, #next-ballot, #undo, #submit-batch')) {
+           const r = el.getBoundingClientRect();
+           if (r.left < 0 || r.right > w + 0.5 || r.width === 0) out.outside.push(el.id || el.className);
+         }
+         return out;",
+        json!([]),
+    );
+    assert!(
+        v["scroll"].as_f64() <= v["width"].as_f64()
+            && v["outside"].as_array().is_some_and(|a| a.is_empty()),
+        "entry screen at {what} needs horizontal scrolling: {v}"
+    );
+}
+
+fn scrutineer_makes_key(s: &Session, link: &str) -> String {
+    s.goto(link);
+    s.click("#make-key");
+    confirm(s);
+    s.wait_visible("#key-card.done");
+    // The private key is a non-extractable CryptoKey kept in IndexedDB.
+    let flags = s.cmd("POST", "/execute/async", Some(json!({ "args": [], "script":
+        "const done = arguments[0];
+         const r = indexedDB.open('scrutineer-keys', 1);
+         r.onsuccess = () => { const q = r.result.transaction('keys').objectStore('keys').getAll();
+           q.onsuccess = () => done(q.result.map(k => [k.privateKey.type, k.privateKey.extractable])); };
+         r.onerror = () => done(null);" })));
+    assert!(
+        flags
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|k| k == &json!(["private", false]))),
+        "private keys stored non-extractable: {flags}"
+    );
+    s.text("#my-fingerprint")
+}
+
+fn sign(s: &Session, link: &str, round: &str) {
+    s.goto(link);
+    s.click(&format!("#rounds [data-round={round}]"));
+    s.wait_for(
+        &format!("document.querySelector('#round-title')?.textContent.includes('({round})')"),
+        10,
+    );
+    s.wait_for("!document.querySelector('#sign').disabled", 20);
+    s.click("#sign");
+    confirm(s);
+    s.wait_for(
+        "document.querySelector('#sign').dataset.i18n === 'scrutiny.signed'",
+        20,
+    );
+}
+
+#[test]
+fn a_small_meeting_runs_through_the_ui() {
+    let server = Server::start();
+    let driver = Driver::start();
+    let s = driver.session("meeting");
+    s.set_window(1280, 800);
+
+    // The pages are served by the binary, with a policy that allows no
+    // other host.
+    let res = server.client.send(&Request::new("GET", "/count.html"));
+    assert_eq!(res.status, 200);
+    assert!(res
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("default-src 'self'")));
+
+    let m = set_up(&s, &server);
+    let link = |name: &str| {
+        m.links
+            .get(name)
+            .unwrap_or_else(|| panic!("no link for {name}"))
+            .clone()
+    };
+
+    // 7 papers, candidates 丁一 王二 刘三, 2 seats, base 7 (entitled):
+    // 丁一 5, 王二 4, 刘三 4 → 丁一 elected, 王二 and 刘三 tied at the cut-off.
+    let first = [
+        paper("112"),
+        paper("112"),
+        paper("121"),
+        paper("121"),
+        paper("113"),
+        paper("311"),
+        Paper {
+            keys: "231",
+            write_in: Some((0, "李七")),
+        },
+    ];
+    // The second counter reads paper 3 differently (刘三: abstain).
+    let mut second: Vec<Paper> = first
+        .iter()
+        .map(|p| Paper {
+            keys: p.keys,
+            write_in: p.write_in,
+        })
+        .collect();
+    second[2] = paper("123");
+
+    s.step("counter 1 enters batch B1");
+    let done = enter_batch(&s, &link("计票甲"), "B1", &first, true);
+    assert!(
+        done["text"].as_str().unwrap_or("").contains("第一次录入"),
+        "{done}"
+    );
+
+    s.step("counter 2 enters batch B1 without seeing the first entry");
+    s.goto(&link("计票乙"));
+    s.wait_visible("#batch-form");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('#my-batches tbody tr').length;",
+            json!([])
+        ),
+        0,
+        "the second counter sees none of the first counter's batches"
+    );
+    let done = enter_batch(&s, &link("计票乙"), "B1", &second, false);
+    let text = done["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("第二次录入") && text.contains("不一致"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("121"),
+        "the second counter is not shown the first entry: {text}"
+    );
+
+    s.step("scrutineer 丁 makes a key before the round is closed");
+    let fp_ding = scrutineer_makes_key(&s, &link("监票丁"));
+
+    s.step("scrutineer 丙 reconciles the difference side by side");
+    let fp_bing = scrutineer_makes_key(&s, &link("监票丙"));
+    assert_ne!(fp_bing, fp_ding);
+    assert_eq!(
+        fp_bing.split(' ').count(),
+        16,
+        "fingerprint in 4-hex groups: {fp_bing}"
+    );
+    s.click("[data-open-batch=B1]");
+    s.wait_visible(".difference[data-position=\"2\"]");
+    let row = s.exec(
+        "const d = document.querySelector('.difference[data-position=\"2\"]');
+         return { diff: [...d.querySelectorAll('tr.diff')].map(r => r.dataset.line),
+                  cells: [...d.querySelectorAll('tr.diff td.mk')].map(c => c.dataset.mark) };",
+        json!([]),
+    );
+    assert_eq!(
+        row["diff"],
+        json!(["2"]),
+        "only line 3 (刘三) differs: {row}"
+    );
+    assert_eq!(
+        row["cells"],
+        json!(["Y", "A"]),
+        "first and second reading side by side: {row}"
+    );
+    check_i18n(&s, "reconciliation");
+    s.click(".difference[data-position=\"2\"] [data-resolve=first]");
+    confirm(&s);
+    s.wait_visible("tr[data-batch=B1][data-state=reconciled]");
+
+    s.step("scrutineer closes the round: a tie at the cut-off");
+    s.fill("#returned", "7");
+    s.click("#close-round");
+    confirm(&s);
+    s.wait_visible(".outcome-text[data-status=runoff_required]");
+    let tally = s.exec(
+        "return [...document.querySelectorAll('#tally tbody tr')].map(r => [r.dataset.name, r.dataset.standing]);",
+        json!([]),
+    );
+    assert_eq!(
+        tally,
+        json!([
+            ["丁一", "elected"],
+            ["王二", "runoff"],
+            ["刘三", "runoff"],
+            ["李七", "below"]
+        ]),
+        "{tally}"
+    );
+    let r1 = s
+        .exec(
+            "return document.querySelector('#rounds [aria-pressed=true]').dataset.round;",
+            json!([]),
+        )
+        .as_str()
+        .expect("round id")
+        .to_string();
+
+    s.step("both scrutineers sign in the browser");
+    sign(&s, &link("监票丙"), &r1);
+    check_i18n(&s, "scrutiny");
+    sign(&s, &link("监票丁"), &r1);
+
+    s.step("presidium sees the outcome and calls the runoff");
+    s.goto(&link("主席团"));
+    s.wait_visible(&format!("#rounds [data-round={r1}][aria-pressed=true]"));
+    s.wait_visible("#outcome .outcome-text[data-status=runoff_required]");
+    s.wait_for(
+        "document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'",
+        20,
+    );
+    let cp = s.text("#round-checkpoint");
+    assert!(
+        cp.contains("数据截至日志检查点 #"),
+        "the view states its checkpoint: {cp}"
+    );
+    assert!(
+        s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !!document.querySelector('#cutoff') && !!document.querySelector('#chart .threshold');", json!([])) == true,
+        "per-candidate bars with the threshold line and the seat cut-off"
+    );
+    check_i18n(&s, "presidium");
+    s.click("[data-decision=call_runoff]");
+    confirm(&s);
+    s.wait_visible("#outcome [data-i18n='presidium.next_round']");
+
+    s.step("organiser opens the runoff");
+    s.goto(&link("张秘书"));
+    let r2 = draft_round(&s, &m.election);
+    let runoff = server.ok(
+        &m.organiser_token,
+        "GET",
+        &format!("/meetings/{}/rounds/{r2}", m.meeting),
+        None,
+    );
+    assert_eq!(runoff["kind"], "runoff");
+    assert_eq!(runoff["candidates"], json!(["王二", "刘三"]));
+    open_round(&s, &r2, 7);
+
+    s.step("runoff: counter 1 at 1280×800");
+    let runoff_papers = [
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("12"),
+        paper("21"),
+        paper("21"),
+    ];
+    enter_batch(&s, &link("计票甲"), "R1", &runoff_papers, false);
+
+    s.step("runoff: counter 2 on a tablet (768×1024)");
+    s.set_window(768, 1024);
+    s.goto(&link("计票乙"));
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'batch-label'",
+        20,
+    );
+    s.type_keys("R1");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("7");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'ballot'",
+        10,
+    );
+    s.type_keys("12");
+    assert_entry_fits(&s, "768×1024");
+    s.snapshot("entry-tablet");
+    s.set_window(1280, 800);
+    s.wait_for("document.documentElement.clientWidth > 1000", 10);
+    assert_entry_fits(&s, "1280×800");
+    s.snapshot("entry-laptop");
+    s.keys(&[&[key::BACKSPACE], &[key::BACKSPACE]]);
+    // Back at laptop size, the same counter finishes the batch.
+    enter_batch_continue(&s, &runoff_papers);
+
+    s.step("presidium follows the runoff live while it is closed");
+    s.goto(&link("主席团"));
+    s.click(&format!("#rounds [data-round={r2}]"));
+    s.wait_for("document.querySelector('#round-title [data-status]')?.dataset.status === 'unofficial-partial'", 20);
+    s.wait_for("document.querySelector('#chart .tally-row[data-name=王二] .counts')?.textContent.includes('5')", 20);
+    s.wait_visible("#live");
+    let before = s.text("#round-checkpoint");
+    // The scrutineer closes the round elsewhere; this page hears of it
+    // over its event stream, without reloading.
+    s.exec("window.__same_page = true;", json!([]));
+    server.ok(
+        &m.token_of("监票丙"),
+        "POST",
+        &format!("/meetings/{}/rounds/{r2}/close", m.meeting),
+        Some(json!({ "returned": 7 })),
+    );
+    s.wait_visible("#outcome .outcome-text[data-status=complete]");
+    assert_eq!(
+        s.exec("return window.__same_page === true;", json!([])),
+        true,
+        "updated live, not reloaded"
+    );
+    assert_ne!(
+        s.text("#round-checkpoint"),
+        before,
+        "the view names the newer checkpoint"
+    );
+
+    s.step("runoff: both scrutineers sign");
+    sign(&s, &link("监票丙"), &r2);
+    sign(&s, &link("监票丁"), &r2);
+
+    s.step("presidium announces the runoff result");
+    s.goto(&link("主席团"));
+    s.click(&format!("#rounds [data-round={r2}]"));
+    s.wait_for(
+        "document.querySelector('#round-title [data-status]')?.dataset.status === 'certified'",
+        20,
+    );
+    s.click("[data-decision=announce]");
+    confirm(&s);
+    s.wait_visible("#outcome .badge.ok");
+
+    s.step("the certified report of the runoff");
+    s.goto(&format!("{}/report.html?round={r2}", server.url));
+    s.wait_visible("#sheet[data-ready=true]");
+    let report = s.exec(
+        "return { text: document.querySelector('#sheet').innerText,
+                  unofficial: !document.querySelector('#r-unofficial').classList.contains('hidden'),
+                  root: document.querySelector('#r-root').textContent,
+                  receipt: document.querySelector('#r-qr').dataset.receipt,
+                  qr: !!document.querySelector('#r-qr svg path') };",
+        json!([]),
+    );
+    let text = report["text"].as_str().unwrap_or("");
+    assert_eq!(report["unofficial"], false, "certified: {text}");
+    assert!(text.contains("王二") && text.contains("当选"), "{text}");
+    assert!(
+        text.contains(&fp_bing) && text.contains(&fp_ding),
+        "both fingerprints printed: {text}"
+    );
+    let root = report["root"].as_str().unwrap_or("");
+    assert!(
+        root.split(' ').count() == 16 && root.split(' ').all(|g| g.len() == 4),
+        "log root in 4-hex groups: {root}"
+    );
+    assert_eq!(report["qr"], true, "a QR code");
+    assert!(
+        report["receipt"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&m.meeting),
+        "the receipt names the log: {report}"
+    );
+    check_i18n(&s, "report");
+
+    s.step("auditor downloads the bundle");
+    s.goto(&link("审计员"));
+    s.wait_for(
+        "document.querySelector('#verify-cmd').textContent.startsWith('scrutineer verify ')",
+        20,
+    );
+    s.click("#download");
+    s.wait_visible("#status .msg.ok");
+    let name = s.text("#download-link");
+    assert!(
+        name.ends_with("-bundle.zip"),
+        "the bundle is offered as a file: {name}"
+    );
+    check_i18n(&s, "audit");
+
+    a4_report(&s, &server, &m);
+}
+
+/// Finishes a batch the counter already started on screen.
+fn enter_batch_continue(s: &Session, papers: &[Paper]) {
+    for (i, p) in papers.iter().enumerate() {
+        s.type_keys(p.keys);
+        s.keys(&[&[key::ENTER]]);
+        s.wait_for(
+            &format!(
+                "document.querySelectorAll('#entered li').length === {}",
+                i + 1
+            ),
+            10,
+        );
+    }
+    s.keys(&[&[key::CONTROL, key::ENTER]]);
+    s.wait_visible("dialog[open]");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_visible("#submitted-card");
+}
+
+/// A 9-candidate round (set up through the API), signed in the browser:
+/// its report prints on exactly one A4 page.
+fn a4_report(s: &Session, server: &Server, m: &Meeting) {
+    s.step("a 9-candidate round for the A4 check");
+    let org = &m.organiser_token;
+    let mt = &m.meeting;
+    let e = server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/elections"),
+        Some(json!({
+        "contest": "纪律检查委员会委员", "office": "discipline", "seats": 7 })),
+    );
+    let e = e["id"].as_str().expect("election id").to_string();
+    let people = server.ok(org, "GET", &format!("/meetings/{mt}/people"), None);
+    let token_of = |name: &str| m.token_of(name);
+    for p in people.as_array().expect("people") {
+        if p["role"] == "counter" || p["role"] == "scrutineer" {
+            server.ok(
+                org,
+                "POST",
+                &format!("/meetings/{mt}/elections/{e}/assignments"),
+                Some(json!({ "person": p["id"] })),
+            );
+        }
+    }
+    let names = [
+        "丁一",
+        "王二",
+        "刘三",
+        "张四",
+        "陈五",
+        "周六",
+        "吴七",
+        "郑八",
+        "欧阳九",
+    ];
+    let r = server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/elections/{e}/rounds"),
+        Some(json!({
+        "kind": "formal", "candidates": names, "seats": 7 })),
+    );
+    let r = r["id"].as_str().expect("round id").to_string();
+    server.ok(
+        org,
+        "POST",
+        &format!("/meetings/{mt}/rounds/{r}/open"),
+        Some(json!({ "issued": 7 })),
+    );
+    let ballots = json!(["YYYYYYYNN", "YYYYYYNYN", "YYYYYNYYN", "YYYYNYYYN", "YYYNYYYNA",
+                         { "marks": "YYNYYYANN", "write_ins": { "8": "李七" } }, { "void": "选票上有签名" }]);
+    for c in ["计票甲", "计票乙"] {
+        server.ok(
+            &token_of(c),
+            "POST",
+            &format!("/meetings/{mt}/rounds/{r}/batches/D1/entries"),
+            Some(json!({ "ballots": ballots })),
+        );
+    }
+    server.ok(
+        &token_of("监票丙"),
+        "POST",
+        &format!("/meetings/{mt}/rounds/{r}/close"),
+        Some(json!({ "returned": 7 })),
+    );
+    sign(s, &m.links["监票丙"], &r);
+    sign(s, &m.links["监票丁"], &r);
+
+    s.step("the 9-candidate report prints on one A4 page");
+    s.goto(&format!("{}/report.html?round={r}", server.url));
+    s.wait_visible("#sheet[data-ready=true]");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('#r-tally tbody tr').length;",
+            json!([])
+        ),
+        10,
+        "9 candidates and one write-in"
+    );
+    let pdf = s.print_a4();
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    // Kept for people to look at (and to see what went wrong).
+    let dir = webdriver::screenshot_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("report-9-candidates.pdf"), &pdf);
+    assert_eq!(
+        pages, 1,
+        "the report of a 9-candidate round prints on one A4 page"
+    );
+}

@@ -1,0 +1,460 @@
+// 计票: a counter enters paper ballots, one at a time, from the keyboard.
+//
+// One key per line (1/Y for, 2/N against, 3/A abstain, 4/? illegible), W
+// for a write-in on an against line, Enter for the next ballot, Backspace to
+// undo. The ballots of one paper batch are kept on this device until the
+// batch is submitted; a second counter enters the same batch on their own
+// screen and never sees this one's reading (the service compares them).
+
+import {
+  start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
+  roundsOf, roundTitle, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
+} from './app.js';
+
+const MARKS = ['Y', 'N', 'A', '?'];
+const KEY_TO_MARK = { 1: 'Y', y: 'Y', 2: 'N', n: 'N', 3: 'A', a: 'A', 4: '?', '?': '?' };
+const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
+
+const S = {
+  who: null,
+  meeting: null,
+  method: null,
+  round: null, // GET rounds/{r}
+  batch: null, // { label, size, ballots: [], idem }
+  cur: null, // the ballot being entered
+};
+
+function emptyBallot() {
+  return { marks: S.round.candidates.map(() => null), writeIns: {}, void: null, cursor: 0, history: [] };
+}
+
+// ---- drafts: a batch survives a reload or a closed tab on this device ----
+
+function draftKey() {
+  return `scrutineer.draft.${S.who.meeting}.${S.who.person}.${S.round.id}`;
+}
+function saveDraft() {
+  if (!S.batch) return;
+  localStorage.setItem(draftKey(), JSON.stringify({ batch: S.batch, cur: S.cur }));
+}
+function loadDraft() {
+  try { return JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch (e) { return null; }
+}
+function dropDraft() { localStorage.removeItem(draftKey()); }
+
+// ---- ballots as the API takes them ----
+
+function toApi(b) {
+  if (b.void) return { void: b.void };
+  const marks = b.marks.join('');
+  const w = Object.entries(b.writeIns).filter(([, v]) => v && v.trim());
+  if (!w.length) return marks;
+  return { marks, write_ins: Object.fromEntries(w.map(([k, v]) => [k, v.trim()])) };
+}
+
+/// Selections on a ballot: for-marks plus write-ins on against lines.
+function selections(b) {
+  let n = b.marks.filter((m) => m === 'Y').length;
+  for (const [line, name] of Object.entries(b.writeIns)) {
+    if (name && name.trim() && b.marks[Number(line)] === 'N') n++;
+  }
+  return n;
+}
+
+function marksText(b) {
+  if (b.void) return t('count.void_short');
+  let s = b.marks.map((m) => m ?? '·').join('');
+  const w = Object.values(b.writeIns).filter((v) => v && v.trim());
+  if (w.length) s += ` + ${w.join('、')}`;
+  return s;
+}
+
+// ---- screens ----
+
+function show(id) {
+  for (const s of ['pick', 'batch-start', 'entry', 'submitted']) $(`#${s}`).classList.toggle('hidden', s !== id);
+}
+
+async function pickRound() {
+  S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
+  S.method = S.meeting.method?.effective ?? null;
+  const open = roundsOf(S.meeting).filter((r) => r.state === 'open');
+  if (open.length === 1) return openRound(open[0].id);
+  show('pick');
+  if (!open.length) {
+    fill($('#rounds'), h('p', { class: 'msg info', i18n: 'count.no_open_round' }),
+      h('button', { type: 'button', class: 'btn', i18n: 'action.refresh', onclick: () => pickRound().catch(fail) }));
+    return;
+  }
+  fill($('#rounds'), open.map((r) => h('button', {
+    type: 'button', class: 'btn big', 'data-round': r.id, onclick: () => openRound(r.id).catch(fail),
+  }, roundTitle(r))));
+  $('#rounds button')?.focus();
+}
+
+async function openRound(id) {
+  S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
+  if (!S.method) {
+    S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
+    S.method = S.meeting.method?.effective ?? null;
+  }
+  const draft = loadDraft();
+  if (draft?.batch) {
+    S.batch = draft.batch;
+    S.cur = draft.cur || emptyBallot();
+    sayKey('count.draft_restored', { batch: S.batch.label, n: S.batch.ballots.length }, 'info');
+    return enterBatch();
+  }
+  return batchStart();
+}
+
+async function batchStart() {
+  show('batch-start');
+  fill($('#round-heading'), roundTitle(S.round));
+  $('#batch-form').reset();
+  $('#batch-label').focus();
+  await refreshMyBatches();
+}
+
+async function refreshMyBatches() {
+  let batches = [];
+  try {
+    batches = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}/batches`);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+  }
+  let total = 0;
+  const rows = batches.map((b) => {
+    const own = b.own_entry || {};
+    const n = typeof own.ballots === 'number' ? own.ballots
+      : Array.isArray(own.ballots) ? own.ballots.length : (b.ballots ?? 0);
+    total += n;
+    return h('tr', { 'data-batch': b.id },
+      h('td', { raw: true }, b.id), h('td', { class: 'num' }, n),
+      h('td', {}, own.entry ? labelEl('entry', own.entry) : ''),
+      h('td', {}, labelEl('batch_state', b.state)));
+  });
+  fill($('#my-batches tbody'), rows);
+  const issued = S.round.facts?.issued;
+  fill($('#round-progress'), tr(issued != null ? 'count.round_progress' : 'count.round_progress_no_issued', { n: total, issued }));
+}
+
+function enterBatch() {
+  show('entry');
+  if (!S.cur) S.cur = emptyBallot();
+  renderKeys();
+  render();
+  $('#ballot').focus();
+}
+
+// ---- the ballot ----
+
+function render() {
+  const r = S.round;
+  const b = S.cur;
+  const no = S.batch.ballots.length + 1;
+  fill($('#ballot-no'), tr('count.ballot_no', { n: no, size: S.batch.size }));
+  const limit = selectionLimit(r, S.method);
+  fill($('#ballot-rule'), limit == null ? '' : tr('count.limit', { n: limit }));
+  fill($('#convention'), tr(S.method?.mark_convention === 'blank_is_for' ? 'count.convention_blank_for' : 'count.convention_default'));
+  $('#ballot').classList.toggle('void', !!b.void);
+  const voidNote = $('#void-note');
+  voidNote.classList.toggle('hidden', !b.void);
+  if (b.void) fill(voidNote, tr('count.void_note'), ' ', raw(b.void));
+  const allowW = writeInsAllowed(r, S.method);
+  fill($('#lines'), r.candidates.map((name, i) => {
+    const m = b.marks[i];
+    const line = h('div', { class: `line${i === b.cursor && !b.void ? ' current' : ''}`, role: 'listitem', 'data-line': i, 'data-mark': m ?? '' },
+      h('span', { class: 'no' }, `${i + 1}`),
+      h('span', { class: 'name', raw: true }, name),
+      h('span', { class: 'marks' }, MARKS.map((mk) => h('button', {
+        type: 'button', tabindex: '-1', class: `btn mark ${MARK_CLASS[mk]}`, 'aria-pressed': String(m === mk), 'data-mark': mk,
+        onclick: () => { setMark(i, mk); $('#ballot').focus(); },
+      }, h('span', { class: 'key', raw: true }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
+    if (allowW && m === 'N') {
+      const input = h('input', {
+        type: 'text', class: 'writein-input', 'data-line': i, maxlength: '40', value: b.writeIns[i] ?? '',
+        'data-i18n-placeholder': 'count.writein_placeholder', placeholder: t('count.writein_placeholder'),
+        'aria-label': t('count.writein_label', { name }), 'data-raw-label': '',
+      });
+      input.addEventListener('input', () => { b.writeIns[i] = input.value; touched(); renderSide(); });
+      input.addEventListener('keydown', writeInKeys);
+      line.append(h('span', { class: 'writein' }, h('span', { i18n: 'count.writein' }), input));
+    }
+    return line;
+  }));
+  renderSide();
+  const cur = $('.line.current');
+  if (cur && document.activeElement?.closest?.('#entry')) cur.scrollIntoView({ block: 'nearest' });
+}
+
+function keyHint(mk) {
+  return { Y: '1 / Y', N: '2 / N', A: '3 / A', '?': '4 / ?' }[mk];
+}
+
+function renderSide() {
+  const n = S.batch.ballots.length;
+  fill($('#batch-title'), tr('count.batch_title', { batch: S.batch.label }));
+  fill($('#batch-progress'), tr('count.batch_progress', { n, size: S.batch.size }));
+  const left = S.batch.size - n;
+  fill($('#batch-remaining'), left > 0 ? tr('count.batch_remaining', { n: left })
+    : left === 0 ? tr('count.batch_full') : tr('count.batch_over', { n: -left }));
+  fill($('#entered'), S.batch.ballots.map((b, i) => h('li', { 'data-index': i },
+    h('span', {}, `${i + 1}.`), h('span', { class: 'marks-text', raw: true }, marksText(b)))).reverse());
+  const warn = $('#warning-slot');
+  const limit = selectionLimit(S.round, S.method);
+  if (!S.cur.void && limit != null && selections(S.cur) > limit) {
+    fill(warn, h('p', { class: 'overvote', id: 'overvote-warning' }, tr('count.overvote_now', { n: selections(S.cur), limit })));
+  } else fill(warn);
+}
+
+function renderKeys() {
+  const allowW = writeInsAllowed(S.round, S.method);
+  const k = (keys, textKey, args) => h('li', {}, h('span', {}, keys.map((x) => h('kbd', {}, x))), tr(textKey, args));
+  fill($('#keys'),
+    k(['1', 'Y'], markKey(S.round.kind, 'Y')),
+    k(['2', 'N'], markKey(S.round.kind, 'N')),
+    k(['3', 'A'], markKey(S.round.kind, 'A')),
+    k(['4', '?'], 'mark.illegible'),
+    allowW ? k(['W'], 'count.key_writein') : null,
+    k(['↑', '↓'], 'count.key_move'),
+    k(['Enter'], 'count.key_next'),
+    k(['⌫'], 'count.key_undo'),
+    k(['V'], 'count.key_void'),
+    k(['Ctrl', 'Enter'], 'count.key_submit'));
+}
+
+/// Something changed: a retry of a failed submission must not reuse the
+/// idempotency key with a different body.
+function touched() {
+  S.batch.idem = null;
+  saveDraft();
+}
+
+function setMark(line, mark) {
+  const b = S.cur;
+  if (b.void) return;
+  b.history.push({ line, mark: b.marks[line], writeIn: b.writeIns[line] ?? null, cursor: b.cursor });
+  b.marks[line] = mark;
+  if (mark !== 'N') delete b.writeIns[line];
+  b.cursor = Math.min(line + 1, b.marks.length - 1);
+  if (line === b.marks.length - 1 && b.marks.every((m) => m)) b.cursor = line;
+  touched();
+  render();
+}
+
+function move(delta) {
+  const b = S.cur;
+  b.cursor = Math.max(0, Math.min(b.marks.length - 1, b.cursor + delta));
+  render();
+}
+
+/// W opens the write-in of the current line if it is an against line, else
+/// of the line just marked against (marking moves the cursor on).
+function openWriteIn() {
+  const b = S.cur;
+  if (!writeInsAllowed(S.round, S.method)) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
+  let line = b.cursor;
+  if (b.marks[line] !== 'N') {
+    const last = b.history[b.history.length - 1];
+    if (last && b.marks[last.line] === 'N') line = last.line;
+  }
+  if (b.marks[line] !== 'N') { sayKey('count.writein_needs_against', null, 'warn'); return; }
+  b.cursor = line;
+  render();
+  $(`.writein-input[data-line="${line}"]`)?.focus();
+}
+
+function writeInKeys(e) {
+  if (e.key === 'Enter' || e.key === 'Escape' || e.key === 'Tab') {
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.key === 'Escape') {
+      const line = Number(e.target.dataset.line);
+      delete S.cur.writeIns[line];
+      touched();
+    }
+    const b = S.cur;
+    b.cursor = Math.min(b.cursor + 1, b.marks.length - 1);
+    render();
+    $('#ballot').focus();
+  }
+}
+
+function undo() {
+  const b = S.cur;
+  say('');
+  if (b.void) { b.void = null; touched(); render(); return; }
+  const last = b.history.pop();
+  if (last) {
+    b.marks[last.line] = last.mark;
+    if (last.writeIn === null) delete b.writeIns[last.line]; else b.writeIns[last.line] = last.writeIn;
+    b.cursor = last.line;
+    touched();
+    render();
+    return;
+  }
+  if (!S.batch.ballots.length) return;
+  const prev = S.batch.ballots.pop();
+  S.cur = { marks: prev.marks, writeIns: prev.writeIns, void: prev.void, cursor: prev.marks.length - 1, history: [] };
+  touched();
+  sayKey('count.reopened', { n: S.batch.ballots.length + 1 }, 'info');
+  render();
+}
+
+async function nextBallot() {
+  const b = S.cur;
+  if (S.batch.ballots.length >= S.batch.size && !b.void && b.marks.every((m) => m === null)) {
+    return submitBatch();
+  }
+  if (!b.void) {
+    const missing = b.marks.findIndex((m) => m === null);
+    if (missing >= 0) {
+      b.cursor = missing;
+      render();
+      sayKey('count.line_missing', { n: missing + 1, name: S.round.candidates[missing] }, 'warn');
+      return;
+    }
+    const limit = selectionLimit(S.round, S.method);
+    const n = selections(b);
+    if (limit != null && n > limit) {
+      const ok = await confirmDialog({
+        title: t('count.overvote_title'),
+        body: t('count.overvote_body', { n, limit }),
+        confirmKey: 'count.overvote_confirm', cancelKey: 'count.overvote_cancel', danger: true,
+      });
+      $('#ballot').focus();
+      if (!ok) return;
+    }
+  }
+  if (S.batch.ballots.length >= S.batch.size) {
+    const ok = await confirmDialog({
+      title: t('count.over_size_title'),
+      body: t('count.over_size_body', { size: S.batch.size }),
+      confirmKey: 'count.over_size_confirm', danger: true,
+    });
+    $('#ballot').focus();
+    if (!ok) return;
+    S.batch.size = S.batch.ballots.length + 1;
+  }
+  S.batch.ballots.push({ marks: b.marks, writeIns: b.writeIns, void: b.void });
+  S.cur = emptyBallot();
+  touched();
+  say('');
+  if (S.batch.ballots.length === S.batch.size) sayKey('count.batch_full_submit', null, 'ok');
+  render();
+}
+
+async function voidBallot() {
+  const input = h('input', { type: 'text', id: 'void-reason', maxlength: '100', required: true,
+    'aria-label': t('count.void_reason') });
+  input.required = true;
+  const ok = await confirmDialog({
+    title: t('count.void_title'),
+    body: t('count.void_body'),
+    input, confirmKey: 'count.void_confirm', danger: true,
+  });
+  if (ok) {
+    S.cur.void = input.value.trim();
+    touched();
+    render();
+  }
+  $('#ballot').focus();
+}
+
+async function submitBatch() {
+  const n = S.batch.ballots.length;
+  if (!n) { sayKey('count.nothing_to_submit', null, 'warn'); return; }
+  const pending = !S.cur.void && S.cur.marks.some((m) => m !== null);
+  const body = h('div', {},
+    tr('count.submit_body', { batch: S.batch.label, n }, 'p'),
+    n !== S.batch.size ? h('p', { class: 'overvote' }, tr('count.submit_size_mismatch', { n, size: S.batch.size })) : null,
+    pending ? h('p', { class: 'overvote' }, tr('count.submit_pending_ballot')) : null);
+  const ok = await confirmDialog({ title: t('count.submit_title'), body, confirmKey: 'count.submit_confirm', danger: n !== S.batch.size || pending });
+  if (!ok) { $('#ballot').focus(); return; }
+  if (!S.batch.idem) { S.batch.idem = randomId(); saveDraft(); }
+  const label = S.batch.label;
+  try {
+    const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.round.id}/batches/${encodeURIComponent(label)}/entries`,
+      { ballots: S.batch.ballots.map(toApi) }, { 'Idempotency-Key': S.batch.idem });
+    dropDraft();
+    S.batch = null;
+    S.cur = null;
+    say('');
+    showSubmitted(res);
+  } catch (e) {
+    fail(e);
+    // A batch that can no longer be submitted (the round closed, or this
+    // batch already has its entries) is offered for discarding.
+    if (['round_not_open', 'already_entered', 'batch_complete', 'not_assigned'].includes(e.code)) {
+      const drop = await confirmDialog({ title: t('count.discard_title'), body: t('count.discard_body', { batch: label }), danger: true, confirmKey: 'count.discard' });
+      if (drop) { dropDraft(); S.batch = null; S.cur = null; await batchStart(); return; }
+    }
+    $('#ballot').focus();
+  }
+}
+
+function showSubmitted(res) {
+  show('submitted');
+  const stateKey = `count.submitted_${res.batch_state}`;
+  fill($('#submitted-card'),
+    h('h2', {}, tr('count.submitted_title', { batch: res.batch, n: res.ballots })),
+    tr(res.entry === 'second' ? 'count.submitted_second' : 'count.submitted_first', null, 'p'),
+    tr(stateKey, null, 'p'),
+    h('p', { class: 'muted' }, tr('count.submitted_receipt'), ' ',
+      h('span', { class: 'mono', id: 'entry-digest', raw: true }, (res.digest || '').slice(0, 16))));
+  $('#next-batch').focus();
+}
+
+// ---- keys ----
+
+function onKey(e) {
+  if ($('#entry').classList.contains('hidden')) return;
+  if (document.querySelector('dialog[open]')) return;
+  const tgt = e.target;
+  if (tgt instanceof HTMLInputElement || tgt instanceof HTMLTextAreaElement || tgt instanceof HTMLSelectElement) return;
+  if (e.altKey || e.metaKey) return;
+  if (e.ctrlKey && e.key === 'Enter') { e.preventDefault(); submitBatch(); return; }
+  if (e.ctrlKey) return;
+  const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (KEY_TO_MARK[k] && !S.cur.void) { e.preventDefault(); setMark(S.cur.cursor, KEY_TO_MARK[k]); return; }
+  switch (k) {
+    case 'Enter': e.preventDefault(); nextBallot(); break;
+    case 'Backspace': e.preventDefault(); undo(); break;
+    case 'ArrowDown': e.preventDefault(); move(1); break;
+    case 'ArrowUp': e.preventDefault(); move(-1); break;
+    case 'w': e.preventDefault(); openWriteIn(); break;
+    case 'v': e.preventDefault(); voidBallot(); break;
+    default: break;
+  }
+}
+
+async function main() {
+  S.who = await start('count.screen', ['counter']);
+  if (!S.who) return;
+  document.addEventListener('keydown', onKey);
+  $('#batch-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const label = $('#batch-label').value.trim();
+    const size = Number($('#batch-size').value);
+    if (!/^[A-Za-z0-9._-]{1,32}$/.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
+    if (!(size >= 1 && size <= 500)) { sayKey('count.bad_batch_size', null, 'error'); $('#batch-size').focus(); return; }
+    say('');
+    S.batch = { label, size, ballots: [], idem: null };
+    S.cur = emptyBallot();
+    saveDraft();
+    enterBatch();
+  });
+  $('#next-ballot').addEventListener('click', () => { nextBallot(); $('#ballot').focus(); });
+  $('#undo').addEventListener('click', () => { undo(); $('#ballot').focus(); });
+  $('#void-ballot').addEventListener('click', () => voidBallot());
+  $('#submit-batch').addEventListener('click', () => submitBatch());
+  $('#next-batch').addEventListener('click', () => batchStart().catch(fail));
+  $('#other-round').addEventListener('click', () => { S.round = null; pickRound().catch(fail); });
+  onLangChange(() => {
+    if (S.batch && !$('#entry').classList.contains('hidden')) { renderKeys(); render(); $('#ballot').focus(); }
+  });
+  await pickRound();
+}
+
+main().catch(fail);

@@ -1,0 +1,211 @@
+// 主席团: the live count of a round, per candidate, against the threshold
+// line and the seat cut-off; the quorum and box checks; the outcome and the
+// decision it calls for, taken only through an explicit confirmation. Every
+// view says which log checkpoint it reflects.
+
+import {
+  start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, confirmDialog, liveRound,
+  roundsOf, roundTitle, labelEl, checkpointLine,
+} from './app.js';
+import { outcome, ballotsLine, thresholdLine, statusBadge, standing } from './results.js';
+
+const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
+const S = { who: null, readOnly: false, meeting: null, roundId: null, round: null, view: null, stop: null, live: false };
+
+async function loadRounds() {
+  S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
+  const rounds = roundsOf(S.meeting);
+  fill($('#rounds'), rounds.map((r) => h('button', {
+    type: 'button', class: `btn${r.id === S.roundId ? ' primary' : ''}`, 'data-round': r.id, 'aria-pressed': String(r.id === S.roundId),
+    onclick: () => selectRound(r.id).catch(fail),
+  }, roundTitle(r), ' ', labelEl('state', r.state))));
+  if (!rounds.length) fill($('#rounds'), h('p', { class: 'msg info', i18n: 'presidium.no_rounds' }));
+  if (!S.roundId && rounds.length) {
+    const live = rounds.filter((r) => r.state !== 'draft');
+    await selectRound((live[live.length - 1] || rounds[rounds.length - 1]).id);
+  }
+}
+
+async function selectRound(id) {
+  if (S.stop) S.stop();
+  S.roundId = id;
+  S.view = null;
+  $('#round').classList.remove('hidden');
+  await refresh();
+  await loadRounds();
+  S.stop = liveRound(S.who.meeting, id, (type, data) => {
+    S.live = true;
+    if (type === 'tally') {
+      S.view = { ...(S.view || {}), ...data, result: data.result };
+      render();
+    } else if (type === 'state') {
+      const before = S.round?.state;
+      S.round = { ...S.round, ...data };
+      if (S.view) S.view.checkpoint = data.checkpoint;
+      render();
+      if (before !== data.state || data.status !== S.view?.status) refresh().catch(fail);
+    }
+  }, () => { S.live = false; renderLive(); });
+}
+
+async function refresh() {
+  const m = S.who.meeting;
+  S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
+  try {
+    S.view = S.round.state === 'draft' ? null : await api('GET', `/meetings/${m}/rounds/${S.roundId}/result`);
+  } catch (e) {
+    S.view = null;
+    if (e.code !== 'not_announced') fail(e);
+    else sayKey('presidium.not_announced', null, 'info');
+  }
+  render();
+}
+
+function renderLive() {
+  fill($('#live'), tr(S.live ? 'presidium.live_on' : 'presidium.live_off'));
+}
+
+function render() {
+  const r = S.round;
+  const v = S.view;
+  // A partial count carries no method: the meeting's adopted one applies.
+  const res = v?.result ? { method: S.meeting?.method?.effective, ...v.result } : null;
+  fill($('#round-title'), roundTitle(r), ' ', statusBadge(v?.status ?? r.status));
+  fill($('#round-checkpoint'), checkpointLine(v?.checkpoint ?? r.checkpoint ?? null));
+  renderLive();
+  renderChecks(r, res, v);
+  renderChart(r, res);
+  renderOutcome(r, res, v);
+  $('#report-link').href = `/report.html?round=${encodeURIComponent(r.id)}`;
+  $('#report-link').classList.toggle('hidden', r.state !== 'closed');
+}
+
+function renderChecks(r, res, v) {
+  const f = r.facts || {};
+  const q = res?.quorum;
+  const met = q ? q.met : S.meeting.attendance?.quorum_met;
+  const required = q ? q.required : S.meeting.attendance?.quorum_required;
+  fill($('#quorum'),
+    met == null ? h('span', { class: 'badge warn', i18n: 'presidium.unknown' })
+      : h('span', { class: `badge ${met ? 'ok' : 'error'}`, i18n: met ? 'quorum.met' : 'quorum.not_met' }),
+    tr('presidium.quorum_facts', { present: f.present ?? q?.present ?? '—', entitled: f.entitled ?? q?.entitled ?? '—', required: required ?? '—' }, 'p'));
+  const box = res?.box_check;
+  fill($('#box'),
+    box ? h('span', { class: `badge ${box.valid ? 'ok' : 'error'}`, i18n: box.valid ? 'box.valid' : 'box.void' })
+      : h('span', { class: 'badge warn', i18n: 'box.pending' }),
+    box ? tr('presidium.box_facts', { returned: box.returned, limit: box.limit, base: t(`box.${box.base}`) }, 'p') : null);
+  fill($('#ballots'), res && r.state === 'closed' ? ballotsLine({ ballots: { issued: f.issued, ...(res.ballots || {}) } })
+    : tr('presidium.batches', { counted: r.batches?.ballots_counted ?? 0, issued: f.issued ?? '—' }, 'p'));
+  const cos = r.state === 'closed' ? v?.cosignatures : null;
+  fill($('#cosign'), cos ? [
+    h('span', { class: `badge ${r.status === 'certified' || v.status === 'certified' ? 'ok' : 'warn'}`, i18n: (v.status === 'certified') ? 'status.certified' : 'presidium.awaiting_signatures' }),
+    h('p', {}, tr('scrutiny.cosigned', { n: cos.by.length, k: cos.required, of: cos.of }), ' ', raw(cos.by.join('、')))]
+    : h('span', { class: 'badge warn', i18n: 'presidium.not_closed' }));
+}
+
+function renderChart(r, res) {
+  if (!res?.tally) { fill($('#chart'), tr('presidium.no_tally', null, 'p')); fill($('#threshold')); return; }
+  fill($('#threshold'), thresholdLine(res));
+  const rows = [...res.tally].map((x, i) => ({ ...x, order: i }))
+    .sort((a, b) => b.for - a.for || a.order - b.order);
+  const base = res.threshold_base ?? res.ballots?.returned ?? Math.max(1, ...rows.map((x) => x.for + x.against + x.abstain));
+  const scale = Math.max(base, ...rows.map((x) => x.for + x.against), 1);
+  const seats = LIST_KINDS.includes(r.kind) ? (r.next_size ?? r.seats) : r.seats;
+  const out = [];
+  rows.forEach((x, i) => {
+    const cutKey = LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff';
+    if (seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(cutKey, { n: seats })));
+    const bar = h('div', { class: 'bar', role: 'img', 'aria-label': t('presidium.bar_label', { name: x.name, for: x.for, base }), 'data-raw-label': '' });
+    const forEl = h('span', { class: 'for' });
+    forEl.style.width = `${(100 * x.for) / scale}%`;
+    const againstEl = h('span', { class: 'against' });
+    againstEl.style.left = `${(100 * x.for) / scale}%`;
+    againstEl.style.width = `${(100 * x.against) / scale}%`;
+    bar.append(forEl, againstEl);
+    if (res.threshold != null && res.threshold_applies !== false) {
+      // The majority line itself (base × 1/2 under the default method): a
+      // bar must pass it, touching it is not enough under a strict rule.
+      const f = res.method?.threshold;
+      const at = f && res.threshold_base != null ? (res.threshold_base * f.num) / f.den : res.threshold - 0.5;
+      const line = h('span', { class: 'threshold' });
+      line.style.left = `${(100 * at) / scale}%`;
+      bar.append(line);
+    }
+    out.push(h('div', { class: 'tally-row', 'data-name': x.name, 'data-standing': res.status ? standing(res, x) : '' },
+      h('span', { class: 'name' }, raw(x.name)), bar,
+      h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain })),
+      h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '')));
+  });
+  if (seats && rows.length === seats) {
+    out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff', { n: seats })));
+  }
+  fill($('#chart'), out);
+}
+
+/// The decisions this outcome calls for, as {decision, key, body, extra}.
+function decisionsFor(r, res, v) {
+  if (!res?.status || r.state !== 'closed') return [];
+  if (r.next_round) return [];
+  const s = res.status;
+  const list = LIST_KINDS.includes(r.kind);
+  const out = [];
+  if (list && (s === 'complete' || (s === 'shortfall' && res.list_may_proceed)) && res.next_list?.length) {
+    out.push({ decision: 'accept_list', body: { decision: 'accept_list', list: res.next_list }, args: { list: res.next_list.join('、') } });
+  }
+  if (s === 'runoff_required' && res.runoff) {
+    out.push({ decision: 'call_runoff', body: { decision: 'call_runoff' }, args: { among: res.runoff.among.join('、'), seats: res.runoff.seats } });
+  }
+  if (s === 'shortfall' && !list) {
+    out.push({ decision: 'call_supplementary', body: { decision: 'call_supplementary' }, args: { n: res.unfilled } });
+    out.push({ decision: 'reduce_seats', reduce: true, args: { to: (res.elected || []).length } });
+  }
+  if (s === 'void' || s === 'no_quorum') out.push({ decision: 'rerun', body: { decision: 'rerun' }, args: {} });
+  if (!list && (v?.status === 'certified') && !v?.announced && !r.announced && ['complete', 'shortfall'].includes(s)) {
+    out.push({ decision: 'announce', body: { decision: 'announce' }, args: { elected: (res.elected || []).join('、') } });
+  }
+  return out;
+}
+
+function renderOutcome(r, res, v) {
+  fill($('#outcome'), res?.status ? outcome(res) : tr(r.state === 'open' ? 'presidium.counting' : 'presidium.no_outcome', null, 'p'),
+    r.next_round ? tr('presidium.next_round', { round: r.next_round }, 'p') : null,
+    (v?.announced || r.announced) ? h('p', { class: 'badge ok', i18n: 'presidium.announced' }) : null,
+    res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null);
+  if (S.readOnly) { fill($('#decisions')); return; }
+  fill($('#decisions'), decisionsFor(r, res, v).map((d) => h('button', {
+    type: 'button', class: 'btn primary big', 'data-decision': d.decision,
+    onclick: () => decide(d).catch(fail),
+  }, tr(`decision.${d.decision}`, d.args))));
+}
+
+async function decide(d) {
+  let body = d.body;
+  let input = null;
+  let to = null;
+  if (d.reduce) {
+    to = h('input', { type: 'number', min: '1', value: d.args.to, 'aria-label': t('decision.reduce_to') });
+    input = h('input', { type: 'text', maxlength: '200', 'aria-label': t('decision.consent') });
+    input.required = true;
+  }
+  const bodyEl = h('div', {}, tr(`decision.${d.decision}_body`, d.args, 'p'),
+    to ? h('label', {}, h('span', { i18n: 'decision.reduce_to' }), ' ', to) : null,
+    input ? h('label', { i18n: 'decision.consent' }) : null);
+  const ok = await confirmDialog({ title: t(`decision.${d.decision}`, d.args), body: bodyEl, input, danger: true, confirmKey: 'decision.confirm' });
+  if (!ok) return;
+  if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
+  const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
+  if (res.round?.id) sayKey('decision.recorded_round', { round: res.round.id }, 'ok');
+  else sayKey('decision.recorded', null, 'ok');
+  await refresh();
+  await loadRounds();
+}
+
+async function main() {
+  S.who = await start('presidium.screen', ['presidium', 'display']);
+  if (!S.who) return;
+  S.readOnly = S.who.role !== 'presidium';
+  onLangChange(() => { if (S.round) render(); loadRounds().catch(fail); });
+  await loadRounds();
+}
+
+main().catch(fail);

@@ -1,0 +1,160 @@
+// 计票结果报告单: the official vote report of one round, on one A4 page —
+// meeting, method clauses, attendance and quorum, ballots, every
+// candidate's counts, threshold and base, the outcome, the scrutineers with
+// their key fingerprints, the log root in 4-hex groups and a QR code with
+// the receipt (the checkpoint the scrutineers signed).
+
+import {
+  start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, labelEl, rootGroups,
+} from './app.js';
+import { standing, outcome } from './results.js';
+import { fingerprint, keyName } from './keys.js';
+import { roundCosigners } from './bundle.js';
+import { encode, toSvg } from './qr.js';
+
+const S = { who: null, roundId: null, meeting: null, round: null, view: null, statement: null, cosigners: [] };
+
+/// 4/5 as 五分之四 in Chinese, 4/5 in English.
+function fraction(f) {
+  if (!f) return '';
+  if (lang() !== 'en') {
+    const d = t('num.digits');
+    const cn = (n) => (n <= 10 ? d[n] : String(n));
+    return t('num.fraction', { num: cn(f.num), den: cn(f.den) });
+  }
+  return `${f.num}/${f.den}`;
+}
+
+function cmp(f) { return t(f?.comparison === 'inclusive' ? 'clause.at_least' : 'clause.more_than'); }
+
+/// The clauses of the adopted method that this round's numbers depend on.
+function clauses(m, round) {
+  if (!m) return [];
+  const out = [];
+  out.push(tr('clause.quorum', { cmp: cmp(m.quorum), frac: fraction(m.quorum) }, 'li'));
+  out.push(tr(m.box_check === 'voters' ? 'clause.box_voters' : 'clause.box_issued', null, 'li'));
+  if (!['nomination', 'evaluation'].includes(round.kind)) {
+    out.push(tr('clause.threshold', { cmp: cmp(m.threshold), frac: fraction(m.threshold), base: t(`base.${m.threshold_base}`) }, 'li'));
+    out.push(tr('clause.tie', null, 'li'));
+  }
+  out.push(tr('clause.overvote', null, 'li'));
+  if (!['cadre', 'resolution', 'runoff', 'evaluation'].includes(round.kind) && m.write_ins !== 'none') {
+    out.push(tr('clause.write_in', null, 'li'));
+  }
+  out.push(tr(m.illegible === 'void_ballot' ? 'clause.illegible_void' : 'clause.illegible_abstain', null, 'li'));
+  out.push(tr('clause.preset', { preset: t(`preset.${m.preset}`) }, 'li'));
+  return out;
+}
+
+/// The scrutineers of the round with their keys: from the audit bundle,
+/// where the role may read it (their cosignatures checked here), else the
+/// names the result lists.
+async function cosigners() {
+  const by = S.view?.cosignatures?.by || [];
+  if (['presidium', 'scrutineer', 'auditor'].includes(S.who.role)) {
+    try {
+      const keys = await roundCosigners(S.who.meeting, S.roundId);
+      if (keys) {
+        return Promise.all(keys.map(async (k) => ({
+          name: by.find((n) => keyName(n) === k.name) ?? k.name,
+          fingerprint: await fingerprint(k.publicRaw),
+          state: k.verified ? 'report.signed_verified' : k.signed ? 'report.signature_bad' : 'report.not_signed',
+        })));
+      }
+    } catch (e) { console.error(e); }
+  }
+  return by.map((name) => ({ name, fingerprint: '—', state: 'report.signed' }));
+}
+
+function receipt() {
+  const st = S.statement;
+  if (!st?.checkpoint) return null;
+  const i = st.checkpoint.indexOf('\n\n');
+  const body = i < 0 ? st.checkpoint : st.checkpoint.slice(0, i + 1);
+  return `scrutineer-receipt/v1\nround ${S.roundId}\ntally ${st.tally_index}\n${body}`;
+}
+
+async function render() {
+  const m = S.meeting;
+  const r = S.round;
+  const v = S.view;
+  const res = v?.result;
+  fill($('#r-subtitle'), raw(m.name), ' · ', raw(r.contest), ' · ', labelEl('kind', r.kind), raw(` (${r.id})`));
+  $('#r-unofficial').classList.toggle('hidden', v?.status === 'certified');
+  fill($('#r-method'), clauses(res?.method ?? m.method?.effective, r));
+
+  const q = res?.quorum;
+  const excluded = (m.exclusions || []).reduce((a, x) => a + x.count, 0);
+  fill($('#r-attendance'),
+    tr('report.attendance', {
+      voting: m.voting_members, excluded, entitled: q?.entitled ?? r.facts?.entitled, present: q?.present ?? r.facts?.present,
+      required: q?.required ?? '—',
+    }), ' ',
+    q ? h('strong', { i18n: q.met ? 'quorum.met' : 'quorum.not_met' }) : '');
+
+  const b = res?.ballots || {};
+  const box = res?.box_check;
+  fill($('#r-ballots'),
+    tr('result.ballots', { issued: b.issued ?? r.facts?.issued ?? '—', returned: b.returned ?? '—', valid: b.valid ?? '—', invalid: b.invalid ?? '—' }),
+    ' ', box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : '');
+  fill($('#r-reasons'),
+    (b.invalid_reasons || []).length ? h('p', {}, tr('report.invalid_reasons'), ' ',
+      (b.invalid_reasons || []).map((x, i) => h('span', {}, i ? '；' : '',
+        tr('report.reason_count', { reason: t(`invalid.${x.reason}`), n: x.count })))) : '',
+    (b.void_reasons || []).length ? h('p', {}, tr('report.void_reasons'), ' ',
+      raw((b.void_reasons || []).map((x) => `${x.reason}（${x.count}）`).join('；'))) : '');
+
+  fill($('#r-threshold'), res?.threshold != null && res.threshold_applies !== false
+    ? tr('result.threshold', { n: res.threshold, base: res.threshold_base ?? '—', basis: t(`base.${res.method?.threshold_base ?? 'entitled'}`) }) : '');
+  fill($('#r-tally tbody'), (res?.tally || []).map((x, i) => h('tr', { 'data-name': x.name },
+    h('td', { class: 'num' }, i + 1),
+    h('td', {}, raw(x.name), x.write_in ? h('span', {}, ' ', tr('result.write_in')) : ''),
+    h('td', { class: 'num' }, x.for), h('td', { class: 'num' }, x.against), h('td', { class: 'num' }, x.abstain),
+    h('td', {}, res.status ? labelEl('standing', standing(res, x)) : ''))));
+
+  if (res?.status) {
+    // Elected in ballot order (姓氏笔画), as the report must list them.
+    const order = new Map(r.candidates.map((c, i) => [c, i]));
+    const elected = [...(res.elected || [])].sort((a, c) => (order.get(a) ?? 1e9) - (order.get(c) ?? 1e9));
+    fill($('#r-outcome'), outcome({ ...res, elected }));
+  } else fill($('#r-outcome'), tr('report.no_result', null, 'p'));
+
+  const rows = S.cosigners.map((c) => h('tr', { 'data-state': c.state },
+    h('td', { raw: true }, c.name), h('td', { class: 'fp', raw: true }, c.fingerprint), h('td', { i18n: c.state })));
+  fill($('#r-scrutineers tbody'), rows);
+  const cos = v?.cosignatures;
+  if (cos) $('#r-scrutineers').dataset.required = cos.required;
+
+  const cp = v?.checkpoint;
+  fill($('#r-log'), cp ? tr('report.log', { size: cp.size, origin: S.meeting.log?.origin ?? '' }) : tr('checkpoint.none'));
+  fill($('#r-root'), cp ? rootGroups(cp.root) : '');
+
+  const text = receipt();
+  if (text) {
+    const qr = encode(text, { ecl: 'M' });
+    const svg = toSvg(qr, { border: 2, title: t('report.qr_caption') });
+    svg.dataset.version = qr.version;
+    fill($('#r-qr'), svg);
+    $('#r-qr').dataset.receipt = text;
+  } else fill($('#r-qr'));
+  document.title = `${t('report.title')} ${r.id}`;
+  $('#sheet').dataset.ready = 'true';
+}
+
+async function main() {
+  S.who = await start('report.screen', ['presidium', 'scrutineer', 'auditor', 'organiser', 'display']);
+  if (!S.who) return;
+  S.roundId = new URLSearchParams(location.search).get('round');
+  $('#print').addEventListener('click', () => window.print());
+  $('#back').addEventListener('click', () => history.back());
+  const m = S.who.meeting;
+  S.meeting = await api('GET', `/meetings/${m}`);
+  S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
+  S.view = await api('GET', `/meetings/${m}/rounds/${S.roundId}/result`);
+  try { S.statement = await api('GET', `/meetings/${m}/rounds/${S.roundId}/statement`); } catch (e) { S.statement = null; }
+  S.cosigners = await cosigners();
+  onLangChange(() => render().catch(fail));
+  await render();
+}
+
+main().catch(fail);

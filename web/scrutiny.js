@@ -1,0 +1,315 @@
+// 监票: the scrutineer reconciles the two counters' readings of each batch
+// (side by side, line by line), resolves or voids each differing ballot,
+// closes the round with the number of ballots returned, and signs the
+// result with a personal key kept in this browser.
+
+import {
+  start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
+  roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups,
+} from './app.js';
+import { supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
+import { tallyTable, outcome, ballotsLine, thresholdLine, statusBadge } from './results.js';
+
+const S = { who: null, meeting: null, checkpoint: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
+const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
+
+// ---- the personal key ----
+
+async function renderKey() {
+  const box = $('#key-state');
+  if (!(await supported())) { fill(box, h('p', { class: 'msg error', i18n: 'key.unsupported' })); return; }
+  S.key = await loadKey(S.who.meeting, S.who.person);
+  if (!S.key) {
+    fill(box, tr('key.none', null, 'p'),
+      h('button', { type: 'button', class: 'btn primary big', id: 'make-key', i18n: 'key.make', onclick: makeKey }));
+    return;
+  }
+  const fp = await fingerprint(S.key.publicRaw);
+  fill(box,
+    tr('key.have', { name: S.key.name }, 'p'),
+    h('p', {}, h('span', { i18n: 'key.fingerprint' }), ' ', h('span', { class: 'fingerprint', id: 'my-fingerprint', raw: true }, fp)),
+    tr('key.compare', null, 'p'),
+    h('p', { class: 'muted' }, tr(S.key.privateKey.extractable ? 'key.extractable' : 'key.not_extractable')),
+    S.key.registered ? h('p', { class: 'badge ok', i18n: 'key.registered' })
+      : h('button', { type: 'button', class: 'btn primary', id: 'register-key', i18n: 'key.register', onclick: registerKey }));
+  document.getElementById('key-card').classList.toggle('done', !!S.key.registered);
+}
+
+async function makeKey() {
+  const ok = await confirmDialog({ title: t('key.make_title'), body: t('key.make_body') });
+  if (!ok) return;
+  try {
+    S.key = await createKey(S.who.meeting, S.who.person, S.who.name);
+    await registerKey();
+  } catch (e) { fail(e); }
+}
+
+async function registerKey() {
+  try {
+    const vkey = await verifierKey(S.key.name, S.key.publicRaw);
+    await api('PUT', `/meetings/${S.who.meeting}/people/${S.who.person}/key`, { key: vkey });
+    await markRegistered();
+    sayKey('key.registered_ok', null, 'ok');
+  } catch (e) {
+    if (e.code === 'key_already_registered') {
+      // Registered earlier from this browser (the request succeeded but the
+      // page did not hear back), or another key is on record: the service
+      // will refuse signatures by a key it does not know, and the
+      // fingerprint on the report shows which one it has.
+      await markRegistered();
+      sayKey('key.already_registered', null, 'warn');
+    } else fail(e);
+  }
+  await renderKey();
+}
+
+async function markRegistered() {
+  const rec = await loadKey(S.who.meeting, S.who.person);
+  rec.registered = true;
+  await saveKey(S.who.meeting, S.who.person, rec);
+  S.key = rec;
+}
+
+// ---- rounds ----
+
+async function loadRounds() {
+  S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
+  const rounds = roundsOf(S.meeting).filter((r) => r.state !== 'draft');
+  const nav = $('#rounds');
+  fill(nav, rounds.map((r) => h('button', {
+    type: 'button', class: `btn${r.id === S.roundId ? ' primary' : ''}`, 'data-round': r.id,
+    'aria-pressed': String(r.id === S.roundId), onclick: () => selectRound(r.id),
+  }, roundTitle(r), ' ', labelEl('state', r.state))));
+  if (!rounds.length) fill(nav, h('p', { class: 'msg info', i18n: 'scrutiny.no_rounds' }));
+  if (!S.roundId && rounds.length) {
+    const open = rounds.find((r) => r.state === 'open');
+    await selectRound((open || rounds[rounds.length - 1]).id);
+  }
+}
+
+async function selectRound(id) {
+  if (S.stop) S.stop();
+  S.roundId = id;
+  S.checkpoint = null;
+  S.batch = null;
+  S.statement = null;
+  $('#round').classList.remove('hidden');
+  await refresh();
+  await loadRounds();
+  let pending = null;
+  S.stop = liveRound(S.who.meeting, id, (type, data) => {
+    if (data?.checkpoint) S.checkpoint = data.checkpoint;
+    if (type !== 'state') return;
+    clearTimeout(pending);
+    pending = setTimeout(() => refresh().catch(fail), 200);
+  });
+}
+
+async function refresh() {
+  const m = S.who.meeting;
+  S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
+  S.batches = S.round.state === 'draft' ? [] : await api('GET', `/meetings/${m}/rounds/${S.roundId}/batches`);
+  if (S.batch) {
+    S.batch = await api('GET', `/meetings/${m}/rounds/${S.roundId}/batches/${encodeURIComponent(S.batch.id)}`);
+  }
+  if (S.round.state === 'closed') {
+    try { S.statement = await api('GET', `/meetings/${m}/rounds/${S.roundId}/statement`); } catch (e) { S.statement = null; }
+  }
+  render();
+}
+
+function render() {
+  const r = S.round;
+  fill($('#round-title'), roundTitle(r), ' ', statusBadge(r.status));
+  const f = r.facts || {};
+  fill($('#round-facts'), tr('scrutiny.facts', {
+    entitled: f.entitled ?? '—', present: f.present ?? '—', issued: f.issued ?? '—', returned: f.returned ?? '—',
+  }));
+  fill($('#round-checkpoint'), checkpointLine(S.checkpoint || r.checkpoint || S.meeting?.log));
+  renderBatches();
+  renderRecon();
+  renderClose();
+  renderResult();
+}
+
+function renderBatches() {
+  const b = S.round.batches || {};
+  fill($('#batches-summary'), tr('scrutiny.batches_summary', {
+    reconciled: b.reconciled ?? 0, awaiting: b.awaiting_second ?? 0, differences: b.differences ?? 0, counted: b.ballots_counted ?? 0,
+  }));
+  fill($('#batches tbody'), S.batches.map((x) => h('tr', { 'data-batch': x.id, 'data-state': x.state },
+    h('td', { raw: true }, x.id),
+    h('td', {}, labelEl('batch_state', x.state)),
+    h('td', {}, (x.entries || []).map((e) => h('div', {}, raw(e.counter), tr('scrutiny.entry_ballots', { n: e.ballots })))),
+    h('td', { class: 'num' }, x.differences ? `${x.unresolved ?? 0} / ${x.differences}` : '0'),
+    h('td', {}, x.differences ? h('button', {
+      type: 'button', class: `btn small${x.unresolved ? ' primary' : ''}`, 'data-open-batch': x.id,
+      i18n: x.unresolved ? 'scrutiny.reconcile' : 'scrutiny.view', onclick: () => openBatch(x.id),
+    }) : ''))));
+}
+
+async function openBatch(id) {
+  try {
+    S.batch = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.roundId}/batches/${encodeURIComponent(id)}`);
+    renderRecon();
+    $('#recon-card').scrollIntoView({ block: 'start' });
+    $('#recon-card button.resolve')?.focus();
+  } catch (e) { fail(e); }
+}
+
+/// A side of a difference as {marks, write_ins, void}, or null.
+function side(x) {
+  if (x === null || x === undefined) return null;
+  if (typeof x === 'string') return { marks: x, write_ins: {} };
+  return { marks: x.marks ?? null, write_ins: x.write_ins ?? {}, void: x.void ?? null };
+}
+
+function cell(s, line) {
+  if (!s) return h('td', { class: 'mk', i18n: 'scrutiny.not_entered' });
+  if (s.void) return h('td', { class: 'mk' }, h('span', { i18n: 'scrutiny.void' }));
+  const mk = s.marks?.[line];
+  const w = s.write_ins?.[line] ?? s.write_ins?.[String(line)];
+  return h('td', { class: `mk mk-${MARK_CLASS[mk] || ''}`, 'data-mark': mk ?? '' },
+    mk ? h('span', { i18n: markKey(S.round.kind, mk) }) : '—',
+    w ? h('span', {}, ' · ', h('span', { i18n: 'count.writein' }), ' ', raw(w)) : '');
+}
+
+function renderRecon() {
+  const card = $('#recon-card');
+  const b = S.batch;
+  if (!b) { card.classList.add('hidden'); return; }
+  card.classList.remove('hidden');
+  const entries = b.entries || [];
+  const nameOf = (which) => entries.find((e) => e.entry === which)?.counter ?? '';
+  fill($('#recon-title'), tr('scrutiny.recon_title', { batch: b.id }), ' ', labelEl('batch_state', b.state));
+  const diffs = b.differences || [];
+  fill($('#differences'), diffs.map((d) => {
+    const first = side(d.first);
+    const second = side(d.second);
+    const differing = new Set((d.lines || []).map((l) => l.line));
+    const rows = S.round.candidates.map((name, i) => h('tr', { class: differing.has(i) ? 'diff' : '', 'data-line': i },
+      h('td', { class: 'num' }, i + 1), h('td', { raw: true }, name), cell(first, i), cell(second, i)));
+    const voidRow = (first?.void || second?.void) ? h('tr', { class: 'diff' }, h('td'), h('td', { i18n: 'scrutiny.void_reason' }),
+      h('td', { raw: true }, first?.void ?? ''), h('td', { raw: true }, second?.void ?? '')) : null;
+    const res = d.resolution;
+    return h('div', { class: 'card difference', 'data-position': d.position },
+      h('h3', {}, tr('scrutiny.paper_no', { n: d.position + 1 })),
+      h('table', { class: 'recon' },
+        h('thead', {}, h('tr', {}, h('th', { class: 'num', i18n: 'scrutiny.line' }), h('th', { i18n: 'result.candidate' }),
+          h('th', {}, tr('scrutiny.first_entry'), ' ', raw(nameOf('first'))),
+          h('th', {}, tr('scrutiny.second_entry'), ' ', raw(nameOf('second'))))),
+        h('tbody', {}, rows, voidRow)),
+      res ? h('p', { class: 'msg ok resolution' }, tr(`scrutiny.resolved_${res.resolution ?? res}`), res.reason ? h('span', {}, ' ', raw(res.reason)) : '')
+        : h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'btn primary resolve', 'data-resolve': 'first', disabled: !first, i18n: 'scrutiny.take_first', onclick: () => resolve(d, 'first') }),
+          h('button', { type: 'button', class: 'btn primary resolve', 'data-resolve': 'second', disabled: !second, i18n: 'scrutiny.take_second', onclick: () => resolve(d, 'second') }),
+          h('button', { type: 'button', class: 'btn danger resolve', 'data-resolve': 'void', i18n: 'scrutiny.declare_void', onclick: () => resolve(d, 'void') })));
+  }));
+}
+
+async function resolve(d, resolution) {
+  let reason = null;
+  if (resolution === 'void') {
+    const input = h('input', { type: 'text', id: 'void-reason', maxlength: '200', 'aria-label': t('scrutiny.void_reason') });
+    input.required = true;
+    const ok = await confirmDialog({ title: t('scrutiny.void_title', { n: d.position + 1 }), body: t('scrutiny.void_body'), input, danger: true, confirmKey: 'scrutiny.declare_void' });
+    if (!ok) return;
+    reason = input.value.trim();
+  } else {
+    const ok = await confirmDialog({
+      title: t('scrutiny.resolve_title', { n: d.position + 1 }),
+      body: t(resolution === 'first' ? 'scrutiny.resolve_first_body' : 'scrutiny.resolve_second_body'),
+    });
+    if (!ok) return;
+  }
+  try {
+    S.batch = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/batches/${encodeURIComponent(S.batch.id)}/resolutions`,
+      { position: d.position, resolution, reason });
+    sayKey('scrutiny.resolved', { n: d.position + 1 }, 'ok');
+    await refresh();
+  } catch (e) { fail(e); }
+}
+
+function renderClose() {
+  const open = S.round.state === 'open';
+  $('#close-card').classList.toggle('hidden', !open);
+  if (open && !$('#returned').value) {
+    const counted = S.round.batches?.ballots_counted;
+    if (counted != null) $('#returned').placeholder = String(counted);
+  }
+}
+
+async function closeRound(e) {
+  e.preventDefault();
+  const returned = Number($('#returned').value);
+  const counted = S.round.batches?.ballots_counted ?? 0;
+  const ok = await confirmDialog({
+    title: t('scrutiny.close_confirm_title'),
+    body: h('div', {}, tr('scrutiny.close_confirm_body', { returned, issued: S.round.facts?.issued ?? '—', counted }, 'p'),
+      returned !== counted ? h('p', { class: 'overvote' }, tr('scrutiny.close_mismatch', { returned, counted })) : null),
+    danger: true, confirmKey: 'scrutiny.close',
+  });
+  if (!ok) return;
+  try {
+    await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/close`, { returned });
+    sayKey('scrutiny.closed', null, 'ok');
+    await refresh();
+    await loadRounds();
+  } catch (err) { fail(err); }
+}
+
+function renderResult() {
+  const closed = S.round.state === 'closed';
+  $('#result-card').classList.toggle('hidden', !closed);
+  if (!closed) return;
+  const res = S.round.result?.result ?? S.round.result ?? S.statement?.result;
+  fill($('#result'), res ? [outcome(res), ballotsLine(res), thresholdLine(res), tallyTable(res, { id: 'tally' })] : '');
+  const st = S.statement;
+  const cos = st?.cosignatures;
+  const mine = cos?.by?.includes(S.who.name);
+  fill($('#statement'), st ? [
+    h('p', {}, tr('scrutiny.statement', { size: checkpointSize(st.checkpoint), root: rootGroups(checkpointRoot(st.checkpoint)) })),
+    cos ? h('p', { id: 'cosign-state' }, tr('scrutiny.cosigned', { n: cos.by.length, k: cos.required, of: cos.of }), ' ', raw(cos.by.join('、'))) : null,
+  ] : tr('scrutiny.no_statement', null, 'p'));
+  const btn = $('#sign');
+  btn.disabled = !st || !S.key || !S.key.registered || mine;
+  btn.dataset.i18n = mine ? 'scrutiny.signed' : 'scrutiny.sign';
+  btn.textContent = t(btn.dataset.i18n);
+  $('#report-link').href = `/report.html?round=${encodeURIComponent(S.roundId)}`;
+}
+
+function checkpointSize(note) { return (note || '').split('\n')[1] ?? ''; }
+function checkpointRoot(note) { return (note || '').split('\n')[2] ?? ''; }
+
+async function sign() {
+  const st = S.statement;
+  if (!st || !S.key) return;
+  const body = h('div', {},
+    tr('scrutiny.sign_body', null, 'p'),
+    h('p', { class: 'mono' }, tr('checkpoint.line', { size: checkpointSize(st.checkpoint), root: rootGroups(checkpointRoot(st.checkpoint)) })));
+  const ok = await confirmDialog({ title: t('scrutiny.sign_title'), body, confirmKey: 'scrutiny.sign' });
+  if (!ok) return;
+  try {
+    const signature = await cosign(S.key, st.checkpoint);
+    await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/cosignatures`, { signature });
+    sayKey('scrutiny.signed_ok', null, 'ok');
+    await refresh();
+  } catch (e) { fail(e); }
+}
+
+async function main() {
+  const demoSeed = /[#&]cosign_key=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
+  if (demoSeed) history.replaceState(null, '', location.pathname + location.search);
+  S.who = await start('scrutiny.screen', ['scrutineer']);
+  if (!S.who) return;
+  if (demoSeed && !(await loadKey(S.who.meeting, S.who.person))) {
+    try { await importDemoSeed(S.who.meeting, S.who.person, S.who.name, demoSeed); } catch (e) { fail(e); }
+  }
+  $('#close-form').addEventListener('submit', closeRound);
+  $('#sign').addEventListener('click', sign);
+  onLangChange(() => { renderKey(); if (S.round) render(); loadRounds().catch(fail); });
+  await renderKey();
+  await loadRounds();
+}
+
+main().catch(fail);
