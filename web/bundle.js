@@ -49,16 +49,26 @@ function parseVkey(vkey) {
   return { name: parts[0], id: parts[1], publicRaw: material.slice(1), vkey: vkey.trim() };
 }
 
-/// The cosigners of `round` from the bundle: [{name, vkey, publicRaw,
-/// signed, verified}], where `verified` means the cosignature line on the
-/// round's result checkpoint checks out against the key.
-export async function roundCosigners(meeting, round) {
+/// The cosigners of a round from the bundle (docs/audit-bundle.md):
+/// [{name, vkey, publicRaw, signed, verified}]. They are the scrutineers
+/// with a cosigning key registered in the log before the round's tally
+/// (`keys.txt`, §7); their lines are on the result checkpoint, the one of
+/// size tally + 1 (`checkpoints/NNNNNNNN.note`, §5.4); `verified` means a
+/// line checks out against the key.
+export async function roundCosigners(meeting, tallyIndex) {
+  if (tallyIndex === null || tallyIndex === undefined) return null;
   const blob = await api('GET', `/meetings/${meeting}/bundle`);
   const files = unzip(await blob.arrayBuffer());
-  const info = files.get(`results/${round}.json`);
-  const note = files.get(`results/${round}.note`);
-  if (!info) return null;
-  const keys = (JSON.parse(dec.decode(info)).cosigners || []).map(parseVkey).filter(Boolean);
+  const keysFile = files.get("keys.txt");
+  if (!keysFile) return null;
+  const keys = dec.decode(keysFile).split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t'))
+    .filter(([entry, role]) => Number(entry) < tallyIndex
+      && (role === 'scrutineer' || role === 'chief_scrutineer'))
+    .map(([, , , key]) => parseVkey(key || ''))
+    .filter(Boolean);
+  const note = files.get(`checkpoints/${String(tallyIndex + 1).padStart(8, '0')}.note`);
   const text = note ? dec.decode(note) : '';
   const body = noteBody(text);
   const lines = text.slice(body.length + 1).split('\n').filter((l) => l.startsWith('— '));

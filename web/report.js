@@ -53,7 +53,7 @@ async function cosigners() {
   const by = S.view?.cosignatures?.by || [];
   if (['presidium', 'scrutineer', 'auditor'].includes(S.who.role)) {
     try {
-      const keys = await roundCosigners(S.who.meeting, S.roundId);
+      const keys = await roundCosigners(S.who.meeting, S.statement?.tally_index);
       if (keys) {
         return Promise.all(keys.map(async (k) => ({
           name: by.find((n) => keyName(n) === k.name) ?? k.name,
