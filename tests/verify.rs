@@ -47,6 +47,7 @@ fn a_realistic_meeting_verifies() {
     assert_eq!(who, ["张监票", "王监票"]);
     assert!(r.ballots > 1400, "{}", r.ballots);
     assert_eq!(r.final_checkpoint.map(|c| c.0), Some(r.entries));
+    assert_eq!(scrutineer::bundle_io::verify_parallel(&sim.bundle()), r);
 }
 
 /// Which steps may be the first to fail when a byte of `path` changes.

@@ -35,12 +35,12 @@ use serde_json::Value;
 use super::bundle::{self, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
 use super::checkpoint::Checkpoint;
 use super::cosignature::{cosigned_message, verify_cosignatures, CosignatureQuorum};
-use super::entry::{AuthorRole, Entry, EntryKind};
-use super::event::{self, BatchBallots, Decision, Event, SpecialBallot};
+use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
+use super::event::{self, BatchBallots, Decision, Event, EventError, SpecialBallot};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, SignatureType, VerifierKey};
 use super::proof::InclusionReceipt;
-use crate::count;
+use crate::count::{self, PackedBallots};
 use crate::report;
 use crate::rules::method::ElectionMethod;
 use crate::rules::outcome::Runoff;
@@ -327,8 +327,56 @@ struct Cp<'a> {
     checkpoint: Checkpoint,
 }
 
+/// What one entry says on its own: the checks of steps 4, 6 and 7 that
+/// need nothing but its bytes. Independent of every other entry, so a
+/// caller may compute them in parallel ([`verify_with`]).
+#[derive(Debug)]
+pub struct EntryCheck {
+    /// The leaf hash of the bytes.
+    leaf: Hash,
+    entry: Result<Entry, EntryError>,
+    signature: Result<(), EntrySignatureError>,
+    /// `None` when the entry did not decode.
+    event: Option<Result<Event, EventError>>,
+    /// The plain ballots of a `ballot_batch`, decoded.
+    packed: Option<Result<PackedBallots, EventError>>,
+}
+
+/// The per-entry checks of one entry's bytes. Pure; never panics.
+pub fn check_entry(bytes: &[u8]) -> EntryCheck {
+    let leaf = leaf_hash(bytes);
+    let entry = Entry::decode(bytes);
+    let (signature, event) = match &entry {
+        Ok(e) => (e.verify_signature(), Some(event::decode(e.payload()))),
+        Err(_) => (Ok(()), None),
+    };
+    let packed = match &event {
+        Some(Ok(Event::BallotBatch { ballots, .. })) if ballots.plain_count > 0 => {
+            Some(ballots.packed())
+        }
+        _ => None,
+    };
+    EntryCheck {
+        leaf,
+        entry,
+        signature,
+        event,
+        packed,
+    }
+}
+
 /// Verifies a bundle. Never panics, whatever the bytes.
 pub fn verify(bundle: &Bundle) -> VerifyReport {
+    verify_with(bundle, |entries| {
+        entries.iter().map(|bytes| check_entry(bytes)).collect()
+    })
+}
+
+/// [`verify`], with the per-entry checks computed by `map`: it must return
+/// `check_entry(e)` for every entry `e`, in order (e.g. on several
+/// threads, as `crate::bundle_io::verify_parallel` does). The result is the
+/// same as [`verify`]'s.
+pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>) -> VerifyReport {
     let parts = bundle.parts();
     let mut rec = Recorder::new();
 
@@ -423,10 +471,12 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
 
     // Step 4: the tree from the entry files.
     let n = parts.entries.len() as u64;
-    let mut tree = Tree::new();
-    for bytes in &parts.entries {
-        tree.push_leaf_hash(leaf_hash(bytes));
+    let mut checks = map(&parts.entries);
+    if checks.len() != parts.entries.len() {
+        // A mapper that lost entries: check them here instead.
+        checks = parts.entries.iter().map(|b| check_entry(b)).collect();
     }
+    let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
     let mut tree_matches = true;
     let mut last_good = 0u64;
     for cp in &cps {
@@ -517,24 +567,24 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         );
     }
 
-    // Steps 6, 7, 8: one pass over the entries, in log order.
+    // Steps 6, 7, 8: one pass over the entries, in log order, on the
+    // per-entry checks made above.
     let mut replay = Replay::new(origin.clone(), &tree);
-    for (i, bytes) in parts.entries.iter().enumerate() {
+    for (i, check) in checks.iter().enumerate() {
         let index = i as u64;
-        let entry = match Entry::decode(bytes) {
+        let entry = match &check.entry {
             Ok(e) => e,
             Err(e) => {
                 rec.entry(Step::EntrySignatures, index, None, e.to_string());
                 continue;
             }
         };
-        let signed = entry.verify_signature();
-        if let Err(e) = signed {
+        if let Err(e) = &check.signature {
             rec.entry(Step::EntrySignatures, index, None, e.to_string());
         }
-        let event = match event::decode(entry.payload()) {
-            Ok(ev) => ev,
-            Err(e) => {
+        let event = match &check.event {
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
                 rec.entry(
                     Step::Events,
                     index,
@@ -543,9 +593,10 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
                 );
                 continue;
             }
+            None => continue,
         };
         let round = event.round().map(str::to_owned);
-        if let Some(expected) = kind_mismatch(entry.kind(), &event) {
+        if let Some(expected) = kind_mismatch(entry.kind(), event) {
             rec.entry(
                 Step::Events,
                 index,
@@ -556,12 +607,12 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
                 ),
             );
         }
-        if signed.is_ok() {
-            if let Err(msg) = replay.check_author(&entry, &event, log_key.as_ref()) {
+        if check.signature.is_ok() {
+            if let Err(msg) = replay.check_author(entry, event, log_key.as_ref()) {
                 rec.entry(Step::EntrySignatures, index, round.as_deref(), msg);
             }
         }
-        for msg in replay.apply(index, &event) {
+        for msg in replay.apply(index, event, check.packed.as_ref()) {
             rec.entry(Step::Replay, index, round.as_deref(), msg);
         }
     }
@@ -1001,7 +1052,12 @@ impl<'t> Replay<'t> {
     }
 
     /// Step 8: fold one event; the messages are failures of this entry.
-    fn apply(&mut self, index: u64, event: &Event) -> Vec<String> {
+    fn apply(
+        &mut self,
+        index: u64,
+        event: &Event,
+        packed: Option<&Result<PackedBallots, EventError>>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         match event {
             Event::MeetingCreated { entitled, .. } => {
@@ -1098,7 +1154,7 @@ impl<'t> Replay<'t> {
                     Ok(state) => {
                         if !state.batches.insert(batch.clone()) {
                             out.push(format!("batch {batch} is logged twice"));
-                        } else if let Err(e) = add_batch(state, ballots) {
+                        } else if let Err(e) = add_batch(state, ballots, packed) {
                             out.push(format!("batch {batch}: {e}"));
                         }
                     }
@@ -1421,7 +1477,11 @@ fn hex8(bytes: &[u8; 32]) -> String {
 
 /// Counts one batch into its round: plain ballots with the packed kernel,
 /// the rest kept for the reference counter.
-fn add_batch(state: &mut RoundState, b: &BatchBallots) -> Result<(), String> {
+fn add_batch(
+    state: &mut RoundState,
+    b: &BatchBallots,
+    packed: Option<&Result<PackedBallots, EventError>>,
+) -> Result<(), String> {
     let lines = state.round.candidates.len();
     if b.lines != lines as u64 {
         return Err(format!(
@@ -1430,18 +1490,30 @@ fn add_batch(state: &mut RoundState, b: &BatchBallots) -> Result<(), String> {
         ));
     }
     if b.plain_count > 0 {
-        let packed = b.packed().map_err(|e| e.to_string())?;
+        let decoded;
+        let packed = match packed {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => {
+                decoded = b.packed().map_err(|e| e.to_string())?;
+                &decoded
+            }
+        };
         let words = packed.words();
         let wpb = packed.words_per_ballot();
         // Sorted, so the order of entry does not survive.
-        let sorted = words
-            .chunks_exact(wpb)
-            .zip(words.chunks_exact(wpb).skip(1))
-            .all(|(a, b)| a <= b);
+        let sorted = if wpb == 1 {
+            words.windows(2).all(|w| w[0] <= w[1])
+        } else {
+            words
+                .chunks_exact(wpb)
+                .zip(words.chunks_exact(wpb).skip(1))
+                .all(|(a, b)| a <= b)
+        };
         if !sorted {
             return Err("plain ballots are not sorted".into());
         }
-        let t = count::tally(&packed, state.limit);
+        let t = count::tally(packed, state.limit);
         let acc = &mut state.plain;
         for (a, x) in acc.for_votes.iter_mut().zip(&t.for_votes) {
             *a += x;
