@@ -32,7 +32,7 @@ use base64::Engine as _;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
 
-use super::bundle::{self, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
+use super::bundle::{self, entry_path, Bundle, BundleError, KeyLine, Parts, KEYS_FILE};
 use super::checkpoint::Checkpoint;
 use super::cosignature::{cosigned_message, verify_cosignatures, CosignatureQuorum};
 use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
@@ -381,6 +381,53 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
     let mut rec = Recorder::new();
 
     // Step 1: files and keys.
+    let keys = step_files(&mut rec, &parts);
+    // Step 2: checkpoint signatures.
+    let cps = step_checkpoints(&mut rec, &parts, &keys);
+    // The per-entry checks, then step 4: the tree from the entry files.
+    let n = parts.entries.len() as u64;
+    let mut checks = map(&parts.entries);
+    if checks.len() != parts.entries.len() {
+        // A mapper that lost entries: check them here instead.
+        checks = parts.entries.iter().map(|b| check_entry(b)).collect();
+    }
+    let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
+    let tree_matches = step_tree(&mut rec, &cps, &tree, n);
+    // Step 5: consistency between consecutive checkpoints, and receipts.
+    step_consistency(&mut rec, &parts, &keys, &cps, &tree, tree_matches);
+    // Steps 6, 7, 8: one pass over the entries, in log order.
+    let replay = steps_entries(&mut rec, &checks, &keys, &tree);
+    // Step 3: cosignatures, now that the registrations and method are known.
+    let log_matches = tree_matches && !rec.failed(Step::Tree);
+    let cosigning = step_cosignatures(&mut rec, &cps, &replay, &keys, log_matches);
+    if rec.failed(Step::Files) && keys.log_key.is_none() {
+        rec.skip(Step::CheckpointSignatures, Step::Files);
+    }
+    let final_cp = cps.last();
+    VerifyReport {
+        steps: rec.finish(),
+        origin: keys.origin,
+        log_key: keys.log_key.map(|k| k.to_string()),
+        entries: n,
+        checkpoints: cps.len(),
+        ballots: replay.ballots,
+        final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
+        cosigned_size: cosigning.size,
+        quorum: cosigning.quorum,
+        cosigned: cosigning.cosigned,
+        tallies: replay.tallies,
+    }
+}
+
+/// What step 1 read: the keys and names everything else is checked against.
+struct Keys {
+    origin: Option<String>,
+    log_key: Option<VerifierKey>,
+    keys_file: Option<Vec<KeyLine>>,
+}
+
+/// Step 1: the layout, `origin`, `log.vkey` and `keys.txt`.
+fn step_files(rec: &mut Recorder, parts: &Parts<'_>) -> Keys {
     for p in &parts.problems {
         let step = match p {
             BundleError::EntryGap { .. } => Step::Tree,
@@ -416,7 +463,16 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         None => None,
     };
 
-    // Step 2: checkpoint signatures.
+    Keys {
+        origin,
+        log_key,
+        keys_file,
+    }
+}
+
+/// Step 2: every checkpoint note parses and is signed by the log key.
+fn step_checkpoints<'a>(rec: &mut Recorder, parts: &Parts<'a>, keys: &Keys) -> Vec<Cp<'a>> {
+    let (origin, log_key) = (&keys.origin, &keys.log_key);
     let mut cps: Vec<Cp<'_>> = Vec::new();
     if parts.checkpoints.is_empty() {
         rec.general(
@@ -469,17 +525,15 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         });
     }
 
-    // Step 4: the tree from the entry files.
-    let n = parts.entries.len() as u64;
-    let mut checks = map(&parts.entries);
-    if checks.len() != parts.entries.len() {
-        // A mapper that lost entries: check them here instead.
-        checks = parts.entries.iter().map(|b| check_entry(b)).collect();
-    }
-    let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
+    cps
+}
+
+/// Step 4: each checkpoint's root is the root of the entries it covers.
+/// Returns whether all of them matched.
+fn step_tree(rec: &mut Recorder, cps: &[Cp<'_>], tree: &Tree, n: u64) -> bool {
     let mut tree_matches = true;
     let mut last_good = 0u64;
-    for cp in &cps {
+    for cp in cps {
         let size = cp.checkpoint.size();
         match tree.root_at(size) {
             Err(_) => {
@@ -531,7 +585,19 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         rec.skip(Step::Tree, Step::CheckpointSignatures);
     }
 
-    // Step 5: consistency between consecutive checkpoints, and receipts.
+    tree_matches
+}
+
+/// Step 5: consecutive checkpoints are consistent; receipts verify.
+fn step_consistency(
+    rec: &mut Recorder,
+    parts: &Parts<'_>,
+    keys: &Keys,
+    cps: &[Cp<'_>],
+    tree: &Tree,
+    tree_matches: bool,
+) {
+    let (origin, log_key) = (&keys.origin, &keys.log_key);
     if !tree_matches {
         rec.skip(Step::Consistency, Step::Tree);
     } else {
@@ -558,18 +624,19 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         }
     }
     for r in &parts.receipts {
-        check_receipt(
-            &mut rec,
-            r,
-            &parts.entries,
-            origin.as_deref(),
-            log_key.as_ref(),
-        );
+        check_receipt(rec, r, &parts.entries, origin.as_deref(), log_key.as_ref());
     }
+}
 
-    // Steps 6, 7, 8: one pass over the entries, in log order, on the
-    // per-entry checks made above.
-    let mut replay = Replay::new(origin.clone(), &tree);
+/// Steps 6, 7 and 8: entry signatures and authors, events, replay.
+fn steps_entries<'t>(
+    rec: &mut Recorder,
+    checks: &[EntryCheck],
+    keys: &Keys,
+    tree: &'t Tree,
+) -> Replay<'t> {
+    let (origin, log_key, keys_file) = (&keys.origin, &keys.log_key, &keys.keys_file);
+    let mut replay = Replay::new(origin.clone(), tree);
     for (i, check) in checks.iter().enumerate() {
         let index = i as u64;
         let entry = match &check.entry {
@@ -617,10 +684,31 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         }
     }
     if let Some(keys) = &keys_file {
-        check_keys_file(&mut rec, keys, &replay.registrations);
+        check_keys_file(rec, keys, &replay.registrations);
     }
 
-    // Step 3: cosignatures, now that the registrations and method are known.
+    replay
+}
+
+/// The outcome of step 3.
+struct Cosigning {
+    quorum: Option<(usize, usize)>,
+    cosigned: Vec<Cosigned>,
+    size: Option<u64>,
+}
+
+/// Step 3: cosignature lines verify, and k of n scrutineers cosigned a
+/// checkpoint covering every tally. `log_matches`: step 4 passed, so the
+/// registrations and the method read from the log can be trusted.
+fn step_cosignatures(
+    rec: &mut Recorder,
+    cps: &[Cp<'_>],
+    replay: &Replay<'_>,
+    keys: &Keys,
+    log_matches: bool,
+) -> Cosigning {
+    let log_key = &keys.log_key;
+    let final_cp = cps.last();
     let mut quorum = None;
     let mut cosigned = Vec::new();
     let mut cosigned_size = None;
@@ -631,7 +719,6 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         .filter(|(r, _)| is_scrutineer_role(&r.role))
         .collect();
     let cosigner_keys: Vec<VerifierKey> = cosigners.iter().map(|(_, k)| (*k).clone()).collect();
-    let log_matches = tree_matches && !rec.failed(Step::Tree);
     for cp in cps.iter().filter(|_| log_matches) {
         for line in cp.note.signatures() {
             let known = log_key
@@ -751,22 +838,10 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
             }
         }
     }
-    if rec.failed(Step::Files) && log_key.is_none() {
-        rec.skip(Step::CheckpointSignatures, Step::Files);
-    }
-
-    VerifyReport {
-        steps: rec.finish(),
-        origin,
-        log_key: log_key.map(|k| k.to_string()),
-        entries: n,
-        checkpoints: cps.len(),
-        ballots: replay.ballots,
-        final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
-        cosigned_size,
+    Cosigning {
         quorum,
         cosigned,
-        tallies: replay.tallies,
+        size: cosigned_size,
     }
 }
 
