@@ -66,6 +66,11 @@ impl From<rusqlite::Error> for ExportError {
 }
 
 /// The audit bundle of the log in `conn`, in memory.
+///
+/// Reads the whole `log_entry` and `log_checkpoint` tables: one log per
+/// database, as `store::log` has it today. When the store gains a
+/// per-meeting log id, these two queries take a `WHERE` on it (and
+/// `LogIdentity` the id).
 pub fn bundle_from_db(conn: &Connection, log: &LogIdentity) -> Result<Bundle, ExportError> {
     // One read transaction, so entries and checkpoints are a consistent
     // snapshot even while the service appends.
