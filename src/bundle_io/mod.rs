@@ -226,38 +226,36 @@ pub fn verify_parallel(bundle: &Bundle) -> VerifyReport {
         if threads < 2 || entries.len() < 2 {
             return entries.iter().map(|e| check_entry(e)).collect();
         }
-        // Thread t takes entries t, t + threads, ...: big and small entries
-        // alternate in a log, so striding balances the load.
-        let mut slots: Vec<Option<EntryCheck>> = Vec::new();
-        slots.resize_with(entries.len(), || None);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    scope.spawn(move || {
-                        entries
-                            .iter()
-                            .enumerate()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|(i, e)| (i, check_entry(e)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for h in handles {
-                // A thread that panicked leaves its slots empty; they are
-                // checked below on this thread.
-                if let Ok(done) = h.join() {
-                    for (i, c) in done {
-                        slots[i] = Some(c);
-                    }
-                }
+        // Contiguous runs of about equal bytes: the work of an entry is
+        // proportional to its size, and sizes alternate in a log (a small
+        // commitment, a big batch), so neither counting nor striding by
+        // entries balances the threads.
+        let total: usize = entries.iter().map(|e| e.len()).sum();
+        let share = total.div_ceil(threads).max(1);
+        let mut runs: Vec<&[&[u8]]> = Vec::with_capacity(threads);
+        let (mut start, mut acc) = (0, 0);
+        for (i, e) in entries.iter().enumerate() {
+            acc += e.len();
+            if acc >= share && runs.len() + 1 < threads {
+                runs.push(&entries[start..=i]);
+                (start, acc) = (i + 1, 0);
             }
+        }
+        runs.push(&entries[start..]);
+        let done: Vec<Option<Vec<EntryCheck>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|run| scope.spawn(move || run.iter().map(|e| check_entry(e)).collect()))
+                .collect();
+            // A thread that panicked gives `None`; its run is checked
+            // below on this thread.
+            handles.into_iter().map(|h| h.join().ok()).collect()
         });
-        slots
-            .into_iter()
-            .zip(entries)
-            .map(|(c, e)| c.unwrap_or_else(|| check_entry(e)))
+        runs.iter()
+            .zip(done)
+            .flat_map(|(run, checks)| {
+                checks.unwrap_or_else(|| run.iter().map(|e| check_entry(e)).collect())
+            })
             .collect()
     })
 }
