@@ -229,7 +229,7 @@ fn verify(o: &Opts) -> Exit {
         Ok(b) => b,
         Err(e) => return Exit::BadInput(format!("{e}; expected an audit bundle directory or zip")),
     };
-    let report = crate::log::verify::verify(&bundle);
+    let report = crate::bundle_io::verify_parallel(&bundle);
     let text = report::verify_report::render(path, &report, pinned.as_deref(), o.lang);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
     if report.is_verified() && pinned_ok {

@@ -56,6 +56,7 @@ fn a_realistic_meeting_verifies() {
     }
     assert!(r.ballots > 1400, "{}", r.ballots);
     assert_eq!(r.final_checkpoint.map(|c| c.0), Some(r.entries));
+    assert_eq!(scrutineer::bundle_io::verify_parallel(&sim.bundle()), r);
 }
 
 /// Which steps may be the first to fail when a byte of `path` changes.
@@ -581,6 +582,79 @@ mod never_panics {
                 b.put(&path, bytes);
             }
             prop_assert!(!verify(&b).is_verified());
+        }
+    }
+}
+
+/// The replay counts plain ballots with the packed kernels and the rest
+/// with the reference reader; the simulator publishes what
+/// `rules::evaluate` (the reference counter over every ballot) says. Over
+/// random rounds and ballots — more than 32 candidates included, so
+/// ballots span two words — the two must agree exactly.
+mod replay_matches_the_reference_counter {
+    use super::*;
+    use proptest::prelude::*;
+    use scrutineer::rules::{Ballot, Mark, RoundKind};
+
+    fn ballot(lines: usize) -> impl Strategy<Value = Ballot> {
+        let mark = prop_oneof![
+            6 => Just(Mark::For),
+            3 => Just(Mark::Against),
+            3 => Just(Mark::Abstain),
+            1 => Just(Mark::Illegible),
+        ];
+        prop_oneof![
+            12 => proptest::collection::vec(mark, lines).prop_map(Ballot::marked),
+            1 => Just(Ballot::Void { reason: "废票".into() }),
+            1 => (0..lines, proptest::collection::vec(prop_oneof![Just(Mark::For), Just(Mark::Against)], lines))
+                .prop_map(|(line, marks)| Ballot::Marked { marks, write_ins: vec![(line, "另选".into())] }),
+        ]
+    }
+
+    fn round() -> impl Strategy<Value = (RoundKind, usize, u64, Vec<Ballot>)> {
+        (
+            prop_oneof![
+                Just(RoundKind::Formal),
+                Just(RoundKind::Preliminary),
+                Just(RoundKind::Nomination),
+                Just(RoundKind::Evaluation),
+                Just(RoundKind::Cadre),
+                Just(RoundKind::Resolution),
+            ],
+            prop_oneof![1usize..8, 30usize..40],
+        )
+            .prop_flat_map(|(kind, lines)| {
+                (
+                    Just(kind),
+                    Just(lines),
+                    1..=lines as u64,
+                    proptest::collection::vec(ballot(lines), 0..120),
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn on_random_rounds((kind, lines, seats, ballots) in round()) {
+            let mut s = sim::Sim::new(200);
+            s.attendance(190);
+            let names: Vec<String> = (0..lines).map(|i| format!("候选人{i}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let next = matches!(kind, RoundKind::Preliminary | RoundKind::Nomination).then_some(seats);
+            s.open("r", kind, seats, &names, next, 200, 190, 190);
+            s.ballots("r", &ballots, 50);
+            s.close_and_tally("r", ballots.len() as u64);
+            s.cosign("r", &[0, 1]);
+            let r = verify(&s.bundle());
+            prop_assert!(
+                r.is_verified(),
+                "{}",
+                r.failures().map(|f| f.to_string()).collect::<Vec<_>>().join("\n")
+            );
+            prop_assert!(r.tallies.len() == 1 && r.tallies[0].matches);
+            prop_assert!(r.tallies[0].certification.is_certified());
         }
     }
 }

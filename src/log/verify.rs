@@ -33,15 +33,17 @@ use std::fmt;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
-use super::bundle::{self, checkpoint_path, entry_path, Bundle, BundleError, KeyLine, KEYS_FILE};
+use super::bundle::{
+    self, checkpoint_path, entry_path, Bundle, BundleError, KeyLine, Parts, KEYS_FILE,
+};
 use super::checkpoint::Checkpoint;
 use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
-use super::entry::{AuthorRole, Entry, EntryKind};
-use super::event::{self, BatchBallots, Decision, Event, SpecialBallot};
+use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
+use super::event::{self, BatchBallots, Decision, Event, EventError, SpecialBallot};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
 use super::proof::InclusionReceipt;
-use crate::count;
+use crate::count::{self, PackedBallots};
 use crate::report;
 use crate::rules::method::ElectionMethod;
 use crate::rules::outcome::Runoff;
@@ -352,12 +354,109 @@ struct Cp<'a> {
     checkpoint: Checkpoint,
 }
 
+/// What one entry says on its own: the checks of steps 4, 6 and 7 that
+/// need nothing but its bytes. Independent of every other entry, so a
+/// caller may compute them in parallel ([`verify_with`]).
+#[derive(Debug)]
+pub struct EntryCheck {
+    /// The leaf hash of the bytes.
+    leaf: Hash,
+    entry: Result<Entry, EntryError>,
+    signature: Result<(), EntrySignatureError>,
+    /// `None` when the entry did not decode.
+    event: Option<Result<Event, EventError>>,
+    /// The plain ballots of a `ballot_batch`, decoded.
+    packed: Option<Result<PackedBallots, EventError>>,
+}
+
+/// The per-entry checks of one entry's bytes. Pure; never panics.
+pub fn check_entry(bytes: &[u8]) -> EntryCheck {
+    let leaf = leaf_hash(bytes);
+    let entry = Entry::decode(bytes);
+    let (signature, event) = match &entry {
+        Ok(e) => (e.verify_signature(), Some(event::decode(e.payload()))),
+        Err(_) => (Ok(()), None),
+    };
+    let packed = match &event {
+        Some(Ok(Event::BallotBatch { ballots, .. })) if ballots.plain_count > 0 => {
+            Some(ballots.packed())
+        }
+        _ => None,
+    };
+    EntryCheck {
+        leaf,
+        entry,
+        signature,
+        event,
+        packed,
+    }
+}
+
+/// [`check_entry`] of every entry, in order, on this thread.
+pub fn check_entries(entries: &[&[u8]]) -> Vec<EntryCheck> {
+    entries.iter().map(|bytes| check_entry(bytes)).collect()
+}
+
 /// Verifies a bundle. Never panics, whatever the bytes.
 pub fn verify(bundle: &Bundle) -> VerifyReport {
+    verify_with(bundle, check_entries)
+}
+
+/// [`verify`], with the per-entry checks computed by `map`: it must return
+/// `check_entry(e)` for every entry `e`, in order (e.g. on several
+/// threads, as `crate::bundle_io::verify_parallel` does). The result is the
+/// same as [`verify`]'s.
+pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>) -> VerifyReport {
     let parts = bundle.parts();
     let mut rec = Recorder::new();
 
     // Step 1: files and keys.
+    let keys = step_files(&mut rec, &parts);
+    // Step 2: checkpoint signatures.
+    let cps = step_checkpoints(&mut rec, &parts, &keys);
+    // The per-entry checks, then step 4: the tree from the entry files.
+    let n = parts.entries.len() as u64;
+    let mut checks = map(&parts.entries);
+    if checks.len() != parts.entries.len() {
+        // A mapper that lost entries: check them here instead.
+        checks = check_entries(&parts.entries);
+    }
+    let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
+    let tree_matches = step_tree(&mut rec, &cps, &tree, n);
+    // Step 5: consistency between consecutive checkpoints, and receipts.
+    step_consistency(&mut rec, &parts, &keys, &cps, &tree, tree_matches);
+    // Steps 6, 7, 8: one pass over the entries, in log order.
+    let mut replay = steps_entries(&mut rec, &checks, &keys, &tree);
+    // Step 3: cosignatures, now that the registrations are known.
+    let log_matches = tree_matches && !rec.failed(Step::Tree);
+    let mut tallies = std::mem::take(&mut replay.tallies);
+    let log_key = keys.log_key.as_ref();
+    step_cosignatures(&mut rec, &cps, log_key, &replay, &mut tallies, log_matches);
+    if rec.failed(Step::Files) && keys.log_key.is_none() {
+        rec.skip(Step::CheckpointSignatures, Step::Files);
+    }
+    let final_cp = cps.last();
+    VerifyReport {
+        steps: rec.finish(),
+        origin: keys.origin,
+        log_key: keys.log_key.map(|k| k.to_string()),
+        entries: n,
+        checkpoints: cps.len(),
+        ballots: replay.ballots,
+        final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
+        tallies,
+    }
+}
+
+/// What step 1 read: the keys and names everything else is checked against.
+struct Keys {
+    origin: Option<String>,
+    log_key: Option<VerifierKey>,
+    keys_file: Option<Vec<KeyLine>>,
+}
+
+/// Step 1: the layout, `origin`, `log.vkey` and `keys.txt`.
+fn step_files(rec: &mut Recorder, parts: &Parts<'_>) -> Keys {
     for p in &parts.problems {
         let step = match p {
             BundleError::EntryGap { .. } => Step::Tree,
@@ -393,7 +492,16 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         None => None,
     };
 
-    // Step 2: checkpoint signatures.
+    Keys {
+        origin,
+        log_key,
+        keys_file,
+    }
+}
+
+/// Step 2: every checkpoint note parses and is signed by the log key.
+fn step_checkpoints<'a>(rec: &mut Recorder, parts: &Parts<'a>, keys: &Keys) -> Vec<Cp<'a>> {
+    let (origin, log_key) = (&keys.origin, &keys.log_key);
     let mut cps: Vec<Cp<'_>> = Vec::new();
     if parts.checkpoints.is_empty() {
         rec.general(
@@ -446,15 +554,15 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         });
     }
 
-    // Step 4: the tree from the entry files.
-    let n = parts.entries.len() as u64;
-    let mut tree = Tree::new();
-    for bytes in &parts.entries {
-        tree.push_leaf_hash(leaf_hash(bytes));
-    }
+    cps
+}
+
+/// Step 4: each checkpoint's root is the root of the entries it covers.
+/// Returns whether all of them matched.
+fn step_tree(rec: &mut Recorder, cps: &[Cp<'_>], tree: &Tree, n: u64) -> bool {
     let mut tree_matches = true;
     let mut last_good = 0u64;
-    for cp in &cps {
+    for cp in cps {
         let size = cp.checkpoint.size();
         match tree.root_at(size) {
             Err(_) => {
@@ -506,7 +614,19 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         rec.skip(Step::Tree, Step::CheckpointSignatures);
     }
 
-    // Step 5: consistency between consecutive checkpoints, and receipts.
+    tree_matches
+}
+
+/// Step 5: consecutive checkpoints are consistent; receipts verify.
+fn step_consistency(
+    rec: &mut Recorder,
+    parts: &Parts<'_>,
+    keys: &Keys,
+    cps: &[Cp<'_>],
+    tree: &Tree,
+    tree_matches: bool,
+) {
+    let (origin, log_key) = (&keys.origin, &keys.log_key);
     if !tree_matches {
         rec.skip(Step::Consistency, Step::Tree);
     } else {
@@ -533,33 +653,34 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
         }
     }
     for r in &parts.receipts {
-        check_receipt(
-            &mut rec,
-            r,
-            &parts.entries,
-            origin.as_deref(),
-            log_key.as_ref(),
-        );
+        check_receipt(rec, r, &parts.entries, origin.as_deref(), log_key.as_ref());
     }
+}
 
-    // Steps 6, 7, 8: one pass over the entries, in log order.
-    let mut replay = Replay::new(origin.clone(), &tree);
-    for (i, bytes) in parts.entries.iter().enumerate() {
+/// Steps 6, 7 and 8: entry signatures and authors, events, replay.
+fn steps_entries<'t>(
+    rec: &mut Recorder,
+    checks: &[EntryCheck],
+    keys: &Keys,
+    tree: &'t Tree,
+) -> Replay<'t> {
+    let (origin, log_key, keys_file) = (&keys.origin, &keys.log_key, &keys.keys_file);
+    let mut replay = Replay::new(origin.clone(), tree);
+    for (i, check) in checks.iter().enumerate() {
         let index = i as u64;
-        let entry = match Entry::decode(bytes) {
+        let entry = match &check.entry {
             Ok(e) => e,
             Err(e) => {
                 rec.entry(Step::EntrySignatures, index, None, e.to_string());
                 continue;
             }
         };
-        let signed = entry.verify_signature();
-        if let Err(e) = signed {
+        if let Err(e) = &check.signature {
             rec.entry(Step::EntrySignatures, index, None, e.to_string());
         }
-        let event = match event::decode(entry.payload()) {
-            Ok(ev) => ev,
-            Err(e) => {
+        let event = match &check.event {
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
                 rec.entry(
                     Step::Events,
                     index,
@@ -568,9 +689,10 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
                 );
                 continue;
             }
+            None => continue,
         };
         let round = event.round().map(str::to_owned);
-        if let Some(expected) = kind_mismatch(entry.kind(), &event) {
+        if let Some(expected) = kind_mismatch(entry.kind(), event) {
             rec.entry(
                 Step::Events,
                 index,
@@ -581,58 +703,47 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
                 ),
             );
         }
-        if signed.is_ok() {
-            if let Err(msg) = replay.check_author(&entry, &event, log_key.as_ref()) {
+        if check.signature.is_ok() {
+            if let Err(msg) = replay.check_author(entry, event, log_key.as_ref()) {
                 rec.entry(Step::EntrySignatures, index, round.as_deref(), msg);
             }
         }
-        for msg in replay.apply(index, &event) {
+        for msg in replay.apply(index, event, check.packed.as_ref()) {
             rec.entry(Step::Replay, index, round.as_deref(), msg);
         }
     }
     if let Some(keys) = &keys_file {
-        check_keys_file(&mut rec, keys, &replay.registrations);
+        check_keys_file(rec, keys, &replay.registrations);
     }
 
-    // Step 3: cosignatures, now that the registrations are known.
-    let log_matches = tree_matches && !rec.failed(Step::Tree);
-    let mut tallies = std::mem::take(&mut replay.tallies);
-    if cps.is_empty() {
-        rec.skip(Step::Cosignatures, Step::CheckpointSignatures);
-    } else if !log_matches {
-        // Who the scrutineers are is read from the log; a log that does
-        // not match its checkpoints cannot say.
-        rec.skip(Step::Cosignatures, Step::Tree);
-    } else {
-        check_cosignatures(&mut rec, &cps, log_key.as_ref(), &replay, &mut tallies);
-    }
-    if rec.failed(Step::Files) && log_key.is_none() {
-        rec.skip(Step::CheckpointSignatures, Step::Files);
-    }
-
-    VerifyReport {
-        steps: rec.finish(),
-        origin,
-        log_key: log_key.map(|k| k.to_string()),
-        entries: n,
-        checkpoints: cps.len(),
-        ballots: replay.ballots,
-        final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
-        tallies,
-    }
+    replay
 }
 
 /// Step 3: every signature line is the log's or a registered scrutineer's
 /// and verifies; each tally's certification; the log's own claims (its
 /// `result_cosigned` lines, its announcements) agree with the notes.
-fn check_cosignatures(
+///
+/// `log_matches`: step 4 passed, so the registrations and methods read
+/// from the log can be trusted; otherwise the step is skipped.
+fn step_cosignatures(
     rec: &mut Recorder,
     cps: &[Cp<'_>],
     log_key: Option<&VerifierKey>,
     replay: &Replay<'_>,
     tallies: &mut [TallyCheck],
+    log_matches: bool,
 ) {
     let step = Step::Cosignatures;
+    if cps.is_empty() {
+        rec.skip(step, Step::CheckpointSignatures);
+        return;
+    }
+    if !log_matches {
+        // Who the scrutineers are is read from the log; a log that does
+        // not match its checkpoints cannot say.
+        rec.skip(step, Step::Tree);
+        return;
+    }
     let keys: Vec<VerifierKey> = replay
         .registrations
         .iter()
@@ -1008,7 +1119,12 @@ impl<'t> Replay<'t> {
     }
 
     /// Step 8: fold one event; the messages are failures of this entry.
-    fn apply(&mut self, index: u64, event: &Event) -> Vec<String> {
+    fn apply(
+        &mut self,
+        index: u64,
+        event: &Event,
+        packed: Option<&Result<PackedBallots, EventError>>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         match event {
             Event::MeetingCreated { entitled, .. } => {
@@ -1120,7 +1236,7 @@ impl<'t> Replay<'t> {
                     Ok(state) => {
                         if !state.batches.insert(batch.clone()) {
                             out.push(format!("batch {batch} is logged twice"));
-                        } else if let Err(e) = add_batch(state, ballots) {
+                        } else if let Err(e) = add_batch(state, ballots, packed) {
                             out.push(format!("batch {batch}: {e}"));
                         }
                     }
@@ -1490,7 +1606,11 @@ fn hex8(bytes: &[u8; 32]) -> String {
 
 /// Counts one batch into its round: plain ballots with the packed kernel,
 /// the rest kept for the reference counter.
-fn add_batch(state: &mut RoundState, b: &BatchBallots) -> Result<(), String> {
+fn add_batch(
+    state: &mut RoundState,
+    b: &BatchBallots,
+    packed: Option<&Result<PackedBallots, EventError>>,
+) -> Result<(), String> {
     let lines = state.round.candidates.len();
     if b.lines != lines as u64 {
         return Err(format!(
@@ -1499,18 +1619,30 @@ fn add_batch(state: &mut RoundState, b: &BatchBallots) -> Result<(), String> {
         ));
     }
     if b.plain_count > 0 {
-        let packed = b.packed().map_err(|e| e.to_string())?;
+        let decoded;
+        let packed = match packed {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => {
+                decoded = b.packed().map_err(|e| e.to_string())?;
+                &decoded
+            }
+        };
         let words = packed.words();
         let wpb = packed.words_per_ballot();
         // Sorted, so the order of entry does not survive.
-        let sorted = words
-            .chunks_exact(wpb)
-            .zip(words.chunks_exact(wpb).skip(1))
-            .all(|(a, b)| a <= b);
+        let sorted = if wpb == 1 {
+            words.windows(2).all(|w| w[0] <= w[1])
+        } else {
+            words
+                .chunks_exact(wpb)
+                .zip(words.chunks_exact(wpb).skip(1))
+                .all(|(a, b)| a <= b)
+        };
         if !sorted {
             return Err("plain ballots are not sorted".into());
         }
-        let t = count::tally(&packed, state.limit);
+        let t = count::tally(packed, state.limit);
         let acc = &mut state.plain;
         for (a, x) in acc.for_votes.iter_mut().zip(&t.for_votes) {
             *a += x;
