@@ -15,6 +15,7 @@ usage:
   scrutineer serve [--db FILE] [--listen ADDR] [--demo]
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
+  scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
   scrutineer method --list
   scrutineer verify BUNDLE [--lang zh|en] [--log-key VKEY]
   scrutineer --help | --version
@@ -89,6 +90,9 @@ pub fn run(command: &str, args: &[String]) -> Exit {
     if command == "serve" {
         return serve(args);
     }
+    if command == "import" {
+        return import(args);
+    }
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return Exit::BadInput(e),
@@ -132,6 +136,96 @@ fn serve(args: &[String]) -> Exit {
     }
 }
 
+/// `scrutineer import --db FILE --meeting M --round R BALLOTS`: bulk import
+/// of a ballot-reader file into an open round, offline on the database
+/// (stop the server first: it caches the meeting's log).
+fn import(args: &[String]) -> Exit {
+    use std::io::{IsTerminal, Write};
+    let (mut db, mut meeting, mut round, mut file) = (None, None, None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let slot = match a.as_str() {
+            "--db" => &mut db,
+            "--meeting" => &mut meeting,
+            "--round" => &mut round,
+            s if s.starts_with("--") => {
+                return Exit::BadInput(format!("import: unknown option {s}\n\n{USAGE}"))
+            }
+            _ => {
+                if file.replace(a.clone()).is_some() {
+                    return Exit::BadInput(format!("import takes one ballot file\n\n{USAGE}"));
+                }
+                continue;
+            }
+        };
+        match it.next() {
+            Some(v) => *slot = Some(v.clone()),
+            None => return Exit::BadInput(format!("{a} needs a value")),
+        }
+    }
+    let (Some(db), Some(meeting), Some(round), Some(file)) = (db, meeting, round, file) else {
+        return Exit::BadInput(format!(
+            "import needs --db FILE --meeting ID --round ID and a ballot file\n\n{USAGE}"
+        ));
+    };
+    let opened = std::fs::File::open(&file);
+    let (reader, total) = match opened {
+        Ok(f) => {
+            let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+            (std::io::BufReader::with_capacity(1 << 20, f), total)
+        }
+        Err(e) => return Exit::BadInput(format!("{file}: cannot read: {e}")),
+    };
+    if !std::path::Path::new(&db).exists() {
+        return Exit::BadInput(format!("{db}: no such database"));
+    }
+    let svc = match crate::service::Service::open(std::path::Path::new(&db)) {
+        Ok(s) => s,
+        Err(e) => return Exit::BadInput(format!("{db}: {e}")),
+    };
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut progress = |read: u64| {
+        if tty && total > 0 {
+            let pct = read.saturating_mul(100) / total;
+            let bar = "#".repeat((pct / 4) as usize);
+            let _ = write!(
+                std::io::stderr(),
+                "\r导入 importing [{bar:<25}] {pct:>3}%  {} / {} MB",
+                read >> 20,
+                total >> 20
+            );
+        }
+    };
+    let format = crate::import::Format::from_path(&file);
+    let to = crate::service::import::ImportTarget {
+        meeting: &meeting,
+        round: &round,
+        role: None,
+        source: &file,
+    };
+    let done = svc.import_ballots(to, reader, format, &mut progress);
+    if tty {
+        eprintln!();
+    }
+    match done {
+        Ok(d) => {
+            let secs = started.elapsed().as_millis().max(1);
+            let mut out = format!(
+                "导入 {} 张选票（普通 {}，特殊 {}），{} 批（{}-00001 起），用时 {} ms\nimported {} ballots ({} plain, {} special) in {} batches into round {round} of meeting {meeting}\n",
+                d.summary.ballots, d.summary.plain, d.summary.special, d.summary.batches, d.prefix, secs,
+                d.summary.ballots, d.summary.plain, d.summary.special, d.summary.batches,
+            );
+            if let Some(c) = d.checkpoint {
+                out.push_str(&format!("checkpoint {} {}\n", c.size, c.root));
+            }
+            Exit::Ok(out)
+        }
+        Err(e) if e.code == "import_rejected" => Exit::BadInput(e.message_en.clone()),
+        Err(e) => Exit::BadInput(format!("{file}: {e}")),
+    }
+}
+
 fn read(path: &str) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
@@ -154,8 +248,8 @@ fn tally(o: &Opts) -> Exit {
     let external = match &o.ballots {
         None => None,
         Some(csv_path) => {
-            let candidates = match roundfile::parse(&text, Some(Vec::new())) {
-                Ok(f) => f.round.candidates,
+            let candidates = match roundfile::parse_round(&text) {
+                Ok(r) => r.candidates,
                 Err(e) => return Exit::BadInput(e.display_in(path)),
             };
             let csv = match read(csv_path) {

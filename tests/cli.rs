@@ -99,6 +99,22 @@ fn ballots_from_csv() {
     assert_eq!(v["tally"][2]["name"], "李七");
     assert_eq!(v["status"], "shortfall"); // 1 of 5 entitled is not a majority
 
+    // Regression: `round.returned` with `--ballots` is checked against the
+    // file's ballots, not against an empty list.
+    let counted = write(
+        &dir,
+        "counted.json",
+        &format!(
+            r#"{{"method":{{"preset":"grassroots-2020"}},{}}}}}"#,
+            ROUND.replace("\"present\":5", "\"present\":5,\"returned\":5")
+        ),
+    );
+    let o = bin()
+        .args(["tally", &counted, "--ballots", &csv, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
     let bad = write(&dir, "bad.csv", "王二,丁一\nN,Y\nN,Q\n");
     let o = bin()
         .args(["tally", &round, "--ballots", &bad])

@@ -87,6 +87,7 @@ routes! {
     get "/api/meetings/{m}/rounds/{r}/batches" => batches,
     get "/api/meetings/{m}/rounds/{r}/batches/{b}" => batch,
     post "/api/meetings/{m}/rounds/{r}/batches/{b}/resolutions" => resolve,
+    post "/api/meetings/{m}/rounds/{r}/imports" => import_file,
     post "/api/meetings/{m}/rounds/{r}/close" => close_round,
     get "/api/meetings/{m}/rounds/{r}/result" => result,
     get "/api/meetings/{m}/rounds/{r}/statement" => statement,
@@ -537,6 +538,55 @@ async fn enter_batch(
     // Checks the media type; the service parses the body itself.
     json_body::<serde_json::Value>(&headers, &body)?;
     call(&app, move |s| s.enter_batch(&a, &r, &b, &key, &body)).await
+}
+
+/// The largest ballot-reader file accepted over HTTP (about 1 M ballots of
+/// 32 candidates); larger files go through `scrutineer import`.
+pub const MAX_IMPORT: usize = 96 << 20;
+
+/// `POST …/imports`: a ballot-reader file as the body, `text/csv` or
+/// `application/x-ndjson` (JSON lines).
+async fn import_file(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+    req: Request,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer])?;
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let format = match media.as_str() {
+        "text/csv" => crate::import::Format::Csv,
+        "application/x-ndjson" | "application/jsonl" => crate::import::Format::JsonLines,
+        _ => {
+            return Err(Error::new(
+                Kind::UnsupportedMediaType,
+                "unsupported_media_type",
+                "选票文件须为 text/csv 或 application/x-ndjson",
+                "a ballot file must be text/csv or application/x-ndjson",
+            )
+            .at("Content-Type"))
+        }
+    };
+    let body = axum::body::to_bytes(req.into_body(), MAX_IMPORT)
+        .await
+        .map_err(|_| {
+            Error::new(
+                Kind::TooLarge,
+                "payload_too_large",
+                format!("选票文件超过 {MAX_IMPORT} 字节，请用 scrutineer import 导入"),
+                format!("the ballot file exceeds {MAX_IMPORT} bytes; use scrutineer import"),
+            )
+        })?;
+    call(&app, move |s| s.import_as(&a, &r, &body, format)).await
 }
 
 async fn batches(

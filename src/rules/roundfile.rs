@@ -340,16 +340,8 @@ impl<'de> DeserializeSeed<'de> for FileSeed {
 /// Parse a round file. `external_ballots` replaces the inline list (the
 /// `--ballots FILE` option); when given, inline ballots are not allowed.
 pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundFile, InputError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let (method, round, ballots) = FileSeed
-        .deserialize(&mut de)
-        .map_err(InputError::from_json)?;
-    de.end().map_err(InputError::from_json)?;
-    let ValidMethod(method, method_source) = method.ok_or_else(|| {
-        InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
-    })?;
-    let round = round.ok_or_else(|| InputError::nowhere("missing field `round`"))?;
-    let ballots = match (ballots, external_ballots) {
+    let (method, method_source, round, inline) = parse_parts(text)?;
+    let ballots = match (inline, external_ballots) {
         (Some(inline), Some(_)) if !inline.is_empty() => {
             return Err(InputError::nowhere(
                 "ballots: the round file has inline ballots and --ballots was given; expected one or the other",
@@ -366,6 +358,27 @@ pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundF
         round,
         ballots,
     })
+}
+
+/// The round of a round file, checked on its own (to read a separate ballot
+/// file against its candidate list before the ballots are cross-checked).
+pub fn parse_round(text: &str) -> Result<Round, InputError> {
+    parse_parts(text).map(|(_, _, round, _)| round)
+}
+
+type Parts = (ElectionMethod, MethodSource, Round, Option<Vec<Ballot>>);
+
+fn parse_parts(text: &str) -> Result<Parts, InputError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let (method, round, ballots) = FileSeed
+        .deserialize(&mut de)
+        .map_err(InputError::from_json)?;
+    de.end().map_err(InputError::from_json)?;
+    let ValidMethod(method, method_source) = method.ok_or_else(|| {
+        InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
+    })?;
+    let round = round.ok_or_else(|| InputError::nowhere("missing field `round`"))?;
+    Ok((method, method_source, round, ballots))
 }
 
 /// Cross-checks between the round and its ballots that the parser could not

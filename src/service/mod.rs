@@ -34,6 +34,7 @@ pub mod decision;
 pub mod demo;
 pub mod entry;
 mod error;
+pub mod import;
 pub mod live;
 pub mod meeting;
 pub mod round;
