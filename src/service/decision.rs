@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::meeting::{enum_parse, load_election, load_meeting, require_method, text};
 use super::round::{
-    check_candidates, cosignature_summary, cosigners_of, load_round, loaded, require_assigned,
-    validate_draft, Loaded,
+    check_candidates, cosignature_summary, cosigners_of, draft_round, load_round, loaded,
+    require_assigned, validate_draft, Loaded,
 };
 use super::{now_ms, Actor, Error, Kind, Reply, Service, Tx};
 use crate::log::bundle::cosignature_value;
@@ -155,34 +155,16 @@ fn new_round(
     candidates: Vec<String>,
     next_size: Option<u64>,
 ) -> Result<RoundRow, Error> {
-    let id = format!(
-        "r{}",
-        store::meeting::next_number(&tx.tx, tx.meeting(), store::meeting::Sequence::Round)?
-    );
-    Ok(RoundRow {
-        id,
-        election: parent.row.election.clone(),
-        kind: kind.as_str().into(),
-        office: parent.row.office.clone(),
+    draft_round(
+        tx,
+        &parent.row.election,
+        kind,
+        &parent.row.office,
         seats,
-        candidates: serde_json::to_string(&candidates).map_err(Error::internal)?,
+        &candidates,
         next_size,
-        state: "draft".into(),
-        entitled: None,
-        present: None,
-        issued: None,
-        returned: None,
-        result: None,
-        tally_index: None,
-        tally_size: None,
-        cosigners: None,
-        required: None,
-        certified: false,
-        announced: false,
-        parent: Some(parent.row.id.clone()),
-        origin_decision: None,
-        decisions: "[]".into(),
-    })
+        Some(parent.row.id.clone()),
+    )
 }
 
 /// Validates a new round as a draft would be.

@@ -553,34 +553,16 @@ impl Service {
                     .at("candidates"));
                 }
             }
-            let id = format!(
-                "r{}",
-                store::meeting::next_number(&tx.tx, &meeting, store::meeting::Sequence::Round)?
-            );
-            let row = RoundRow {
-                id,
-                election: e.id.clone(),
-                kind: req.kind.as_str().into(),
-                office: e.office.clone(),
+            let row = draft_round(
+                tx,
+                &e.id,
+                req.kind,
+                &e.office,
                 seats,
-                candidates: serde_json::to_string(&candidates).map_err(Error::internal)?,
-                next_size: req.next_size,
-                state: "draft".into(),
-                entitled: None,
-                present: None,
-                issued: None,
-                returned: None,
-                result: None,
-                tally_index: None,
-                tally_size: None,
-                cosigners: None,
-                required: None,
-                certified: false,
-                announced: false,
-                parent: None,
-                origin_decision: None,
-                decisions: "[]".into(),
-            };
+                &candidates,
+                req.next_size,
+                None,
+            )?;
             store::round::save_round(&tx.tx, &meeting, &row)?;
             let l = loaded(&tx.tx, &meeting, row)?;
             round_json(&tx.tx, &meeting, &l, actor.role)
@@ -746,6 +728,50 @@ impl Service {
     pub fn live_snapshot(&self, actor: &Actor, round: &str) -> Result<Update, Error> {
         self.read(|conn| live_update_now(conn, &actor.meeting, round, None))
     }
+}
+
+/// A new round in the `draft` state with the next round id of the meeting;
+/// `parent` is the round whose decision called it (runoff, supplementary).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draft_round(
+    tx: &mut Tx<'_>,
+    election: &str,
+    kind: RoundKind,
+    office: &str,
+    seats: u64,
+    candidates: &[String],
+    next_size: Option<u64>,
+    parent: Option<String>,
+) -> Result<RoundRow, Error> {
+    let meeting = tx.meeting().to_string();
+    let id = format!(
+        "r{}",
+        store::meeting::next_number(&tx.tx, &meeting, store::meeting::Sequence::Round)?
+    );
+    Ok(RoundRow {
+        id,
+        election: election.to_string(),
+        kind: kind.as_str().into(),
+        office: office.to_string(),
+        seats,
+        candidates: serde_json::to_string(candidates).map_err(Error::internal)?,
+        next_size,
+        state: "draft".into(),
+        entitled: None,
+        present: None,
+        issued: None,
+        returned: None,
+        result: None,
+        tally_index: None,
+        tally_size: None,
+        cosigners: None,
+        required: None,
+        certified: false,
+        announced: false,
+        parent,
+        origin_decision: None,
+        decisions: "[]".into(),
+    })
 }
 
 pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
