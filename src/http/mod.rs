@@ -316,7 +316,10 @@ async fn method_not_allowed() -> Error {
 async fn me(State(app): State<App>, Auth(c): Auth) -> Result<Response, Error> {
     match c {
         Caller::Setup => Ok(axum::Json(json!({ "role": "setup" })).into_response()),
-        Caller::Person(a) => Ok(respond(app.svc.me(&a))),
+        Caller::Person(a) => {
+            let svc = app.svc.clone();
+            Ok(respond(blocking(move || svc.me(&a)).await?))
+        }
     }
 }
 
