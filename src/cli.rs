@@ -12,7 +12,7 @@ pub const USAGE: &str = "\
 scrutineer — ballot counting for party elections (党内选举计票)
 
 usage:
-  scrutineer serve [--db FILE] [--listen ADDR] [--demo]
+  scrutineer serve [--db FILE] [--listen ADDR] [--public-url URL] [--demo]
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
   scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
@@ -105,12 +105,15 @@ pub fn run(command: &str, args: &[String]) -> Exit {
     }
 }
 
-/// `scrutineer serve [--db FILE] [--listen ADDR] [--demo]`: runs the
-/// meeting service until SIGINT or SIGTERM (exit 0 on a clean shutdown).
+/// `scrutineer serve [--db FILE] [--listen ADDR] [--public-url URL] [--demo]`:
+/// runs the meeting service until SIGINT or SIGTERM (exit 0 on a clean
+/// shutdown). Printed log-in links start with `URL` (default: the bound
+/// address).
 fn serve(args: &[String]) -> Exit {
     let mut opts = crate::http::ServeOptions {
         db: "scrutineer.db".into(),
         listen: "127.0.0.1:8080".into(),
+        public_url: None,
         demo: false,
     };
     let mut it = args.iter();
@@ -124,6 +127,17 @@ fn serve(args: &[String]) -> Exit {
                 Some(v) => opts.listen = v.clone(),
                 None => {
                     return Exit::BadInput("--listen needs an address, e.g. 127.0.0.1:8080".into())
+                }
+            },
+            "--public-url" => match it.next() {
+                Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                    opts.public_url = Some(v.clone())
+                }
+                _ => {
+                    return Exit::BadInput(
+                        "--public-url needs an http:// or https:// address, e.g. http://192.168.1.20:8080"
+                            .into(),
+                    )
                 }
             },
             "--demo" => opts.demo = true,

@@ -205,9 +205,14 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
 
     qr_matches_reference_vectors(s);
 
-    s.step("setup: create the meeting with the setup token");
-    s.fill("#setup-token", &server.setup_token);
-    s.click("#setup-form button[type=submit]");
+    s.step("setup: create the meeting with the setup link serve printed");
+    s.goto(&format!("{}/#setup={}", server.url, server.setup_token));
+    s.wait_visible("#m-name");
+    let address = s.exec("return location.href;", json!([]));
+    assert!(
+        !address.as_str().unwrap_or("").contains(&server.setup_token),
+        "the setup token leaves the address bar: {address}"
+    );
     s.fill("#m-name", "中共测试支部党员大会");
     s.select("#m-body", "members_assembly");
     s.fill("#m-voting", "8");
@@ -802,7 +807,9 @@ fn a_small_meeting_runs_through_the_ui() {
                   unofficial: !document.querySelector('#r-unofficial').classList.contains('hidden'),
                   root: document.querySelector('#r-root').textContent,
                   receipt: document.querySelector('#r-qr').dataset.receipt,
-                  qr: !!document.querySelector('#r-qr svg path') };",
+                  qr: !!document.querySelector('#r-qr svg path'),
+                  states: [...document.querySelectorAll('#r-scrutineers tbody tr')]
+                    .map((tr) => tr.dataset.state) };",
         json!([]),
     );
     let text = report["text"].as_str().unwrap_or("");
@@ -811,6 +818,11 @@ fn a_small_meeting_runs_through_the_ui() {
     assert!(
         text.contains(&fp_bing) && text.contains(&fp_ding),
         "both fingerprints printed: {text}"
+    );
+    assert_eq!(
+        report["states"],
+        json!(["report.signed_verified", "report.signed_verified"]),
+        "the presidium's report checks both cosignatures: {report}"
     );
     let root = report["root"].as_str().unwrap_or("");
     assert!(
@@ -826,6 +838,28 @@ fn a_small_meeting_runs_through_the_ui() {
         "the receipt names the log: {report}"
     );
     check_i18n(&s, "report");
+
+    s.step("the organiser's report of the announced runoff lists the signers");
+    s.goto(&link("张秘书"));
+    s.wait_visible("#setup");
+    s.goto(&format!("{}/report.html?round={r2}", server.url));
+    s.wait_visible("#sheet[data-ready=true]");
+    let organiser = s.exec(
+        "return { text: document.querySelector('#sheet').innerText,
+                  states: [...document.querySelectorAll('#r-scrutineers tbody tr')]
+                    .map((tr) => tr.dataset.state) };",
+        json!([]),
+    );
+    let text = organiser["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains(&fp_bing) && text.contains(&fp_ding),
+        "the organiser sees both fingerprints: {text}"
+    );
+    assert_eq!(
+        organiser["states"],
+        json!(["report.signed", "report.signed"]),
+        "{organiser}"
+    );
 
     s.step("auditor downloads the bundle");
     s.goto(&link("审计员"));

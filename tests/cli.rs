@@ -1,8 +1,13 @@
 //! The binary's contract (CONTRACT §1): exit codes, output, and errors that
 //! name the file, line, field and what was expected.
 
+mod common;
+
+use std::io::BufRead as _;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+
+use common::server::{Binary, TempDir};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_scrutineer"))
@@ -226,4 +231,63 @@ fn english_report() {
         text.contains("Vote report") && text.contains("runoff among these 2 decides 1"),
         "{text}"
     );
+}
+
+#[test]
+fn serve_prints_links_under_the_public_url() {
+    let dir = TempDir::new("public-url");
+    let mut b = Binary::start(
+        &dir.path().join("m.db"),
+        &["--public-url", "http://hall.example:8080/", "--demo"],
+    );
+    assert_eq!(
+        b.line_starting("setup link "),
+        format!("setup link http://hall.example:8080/#setup={}", b.setup)
+    );
+    let login = b.line_starting("login ");
+    assert!(
+        login.contains(" http://hall.example:8080/#token="),
+        "{login}"
+    );
+
+    for bad in [
+        &["serve", "--public-url"][..],
+        &["serve", "--public-url", "hall:8080"],
+    ] {
+        let o = bin().args(bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(stderr(&o).contains("--public-url"), "{bad:?}");
+    }
+}
+
+#[test]
+fn serve_on_all_interfaces_suggests_a_public_url() {
+    let dir = TempDir::new("all-interfaces");
+    let mut child = bin()
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.path().join("m.db"))
+        .args(["--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("setup link ");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("listening on all interfaces (0.0.0.0)"),
+        "{text}"
+    );
+    assert!(text.contains("--public-url http://THIS-HOST:"), "{text}");
+    assert!(text.contains("setup link http://0.0.0.0:"), "{text}");
 }

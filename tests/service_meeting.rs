@@ -25,6 +25,16 @@ fn ballots(groups: &[(usize, &str)]) -> Vec<Value> {
         .collect()
 }
 
+/// A key's fingerprint as the report prints it: SHA-256 of the raw public
+/// key, lower-case hex in groups of four.
+fn fingerprint(k: &scrutineer::log::cosignature::Cosigner) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(k.verifier_key().public_key().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let groups: Vec<&str> = (0..hex.len()).step_by(4).map(|i| &hex[i..i + 4]).collect();
+    groups.join(" ")
+}
+
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
         .expect("array")
@@ -86,6 +96,20 @@ fn a_whole_meeting() {
     for p in [&counter1, &counter2, &s1, &s2] {
         m.assign("e1", p);
     }
+
+    // Who a token is: the elections the person is assigned to and, for a
+    // scrutineer, the registered key; the setup token is only that.
+    let me = m.c.get("/api/me", &s1.token).expect(200).json();
+    assert_eq!(me["role"], "scrutineer");
+    assert_eq!(me["elections"], json!(["e1"]));
+    assert_eq!(me["key"], json!(k1.verifier_key().to_string()));
+    let me = m.c.get("/api/me", &counter1.token).expect(200).json();
+    assert_eq!(me["elections"], json!(["e1"]));
+    assert!(me.get("key").is_none(), "{me}");
+    let me = m.c.get("/api/me", &org.token).expect(200).json();
+    assert_eq!(me["elections"], json!([]));
+    let me = m.c.get("/api/me", &server.setup).expect(200).json();
+    assert_eq!(me, json!({ "role": "setup" }));
 
     // Candidate lists are checked, with the numbers.
     let p = m
@@ -363,6 +387,16 @@ fn a_whole_meeting() {
     let one = m.cosign(&s1, &k1, "r1").expect(201).json();
     assert_eq!(one["status"], "unofficial-complete");
     assert_eq!(one["cosignatures"]["by"], json!(["王五"]));
+    // The result and the statement list the round's cosigners with their
+    // keys, fingerprints and whether they signed.
+    let cosigners = json!([
+        { "name": "王五", "key": k1.verifier_key().to_string(), "fingerprint": fingerprint(&k1), "signed": true },
+        { "name": "钱八", "key": k2.verifier_key().to_string(), "fingerprint": fingerprint(&k2), "signed": false },
+    ]);
+    let res = m.get(&presidium, "/rounds/r1/result").expect(200).json();
+    assert_eq!(res["cosigners"], cosigners);
+    let st = m.get(&auditor, "/rounds/r1/statement").expect(200).json();
+    assert_eq!(st["cosigners"], cosigners);
     m.cosign(&s1, &k1, "r1").problem(409, "already_cosigned");
     let two = m.cosign(&s2, &k2, "r1").expect(201).json();
     assert_eq!(two["status"], "certified");
@@ -378,6 +412,13 @@ fn a_whole_meeting() {
     .expect(201);
     let public = m.get(&display, "/rounds/r1/result").expect(200).json();
     assert_eq!(public["status"], "certified");
+    let signed: Vec<&Value> = public["cosigners"]
+        .as_array()
+        .expect("cosigners")
+        .iter()
+        .map(|c| &c["signed"])
+        .collect();
+    assert_eq!(signed, [&json!(true), &json!(true)]);
     assert_eq!(names(&public["result"]["elected"]), [A, B]);
     m.post(
         &presidium,

@@ -1,7 +1,7 @@
 // The log-in link lands here: `/#token=…`. The token goes to sessionStorage
 // and the person goes to the screen made for their role. A setup token
-// (printed by `scrutineer serve`) belongs to no person: it may only create a
-// meeting, so it goes to the setup screen.
+// (printed by `scrutineer serve`, alone or as the link `/#setup=…`) belongs
+// to no person: it may only create a meeting, so it goes to the setup screen.
 
 import { takeToken, useToken, me, homeOf, ApiError, fail, sayKey, topbar, applyI18n, lang } from './app.js';
 
@@ -20,6 +20,14 @@ async function main() {
   topbar('landing.screen', null);
   // A demo scrutineer's link also carries the demo key: pass it on.
   const demoKey = /[#&](cosign_key=[A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
+  // The setup link printed by `scrutineer serve`: `/#setup=TOKEN`.
+  const setup = /(?:^#|&)setup=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
+  if (setup) {
+    history.replaceState(null, '', location.pathname + location.search);
+    useToken(setup);
+    location.replace('/setup.html#setup');
+    return;
+  }
   const token = takeToken();
   if (!token) { sayKey('login.needed', null, 'info'); return; }
   try {

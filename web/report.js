@@ -8,7 +8,6 @@ import {
   start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, labelEl, rootGroups,
 } from './app.js';
 import { standing, outcome } from './results.js';
-import { fingerprint, keyName } from './keys.js';
 import { roundCosigners } from './bundle.js';
 import { encode, toSvg } from './qr.js';
 
@@ -46,24 +45,33 @@ function clauses(m, round) {
   return out;
 }
 
-/// The scrutineers of the round with their keys: from the audit bundle,
-/// where the role may read it (their cosignatures checked here), else the
-/// names the result lists.
+/// The scrutineers whose cosignatures count for the round, with their key
+/// fingerprints and whether they signed, as the result lists them (every
+/// role that may see the result). Where the role may read the audit bundle
+/// (presidium, scrutineers, auditors) each cosignature is also checked here
+/// against the key, so the report shows what an auditor verifies.
 async function cosigners() {
-  const by = S.view?.cosignatures?.by || [];
-  if (['presidium', 'scrutineer', 'auditor'].includes(S.who.role)) {
-    try {
-      const keys = await roundCosigners(S.who.meeting, S.statement?.tally_index);
-      if (keys) {
-        return Promise.all(keys.map(async (k) => ({
-          name: by.find((n) => keyName(n) === k.name) ?? k.name,
-          fingerprint: await fingerprint(k.publicRaw),
-          state: k.verified ? 'report.signed_verified' : k.signed ? 'report.signature_bad' : 'report.not_signed',
-        })));
-      }
-    } catch (e) { console.error(e); }
+  const listed = (S.view?.cosigners || []).map((c) => ({
+    name: c.name,
+    key: c.key,
+    fingerprint: c.fingerprint ?? '—',
+    signed: c.signed,
+    state: c.signed ? 'report.signed' : 'report.not_signed',
+  }));
+  if (!['presidium', 'scrutineer', 'auditor'].includes(S.who.role)) return listed;
+  try {
+    const keys = await roundCosigners(S.who.meeting, S.statement?.tally_index);
+    if (!keys) return listed;
+    return listed.map((c) => {
+      const k = keys.find((x) => x.vkey === c.key);
+      if (k?.verified) return { ...c, state: 'report.signed_verified' };
+      if (k?.signed || (k && c.signed)) return { ...c, state: 'report.signature_bad' };
+      return c;
+    });
+  } catch (e) {
+    console.error(e);
+    return listed;
   }
-  return by.map((name) => ({ name, fingerprint: '—', state: 'report.signed' }));
 }
 
 function receipt() {

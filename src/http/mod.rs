@@ -316,7 +316,10 @@ async fn method_not_allowed() -> Error {
 async fn me(State(app): State<App>, Auth(c): Auth) -> Result<Response, Error> {
     match c {
         Caller::Setup => Ok(axum::Json(json!({ "role": "setup" })).into_response()),
-        Caller::Person(a) => Ok(respond(app.svc.me(&a))),
+        Caller::Person(a) => {
+            let svc = app.svc.clone();
+            Ok(respond(blocking(move || svc.me(&a)).await?))
+        }
     }
 }
 
@@ -710,12 +713,16 @@ async fn bundle(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Resul
 pub struct ServeOptions {
     pub db: PathBuf,
     pub listen: String,
+    /// The base of printed log-in links (`--public-url`); `None`: the
+    /// address the server is bound to.
+    pub public_url: Option<String>,
     pub demo: bool,
 }
 
 /// Runs `scrutineer serve` until SIGINT or SIGTERM: opens the database,
-/// binds, prints `listening on http://ADDR`, the setup token and (with
-/// `--demo`) the demo's log-in links, then serves.
+/// binds, prints `listening on http://ADDR`, the setup token and its link
+/// (`PUBLIC-URL/#setup=TOKEN`) and (with `--demo`) the demo's log-in
+/// links, then serves.
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -729,12 +736,28 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
         let addr: SocketAddr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?;
-        let url = format!("http://{addr}");
+        let bound = format!("http://{addr}");
+        let url = opts
+            .public_url
+            .as_deref()
+            .unwrap_or(&bound)
+            .trim_end_matches('/')
+            .to_string();
         svc.set_public_url(&url);
         let setup = svc.new_setup_token().map_err(|e| e.to_string())?;
-        println!("listening on {url}");
+        println!("listening on {bound}");
+        if opts.public_url.is_none() && addr.ip().is_unspecified() {
+            println!(
+                "note: listening on all interfaces ({}), so the links below name {bound}, \
+                 which other machines cannot open; pass --public-url http://THIS-HOST:{} \
+                 to print links they can",
+                addr.ip(),
+                addr.port()
+            );
+        }
         println!("database {}", opts.db.display());
         println!("setup token {setup}");
+        println!("setup link {url}/#setup={setup}");
         if opts.demo {
             let s = svc.clone();
             let demo = tokio::task::spawn_blocking(move || s.seed_demo())

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::meeting::{enum_parse, load_election, load_meeting, require_method, text};
 use super::round::{
-    check_candidates, cosignature_summary, cosigners_of, draft_round, load_round, loaded,
-    require_assigned, validate_draft, Loaded,
+    check_candidates, cosignature_summary, cosigners_json, cosigners_of, draft_round, load_round,
+    loaded, require_assigned, validate_draft, Loaded,
 };
 use super::{now_ms, Actor, Error, Kind, Reply, Service, Tx};
 use crate::log::bundle::cosignature_value;
@@ -410,6 +410,7 @@ impl Service {
                 "checkpoint": note,
                 "result": result,
                 "cosignatures": cosignature_summary(conn, &actor.meeting, &l.row)?,
+                "cosigners": cosigners_json(conn, &actor.meeting, &l.row)?,
             })))
         })
     }

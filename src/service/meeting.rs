@@ -406,14 +406,26 @@ impl Service {
         self.read(|conn| meeting_view(conn, &actor.meeting).map(Reply::ok))
     }
 
-    pub fn me(&self, actor: &Actor) -> Reply {
-        Reply::ok(json!({
-            "meeting": actor.meeting,
-            "person": actor.person,
-            "role": actor.role,
-            "name": actor.name,
-            "token": actor.token,
-        }))
+    /// Who the token is: the person, the elections they are assigned to
+    /// and, for a scrutineer, their registered key (or null).
+    pub fn me(&self, actor: &Actor) -> Result<Reply, Error> {
+        self.read(|conn| {
+            let elections = store::meeting::assignments_of(conn, &actor.meeting, &actor.person)?;
+            let mut body = json!({
+                "meeting": actor.meeting,
+                "person": actor.person,
+                "role": actor.role,
+                "name": actor.name,
+                "token": actor.token,
+                "elections": elections,
+            });
+            if actor.role == Role::Scrutineer {
+                let key = store::meeting::person(conn, &actor.meeting, &actor.person)?
+                    .and_then(|p| p.key);
+                body["key"] = json!(key);
+            }
+            Ok(Reply::ok(body))
+        })
     }
 
     /// Adopts (or, before any round opened, re-adopts) the method.

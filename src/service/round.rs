@@ -277,6 +277,44 @@ pub(crate) fn cosignature_summary(
     Ok(json!({ "required": row.required, "of": cosigners.len(), "by": by }))
 }
 
+/// The fingerprint of a cosigner's vkey: SHA-256 of the raw public key,
+/// hex in groups of four (as the web UI and the printed report show it).
+fn key_fingerprint(vkey: &str) -> Value {
+    use sha2::{Digest as _, Sha256};
+    match VerifierKey::parse(vkey) {
+        Ok(k) => {
+            let digest: [u8; 32] = Sha256::digest(k.public_key().as_bytes()).into();
+            json!(crate::log::proof::grouped_hex(&crate::log::merkle::Hash(
+                digest
+            )))
+        }
+        Err(_) => Value::Null,
+    }
+}
+
+/// `[{name, key, fingerprint, signed}]`: the round's cosigners (fixed when
+/// it closed) and whether each one's cosignature is stored.
+pub(crate) fn cosigners_json(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Value, Error> {
+    let signed = store::round::cosignatures(conn, meeting, &row.id)?;
+    Ok(Value::Array(
+        cosigners_of(row)?
+            .iter()
+            .map(|c| {
+                json!({
+                    "name": c.name,
+                    "key": c.key,
+                    "fingerprint": key_fingerprint(&c.key),
+                    "signed": signed.iter().any(|s| s.person == c.person),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// The checkpoint a round's numbers reflect: the tally checkpoint once
 /// closed, the latest while open.
 fn result_checkpoint(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<Value, Error> {
@@ -317,6 +355,7 @@ fn result_body(
         "checkpoint": result_checkpoint(conn, meeting, &l.row)?,
         "result": result,
         "cosignatures": cosignature_summary(conn, meeting, &l.row)?,
+        "cosigners": cosigners_json(conn, meeting, &l.row)?,
     }))
 }
 
