@@ -156,8 +156,8 @@ pub fn import<R: BufRead>(
                 builder
                     .push(&ballot)
                     .map_err(|e| ImportError::Sink(e.to_string()))?;
-                let plain = matches!(&ballot, Ballot::Marked { marks, write_ins }
-                    if write_ins.is_empty() && !marks.contains(&Mark::Illegible));
+                let plain = matches!(&ballot, Ballot::Marked { marks, write_ins, names }
+                    if write_ins.is_empty() && names.is_empty() && !marks.contains(&Mark::Illegible));
                 if plain {
                     summary.plain += 1;
                 } else {

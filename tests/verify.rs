@@ -607,7 +607,7 @@ mod replay_matches_the_reference_counter {
             12 => proptest::collection::vec(mark, lines).prop_map(Ballot::marked),
             1 => Just(Ballot::Void { reason: "废票".into() }),
             1 => (0..lines, proptest::collection::vec(prop_oneof![Just(Mark::For), Just(Mark::Against)], lines))
-                .prop_map(|(line, marks)| Ballot::Marked { marks, write_ins: vec![(line, "另选".into())] }),
+                .prop_map(|(line, marks)| Ballot::Marked { marks, write_ins: vec![(line, "另选".into())], names: vec![] }),
         ]
     }
 

@@ -1678,7 +1678,11 @@ fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
                 reason: void.clone(),
             })
         }
-        SpecialBallot::Marked { marks, write_ins } => {
+        SpecialBallot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => {
             let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
             if marks.len() != lines {
                 return Err(format!(
@@ -1698,9 +1702,19 @@ fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
                 ins.push((at, name.clone()));
             }
             ins.sort();
+            if names.iter().any(|n| n.trim().is_empty()) {
+                return Err("an empty free name".into());
+            }
+            if !names.windows(2).all(|w| w[0] <= w[1]) {
+                return Err("free names are not sorted".into());
+            }
+            // Counted by the same reference reader as the entry path
+            // (`rules::tally::read_ballot`): free names count only in a
+            // nomination round.
             Ok(Ballot::Marked {
                 marks,
                 write_ins: ins,
+                names: names.clone(),
             })
         }
     }

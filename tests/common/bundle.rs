@@ -86,9 +86,19 @@ pub fn verify_with_cli(dir: &Path, zip: &[u8], cosigners: &[&str]) -> String {
 fn ballot_json(b: &Ballot) -> Value {
     match b {
         Ballot::Void { reason } => json!({ "void": reason }),
-        Ballot::Marked { marks, write_ins } => {
+        Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => {
             let m: String = marks.iter().map(|m| m.as_char()).collect();
-            if write_ins.is_empty() {
+            if !names.is_empty() {
+                let ins: Map<String, Value> = write_ins
+                    .iter()
+                    .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
+                    .collect();
+                json!({ "marks": m, "write_ins": ins, "names": names })
+            } else if write_ins.is_empty() {
                 Value::String(m)
             } else {
                 let ins: Map<String, Value> = write_ins
