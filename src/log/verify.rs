@@ -1661,8 +1661,17 @@ fn add_batch(
     if !b.special.windows(2).all(|w| w[0] <= w[1]) {
         return Err("special ballots are not sorted".into());
     }
+    let nomination = state.round.kind == crate::rules::RoundKind::Nomination;
     for s in &b.special {
-        state.special.push(special_ballot(s, lines)?);
+        let ballot = special_ballot(s, lines)?;
+        if matches!(&ballot, Ballot::Marked { names, .. } if !names.is_empty()) && !nomination {
+            return Err(format!(
+                "free names in a {} round; {}",
+                state.round.kind.as_str(),
+                crate::rules::roundfile::NAMES_ONLY_NOMINATION
+            ));
+        }
+        state.special.push(ballot);
     }
     state.ballots = state.ballots.saturating_add(b.len());
     Ok(())

@@ -92,21 +92,22 @@ fn ballot_json(b: &Ballot) -> Value {
             names,
         } => {
             let m: String = marks.iter().map(|m| m.as_char()).collect();
-            if !names.is_empty() {
-                let ins: Map<String, Value> = write_ins
-                    .iter()
-                    .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
-                    .collect();
-                json!({ "marks": m, "write_ins": ins, "names": names })
-            } else if write_ins.is_empty() {
-                Value::String(m)
-            } else {
-                let ins: Map<String, Value> = write_ins
-                    .iter()
-                    .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
-                    .collect();
-                json!({ "marks": m, "write_ins": ins })
+            if write_ins.is_empty() && names.is_empty() {
+                return Value::String(m);
             }
+            let mut o = Map::new();
+            o.insert("marks".into(), Value::String(m));
+            if !write_ins.is_empty() {
+                let ins: Map<String, Value> = write_ins
+                    .iter()
+                    .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
+                    .collect();
+                o.insert("write_ins".into(), Value::Object(ins));
+            }
+            if !names.is_empty() {
+                o.insert("names".into(), json!(names));
+            }
+            Value::Object(o)
         }
     }
 }
