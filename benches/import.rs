@@ -91,24 +91,31 @@ fn bench(c: &mut Criterion) {
             let file =
                 std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv).unwrap());
             let mut n = 0u64;
-            let summary = import(file, Format::Csv, &candidates, &mut |_| {}, &mut |batch| {
-                n += 1;
-                let payload = encode(&Event::BallotBatch {
-                    round: "r1".into(),
-                    batch: format!("import-{n:06}"),
-                    ballots: batch,
-                });
-                let entry = Entry::sign(
-                    EntryKind::BALLOT_BATCH,
-                    n,
-                    AuthorRole::Service,
-                    &key,
-                    &payload,
-                )
-                .map_err(|e| e.to_string())?;
-                store::log::append(&tx, "bench", &entry).map_err(|e| e.to_string())?;
-                Ok(())
-            })
+            let summary = import(
+                file,
+                Format::Csv,
+                &candidates,
+                false,
+                &mut |_| {},
+                &mut |batch| {
+                    n += 1;
+                    let payload = encode(&Event::BallotBatch {
+                        round: "r1".into(),
+                        batch: format!("import-{n:06}"),
+                        ballots: batch,
+                    });
+                    let entry = Entry::sign(
+                        EntryKind::BALLOT_BATCH,
+                        n,
+                        AuthorRole::Service,
+                        &key,
+                        &payload,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    store::log::append(&tx, "bench", &entry).map_err(|e| e.to_string())?;
+                    Ok(())
+                },
+            )
             .unwrap();
             tx.commit().unwrap();
             assert_eq!(summary.ballots, BALLOTS as u64);

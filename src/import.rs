@@ -89,7 +89,8 @@ impl ImportError {
     }
 }
 
-/// Import a ballot file for a round with these `candidates`.
+/// Import a ballot file for a round with these `candidates`; free names
+/// (`names`) are accepted only when `nomination` (RULES §2.1).
 ///
 /// `progress` is called with the bytes read so far, every batch;
 /// `sink` receives each full batch and the last partial one.
@@ -97,6 +98,7 @@ pub fn import<R: BufRead>(
     mut reader: R,
     format: Format,
     candidates: &[String],
+    nomination: bool,
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn FnMut(BatchBallots) -> Result<(), String>,
 ) -> Result<Summary, ImportError> {
@@ -140,6 +142,16 @@ pub fn import<R: BufRead>(
                 .map(Some)
                 .map_err(|e| InputError::at(line_no, None, e)),
         };
+        let read = match read {
+            Ok(Some(Ballot::Marked { names, .. })) if !names.is_empty() && !nomination => {
+                Err(InputError::at(
+                    line_no,
+                    None,
+                    format!("names: {}", crate::rules::roundfile::NAMES_ONLY_NOMINATION),
+                ))
+            }
+            other => other,
+        };
         match read {
             Err(e) => {
                 total_rejected += 1;
@@ -156,8 +168,8 @@ pub fn import<R: BufRead>(
                 builder
                     .push(&ballot)
                     .map_err(|e| ImportError::Sink(e.to_string()))?;
-                let plain = matches!(&ballot, Ballot::Marked { marks, write_ins }
-                    if write_ins.is_empty() && !marks.contains(&Mark::Illegible));
+                let plain = matches!(&ballot, Ballot::Marked { marks, write_ins, names }
+                    if write_ins.is_empty() && names.is_empty() && !marks.contains(&Mark::Illegible));
                 if plain {
                     summary.plain += 1;
                 } else {
@@ -210,6 +222,7 @@ mod tests {
             text.as_bytes(),
             format,
             &names(&["丁一", "王二"]),
+            false,
             &mut |_| {},
             &mut |b| {
                 batches.push(b);
@@ -234,6 +247,42 @@ mod tests {
     }
 
     #[test]
+    fn free_names_only_into_a_nomination_round() {
+        let csv = "丁一,王二,names\nY,A,李甲;赵乙\nY,N,\n";
+        let go = |nomination: bool| {
+            let mut batches = Vec::new();
+            import(
+                csv.as_bytes(),
+                Format::Csv,
+                &names(&["丁一", "王二"]),
+                nomination,
+                &mut |_| {},
+                &mut |b| {
+                    batches.push(b);
+                    Ok(())
+                },
+            )
+            .map(|s| (s, batches))
+        };
+        let (s, b) = go(true).unwrap();
+        assert_eq!((s.plain, s.special), (1, 1));
+        assert!(b[0]
+            .to_ballots()
+            .unwrap()
+            .iter()
+            .any(|x| matches!(x, Ballot::Marked { names, .. } if names == &["李甲", "赵乙"])));
+        match go(false) {
+            Err(ImportError::Rejected { rows, .. }) => {
+                assert_eq!(rows[0].line, Some(2));
+                assert!(rows[0]
+                    .message
+                    .contains("free names only on nomination ballots"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn every_rejected_row_is_named_and_nothing_is_sunk() {
         let mut csv = String::from("丁一,王二\n");
         for i in 0..20_000 {
@@ -248,6 +297,7 @@ mod tests {
             csv.as_bytes(),
             Format::Csv,
             &names(&["丁一", "王二"]),
+            false,
             &mut |_| {},
             &mut |_| {
                 sunk += 1;

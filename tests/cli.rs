@@ -59,6 +59,8 @@ fn bad_round_files_exit_2_with_a_located_message() {
         (format!("{m}\n{}}},\"ballots\":[]}}", r("\"seats\":1", "\"seats\":0")), &["round.seats", "at least 1"]),
         (format!("{m}\n{}}},\"ballots\":[]}}", r("王二", "丁一")), &["round.candidates", "twice"]),
         (format!("{m}\n{}}},\"ballots\":[]}}", r("formal", "preliminary")), &["round.next_size"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[\"YN\",{{\"marks\":\"AA\",\"names\":[\"李甲\"]}}]}}"), &["ballots[1].names", "free names only on nomination ballots; elsewhere use write_ins beside an against line"]),
+        (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"AA\",\"names\":[\" \"]}}]}}"), &["ballots[0]", "names[0]", "empty"]),
         ("not json".to_string(), &[":1:2:", "expected"]),
         (format!("{m}\n\"ballots\":[]}}"), &["missing field `round`"]),
     ];
@@ -143,6 +145,57 @@ fn ballots_from_csv() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("one or the other"));
+}
+
+#[test]
+fn free_names_from_csv() {
+    let dir = scratch("csv-names");
+    let nom = r#"{"method":{"preset":"grassroots-2020"},"round":{"kind":"nomination","seats":2,"next_size":2,"candidates":["丁一","王二"],"entitled":5,"present":5}}"#;
+    let round = write(&dir, "r.json", nom);
+    // `names` before the last `void` column, `;`-separated; a listed name
+    // ticks its line once; a repeated name counts once.
+    let csv = write(
+        &dir,
+        "b.csv",
+        "王二,丁一,names,void\nA,A,李甲;赵乙,\nA,Y,丁一; 李甲 ;李甲,\nA,A,,\n,,,有签名\nY,A,李甲;赵乙,\n",
+    );
+    let o = bin()
+        .args(["tally", &round, "--ballots", &csv, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ballots"]["valid"], 3, "{v}");
+    assert_eq!(v["ballots"]["invalid"], 2, "{v}"); // declared void + overvote
+    let votes = |name: &str| {
+        v["tally"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["for"].as_u64().unwrap())
+    };
+    assert_eq!(votes("丁一"), Some(1));
+    assert_eq!(votes("李甲"), Some(2));
+    assert_eq!(votes("赵乙"), Some(1));
+    assert_eq!(votes("王二"), Some(0));
+    // Outside nomination, a `names` column with a name is refused.
+    let formal = write(
+        &dir,
+        "f.json",
+        &nom.replace("nomination", "formal")
+            .replace(r#""next_size":2,"#, ""),
+    );
+    let o = bin()
+        .args(["tally", &formal, "--ballots", &csv])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ballots[0].names: free names only on nomination ballots"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -685,6 +685,166 @@ fn nomination_rounds() {
     assert_eq!(names(&out["next_list"]), ["丁一"]);
 }
 
+/// Free names on nomination ballots (RULES §2.1 "write or tick up to K
+/// names"): one ballot; (valid, invalid, 丁一's for, 李甲's for, 赵乙's for).
+#[test]
+fn free_names_on_nomination_ballots() {
+    let r = |seats: u64| {
+        with(
+            round("nomination", seats, &SIX[..3], 1, 1),
+            "next_size",
+            json!(3),
+        )
+    };
+    let row = |out: &Value, name: &str| {
+        out["tally"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["for"].as_u64().unwrap())
+    };
+    let b = |marks: &str, names: &[&str]| json!({"marks": marks, "names": names});
+    // (seats, ballot, valid, invalid, 丁一, 李甲, 赵乙)
+    type Case = (u64, Value, u64, u64, Option<u64>, Option<u64>, Option<u64>);
+    let cases: Vec<Case> = vec![
+        // Each unlisted name: one selection, one for-vote.
+        (
+            2,
+            b("AAA", &["李甲", "赵乙"]),
+            1,
+            0,
+            Some(0),
+            Some(1),
+            Some(1),
+        ),
+        // A name repeated on one ballot counts once.
+        (
+            2,
+            b("AAA", &["李甲", " 李甲 "]),
+            1,
+            0,
+            Some(0),
+            Some(1),
+            None,
+        ),
+        // A listed name ticks its line: one for-vote for the line.
+        (2, b("AAA", &["丁一"]), 1, 0, Some(1), None, None),
+        // ... never twice when the line is already ticked, and no extra
+        // selection: Y + its own name + one more name fits 2 seats.
+        (2, b("YAA", &["丁一", "李甲"]), 1, 0, Some(1), Some(1), None),
+        // Overvote: Y marks + distinct free names over the limit (2).
+        (2, b("YAA", &["李甲", "赵乙"]), 0, 1, Some(0), None, None),
+        (2, b("AYA", &["丁一", "李甲"]), 0, 1, Some(0), None, None),
+        (3, b("AYA", &["丁一", "李甲"]), 1, 0, Some(1), Some(1), None),
+        // A repeat does not count towards the limit.
+        (1, b("AAA", &["李甲", "李甲"]), 1, 0, Some(0), Some(1), None),
+        // A write-in and the same free name: one vote.
+        (
+            2,
+            json!({"marks": "NAA", "write_ins": {"0": "李甲"}, "names": ["李甲"]}),
+            1,
+            0,
+            Some(0),
+            Some(1),
+            None,
+        ),
+    ];
+    for (seats, ballot, valid, invalid, ding, li, zhao) in cases {
+        let out = tally("grassroots-2020", json!({}), r(seats), json!([ballot]));
+        assert_eq!(
+            (
+                out["ballots"]["valid"].as_u64().unwrap(),
+                out["ballots"]["invalid"].as_u64().unwrap(),
+                row(&out, "丁一"),
+                row(&out, "李甲"),
+                row(&out, "赵乙"),
+            ),
+            (valid, invalid, ding, li, zhao),
+            "seats {seats}: {ballot}"
+        );
+    }
+}
+
+#[test]
+fn free_names_are_refused_outside_nomination() {
+    for kind in ["formal", "preliminary", "evaluation", "runoff", "cadre"] {
+        let mut r = round(kind, 2, &SIX[..3], 1, 1);
+        if kind == "preliminary" {
+            r["next_size"] = json!(3);
+        }
+        let text = common::file(
+            "grassroots-2020",
+            json!({}),
+            r,
+            json!(["YAA", {"marks": "AAA", "names": ["李甲"]}]),
+        );
+        let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
+        assert!(
+            e.message.contains("ballots[1].names: free names only on nomination ballots; elsewhere use write_ins beside an against line"),
+            "{kind}: {e}"
+        );
+    }
+}
+
+#[test]
+fn nomination_without_a_printed_list() {
+    let r = |next: u64| {
+        json!({
+            "kind": "nomination", "seats": 2, "candidates": [],
+            "entitled": 10, "present": 10, "next_size": next,
+        })
+    };
+    let n = |names: &[&str]| json!({"names": names});
+    // The written names become the next list, ranked by votes.
+    let out = tally(
+        "grassroots-2020",
+        json!({}),
+        r(2),
+        json!([
+            n(&["李甲", "赵乙"]),
+            n(&["李甲", "钱丙"]),
+            n(&["李甲"]),
+            {"marks": "", "names": ["赵乙"]},
+            n(&["李甲", "赵乙", "钱丙"]), // overvote: 3 > 2 seats
+        ]),
+    );
+    assert_eq!(status(&out), "complete", "{out}");
+    assert_eq!(names(&out["next_list"]), ["李甲", "赵乙"]);
+    assert_eq!(for_votes(&out, "李甲"), 3);
+    assert_eq!(for_votes(&out, "赵乙"), 2);
+    assert_eq!(for_votes(&out, "钱丙"), 1);
+    assert_eq!(out["ballots"]["invalid"], 1);
+    // A tie among written names at the cut-off: a runoff by default, the
+    // list widened under `list_tie = widen`.
+    let tied = json!([
+        n(&["李甲", "赵乙"]),
+        n(&["李甲", "钱丙"]),
+        n(&["钱丙", "孙丁"])
+    ]);
+    let out = tally("grassroots-2020", json!({}), r(2), tied.clone());
+    assert_eq!(status(&out), "complete", "{out}");
+    assert_eq!(names(&out["next_list"]), ["李甲", "钱丙"]);
+    let out = tally("grassroots-2020", json!({}), r(1), tied.clone());
+    assert_eq!(status(&out), "runoff_required", "{out}");
+    assert_eq!(out["runoff"]["seats"], 1);
+    assert_eq!(names(&out["runoff"]["among"]), ["李甲", "钱丙"]);
+    let out = tally("grassroots-2020", json!({"list_tie": "widen"}), r(1), tied);
+    assert_eq!(names(&out["next_list"]), ["李甲", "钱丙"]);
+    // A write-in on a list without lines is refused with a clear message.
+    let text = common::file(
+        "grassroots-2020",
+        json!({}),
+        r(2),
+        json!([{"marks": "", "write_ins": {"0": "李甲"}}]),
+    );
+    let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
+    assert!(
+        e.message.contains("no candidate lines") && e.message.contains("`names`"),
+        "{e}"
+    );
+}
+
 #[test]
 fn evaluation_flags_at_thirty_percent_of_returned() {
     // 10 returned: 3 disapprovals (30%) flag, 2 do not.

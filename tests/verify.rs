@@ -286,6 +286,57 @@ fn an_edited_published_count_fails_only_at_replay() {
     assert!(r.step(Step::Cosignatures).status == scrutineer::log::verify::StepStatus::Passed);
 }
 
+/// Free names on nomination ballots are logged, replayed by the reference
+/// reader and match the published tally; in another kind of round the
+/// replay refuses them.
+#[test]
+fn free_names_replay_in_nomination_only() {
+    use scrutineer::rules::{Ballot, Mark, RoundKind};
+    let named = |marks: Vec<Mark>, names: &[&str]| Ballot::Marked {
+        marks,
+        write_ins: vec![],
+        names: names.iter().map(|n| n.to_string()).collect(),
+    };
+    let mut s = sim::Sim::new(20);
+    s.attendance(19);
+    s.open("n", RoundKind::Nomination, 2, &[], Some(2), 20, 19, 19);
+    let ballots = vec![
+        named(vec![], &["李甲", "赵乙"]),
+        named(vec![], &["李甲", "李甲"]),
+        named(vec![], &["李甲", "赵乙", "钱丙"]), // overvote
+        Ballot::Void {
+            reason: "签名".into(),
+        },
+    ];
+    s.ballots("n", &ballots, 2);
+    let v = s.close_and_tally("n", 4);
+    assert_eq!(v["next_list"], serde_json::json!(["李甲", "赵乙"]), "{v}");
+    s.cosign("n", &[0, 1]);
+    let r = check_verified(&s.bundle());
+    assert!(r.tallies.len() == 1 && r.tallies[0].matches);
+
+    let mut s = sim::Sim::new(20);
+    s.attendance(19);
+    s.open(
+        "f",
+        RoundKind::Formal,
+        1,
+        &["丁一", "王二"],
+        None,
+        20,
+        19,
+        19,
+    );
+    s.ballots("f", &[named(vec![Mark::For, Mark::Abstain], &["李甲"])], 1);
+    s.checkpoint();
+    let r = check_fails_at(&s.bundle(), Step::Replay, "names in a formal round");
+    let f = r.first_failure().unwrap();
+    assert!(
+        f.message.contains("free names only on nomination ballots"),
+        "{f}"
+    );
+}
+
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(std::path::PathBuf);
 
@@ -607,7 +658,7 @@ mod replay_matches_the_reference_counter {
             12 => proptest::collection::vec(mark, lines).prop_map(Ballot::marked),
             1 => Just(Ballot::Void { reason: "废票".into() }),
             1 => (0..lines, proptest::collection::vec(prop_oneof![Just(Mark::For), Just(Mark::Against)], lines))
-                .prop_map(|(line, marks)| Ballot::Marked { marks, write_ins: vec![(line, "另选".into())] }),
+                .prop_map(|(line, marks)| Ballot::Marked { marks, write_ins: vec![(line, "另选".into())], names: vec![] }),
         ]
     }
 

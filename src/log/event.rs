@@ -99,6 +99,10 @@ pub enum SpecialBallot {
         marks: String,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         write_ins: BTreeMap<String, String>,
+        /// Free names on a nomination ballot, sorted; omitted when none, so
+        /// the encoding of every other ballot is unchanged.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        names: Vec<String>,
     },
 }
 
@@ -198,7 +202,11 @@ impl BatchBuilder {
             Ballot::Void { reason } => self.push_special(SpecialBallot::Void {
                 void: reason.clone(),
             }),
-            Ballot::Marked { marks, write_ins } => {
+            Ballot::Marked {
+                marks,
+                write_ins,
+                names,
+            } => {
                 if marks.len() != self.lines {
                     return Err(EventError::Ballots(format!(
                         "a ballot has {} marks; expected {}",
@@ -206,7 +214,7 @@ impl BatchBuilder {
                         self.lines
                     )));
                 }
-                if write_ins.is_empty() && !marks.contains(&Mark::Illegible) {
+                if write_ins.is_empty() && names.is_empty() && !marks.contains(&Mark::Illegible) {
                     let start = self.plain.len();
                     self.plain.resize(start + self.words_per_ballot, 0);
                     for (i, m) in marks.iter().enumerate() {
@@ -219,6 +227,11 @@ impl BatchBuilder {
                             .iter()
                             .map(|(l, n)| (l.to_string(), n.clone()))
                             .collect(),
+                        names: {
+                            let mut n = names.clone();
+                            n.sort();
+                            n
+                        },
                     });
                 }
             }
@@ -229,13 +242,19 @@ impl BatchBuilder {
     fn push_special(&mut self, s: SpecialBallot) {
         self.special_bytes += match &s {
             SpecialBallot::Void { void } => void.len() + 12,
-            SpecialBallot::Marked { marks, write_ins } => {
+            SpecialBallot::Marked {
+                marks,
+                write_ins,
+                names,
+            } => {
                 marks.len()
                     + 14
                     + write_ins
                         .iter()
                         .map(|(k, v)| k.len() + v.len() + 8)
                         .sum::<usize>()
+                    + names.iter().map(|n| n.len() + 4).sum::<usize>()
+                    + if names.is_empty() { 0 } else { 10 }
             }
         };
         self.special.push(s);
@@ -345,7 +364,11 @@ impl BatchBallots {
                 SpecialBallot::Void { void } => Ballot::Void {
                     reason: void.clone(),
                 },
-                SpecialBallot::Marked { marks, write_ins } => {
+                SpecialBallot::Marked {
+                    marks,
+                    write_ins,
+                    names,
+                } => {
                     let marks = Ballot::parse_marks(marks)
                         .map_err(|e| EventError::Ballots(e.to_string()))?;
                     if marks.len() as u64 != self.lines {
@@ -367,9 +390,15 @@ impl BatchBallots {
                         ins.push((line, name.clone()));
                     }
                     ins.sort();
+                    if names.iter().any(|n| n.trim().is_empty()) {
+                        return Err(EventError::Ballots("an empty free name".into()));
+                    }
+                    let mut names = names.clone();
+                    names.sort();
                     Ballot::Marked {
                         marks,
                         write_ins: ins,
+                        names,
                     }
                 }
             });
@@ -633,9 +662,40 @@ mod tests {
             Ballot::Marked {
                 marks: Ballot::parse_marks("YN?").unwrap(),
                 write_ins: vec![(1, "李七".into())],
+                names: vec![],
             },
             m("YNA"),
         ]
+    }
+
+    #[test]
+    fn free_names_round_trip_and_are_omitted_when_empty() {
+        let named = Ballot::Marked {
+            marks: Ballot::parse_marks("AYA").unwrap(),
+            write_ins: vec![],
+            names: vec!["李甲".into(), "李甲".into(), "赵乙".into()],
+        };
+        let mut b = ballots();
+        b.push(named.clone());
+        let enc = BatchBallots::from_ballots(3, &b).unwrap();
+        assert_eq!(enc.plain_count, 3);
+        let back = enc.to_ballots().unwrap();
+        assert!(back.contains(&named));
+        let json = serde_json::to_string(&enc).unwrap();
+        assert!(
+            json.contains(r#"{"marks":"AYA","names":["李甲","李甲","赵乙"]}"#),
+            "{json}"
+        );
+        // Ballots without free names encode as before: no `names` key.
+        let old =
+            serde_json::to_string(&BatchBallots::from_ballots(3, &ballots()).unwrap()).unwrap();
+        assert!(!old.contains("names"), "{old}");
+        let ev = Event::BallotBatch {
+            round: "r1".into(),
+            batch: "b1".into(),
+            ballots: enc,
+        };
+        assert_eq!(decode(&encode(&ev)).unwrap(), ev);
     }
 
     #[test]

@@ -1661,8 +1661,17 @@ fn add_batch(
     if !b.special.windows(2).all(|w| w[0] <= w[1]) {
         return Err("special ballots are not sorted".into());
     }
+    let nomination = state.round.kind == crate::rules::RoundKind::Nomination;
     for s in &b.special {
-        state.special.push(special_ballot(s, lines)?);
+        let ballot = special_ballot(s, lines)?;
+        if matches!(&ballot, Ballot::Marked { names, .. } if !names.is_empty()) && !nomination {
+            return Err(format!(
+                "free names in a {} round; {}",
+                state.round.kind.as_str(),
+                crate::rules::roundfile::NAMES_ONLY_NOMINATION
+            ));
+        }
+        state.special.push(ballot);
     }
     state.ballots = state.ballots.saturating_add(b.len());
     Ok(())
@@ -1678,7 +1687,11 @@ fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
                 reason: void.clone(),
             })
         }
-        SpecialBallot::Marked { marks, write_ins } => {
+        SpecialBallot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => {
             let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
             if marks.len() != lines {
                 return Err(format!(
@@ -1698,9 +1711,19 @@ fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
                 ins.push((at, name.clone()));
             }
             ins.sort();
+            if names.iter().any(|n| n.trim().is_empty()) {
+                return Err("an empty free name".into());
+            }
+            if !names.windows(2).all(|w| w[0] <= w[1]) {
+                return Err("free names are not sorted".into());
+            }
+            // Counted by the same reference reader as the entry path
+            // (`rules::tally::read_ballot`): free names count only in a
+            // nomination round.
             Ok(Ballot::Marked {
                 marks,
                 write_ins: ins,
+                names: names.clone(),
             })
         }
     }

@@ -1,10 +1,13 @@
 //! Ballot CSV files (`tally --ballots FILE`, ballot-reader exports).
 //!
 //! Header: the candidate names (any order, each exactly once), optionally a
-//! last column `void`. Each later row is one ballot: cells `Y` `N` `A` `?`
-//! or `N:name` (a write-in beside an against line); a non-empty `void` cell
-//! makes the row a declared-void ballot with that reason (its mark cells may
-//! then be empty). Quoted cells follow RFC 4180, without line breaks inside
+//! column `names`, optionally a last column `void` (`names` comes before
+//! `void`). Each later row is one ballot: cells `Y` `N` `A` `?` or `N:name`
+//! (a write-in beside an against line); the `names` cell holds free names
+//! written on a nomination ballot, separated by `;` (empty: none; refused
+//! outside a nomination round); a non-empty `void` cell makes the row a
+//! declared-void ballot with that reason (its other cells may then be
+//! empty). Quoted cells follow RFC 4180, without line breaks inside
 //! a cell. Errors name the line and the column.
 
 use super::round::{Ballot, Mark};
@@ -49,9 +52,14 @@ pub fn split_record(line: &str) -> Result<Vec<String>, String> {
 /// How the columns of a ballot file map onto the candidate list.
 #[derive(Debug, Clone)]
 pub struct Header {
-    /// For each column, the candidate line it holds (`None` for `void`).
+    /// For each column, the candidate line it holds (`None` for `names`
+    /// and `void`).
     columns: Vec<Option<usize>>,
     lines: usize,
+    /// The column of free names, if any.
+    names: Option<usize>,
+    /// The column of void reasons, if any (always the last).
+    void: Option<usize>,
 }
 
 impl Header {
@@ -60,10 +68,19 @@ impl Header {
         let cells = split_record(strip_bom(record)).map_err(|e| InputError::at(1, None, e))?;
         let mut columns = Vec::with_capacity(cells.len());
         let mut seen = vec![false; candidates.len()];
+        let (mut names_col, mut void_col) = (None, None);
         for (col, cell) in cells.iter().enumerate() {
             let name = cell.trim();
             if name == "void" && col + 1 == cells.len() {
                 columns.push(None);
+                void_col = Some(col);
+                continue;
+            }
+            let last_but_void = col + 1 == cells.len()
+                || (col + 2 == cells.len() && cells[col + 1].trim() == "void");
+            if name == "names" && last_but_void && !candidates.iter().any(|c| c == "names") {
+                columns.push(None);
+                names_col = Some(col);
                 continue;
             }
             let Some(line) = candidates.iter().position(|c| c == name) else {
@@ -100,6 +117,8 @@ impl Header {
         Ok(Header {
             columns,
             lines: candidates.len(),
+            names: names_col,
+            void: void_col,
         })
     }
 
@@ -117,7 +136,7 @@ impl Header {
                 ),
             ));
         }
-        if let Some(col) = self.columns.iter().position(|c| c.is_none()) {
+        if let Some(col) = self.void {
             let reason = cells[col].trim();
             if !reason.is_empty() {
                 return Ok(Ballot::Void {
@@ -152,7 +171,20 @@ impl Header {
             })?;
         }
         write_ins.sort();
-        Ok(Ballot::Marked { marks, write_ins })
+        let mut names: Vec<String> = match self.names {
+            Some(col) => cells[col]
+                .split(';')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
+        names.sort();
+        Ok(Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        })
     }
 }
 
@@ -283,7 +315,8 @@ mod tests {
             b[1],
             Ballot::Marked {
                 marks: vec![Mark::For, Mark::Against, Mark::Illegible],
-                write_ins: vec![(1, "李七".into())]
+                write_ins: vec![(1, "李七".into())],
+                names: vec![],
             }
         );
         assert_eq!(
@@ -334,7 +367,12 @@ mod tests {
             let fast = h.read_row(row, 2, &mut words);
             let slow = h.ballot(row, 2);
             match (fast, slow) {
-                (Ok(None), Ok(Ballot::Marked { marks, write_ins })) => {
+                (
+                    Ok(None),
+                    Ok(Ballot::Marked {
+                        marks, write_ins, ..
+                    }),
+                ) => {
                     assert!(write_ins.is_empty());
                     let mut want = 0u64;
                     for (i, m) in marks.iter().enumerate() {
@@ -362,7 +400,7 @@ mod tests {
             let h = Header::parse(if void { "王二,丁一,刘三,void" } else { "王二,丁一,刘三" }, &c).unwrap();
             let mut words = [0u64];
             match (h.read_row(&row, 2, &mut words), h.ballot(&row, 2)) {
-                (Ok(None), Ok(Ballot::Marked { marks, write_ins })) => {
+                (Ok(None), Ok(Ballot::Marked { marks, write_ins, .. })) => {
                     proptest::prop_assert!(write_ins.is_empty());
                     let mut want = 0u64;
                     for (i, m) in marks.iter().enumerate() {

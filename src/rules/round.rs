@@ -195,6 +195,10 @@ pub enum Ballot {
         marks: Vec<Mark>,
         /// (line index, written name), sorted by line, at most one per line.
         write_ins: Vec<(usize, String)>,
+        /// Free names written on a nomination ballot, not tied to a line
+        /// (RULES §2.1: "write or tick up to K names"), sorted, as written
+        /// (a repeat is kept here and counted once by the reader).
+        names: Vec<String>,
     },
     /// Declared void (废票) by the scrutineers, with their reason.
     Void { reason: String },
@@ -213,6 +217,7 @@ impl Ballot {
         Ballot::Marked {
             marks,
             write_ins: Vec::new(),
+            names: Vec::new(),
         }
     }
 }
@@ -238,6 +243,10 @@ impl std::fmt::Display for BallotError {
             BallotError::WrongLength { expected, found } => write!(
                 f,
                 "expected {expected} marks (one per candidate), found {found}"
+            ),
+            BallotError::WriteInLine { line, lines: 0 } => write!(
+                f,
+                "write-in on line {line}, but the list has no candidate lines; on a nomination ballot write free names in `names`"
             ),
             BallotError::WriteInLine { line, lines } => write!(
                 f,

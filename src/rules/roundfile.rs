@@ -175,20 +175,24 @@ struct RawBallotObject {
     marks: Option<String>,
     #[serde(default)]
     write_ins: Map<String, Value>,
+    /// Free names on a nomination ballot (RULES §2.1).
+    #[serde(default)]
+    names: Vec<String>,
     void: Option<String>,
 }
 
 /// Turn one raw ballot into a checked [`Ballot`]; `lines` is the number of
 /// candidates when known.
 fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
-    let (marks, write_ins, void) = match raw {
-        RawBallot::Marks(m) => (Some(m), Map::new(), None),
-        RawBallot::Object(o) => (o.marks, o.write_ins, o.void),
+    let (marks, write_ins, names, void) = match raw {
+        RawBallot::Marks(m) => (Some(m), Map::new(), Vec::new(), None),
+        RawBallot::Object(o) => (o.marks, o.write_ins, o.names, o.void),
     };
     if let Some(reason) = void {
-        if marks.is_some() || !write_ins.is_empty() {
+        if marks.is_some() || !write_ins.is_empty() || !names.is_empty() {
             return Err(
-                "a void ballot has only `void` (the reason); remove `marks` and `write_ins`".into(),
+                "a void ballot has only `void` (the reason); remove `marks`, `write_ins` and `names`"
+                    .into(),
             );
         }
         if reason.trim().is_empty() {
@@ -198,7 +202,14 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
             reason: reason.trim().to_string(),
         });
     }
-    let marks = marks.ok_or("expected `marks` or `void`")?;
+    let names = check_names(names)?;
+    // A ballot of free names only may leave out `marks` when the list is
+    // empty (a nomination without a printed list).
+    let marks = match marks {
+        Some(m) => m,
+        None if !names.is_empty() => String::new(),
+        None => return Err("expected `marks` or `void`".into()),
+    };
     let marks = Ballot::parse_marks(&marks).map_err(|e| format!("marks: {e}"))?;
     if let Some(n) = lines {
         if marks.len() != n {
@@ -215,10 +226,16 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     let mut ins = Vec::new();
     for (key, name) in write_ins {
         let line: usize = key.parse().map_err(|_| {
-            format!(
-                "write_ins: key {key:?} is not a line index; expected 0 to {}",
-                lines.saturating_sub(1)
-            )
+            if lines == 0 {
+                format!(
+                    "write_ins: key {key:?}: the list has no candidate lines; on a nomination ballot write free names in `names`"
+                )
+            } else {
+                format!(
+                    "write_ins: key {key:?} is not a line index; expected 0 to {}",
+                    lines.saturating_sub(1)
+                )
+            }
         })?;
         if line >= lines {
             return Err(format!(
@@ -240,8 +257,28 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     Ok(Ballot::Marked {
         marks,
         write_ins: ins,
+        names,
     })
 }
+
+/// Free names as written: trimmed, none empty, sorted (a repeat is kept; the
+/// reader counts it once).
+pub fn check_names(names: Vec<String>) -> Result<Vec<String>, String> {
+    let mut out = Vec::with_capacity(names.len());
+    for (j, name) in names.into_iter().enumerate() {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return Err(format!("names[{j}]: empty; expected a name"));
+        }
+        out.push(name);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Why free names are refused outside a nomination round.
+pub const NAMES_ONLY_NOMINATION: &str =
+    "free names only on nomination ballots; elsewhere use write_ins beside an against line";
 
 /// One ballot written as JSON (a JSON-lines ballot file: each line a marks
 /// string or a ballot object, as in a round file), for a round with `lines`
@@ -250,7 +287,7 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
 pub fn parse_ballot_json(text: &str, lines: usize) -> Result<Ballot, String> {
     let raw: RawBallot = serde_json::from_str(text).map_err(|e| {
         if e.to_string().contains("did not match any variant") {
-            "expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
+            "expected a marks string like \"YNA\" or an object with `marks`, `write_ins`, `names` or `void`"
                 .to_string()
         } else {
             e.to_string()
@@ -383,7 +420,8 @@ fn parse_parts(text: &str) -> Result<Parts, InputError> {
 
 /// Cross-checks between the round and its ballots that the parser could not
 /// make while reading (the ballots may come before the round, or from a CSV
-/// file): one mark per candidate, write-ins on existing lines, and as many
+/// file): one mark per candidate, write-ins on existing lines, free names
+/// only in a nomination round, and as many
 /// ballots as were returned whenever ballots are counted.
 pub fn check_ballots(
     method: &ElectionMethod,
@@ -392,7 +430,15 @@ pub fn check_ballots(
 ) -> Result<(), String> {
     let lines = round.candidates.len();
     for (i, b) in ballots.iter().enumerate() {
-        if let Ballot::Marked { marks, write_ins } = b {
+        if let Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        } = b
+        {
+            if !names.is_empty() && round.kind != RoundKind::Nomination {
+                return Err(format!("ballots[{i}].names: {NAMES_ONLY_NOMINATION}"));
+            }
             if marks.len() != lines {
                 return Err(format!(
                     "ballots[{i}].marks: {}",

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::method::{Disposition, ElectionMethod, Illegible};
-use super::round::{Ballot, Mark, Round};
+use super::round::{Ballot, Mark, Round, RoundKind};
 
 /// Why a ballot counts for nobody.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -58,6 +58,9 @@ pub enum BallotReading {
         write_ins: Vec<String>,
         /// Write-ins disregarded under an `ignore` disposition.
         ignored_write_ins: u64,
+        /// Lines not marked `Y` that a free name on a nomination ballot
+        /// ticks: counted as for-votes instead of their mark.
+        ticked: Vec<usize>,
     },
     Invalid(InvalidReason),
 }
@@ -65,9 +68,13 @@ pub enum BallotReading {
 /// Read one ballot under the method. The ballot has already been checked
 /// to have one mark per candidate.
 pub fn read_ballot(method: &ElectionMethod, round: &Round, ballot: &Ballot) -> BallotReading {
-    let (marks, write_ins) = match ballot {
+    let (marks, write_ins, names) = match ballot {
         Ballot::Void { .. } => return BallotReading::Invalid(InvalidReason::DeclaredVoid),
-        Ballot::Marked { marks, write_ins } => (marks, write_ins),
+        Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => (marks, write_ins, names),
     };
     if method.illegible == Illegible::VoidBallot && marks.contains(&Mark::Illegible) {
         return BallotReading::Invalid(InvalidReason::Illegible);
@@ -99,7 +106,25 @@ pub fn read_ballot(method: &ElectionMethod, round: &Round, ballot: &Ballot) -> B
             accepted.push(name.clone());
         }
     }
-    let selections = marks.iter().filter(|m| **m == Mark::For).count() + accepted.len();
+    // Free names (nomination only; the input boundary refuses them elsewhere,
+    // and a reader meeting them elsewhere disregards them). A listed name
+    // ticks its line unless already `Y`; an unlisted one is a write-in; a
+    // name already counted on this ballot counts once.
+    let mut ticked = Vec::new();
+    for name in names {
+        if round.kind != RoundKind::Nomination {
+            ignored += 1;
+        } else if let Some(line) = round.candidates.iter().position(|c| c == name) {
+            if marks.get(line) != Some(&Mark::For) && !ticked.contains(&line) {
+                ticked.push(line);
+            }
+        } else if !accepted.contains(name) {
+            accepted.push(name.clone());
+        }
+    }
+    ticked.sort_unstable();
+    let selections =
+        marks.iter().filter(|m| **m == Mark::For).count() + ticked.len() + accepted.len();
     if let Some(limit) = round.selection_limit(method) {
         if selections as u64 > limit {
             return BallotReading::Invalid(InvalidReason::Overvote);
@@ -108,6 +133,7 @@ pub fn read_ballot(method: &ElectionMethod, round: &Round, ballot: &Ballot) -> B
     BallotReading::Valid {
         write_ins: accepted,
         ignored_write_ins: ignored,
+        ticked,
     }
 }
 
@@ -158,11 +184,17 @@ pub fn count(method: &ElectionMethod, round: &Round, ballots: &[Ballot]) -> Coun
             BallotReading::Valid {
                 write_ins,
                 ignored_write_ins,
+                ticked,
             } => {
                 c.valid += 1;
                 c.ignored_write_ins += ignored_write_ins;
                 if let Ballot::Marked { marks, .. } = ballot {
-                    for (line, mark) in c.lines.iter_mut().zip(marks) {
+                    for (i, (line, mark)) in c.lines.iter_mut().zip(marks).enumerate() {
+                        let mark = if ticked.contains(&i) {
+                            &Mark::For
+                        } else {
+                            mark
+                        };
                         match mark {
                             Mark::For => line.for_votes += 1,
                             Mark::Against => line.against += 1,

@@ -204,7 +204,14 @@ fn parse_ballot(v: &Value, i: usize, lines: usize) -> Result<(Ballot, Value), Er
             } else {
                 json!({ "marks": marks_str, "write_ins": canonical_ins })
             };
-            Ok((Ballot::Marked { marks, write_ins }, canonical))
+            Ok((
+                Ballot::Marked {
+                    marks,
+                    write_ins,
+                    names: Vec::new(),
+                },
+                canonical,
+            ))
         }
         _ => Err(Error::invalid(
             at(""),

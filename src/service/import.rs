@@ -66,36 +66,44 @@ impl Service {
             let prefix = format!("imp{}", existing + 1);
             let mut n = 0usize;
             let mut failure: Option<Error> = None;
-            let result = import(reader, format, &l.candidates, progress, &mut |ballots| {
-                n += 1;
-                let id = format!("{prefix}-{n:05}");
-                let logged = tx
-                    .log(
-                        role,
-                        &Event::BallotBatch {
-                            round: round.to_string(),
-                            batch: id.clone(),
-                            ballots: ballots.clone(),
-                        },
-                    )
-                    .and_then(|_| {
-                        let row = BatchRow {
-                            id,
-                            state: "reconciled".into(),
-                            ballots: Some(ballots.len()),
-                            reconciled: Some(
-                                serde_json::to_string(&ballots).map_err(Error::internal)?,
-                            ),
-                        };
-                        store::round::save_batch(&tx.tx, meeting, round, &row)?;
-                        Ok(())
-                    });
-                logged.map_err(|e| {
-                    let text = e.to_string();
-                    failure = Some(e);
-                    text
-                })
-            });
+            let nomination = l.kind == crate::rules::round::RoundKind::Nomination;
+            let result = import(
+                reader,
+                format,
+                &l.candidates,
+                nomination,
+                progress,
+                &mut |ballots| {
+                    n += 1;
+                    let id = format!("{prefix}-{n:05}");
+                    let logged = tx
+                        .log(
+                            role,
+                            &Event::BallotBatch {
+                                round: round.to_string(),
+                                batch: id.clone(),
+                                ballots: ballots.clone(),
+                            },
+                        )
+                        .and_then(|_| {
+                            let row = BatchRow {
+                                id,
+                                state: "reconciled".into(),
+                                ballots: Some(ballots.len()),
+                                reconciled: Some(
+                                    serde_json::to_string(&ballots).map_err(Error::internal)?,
+                                ),
+                            };
+                            store::round::save_batch(&tx.tx, meeting, round, &row)?;
+                            Ok(())
+                        });
+                    logged.map_err(|e| {
+                        let text = e.to_string();
+                        failure = Some(e);
+                        text
+                    })
+                },
+            );
             match result {
                 Ok(summary) => Ok((summary, prefix)),
                 Err(ImportError::Sink(_)) => Err(failure

@@ -86,17 +86,28 @@ pub fn verify_with_cli(dir: &Path, zip: &[u8], cosigners: &[&str]) -> String {
 fn ballot_json(b: &Ballot) -> Value {
     match b {
         Ballot::Void { reason } => json!({ "void": reason }),
-        Ballot::Marked { marks, write_ins } => {
+        Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => {
             let m: String = marks.iter().map(|m| m.as_char()).collect();
-            if write_ins.is_empty() {
-                Value::String(m)
-            } else {
+            if write_ins.is_empty() && names.is_empty() {
+                return Value::String(m);
+            }
+            let mut o = Map::new();
+            o.insert("marks".into(), Value::String(m));
+            if !write_ins.is_empty() {
                 let ins: Map<String, Value> = write_ins
                     .iter()
                     .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
                     .collect();
-                json!({ "marks": m, "write_ins": ins })
+                o.insert("write_ins".into(), Value::Object(ins));
             }
+            if !names.is_empty() {
+                o.insert("names".into(), json!(names));
+            }
+            Value::Object(o)
         }
     }
 }

@@ -361,6 +361,7 @@ pub fn write_in(marks: &str, line: usize, name: &str) -> Ballot {
     Ballot::Marked {
         marks: Ballot::parse_marks(marks).expect("marks"),
         write_ins: vec![(line, name.into())],
+        names: vec![],
     }
 }
 
