@@ -109,8 +109,13 @@ fn casebook_human_reports_state_the_rules() {
             .unwrap();
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
-        for needle in ["计票结果报告", "应到会有选举权人数", "法定人数", "选举办法"]
-        {
+        // Cadre and resolution reports speak of members (应到会成员).
+        let entitled = if text.contains("（票决）") || text.contains("（表决）") {
+            "应到会成员"
+        } else {
+            "应到会有选举权人数"
+        };
+        for needle in ["计票结果报告", entitled, "法定人数", "选举办法"] {
             assert!(
                 text.contains(needle),
                 "{}: no {needle} in\n{text}",

@@ -57,26 +57,37 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         lang.t(r.status.zh(), r.status.en())
     ));
 
+    // Cadre and resolution votes speak of members, nominees and 表决.
+    let vote = round.kind.is_vote();
+    let pick =
+        |election: &'static str, vote_word: &'static str| if vote { vote_word } else { election };
+
     // 1. Attendance and quorum.
     let q = &r.quorum;
     o.push_str(&format!("{}\n", t("一、到会情况", "1. Attendance")));
     o.push_str(&format!(
         "  {}{}　{}{}\n",
-        t("应到会有选举权人数：", "Entitled to vote: "),
+        lang.t(
+            pick("应到会有选举权人数：", "应到会成员："),
+            "Entitled to vote: "
+        ),
         q.entitled,
-        t("实到会有选举权人数：", "Present with a vote: "),
+        lang.t(
+            pick("实到会有选举权人数：", "实到会成员："),
+            "Present with a vote: "
+        ),
         q.present
     ));
     o.push_str(&match lang {
         Lang::Zh => format!(
             "  法定人数：到会人数须{}，即至少{}人；实到{}人，{}。\n\n",
-            q.rule.zh_of("应到会人数"),
+            q.rule.zh_of(pick("应到会人数", "应到会成员")),
             q.required,
             q.present,
             if q.met {
                 "会议有效"
             } else {
-                "会议不能进行选举"
+                pick("会议不能进行选举", "会议不能进行表决")
             }
         ),
         Lang::En => format!(
@@ -94,12 +105,18 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     }
 
     // 2. The candidate list.
-    o.push_str(&format!("{}\n", t("二、候选人名单", "2. Candidate list")));
+    o.push_str(&format!(
+        "{}\n",
+        lang.t(
+            pick("二、候选人名单", "二、拟任人选（议题）"),
+            "2. Candidate list"
+        )
+    ));
     o.push_str(&format!(
         "  {}{}　{}{}\n",
-        t("应选人数：", "Seats: "),
+        lang.t(pick("应选人数：", "职位（议题）数："), "Seats: "),
         round.seats,
-        t("候选人数：", "Candidates: "),
+        lang.t(pick("候选人数：", "拟任人选（议题）数："), "Candidates: "),
         round.candidates.len()
     ));
     if let Some(next) = round.next_size {
@@ -150,9 +167,9 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 b.returned,
                 b.limit,
                 if b.valid {
-                    "选举有效"
+                    pick("选举有效", "表决有效")
                 } else {
-                    "选举无效"
+                    pick("选举无效", "表决无效")
                 }
             ),
             Lang::En => format!(
@@ -212,7 +229,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     // 4. Counts per candidate.
     o.push_str(&format!("{}\n", t("四、得票情况", "4. Votes")));
     let base_name = match (method.threshold_base, lang) {
-        (Base::Entitled, Lang::Zh) => "应到会有选举权人数",
+        (Base::Entitled, Lang::Zh) => pick("应到会有选举权人数", "应到会成员"),
         (Base::Present, Lang::Zh) => "实到会有选举权人数",
         (Base::Returned, Lang::Zh) => "收回选票数",
         (Base::Entitled, Lang::En) => "entitled",
@@ -221,12 +238,13 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     };
     o.push_str(&match lang {
         Lang::Zh => format!(
-            "  {}：赞成票须{}（{}），即至少{}票{}。\n",
+            "  {}：{}须{}（{}），即至少{}票{}。\n",
             if round.kind.is_vote() {
                 "通过票数"
             } else {
                 "当选票数"
             },
+            pick("赞成票", "同意票"),
             method.threshold.zh_of(base_name),
             r.threshold_base,
             r.threshold,
