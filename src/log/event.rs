@@ -106,6 +106,61 @@ pub enum SpecialBallot {
     },
 }
 
+impl SpecialBallot {
+    /// The ballot as the rule engine reads it, for a round with `lines`
+    /// candidates. Strict, because a verifier reads these from a bundle:
+    /// a void ballot needs its reason, write-in lines are canonical decimals
+    /// of existing lines with a name, free names are non-empty and sorted.
+    pub fn to_ballot(&self, lines: usize) -> Result<Ballot, String> {
+        match self {
+            SpecialBallot::Void { void } => {
+                if void.trim().is_empty() {
+                    return Err("void ballot without the scrutineers' reason".into());
+                }
+                Ok(Ballot::Void {
+                    reason: void.clone(),
+                })
+            }
+            SpecialBallot::Marked {
+                marks,
+                write_ins,
+                names,
+            } => {
+                let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
+                if marks.len() != lines {
+                    return Err(format!(
+                        "a ballot has {} marks; expected {lines}",
+                        marks.len()
+                    ));
+                }
+                let mut ins = Vec::with_capacity(write_ins.len());
+                for (line, name) in write_ins {
+                    let at = super::checkpoint::parse_decimal(line)
+                        .and_then(|l| usize::try_from(l).ok())
+                        .filter(|l| *l < lines)
+                        .ok_or_else(|| format!("write-in on line {line:?}"))?;
+                    if name.trim().is_empty() {
+                        return Err(format!("empty write-in on line {at}"));
+                    }
+                    ins.push((at, name.clone()));
+                }
+                ins.sort();
+                if names.iter().any(|n| n.trim().is_empty()) {
+                    return Err("an empty free name".into());
+                }
+                if !names.windows(2).all(|w| w[0] <= w[1]) {
+                    return Err("free names are not sorted".into());
+                }
+                Ok(Ballot::Marked {
+                    marks,
+                    write_ins: ins,
+                    names: names.clone(),
+                })
+            }
+        }
+    }
+}
+
 /// The reconciled ballots of one batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -360,48 +415,9 @@ impl BatchBallots {
             ));
         }
         for s in &self.special {
-            out.push(match s {
-                SpecialBallot::Void { void } => Ballot::Void {
-                    reason: void.clone(),
-                },
-                SpecialBallot::Marked {
-                    marks,
-                    write_ins,
-                    names,
-                } => {
-                    let marks = Ballot::parse_marks(marks)
-                        .map_err(|e| EventError::Ballots(e.to_string()))?;
-                    if marks.len() as u64 != self.lines {
-                        return Err(EventError::Ballots(format!(
-                            "a special ballot has {} marks; expected {}",
-                            marks.len(),
-                            self.lines
-                        )));
-                    }
-                    let mut ins = Vec::new();
-                    for (line, name) in write_ins {
-                        let line: usize = line
-                            .parse()
-                            .ok()
-                            .filter(|l| (*l as u64) < self.lines)
-                            .ok_or_else(|| {
-                                EventError::Ballots(format!("write-in line {line:?}"))
-                            })?;
-                        ins.push((line, name.clone()));
-                    }
-                    ins.sort();
-                    if names.iter().any(|n| n.trim().is_empty()) {
-                        return Err(EventError::Ballots("an empty free name".into()));
-                    }
-                    let mut names = names.clone();
-                    names.sort();
-                    Ballot::Marked {
-                        marks,
-                        write_ins: ins,
-                        names,
-                    }
-                }
-            });
+            let lines =
+                usize::try_from(self.lines).map_err(|_| EventError::Ballots("lines".into()))?;
+            out.push(s.to_ballot(lines).map_err(EventError::Ballots)?);
         }
         Ok(out)
     }

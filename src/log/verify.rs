@@ -39,7 +39,7 @@ use super::bundle::{
 use super::checkpoint::Checkpoint;
 use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
 use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
-use super::event::{self, BatchBallots, Decision, Event, EventError, SpecialBallot};
+use super::event::{self, BatchBallots, Decision, Event, EventError};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
 use super::proof::InclusionReceipt;
@@ -1663,7 +1663,9 @@ fn add_batch(
     }
     let nomination = state.round.kind == crate::rules::RoundKind::Nomination;
     for s in &b.special {
-        let ballot = special_ballot(s, lines)?;
+        // The same reader as the entry path: free names count only in a
+        // nomination round (`rules::tally::read_ballot`).
+        let ballot = s.to_ballot(lines)?;
         if matches!(&ballot, Ballot::Marked { names, .. } if !names.is_empty()) && !nomination {
             return Err(format!(
                 "free names in a {} round; {}",
@@ -1675,58 +1677,6 @@ fn add_batch(
     }
     state.ballots = state.ballots.saturating_add(b.len());
     Ok(())
-}
-
-fn special_ballot(s: &SpecialBallot, lines: usize) -> Result<Ballot, String> {
-    match s {
-        SpecialBallot::Void { void } => {
-            if void.trim().is_empty() {
-                return Err("void ballot without the scrutineers' reason".into());
-            }
-            Ok(Ballot::Void {
-                reason: void.clone(),
-            })
-        }
-        SpecialBallot::Marked {
-            marks,
-            write_ins,
-            names,
-        } => {
-            let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
-            if marks.len() != lines {
-                return Err(format!(
-                    "a ballot has {} marks; expected {lines}",
-                    marks.len()
-                ));
-            }
-            let mut ins = Vec::new();
-            for (line, name) in write_ins {
-                let at = super::checkpoint::parse_decimal(line)
-                    .and_then(|l| usize::try_from(l).ok())
-                    .filter(|l| *l < lines)
-                    .ok_or_else(|| format!("write-in on line {line:?}"))?;
-                if name.trim().is_empty() {
-                    return Err(format!("empty write-in on line {at}"));
-                }
-                ins.push((at, name.clone()));
-            }
-            ins.sort();
-            if names.iter().any(|n| n.trim().is_empty()) {
-                return Err("an empty free name".into());
-            }
-            if !names.windows(2).all(|w| w[0] <= w[1]) {
-                return Err("free names are not sorted".into());
-            }
-            // Counted by the same reference reader as the entry path
-            // (`rules::tally::read_ballot`): free names count only in a
-            // nomination round.
-            Ok(Ballot::Marked {
-                marks,
-                write_ins: ins,
-                names: names.clone(),
-            })
-        }
-    }
 }
 
 /// The counts of a round: the kernel's plain counts plus the reference
