@@ -144,6 +144,19 @@ pub enum AuthorRole {
 }
 
 impl AuthorRole {
+    /// The role's name, as `key_registered` events write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthorRole::Service => "service",
+            AuthorRole::Presidium => "presidium",
+            AuthorRole::Chair => "chair",
+            AuthorRole::ChiefScrutineer => "chief_scrutineer",
+            AuthorRole::Scrutineer => "scrutineer",
+            AuthorRole::Counter => "counter",
+            AuthorRole::Clerk => "clerk",
+        }
+    }
+
     /// The byte written in the entry.
     pub fn byte(self) -> u8 {
         self as u8

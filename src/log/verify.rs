@@ -38,7 +38,7 @@ use super::bundle::{
 };
 use super::checkpoint::Checkpoint;
 use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
-use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
+use super::entry::{Entry, EntryError, EntryKind, EntrySignatureError};
 use super::event::{self, BatchBallots, Decision, Event, EventError};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
@@ -943,19 +943,6 @@ fn kind_mismatch(kind: EntryKind, event: &Event) -> Option<EntryKind> {
     (kind != expected).then_some(expected)
 }
 
-/// The `role` string of a `key_registered` event for an author role.
-pub fn role_name(role: AuthorRole) -> &'static str {
-    match role {
-        AuthorRole::Service => "service",
-        AuthorRole::Presidium => "presidium",
-        AuthorRole::Chair => "chair",
-        AuthorRole::ChiefScrutineer => "chief_scrutineer",
-        AuthorRole::Scrutineer => "scrutineer",
-        AuthorRole::Counter => "counter",
-        AuthorRole::Clerk => "clerk",
-    }
-}
-
 /// Roles whose cosignatures count towards the quorum.
 pub fn is_scrutineer_role(role: &str) -> bool {
     role == "scrutineer" || role == "chief_scrutineer"
@@ -1080,7 +1067,7 @@ impl<'t> Replay<'t> {
         if log_key.is_some_and(|k| k.public_key().as_bytes() == author) {
             return Ok(());
         }
-        let role = role_name(entry.role());
+        let role = entry.role().name();
         let short = hex8(author);
         if !self
             .registrations
