@@ -667,6 +667,20 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
 mod tests {
     use super::*;
 
+    /// Canonical JSON relies on `serde_json::Map` being a `BTreeMap` (keys
+    /// sorted). If any crate in the build turned on serde_json's
+    /// `preserve_order` feature (feature unification), maps would keep
+    /// insertion order and every payload would change: fail loudly here.
+    #[test]
+    fn serde_json_maps_sort_their_keys_preserve_order_is_off() {
+        let mut map = Map::new();
+        map.insert("b".into(), Value::from(1));
+        map.insert("a".into(), Value::from(2));
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "b"], "serde_json's preserve_order is enabled");
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"a":2,"b":1}"#);
+    }
+
     fn ballots() -> Vec<Ballot> {
         let m = |s: &str| Ballot::marked(Ballot::parse_marks(s).unwrap());
         vec![

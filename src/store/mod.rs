@@ -270,3 +270,21 @@ pub(crate) fn u64_of(v: i64) -> Result<u64, rusqlite::Error> {
 pub(crate) fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    /// SQLite before 3.51.3 can corrupt a WAL database when a writer and
+    /// readers on several threads race a WAL reset — the service's exact
+    /// set-up. The bundled library must be newer.
+    #[test]
+    fn bundled_sqlite_has_the_wal_reset_fix() {
+        let (major, minor, patch) = {
+            let v = rusqlite::version_number();
+            (v / 1_000_000, v / 1_000 % 1_000, v % 1_000)
+        };
+        assert!(
+            (major, minor, patch) >= (3, 51, 3),
+            "bundled SQLite {major}.{minor}.{patch} is older than 3.51.3"
+        );
+    }
+}
