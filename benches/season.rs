@@ -1,0 +1,204 @@
+//! A provincial election season: the higher organisation verifies the audit
+//! bundles of many meetings (issue 15, item 5). 10,000 realistic meetings —
+//! 50 to 500 ballots a round, 3 to 5 rounds, three scrutineers of whom two
+//! cosign every result — are simulated once as zip files, then verified
+//! from the zip bytes as `scrutineer verify BUNDLE.zip` does (read the zip,
+//! check every step, replay every tally), one bundle per task on every
+//! core. The same-run baseline is SHA-256 over the same zip bytes on the
+//! same cores: the least any verifier must do is read and hash every byte.
+//!
+//! Run: `cargo bench --bench season` (`SEASON_MEETINGS=N` for another
+//! size). Ends with `season: … bundles/s …, ratio N.NNx` — the goal is
+//! ≥ 1,000 bundles/s. Results: docs/performance.md, "A season".
+
+#[path = "../tests/sim/mod.rs"]
+mod sim;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use scrutineer::bundle_io::{bundle_from_zip, zip_bytes};
+use scrutineer::log::verify::verify;
+use scrutineer::rules::{Ballot, Mark, RoundKind};
+use sha2::{Digest, Sha256};
+
+/// A small deterministic generator (xorshift64), so every run verifies the
+/// same season.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+const SURNAMES: [&str; 12] = [
+    "丁", "王", "刘", "张", "陈", "周", "吴", "郑", "孙", "李", "赵", "钱",
+];
+const GIVEN: [&str; 8] = ["一", "二", "三", "四", "五", "六", "七", "八"];
+
+/// One meeting: 3–5 formal rounds, each for 3–7 seats with one more
+/// candidate than seats (差额), 50–500 ballots entered in batches of 50,
+/// tallied, and cosigned by two of the three scrutineers.
+fn meeting(rng: &mut Rng) -> Vec<u8> {
+    let rounds = rng.range(3, 5);
+    let voters = rng.range(50, 500);
+    let entitled = voters + rng.range(0, voters / 10);
+    let mut s = sim::Sim::new(entitled);
+    s.attendance(voters);
+    for r in 0..rounds {
+        let seats = rng.range(3, 7) as usize;
+        let names: Vec<String> = (0..=seats)
+            .map(|i| format!("{}{}{}", SURNAMES[(r as usize + i) % 12], GIVEN[i % 8], r))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let id = format!("f{r}");
+        s.open(
+            &id,
+            RoundKind::Formal,
+            seats as u64,
+            &names,
+            None,
+            entitled,
+            voters,
+            voters,
+        );
+        let ballots: Vec<Ballot> = (0..voters)
+            .map(|_| {
+                // Up to `seats` for-marks; the rest against or abstain.
+                let mut chosen = 0;
+                let marks = (0..names.len())
+                    .map(|_| match rng.next() % 4 {
+                        0 | 1 if chosen < seats => {
+                            chosen += 1;
+                            Mark::For
+                        }
+                        2 => Mark::Against,
+                        _ => Mark::Abstain,
+                    })
+                    .collect();
+                Ballot::marked(marks)
+            })
+            .collect();
+        s.ballots(&id, &ballots, 50);
+        s.close_and_tally(&id, voters);
+        s.cosign(&id, &[0, 1]);
+    }
+
+    zip_bytes(&s.bundle()).expect("a zip")
+}
+
+fn season(n: usize) -> Vec<Vec<u8>> {
+    let mut rng = Rng(0x5eed_2026_1201_0001);
+    (0..n).map(|_| meeting(&mut rng)).collect()
+}
+
+fn verify_zip(zip: &[u8]) -> bool {
+    match bundle_from_zip(zip) {
+        Ok(bundle) => verify(&bundle).is_verified(),
+        Err(_) => false,
+    }
+}
+
+/// Runs `work` over every bundle, one bundle at a time per core.
+fn on_all_cores(bundles: &[Vec<u8>], work: impl Fn(&[u8]) -> bool + Sync) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let ok = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..cores {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(zip) = bundles.get(i) else { break };
+                if work(zip) {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    ok.into_inner()
+}
+
+/// The baseline's work per bundle: hash every byte (always "succeeds").
+fn sha256(zip: &[u8]) -> bool {
+    black_box(Sha256::digest(zip));
+    true
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn bench(c: &mut Criterion) {
+    let n: usize = std::env::var("SEASON_MEETINGS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let t = Instant::now();
+    let bundles = season(n);
+    let bytes: usize = bundles.iter().map(Vec::len).sum();
+    eprintln!(
+        "season: {n} meetings simulated in {:.1} s, {:.1} MB of zip bytes ({:.1} KB a bundle)",
+        t.elapsed().as_secs_f64(),
+        bytes as f64 / 1e6,
+        bytes as f64 / 1e3 / n as f64
+    );
+    assert_eq!(
+        on_all_cores(&bundles, verify_zip),
+        n,
+        "every bundle verifies"
+    );
+
+    let one = &bundles[0];
+    if let Ok(b) = bundle_from_zip(one) {
+        let count = |prefix: &str| b.files().filter(|(p, _)| p.starts_with(prefix)).count();
+        eprintln!(
+            "season: the first bundle has {} entries and {} checkpoints",
+            count("entries/"),
+            count("checkpoints/")
+        );
+    }
+    let mut g = c.benchmark_group("season: one meeting bundle");
+    g.throughput(Throughput::Bytes(one.len() as u64));
+    g.bench_function("sha256 of the zip (baseline)", |b| {
+        b.iter(|| black_box(Sha256::digest(one)))
+    });
+    g.bench_function("verify the zip", |b| b.iter(|| black_box(verify_zip(one))));
+    g.finish();
+
+    // The season, interleaved with its baseline so both see the same machine.
+    let mut base = Vec::new();
+    let mut full = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        black_box(on_all_cores(&bundles, sha256));
+        base.push(t.elapsed());
+        let t = Instant::now();
+        black_box(on_all_cores(&bundles, verify_zip));
+        full.push(t.elapsed());
+    }
+    let (base, full) = (median(base), median(full));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    eprintln!(
+        "season: {n} bundles verified on {cores} cores in {:.2} s = {:.0} bundles/s; sha256 of the same bytes {:.1} ms; ratio {:.2}x",
+        full.as_secs_f64(),
+        n as f64 / full.as_secs_f64(),
+        base.as_secs_f64() * 1e3,
+        full.as_secs_f64() / base.as_secs_f64()
+    );
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
