@@ -142,3 +142,24 @@ fn one_error_mapping() {
     assert_eq!(impls.len(), 1, "IntoResponse implemented in {impls:?}");
     assert!(impls[0].ends_with("error.rs"), "{impls:?}");
 }
+
+/// With `autotests = false`, a test file nobody declares would silently
+/// never run: every `tests/*.rs` is a module of `tests/it.rs` or a
+/// `[[test]]` target of Cargo.toml.
+#[test]
+fn every_test_file_is_compiled() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let it = std::fs::read_to_string(root.join("tests/it.rs")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    for e in std::fs::read_dir(root.join("tests")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".rs") || name == "it.rs" {
+            continue;
+        }
+        assert!(
+            it.contains(&format!("#[path = \"{name}\"]"))
+                || manifest.contains(&format!("path = \"tests/{name}\"")),
+            "tests/{name} is neither a module of tests/it.rs nor a [[test]] in Cargo.toml"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! library and through the built binary, with the same normalisation as
 //! `check.py`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The binary's contract (CONTRACT §1): exit codes, output, and errors that
 //! name the file, line, field and what was expected.
 
-mod common;
+use crate::common;
 
 use std::io::BufRead as _;
 use std::path::PathBuf;

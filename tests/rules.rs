@@ -1,7 +1,7 @@
 //! Every rule and boundary of RULES.md, table-driven: each strict or
 //! inclusive boundary exactly at, one below and one above.
 
-mod common;
+use crate::common;
 
 use common::{ballots, for_votes, names, tally};
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! document and the server cannot disagree. Also: no token, a bad token, a
 //! revoked token, another meeting's token, the setup token.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

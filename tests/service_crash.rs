@@ -4,7 +4,7 @@
 //! nothing unacknowledged is half-applied (a retry either replays or
 //! applies it whole, never conflicts), and the log still verifies.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

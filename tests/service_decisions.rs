@@ -2,7 +2,7 @@
 //! without quorum, reducing the seats after a shortfall, accepting the list
 //! a preliminary round proposes (and the formal round that must use it).
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

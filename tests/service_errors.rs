@@ -1,7 +1,7 @@
 //! Client mistakes are 4xx problem+json documents naming the field path and
 //! what was expected — never a 500 — and a refused batch changes nothing.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

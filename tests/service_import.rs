@@ -4,7 +4,7 @@
 //! a good file counts exactly as `scrutineer tally` would, and the bundle
 //! still verifies.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

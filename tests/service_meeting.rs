@@ -4,7 +4,7 @@
 //! scrutineers' cosignatures, announcement, live results, the audit bundle
 //! and its verification, and every tally replayed by `scrutineer tally`.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! simulator in `tests/sim`: it verifies, through SQLite, a directory and a
 //! zip; every kind of tampering fails at the step that should catch it.
 
-mod sim;
+use crate::sim;
 
 use scrutineer::log::bundle::Bundle;
 use scrutineer::log::verify::{verify, Step, VerifyReport};

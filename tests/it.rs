@@ -1,0 +1,36 @@
+//! The integration tests, in one binary so that the crate is linked once
+//! (CONTRIBUTING.md: the quick loop). Each module is one file beside this
+//! one; `tests/browser.rs` (headless Chromium) is the other test binary.
+//! `tests/architecture.rs` checks that no test file is left out.
+
+mod common;
+mod sim;
+
+#[path = "architecture.rs"]
+mod architecture;
+#[path = "casebook.rs"]
+mod casebook;
+#[path = "cli.rs"]
+mod cli;
+#[path = "kernels_agree.rs"]
+mod kernels_agree;
+#[path = "properties.rs"]
+mod properties;
+#[path = "rules.rs"]
+mod rules;
+#[path = "service_authz.rs"]
+mod service_authz;
+#[path = "service_crash.rs"]
+mod service_crash;
+#[path = "service_decisions.rs"]
+mod service_decisions;
+#[path = "service_errors.rs"]
+mod service_errors;
+#[path = "service_import.rs"]
+mod service_import;
+#[path = "service_meeting.rs"]
+mod service_meeting;
+#[path = "verify.rs"]
+mod verify;
+#[path = "web_ui.rs"]
+mod web_ui;
