@@ -17,6 +17,7 @@ usage:
   scrutineer method PRESET [--json] [--lang zh|en]
   scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
   scrutineer method --list
+  scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
   scrutineer verify BUNDLE [--lang zh|en] [--log-key VKEY]
   scrutineer --help | --version
 
@@ -93,6 +94,9 @@ pub fn run(command: &str, args: &[String]) -> Exit {
     if command == "import" {
         return import(args);
     }
+    if command == "witness" {
+        return witness(args);
+    }
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return Exit::BadInput(e),
@@ -145,6 +149,54 @@ fn serve(args: &[String]) -> Exit {
         }
     }
     match crate::http::run(&opts) {
+        Ok(()) => Exit::Ok(String::new()),
+        Err(e) => Exit::BadInput(e),
+    }
+}
+
+/// `scrutineer witness --db FILE --key FILE --name NAME --log VKEY…
+/// [--listen ADDR]`: a C2SP tlog-witness for the meeting logs whose keys
+/// are given (each key's name is its log's origin).
+fn witness(args: &[String]) -> Exit {
+    let mut opts = crate::http::witness::WitnessOptions {
+        db: "witness.db".into(),
+        key_file: "witness.key".into(),
+        name: String::new(),
+        logs: Vec::new(),
+        listen: "127.0.0.1:8090".into(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some(v) = it.next() else {
+            return Exit::BadInput(format!("witness: {a} needs a value\n\n{USAGE}"));
+        };
+        match a.as_str() {
+            "--db" => opts.db = v.into(),
+            "--key" => opts.key_file = v.into(),
+            "--name" => opts.name = v.clone(),
+            "--listen" => opts.listen = v.clone(),
+            "--log" => match crate::log::note::VerifierKey::parse(v) {
+                Ok(k) => opts.logs.push(k),
+                Err(e) => {
+                    return Exit::BadInput(format!(
+                        "--log {v:?}: {e}; expected a meeting log's C2SP verifier key (NAME+ID+KEY)"
+                    ))
+                }
+            },
+            s => return Exit::BadInput(format!("witness: unexpected argument {s:?}\n\n{USAGE}")),
+        }
+    }
+    if opts.name.is_empty() {
+        return Exit::BadInput(
+            "witness: --name is required, e.g. --name witness.example.org/county".into(),
+        );
+    }
+    if opts.logs.is_empty() {
+        return Exit::BadInput(
+            "witness: give at least one --log VKEY (the meeting log's key)".into(),
+        );
+    }
+    match crate::http::witness::run(opts) {
         Ok(()) => Exit::Ok(String::new()),
         Err(e) => Exit::BadInput(e),
     }

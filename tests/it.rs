@@ -34,3 +34,5 @@ mod service_meeting;
 mod verify;
 #[path = "web_ui.rs"]
 mod web_ui;
+#[path = "witness.rs"]
+mod witness;

@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod error;
 mod sse;
+pub mod witness;
 use sse::events;
 
 use std::future::Future;

@@ -64,3 +64,4 @@ pub mod note;
 pub mod proof;
 pub mod signer;
 pub mod verify;
+pub mod witness;

@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod log;
 pub mod meeting;
 pub mod round;
+pub mod witness;
 
 use std::path::Path;
 use std::time::Duration;
