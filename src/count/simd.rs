@@ -36,16 +36,22 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) use x86::{avx2_available, avx512_available, Avx2Column, Avx512Column};
+pub(crate) use x86::{
+    avx2_available, avx512_available, sum_avx2, sum_avx512, Avx2Column, Avx2Slots, Avx512Column,
+    Avx512Slots,
+};
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) use other::{avx2_available, avx512_available, Avx2Column, Avx512Column};
+pub(crate) use other::{
+    avx2_available, avx512_available, sum_avx2, sum_avx512, Avx2Column, Avx2Slots, Avx512Column,
+    Avx512Slots,
+};
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use crate::count::packed::FOR_BITS;
-    use crate::count::portable::LaneCounters;
-    use crate::count::{split_chunk, split_chunk_from, ColumnCounter, CHUNK};
+    use crate::count::portable::{LaneCounters, Slots, MAX_RUN_BLOCKS};
+    use crate::count::{ColumnCounter, SlotCounter};
     use std::arch::x86_64::*;
 
     pub(crate) fn avx2_available() -> bool {
@@ -86,28 +92,6 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
-
-        fn split_chunk(
-            &self,
-            chunk: &[u64],
-            wpb: usize,
-            limit: Option<u64>,
-            columns: &mut [[u64; CHUNK]],
-        ) -> u64 {
-            // SAFETY: `self` was created by `new`, which checked the features.
-            unsafe { split_chunk_avx2(chunk, wpb, limit, columns) }
-        }
-    }
-
-    /// The portable [`split_chunk`] compiled for AVX2.
-    #[target_feature(enable = "avx2,popcnt")]
-    fn split_chunk_avx2(
-        chunk: &[u64],
-        wpb: usize,
-        limit: Option<u64>,
-        columns: &mut [[u64; CHUNK]],
-    ) -> u64 {
-        split_chunk(chunk, wpb, limit, columns)
     }
 
     /// AVX-512 column counter; exists only on a CPU with AVX-512 F, BW,
@@ -138,71 +122,6 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
-
-        fn split_chunk(
-            &self,
-            chunk: &[u64],
-            wpb: usize,
-            limit: Option<u64>,
-            columns: &mut [[u64; CHUNK]],
-        ) -> u64 {
-            // SAFETY: `self` was created by `new`, which checked the features.
-            unsafe { split_chunk_avx512(chunk, wpb, limit, columns) }
-        }
-    }
-
-    /// [`split_chunk`] for AVX-512: eight ballots at a time, each word
-    /// column gathered into a register (`vpgatherqq` with a stride of
-    /// `wpb`), its for-bits popcounted and summed per ballot, then the
-    /// columns are masked by the limit. Ballots after the last group of
-    /// eight go through the portable code.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-    fn split_chunk_avx512(
-        chunk: &[u64],
-        wpb: usize,
-        limit: Option<u64>,
-        columns: &mut [[u64; CHUNK]],
-    ) -> u64 {
-        let ballots = chunk.len() / wpb;
-        let groups = ballots / 8;
-        let stride = load8(&std::array::from_fn(|i| (i * wpb) as u64));
-        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
-        let lim = _mm512_set1_epi64(limit.unwrap_or(u64::MAX).min(i64::MAX as u64) as i64);
-        let mut valid = 0u64;
-        for g in 0..groups {
-            let first = g * 8 * wpb;
-            let mut marks = _mm512_setzero_si512();
-            for (j, column) in columns.iter_mut().enumerate() {
-                let base = chunk[first + j..].as_ptr().cast::<i64>();
-                // SAFETY: lane i reads `chunk[first + j + i*wpb]`; with
-                // i < 8, j < wpb and g < groups = ballots / 8 that index is
-                // below `ballots * wpb ≤ chunk.len()`, so every read is in
-                // bounds and 8-byte aligned (scale 8 over `u64`s).
-                let words = unsafe { _mm512_i64gather_epi64::<8>(stride, base) };
-                let at = slot8(column, g);
-                store8(at, words);
-                marks = _mm512_add_epi64(
-                    marks,
-                    _mm512_popcnt_epi64(_mm512_and_si512(words, for_bits)),
-                );
-            }
-            let ok = _mm512_cmple_epu64_mask(marks, lim);
-            valid += u64::from(ok.count_ones());
-            if ok != 0xff {
-                for column in columns.iter_mut() {
-                    let at = slot8(column, g);
-                    store8(at, _mm512_maskz_mov_epi64(ok, load8(at)));
-                }
-            }
-        }
-        valid + split_chunk_from(chunk, wpb, limit, columns, groups * 8)
-    }
-
-    /// Words `8g .. 8g+8` of a column buffer as an array.
-    #[inline(always)]
-    fn slot8(column: &mut [u64; CHUNK], g: usize) -> &mut [u64; 8] {
-        let (groups, _) = column.as_chunks_mut::<8>();
-        &mut groups[g]
     }
 
     #[target_feature(enable = "avx2")]
@@ -448,13 +367,285 @@ mod x86 {
             blocks.len() as u64 * 128
         }
     }
+
+    /// AVX2 slot counter for multi-word ballots; exists only on a CPU with
+    /// AVX2 and POPCNT.
+    #[derive(Clone)]
+    pub(crate) struct Avx2Slots(Slots<4>);
+
+    impl Avx2Slots {
+        pub(crate) fn new(wpb: usize) -> Option<Self> {
+            avx2_available().then(|| Avx2Slots(Slots::new(wpb)))
+        }
+    }
+
+    impl SlotCounter for Avx2Slots {
+        fn fresh(&self) -> Self {
+            Avx2Slots(self.0.fresh())
+        }
+
+        fn block_words(&self) -> usize {
+            self.0.block_words()
+        }
+
+        fn run(&mut self, words: &[u64]) {
+            // SAFETY: `self` was created by `new`, which checked AVX2.
+            unsafe { slots_avx2(&mut self.0, words) }
+        }
+
+        fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
+            // SAFETY: as above.
+            unsafe { marks_avx2(words, marks) }
+        }
+
+        fn finish(self, counts: &mut [u64]) {
+            self.0.finish(counts);
+        }
+    }
+
+    /// AVX-512 slot counter for multi-word ballots; exists only on a CPU
+    /// with AVX-512 F, BW, VPOPCNTDQ and POPCNT.
+    #[derive(Clone)]
+    pub(crate) struct Avx512Slots(Slots<8>);
+
+    impl Avx512Slots {
+        pub(crate) fn new(wpb: usize) -> Option<Self> {
+            avx512_available().then(|| Avx512Slots(Slots::new(wpb)))
+        }
+    }
+
+    impl SlotCounter for Avx512Slots {
+        fn fresh(&self) -> Self {
+            Avx512Slots(self.0.fresh())
+        }
+
+        fn block_words(&self) -> usize {
+            self.0.block_words()
+        }
+
+        fn run(&mut self, words: &[u64]) {
+            // SAFETY: `self` was created by `new`, which checked AVX-512 F,
+            // BW, VPOPCNTDQ.
+            unsafe { slots_avx512(&mut self.0, words) }
+        }
+
+        fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
+            // SAFETY: as above.
+            unsafe { marks_avx512(words, marks) }
+        }
+
+        fn finish(self, counts: &mut [u64]) {
+            self.0.finish(counts);
+        }
+    }
+
+    /// Add the whole blocks of `$words` into the slots `$st`, `$lanes`
+    /// words a register: for each slot, its state is loaded into registers
+    /// once per piece and its 16 registers of every block (register
+    /// `16 * period * block + i * period + slot`) go through the
+    /// Harley-Seal tree. The first slot's pass prefetches each block's
+    /// lines `PREFETCH_AHEAD` bytes ahead; the other passes read L1.
+    macro_rules! run_slots {
+        ($st:ident, $words:ident, $lanes:literal, $load:ident, $store:ident,
+         $csa:ident, $add:ident, $and:ident, $srli:ident, $low:expr) => {{
+            let period = $st.period;
+            let block = $st.block_words();
+            let low = $low;
+            for piece in $words.chunks(block * MAX_RUN_BLOCKS) {
+                let (regs, _) = piece.as_chunks::<$lanes>();
+                let blocks = piece.len() / block;
+                $st.reserve(blocks);
+                for (p, s) in $st.state.iter_mut().enumerate() {
+                    let mut ones = $load(&s.ones);
+                    let mut twos = $load(&s.twos);
+                    let mut fours = $load(&s.fours);
+                    let mut eights = $load(&s.eights);
+                    let mut bytes = s.bytes.map(|b| $load(&b));
+                    for v in regs.chunks_exact(16 * period).take(blocks) {
+                        if p == 0 {
+                            prefetch_lines(v.as_flattened());
+                        }
+                        macro_rules! input {
+                            ($i:expr) => {
+                                $load(&v[$i * period + p])
+                            };
+                        }
+                        let sixteens = harley_seal!($csa, input, ones, twos, fours, eights);
+                        add_bytes!(bytes, sixteens, low, $add, $and, $srli);
+                    }
+                    $store(&mut s.ones, ones);
+                    $store(&mut s.twos, twos);
+                    $store(&mut s.fours, fours);
+                    $store(&mut s.eights, eights);
+                    for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                        $store(dst, b);
+                    }
+                }
+            }
+        }};
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2(st: &mut Slots<4>, words: &[u64]) {
+        run_slots!(
+            st,
+            words,
+            4,
+            load4,
+            store4,
+            csa256,
+            _mm256_add_epi8,
+            _mm256_and_si256,
+            _mm256_srli_epi64,
+            _mm256_set1_epi8(1)
+        );
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq")]
+    fn slots_avx512(st: &mut Slots<8>, words: &[u64]) {
+        run_slots!(
+            st,
+            words,
+            8,
+            load8,
+            store8,
+            csa512,
+            _mm512_add_epi8,
+            _mm512_and_si512,
+            _mm512_srli_epi64,
+            _mm512_set1_epi8(1)
+        );
+    }
+
+    /// Per-word for-marks, AVX2: nibble lookup of `popcount(n & 0b0101)`
+    /// and `vpsadbw`, 8 words (one cache line) an iteration.
+    #[target_feature(enable = "avx2,popcnt")]
+    fn marks_avx2(words: &[u64], marks: &mut [u64]) {
+        let table = _mm256_setr_epi8(
+            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
+            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
+        );
+        let nibble = _mm256_set1_epi8(0x0f);
+        let zero = _mm256_setzero_si256();
+        let (lines, rest) = words.as_chunks::<8>();
+        let (out, out_rest) = marks.as_chunks_mut::<8>();
+        for (line, out) in lines.iter().zip(out.iter_mut()) {
+            prefetch(line);
+            let (v, _) = line.as_chunks::<4>();
+            let (o, _) = out.as_chunks_mut::<4>();
+            for (v, o) in v.iter().zip(o.iter_mut()) {
+                let w = load4(v);
+                let lo = _mm256_and_si256(w, nibble);
+                let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
+                let per_byte = _mm256_add_epi8(
+                    _mm256_shuffle_epi8(table, lo),
+                    _mm256_shuffle_epi8(table, hi),
+                );
+                store4(o, _mm256_sad_epu8(per_byte, zero));
+            }
+        }
+        for (m, &w) in out_rest.iter_mut().zip(rest) {
+            *m = u64::from((w & FOR_BITS).count_ones());
+        }
+    }
+
+    /// Per-word for-marks, AVX-512: `vpandq` and `vpopcntq`.
+    #[target_feature(enable = "avx512f,avx512vpopcntdq,popcnt")]
+    fn marks_avx512(words: &[u64], marks: &mut [u64]) {
+        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
+        let (lines, rest) = words.as_chunks::<8>();
+        let (out, out_rest) = marks.as_chunks_mut::<8>();
+        for (line, out) in lines.iter().zip(out.iter_mut()) {
+            prefetch(line);
+            store8(
+                out,
+                _mm512_popcnt_epi64(_mm512_and_si512(load8(line), for_bits)),
+            );
+        }
+        for (m, &w) in out_rest.iter_mut().zip(rest) {
+            *m = u64::from((w & FOR_BITS).count_ones());
+        }
+    }
+
+    /// Prefetch every cache line of `words`, `PREFETCH_AHEAD` bytes on.
+    #[inline(always)]
+    fn prefetch_lines(words: &[u64]) {
+        let at = words.as_ptr().cast::<i8>().wrapping_add(PREFETCH_AHEAD);
+        for line in 0..(words.len() * 8).div_ceil(64) {
+            // SAFETY: a prefetch is a hint that never faults, even for an
+            // address past the end of the slice; `wrapping_add` forms the
+            // address without dereferencing it.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) }
+        }
+    }
+
+    /// The AVX2 baseline: a sum of all words, four accumulators, prefetching
+    /// like the kernels. `None` without AVX2.
+    pub(crate) fn sum_avx2(words: &[u64]) -> Option<u64> {
+        // SAFETY: called only once AVX2 was detected.
+        avx2_available().then(|| unsafe { sum_avx2_on(words) })
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn sum_avx2_on(words: &[u64]) -> u64 {
+        let (blocks, rest) = words.as_chunks::<16>();
+        let mut acc = [_mm256_setzero_si256(); 4];
+        for block in blocks {
+            prefetch(block);
+            let (v, _) = block.as_chunks::<4>();
+            for (a, v) in acc.iter_mut().zip(v) {
+                *a = _mm256_add_epi64(*a, load4(v));
+            }
+        }
+        let total = _mm256_add_epi64(
+            _mm256_add_epi64(acc[0], acc[1]),
+            _mm256_add_epi64(acc[2], acc[3]),
+        );
+        let mut lanes = [0u64; 4];
+        store4(&mut lanes, total);
+        lanes
+            .iter()
+            .chain(rest)
+            .fold(0u64, |s, &w| s.wrapping_add(w))
+    }
+
+    /// The AVX-512 baseline, as [`sum_avx2`] with 8-word registers. `None`
+    /// without AVX-512 F.
+    pub(crate) fn sum_avx512(words: &[u64]) -> Option<u64> {
+        // SAFETY: called only once AVX-512 F (and the rest of the kernel's
+        // features) was detected.
+        avx512_available().then(|| unsafe { sum_avx512_on(words) })
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn sum_avx512_on(words: &[u64]) -> u64 {
+        let (blocks, rest) = words.as_chunks::<32>();
+        let mut acc = [_mm512_setzero_si512(); 4];
+        for block in blocks {
+            prefetch(block);
+            let (v, _) = block.as_chunks::<8>();
+            for (a, v) in acc.iter_mut().zip(v) {
+                *a = _mm512_add_epi64(*a, load8(v));
+            }
+        }
+        let total = _mm512_add_epi64(
+            _mm512_add_epi64(acc[0], acc[1]),
+            _mm512_add_epi64(acc[2], acc[3]),
+        );
+        let mut lanes = [0u64; 8];
+        store8(&mut lanes, total);
+        lanes
+            .iter()
+            .chain(rest)
+            .fold(0u64, |s, &w| s.wrapping_add(w))
+    }
 }
 
 /// Other architectures: the SIMD kernels do not exist; their counters are
 /// uninhabited so the dispatch code still type-checks.
 #[cfg(not(target_arch = "x86_64"))]
 mod other {
-    use crate::count::ColumnCounter;
+    use crate::count::{ColumnCounter, SlotCounter};
 
     pub(crate) fn avx2_available() -> bool {
         false
@@ -469,6 +660,68 @@ mod other {
 
     #[derive(Clone)]
     pub(crate) enum Avx512Column {}
+
+    #[derive(Clone)]
+    pub(crate) enum Avx2Slots {}
+
+    #[derive(Clone)]
+    pub(crate) enum Avx512Slots {}
+
+    pub(crate) fn sum_avx2(_: &[u64]) -> Option<u64> {
+        None
+    }
+
+    pub(crate) fn sum_avx512(_: &[u64]) -> Option<u64> {
+        None
+    }
+
+    impl Avx2Slots {
+        pub(crate) fn new(_: usize) -> Option<Self> {
+            None
+        }
+    }
+
+    impl Avx512Slots {
+        pub(crate) fn new(_: usize) -> Option<Self> {
+            None
+        }
+    }
+
+    impl SlotCounter for Avx2Slots {
+        fn fresh(&self) -> Self {
+            match *self {}
+        }
+        fn block_words(&self) -> usize {
+            match *self {}
+        }
+        fn run(&mut self, _: &[u64]) {
+            match *self {}
+        }
+        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+            match *self {}
+        }
+        fn finish(self, _: &mut [u64]) {
+            match self {}
+        }
+    }
+
+    impl SlotCounter for Avx512Slots {
+        fn fresh(&self) -> Self {
+            match *self {}
+        }
+        fn block_words(&self) -> usize {
+            match *self {}
+        }
+        fn run(&mut self, _: &[u64]) {
+            match *self {}
+        }
+        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+            match *self {}
+        }
+        fn finish(self, _: &mut [u64]) {
+            match self {}
+        }
+    }
 
     impl Avx2Column {
         pub(crate) fn new() -> Option<Self> {
