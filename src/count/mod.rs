@@ -261,6 +261,16 @@ trait SlotCounter: Sized {
     /// `marks[i] = popcount(words[i] & FOR_BITS)` (same lengths).
     fn word_marks(&self, words: &[u64], marks: &mut [u64]);
 
+    /// Add `words` (whole blocks) to the counters, skipping ballots with
+    /// more than `limit` for-marks, and return how many were counted; or
+    /// `None`, leaving the counters as they were, when this counter cannot
+    /// mask ballots inside the kernel (only when a register holds whole
+    /// ballots can it).
+    fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+        let _ = (words, limit);
+        None
+    }
+
     /// Add the per-position totals into `counts` (`64 * wpb` entries).
     fn finish(self, counts: &mut [u64]);
 }
@@ -325,7 +335,15 @@ fn wide<S: SlotCounter>(view: BallotsView<'_>, limit: u32, mut counter: S) -> Ta
     let tail = tail_buf.as_deref();
     // The tail block is padded with blank (all-abstain) ballots, which
     // count nothing and are never over a limit.
+    let mut in_place = check.is_some();
     for chunk in words[..full].chunks(chunk_words).chain(tail) {
+        if let (Some(limit), true) = (check, in_place) {
+            if let Some(counted) = counter.run_checked(chunk, limit) {
+                invalid += (chunk.len() / wpb) as u64 - counted;
+                continue;
+            }
+            in_place = false;
+        }
         if let Some(limit) = check {
             let marks = &mut marks[..chunk.len()];
             counter.word_marks(chunk, marks);

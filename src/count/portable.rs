@@ -263,6 +263,11 @@ impl<const L: usize> Slots<L> {
         }
     }
 
+    /// Words per ballot.
+    pub(crate) fn wpb(&self) -> usize {
+        self.wpb
+    }
+
     /// An empty counter of the same width.
     pub(crate) fn fresh(&self) -> Self {
         Slots::new(self.wpb)

@@ -398,6 +398,17 @@ mod x86 {
             unsafe { marks_avx2(words, marks) }
         }
 
+        fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+            // SAFETY (all three calls): `self` was created by `new`, which
+            // checked the features.
+            match self.0.wpb() {
+                2 => Some(unsafe { fused_avx2::<2>(&mut self.0, words, limit) }),
+                4 => Some(unsafe { fused_avx2::<4>(&mut self.0, words, limit) }),
+                8 if 4 == 8 => Some(unsafe { fused_avx2::<8>(&mut self.0, words, limit) }),
+                _ => None,
+            }
+        }
+
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
@@ -432,6 +443,17 @@ mod x86 {
         fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
             // SAFETY: as above.
             unsafe { marks_avx512(words, marks) }
+        }
+
+        fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+            // SAFETY (all three calls): `self` was created by `new`, which
+            // checked the features.
+            match self.0.wpb() {
+                2 => Some(unsafe { fused_avx512::<2>(&mut self.0, words, limit) }),
+                4 => Some(unsafe { fused_avx512::<4>(&mut self.0, words, limit) }),
+                8 if 8 == 8 => Some(unsafe { fused_avx512::<8>(&mut self.0, words, limit) }),
+                _ => None,
+            }
         }
 
         fn finish(self, counts: &mut [u64]) {
@@ -515,6 +537,145 @@ mod x86 {
             _mm512_srli_epi64,
             _mm512_set1_epi8(1)
         );
+    }
+
+    /// Count whole blocks of `W`-word ballots (`W` divides 4), masking
+    /// each ballot by its validity in the registers: per lane the for-bits
+    /// are counted as in [`add_avx2`], the `W` lanes of a ballot are summed
+    /// by one or two in-register swaps (`vpshufd`, `vpermq`), and the
+    /// ballot's lanes are zeroed when over the limit. Returns the number of
+    /// valid ballots.
+    #[target_feature(enable = "avx2")]
+    fn fused_avx2<const W: usize>(st: &mut Slots<4>, words: &[u64], limit: u64) -> u64 {
+        const { assert!(W == 2 || W == 4 || W == 8) };
+        let table = _mm256_setr_epi8(
+            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
+            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
+        );
+        let nibble = _mm256_set1_epi8(0x0f);
+        let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
+        let low = _mm256_set1_epi8(1);
+        let zero = _mm256_setzero_si256();
+        let mut rejected = zero;
+        let mut counted = 0usize;
+        for piece in words.chunks(64 * MAX_RUN_BLOCKS) {
+            let (blocks, _) = piece.as_chunks::<64>();
+            st.reserve(blocks.len());
+            counted += blocks.len() * 64;
+            let s = &mut st.state[0];
+            let mut ones = load4(&s.ones);
+            let mut twos = load4(&s.twos);
+            let mut fours = load4(&s.fours);
+            let mut eights = load4(&s.eights);
+            let mut bytes = s.bytes.map(|b| load4(&b));
+            for block in blocks {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<4>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load4(&v[$i]);
+                        let lo = _mm256_and_si256(w, nibble);
+                        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
+                        let per_byte = _mm256_add_epi8(
+                            _mm256_shuffle_epi8(table, lo),
+                            _mm256_shuffle_epi8(table, hi),
+                        );
+                        let mut marks = _mm256_sad_epu8(per_byte, zero);
+                        marks = _mm256_add_epi64(marks, _mm256_shuffle_epi32::<0x4E>(marks));
+                        if W >= 4 {
+                            marks =
+                                _mm256_add_epi64(marks, _mm256_permute4x64_epi64::<0x4E>(marks));
+                        }
+                        let over = _mm256_cmpgt_epi64(marks, lim);
+                        rejected = _mm256_sub_epi64(rejected, over);
+                        _mm256_andnot_si256(over, w)
+                    }};
+                }
+                let sixteens = harley_seal!(csa256, input, ones, twos, fours, eights);
+                add_bytes!(
+                    bytes,
+                    sixteens,
+                    low,
+                    _mm256_add_epi8,
+                    _mm256_and_si256,
+                    _mm256_srli_epi64
+                );
+            }
+            store4(&mut s.ones, ones);
+            store4(&mut s.twos, twos);
+            store4(&mut s.fours, fours);
+            store4(&mut s.eights, eights);
+            for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                store4(dst, b);
+            }
+        }
+        let mut lanes = [0u64; 4];
+        store4(&mut lanes, rejected);
+        ((counted as u64) - lanes.iter().sum::<u64>()) / W as u64
+    }
+
+    /// [`fused_avx2`] for AVX-512: `vpopcntq`, swaps by `vpshufd` and
+    /// `vshufi64x2`, a mask register for the ballots within the limit.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq")]
+    fn fused_avx512<const W: usize>(st: &mut Slots<8>, words: &[u64], limit: u64) -> u64 {
+        const { assert!(W == 2 || W == 4 || W == 8) };
+        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
+        let lim = _mm512_set1_epi64(limit.min(i64::MAX as u64) as i64);
+        let low = _mm512_set1_epi8(1);
+        let one = _mm512_set1_epi64(1);
+        let zero = _mm512_setzero_si512();
+        let mut accepted = zero;
+        for piece in words.chunks(128 * MAX_RUN_BLOCKS) {
+            let (blocks, _) = piece.as_chunks::<128>();
+            st.reserve(blocks.len());
+            let s = &mut st.state[0];
+            let mut ones = load8(&s.ones);
+            let mut twos = load8(&s.twos);
+            let mut fours = load8(&s.fours);
+            let mut eights = load8(&s.eights);
+            let mut bytes = s.bytes.map(|b| load8(&b));
+            for block in blocks {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<8>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load8(&v[$i]);
+                        let mut marks = _mm512_popcnt_epi64(_mm512_and_si512(w, for_bits));
+                        marks = _mm512_add_epi64(marks, _mm512_shuffle_epi32::<0x4E>(marks));
+                        if W >= 4 {
+                            marks =
+                                _mm512_add_epi64(marks, _mm512_shuffle_i64x2::<0xB1>(marks, marks));
+                        }
+                        if W >= 8 {
+                            marks =
+                                _mm512_add_epi64(marks, _mm512_shuffle_i64x2::<0x4E>(marks, marks));
+                        }
+                        let ok = _mm512_cmple_epu64_mask(marks, lim);
+                        accepted = _mm512_mask_add_epi64(accepted, ok, accepted, one);
+                        _mm512_maskz_mov_epi64(ok, w)
+                    }};
+                }
+                let sixteens = harley_seal!(csa512, input, ones, twos, fours, eights);
+                add_bytes!(
+                    bytes,
+                    sixteens,
+                    low,
+                    _mm512_add_epi8,
+                    _mm512_and_si512,
+                    _mm512_srli_epi64
+                );
+            }
+            store8(&mut s.ones, ones);
+            store8(&mut s.twos, twos);
+            store8(&mut s.fours, fours);
+            store8(&mut s.eights, eights);
+            for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                store8(dst, b);
+            }
+        }
+        let mut lanes = [0u64; 8];
+        store8(&mut lanes, accepted);
+        lanes.iter().sum::<u64>() / W as u64
     }
 
     /// Per-word for-marks, AVX2: nibble lookup of `popcount(n & 0b0101)`
