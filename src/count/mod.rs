@@ -258,8 +258,10 @@ trait SlotCounter: Sized {
     /// every ballot as valid.
     fn run(&mut self, words: &[u64]);
 
-    /// `marks[i] = popcount(words[i] & FOR_BITS)` (same lengths).
-    fn word_marks(&self, words: &[u64], marks: &mut [u64]);
+    /// Write to `over` the indices (within `chunk`, whole `wpb`-word
+    /// ballots) of the ballots with more than `limit` for-marks, in order;
+    /// return how many. `over` holds one slot per ballot.
+    fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize;
 
     /// Add `words` (whole blocks) to the counters, skipping ballots with
     /// more than `limit` for-marks, and return how many were counted; or
@@ -309,8 +311,8 @@ fn single<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, mut column: C) ->
 }
 
 /// Count multi-word ballots, a chunk at a time: first the for-marks of
-/// every ballot (per-word popcounts summed per ballot), then every ballot
-/// of the chunk is counted as valid, in place; the invalid ones are copied
+/// every ballot are compared with the limit, then every ballot
+/// of the chunk is counted as valid, in place, and the invalid ones are copied
 /// to a reject buffer whose own positional counts are subtracted at the
 /// end. Overvotes are rare, so the extra work is small; even when every
 /// ballot is over the limit it is at most a second count.
@@ -320,7 +322,6 @@ fn wide<S: SlotCounter>(view: BallotsView<'_>, limit: u32, mut counter: S) -> Ta
     let check = ((limit as usize) < view.candidates()).then_some(u64::from(limit));
     let block = counter.block_words();
     let chunk_words = block * (CHUNK_WORDS / block).max(1);
-    let mut marks = vec![0u64; if check.is_some() { chunk_words } else { 0 }];
     // Indices (within the chunk) of the chunk's invalid ballots.
     let mut over = vec![0usize; chunk_words / wpb];
     let mut reject: Option<(S, Vec<u64>)> = None;
@@ -345,16 +346,7 @@ fn wide<S: SlotCounter>(view: BallotsView<'_>, limit: u32, mut counter: S) -> Ta
             in_place = false;
         }
         if let Some(limit) = check {
-            let marks = &mut marks[..chunk.len()];
-            counter.word_marks(chunk, marks);
-            // Branch-free compaction: overvotes in the benchmark data are
-            // random, and a mispredicted branch per ballot would cost more
-            // than counting a short ballot.
-            let mut found = 0;
-            for (b, m) in marks.chunks_exact(wpb).enumerate() {
-                over[found] = b;
-                found += usize::from(m.iter().sum::<u64>() > limit);
-            }
+            let found = counter.over_limit(chunk, wpb, limit, &mut over);
             if found > 0 {
                 let (rejects, buf) = reject.get_or_insert_with(|| (counter.fresh(), Vec::new()));
                 for &b in &over[..found] {

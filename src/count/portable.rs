@@ -401,13 +401,24 @@ impl SlotCounter for SwarSlots {
         }
     }
 
-    fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
-        for (m, &w) in marks.iter_mut().zip(words) {
-            *m = for_marks(w);
-        }
+    fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        over_limit(chunk, wpb, limit, over)
     }
 
     fn finish(self, counts: &mut [u64]) {
         self.0.finish(counts);
     }
+}
+
+/// [`SlotCounter::over_limit`] in plain Rust. Branch-free compaction:
+/// overvotes are random, and a mispredicted branch per ballot would cost
+/// more than checking a short ballot.
+#[inline(always)]
+pub(crate) fn over_limit(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+    let mut found = 0;
+    for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+        over[found] = b;
+        found += usize::from(ballot.iter().map(|&w| for_marks(w)).sum::<u64>() > limit);
+    }
+    found
 }

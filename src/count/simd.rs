@@ -230,12 +230,7 @@ mod x86 {
     /// Count `words` (whole 64-word blocks) into `st`, 4 words a register.
     #[target_feature(enable = "avx2")]
     fn add_avx2<const CHECK: bool>(st: &mut LaneCounters<4>, words: &[u64], limit: u64) -> u64 {
-        // popcount(n & 0b0101): the for-bits of a nibble.
-        let table = _mm256_setr_epi8(
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
-        );
-        let nibble = _mm256_set1_epi8(0x0f);
+        let table = popcount_table();
         // limit < candidates ≤ 64 here when CHECK, so the signed compare is
         // exact; clamp anyway so a huge limit cannot wrap negative.
         let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
@@ -256,12 +251,7 @@ mod x86 {
                 ($i:expr) => {{
                     let w = load4(&v[$i]);
                     if CHECK {
-                        let lo = _mm256_and_si256(w, nibble);
-                        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
-                        let per_byte = _mm256_add_epi8(
-                            _mm256_shuffle_epi8(table, lo),
-                            _mm256_shuffle_epi8(table, hi),
-                        );
+                        let per_byte = for_marks_per_byte(w, table);
                         let marks = _mm256_sad_epu8(per_byte, zero);
                         let over = _mm256_cmpgt_epi64(marks, lim);
                         rejected = _mm256_sub_epi64(rejected, over);
@@ -393,9 +383,9 @@ mod x86 {
             unsafe { slots_avx2(&mut self.0, words) }
         }
 
-        fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
+        fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
             // SAFETY: as above.
-            unsafe { marks_avx2(words, marks) }
+            unsafe { over_avx2(chunk, wpb, limit, over) }
         }
 
         fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
@@ -440,9 +430,9 @@ mod x86 {
             unsafe { slots_avx512(&mut self.0, words) }
         }
 
-        fn word_marks(&self, words: &[u64], marks: &mut [u64]) {
+        fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
             // SAFETY: as above.
-            unsafe { marks_avx512(words, marks) }
+            unsafe { over_avx512(chunk, wpb, limit, over) }
         }
 
         fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
@@ -548,11 +538,7 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     fn fused_avx2<const W: usize>(st: &mut Slots<4>, words: &[u64], limit: u64) -> u64 {
         const { assert!(W == 2 || W == 4 || W == 8) };
-        let table = _mm256_setr_epi8(
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
-        );
-        let nibble = _mm256_set1_epi8(0x0f);
+        let table = popcount_table();
         let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
         let low = _mm256_set1_epi8(1);
         let zero = _mm256_setzero_si256();
@@ -574,12 +560,7 @@ mod x86 {
                 macro_rules! input {
                     ($i:expr) => {{
                         let w = load4(&v[$i]);
-                        let lo = _mm256_and_si256(w, nibble);
-                        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
-                        let per_byte = _mm256_add_epi8(
-                            _mm256_shuffle_epi8(table, lo),
-                            _mm256_shuffle_epi8(table, hi),
-                        );
+                        let per_byte = for_marks_per_byte(w, table);
                         let mut marks = _mm256_sad_epu8(per_byte, zero);
                         marks = _mm256_add_epi64(marks, _mm256_shuffle_epi32::<0x4E>(marks));
                         if W >= 4 {
@@ -678,54 +659,99 @@ mod x86 {
         lanes.iter().sum::<u64>() / W as u64
     }
 
-    /// Per-word for-marks, AVX2: nibble lookup of `popcount(n & 0b0101)`
-    /// and `vpsadbw`, 8 words (one cache line) an iteration.
-    #[target_feature(enable = "avx2,popcnt")]
-    fn marks_avx2(words: &[u64], marks: &mut [u64]) {
-        let table = _mm256_setr_epi8(
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
-        );
-        let nibble = _mm256_set1_epi8(0x0f);
+    /// Registers whose per-byte counts (at most 4 each) can be added up
+    /// in bytes before one could overflow.
+    const BYTE_SUM_REGS: usize = 63;
+
+    /// [`SlotCounter::over_limit`] for AVX2, one ballot at a time with
+    /// loads aligned to the ballot (no gather): its full registers and a
+    /// masked load (`vpmaskmovq`) of the last partial one are reduced to
+    /// per-byte for-mark counts ([`for_marks_per_byte`]) and added up in
+    /// bytes, then one `vpsadbw` and two swaps give the ballot's total.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        let table = popcount_table();
         let zero = _mm256_setzero_si256();
-        let (lines, rest) = words.as_chunks::<8>();
-        let (out, out_rest) = marks.as_chunks_mut::<8>();
-        for (line, out) in lines.iter().zip(out.iter_mut()) {
-            prefetch(line);
-            let (v, _) = line.as_chunks::<4>();
-            let (o, _) = out.as_chunks_mut::<4>();
-            for (v, o) in v.iter().zip(o.iter_mut()) {
-                let w = load4(v);
-                let lo = _mm256_and_si256(w, nibble);
-                let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
-                let per_byte = _mm256_add_epi8(
-                    _mm256_shuffle_epi8(table, lo),
-                    _mm256_shuffle_epi8(table, hi),
-                );
-                store4(o, _mm256_sad_epu8(per_byte, zero));
+        let rem = wpb % 4;
+        let tail_mask = load4(&std::array::from_fn(|l| if l < rem { u64::MAX } else { 0 }));
+        let mut found = 0;
+        for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+            prefetch_lines(ballot);
+            let (regs, last) = ballot.as_chunks::<4>();
+            let mut total = zero;
+            for group in regs.chunks(BYTE_SUM_REGS) {
+                let mut bytes = zero;
+                for r in group {
+                    bytes = _mm256_add_epi8(bytes, for_marks_per_byte(load4(r), table));
+                }
+                total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
+            if rem != 0 {
+                // SAFETY: `last` holds the `rem` words the mask selects;
+                // masked-out lanes are not read and cannot fault.
+                let w = unsafe { _mm256_maskload_epi64(last.as_ptr().cast(), tail_mask) };
+                let bytes = for_marks_per_byte(w, table);
+                total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
+            }
+            let total = _mm256_add_epi64(total, _mm256_shuffle_epi32::<0x4E>(total));
+            let total = _mm_add_epi64(
+                _mm256_castsi256_si128(total),
+                _mm256_extracti128_si256::<1>(total),
+            );
+            over[found] = b;
+            found += usize::from(_mm_cvtsi128_si64(total) as u64 > limit);
         }
-        for (m, &w) in out_rest.iter_mut().zip(rest) {
-            *m = u64::from((w & FOR_BITS).count_ones());
-        }
+        found
     }
 
-    /// Per-word for-marks, AVX-512: `vpandq` and `vpopcntq`.
-    #[target_feature(enable = "avx512f,avx512vpopcntdq,popcnt")]
-    fn marks_avx512(words: &[u64], marks: &mut [u64]) {
+    /// `popcount(n)` for each nibble `n`, in both 128-bit halves.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn popcount_table() -> __m256i {
+        _mm256_setr_epi8(
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, //
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+        )
+    }
+
+    /// For-marks of each byte of `w` (0 to 4): the for-bits 0, 2, 4, 6 of
+    /// a byte are folded into its low nibble (bits 4 and 6 shifted to 1
+    /// and 3), then looked up in a popcount `table`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn for_marks_per_byte(w: __m256i, table: __m256i) -> __m256i {
+        let even = _mm256_and_si256(w, _mm256_set1_epi8(0x05));
+        let high = _mm256_and_si256(_mm256_srli_epi16::<3>(w), _mm256_set1_epi8(0x0a));
+        _mm256_shuffle_epi8(table, _mm256_or_si256(even, high))
+    }
+
+    /// [`over_avx2`] for AVX-512: `vpopcntq` per register and a
+    /// zero-masking load of the last partial one.
+    #[target_feature(enable = "avx512f,avx512vpopcntdq")]
+    fn over_avx512(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
         let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
-        let (lines, rest) = words.as_chunks::<8>();
-        let (out, out_rest) = marks.as_chunks_mut::<8>();
-        for (line, out) in lines.iter().zip(out.iter_mut()) {
-            prefetch(line);
-            store8(
-                out,
-                _mm512_popcnt_epi64(_mm512_and_si512(load8(line), for_bits)),
-            );
+        let rem = wpb % 8;
+        let tail_mask: __mmask8 = (1u8 << rem).wrapping_sub(1);
+        let mut found = 0;
+        for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+            prefetch_lines(ballot);
+            let (regs, last) = ballot.as_chunks::<8>();
+            let mut total = _mm512_setzero_si512();
+            for r in regs {
+                let marks = _mm512_popcnt_epi64(_mm512_and_si512(load8(r), for_bits));
+                total = _mm512_add_epi64(total, marks);
+            }
+            if rem != 0 {
+                // SAFETY: `last` holds the `rem` words the mask selects;
+                // masked-out lanes are not read and cannot fault.
+                let w = unsafe { _mm512_maskz_loadu_epi64(tail_mask, last.as_ptr().cast()) };
+                let marks = _mm512_popcnt_epi64(_mm512_and_si512(w, for_bits));
+                total = _mm512_add_epi64(total, marks);
+            }
+            over[found] = b;
+            found += usize::from(_mm512_reduce_add_epi64(total) as u64 > limit);
         }
-        for (m, &w) in out_rest.iter_mut().zip(rest) {
-            *m = u64::from((w & FOR_BITS).count_ones());
-        }
+        found
     }
 
     /// Prefetch every cache line of `words`, `PREFETCH_AHEAD` bytes on.
