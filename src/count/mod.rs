@@ -8,10 +8,11 @@
 //! - `packed.rs` — [`Mark`], [`PackedBallots`], [`BallotsView`]: 2 bits per
 //!   candidate line, whole `u64` words per ballot, sparse side table.
 //! - `naive.rs` — the reference kernel (oracle): decode and increment.
-//! - `portable.rs` — SWAR Harley-Seal vertical counters on plain `u64`.
-//! - `simd.rs` — AVX2 and AVX-512 versions of the same design (x86-64,
-//!   selected at run time; never `-C target-cpu=native`, see
-//!   PERFORMANCE-NOTES).
+//! - `portable.rs` — SWAR Harley-Seal vertical counters on plain `u64`, and
+//!   the slot state shared by all multi-word kernels.
+//! - `simd.rs` — AVX2 and AVX-512 versions of the same design, and the
+//!   prefetching baseline sums (x86-64, selected at run time; never
+//!   `-C target-cpu=native`, see PERFORMANCE-NOTES).
 //!
 //! # Rules counted
 //! A ballot is *invalid* and counts for nobody when it was declared void
@@ -34,11 +35,29 @@
 //!    bit of a byte), and widen those into `u64` counters every 255 blocks.
 //!
 //! With ≤ 32 candidates a ballot is one word, so validity is checked per
-//! lane and the loop reads nothing but the packed words. Longer ballots are
-//! masked 128 at a time and each word column is counted separately. The
-//! side table is not read in the loop: every ballot is first counted as if
-//! it had no entry, then the few with an entry that turns them invalid are
-//! subtracted (an entry can only invalidate a ballot).
+//! lane and the loop reads nothing but the packed words.
+//!
+//! Longer ballots are read **in place**, with no gather and no transpose
+//! (see `portable::Slots`): registers of `L` consecutive words (`L` = 1, 4,
+//! 8) are added into `lcm(words per ballot, L) / L` slots whose lanes each
+//! count one fixed word column, so word `i` of the stream lands in column
+//! `i % words per ballot` without being moved. Validity:
+//! - when a register holds whole ballots (2 or 4 words with AVX2, 2, 4 or
+//!   8 with AVX-512) the `W` lanes of a ballot are summed by in-register
+//!   swaps and the ballot is masked inside the kernel, as for one word;
+//! - otherwise a first pass over an L1-sized chunk (8 KiB) sums each
+//!   ballot's for-marks with loads aligned to the ballot (a masked load for
+//!   its last, partial register) and lists the ones over the limit; the
+//!   chunk is then counted as if all were valid, and the listed ballots are
+//!   copied to a reject buffer whose positional counts are subtracted at
+//!   the end (overvotes are rare; at worst this is a second count).
+//!
+//! The side table is not read in the loop: every ballot is first counted as
+//! if it had no entry, then the few with an entry that turns them invalid
+//! are subtracted (an entry can only invalidate a ballot).
+//!
+//! [`baseline_sum`] is the physical baseline the benchmarks compare with: a
+//! prefetching sum of the same words (docs/performance.md).
 //!
 //! # Example
 //! ```

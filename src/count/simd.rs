@@ -6,25 +6,32 @@
 //! run time. Every call into a `#[target_feature]` function goes through a
 //! method of that counter, so holding one is the proof the call is sound.
 //! The remaining `unsafe` are unaligned loads and stores of whole `[u64; N]`
-//! arrays, prefetch hints (which never fault) and, for multi-word ballots,
-//! one strided gather whose indices are bounded by the chunk. The crate is
-//! built for the baseline target; these functions are compiled for their
-//! features only (see PERFORMANCE-NOTES on why never `-C target-cpu=native`).
+//! arrays, prefetch hints (which never fault) and masked loads of a
+//! ballot's last partial register (`vpmaskmovq`, `vmovdqu64` with a zero
+//! mask), whose masked-out lanes are never read. There are no gathers. The
+//! crate is built for the baseline target; these functions are compiled for
+//! their features only (see PERFORMANCE-NOTES on why never
+//! `-C target-cpu=native`).
 //!
 //! Per register of `L` ballots (single-word ballots, validity checked):
 //! - AVX-512 (F, BW, VPOPCNTDQ): `vpandq` for-bits, `vpopcntq`, compare with
 //!   the limit into a lane mask, zero-masking move; the mask also counts the
 //!   valid ballots. The carry-save adders are two `vpternlogq` each
 //!   (majority `0xE8`, three-way xor `0x96`).
-//! - AVX2: popcount of the for-bits by nibble lookup (`vpshufb` on a table of
-//!   `popcount(n & 0b0101)`) and `vpsadbw`, `vpcmpgtq` against the limit,
-//!   `vpandn`; adders are five bitwise operations.
+//! - AVX2: the for-bits of each byte folded into its low nibble (bits 4
+//!   and 6 shifted onto 1 and 3) and looked up in a popcount table
+//!   (`vpshufb`), `vpsadbw`, `vpcmpgtq` against the limit, `vpandn`;
+//!   adders are five bitwise operations.
 //!
 //! Both then add the block's sixteens into byte counters (eight
-//! shift-and-add per block) which are widened in safe code every 255 blocks,
-//! and prefetch 4 KiB ahead: on 80 MB of ballots that took AVX-512 from
-//! about 110% to 125-140% of a plain (SSE2) sum and AVX2 from about 75% to
-//! 100-115% (same-run comparisons on the development machine).
+//! shift-and-add per block) which are widened in safe code every 255
+//! blocks, and prefetch 4 KiB ahead. Multi-word ballots use the same adder
+//! tree over slot counters (`Slots`, see `mod.rs`); `fused_*` check
+//! validity in the registers when a register holds whole ballots, `over_*`
+//! list the overvotes of a chunk otherwise.
+//!
+//! `sum_avx2` / `sum_avx512` are the benchmarks' physical baseline: a sum
+//! with four register accumulators and the same prefetch.
 //!
 //! The packed form never holds the code `11` (the safe constructors reject
 //! it). Were it to occur, these kernels would count the line as both for and
@@ -389,12 +396,16 @@ mod x86 {
         }
 
         fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
-            // SAFETY (all three calls): `self` was created by `new`, which
-            // checked the features.
             match self.0.wpb() {
-                2 => Some(unsafe { fused_avx2::<2>(&mut self.0, words, limit) }),
-                4 => Some(unsafe { fused_avx2::<4>(&mut self.0, words, limit) }),
-                8 if 4 == 8 => Some(unsafe { fused_avx2::<8>(&mut self.0, words, limit) }),
+                2 => {
+                    // SAFETY: `self` was created by `new`, which checked the
+                    // features.
+                    Some(unsafe { fused_avx2::<2>(&mut self.0, words, limit) })
+                }
+                4 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx2::<4>(&mut self.0, words, limit) })
+                }
                 _ => None,
             }
         }
@@ -436,12 +447,20 @@ mod x86 {
         }
 
         fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
-            // SAFETY (all three calls): `self` was created by `new`, which
-            // checked the features.
             match self.0.wpb() {
-                2 => Some(unsafe { fused_avx512::<2>(&mut self.0, words, limit) }),
-                4 => Some(unsafe { fused_avx512::<4>(&mut self.0, words, limit) }),
-                8 if 8 == 8 => Some(unsafe { fused_avx512::<8>(&mut self.0, words, limit) }),
+                2 => {
+                    // SAFETY: `self` was created by `new`, which checked the
+                    // features.
+                    Some(unsafe { fused_avx512::<2>(&mut self.0, words, limit) })
+                }
+                4 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx512::<4>(&mut self.0, words, limit) })
+                }
+                8 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx512::<8>(&mut self.0, words, limit) })
+                }
                 _ => None,
             }
         }
