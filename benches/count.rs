@@ -6,7 +6,8 @@
 //! cache this runs on — is filled with that width's ballots and read by:
 //! - `sum_avx512`, `sum_avx2`: `count::baseline_sum`, a plain sum of every
 //!   word with four register accumulators and the kernels' software
-//!   prefetch; the physical baseline (each runs only where the CPU has it);
+//!   prefetch; the physical baseline (each runs only where the CPU has it;
+//!   on a CPU with neither, `sum_plain`, a `u64` fold, stands in);
 //! - `avx512`, `avx2`, `portable`: `tally_with` with that kernel;
 //! - `naive`: the reference, on the first 16 MiB only (it runs at a few
 //!   tens of MB/s; its throughput does not depend on the size).
@@ -95,7 +96,8 @@ fn limit_for(candidates: usize) -> u32 {
 fn sum_name(kernel: Kernel) -> &'static str {
     match kernel {
         Kernel::Avx512 => "sum_avx512",
-        _ => "sum_avx2",
+        Kernel::Avx2 => "sum_avx2",
+        _ => "sum_plain",
     }
 }
 
@@ -146,6 +148,11 @@ fn bench_view(
                 baseline_sum(black_box(view.words()), kernel)
             });
         }
+    }
+    if !Kernel::Avx2.is_available() && !Kernel::Avx512.is_available() {
+        bench(group, size, sum_name(Kernel::Portable), bytes, || {
+            baseline_sum(black_box(view.words()), Kernel::Portable)
+        });
     }
     for kernel in [Kernel::Avx512, Kernel::Avx2, Kernel::Portable] {
         if kernel.is_available() {
@@ -238,16 +245,19 @@ fn summary() {
     ] {
         for candidates in WIDTHS {
             let size = format!("{candidates}c_{suffix}");
-            let sums = [Kernel::Avx512, Kernel::Avx2]
+            let sums = [Kernel::Avx512, Kernel::Avx2, Kernel::Portable]
                 .into_iter()
                 .filter_map(|k| rate(&size, sum_name(k)).map(|r| (sum_name(k), r)));
             let Some((base, base_rate)) = sums.max_by(|a, b| a.1.total_cmp(&b.1)) else {
-                println!("width {candidates} ({what}): no prefetching sum on this CPU");
                 continue;
             };
-            let label = base.replace("sum_", "");
+            // Without AVX2 the baseline is a plain (not prefetching) sum.
+            let label = match base {
+                "sum_plain" => "plain".to_string(),
+                other => format!("prefetching {}", other.trim_start_matches("sum_")),
+            };
             println!(
-                "width {candidates} ({what}): prefetching {label} sum {:.2} GB/s",
+                "width {candidates} ({what}): {label} sum {:.2} GB/s",
                 base_rate / 1e9
             );
             for name in ["avx512", "avx2", "portable", "naive"] {
@@ -255,7 +265,7 @@ fn summary() {
                     continue;
                 };
                 let mut line = format!(
-                    "width {candidates}{tag}: {name} {:.1}% of prefetching {label} sum ({:.2} GB/s)",
+                    "width {candidates}{tag}: {name} {:.1}% of {label} sum ({:.2} GB/s)",
                     100.0 * r / base_rate,
                     r / 1e9
                 );
