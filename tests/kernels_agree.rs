@@ -80,13 +80,13 @@ fn every_casebook_round() {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
-    /// Random formal rounds of 1–40 candidates (one- and two-word ballots)
+    /// Random formal rounds of 1–129 candidates (one- to five-word ballots)
     /// with overvotes, write-ins, illegible marks and void ballots.
     #[test]
     fn random_rounds(
-        candidates in 1usize..40,
-        seats in 1u64..6,
-        ballots in prop::collection::vec((prop::collection::vec(0u8..4, 40), 0u8..12), 0..300),
+        candidates in prop_oneof![1usize..40, 40usize..130],
+        seats in prop_oneof![1u64..6, 6u64..130],
+        ballots in prop::collection::vec((prop::collection::vec(0u8..4, 130), 0u8..12), 0..300),
     ) {
         let names: Vec<String> = (0..candidates).map(|i| format!("候选人{i:02}")).collect();
         let marks: Vec<serde_json::Value> = ballots.iter().map(|(m, extra)| {

@@ -8,10 +8,11 @@
 //! - `packed.rs` — [`Mark`], [`PackedBallots`], [`BallotsView`]: 2 bits per
 //!   candidate line, whole `u64` words per ballot, sparse side table.
 //! - `naive.rs` — the reference kernel (oracle): decode and increment.
-//! - `portable.rs` — SWAR Harley-Seal vertical counters on plain `u64`.
-//! - `simd.rs` — AVX2 and AVX-512 versions of the same design (x86-64,
-//!   selected at run time; never `-C target-cpu=native`, see
-//!   PERFORMANCE-NOTES).
+//! - `portable.rs` — SWAR Harley-Seal vertical counters on plain `u64`, and
+//!   the slot state shared by all multi-word kernels.
+//! - `simd.rs` — AVX2 and AVX-512 versions of the same design, and the
+//!   prefetching baseline sums (x86-64, selected at run time; never
+//!   `-C target-cpu=native`, see PERFORMANCE-NOTES).
 //!
 //! # Rules counted
 //! A ballot is *invalid* and counts for nobody when it was declared void
@@ -34,11 +35,29 @@
 //!    bit of a byte), and widen those into `u64` counters every 255 blocks.
 //!
 //! With ≤ 32 candidates a ballot is one word, so validity is checked per
-//! lane and the loop reads nothing but the packed words. Longer ballots are
-//! masked 128 at a time and each word column is counted separately. The
-//! side table is not read in the loop: every ballot is first counted as if
-//! it had no entry, then the few with an entry that turns them invalid are
-//! subtracted (an entry can only invalidate a ballot).
+//! lane and the loop reads nothing but the packed words.
+//!
+//! Longer ballots are read **in place**, with no gather and no transpose
+//! (see `portable::Slots`): registers of `L` consecutive words (`L` = 1, 4,
+//! 8) are added into `lcm(words per ballot, L) / L` slots whose lanes each
+//! count one fixed word column, so word `i` of the stream lands in column
+//! `i % words per ballot` without being moved. Validity:
+//! - when a register holds whole ballots (2 or 4 words with AVX2, 2, 4 or
+//!   8 with AVX-512) the `W` lanes of a ballot are summed by in-register
+//!   swaps and the ballot is masked inside the kernel, as for one word;
+//! - otherwise a first pass over an L1-sized chunk (8 KiB) sums each
+//!   ballot's for-marks with loads aligned to the ballot (a masked load for
+//!   its last, partial register) and lists the ones over the limit; the
+//!   chunk is then counted as if all were valid, and the listed ballots are
+//!   copied to a reject buffer whose positional counts are subtracted at
+//!   the end (overvotes are rare; at worst this is a second count).
+//!
+//! The side table is not read in the loop: every ballot is first counted as
+//! if it had no entry, then the few with an entry that turns them invalid
+//! are subtracted (an entry can only invalidate a ballot).
+//!
+//! [`baseline_sum`] is the physical baseline the benchmarks compare with: a
+//! prefetching sum of the same words (docs/performance.md).
 //!
 //! # Example
 //! ```
@@ -174,105 +193,216 @@ pub fn tally_with(
     Ok(count(ballots, limit, kernel))
 }
 
+/// A plain sum of `words`, read the way the kernel `kernel` reads memory:
+/// the physical baseline the benchmarks compare the kernels with (every
+/// byte loaded once, nothing computed). `Avx2` and `Avx512` prefetch like
+/// the kernels and keep four register accumulators; `Naive` and
+/// `Portable` are a plain `u64` fold.
+pub fn baseline_sum(words: &[u64], kernel: Kernel) -> Result<u64, KernelUnavailable> {
+    let kernel = kernel.resolve();
+    let sum = match kernel {
+        Kernel::Avx2 => simd::sum_avx2(words),
+        Kernel::Avx512 => simd::sum_avx512(words),
+        Kernel::Naive | Kernel::Portable | Kernel::Auto => {
+            Some(words.iter().fold(0u64, |s, &w| s.wrapping_add(w)))
+        }
+    };
+    sum.ok_or(KernelUnavailable(kernel))
+}
+
 /// Dispatch to an available, resolved kernel. (The portable fallbacks for
 /// the SIMD kernels are unreachable after the availability check, and
 /// would still count correctly.)
 fn count(view: BallotsView<'_>, limit: u32, kernel: Kernel) -> Tally {
+    let wpb = view.words_per_ballot();
     match kernel {
-        Kernel::Naive => naive::tally(view, limit),
-        Kernel::Avx2 => match simd::Avx2Column::new() {
-            Some(token) => positional(view, limit, || token.clone()),
-            None => positional(view, limit, portable::SwarColumn::new),
-        },
-        Kernel::Avx512 => match simd::Avx512Column::new() {
-            Some(token) => positional(view, limit, || token.clone()),
-            None => positional(view, limit, portable::SwarColumn::new),
-        },
-        Kernel::Portable | Kernel::Auto => positional(view, limit, portable::SwarColumn::new),
+        Kernel::Naive => return naive::tally(view, limit),
+        Kernel::Avx2 if wpb == 1 => {
+            if let Some(column) = simd::Avx2Column::new() {
+                return single(view, limit, column);
+            }
+        }
+        Kernel::Avx2 => {
+            if let Some(slots) = simd::Avx2Slots::new(wpb) {
+                return wide(view, limit, slots);
+            }
+        }
+        Kernel::Avx512 if wpb == 1 => {
+            if let Some(column) = simd::Avx512Column::new() {
+                return single(view, limit, column);
+            }
+        }
+        Kernel::Avx512 => {
+            if let Some(slots) = simd::Avx512Slots::new(wpb) {
+                return wide(view, limit, slots);
+            }
+        }
+        Kernel::Portable | Kernel::Auto => {}
+    }
+    if wpb == 1 {
+        single(view, limit, portable::SwarColumn::new())
+    } else {
+        wide(view, limit, portable::SwarSlots::new(wpb))
     }
 }
 
-/// Positional popcount of one word column (word `j` of each ballot), the
-/// part each fast kernel implements in its own instruction set.
+/// Positional popcount of one-word ballots (≤ 32 candidates), the part each
+/// fast kernel implements in its own instruction set.
 trait ColumnCounter {
     /// Words per block; [`run`](Self::run) takes whole blocks only.
     const BLOCK: usize;
 
     /// Add `words` (a multiple of `BLOCK` long) to the counters.
     ///
-    /// With `limit = Some(l)`, each word is one whole ballot and a word with
-    /// more than `l` for-bits is skipped as invalid. Returns the number of
-    /// words counted.
+    /// With `limit = Some(l)`, a word with more than `l` for-bits is skipped
+    /// as invalid. Returns the number of words counted.
     fn run(&mut self, words: &[u64], limit: Option<u64>) -> u64;
 
     /// Add the per-bit-position totals into `counts` (64 entries).
     fn finish(self, counts: &mut [u64]);
-
-    /// Split a chunk of up to [`CHUNK`] multi-word ballots into masked word
-    /// columns; see [`split_chunk`]. The SIMD counters compile the same
-    /// code for their CPU features (hardware popcount, wider moves).
-    fn split_chunk(
-        &self,
-        chunk: &[u64],
-        wpb: usize,
-        limit: Option<u64>,
-        columns: &mut [[u64; CHUNK]],
-    ) -> u64 {
-        split_chunk(chunk, wpb, limit, columns)
-    }
 }
 
-/// Ballots masked at a time when a ballot spans several words: large
-/// enough to amortise loading each column's counters, small enough that
-/// the split columns stay in L1.
-const CHUNK: usize = 512;
+/// Positional popcount of multi-word ballots read in place (see
+/// [`portable::Slots`] for how registers map to word columns), and the
+/// per-word for-marks the validity check sums up.
+trait SlotCounter: Sized {
+    /// An empty counter of the same kind and width.
+    fn fresh(&self) -> Self;
+
+    /// Words per block, a whole number of ballots; [`run`](Self::run)
+    /// takes whole blocks only.
+    fn block_words(&self) -> usize;
+
+    /// Add `words` (whole blocks, starting at a ballot) to the counters,
+    /// every ballot as valid.
+    fn run(&mut self, words: &[u64]);
+
+    /// Write to `over` the indices (within `chunk`, whole `wpb`-word
+    /// ballots) of the ballots with more than `limit` for-marks, in order;
+    /// return how many. `over` holds one slot per ballot.
+    fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize;
+
+    /// Add `words` (whole blocks) to the counters, skipping ballots with
+    /// more than `limit` for-marks, and return how many were counted; or
+    /// `None`, leaving the counters as they were, when this counter cannot
+    /// mask ballots inside the kernel (only when a register holds whole
+    /// ballots can it).
+    fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+        let _ = (words, limit);
+        None
+    }
+
+    /// Add the per-position totals into `counts` (`64 * wpb` entries).
+    fn finish(self, counts: &mut [u64]);
+}
 
 /// The largest [`ColumnCounter::BLOCK`] (AVX-512: 16 registers of 8).
 const MAX_BLOCK: usize = 128;
 
-/// Count with a fast kernel: positional counts of all ballots ignoring the
-/// side table, then corrections for side-table ballots, then decoding.
-fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn() -> C) -> Tally {
-    debug_assert!(C::BLOCK <= MAX_BLOCK && CHUNK.is_multiple_of(C::BLOCK));
-    let wpb = view.words_per_ballot();
+/// Words a multi-word kernel checks and counts at a time (rounded to whole
+/// blocks): 8 KiB, so the counting pass re-reads the chunk from L1.
+const CHUNK_WORDS: usize = 1024;
+
+/// Count one-word ballots: the validity mask is applied lane by lane inside
+/// the kernel.
+fn single<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, mut column: C) -> Tally {
+    debug_assert!(C::BLOCK <= MAX_BLOCK);
     let words = view.words();
     let n = view.len();
     // Nothing can exceed a limit of at least the number of candidates: skip
     // the per-ballot popcount entirely (equal elections, nomination rounds).
-    let check = (limit as usize) < view.candidates();
-    let limit64 = u64::from(limit);
-    let mut counts = vec![0u64; wpb * 64];
-    let mut valid = 0u64;
+    let check = ((limit as usize) < view.candidates()).then_some(u64::from(limit));
+    let mut counts = vec![0u64; 64];
+    let full = n - n % C::BLOCK;
+    let mut valid = column.run(&words[..full], check);
+    // The last partial block, padded with blank ballots, which pass any
+    // limit and are taken off again.
+    let tail = &words[full..];
+    if !tail.is_empty() {
+        let mut buf = [0u64; MAX_BLOCK];
+        buf[..tail.len()].copy_from_slice(tail);
+        let padded = tail.len().next_multiple_of(C::BLOCK);
+        valid += column.run(&buf[..padded], check);
+        valid -= (padded - tail.len()) as u64;
+    }
+    column.finish(&mut counts);
+    finish_tally(view, limit, counts, valid)
+}
 
-    if wpb == 1 {
-        let mut column = new();
-        let full = n - n % C::BLOCK;
-        valid += column.run(&words[..full], check.then_some(limit64));
-        // The last partial block, padded with blank ballots, which pass any
-        // limit and are taken off again.
-        let tail = &words[full..];
-        if !tail.is_empty() {
-            let mut buf = [0u64; MAX_BLOCK];
-            buf[..tail.len()].copy_from_slice(tail);
-            let padded = tail.len().next_multiple_of(C::BLOCK);
-            valid += column.run(&buf[..padded], check.then_some(limit64));
-            valid -= (padded - tail.len()) as u64;
+/// Count multi-word ballots, a chunk at a time: first the for-marks of
+/// every ballot are compared with the limit, then every ballot
+/// of the chunk is counted as valid, in place, and the invalid ones are copied
+/// to a reject buffer whose own positional counts are subtracted at the
+/// end. Overvotes are rare, so the extra work is small; even when every
+/// ballot is over the limit it is at most a second count.
+fn wide<S: SlotCounter>(view: BallotsView<'_>, limit: u32, mut counter: S) -> Tally {
+    let wpb = view.words_per_ballot();
+    let words = view.words();
+    let check = ((limit as usize) < view.candidates()).then_some(u64::from(limit));
+    let block = counter.block_words();
+    let chunk_words = block * (CHUNK_WORDS / block).max(1);
+    // Indices (within the chunk) of the chunk's invalid ballots.
+    let mut over = vec![0usize; chunk_words / wpb];
+    let mut reject: Option<(S, Vec<u64>)> = None;
+    let mut invalid = 0u64;
+
+    let full = words.len() - words.len() % block;
+    let tail_buf = (full < words.len()).then(|| {
+        let mut buf = vec![0u64; block];
+        buf[..words.len() - full].copy_from_slice(&words[full..]);
+        buf
+    });
+    let tail = tail_buf.as_deref();
+    // The tail block is padded with blank (all-abstain) ballots, which
+    // count nothing and are never over a limit.
+    let mut in_place = check.is_some();
+    for chunk in words[..full].chunks(chunk_words).chain(tail) {
+        if let (Some(limit), true) = (check, in_place) {
+            if let Some(counted) = counter.run_checked(chunk, limit) {
+                invalid += (chunk.len() / wpb) as u64 - counted;
+                continue;
+            }
+            in_place = false;
         }
-        column.finish(&mut counts);
-    } else {
-        let mut columns: Vec<C> = (0..wpb).map(|_| new()).collect();
-        let mut split = vec![[0u64; CHUNK]; wpb];
-        for chunk in words.chunks(CHUNK * wpb) {
-            valid += columns[0].split_chunk(chunk, wpb, check.then_some(limit64), &mut split);
-            for (column, words) in columns.iter_mut().zip(&split) {
-                column.run(words, None);
+        if let Some(limit) = check {
+            let found = counter.over_limit(chunk, wpb, limit, &mut over);
+            if found > 0 {
+                let (rejects, buf) = reject.get_or_insert_with(|| (counter.fresh(), Vec::new()));
+                for &b in &over[..found] {
+                    buf.extend_from_slice(&chunk[b * wpb..(b + 1) * wpb]);
+                    if buf.len() == block {
+                        rejects.run(buf);
+                        buf.clear();
+                    }
+                }
+                invalid += found as u64;
             }
         }
-        for (column, counts) in columns.into_iter().zip(counts.chunks_exact_mut(64)) {
-            column.finish(counts);
-        }
+        counter.run(chunk);
     }
 
+    let mut counts = vec![0u64; 64 * wpb];
+    counter.finish(&mut counts);
+    if let Some((mut rejects, mut buf)) = reject {
+        if !buf.is_empty() {
+            buf.resize(block, 0);
+            rejects.run(&buf);
+        }
+        let mut subtract = vec![0u64; 64 * wpb];
+        rejects.finish(&mut subtract);
+        for (count, rejected) in counts.iter_mut().zip(subtract) {
+            *count -= rejected;
+        }
+    }
+    let valid = view.len() as u64 - invalid;
+    finish_tally(view, limit, counts, valid)
+}
+
+/// Side-table corrections and decoding of positional counts (`64 * wpb`,
+/// over `valid` ballots counted as if no ballot had a side-table entry).
+fn finish_tally(view: BallotsView<'_>, limit: u32, mut counts: Vec<u64>, mut valid: u64) -> Tally {
+    let n = view.len();
+    let limit64 = u64::from(limit);
     // Side-table ballots were counted as if plain; withdraw those that an
     // entry makes invalid.
     for (i, info) in view.side_entries() {
@@ -298,47 +428,6 @@ fn positional<C: ColumnCounter>(view: BallotsView<'_>, limit: u32, new: impl Fn(
     tally.valid = valid;
     tally.invalid = n as u64 - valid;
     tally
-}
-
-/// Mask each ballot of `chunk` (`wpb` words each, at most [`CHUNK`]
-/// ballots) by its validity under `limit` and write word column `j` of the
-/// masked ballots to `columns[j]`, zero-padded to [`CHUNK`]. Returns the
-/// number of valid ballots.
-#[inline(always)]
-fn split_chunk(chunk: &[u64], wpb: usize, limit: Option<u64>, columns: &mut [[u64; CHUNK]]) -> u64 {
-    split_chunk_from(chunk, wpb, limit, columns, 0)
-}
-
-/// [`split_chunk`] for ballots `first..` of the chunk only (the SIMD
-/// versions do whole groups and leave the rest to this).
-#[inline(always)]
-fn split_chunk_from(
-    chunk: &[u64],
-    wpb: usize,
-    limit: Option<u64>,
-    columns: &mut [[u64; CHUNK]],
-    first: usize,
-) -> u64 {
-    let mut masks = [0u64; CHUNK];
-    let mut valid = 0;
-    let ballots = chunk.len() / wpb;
-    for (i, ballot) in chunk.chunks_exact(wpb).enumerate().skip(first) {
-        let ok = u64::from(limit.is_none_or(|limit| selections(ballot) <= limit));
-        valid += ok;
-        masks[i] = ok.wrapping_neg();
-    }
-    for (j, column) in columns.iter_mut().enumerate() {
-        if first == 0 && ballots == CHUNK {
-            for (i, slot) in column.iter_mut().enumerate() {
-                *slot = chunk[i * wpb + j] & masks[i];
-            }
-        } else {
-            for (i, slot) in column.iter_mut().enumerate().skip(first) {
-                *slot = chunk.get(i * wpb + j).map_or(0, |w| w & masks[i]);
-            }
-        }
-    }
-    valid
 }
 
 /// For-marks on a ballot.

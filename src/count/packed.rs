@@ -294,6 +294,11 @@ impl PackedBallots {
         &self.words
     }
 
+    /// Take the packed words back, e.g. to reuse the allocation.
+    pub fn into_words(self) -> Vec<u64> {
+        self.words
+    }
+
     /// A borrowed view of all ballots.
     pub fn view(&self) -> BallotsView<'_> {
         BallotsView {

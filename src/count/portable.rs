@@ -9,7 +9,7 @@
 //! of a decode-and-branch per candidate line.
 
 use super::packed::FOR_BITS;
-use super::ColumnCounter;
+use super::{ColumnCounter, SlotCounter};
 
 /// Words per Harley-Seal block.
 const BLOCK: usize = 16;
@@ -199,4 +199,226 @@ pub(crate) fn for_marks(w: u64) -> u64 {
     let x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
     let x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
     x.wrapping_mul(0x0101_0101_0101_0101) >> 56
+}
+
+/// Harley-Seal state of one slot of a [`Slots`] counter: `L` lanes, each
+/// counting its own word column (unlike [`LaneCounters`], lanes are never
+/// summed with each other).
+#[derive(Clone)]
+pub(crate) struct SlotState<const L: usize> {
+    pub(crate) ones: [u64; L],
+    pub(crate) twos: [u64; L],
+    pub(crate) fours: [u64; L],
+    pub(crate) eights: [u64; L],
+    /// Byte `b` of lane `l` of `bytes[j]` counts sixteens at bit position
+    /// `8*b + j` of that lane's word column.
+    pub(crate) bytes: [[u64; L]; 8],
+}
+
+/// Counters for multi-word ballots read in place, `L` words a register.
+///
+/// The words of `wpb`-word ballots are read as consecutive registers of
+/// `L` words, with no gather and no transpose. Word `i` of the stream is
+/// word column `i % wpb`, so register `r`, lane `l` always holds column
+/// `(r * L + l) % wpb`, and that pattern repeats every
+/// `period = lcm(wpb, L) / L` registers. Register `r` is therefore added
+/// into *slot* `r % period`, whose lanes each count one fixed column; the
+/// slots' lanes are mapped back to columns only when widening. A block is
+/// 16 registers per slot (one Harley-Seal tree each).
+#[derive(Clone)]
+pub(crate) struct Slots<const L: usize> {
+    /// Words per ballot.
+    wpb: usize,
+    /// Registers before the column pattern repeats: `lcm(wpb, L) / L`.
+    pub(crate) period: usize,
+    /// One state per slot, `period` of them.
+    pub(crate) state: Vec<SlotState<L>>,
+    /// Blocks added into the byte counters since they were last widened.
+    blocks: usize,
+    /// Widened totals, `64 * wpb` (counter index `word * 64 + bit`).
+    counts: Vec<u64>,
+}
+
+/// Most blocks one [`Slots::reserve`] may announce.
+pub(crate) const MAX_RUN_BLOCKS: usize = 64;
+
+impl<const L: usize> Slots<L> {
+    pub(crate) fn new(wpb: usize) -> Self {
+        const { assert!(L >= 1 && L <= 8) };
+        let wpb = wpb.max(1);
+        let period = lcm(wpb, L) / L;
+        let zero = SlotState {
+            ones: [0; L],
+            twos: [0; L],
+            fours: [0; L],
+            eights: [0; L],
+            bytes: [[0; L]; 8],
+        };
+        Slots {
+            wpb,
+            period,
+            state: vec![zero; period],
+            blocks: 0,
+            counts: vec![0; 64 * wpb],
+        }
+    }
+
+    /// Words per ballot.
+    pub(crate) fn wpb(&self) -> usize {
+        self.wpb
+    }
+
+    /// An empty counter of the same width.
+    pub(crate) fn fresh(&self) -> Self {
+        Slots::new(self.wpb)
+    }
+
+    /// Words per block: 16 registers per slot. A whole number of ballots.
+    pub(crate) fn block_words(&self) -> usize {
+        16 * self.period * L
+    }
+
+    /// Announce that `blocks` (≤ [`MAX_RUN_BLOCKS`]) more blocks are about
+    /// to be added; widens first if a byte counter could overflow.
+    pub(crate) fn reserve(&mut self, blocks: usize) {
+        debug_assert!(blocks <= MAX_RUN_BLOCKS);
+        if self.blocks + blocks > BLOCKS_PER_WIDEN as usize {
+            self.widen();
+        }
+        self.blocks += blocks;
+    }
+
+    /// The word column that lane `l` of slot `p` counts.
+    fn column(&self, p: usize, l: usize) -> usize {
+        (p * L + l) % self.wpb
+    }
+
+    /// Move the byte counters (in units of 16) into the `u64` totals.
+    fn widen(&mut self) {
+        for p in 0..self.period {
+            for l in 0..L {
+                let base = 64 * self.column(p, l);
+                for j in 0..8 {
+                    let word = std::mem::take(&mut self.state[p].bytes[j][l]);
+                    for b in 0..8 {
+                        self.counts[base + 8 * b + j] += 16 * ((word >> (8 * b)) & 0xff);
+                    }
+                }
+            }
+        }
+        self.blocks = 0;
+    }
+
+    /// Add the per-position totals, residual carries included, to `counts`
+    /// (`64 * wpb` entries).
+    pub(crate) fn finish(mut self, counts: &mut [u64]) {
+        self.widen();
+        for p in 0..self.period {
+            let s = &self.state[p];
+            for l in 0..L {
+                let base = 64 * self.column(p, l);
+                for (word, weight) in [(s.ones, 1), (s.twos, 2), (s.fours, 4), (s.eights, 8)] {
+                    let mut bits = word[l];
+                    while bits != 0 {
+                        self.counts[base + bits.trailing_zeros() as usize] += weight;
+                        bits &= bits - 1;
+                    }
+                }
+            }
+        }
+        for (count, total) in counts.iter_mut().zip(&self.counts) {
+            *count += total;
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+fn lcm(a: usize, b: usize) -> usize {
+    a / gcd(a, b) * b
+}
+
+/// The portable slot counter: one word a "register", so one slot per word
+/// column.
+#[derive(Clone)]
+pub(crate) struct SwarSlots(Slots<1>);
+
+impl SwarSlots {
+    pub(crate) fn new(wpb: usize) -> Self {
+        SwarSlots(Slots::new(wpb))
+    }
+}
+
+impl SlotCounter for SwarSlots {
+    fn fresh(&self) -> Self {
+        SwarSlots(self.0.fresh())
+    }
+
+    fn block_words(&self) -> usize {
+        self.0.block_words()
+    }
+
+    fn run(&mut self, words: &[u64]) {
+        let st = &mut self.0;
+        let period = st.period;
+        let block = st.block_words();
+        for piece in words.chunks(block * MAX_RUN_BLOCKS) {
+            let blocks = piece.len() / block;
+            st.reserve(blocks);
+            for (p, s) in st.state.iter_mut().enumerate() {
+                let (mut ones, mut twos, mut fours, mut eights) =
+                    (s.ones[0], s.twos[0], s.fours[0], s.eights[0]);
+                for block in piece.chunks_exact(block) {
+                    let d: [u64; BLOCK] = std::array::from_fn(|i| block[i * period + p]);
+                    let (twos_a, o) = csa(ones, d[0], d[1]);
+                    let (twos_b, o) = csa(o, d[2], d[3]);
+                    let (fours_a, t) = csa(twos, twos_a, twos_b);
+                    let (twos_a, o) = csa(o, d[4], d[5]);
+                    let (twos_b, o) = csa(o, d[6], d[7]);
+                    let (fours_b, t) = csa(t, twos_a, twos_b);
+                    let (eights_a, f) = csa(fours, fours_a, fours_b);
+                    let (twos_a, o) = csa(o, d[8], d[9]);
+                    let (twos_b, o) = csa(o, d[10], d[11]);
+                    let (fours_a, t) = csa(t, twos_a, twos_b);
+                    let (twos_a, o) = csa(o, d[12], d[13]);
+                    let (twos_b, o) = csa(o, d[14], d[15]);
+                    let (fours_b, t) = csa(t, twos_a, twos_b);
+                    let (eights_b, f) = csa(f, fours_a, fours_b);
+                    let (sixteens, e) = csa(eights, eights_a, eights_b);
+                    (ones, twos, fours, eights) = (o, t, f, e);
+                    for (j, byte) in s.bytes.iter_mut().enumerate() {
+                        byte[0] += (sixteens >> j) & LOW_BYTE_BITS;
+                    }
+                }
+                (s.ones[0], s.twos[0], s.fours[0], s.eights[0]) = (ones, twos, fours, eights);
+            }
+        }
+    }
+
+    fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        over_limit(chunk, wpb, limit, over)
+    }
+
+    fn finish(self, counts: &mut [u64]) {
+        self.0.finish(counts);
+    }
+}
+
+/// [`SlotCounter::over_limit`] in plain Rust. Branch-free compaction:
+/// overvotes are random, and a mispredicted branch per ballot would cost
+/// more than checking a short ballot.
+#[inline(always)]
+pub(crate) fn over_limit(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+    let mut found = 0;
+    for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+        over[found] = b;
+        found += usize::from(ballot.iter().map(|&w| for_marks(w)).sum::<u64>() > limit);
+    }
+    found
 }

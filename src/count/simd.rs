@@ -6,25 +6,32 @@
 //! run time. Every call into a `#[target_feature]` function goes through a
 //! method of that counter, so holding one is the proof the call is sound.
 //! The remaining `unsafe` are unaligned loads and stores of whole `[u64; N]`
-//! arrays, prefetch hints (which never fault) and, for multi-word ballots,
-//! one strided gather whose indices are bounded by the chunk. The crate is
-//! built for the baseline target; these functions are compiled for their
-//! features only (see PERFORMANCE-NOTES on why never `-C target-cpu=native`).
+//! arrays, prefetch hints (which never fault) and masked loads of a
+//! ballot's last partial register (`vpmaskmovq`, `vmovdqu64` with a zero
+//! mask), whose masked-out lanes are never read. There are no gathers. The
+//! crate is built for the baseline target; these functions are compiled for
+//! their features only (see PERFORMANCE-NOTES on why never
+//! `-C target-cpu=native`).
 //!
 //! Per register of `L` ballots (single-word ballots, validity checked):
 //! - AVX-512 (F, BW, VPOPCNTDQ): `vpandq` for-bits, `vpopcntq`, compare with
 //!   the limit into a lane mask, zero-masking move; the mask also counts the
 //!   valid ballots. The carry-save adders are two `vpternlogq` each
 //!   (majority `0xE8`, three-way xor `0x96`).
-//! - AVX2: popcount of the for-bits by nibble lookup (`vpshufb` on a table of
-//!   `popcount(n & 0b0101)`) and `vpsadbw`, `vpcmpgtq` against the limit,
-//!   `vpandn`; adders are five bitwise operations.
+//! - AVX2: the for-bits of each byte folded into its low nibble (bits 4
+//!   and 6 shifted onto 1 and 3) and looked up in a popcount table
+//!   (`vpshufb`), `vpsadbw`, `vpcmpgtq` against the limit, `vpandn`;
+//!   adders are five bitwise operations.
 //!
 //! Both then add the block's sixteens into byte counters (eight
-//! shift-and-add per block) which are widened in safe code every 255 blocks,
-//! and prefetch 4 KiB ahead: on 80 MB of ballots that took AVX-512 from
-//! about 110% to 125-140% of a plain (SSE2) sum and AVX2 from about 75% to
-//! 100-115% (same-run comparisons on the development machine).
+//! shift-and-add per block) which are widened in safe code every 255
+//! blocks, and prefetch 4 KiB ahead. Multi-word ballots use the same adder
+//! tree over slot counters (`Slots`, see `mod.rs`); `fused_*` check
+//! validity in the registers when a register holds whole ballots, `over_*`
+//! list the overvotes of a chunk otherwise.
+//!
+//! `sum_avx2` / `sum_avx512` are the benchmarks' physical baseline: a sum
+//! with four register accumulators and the same prefetch.
 //!
 //! The packed form never holds the code `11` (the safe constructors reject
 //! it). Were it to occur, these kernels would count the line as both for and
@@ -36,16 +43,22 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) use x86::{avx2_available, avx512_available, Avx2Column, Avx512Column};
+pub(crate) use x86::{
+    avx2_available, avx512_available, sum_avx2, sum_avx512, Avx2Column, Avx2Slots, Avx512Column,
+    Avx512Slots,
+};
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) use other::{avx2_available, avx512_available, Avx2Column, Avx512Column};
+pub(crate) use other::{
+    avx2_available, avx512_available, sum_avx2, sum_avx512, Avx2Column, Avx2Slots, Avx512Column,
+    Avx512Slots,
+};
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use crate::count::packed::FOR_BITS;
-    use crate::count::portable::LaneCounters;
-    use crate::count::{split_chunk, split_chunk_from, ColumnCounter, CHUNK};
+    use crate::count::portable::{LaneCounters, Slots, MAX_RUN_BLOCKS};
+    use crate::count::{ColumnCounter, SlotCounter};
     use std::arch::x86_64::*;
 
     pub(crate) fn avx2_available() -> bool {
@@ -86,28 +99,6 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
-
-        fn split_chunk(
-            &self,
-            chunk: &[u64],
-            wpb: usize,
-            limit: Option<u64>,
-            columns: &mut [[u64; CHUNK]],
-        ) -> u64 {
-            // SAFETY: `self` was created by `new`, which checked the features.
-            unsafe { split_chunk_avx2(chunk, wpb, limit, columns) }
-        }
-    }
-
-    /// The portable [`split_chunk`] compiled for AVX2.
-    #[target_feature(enable = "avx2,popcnt")]
-    fn split_chunk_avx2(
-        chunk: &[u64],
-        wpb: usize,
-        limit: Option<u64>,
-        columns: &mut [[u64; CHUNK]],
-    ) -> u64 {
-        split_chunk(chunk, wpb, limit, columns)
     }
 
     /// AVX-512 column counter; exists only on a CPU with AVX-512 F, BW,
@@ -138,71 +129,6 @@ mod x86 {
         fn finish(self, counts: &mut [u64]) {
             self.0.finish(counts);
         }
-
-        fn split_chunk(
-            &self,
-            chunk: &[u64],
-            wpb: usize,
-            limit: Option<u64>,
-            columns: &mut [[u64; CHUNK]],
-        ) -> u64 {
-            // SAFETY: `self` was created by `new`, which checked the features.
-            unsafe { split_chunk_avx512(chunk, wpb, limit, columns) }
-        }
-    }
-
-    /// [`split_chunk`] for AVX-512: eight ballots at a time, each word
-    /// column gathered into a register (`vpgatherqq` with a stride of
-    /// `wpb`), its for-bits popcounted and summed per ballot, then the
-    /// columns are masked by the limit. Ballots after the last group of
-    /// eight go through the portable code.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-    fn split_chunk_avx512(
-        chunk: &[u64],
-        wpb: usize,
-        limit: Option<u64>,
-        columns: &mut [[u64; CHUNK]],
-    ) -> u64 {
-        let ballots = chunk.len() / wpb;
-        let groups = ballots / 8;
-        let stride = load8(&std::array::from_fn(|i| (i * wpb) as u64));
-        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
-        let lim = _mm512_set1_epi64(limit.unwrap_or(u64::MAX).min(i64::MAX as u64) as i64);
-        let mut valid = 0u64;
-        for g in 0..groups {
-            let first = g * 8 * wpb;
-            let mut marks = _mm512_setzero_si512();
-            for (j, column) in columns.iter_mut().enumerate() {
-                let base = chunk[first + j..].as_ptr().cast::<i64>();
-                // SAFETY: lane i reads `chunk[first + j + i*wpb]`; with
-                // i < 8, j < wpb and g < groups = ballots / 8 that index is
-                // below `ballots * wpb ≤ chunk.len()`, so every read is in
-                // bounds and 8-byte aligned (scale 8 over `u64`s).
-                let words = unsafe { _mm512_i64gather_epi64::<8>(stride, base) };
-                let at = slot8(column, g);
-                store8(at, words);
-                marks = _mm512_add_epi64(
-                    marks,
-                    _mm512_popcnt_epi64(_mm512_and_si512(words, for_bits)),
-                );
-            }
-            let ok = _mm512_cmple_epu64_mask(marks, lim);
-            valid += u64::from(ok.count_ones());
-            if ok != 0xff {
-                for column in columns.iter_mut() {
-                    let at = slot8(column, g);
-                    store8(at, _mm512_maskz_mov_epi64(ok, load8(at)));
-                }
-            }
-        }
-        valid + split_chunk_from(chunk, wpb, limit, columns, groups * 8)
-    }
-
-    /// Words `8g .. 8g+8` of a column buffer as an array.
-    #[inline(always)]
-    fn slot8(column: &mut [u64; CHUNK], g: usize) -> &mut [u64; 8] {
-        let (groups, _) = column.as_chunks_mut::<8>();
-        &mut groups[g]
     }
 
     #[target_feature(enable = "avx2")]
@@ -311,12 +237,7 @@ mod x86 {
     /// Count `words` (whole 64-word blocks) into `st`, 4 words a register.
     #[target_feature(enable = "avx2")]
     fn add_avx2<const CHECK: bool>(st: &mut LaneCounters<4>, words: &[u64], limit: u64) -> u64 {
-        // popcount(n & 0b0101): the for-bits of a nibble.
-        let table = _mm256_setr_epi8(
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2, //
-            0, 1, 0, 1, 1, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1, 2,
-        );
-        let nibble = _mm256_set1_epi8(0x0f);
+        let table = popcount_table();
         // limit < candidates ≤ 64 here when CHECK, so the signed compare is
         // exact; clamp anyway so a huge limit cannot wrap negative.
         let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
@@ -337,12 +258,7 @@ mod x86 {
                 ($i:expr) => {{
                     let w = load4(&v[$i]);
                     if CHECK {
-                        let lo = _mm256_and_si256(w, nibble);
-                        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), nibble);
-                        let per_byte = _mm256_add_epi8(
-                            _mm256_shuffle_epi8(table, lo),
-                            _mm256_shuffle_epi8(table, hi),
-                        );
+                        let per_byte = for_marks_per_byte(w, table);
                         let marks = _mm256_sad_epu8(per_byte, zero);
                         let over = _mm256_cmpgt_epi64(marks, lim);
                         rejected = _mm256_sub_epi64(rejected, over);
@@ -448,13 +364,494 @@ mod x86 {
             blocks.len() as u64 * 128
         }
     }
+
+    /// AVX2 slot counter for multi-word ballots; exists only on a CPU with
+    /// AVX2 and POPCNT.
+    #[derive(Clone)]
+    pub(crate) struct Avx2Slots(Slots<4>);
+
+    impl Avx2Slots {
+        pub(crate) fn new(wpb: usize) -> Option<Self> {
+            avx2_available().then(|| Avx2Slots(Slots::new(wpb)))
+        }
+    }
+
+    impl SlotCounter for Avx2Slots {
+        fn fresh(&self) -> Self {
+            Avx2Slots(self.0.fresh())
+        }
+
+        fn block_words(&self) -> usize {
+            self.0.block_words()
+        }
+
+        fn run(&mut self, words: &[u64]) {
+            // SAFETY: `self` was created by `new`, which checked AVX2.
+            unsafe { slots_avx2(&mut self.0, words) }
+        }
+
+        fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+            // SAFETY: as above.
+            unsafe { over_avx2(chunk, wpb, limit, over) }
+        }
+
+        fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+            match self.0.wpb() {
+                2 => {
+                    // SAFETY: `self` was created by `new`, which checked the
+                    // features.
+                    Some(unsafe { fused_avx2::<2>(&mut self.0, words, limit) })
+                }
+                4 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx2::<4>(&mut self.0, words, limit) })
+                }
+                _ => None,
+            }
+        }
+
+        fn finish(self, counts: &mut [u64]) {
+            self.0.finish(counts);
+        }
+    }
+
+    /// AVX-512 slot counter for multi-word ballots; exists only on a CPU
+    /// with AVX-512 F, BW, VPOPCNTDQ and POPCNT.
+    #[derive(Clone)]
+    pub(crate) struct Avx512Slots(Slots<8>);
+
+    impl Avx512Slots {
+        pub(crate) fn new(wpb: usize) -> Option<Self> {
+            avx512_available().then(|| Avx512Slots(Slots::new(wpb)))
+        }
+    }
+
+    impl SlotCounter for Avx512Slots {
+        fn fresh(&self) -> Self {
+            Avx512Slots(self.0.fresh())
+        }
+
+        fn block_words(&self) -> usize {
+            self.0.block_words()
+        }
+
+        fn run(&mut self, words: &[u64]) {
+            // SAFETY: `self` was created by `new`, which checked AVX-512 F,
+            // BW, VPOPCNTDQ.
+            unsafe { slots_avx512(&mut self.0, words) }
+        }
+
+        fn over_limit(&self, chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+            // SAFETY: as above.
+            unsafe { over_avx512(chunk, wpb, limit, over) }
+        }
+
+        fn run_checked(&mut self, words: &[u64], limit: u64) -> Option<u64> {
+            match self.0.wpb() {
+                2 => {
+                    // SAFETY: `self` was created by `new`, which checked the
+                    // features.
+                    Some(unsafe { fused_avx512::<2>(&mut self.0, words, limit) })
+                }
+                4 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx512::<4>(&mut self.0, words, limit) })
+                }
+                8 => {
+                    // SAFETY: as above.
+                    Some(unsafe { fused_avx512::<8>(&mut self.0, words, limit) })
+                }
+                _ => None,
+            }
+        }
+
+        fn finish(self, counts: &mut [u64]) {
+            self.0.finish(counts);
+        }
+    }
+
+    /// Add the whole blocks of `$words` into the slots `$st`, `$lanes`
+    /// words a register: for each slot, its state is loaded into registers
+    /// once per piece and its 16 registers of every block (register
+    /// `16 * period * block + i * period + slot`) go through the
+    /// Harley-Seal tree. The first slot's pass prefetches each block's
+    /// lines `PREFETCH_AHEAD` bytes ahead; the other passes read L1.
+    macro_rules! run_slots {
+        ($st:ident, $words:ident, $lanes:literal, $load:ident, $store:ident,
+         $csa:ident, $add:ident, $and:ident, $srli:ident, $low:expr) => {{
+            let period = $st.period;
+            let block = $st.block_words();
+            let low = $low;
+            for piece in $words.chunks(block * MAX_RUN_BLOCKS) {
+                let (regs, _) = piece.as_chunks::<$lanes>();
+                let blocks = piece.len() / block;
+                $st.reserve(blocks);
+                for (p, s) in $st.state.iter_mut().enumerate() {
+                    let mut ones = $load(&s.ones);
+                    let mut twos = $load(&s.twos);
+                    let mut fours = $load(&s.fours);
+                    let mut eights = $load(&s.eights);
+                    let mut bytes = s.bytes.map(|b| $load(&b));
+                    for v in regs.chunks_exact(16 * period).take(blocks) {
+                        if p == 0 {
+                            prefetch_lines(v.as_flattened());
+                        }
+                        macro_rules! input {
+                            ($i:expr) => {
+                                $load(&v[$i * period + p])
+                            };
+                        }
+                        let sixteens = harley_seal!($csa, input, ones, twos, fours, eights);
+                        add_bytes!(bytes, sixteens, low, $add, $and, $srli);
+                    }
+                    $store(&mut s.ones, ones);
+                    $store(&mut s.twos, twos);
+                    $store(&mut s.fours, fours);
+                    $store(&mut s.eights, eights);
+                    for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                        $store(dst, b);
+                    }
+                }
+            }
+        }};
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2(st: &mut Slots<4>, words: &[u64]) {
+        run_slots!(
+            st,
+            words,
+            4,
+            load4,
+            store4,
+            csa256,
+            _mm256_add_epi8,
+            _mm256_and_si256,
+            _mm256_srli_epi64,
+            _mm256_set1_epi8(1)
+        );
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq")]
+    fn slots_avx512(st: &mut Slots<8>, words: &[u64]) {
+        run_slots!(
+            st,
+            words,
+            8,
+            load8,
+            store8,
+            csa512,
+            _mm512_add_epi8,
+            _mm512_and_si512,
+            _mm512_srli_epi64,
+            _mm512_set1_epi8(1)
+        );
+    }
+
+    /// Count whole blocks of `W`-word ballots (`W` divides 4), masking
+    /// each ballot by its validity in the registers: per lane the for-bits
+    /// are counted as in [`add_avx2`], the `W` lanes of a ballot are summed
+    /// by one or two in-register swaps (`vpshufd`, `vpermq`), and the
+    /// ballot's lanes are zeroed when over the limit. Returns the number of
+    /// valid ballots.
+    #[target_feature(enable = "avx2")]
+    fn fused_avx2<const W: usize>(st: &mut Slots<4>, words: &[u64], limit: u64) -> u64 {
+        const { assert!(W == 2 || W == 4 || W == 8) };
+        let table = popcount_table();
+        let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
+        let low = _mm256_set1_epi8(1);
+        let zero = _mm256_setzero_si256();
+        let mut rejected = zero;
+        let mut counted = 0usize;
+        for piece in words.chunks(64 * MAX_RUN_BLOCKS) {
+            let (blocks, _) = piece.as_chunks::<64>();
+            st.reserve(blocks.len());
+            counted += blocks.len() * 64;
+            let s = &mut st.state[0];
+            let mut ones = load4(&s.ones);
+            let mut twos = load4(&s.twos);
+            let mut fours = load4(&s.fours);
+            let mut eights = load4(&s.eights);
+            let mut bytes = s.bytes.map(|b| load4(&b));
+            for block in blocks {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<4>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load4(&v[$i]);
+                        let per_byte = for_marks_per_byte(w, table);
+                        let mut marks = _mm256_sad_epu8(per_byte, zero);
+                        marks = _mm256_add_epi64(marks, _mm256_shuffle_epi32::<0x4E>(marks));
+                        if W >= 4 {
+                            marks =
+                                _mm256_add_epi64(marks, _mm256_permute4x64_epi64::<0x4E>(marks));
+                        }
+                        let over = _mm256_cmpgt_epi64(marks, lim);
+                        rejected = _mm256_sub_epi64(rejected, over);
+                        _mm256_andnot_si256(over, w)
+                    }};
+                }
+                let sixteens = harley_seal!(csa256, input, ones, twos, fours, eights);
+                add_bytes!(
+                    bytes,
+                    sixteens,
+                    low,
+                    _mm256_add_epi8,
+                    _mm256_and_si256,
+                    _mm256_srli_epi64
+                );
+            }
+            store4(&mut s.ones, ones);
+            store4(&mut s.twos, twos);
+            store4(&mut s.fours, fours);
+            store4(&mut s.eights, eights);
+            for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                store4(dst, b);
+            }
+        }
+        let mut lanes = [0u64; 4];
+        store4(&mut lanes, rejected);
+        ((counted as u64) - lanes.iter().sum::<u64>()) / W as u64
+    }
+
+    /// [`fused_avx2`] for AVX-512: `vpopcntq`, swaps by `vpshufd` and
+    /// `vshufi64x2`, a mask register for the ballots within the limit.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq")]
+    fn fused_avx512<const W: usize>(st: &mut Slots<8>, words: &[u64], limit: u64) -> u64 {
+        const { assert!(W == 2 || W == 4 || W == 8) };
+        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
+        let lim = _mm512_set1_epi64(limit.min(i64::MAX as u64) as i64);
+        let low = _mm512_set1_epi8(1);
+        let one = _mm512_set1_epi64(1);
+        let zero = _mm512_setzero_si512();
+        let mut accepted = zero;
+        for piece in words.chunks(128 * MAX_RUN_BLOCKS) {
+            let (blocks, _) = piece.as_chunks::<128>();
+            st.reserve(blocks.len());
+            let s = &mut st.state[0];
+            let mut ones = load8(&s.ones);
+            let mut twos = load8(&s.twos);
+            let mut fours = load8(&s.fours);
+            let mut eights = load8(&s.eights);
+            let mut bytes = s.bytes.map(|b| load8(&b));
+            for block in blocks {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<8>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load8(&v[$i]);
+                        let mut marks = _mm512_popcnt_epi64(_mm512_and_si512(w, for_bits));
+                        marks = _mm512_add_epi64(marks, _mm512_shuffle_epi32::<0x4E>(marks));
+                        if W >= 4 {
+                            marks =
+                                _mm512_add_epi64(marks, _mm512_shuffle_i64x2::<0xB1>(marks, marks));
+                        }
+                        if W >= 8 {
+                            marks =
+                                _mm512_add_epi64(marks, _mm512_shuffle_i64x2::<0x4E>(marks, marks));
+                        }
+                        let ok = _mm512_cmple_epu64_mask(marks, lim);
+                        accepted = _mm512_mask_add_epi64(accepted, ok, accepted, one);
+                        _mm512_maskz_mov_epi64(ok, w)
+                    }};
+                }
+                let sixteens = harley_seal!(csa512, input, ones, twos, fours, eights);
+                add_bytes!(
+                    bytes,
+                    sixteens,
+                    low,
+                    _mm512_add_epi8,
+                    _mm512_and_si512,
+                    _mm512_srli_epi64
+                );
+            }
+            store8(&mut s.ones, ones);
+            store8(&mut s.twos, twos);
+            store8(&mut s.fours, fours);
+            store8(&mut s.eights, eights);
+            for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                store8(dst, b);
+            }
+        }
+        let mut lanes = [0u64; 8];
+        store8(&mut lanes, accepted);
+        lanes.iter().sum::<u64>() / W as u64
+    }
+
+    /// Registers whose per-byte counts (at most 4 each) can be added up
+    /// in bytes before one could overflow.
+    const BYTE_SUM_REGS: usize = 63;
+
+    /// [`SlotCounter::over_limit`] for AVX2, one ballot at a time with
+    /// loads aligned to the ballot (no gather): its full registers and a
+    /// masked load (`vpmaskmovq`) of the last partial one are reduced to
+    /// per-byte for-mark counts ([`for_marks_per_byte`]) and added up in
+    /// bytes, then one `vpsadbw` and two swaps give the ballot's total.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        let table = popcount_table();
+        let zero = _mm256_setzero_si256();
+        let rem = wpb % 4;
+        let tail_mask = load4(&std::array::from_fn(|l| if l < rem { u64::MAX } else { 0 }));
+        let mut found = 0;
+        for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+            prefetch_lines(ballot);
+            let (regs, last) = ballot.as_chunks::<4>();
+            let mut total = zero;
+            for group in regs.chunks(BYTE_SUM_REGS) {
+                let mut bytes = zero;
+                for r in group {
+                    bytes = _mm256_add_epi8(bytes, for_marks_per_byte(load4(r), table));
+                }
+                total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
+            }
+            if rem != 0 {
+                // SAFETY: `last` holds the `rem` words the mask selects;
+                // masked-out lanes are not read and cannot fault.
+                let w = unsafe { _mm256_maskload_epi64(last.as_ptr().cast(), tail_mask) };
+                let bytes = for_marks_per_byte(w, table);
+                total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
+            }
+            let total = _mm256_add_epi64(total, _mm256_shuffle_epi32::<0x4E>(total));
+            let total = _mm_add_epi64(
+                _mm256_castsi256_si128(total),
+                _mm256_extracti128_si256::<1>(total),
+            );
+            over[found] = b;
+            found += usize::from(_mm_cvtsi128_si64(total) as u64 > limit);
+        }
+        found
+    }
+
+    /// `popcount(n)` for each nibble `n`, in both 128-bit halves.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn popcount_table() -> __m256i {
+        _mm256_setr_epi8(
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, //
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+        )
+    }
+
+    /// For-marks of each byte of `w` (0 to 4): the for-bits 0, 2, 4, 6 of
+    /// a byte are folded into its low nibble (bits 4 and 6 shifted to 1
+    /// and 3), then looked up in a popcount `table`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn for_marks_per_byte(w: __m256i, table: __m256i) -> __m256i {
+        let even = _mm256_and_si256(w, _mm256_set1_epi8(0x05));
+        let high = _mm256_and_si256(_mm256_srli_epi16::<3>(w), _mm256_set1_epi8(0x0a));
+        _mm256_shuffle_epi8(table, _mm256_or_si256(even, high))
+    }
+
+    /// [`over_avx2`] for AVX-512: `vpopcntq` per register and a
+    /// zero-masking load of the last partial one.
+    #[target_feature(enable = "avx512f,avx512vpopcntdq")]
+    fn over_avx512(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        let for_bits = _mm512_set1_epi64(FOR_BITS as i64);
+        let rem = wpb % 8;
+        let tail_mask: __mmask8 = (1u8 << rem).wrapping_sub(1);
+        let mut found = 0;
+        for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
+            prefetch_lines(ballot);
+            let (regs, last) = ballot.as_chunks::<8>();
+            let mut total = _mm512_setzero_si512();
+            for r in regs {
+                let marks = _mm512_popcnt_epi64(_mm512_and_si512(load8(r), for_bits));
+                total = _mm512_add_epi64(total, marks);
+            }
+            if rem != 0 {
+                // SAFETY: `last` holds the `rem` words the mask selects;
+                // masked-out lanes are not read and cannot fault.
+                let w = unsafe { _mm512_maskz_loadu_epi64(tail_mask, last.as_ptr().cast()) };
+                let marks = _mm512_popcnt_epi64(_mm512_and_si512(w, for_bits));
+                total = _mm512_add_epi64(total, marks);
+            }
+            over[found] = b;
+            found += usize::from(_mm512_reduce_add_epi64(total) as u64 > limit);
+        }
+        found
+    }
+
+    /// Prefetch every cache line of `words`, `PREFETCH_AHEAD` bytes on.
+    #[inline(always)]
+    fn prefetch_lines(words: &[u64]) {
+        let at = words.as_ptr().cast::<i8>().wrapping_add(PREFETCH_AHEAD);
+        for line in 0..(words.len() * 8).div_ceil(64) {
+            // SAFETY: a prefetch is a hint that never faults, even for an
+            // address past the end of the slice; `wrapping_add` forms the
+            // address without dereferencing it.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) }
+        }
+    }
+
+    /// The AVX2 baseline: a sum of all words, four accumulators, prefetching
+    /// like the kernels. `None` without AVX2.
+    pub(crate) fn sum_avx2(words: &[u64]) -> Option<u64> {
+        // SAFETY: called only once AVX2 was detected.
+        avx2_available().then(|| unsafe { sum_avx2_on(words) })
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn sum_avx2_on(words: &[u64]) -> u64 {
+        let (blocks, rest) = words.as_chunks::<16>();
+        let mut acc = [_mm256_setzero_si256(); 4];
+        for block in blocks {
+            prefetch(block);
+            let (v, _) = block.as_chunks::<4>();
+            for (a, v) in acc.iter_mut().zip(v) {
+                *a = _mm256_add_epi64(*a, load4(v));
+            }
+        }
+        let total = _mm256_add_epi64(
+            _mm256_add_epi64(acc[0], acc[1]),
+            _mm256_add_epi64(acc[2], acc[3]),
+        );
+        let mut lanes = [0u64; 4];
+        store4(&mut lanes, total);
+        lanes
+            .iter()
+            .chain(rest)
+            .fold(0u64, |s, &w| s.wrapping_add(w))
+    }
+
+    /// The AVX-512 baseline, as [`sum_avx2`] with 8-word registers. `None`
+    /// without AVX-512 F.
+    pub(crate) fn sum_avx512(words: &[u64]) -> Option<u64> {
+        // SAFETY: called only once AVX-512 F (and the rest of the kernel's
+        // features) was detected.
+        avx512_available().then(|| unsafe { sum_avx512_on(words) })
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn sum_avx512_on(words: &[u64]) -> u64 {
+        let (blocks, rest) = words.as_chunks::<32>();
+        let mut acc = [_mm512_setzero_si512(); 4];
+        for block in blocks {
+            prefetch(block);
+            let (v, _) = block.as_chunks::<8>();
+            for (a, v) in acc.iter_mut().zip(v) {
+                *a = _mm512_add_epi64(*a, load8(v));
+            }
+        }
+        let total = _mm512_add_epi64(
+            _mm512_add_epi64(acc[0], acc[1]),
+            _mm512_add_epi64(acc[2], acc[3]),
+        );
+        let mut lanes = [0u64; 8];
+        store8(&mut lanes, total);
+        lanes
+            .iter()
+            .chain(rest)
+            .fold(0u64, |s, &w| s.wrapping_add(w))
+    }
 }
 
 /// Other architectures: the SIMD kernels do not exist; their counters are
 /// uninhabited so the dispatch code still type-checks.
 #[cfg(not(target_arch = "x86_64"))]
 mod other {
-    use crate::count::ColumnCounter;
+    use crate::count::{ColumnCounter, SlotCounter};
 
     pub(crate) fn avx2_available() -> bool {
         false
@@ -469,6 +866,68 @@ mod other {
 
     #[derive(Clone)]
     pub(crate) enum Avx512Column {}
+
+    #[derive(Clone)]
+    pub(crate) enum Avx2Slots {}
+
+    #[derive(Clone)]
+    pub(crate) enum Avx512Slots {}
+
+    pub(crate) fn sum_avx2(_: &[u64]) -> Option<u64> {
+        None
+    }
+
+    pub(crate) fn sum_avx512(_: &[u64]) -> Option<u64> {
+        None
+    }
+
+    impl Avx2Slots {
+        pub(crate) fn new(_: usize) -> Option<Self> {
+            None
+        }
+    }
+
+    impl Avx512Slots {
+        pub(crate) fn new(_: usize) -> Option<Self> {
+            None
+        }
+    }
+
+    impl SlotCounter for Avx2Slots {
+        fn fresh(&self) -> Self {
+            match *self {}
+        }
+        fn block_words(&self) -> usize {
+            match *self {}
+        }
+        fn run(&mut self, _: &[u64]) {
+            match *self {}
+        }
+        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+            match *self {}
+        }
+        fn finish(self, _: &mut [u64]) {
+            match self {}
+        }
+    }
+
+    impl SlotCounter for Avx512Slots {
+        fn fresh(&self) -> Self {
+            match *self {}
+        }
+        fn block_words(&self) -> usize {
+            match *self {}
+        }
+        fn run(&mut self, _: &[u64]) {
+            match *self {}
+        }
+        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+            match *self {}
+        }
+        fn finish(self, _: &mut [u64]) {
+            match self {}
+        }
+    }
 
     impl Avx2Column {
         pub(crate) fn new() -> Option<Self> {

@@ -98,6 +98,33 @@ proptest! {
         prop_assert_eq!(tally(&packed, limit), naive::tally(packed.view(), limit));
     }
 
+    /// Multi-word widths up to ten words and beyond (every slot period and
+    /// in-register width of the fast kernels), with the limit near the mean
+    /// number of for-marks so that overvotes are decided by the sum over
+    /// several words.
+    #[test]
+    fn wide_ballots_equal_naive(
+        candidates in prop_oneof![
+            prop::sample::select(vec![33, 64, 65, 96, 100, 128, 129, 160, 192, 224, 256, 257, 288, 300, 320, 352, 544]),
+            33usize..=330,
+        ],
+        n in prop_oneof![Just(0usize), 1usize..300, 300usize..1200],
+        seed in any::<u64>(),
+        for_weight in 0u64..=16,
+        side_every in prop_oneof![Just(0usize), 1usize..40],
+        offset in -12i64..=12,
+        cut in any::<(u16, u16)>(),
+    ) {
+        let packed = ballots(candidates, n, seed, for_weight, side_every);
+        let mean = (candidates as u64 * for_weight / 16) as i64;
+        let limit = u32::try_from((mean + offset).max(0)).unwrap_or(0);
+        all_kernels_agree(packed.view(), limit);
+        all_kernels_agree(packed.view(), u32::MAX);
+        let start = usize::from(cut.0) % (n + 1);
+        let end = start + usize::from(cut.1) % (n - start + 1);
+        all_kernels_agree(packed.slice(start..end).expect("in bounds"), limit);
+    }
+
     #[test]
     fn marks_round_trip(
         candidates in 1usize..=70,
@@ -125,7 +152,7 @@ proptest! {
 /// 128 ballots for AVX-512), for single-word and multi-word ballots.
 #[test]
 fn long_runs_widen_byte_counters() {
-    for candidates in [32, 40, 70] {
+    for candidates in [32, 40, 70, 100, 300] {
         let packed = ballots(candidates, 70_001, 7, 8, 997);
         for limit in [u32::MAX, 16, 40] {
             all_kernels_agree(packed.view(), limit);
@@ -134,11 +161,63 @@ fn long_runs_widen_byte_counters() {
     }
 }
 
+/// Overvotes that only the sum over several words shows: each word alone
+/// is within the limit, the ballot is not; and the same at the limit.
+#[test]
+fn validity_spans_words() {
+    for candidates in [64usize, 100, 160, 300] {
+        let wpb = candidates.div_ceil(LINES_PER_WORD);
+        let limit = 40u32;
+        // Candidate lines in the order line 0 of every word, line 1 of
+        // every word, …: the first `k` spread `k` for-marks evenly.
+        let spread: Vec<usize> = (0..LINES_PER_WORD)
+            .flat_map(|line| (0..wpb).map(move |word| word * LINES_PER_WORD + line))
+            .filter(|&c| c < candidates)
+            .collect();
+        let mut packed = PackedBallots::new(candidates).expect("candidates ≥ 1");
+        let mut expected_valid = 0;
+        for (i, k) in [0usize, 1, 39, 40, 41, 42, 60, 40, 41]
+            .into_iter()
+            .enumerate()
+        {
+            let mut marks = vec![Mark::Against; candidates];
+            for &c in &spread[..k] {
+                marks[c] = Mark::For;
+            }
+            // The seventh ballot: 40 marks and one accepted write-in.
+            let extra = u8::from(i == 7);
+            expected_valid += u64::from(k + usize::from(extra) <= limit as usize);
+            packed
+                .push_with(&marks, extra, false)
+                .expect("one mark per line");
+            // No single word is over the limit on its own.
+            let words = packed.view().ballot_words(i).expect("in range");
+            assert!(words.iter().all(|w| (w & FOR_BITS).count_ones() <= limit));
+        }
+        assert_eq!(expected_valid, 4);
+        let t = tally(&packed, limit);
+        assert_eq!(t.valid, expected_valid, "{candidates} candidates");
+        all_kernels_agree(packed.view(), limit);
+        // Many copies, so that every kernel's full blocks (not only its
+        // padded tail) see them, at every offset within a block.
+        let words: Vec<u64> = packed
+            .words()
+            .iter()
+            .copied()
+            .cycle()
+            .take(9 * wpb * 301)
+            .collect();
+        let many = PackedBallots::from_words(candidates, words).expect("valid words");
+        all_kernels_agree(many.view(), limit);
+        all_kernels_agree(many.slice(5..2000).expect("in bounds"), limit);
+    }
+}
+
 /// Every line for on every ballot: the byte counters reach exactly 255
 /// before they are widened.
 #[test]
 fn saturated_ballots() {
-    for candidates in [32, 64] {
+    for candidates in [32, 64, 128, 320] {
         let n = 40_000;
         let words = vec![FOR_BITS; n * candidates / 32];
         let packed = PackedBallots::from_words(candidates, words).expect("all for");
