@@ -11,8 +11,11 @@
 //! - third-party implementations: `signed_note` (Cloudflare's port of Go's
 //!   sumdb/note) opens every checkpoint and its cosignatures, `tlog_tiles`
 //!   (the port of sumdb/tlog) reads the tiles as a client and checks
-//!   inclusion and consistency, `ct-merkle` checks the receipts' proofs.
+//!   inclusion and consistency, `ct-merkle` checks the receipts' proofs;
+//! - the service: the receipt download and the statement's receipt, and
+//!   the tiles routes read over real HTTP by `tlog_tiles` as a client.
 
+mod common;
 mod sim;
 
 use std::process::Command;
@@ -575,4 +578,153 @@ fn ct_merkle_checks_the_receipts_and_consistency() {
             .verify_consistency(&root, &cons)
             .expect("ct-merkle accepts the consistency proof");
     }
+}
+
+// ---- the service, over HTTP ----
+
+/// The demo meeting: r1 is tallied and cosigned by its three scrutineers.
+/// Its receipt (downloaded, and in the statement) verifies against the
+/// bundle; `tlog_tiles` reads the log over `GET …/tlog/…` as a client;
+/// only the bundle's readers may read either.
+#[test]
+fn the_service_serves_receipts_and_tiles() {
+    use common::server::Server;
+    let server = Server::start("c2sp");
+    let demo = server.service.seed_demo().expect("demo");
+    let c = server.client();
+    let token = |role: &str| {
+        let l = demo.links.iter().find(|l| l.role == role).expect(role);
+        l.url
+            .split("#token=")
+            .nth(1)
+            .and_then(|t| t.split('&').next())
+            .expect("token")
+            .to_string()
+    };
+    let auditor = token("auditor");
+    let base = format!("/api/meetings/{}", demo.meeting);
+    let b = common::bundle::read(&c.get(&format!("{base}/bundle"), &auditor).expect(200).body);
+
+    let download = c
+        .get(&format!("{base}/rounds/r1/receipt"), &auditor)
+        .expect(200);
+    assert_eq!(
+        download.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.ends_with("-r1.tlog-proof\"")),
+        "{:?}",
+        download.headers
+    );
+    let text = download.text();
+    let statement = c
+        .get(&format!("{base}/rounds/r1/statement"), &auditor)
+        .expect(200)
+        .json();
+    assert_eq!(statement["receipt"].as_str(), Some(text.as_str()));
+    let receipt = InclusionReceipt::parse(&text).expect("parses");
+    assert_eq!(
+        receipt.index().0,
+        statement["tally_index"].as_u64().expect("index")
+    );
+    assert_eq!(
+        receipt.checkpoint().signatures().len(),
+        4,
+        "the log and three scrutineers"
+    );
+    let given = [GivenReceipt {
+        name: "r1.tlog-proof",
+        bytes: text.as_bytes(),
+    }];
+    let r = verify_receipts_with(&b, &given, check_entries);
+    assert!(r.is_verified(), "{}", failures(&r));
+    c.get(&format!("{base}/rounds/r2/receipt"), &auditor)
+        .problem(409, "round_not_tallied");
+    c.get(&format!("{base}/rounds/r1/receipt"), &token("display"))
+        .problem(403, "forbidden_role");
+
+    // The tiles: `checkpoint` is the bundle's final note; a standard
+    // client authenticates every tile it reads against it.
+    let tlog = format!("{base}/tlog/");
+    let cp = c.get(&format!("{tlog}checkpoint"), &auditor).expect(200);
+    assert_eq!(cp.header("content-type"), Some("text/plain; charset=utf-8"));
+    let parts = b.parts();
+    assert_eq!(cp.body, parts.checkpoints.last().expect("final").bytes);
+    struct Http<'a> {
+        c: common::http::Client,
+        prefix: &'a str,
+        token: &'a str,
+    }
+    impl tlog_tiles::TileReader for Http<'_> {
+        fn height(&self) -> u8 {
+            8
+        }
+        fn read_tiles(
+            &self,
+            tiles: &[tlog_tiles::Tile],
+        ) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+            tiles
+                .iter()
+                .map(|t| {
+                    let path = t.path().replacen("tile/8/", "tile/", 1);
+                    let r = self.c.get(&format!("{}{path}", self.prefix), self.token);
+                    (r.status == 200)
+                        .then_some(r.body)
+                        .ok_or(tlog_tiles::Error::InvalidTile)
+                })
+                .collect()
+        }
+        fn save_tiles(&self, _: &[tlog_tiles::Tile], _: &[Vec<u8>]) {}
+    }
+    let note = signed_note::Note::from_bytes(&cp.body).expect("note");
+    let log_key = b
+        .parts()
+        .log_key
+        .map(|k| String::from_utf8_lossy(k).trim().to_owned());
+    let known = signed_note::VerifierList::new(vec![Box::new(
+        signed_note::StandardVerifier::new(&log_key.expect("log.vkey")).expect("vkey"),
+    )]);
+    note.verify(&known).expect("signed by the log");
+    let checkpoint = tlog_tiles::Checkpoint::from_bytes(note.text()).expect("checkpoint");
+    let (size, root) = (checkpoint.size(), *checkpoint.hash());
+    let http = Http {
+        c: server.client(),
+        prefix: &tlog,
+        token: &auditor,
+    };
+    let reader = tlog_tiles::TileHashReader::new(size, root, &http);
+    assert_eq!(
+        tlog_tiles::tree_hash(size, &reader).expect("tree hash"),
+        root
+    );
+    for (i, entry) in parts.entries.iter().enumerate() {
+        let proof = tlog_tiles::prove_record(size, i as u64, &reader).expect("proof");
+        tlog_tiles::check_record(&proof, size, root, i as u64, tlog_tiles::record_hash(entry))
+            .expect("included");
+    }
+    // Entry bundles: the entries, byte for byte.
+    let width = size % 256;
+    let bundle_path = if size < 256 {
+        format!("tile/entries/000.p/{width}")
+    } else {
+        "tile/entries/000".to_owned()
+    };
+    let got = c.get(&format!("{tlog}{bundle_path}"), &auditor).expect(200);
+    assert_eq!(got.header("content-type"), Some("application/octet-stream"));
+    let entries = tiles::read_entry_bundle(&bundle_path, &got.body).expect("entries");
+    assert_eq!(entries[0], parts.entries[0]);
+    // A partial tile of an earlier size, served for a client behind.
+    let earlier = c
+        .get(&format!("{tlog}tile/0/000.p/1"), &auditor)
+        .expect(200);
+    assert_eq!(earlier.body, leaf_hash(parts.entries[0]).0.to_vec());
+    for bad in ["tile/0/999", "tile/0/000.p/0", "tiles", "tile/0/000/extra"] {
+        c.get(&format!("{tlog}{bad}"), &auditor)
+            .problem(404, "not_found");
+    }
+    c.get(&format!("{tlog}checkpoint"), &token("counter"))
+        .problem(403, "forbidden_role");
 }
