@@ -727,4 +727,28 @@ fn the_service_serves_receipts_and_tiles() {
     }
     c.get(&format!("{tlog}checkpoint"), &token("counter"))
         .problem(403, "forbidden_role");
+
+    // The export to a tiles directory: what `scrutineer verify` reads.
+    let conn = rusqlite::Connection::open(server.dir.path().join("meeting.db")).expect("db");
+    let one_line = |p: &str| {
+        String::from_utf8_lossy(b.get(p).expect(p))
+            .trim()
+            .to_owned()
+    };
+    let identity = scrutineer::store::bundle::LogIdentity {
+        log: demo.meeting.clone(),
+        origin: one_line("origin"),
+        log_key: VerifierKey::parse(&one_line("log.vkey")).expect("vkey"),
+    };
+    let out = tempdir("export");
+    let summary =
+        scrutineer::store::bundle::export_tiles(&conn, &identity, &out).expect("exports tiles");
+    assert_eq!(summary.entries, parts.entries.len() as u64);
+    assert_eq!(
+        std::fs::read(out.join("checkpoint")).expect("checkpoint"),
+        cp.body
+    );
+    let run_out = run(&["verify", out.to_str().expect("path"), "--lang", "en"]);
+    assert!(run_out.status.success(), "{}", stdout(&run_out));
+    let _ = std::fs::remove_dir_all(&out);
 }

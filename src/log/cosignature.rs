@@ -337,6 +337,28 @@ mod tests {
         (c, note)
     }
 
+    /// A cosigner signs a note once: a second line by the same key, even a
+    /// valid one of another time, rejects the note; an unknown key's line
+    /// is ignored.
+    #[test]
+    fn a_cosigner_signs_once_and_unknown_lines_are_ignored() {
+        let (c, note) = signed_checkpoint();
+        let (a, stranger) = (cosigner("a.example", 3), cosigner("w.example", 4));
+        let mut twice = note.clone();
+        twice.add_signature(a.cosign(&c, 10).expect("signs"));
+        twice.add_signature(stranger.cosign(&c, 10).expect("signs"));
+        let keys = [a.verifier_key().clone()];
+        assert_eq!(verify_cosignatures(&twice, &keys).map(|v| v.len()), Ok(1));
+        let text = format!("{twice}{}\n", a.cosign(&c, 11).expect("signs"));
+        let twice = Note::parse(&text).expect("parses");
+        assert_eq!(
+            verify_cosignatures(&twice, &keys),
+            Err(CosignatureError::Duplicate {
+                key: a.verifier_key().label()
+            })
+        );
+    }
+
     #[test]
     fn message_layout_matches_spec_example() {
         let body =
