@@ -1,7 +1,7 @@
 // A small QR Code encoder (ISO/IEC 18004): byte mode, error correction
 // level L or M, versions 1–40 (up to 2,331 bytes at M), mask chosen by the
 // standard penalty rules. Enough for the receipt on the vote report (a
-// C2SP tlog-proof, about 1 KB: version 25 or so); it runs in the page, so
+// C2SP tlog-proof, 700 bytes to 1 KB: version 20–25); it runs in the page, so
 // nothing is fetched to draw it.
 //
 // The structure follows Project Nayuki's reference implementation (MIT).
