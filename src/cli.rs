@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 done, 1 a check failed (`verify`), 2 bad input or usage.
 
+use crate::log::verify::GivenReceipt;
 use crate::report::{self, Lang};
 use crate::rules::{self, ballot_csv, preset, roundfile, ElectionMethod};
 
@@ -18,7 +19,7 @@ usage:
   scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
   scrutineer method --list
   scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
-  scrutineer verify BUNDLE [--lang zh|en] [--log-key VKEY]
+  scrutineer verify BUNDLE|TILES [--lang zh|en] [--log-key VKEY] [--receipt FILE]...
   scrutineer --help | --version
 
 exit codes: 0 done, 1 check failed, 2 bad input
@@ -53,6 +54,8 @@ struct Opts {
     ballots: Option<String>,
     list: bool,
     log_key: Option<String>,
+    /// `--receipt FILE`, repeatable (verify).
+    receipts: Vec<String>,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -63,6 +66,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         ballots: None,
         list: false,
         log_key: None,
+        receipts: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -75,6 +79,10 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--log-key" => {
                 o.log_key = Some(it.next().ok_or("--log-key needs a C2SP vkey")?.clone());
+            }
+            "--receipt" => {
+                o.receipts
+                    .push(it.next().ok_or("--receipt needs a file name")?.clone());
             }
             "--ballots" => {
                 o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
@@ -375,21 +383,33 @@ fn method(o: &Opts) -> Exit {
 fn verify(o: &Opts) -> Exit {
     let [path] = o.positional.as_slice() else {
         return Exit::BadInput(format!(
-            "verify needs exactly one BUNDLE (a directory or a .zip)\n\n{USAGE}"
+            "verify needs exactly one BUNDLE (a directory or a .zip) or TILES directory\n\n{USAGE}"
         ));
     };
-    let pinned = match &o.log_key {
+    let pinned_key = match &o.log_key {
         None => None,
         Some(k) => match crate::log::note::VerifierKey::parse(k) {
-            Ok(k) => Some(k.to_string()),
+            Ok(k) => Some(k),
             Err(e) => return Exit::BadInput(format!("--log-key {k}: {e}")),
         },
     };
+    let pinned = pinned_key.as_ref().map(|k| k.to_string());
     let bundle = match crate::bundle_io::read_bundle(std::path::Path::new(path)) {
         Ok(b) => b,
         Err(e) => return Exit::BadInput(format!("{e}; expected an audit bundle directory or zip")),
     };
-    let report = crate::bundle_io::verify_parallel(&bundle);
+    let mut receipts = Vec::with_capacity(o.receipts.len());
+    for r in &o.receipts {
+        match std::fs::read(r) {
+            Ok(bytes) => receipts.push((r.as_str(), bytes)),
+            Err(e) => return Exit::BadInput(format!("--receipt {r}: {e}")),
+        }
+    }
+    let given: Vec<GivenReceipt<'_>> = receipts
+        .iter()
+        .map(|(name, bytes)| GivenReceipt { name, bytes })
+        .collect();
+    let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given);
     let text = report::verify_report::render(path, &report, pinned.as_deref(), o.lang);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
     if report.is_verified() && pinned_ok {

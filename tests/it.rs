@@ -8,10 +8,14 @@ mod sim;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "c2sp.rs"]
+mod c2sp;
 #[path = "casebook.rs"]
 mod casebook;
 #[path = "cli.rs"]
 mod cli;
+#[path = "golden.rs"]
+mod golden;
 #[path = "kernels_agree.rs"]
 mod kernels_agree;
 #[path = "properties.rs"]

@@ -113,7 +113,8 @@ fn every_role_is_refused_where_it_must_not_go() {
             .replace("{r}", "r1")
             .replace("{b}", "b1")
             .replace("{p}", "p2")
-            .replace("{t}", "t9");
+            .replace("{t}", "t9")
+            .replace("{*path}", "checkpoint");
         let req = |token: Option<&str>| {
             let mut r = Request::new(&method, &path);
             if let Some(t) = token {

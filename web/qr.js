@@ -1,23 +1,29 @@
 // A small QR Code encoder (ISO/IEC 18004): byte mode, error correction
-// level L or M, versions 1–10 (up to 271 bytes at M), mask chosen by the
-// standard penalty rules. Enough for the receipt on the vote report; it
-// runs in the page, so nothing is fetched to draw it.
+// level L or M, versions 1–40 (up to 2,331 bytes at M), mask chosen by the
+// standard penalty rules. Enough for the receipt on the vote report (a
+// C2SP tlog-proof, 700 bytes to 1 KB: version 20–25); it runs in the page, so
+// nothing is fetched to draw it.
 //
 // The structure follows Project Nayuki's reference implementation (MIT).
 // tests/browser.rs checks the output against a vector made by another
 // encoder (fixtures/qr/).
 
-// Per version 1..10 (index 0 unused).
+// Per version 1..40 (index 0 unused): ISO/IEC 18004 Table 9, as in
+// Project Nayuki's qrcodegen.
 const ECC_PER_BLOCK = {
-  L: [-1, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18],
-  M: [-1, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26],
+  L: [-1, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28,
+    28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30],
+  M: [-1, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
+    26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28],
 };
 const NUM_BLOCKS = {
-  L: [-1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4],
-  M: [-1, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5],
+  L: [-1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8,
+    8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25],
+  M: [-1, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
+    17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49],
 };
 const FORMAT_BITS = { L: 1, M: 0 };
-export const MAX_VERSION = 10;
+export const MAX_VERSION = 40;
 
 function numRawDataModules(ver) {
   let result = (16 * ver + 128) * ver + 64;
@@ -86,7 +92,7 @@ class Matrix {
   alignmentPositions() {
     if (this.version === 1) return [];
     const numAlign = Math.floor(this.version / 7) + 2;
-    const step = Math.ceil((this.version * 4 + 4) / (numAlign * 2 - 2)) * 2;
+    const step = this.version === 32 ? 26 : Math.ceil((this.version * 4 + 4) / (numAlign * 2 - 2)) * 2;
     const result = [6];
     for (let pos = this.size - 7; result.length < numAlign; pos -= step) result.splice(1, 0, pos);
     return result;
@@ -283,7 +289,7 @@ export function encode(text, { ecl = 'M', mask = -1 } = {}) {
   let ver = 1;
   let countBits;
   for (;; ver++) {
-    if (ver > MAX_VERSION) throw new Error('text too long for a QR code of version 10');
+    if (ver > MAX_VERSION) throw new Error('text too long for a QR code of version 40');
     countBits = ver <= 9 ? 8 : 16;
     if (4 + countBits + bytes.length * 8 <= numDataCodewords(ver, ecl) * 8) break;
   }

@@ -2,7 +2,8 @@
 // meeting, method clauses, attendance and quorum, ballots, every
 // candidate's counts, threshold and base, the outcome, the scrutineers with
 // their key fingerprints, the log root in 4-hex groups and a QR code with
-// the receipt (the checkpoint the scrutineers signed).
+// the receipt (a C2SP tlog-proof of the tally under the checkpoint the
+// scrutineers signed).
 
 import {
   start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, labelEl, rootGroups,
@@ -74,12 +75,11 @@ async function cosigners() {
   }
 }
 
+// The round's receipt: the C2SP tlog-proof of its tally entry under the
+// result checkpoint, cosignatures included (GET …/statement `receipt`,
+// also downloadable from GET …/rounds/{r}/receipt).
 function receipt() {
-  const st = S.statement;
-  if (!st?.checkpoint) return null;
-  const i = st.checkpoint.indexOf('\n\n');
-  const body = i < 0 ? st.checkpoint : st.checkpoint.slice(0, i + 1);
-  return `scrutineer-receipt/v1\nround ${S.roundId}\ntally ${st.tally_index}\n${body}`;
+  return S.statement?.receipt ?? null;
 }
 
 async function render() {

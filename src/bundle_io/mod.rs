@@ -15,7 +15,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::log::bundle::{Bundle, BundleError, ORIGIN_FILE};
-use crate::log::verify::{check_entries, verify_with, EntryCheck, VerifyReport};
+use crate::log::note::VerifierKey;
+use crate::log::verify::{
+    check_entries, verify_receipts_with, verify_tiles_with, EntryCheck, GivenReceipt, VerifyReport,
+};
 
 /// Why a bundle could not be read or written.
 #[derive(Debug)]
@@ -221,8 +224,34 @@ pub fn write_dir(bundle: &Bundle, out: &Path) -> Result<(), BundleIoError> {
 /// entry signatures, payload decoding: most of the work) spread over the
 /// machine's cores. Same report, faster on big bundles.
 pub fn verify_parallel(bundle: &Bundle) -> VerifyReport {
+    verify_parallel_with(bundle, &[])
+}
+
+/// [`verify_parallel`], also checking `receipts` given beside the bundle
+/// (`verify --receipt FILE`, [`verify_receipts_with`]).
+pub fn verify_parallel_with(bundle: &Bundle, receipts: &[GivenReceipt<'_>]) -> VerifyReport {
+    verify_receipts_with(bundle, receipts, check_in_parallel)
+}
+
+/// Verifies what `scrutineer verify` was given: a bundle, or a tiles
+/// directory (`crate::log::tiles::is_tiles_dir`; `log_key` stands in for a
+/// bare one's missing `log.vkey`), with `receipts` beside it.
+pub fn verify_any(
+    files: &Bundle,
+    log_key: Option<&VerifierKey>,
+    receipts: &[GivenReceipt<'_>],
+) -> VerifyReport {
+    if crate::log::tiles::is_tiles_dir(files) {
+        verify_tiles_with(files, log_key, receipts, check_in_parallel)
+    } else {
+        verify_parallel_with(files, receipts)
+    }
+}
+
+/// [`check_entries`] on all cores.
+fn check_in_parallel(entries: &[&[u8]]) -> Vec<EntryCheck> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
-    verify_with(bundle, |entries| {
+    {
         if threads < 2 || entries.len() < 2 {
             return check_entries(entries);
         }
@@ -255,7 +284,7 @@ pub fn verify_parallel(bundle: &Bundle) -> VerifyReport {
             .zip(done)
             .flat_map(|(run, checks)| checks.unwrap_or_else(|| check_entries(run)))
             .collect()
-    })
+    }
 }
 
 #[cfg(test)]

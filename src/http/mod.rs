@@ -92,11 +92,13 @@ routes! {
     post "/api/meetings/{m}/rounds/{r}/close" => close_round,
     get "/api/meetings/{m}/rounds/{r}/result" => result,
     get "/api/meetings/{m}/rounds/{r}/statement" => statement,
+    get "/api/meetings/{m}/rounds/{r}/receipt" => receipt,
     post "/api/meetings/{m}/rounds/{r}/cosignatures" => cosign,
     post "/api/meetings/{m}/rounds/{r}/decisions" => decide,
     get "/api/meetings/{m}/rounds/{r}/events" => events,
     get "/api/meetings/{m}/checkpoint" => checkpoint,
     get "/api/meetings/{m}/bundle" => bundle,
+    get "/api/meetings/{m}/tlog/{*path}" => tlog,
 }
 
 /// The whole application: API, web UI, fallbacks, body limit.
@@ -657,6 +659,33 @@ async fn statement(
     call(&app, move |s| s.statement(&a, &r)).await
 }
 
+/// The round's receipt, a C2SP tlog-proof file; same readers as the
+/// statement it proves.
+async fn receipt(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
+    let svc = app.svc.clone();
+    let round = r.clone();
+    let text = blocking(move || svc.receipt(&a, &round)).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{m}-{r}.tlog-proof\""),
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
+
 async fn cosign(
     State(app): State<App>,
     Auth(c): Auth,
@@ -705,6 +734,32 @@ async fn bundle(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Resul
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// The meeting's log as C2SP tlog-tiles, read-only, under
+/// `/api/meetings/{m}/tlog/`: `checkpoint`, `tile/…`. Same readers as the
+/// bundle, whose content it is.
+async fn tlog(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, path)): P<(String, String)>,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
+    let svc = app.svc.clone();
+    let t = blocking(move || svc.tile(&a, &path)).await?;
+    let (kind, cache) = if t.is_checkpoint {
+        ("text/plain; charset=utf-8", "private, max-age=2")
+    } else {
+        (
+            "application/octet-stream",
+            "private, max-age=31536000, immutable",
+        )
+    };
+    Ok((
+        [(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, cache)],
+        t.bytes,
     )
         .into_response())
 }

@@ -25,7 +25,9 @@ use base64::Engine as _;
 use super::checkpoint::Checkpoint;
 use super::entry::Entry;
 use super::event::{self, Event};
+use super::merkle::{leaf_hash, LeafIndex, Tree};
 use super::note::{KeyId, Note, NoteSignature, VerifierKey};
+use super::proof::InclusionReceipt;
 
 /// The origin file.
 pub const ORIGIN_FILE: &str = "origin";
@@ -278,6 +280,18 @@ impl Bundle {
             b.insert(&checkpoint_path(size), note.to_string().into_bytes())?;
         }
         Ok(b)
+    }
+
+    /// The tlog-proof receipt of entry `index` under the bundle's
+    /// checkpoint of `size` (cosignatures included), with the entry's leaf
+    /// hash as `extra` (§8). `None` when the bundle lacks that entry or
+    /// checkpoint, or the checkpoint is not of the bundle's entries.
+    pub fn receipt(&self, index: u64, size: u64) -> Option<InclusionReceipt> {
+        let note = Note::from_bytes(self.get(&checkpoint_path(size))?).ok()?;
+        let parts = self.parts();
+        let covered = parts.entries.get(..usize::try_from(size).ok()?)?;
+        let tree = Tree::from_leaf_hashes(covered.iter().map(|e| leaf_hash(e)));
+        InclusionReceipt::for_entry(&tree, LeafIndex(index), &note).ok()
     }
 
     /// Splits the bundle into its parts. Layout problems (missing, extra or

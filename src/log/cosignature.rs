@@ -125,6 +125,9 @@ pub enum CosignatureError {
     BadSignature { key: String },
     /// Two configured keys share name and key ID.
     AmbiguousKey { key: String },
+    /// A known cosigner signed the note on two lines (aics-tlog rejects
+    /// this too; Go's `note.Open` would skip the second line unverified).
+    Duplicate { key: String },
 }
 
 impl fmt::Display for CosignatureError {
@@ -133,6 +136,9 @@ impl fmt::Display for CosignatureError {
             CosignatureError::Malformed { key } => write!(f, "malformed cosignature by {key}"),
             CosignatureError::BadSignature { key } => write!(f, "invalid cosignature by {key}"),
             CosignatureError::AmbiguousKey { key } => write!(f, "ambiguous cosigner key {key}"),
+            CosignatureError::Duplicate { key } => {
+                write!(f, "cosigner {key} signed the note twice")
+            }
         }
     }
 }
@@ -140,9 +146,10 @@ impl fmt::Display for CosignatureError {
 impl std::error::Error for CosignatureError {}
 
 /// Verifies every line of `note` made by one of the cosigner keys (type
-/// 0x04) in `keys`, and returns one result per cosigner (its latest
-/// timestamp). Other lines, including the log's own, are ignored; a bad line
-/// by a known cosigner rejects the note, as with plain signatures.
+/// 0x04) in `keys`, and returns one result per cosigner, in note order.
+/// Other lines, including the log's own, are ignored; a bad line by a known
+/// cosigner rejects the note, as with plain signatures, and so does a second
+/// line by the same cosigner ([`CosignatureError::Duplicate`]).
 pub fn verify_cosignatures(
     note: &Note,
     keys: &[VerifierKey],
@@ -165,11 +172,10 @@ pub fn verify_cosignatures(
                 })
             }
         };
-        let v = verify_cosignature(note.text(), key, line)?;
-        match verified.iter_mut().find(|w| w.key == v.key) {
-            Some(w) => w.timestamp = w.timestamp.max(v.timestamp),
-            None => verified.push(v),
+        if verified.iter().any(|w| w.key == *key) {
+            return Err(CosignatureError::Duplicate { key: key.label() });
         }
+        verified.push(verify_cosignature(note.text(), key, line)?);
     }
     Ok(verified)
 }
@@ -329,6 +335,28 @@ mod tests {
         let c = Checkpoint::new("log.example", TreeSize(5), Hash([9; 32])).expect("valid");
         let note = c.sign(&log);
         (c, note)
+    }
+
+    /// A cosigner signs a note once: a second line by the same key, even a
+    /// valid one of another time, rejects the note; an unknown key's line
+    /// is ignored.
+    #[test]
+    fn a_cosigner_signs_once_and_unknown_lines_are_ignored() {
+        let (c, note) = signed_checkpoint();
+        let (a, stranger) = (cosigner("a.example", 3), cosigner("w.example", 4));
+        let mut twice = note.clone();
+        twice.add_signature(a.cosign(&c, 10).expect("signs"));
+        twice.add_signature(stranger.cosign(&c, 10).expect("signs"));
+        let keys = [a.verifier_key().clone()];
+        assert_eq!(verify_cosignatures(&twice, &keys).map(|v| v.len()), Ok(1));
+        let text = format!("{twice}{}\n", a.cosign(&c, 11).expect("signs"));
+        let twice = Note::parse(&text).expect("parses");
+        assert_eq!(
+            verify_cosignatures(&twice, &keys),
+            Err(CosignatureError::Duplicate {
+                key: a.verifier_key().label()
+            })
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! | [`cosignature`] | C2SP cosignatures v1 and the k-of-n [`cosignature::CosignatureQuorum`] |
 //! | [`signer`] | [`signer::LogSigner`], which never signs two inconsistent checkpoints |
 //! | [`proof`] | inclusion receipts in the tlog-proof format; roots in groups of four hex digits |
+//! | [`tiles`] | the log as C2SP tlog-tiles: hash tiles and entry bundles |
 //! | [`event`] | the typed meeting events carried as entry payloads (canonical JSON) |
 //! | [`bundle`] | the audit bundle in memory: file names, building one from a log, splitting one into parts |
 //! | [`verify`] | the auditor's verifier: eight numbered steps, replay of every tally |
@@ -63,5 +64,6 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 pub mod signer;
+pub mod tiles;
 pub mod verify;
 pub mod witness;

@@ -402,6 +402,12 @@ pub enum NoteVerifyError {
     /// Two configured keys share name and key ID, so a signature cannot be
     /// attributed.
     AmbiguousKey { key: String },
+    /// A known key signed the note on two lines. C2SP signed-note is
+    /// silent; Go's `note.Open` verifies the first line and skips the
+    /// others, aics-tlog rejects the note. We reject it: a note in a bundle
+    /// has one spelling, and a second line by the same key could only hide
+    /// a bad one.
+    DuplicateSignature { key: String },
     /// No signature from any known key.
     NoKnownSignature,
 }
@@ -411,6 +417,9 @@ impl fmt::Display for NoteVerifyError {
         match self {
             NoteVerifyError::BadSignature { key } => write!(f, "invalid signature for key {key}"),
             NoteVerifyError::AmbiguousKey { key } => write!(f, "ambiguous key {key}"),
+            NoteVerifyError::DuplicateSignature { key } => {
+                write!(f, "key {key} signed the note twice")
+            }
             NoteVerifyError::NoKnownSignature => {
                 f.write_str("note has no signature from a known key")
             }
@@ -524,8 +533,11 @@ impl Note {
     /// with `verify_strict`, and returns the keys that signed.
     ///
     /// Lines from unknown keys are ignored (the spec requires it: that is how
-    /// cosignatures and key rotation coexist). A bad line from a known key
-    /// rejects the whole note; no known signature at all rejects it too.
+    /// cosignatures and key rotation coexist); a line is a known key's only
+    /// when both its name and its key ID match. A bad line from a known key
+    /// rejects the whole note, and so does a second line by the same known
+    /// key ([`NoteVerifyError::DuplicateSignature`]); no known signature at
+    /// all rejects it too.
     pub fn verify<'k>(
         &self,
         keys: &'k [VerifierKey],
@@ -539,19 +551,35 @@ impl Note {
             let Some(key) = unique_match(&plain, sig)? else {
                 continue;
             };
+            if signed_by.iter().any(|k| std::ptr::eq(*k, key)) {
+                return Err(NoteVerifyError::DuplicateSignature { key: key.label() });
+            }
             let ok = Signature::from_slice(&sig.signature)
                 .is_ok_and(|s| key.key.verify_strict(self.text.as_bytes(), &s).is_ok());
             if !ok {
                 return Err(NoteVerifyError::BadSignature { key: key.label() });
             }
-            if !signed_by.iter().any(|k| std::ptr::eq(*k, key)) {
-                signed_by.push(key);
-            }
+            signed_by.push(key);
         }
         if signed_by.is_empty() {
             return Err(NoteVerifyError::NoKnownSignature);
         }
         Ok(signed_by)
+    }
+}
+
+impl Note {
+    /// The lines that match none of `known` (by name and key ID), each
+    /// distinct line once, in note order: what a verifier ignores and
+    /// reports as not checked.
+    pub fn unknown_signatures<'n>(&'n self, known: &[&VerifierKey]) -> Vec<&'n NoteSignature> {
+        let mut out: Vec<&NoteSignature> = Vec::new();
+        for sig in &self.signatures {
+            if !known.iter().any(|k| k.matches(sig)) && !out.contains(&sig) {
+                out.push(sig);
+            }
+        }
+        out
     }
 }
 
@@ -730,7 +758,8 @@ mod tests {
         );
 
         // A corrupted signature of a known key rejects the note; of an
-        // unknown key it is ignored. Repeated good lines are fine.
+        // unknown key it is ignored. A known key's repeated line rejects
+        // the note (Go skips it unverified; see DuplicateSignature).
         let bad_peter = format!("{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
         let bad_enoch = format!("{}ABCD{}", &ENOCH_SIG[..60], &ENOCH_SIG[60..]);
         let note = Note::parse(&format!("{TEXT}\n{bad_peter}")).expect("well formed");
@@ -740,14 +769,35 @@ mod tests {
                 key: "PeterNeumann+c74f20a3".into()
             })
         );
-        let note = Note::parse(&format!(
-            "{TEXT}\n{PETER_SIG}{PETER_SIG}{ENOCH_SIG}{bad_enoch}"
-        ))
-        .expect("well formed");
+        let note = Note::parse(&format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}{bad_enoch}"))
+            .expect("well formed");
         assert_eq!(
             note.verify(std::slice::from_ref(&peter)).map(|v| v.len()),
             Ok(1)
         );
+        assert_eq!(
+            note.unknown_signatures(&[&peter])
+                .iter()
+                .map(|s| s.name().as_str())
+                .collect::<Vec<_>>(),
+            ["EnochRoot", "EnochRoot"]
+        );
+        for twice in [
+            format!("{TEXT}\n{PETER_SIG}{PETER_SIG}"),
+            format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}{bad_peter}"),
+        ] {
+            let note = Note::parse(&twice).expect("well formed");
+            assert_eq!(
+                note.verify(std::slice::from_ref(&peter)),
+                Err(NoteVerifyError::DuplicateSignature {
+                    key: "PeterNeumann+c74f20a3".into()
+                })
+            );
+        }
+        // An identical unknown line twice is reported once.
+        let note = Note::parse(&format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}{ENOCH_SIG}"))
+            .expect("well formed");
+        assert_eq!(note.unknown_signatures(&[&peter]).len(), 1);
 
         // A cosigner key with the same name is not a note key.
         let cosigner = VerifierKey::new(

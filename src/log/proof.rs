@@ -111,6 +111,31 @@ impl InclusionReceipt {
         })
     }
 
+    /// The receipt of entry `index` under `signed_checkpoint`, with the
+    /// entry's leaf hash as its `extra` data: a holder without the entry
+    /// can still check the proof, and a verifier with the bundle checks
+    /// that the hash is the entry's (`docs/audit-bundle.md` §8).
+    pub fn for_entry(
+        tree: &Tree,
+        index: LeafIndex,
+        signed_checkpoint: &Note,
+    ) -> Result<InclusionReceipt, ReceiptError> {
+        let receipt = InclusionReceipt::from_tree(tree, index, signed_checkpoint)?;
+        let leaf = tree
+            .leaf(index)
+            .ok_or(ReceiptError::Tree(TreeError::IndexOutOfRange {
+                index,
+                size: tree.size(),
+            }))?;
+        Ok(receipt.with_extra(leaf.0.to_vec()))
+    }
+
+    /// The leaf hash the receipt claims for its entry: its `extra` data,
+    /// when that is 32 bytes (unauthenticated until the proof checks).
+    pub fn claimed_leaf(&self) -> Option<Hash> {
+        self.extra.as_deref().and_then(Hash::from_slice)
+    }
+
     /// Attaches opaque extra data (for example a meeting reference).
     pub fn with_extra(mut self, extra: Vec<u8>) -> InclusionReceipt {
         self.extra = Some(extra);
@@ -208,10 +233,21 @@ impl InclusionReceipt {
         origin: &str,
         log_key: &VerifierKey,
     ) -> Result<Checkpoint, ReceiptError> {
+        self.verify_leaf(&leaf_hash(entry), origin, log_key)
+    }
+
+    /// [`InclusionReceipt::verify`] for an entry known by its leaf hash
+    /// (e.g. [`InclusionReceipt::claimed_leaf`]).
+    pub fn verify_leaf(
+        &self,
+        leaf: &Hash,
+        origin: &str,
+        log_key: &VerifierKey,
+    ) -> Result<Checkpoint, ReceiptError> {
         let checkpoint =
             Checkpoint::open_note(&self.checkpoint, origin, log_key).map_err(ReceiptError::Open)?;
         verify_inclusion(
-            &leaf_hash(entry),
+            leaf,
             self.index,
             checkpoint.size(),
             &self.proof,

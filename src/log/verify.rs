@@ -126,6 +126,9 @@ pub struct Failure {
     pub file: Option<String>,
     /// What differs or is broken.
     pub message: String,
+    /// The message in Chinese, where the verifier words it for people
+    /// (the report falls back to `message`).
+    pub zh: Option<String>,
 }
 
 impl fmt::Display for Failure {
@@ -230,6 +233,20 @@ pub struct VerifyReport {
     pub final_checkpoint: Option<(u64, Hash)>,
     /// Every published tally: replayed, and certified or not.
     pub tallies: Vec<TallyCheck>,
+    /// Signature lines by keys the verifier does not know (neither the log
+    /// key nor a registered scrutineer's, e.g. a witness): ignored, as
+    /// C2SP signed-note requires, and listed here as not checked.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A signature line by an unknown key, not checked (each distinct line
+/// once per file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unchecked {
+    /// The checkpoint file (or receipt) carrying the line.
+    pub file: String,
+    /// `name+keyid` of the line.
+    pub key: String,
 }
 
 impl VerifyReport {
@@ -293,6 +310,19 @@ impl Recorder {
             round: None,
             file: Some(file.to_owned()),
             message: message.into(),
+            zh: None,
+        });
+    }
+
+    /// A failure about a file, worded in both languages.
+    fn file_both(&mut self, step: Step, file: &str, en: String, zh: String) {
+        self.push(Failure {
+            step,
+            entry: None,
+            round: None,
+            file: Some(file.to_owned()),
+            message: en,
+            zh: Some(zh),
         });
     }
 
@@ -303,6 +333,7 @@ impl Recorder {
             round: None,
             file: None,
             message: message.into(),
+            zh: None,
         });
     }
 
@@ -313,6 +344,7 @@ impl Recorder {
             round: round.map(str::to_owned),
             file: Some(entry_path(index)),
             message: message.into(),
+            zh: None,
         });
     }
 
@@ -407,6 +439,64 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
 /// threads, as `crate::bundle_io::verify_parallel` does). The result is the
 /// same as [`verify`]'s.
 pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>) -> VerifyReport {
+    verify_receipts_with(bundle, &[], map)
+}
+
+/// Verifies a tiles directory (`docs/audit-bundle.md` §14): the bundle it
+/// holds ([`super::tiles::to_bundle`]), with every tile checked against
+/// the entries; a wrong, missing or extra tile fails step 4 (the tree).
+/// `log_key` (the auditor's `--log-key`) stands in for `log.vkey` in a
+/// bare tlog-tiles directory.
+pub fn verify_tiles_with(
+    files: &Bundle,
+    log_key: Option<&VerifierKey>,
+    receipts: &[GivenReceipt<'_>],
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
+    let (bundle, problems) = super::tiles::to_bundle(files, log_key);
+    let mut report = verify_receipts_with(&bundle, receipts, map);
+    if !problems.is_empty() {
+        let step = &mut report.steps[Step::Tree.number() as usize - 1];
+        step.status = StepStatus::Failed;
+        let found: Vec<Failure> = problems
+            .into_iter()
+            .map(|message| Failure {
+                step: Step::Tree,
+                entry: None,
+                round: None,
+                file: None,
+                message,
+                zh: None,
+            })
+            .collect();
+        let keep = MAX_FAILURES_PER_STEP.saturating_sub(step.failures.len());
+        step.omitted += found.len().saturating_sub(keep);
+        let mut failures: Vec<Failure> = found.into_iter().take(keep).collect();
+        failures.append(&mut step.failures);
+        step.failures = failures;
+    }
+    report
+}
+
+/// A receipt given to the verifier beside the bundle
+/// (`scrutineer verify BUNDLE --receipt FILE`): its name, for the report,
+/// and its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct GivenReceipt<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// [`verify_with`], also checking each of `receipts` against the bundle
+/// (step 5, `docs/audit-bundle.md` §8): signed by the log key for the
+/// bundle's origin, its entry included, and its tree the bundle's tree of
+/// that size — a receipt whose signed root contradicts the bundle is
+/// evidence that the log signed two different trees.
+pub fn verify_receipts_with(
+    bundle: &Bundle,
+    receipts: &[GivenReceipt<'_>],
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
     let parts = bundle.parts();
     let mut rec = Recorder::new();
 
@@ -424,14 +514,23 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
     let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
     let tree_matches = step_tree(&mut rec, &cps, &tree, n);
     // Step 5: consistency between consecutive checkpoints, and receipts.
-    step_consistency(&mut rec, &parts, &keys, &cps, &tree, tree_matches);
+    let receipt_notes =
+        step_consistency(&mut rec, &parts, receipts, &keys, &cps, &tree, tree_matches);
     // Steps 6, 7, 8: one pass over the entries, in log order.
     let mut replay = steps_entries(&mut rec, &checks, &keys, &tree);
     // Step 3: cosignatures, now that the registrations are known.
     let log_matches = tree_matches && !rec.failed(Step::Tree);
     let mut tallies = std::mem::take(&mut replay.tallies);
     let log_key = keys.log_key.as_ref();
-    step_cosignatures(&mut rec, &cps, log_key, &replay, &mut tallies, log_matches);
+    let unchecked = step_cosignatures(
+        &mut rec,
+        &cps,
+        &receipt_notes,
+        log_key,
+        &replay,
+        &mut tallies,
+        log_matches,
+    );
     if rec.failed(Step::Files) && keys.log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
     }
@@ -445,6 +544,7 @@ pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck
         ballots: replay.ballots,
         final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
         tallies,
+        unchecked,
     }
 }
 
@@ -618,14 +718,17 @@ fn step_tree(rec: &mut Recorder, cps: &[Cp<'_>], tree: &Tree, n: u64) -> bool {
 }
 
 /// Step 5: consecutive checkpoints are consistent; receipts verify.
+/// Returns the checkpoint notes of the receipts that opened (path, note),
+/// whose cosignatures step 3 checks.
 fn step_consistency(
     rec: &mut Recorder,
     parts: &Parts<'_>,
+    given: &[GivenReceipt<'_>],
     keys: &Keys,
     cps: &[Cp<'_>],
     tree: &Tree,
     tree_matches: bool,
-) {
+) -> Vec<(String, Note)> {
     let (origin, log_key) = (&keys.origin, &keys.log_key);
     if !tree_matches {
         rec.skip(Step::Consistency, Step::Tree);
@@ -652,9 +755,29 @@ fn step_consistency(
             }
         }
     }
-    for r in &parts.receipts {
-        check_receipt(rec, r, &parts.entries, origin.as_deref(), log_key.as_ref());
-    }
+    let (Some(origin), Some(log_key)) = (origin.as_deref(), log_key.as_ref()) else {
+        if !parts.receipts.is_empty() || !given.is_empty() {
+            rec.skip(Step::Consistency, Step::Files);
+        }
+        return Vec::new();
+    };
+    let ctx = ReceiptContext {
+        entries: &parts.entries,
+        cps,
+        tree,
+        tree_matches,
+        origin,
+        log_key,
+    };
+    let bundled = parts
+        .receipts
+        .iter()
+        .map(|r| (r.path, r.bytes, Some(r.number)));
+    let given = given.iter().map(|r| (r.name, r.bytes, None));
+    bundled
+        .chain(given)
+        .filter_map(|(path, bytes, index)| check_receipt(rec, &ctx, path, bytes, index))
+        .collect()
 }
 
 /// Steps 6, 7 and 8: entry signatures and authors, events, replay.
@@ -728,21 +851,23 @@ fn steps_entries<'t>(
 fn step_cosignatures(
     rec: &mut Recorder,
     cps: &[Cp<'_>],
+    receipts: &[(String, Note)],
     log_key: Option<&VerifierKey>,
     replay: &Replay<'_>,
     tallies: &mut [TallyCheck],
     log_matches: bool,
-) {
+) -> Vec<Unchecked> {
     let step = Step::Cosignatures;
+    let mut unchecked = Vec::new();
     if cps.is_empty() {
         rec.skip(step, Step::CheckpointSignatures);
-        return;
+        return unchecked;
     }
     if !log_matches {
         // Who the scrutineers are is read from the log; a log that does
         // not match its checkpoints cannot say.
         rec.skip(step, Step::Tree);
-        return;
+        return unchecked;
     }
     let keys: Vec<VerifierKey> = replay
         .registrations
@@ -752,26 +877,33 @@ fn step_cosignatures(
         .collect();
     // The valid cosignatures of each note (none where one line is bad).
     let mut verified = Vec::with_capacity(cps.len());
+    let known: Vec<&VerifierKey> = log_key.into_iter().chain(&keys).collect();
     for cp in cps {
-        for line in cp.note.signatures() {
-            let known =
-                log_key.is_some_and(|k| k.matches(line)) || keys.iter().any(|k| k.matches(line));
-            if !known {
-                rec.file(
-                    step,
-                    cp.path,
-                    format!(
-                        "signature line by {}+{}, which is neither the log key nor a registered scrutineer",
-                        line.name(),
-                        line.id()
-                    ),
-                );
-            }
+        // Lines by other keys (a witness the auditor did not list, a
+        // rotated key) are ignored, as C2SP signed-note requires.
+        for line in cp.note.unknown_signatures(&known) {
+            unchecked.push(Unchecked {
+                file: cp.path.to_owned(),
+                key: format!("{}+{}", line.name(), line.id()),
+            });
         }
         verified.push(verify_cosignatures(&cp.note, &keys).unwrap_or_else(|e| {
             rec.file(step, cp.path, e.to_string());
             Vec::new()
         }));
+    }
+    // A receipt's cosignatures by the round's scrutineers are checked the
+    // same way; they certify nothing here (the bundle's notes do).
+    for (path, note) in receipts {
+        for line in note.unknown_signatures(&known) {
+            unchecked.push(Unchecked {
+                file: path.clone(),
+                key: format!("{}+{}", line.name(), line.id()),
+            });
+        }
+        if let Err(e) = verify_cosignatures(note, &keys) {
+            rec.file(step, path, e.to_string());
+        }
     }
     // Each result: who of its cosigners signed its result checkpoint.
     for t in tallies.iter_mut() {
@@ -849,48 +981,131 @@ fn step_cosignatures(
             );
         }
     }
+    unchecked
 }
 
+/// What a receipt is checked against.
+struct ReceiptContext<'a, 'b> {
+    entries: &'a [&'a [u8]],
+    cps: &'b [Cp<'a>],
+    tree: &'b Tree,
+    /// Step 4 passed: the tree is the one the log's checkpoints sign.
+    tree_matches: bool,
+    origin: &'b str,
+    log_key: &'b VerifierKey,
+}
+
+/// One receipt (§8): it parses, is for entry `index` when it comes from
+/// `receipts/`, its checkpoint opens with the log key for the origin, its
+/// tree is the bundle's tree of that size, and its proof includes the
+/// bundle's entry (and the leaf hash it claims is that entry's). Returns
+/// the receipt's checkpoint note when it opened.
 fn check_receipt(
     rec: &mut Recorder,
-    file: &bundle::NumberedFile<'_>,
-    entries: &[&[u8]],
-    origin: Option<&str>,
-    log_key: Option<&VerifierKey>,
-) {
+    ctx: &ReceiptContext<'_, '_>,
+    path: &str,
+    bytes: &[u8],
+    index: Option<u64>,
+) -> Option<(String, Note)> {
     let step = Step::Consistency;
-    let Ok(text) = std::str::from_utf8(file.bytes) else {
-        rec.file(step, file.path, "not UTF-8 text");
-        return;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        rec.file(step, path, "not UTF-8 text");
+        return None;
     };
     let receipt = match InclusionReceipt::parse(text) {
         Ok(r) => r,
         Err(e) => {
-            rec.file(step, file.path, e.to_string());
-            return;
+            rec.file(step, path, e.to_string());
+            return None;
         }
     };
-    if receipt.index().0 != file.number {
+    let at = receipt.index().0;
+    if index.is_some_and(|n| n != at) {
+        rec.file(step, path, format!("receipt is for entry {at}"));
+        return None;
+    }
+    let checkpoint = match Checkpoint::open_note(receipt.checkpoint(), ctx.origin, ctx.log_key) {
+        Ok(c) => c,
+        Err(e) => {
+            rec.file(step, path, format!("receipt checkpoint: {e}"));
+            return None;
+        }
+    };
+    let (size, root) = (checkpoint.size(), checkpoint.root());
+    // The same size, signed twice with different roots: the log forked.
+    let twin = ctx.cps.iter().find(|c| c.checkpoint.size() == size);
+    if let Some(cp) = twin.filter(|c| c.checkpoint.root() != root) {
+        rec.file_both(
+            step,
+            path,
+            format!(
+                "the log signed two different trees of size {size}: this receipt's root is {}, {} says {}",
+                root.to_hex(),
+                cp.path,
+                cp.checkpoint.root().to_hex()
+            ),
+            format!(
+                "日志签署了两棵不同的、规模同为 {size} 的树：本回执的根哈希为 {}，{} 的为 {}",
+                root.to_hex(),
+                cp.path,
+                cp.checkpoint.root().to_hex()
+            ),
+        );
+        return None;
+    }
+    let bundle_size = ctx.cps.last().map_or(0, |c| c.checkpoint.size().0);
+    if size.0 > bundle_size {
+        rec.file_both(
+            step,
+            path,
+            format!(
+                "the log signed a tree of size {size}, larger than the bundle's final checkpoint ({bundle_size}): the bundle lacks entries the log signed"
+            ),
+            format!(
+                "日志签署过规模为 {size} 的树，大于审计包最终检查点的 {bundle_size} 条：审计包缺少日志已签署的记录"
+            ),
+        );
+        return None;
+    }
+    if ctx.tree_matches {
+        // The bundle's signed checkpoints cover the first `size` entries:
+        // their root is what the log signed for that size.
+        if let Ok(ours) = ctx.tree.root_at(size) {
+            if ours != root {
+                rec.file_both(
+                    step,
+                    path,
+                    format!(
+                        "the log signed two different trees of size {size}: this receipt's root is {}, the bundle's first {size} entries (under its signed checkpoints) give {}",
+                        root.to_hex(),
+                        ours.to_hex()
+                    ),
+                    format!(
+                        "日志签署了两棵不同的、规模同为 {size} 的树：本回执的根哈希为 {}，审计包（经其已签署的检查点）前 {size} 条记录的为 {}",
+                        root.to_hex(),
+                        ours.to_hex()
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    let Some(entry) = usize::try_from(at).ok().and_then(|i| ctx.entries.get(i)) else {
+        rec.file(step, path, format!("no entry {at} in the bundle"));
+        return None;
+    };
+    let leaf = leaf_hash(entry);
+    if receipt.claimed_leaf().is_some_and(|h| h != leaf) {
         rec.file(
             step,
-            file.path,
-            format!("receipt is for entry {}", receipt.index().0),
+            path,
+            format!("the receipt's leaf hash is not that of {}", entry_path(at)),
         );
-        return;
     }
-    let Some(entry) = usize::try_from(file.number)
-        .ok()
-        .and_then(|i| entries.get(i))
-    else {
-        rec.file(step, file.path, "no such entry in the bundle");
-        return;
-    };
-    let (Some(origin), Some(key)) = (origin, log_key) else {
-        return;
-    };
-    if let Err(e) = receipt.verify(entry, origin, key) {
-        rec.file(step, file.path, e.to_string());
+    if let Err(e) = receipt.verify_leaf(&leaf, ctx.origin, ctx.log_key) {
+        rec.file(step, path, e.to_string());
     }
+    Some((path.to_owned(), receipt.checkpoint().clone()))
 }
 
 fn check_keys_file(rec: &mut Recorder, keys: &[KeyLine], regs: &[Registration]) {

@@ -5,7 +5,7 @@
 
 use super::Lang;
 use crate::log::proof::grouped_hex;
-use crate::log::verify::{Certification, StepStatus, VerifyReport};
+use crate::log::verify::{Certification, Failure, StepStatus, VerifyReport};
 
 /// Renders the report of `verify` on the bundle at `path`. `pinned` is the
 /// log key the auditor expects (`--log-key`), if given.
@@ -77,13 +77,22 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
                 (Some(_), Some(file)) => format!(" [{file}]"),
                 _ => String::new(),
             };
-            out.push_str(&format!("    {place}{}{file}\n", f.message));
+            out.push_str(&format!("    {place}{}{file}\n", message(f, lang)));
         }
         if s.omitted > 0 {
             out.push_str(&match lang {
                 Lang::Zh => format!("    ……另有 {} 处问题\n", s.omitted),
                 Lang::En => format!("    ... and {} more\n", s.omitted),
             });
+        }
+    }
+    if !r.unchecked.is_empty() {
+        out.push_str(t(
+            "未核验的签名行（签名公钥不在已知之列，依 C2SP 签名注记规范略过，不影响结论）：\n",
+            "signature lines not checked (by keys the verifier does not know; ignored as C2SP signed-note requires, never a failure):\n",
+        ));
+        for u in &r.unchecked {
+            out.push_str(&format!("    {}: {}\n", u.file, u.key));
         }
     }
     out.push('\n');
@@ -121,7 +130,18 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
     if r.is_verified() && pinned_ok {
         out.push_str(t("结论：核验通过。\n", "verified.\n"));
     } else {
-        let first = r.first_failure().map(|f| f.to_string()).unwrap_or_else(|| {
+        let first = r.first_failure().map(|f| match (lang, &f.zh) {
+            (Lang::Zh, Some(_)) => {
+                let file = f
+                    .file
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default();
+                format!("第{}步：{file}{}", f.step.number(), message(f, lang))
+            }
+            _ => f.to_string(),
+        });
+        let first = first.unwrap_or_else(|| {
             t("日志公钥与指定的不符", "the log key differs from --log-key").to_owned()
         });
         out.push_str(&format!(
@@ -130,6 +150,14 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
         ));
     }
     out
+}
+
+/// A failure's message in `lang`, where the verifier words it in both.
+fn message(f: &Failure, lang: Lang) -> &str {
+    match (lang, &f.zh) {
+        (Lang::Zh, Some(zh)) => zh,
+        _ => &f.message,
+    }
 }
 
 /// "certified: 2 of 2 scrutineers cosigned the checkpoint of size 42 (2

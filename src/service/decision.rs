@@ -404,10 +404,15 @@ impl Service {
             let l = load_round(conn, &actor.meeting, round)?;
             let result = tallied(&l)?;
             let note = tally_note(conn, &actor.meeting, &l.row)?;
+            let receipt = match l.row.tally_index {
+                Some(t) => Some(super::bundle::tally_receipt(conn, &actor.meeting, t)?),
+                None => None,
+            };
             Ok(Reply::ok(json!({
                 "round": l.row.id,
                 "tally_index": l.row.tally_index,
                 "checkpoint": note,
+                "receipt": receipt,
                 "result": result,
                 "cosignatures": cosignature_summary(conn, &actor.meeting, &l.row)?,
                 "cosigners": cosigners_json(conn, &actor.meeting, &l.row)?,

@@ -101,3 +101,28 @@ pub fn export_bundle(
     bundle_io::write_bundle(&bundle, out).map_err(ExportError::Write)?;
     Ok(summary)
 }
+
+/// Writes the log in `conn` as a tlog-tiles directory at `out` (new, or
+/// empty): the bundle's files with its entries as hash tiles and entry
+/// bundles, and `checkpoint` (`crate::log::tiles::from_bundle`,
+/// `docs/audit-bundle.md` §14). `scrutineer verify` reads it like a bundle.
+pub fn export_tiles(
+    conn: &Connection,
+    log: &LogIdentity,
+    out: &Path,
+) -> Result<ExportSummary, ExportError> {
+    let bundle = bundle_from_db(conn, log)?;
+    let parts = bundle.parts();
+    let tiles = crate::log::tiles::from_bundle(&bundle).map_err(|e| {
+        ExportError::Bundle(BundleError::Unexpected {
+            path: e.to_string(),
+        })
+    })?;
+    let summary = ExportSummary {
+        entries: parts.entries.len() as u64,
+        checkpoints: parts.checkpoints.len() as u64,
+        files: tiles.len(),
+    };
+    bundle_io::write_dir(&tiles, out).map_err(ExportError::Write)?;
+    Ok(summary)
+}
