@@ -455,3 +455,28 @@ fn finding_9_keys_txt_cells_cannot_start_a_formula() {
     // The quoted copy still matches the log.
     common::bundle::verified(&bundle);
 }
+
+/// The docs said ballot entries may be 4 MiB; the limit is 1 MiB for every
+/// JSON body (`http::MAX_BODY`), entries included.
+#[test]
+fn finding_9_a_ballot_entry_body_is_limited_to_1_mib_as_documented() {
+    assert_eq!(scrutineer::http::MAX_BODY, 1 << 20);
+    let (_server, m, _s) = meeting("hostile-body-limit");
+    let org = m.organiser.clone();
+    propose(&m, &["丁一", "王二"]).expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 10 }))
+        .expect(200);
+    let counter = m.add("counter", "赵计票", None);
+    m.assign("e1", &counter);
+    // 1 MiB + 1 byte of valid JSON: refused whole.
+    let pad = (1 << 20) + 1 - r#"{"ballots":["YN"],"x":""}"#.len();
+    let body = format!(r#"{{"ballots":["YN"],"x":"{}"}}"#, "a".repeat(pad));
+    assert_eq!(body.len(), (1 << 20) + 1);
+    m.c.send(
+        &Request::new("POST", &m.path("/rounds/r1/batches/b1/entries"))
+            .token(&counter.token)
+            .header("Idempotency-Key", "k1")
+            .raw(body.as_bytes(), "application/json"),
+    )
+    .problem(413, "payload_too_large");
+}

@@ -59,6 +59,9 @@ const FORMAT: &[(char, char)] = &[
 /// True for a character that is refused in names and escaped on output:
 /// Cc, Cf (every bidi control among them), Zl and Zp.
 pub fn is_hidden(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     c.is_control()
         || c == '\u{2028}'
         || c == '\u{2029}'
@@ -67,6 +70,10 @@ pub fn is_hidden(c: char) -> bool {
 
 /// The first hidden character of `s`, if any.
 pub fn find_hidden(s: &str) -> Option<char> {
+    // Fast path for printable ASCII (ids, hex, base64 of packed ballots).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
     s.chars().find(|&c| is_hidden(c))
 }
 
@@ -154,13 +161,16 @@ where
     taken.into_iter().find(|t| *t == name || skeleton(t) == s)
 }
 
-/// The first pair `(i, j)`, `i < j`, of alike names in `names`.
+/// The first name of `names` alike to an earlier one: `(earlier, later)`
+/// indices, the later as small as possible. Each skeleton is computed once.
 pub fn first_alike_pair(names: &[String]) -> Option<(usize, usize)> {
-    let skeletons: Vec<String> = names.iter().map(|n| skeleton(n)).collect();
-    for j in 0..names.len() {
-        if let Some(i) = skeletons[..j].iter().position(|s| *s == skeletons[j]) {
+    let mut seen = std::collections::BTreeMap::new();
+    for (j, n) in names.iter().enumerate() {
+        let s = skeleton(n);
+        if let Some(&i) = seen.get(&s) {
             return Some((i, j));
         }
+        seen.insert(s, j);
     }
     None
 }

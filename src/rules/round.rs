@@ -334,18 +334,17 @@ impl Round {
                     format!("candidate {} has an empty name", i + 1),
                 );
             }
-            if let Some(same) =
-                super::name::alike(name, self.candidates[..i].iter().map(String::as_str))
-            {
-                return err(
-                    "round.candidates",
-                    if same == name {
-                        format!("candidate {name:?} is listed twice")
-                    } else {
-                        format!("candidate {name:?} looks the same as candidate {same:?}")
-                    },
-                );
-            }
+        }
+        if let Some((i, j)) = super::name::first_alike_pair(&self.candidates) {
+            let (same, name) = (&self.candidates[i], &self.candidates[j]);
+            return err(
+                "round.candidates",
+                if same == name {
+                    format!("candidate {name:?} is listed twice")
+                } else {
+                    format!("candidate {name:?} looks the same as candidate {same:?}")
+                },
+            );
         }
         if self.present > self.entitled {
             return err(

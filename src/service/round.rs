@@ -154,10 +154,13 @@ pub(crate) fn check_candidates(
     candidates: &[String],
 ) -> Result<Vec<String>, Error> {
     let mut names: Vec<String> = Vec::with_capacity(candidates.len());
+    // Skeleton → the first name with it (each computed once).
+    let mut looks = std::collections::BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         let field = format!("candidates[{i}]");
         let name = text(&field, c, MAX_NAME)?;
-        if let Some(same) = name::alike(&name, names.iter().map(String::as_str)) {
+        let skeleton = name::skeleton(&name);
+        if let Some(same) = looks.get(&skeleton).map(|&k: &usize| names[k].clone()) {
             return Err(if same == name {
                 Error::invalid(
                     field,
@@ -172,6 +175,7 @@ pub(crate) fn check_candidates(
                 )
             });
         }
+        looks.insert(skeleton, names.len());
         names.push(name);
     }
     let supervisors = store::meeting::assigned(conn, meeting, election)?;
