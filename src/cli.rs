@@ -94,8 +94,20 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-/// Run one command (`serve`, `tally`, `method`, `verify`).
+/// Run one command (`serve`, `tally`, `method`, `verify`, `import`). Its
+/// output, and every error message, is printed through
+/// [`report::shown_text`]: text from input (names, reasons, paths, bundle
+/// content) cannot draw on the terminal.
 pub fn run(command: &str, args: &[String]) -> Exit {
+    let shown = |s: String| report::shown_text(&s).into_owned();
+    match run_command(command, args) {
+        Exit::Ok(s) => Exit::Ok(shown(s)),
+        Exit::Failed(s) => Exit::Failed(shown(s)),
+        Exit::BadInput(s) => Exit::BadInput(shown(s)),
+    }
+}
+
+fn run_command(command: &str, args: &[String]) -> Exit {
     if command == "serve" {
         return serve(args);
     }
@@ -295,7 +307,9 @@ fn import(args: &[String]) -> Exit {
             }
             Exit::Ok(out)
         }
-        Err(e) if e.code == "import_rejected" => Exit::BadInput(e.message_en.clone()),
+        Err(e) if e.code == "import_rejected" || e.code == "import_empty" => {
+            Exit::BadInput(e.message_en.clone())
+        }
         Err(e) => Exit::BadInput(format!("{file}: {e}")),
     }
 }

@@ -9,6 +9,8 @@
 //! ([`BatchBuilder::is_full`]) and handed to a sink (the caller appends them
 //! to the log inside one SQLite transaction).
 //!
+//! A file without a single ballot is refused, as a rejected file.
+//!
 //! Every rejected row is reported with its line (the first
 //! [`MAX_REPORTED`] in full, then a count). A file with any rejected row
 //! must change nothing: after the first rejection the sink is no longer
@@ -66,6 +68,8 @@ pub enum ImportError {
     Rejected { rows: Vec<InputError>, total: u64 },
     /// The sink (the log) refused a batch.
     Sink(String),
+    /// The file holds no ballot (only a header, or nothing).
+    Empty(Format),
 }
 
 impl ImportError {
@@ -74,6 +78,12 @@ impl ImportError {
         match self {
             ImportError::Io(e) => format!("{file}: cannot read: {e}"),
             ImportError::Sink(e) => format!("{file}: not imported: {e}"),
+            ImportError::Empty(Format::Csv) => format!(
+                "{file}: no ballots: the file has a header row but no ballot rows; expected at least one ballot"
+            ),
+            ImportError::Empty(Format::JsonLines) => {
+                format!("{file}: no ballots: the file is empty; expected one ballot per line")
+            }
             ImportError::Rejected { rows, total } => {
                 let mut s = format!("{file}: {total} rejected row(s); nothing was imported\n");
                 for r in rows {
@@ -198,6 +208,11 @@ pub fn import<R: BufRead>(
             rows: rejected,
             total: total_rejected,
         });
+    }
+    if builder.is_empty() && summary.batches == 0 {
+        // Nothing to import is a mistake (a wrong or truncated file), not
+        // a success that adds nothing to the log.
+        return Err(ImportError::Empty(format));
     }
     if !builder.is_empty() {
         sink(builder.finish()).map_err(ImportError::Sink)?;
@@ -348,7 +363,13 @@ mod tests {
             "{}",
             e.display_in("x.csv")
         );
-        let (s, _) = run("", Format::JsonLines).unwrap();
-        assert_eq!(s.ballots, 0);
+        // A file without ballots imports nothing: refused, not a success.
+        assert!(matches!(
+            run("", Format::JsonLines),
+            Err(ImportError::Empty(Format::JsonLines))
+        ));
+        let e = run("丁一,王二\n\n", Format::Csv).unwrap_err();
+        assert!(matches!(e, ImportError::Empty(Format::Csv)), "{e:?}");
+        assert!(e.display_in("x.csv").contains("no ballots"));
     }
 }

@@ -14,8 +14,12 @@ mod c2sp;
 mod casebook;
 #[path = "cli.rs"]
 mod cli;
+#[path = "fuzz_verify.rs"]
+mod fuzz_verify;
 #[path = "golden.rs"]
 mod golden;
+#[path = "hostile_input.rs"]
+mod hostile_input;
 #[path = "kernels_agree.rs"]
 mod kernels_agree;
 #[path = "properties.rs"]

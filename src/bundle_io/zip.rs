@@ -1,5 +1,5 @@
 //! A minimal zip archive reader and writer: stored (uncompressed) files
-//! only, CRC-32 checked, no zip64, no encryption.
+//! only, CRC-32 checked (`crc32fast`), no zip64, no encryption.
 //!
 //! Bundles are small and already dense (signatures, hashes, packed
 //! ballots), so compression would buy little and cost a dependency. The
@@ -48,28 +48,53 @@ pub enum ZipError {
     Crc { name: String },
     /// A file name is not UTF-8.
     NameNotUtf8,
+    /// Two records name the same file.
+    Duplicate { name: String },
+    /// Two records share bytes of the archive (a crafted zip that would
+    /// make one byte count many times).
+    Overlap { name: String, other: String },
     /// Too many files or too large for this writer.
     TooLarge,
 }
 
 impl fmt::Display for ZipError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // File names come from the archive: escaped, never printed raw.
+        let shown = |name: &str| crate::report::shown(name).into_owned();
         match self {
             ZipError::NotAZip => f.write_str("not a zip archive (no end of central directory record)"),
             ZipError::Zip64 => f.write_str("zip64 archives are not supported"),
             ZipError::MultiDisk => f.write_str("multi-disk zip archives are not supported"),
-            ZipError::Encrypted { name } => write!(f, "{name}: encrypted files are not supported"),
+            ZipError::Encrypted { name } => {
+                write!(f, "{}: encrypted files are not supported", shown(name))
+            }
             ZipError::Compressed { name, method } => write!(
                 f,
-                "{name}: compressed (method {method}); only stored files are supported: re-create the zip with `zip -0 -r`"
+                "{}: compressed (method {method}); only stored files are supported: re-create the zip with `zip -0 -r`",
+                shown(name)
             ),
             ZipError::Truncated { what } => write!(f, "{what} lies outside the archive"),
             ZipError::BadSignature { what } => write!(f, "{what} has no valid signature"),
             ZipError::HeaderMismatch { name } => {
-                write!(f, "{name}: local header disagrees with the central directory")
+                write!(
+                    f,
+                    "{}: local header disagrees with the central directory",
+                    shown(name)
+                )
             }
-            ZipError::Crc { name } => write!(f, "{name}: CRC-32 mismatch (damaged archive)"),
+            ZipError::Crc { name } => {
+                write!(f, "{}: CRC-32 mismatch (damaged archive)", shown(name))
+            }
             ZipError::NameNotUtf8 => f.write_str("a file name is not UTF-8"),
+            ZipError::Duplicate { name } => {
+                write!(f, "{}: present twice in the archive", shown(name))
+            }
+            ZipError::Overlap { name, other } => write!(
+                f,
+                "{}: overlaps {} in the archive (records sharing bytes); expected each file stored once",
+                shown(name),
+                shown(other)
+            ),
             ZipError::TooLarge => f.write_str("too many or too large files for a plain zip"),
         }
     }
@@ -77,34 +102,10 @@ impl fmt::Display for ZipError {
 
 impl std::error::Error for ZipError {}
 
-/// CRC-32 (IEEE 802.3, reflected, as zip uses it).
+/// CRC-32 (IEEE 802.3, reflected, as zip uses it), by `crc32fast`.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    !crc
+    crc32fast::hash(bytes)
 }
-
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     let s = b.get(at..at.checked_add(2)?)?;
@@ -116,9 +117,65 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
+/// One file as the central directory and its local header describe it,
+/// before any byte is copied.
+struct Record {
+    name: String,
+    crc: u32,
+    /// Where its local header starts (the file's span runs from here to
+    /// the end of its data).
+    local: usize,
+    data_at: usize,
+    len: usize,
+}
+
 /// Reads every file of a stored zip: `(name, bytes)` in central directory
 /// order. Directory entries (names ending in `/`) are skipped.
+///
+/// Memory is bounded by the archive's size whatever it holds: every record
+/// is read and checked first (no name twice, no two files' spans sharing a
+/// byte), and only then are the files copied, so the copies add up to at
+/// most the archive's own bytes.
 pub fn read(zip: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ZipError> {
+    let records = records(zip)?;
+    // No name twice.
+    let mut by_name: Vec<&Record> = records.iter().collect();
+    by_name.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(w) = by_name.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(ZipError::Duplicate {
+            name: w[0].name.clone(),
+        });
+    }
+    // No byte in two files: spans sorted by start must not overlap.
+    let mut by_place: Vec<&Record> = records.iter().collect();
+    by_place.sort_by_key(|r| r.local);
+    if let Some(w) = by_place
+        .windows(2)
+        .find(|w| w[0].data_at + w[0].len > w[1].local)
+    {
+        return Err(ZipError::Overlap {
+            name: w[1].name.clone(),
+            other: w[0].name.clone(),
+        });
+    }
+    let mut files = Vec::with_capacity(records.len());
+    for r in records {
+        // In bounds: checked by `records`.
+        let data = &zip[r.data_at..r.data_at + r.len];
+        if crc32(data) != r.crc {
+            return Err(ZipError::Crc { name: r.name });
+        }
+        if r.name.ends_with('/') && data.is_empty() {
+            continue;
+        }
+        files.push((r.name, data.to_vec()));
+    }
+    Ok(files)
+}
+
+/// The records of the central directory, each checked against its local
+/// header and the archive's bounds; nothing of the files' data is copied.
+fn records(zip: &[u8]) -> Result<Vec<Record>, ZipError> {
     // The EOCD is the last record; its comment (≤ 65,535 bytes) must end
     // exactly at the end of the archive.
     if zip.len() < EOCD_LEN {
@@ -152,7 +209,13 @@ pub fn read(zip: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ZipError> {
         .ok_or(ZipError::Truncated {
             what: "the central directory",
         })?;
-    let mut files = Vec::with_capacity(usize::from(total));
+    // Each record takes at least CENTRAL_LEN bytes of the directory.
+    if usize::from(total) > (cd_end - at) / CENTRAL_LEN {
+        return Err(ZipError::Truncated {
+            what: "the central directory",
+        });
+    }
+    let mut records = Vec::with_capacity(usize::from(total));
     for _ in 0..total {
         let what = "a central directory record";
         if u32_at(zip, at) != Some(CENTRAL_SIG) {
@@ -176,6 +239,9 @@ pub fn read(zip: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ZipError> {
         let disk_start = u16::from_le_bytes([h[34], h[35]]);
         let local = u32::from_le_bytes([h[42], h[43], h[44], h[45]]);
         let name_at = at + CENTRAL_LEN;
+        if name_at + name_len > cd_end {
+            return Err(ZipError::Truncated { what });
+        }
         let name = zip
             .get(name_at..name_at + name_len)
             .ok_or(ZipError::Truncated { what })?;
@@ -222,21 +288,20 @@ pub fn read(zip: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ZipError> {
             return Err(ZipError::HeaderMismatch { name });
         }
         let data_at = local + LOCAL_LEN + l_name_len + l_extra_len;
-        let data = zip
-            .get(data_at..data_at + csize as usize)
-            .ok_or(ZipError::Truncated { what: "file data" })?;
-        if data_at + data.len() > cd_offset as usize {
+        let len = csize as usize;
+        // File data lies before the central directory.
+        if data_at + len > cd_offset as usize {
             return Err(ZipError::Truncated { what: "file data" });
         }
-        if crc32(data) != crc {
-            return Err(ZipError::Crc { name });
-        }
-        if name.ends_with('/') && data.is_empty() {
-            continue;
-        }
-        files.push((name, data.to_vec()));
+        records.push(Record {
+            name,
+            crc,
+            local,
+            data_at,
+            len,
+        });
     }
-    Ok(files)
+    Ok(records)
 }
 
 /// Writes a stored zip of `files` (in the order given).

@@ -446,12 +446,39 @@ pub struct KeyLine {
     pub key: String,
 }
 
+/// A text cell safe to open in a spreadsheet: a cell beginning with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be read as a formula
+/// (CSV/formula injection), so it gets a leading `'`, which spreadsheets
+/// show as text and do not display.
+pub fn spreadsheet_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+impl KeyLine {
+    /// The line as `keys.txt` writes it: every text cell through
+    /// [`spreadsheet_cell`].
+    pub fn as_written(&self) -> KeyLine {
+        KeyLine {
+            entry: self.entry,
+            role: spreadsheet_cell(&self.role).into_owned(),
+            name: spreadsheet_cell(&self.name).into_owned(),
+            key: spreadsheet_cell(&self.key).into_owned(),
+        }
+    }
+}
+
 /// `keys.txt` for these registrations: the header line, then
-/// `entry TAB role TAB name TAB key` per registration, in log order.
+/// `entry TAB role TAB name TAB key` per registration, in log order; the
+/// text cells [`spreadsheet_cell`]s.
 pub fn render_keys(lines: &[KeyLine]) -> String {
     let mut out = String::from(KEYS_HEADER);
     for l in lines {
-        out.push_str(&format!("{}\t{}\t{}\t{}\n", l.entry, l.role, l.name, l.key));
+        let w = l.as_written();
+        out.push_str(&format!("{}\t{}\t{}\t{}\n", w.entry, w.role, w.name, w.key));
     }
     out
 }

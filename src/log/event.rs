@@ -184,6 +184,12 @@ pub enum EventError {
     Json(String),
     Version(u64),
     Ballots(String),
+    /// A text field holds a control, format or bidi character (which the
+    /// service refuses: `rules::name`); `field` is its JSON path.
+    HiddenText {
+        field: String,
+        ch: char,
+    },
 }
 
 impl std::fmt::Display for EventError {
@@ -193,6 +199,11 @@ impl std::fmt::Display for EventError {
             EventError::Json(e) => write!(f, "payload is not a valid event: {e}"),
             EventError::Version(v) => write!(f, "event version {v}; expected {EVENT_VERSION}"),
             EventError::Ballots(e) => write!(f, "ballot batch: {e}"),
+            EventError::HiddenText { field, ch } => write!(
+                f,
+                "{field}: holds the hidden character U+{:04X} (a control, format or bidi character the service refuses in text)",
+                u32::from(*ch)
+            ),
         }
     }
 }
@@ -643,7 +654,45 @@ pub fn encode(event: &Event) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap_or_default()
 }
 
-/// Parse a payload, requiring version 1 and canonical form.
+/// The first string (object key or value) holding a hidden character
+/// (`rules::name::is_hidden`), with its path (`candidates[1]`).
+fn hidden_text(value: &Value, path: &mut String) -> Option<(String, char)> {
+    use crate::rules::name::find_hidden;
+    let at = |path: &str| {
+        if path.is_empty() {
+            "payload".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(s) => find_hidden(s).map(|ch| (at(path), ch)),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = hidden_text(v, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&crate::rules::name::escape_with(k, false));
+            let found = match find_hidden(k) {
+                Some(ch) => Some((at(path), ch)),
+                None => hidden_text(v, path),
+            };
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Parse a payload, requiring version 1, canonical form and text without
+/// hidden characters (as the service writes it).
 pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
     let mut value: Value =
         serde_json::from_slice(payload).map_err(|e| EventError::Json(e.to_string()))?;
@@ -654,6 +703,9 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
         .ok_or_else(|| EventError::Json("missing \"v\"".into()))?;
     if version != EVENT_VERSION {
         return Err(EventError::Version(version));
+    }
+    if let Some((field, ch)) = hidden_text(&value, &mut String::new()) {
+        return Err(EventError::HiddenText { field, ch });
     }
     let event: Event =
         serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;

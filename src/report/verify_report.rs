@@ -3,7 +3,7 @@
 //! step that found them, the final root in groups of four hex digits, and
 //! each published tally: replayed or not, certified or not, and by whom.
 
-use super::Lang;
+use super::{shown, Lang};
 use crate::log::proof::grouped_hex;
 use crate::log::verify::{Certification, Failure, StepStatus, VerifyReport};
 
@@ -12,23 +12,25 @@ use crate::log::verify::{Certification, Failure, StepStatus, VerifyReport};
 pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) -> String {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let mut out = String::new();
+    let path = shown(path);
     out.push_str(&format!("{}{path}\n", t("审计包核验：", "Audit bundle: ")));
     if let Some(o) = &r.origin {
-        out.push_str(&format!("{}{o}\n", t("日志：", "log: ")));
+        out.push_str(&format!("{}{}\n", t("日志：", "log: "), shown(o)));
     }
     if let Some(k) = &r.log_key {
-        out.push_str(&format!("{}{k}\n", t("日志公钥：", "log key: ")));
+        out.push_str(&format!("{}{}\n", t("日志公钥：", "log key: "), shown(k)));
         match pinned {
             Some(p) if p == k => out.push_str(t(
                 "  ✓ 与指定的日志公钥一致\n",
                 "  ✓ matches the log key given with --log-key\n",
             )),
             Some(p) => out.push_str(&format!(
-                "{}{p}\n",
+                "{}{}\n",
                 t(
                     "  ✗ 与指定的日志公钥不符：",
                     "  ✗ differs from the log key given with --log-key: "
-                )
+                ),
+                shown(p)
             )),
             None => out.push_str(t(
                 "  （请与会议公布的日志公钥核对，或用 --log-key 指定）\n",
@@ -61,7 +63,8 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             }),
         }
         for f in &s.failures {
-            let place = match (f.entry, &f.round, &f.file) {
+            let round = f.round.as_deref().map(shown);
+            let place = match (f.entry, &round, f.file.as_deref().map(shown)) {
                 (Some(i), Some(round), _) => match lang {
                     Lang::Zh => format!("第{i}条记录（第{round}轮）："),
                     Lang::En => format!("entry {i} (round {round}): "),
@@ -74,10 +77,10 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
                 (None, _, None) => String::new(),
             };
             let file = match (f.entry, &f.file) {
-                (Some(_), Some(file)) => format!(" [{file}]"),
+                (Some(_), Some(file)) => format!(" [{}]", shown(file)),
                 _ => String::new(),
             };
-            out.push_str(&format!("    {place}{}{file}\n", message(f, lang)));
+            out.push_str(&format!("    {place}{}{file}\n", shown(message(f, lang))));
         }
         if s.omitted > 0 {
             out.push_str(&match lang {
@@ -110,16 +113,16 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
         out.push_str(&match lang {
             Lang::Zh => format!(
                 "{mark} 第{}轮计票结果（第{}条记录）：{}{}\n",
-                tally.round,
+                shown(&tally.round),
                 tally.entry,
-                tally.status,
+                shown(&tally.status),
                 elected(&tally.elected, lang)
             ),
             Lang::En => format!(
                 "{mark} tally of round {} (entry {}): {}{}\n",
-                tally.round,
+                shown(&tally.round),
                 tally.entry,
-                tally.status,
+                shown(&tally.status),
                 elected(&tally.elected, lang)
             ),
         });
@@ -135,11 +138,11 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
                 let file = f
                     .file
                     .as_deref()
-                    .map(|p| format!("{p}: "))
+                    .map(|p| format!("{}: ", shown(p)))
                     .unwrap_or_default();
-                format!("第{}步：{file}{}", f.step.number(), message(f, lang))
+                format!("第{}步：{file}{}", f.step.number(), shown(message(f, lang)))
             }
-            _ => f.to_string(),
+            _ => shown(&f.to_string()).into_owned(),
         });
         let first = first.unwrap_or_else(|| {
             t("日志公钥与指定的不符", "the log key differs from --log-key").to_owned()
@@ -175,11 +178,16 @@ fn certification(c: &Certification, lang: Lang) -> String {
         .map(|s| match lang {
             Lang::Zh => format!(
                 "{}（{}，{}）",
-                s.name,
+                shown(&s.name),
                 role(&s.role, lang),
                 utc(s.timestamp)
             ),
-            Lang::En => format!("{} ({}, {})", s.name, role(&s.role, lang), utc(s.timestamp)),
+            Lang::En => format!(
+                "{} ({}, {})",
+                shown(&s.name),
+                role(&s.role, lang),
+                utc(s.timestamp)
+            ),
         })
         .collect();
     let who = who.join(lang.t("、", ", "));
@@ -204,6 +212,7 @@ fn elected(names: &[String], lang: Lang) -> String {
     if names.is_empty() {
         return String::new();
     }
+    let names: Vec<_> = names.iter().map(|n| shown(n)).collect();
     match lang {
         Lang::Zh => format!("，当选/通过：{}", names.join("、")),
         Lang::En => format!("; elected: {}", names.join(", ")),
@@ -215,7 +224,7 @@ fn role(role: &str, lang: Lang) -> String {
         ("scrutineer", Lang::Zh) => "监票人".into(),
         ("chief_scrutineer", Lang::Zh) => "总监票人".into(),
         ("chief_scrutineer", Lang::En) => "chief scrutineer".into(),
-        (r, _) => r.to_owned(),
+        (r, _) => shown(r).into_owned(),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::rules::method::{Base, BoxCheck, ElectionMethod, SeatReduction};
 use crate::rules::outcome::{RoundResult, Status};
 use crate::rules::round::{Round, RoundKind};
 
-use super::{method_text, Lang};
+use super::{method_text, shown, Lang};
 
 /// Display width of a string in a monospace terminal (CJK counts 2).
 fn width(s: &str) -> usize {
@@ -44,7 +44,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     let contest = if round.contest.is_empty() {
         lang.t(round.office.zh(), round.office.en()).to_string()
     } else {
-        round.contest.clone()
+        shown(&round.contest).into_owned()
     };
     o.push_str(&format!(
         "{}{contest}（{}）\n",
@@ -197,8 +197,9 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         o.push('\n');
         for (reason, n) in &c.void_reasons {
             o.push_str(&format!(
-                "    {}{reason} × {n}\n",
-                t("废票理由：", "void: ")
+                "    {}{} × {n}\n",
+                t("废票理由：", "void: "),
+                shown(reason)
             ));
         }
         if c.ignored_write_ins > 0 {
@@ -269,7 +270,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     let name_w = r
         .rows
         .iter()
-        .map(|row| width(&row.name))
+        .map(|row| width(&shown(&row.name)))
         .max()
         .unwrap_or(4)
         .max(8)
@@ -288,7 +289,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         h_mark
     ));
     for row in &r.rows {
-        let mut name = row.name.clone();
+        let mut name = shown(&row.name).into_owned();
         if row.write_in {
             name.push_str(t("（另选）", " (write-in)"));
         }
@@ -361,6 +362,7 @@ fn join(names: &[String], lang: Lang) -> String {
     if names.is_empty() {
         return lang.t("无", "none").to_string();
     }
+    let names: Vec<_> = names.iter().map(|n| shown(n)).collect();
     names.join(lang.t("、", ", "))
 }
 

@@ -10,6 +10,9 @@
 //! empty). Quoted cells follow RFC 4180, without line breaks inside
 //! a cell. Errors name the line and the column.
 
+use unicode_normalization::UnicodeNormalization;
+
+use super::name;
 use super::round::{Ballot, Mark};
 use super::roundfile::{mark_of, InputError};
 
@@ -70,7 +73,9 @@ impl Header {
         let mut seen = vec![false; candidates.len()];
         let (mut names_col, mut void_col) = (None, None);
         for (col, cell) in cells.iter().enumerate() {
-            let name = cell.trim();
+            // Candidates are stored in NFC; the header is compared in NFC.
+            let name: String = cell.trim().nfc().collect();
+            let name = name.as_str();
             if name == "void" && col + 1 == cells.len() {
                 columns.push(None);
                 void_col = Some(col);
@@ -150,16 +155,25 @@ impl Header {
             let Some(line) = *target else { continue };
             let cell = cell.trim();
             if let Some(name) = cell.strip_prefix("N:") {
-                let name = name.trim();
-                if name.is_empty() {
-                    return Err(InputError::at(
-                        line_no,
-                        Some(col + 1),
-                        "write-in `N:` without a name; expected N:name",
-                    ));
-                }
+                let name = match name::clean(name, name::MAX_NAME) {
+                    Ok(n) => n,
+                    Err(name::NameError::Empty) => {
+                        return Err(InputError::at(
+                            line_no,
+                            Some(col + 1),
+                            "write-in `N:` without a name; expected N:name",
+                        ))
+                    }
+                    Err(e) => {
+                        return Err(InputError::at(
+                            line_no,
+                            Some(col + 1),
+                            format!("write-in name: {e}"),
+                        ))
+                    }
+                };
                 marks[line] = Mark::Against;
-                write_ins.push((line, name.to_string()));
+                write_ins.push((line, name));
                 continue;
             }
             marks[line] = mark_of(cell).ok_or_else(|| {
@@ -171,14 +185,15 @@ impl Header {
             })?;
         }
         write_ins.sort();
-        let mut names: Vec<String> = match self.names {
-            Some(col) => cells[col]
-                .split(';')
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .collect(),
-            None => Vec::new(),
-        };
+        let mut names: Vec<String> = Vec::new();
+        if let Some(col) = self.names {
+            for n in cells[col].split(';').filter(|n| !n.trim().is_empty()) {
+                let n = name::clean(n, name::MAX_NAME).map_err(|e| {
+                    InputError::at(line_no, Some(col + 1), format!("free name: {e}"))
+                })?;
+                names.push(n);
+            }
+        }
         names.sort();
         Ok(Ballot::Marked {
             marks,

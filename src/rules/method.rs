@@ -325,6 +325,16 @@ impl ElectionMethod {
             if name == "preset" || !Self::PARAMETERS.contains(&name.as_str()) {
                 return Err(MethodError::UnknownParameter { name: name.clone() });
             }
+            if let Some((path, v)) = super::limits::first_too_large(new) {
+                return Err(MethodError::BadParameter {
+                    name: if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{name}.{path}")
+                    },
+                    message: super::limits::too_large_message(v),
+                });
+            }
             // `value` is an object: it was serialised from a struct.
             if let Some(slot) = value.get_mut(name) {
                 merge(slot, new);
@@ -380,6 +390,13 @@ impl ElectionMethod {
                     return Err(bad(name, "fraction must not exceed 1"));
                 }
             }
+        }
+        // "0 of the scrutineers" would certify a result nobody signed.
+        if self.signatures_required.num == 0 {
+            return Err(bad(
+                "signatures_required",
+                "must be more than 0: at least one scrutineer must cosign a result",
+            ));
         }
         let offices = [
             ("differential.committee", self.differential.committee),

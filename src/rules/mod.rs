@@ -2,8 +2,10 @@
 //!
 //! Layout, in the order a round is decided:
 //! - [`fraction`]: exact "more than / at least a fraction of" comparisons;
+//! - [`limits`]: limits every input shares (counts at most `i64::MAX`);
 //! - [`method`]: the election method (选举办法) and its parameters;
 //! - [`preset`]: the six presets of RULES.md §7 with their sources;
+//! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
@@ -14,7 +16,9 @@
 
 pub mod ballot_csv;
 pub mod fraction;
+pub mod limits;
 pub mod method;
+pub mod name;
 pub mod outcome;
 pub mod preset;
 pub mod round;

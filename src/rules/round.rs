@@ -305,6 +305,19 @@ impl Round {
     /// Check the facts that must hold whatever the method says.
     pub fn validate(&self) -> Result<(), RoundError> {
         let err = |field, message: String| Err(RoundError { field, message });
+        let counts = [
+            ("round.seats", Some(self.seats)),
+            ("round.entitled", Some(self.entitled)),
+            ("round.present", Some(self.present)),
+            ("round.issued", Some(self.issued)),
+            ("round.returned", self.returned),
+            ("round.next_size", self.next_size),
+        ];
+        for (field, v) in counts {
+            if let Some(v) = v.filter(|v| *v > super::limits::MAX_COUNT) {
+                return err(field, super::limits::too_large_message(v));
+            }
+        }
         if self.seats == 0 {
             return err("round.seats", "expected at least 1 seat, found 0".into());
         }
@@ -321,12 +334,17 @@ impl Round {
                     format!("candidate {} has an empty name", i + 1),
                 );
             }
-            if self.candidates[..i].contains(name) {
-                return err(
-                    "round.candidates",
-                    format!("candidate {name:?} is listed twice"),
-                );
-            }
+        }
+        if let Some((i, j)) = super::name::first_alike_pair(&self.candidates) {
+            let (same, name) = (&self.candidates[i], &self.candidates[j]);
+            return err(
+                "round.candidates",
+                if same == name {
+                    format!("candidate {name:?} is listed twice")
+                } else {
+                    format!("candidate {name:?} looks the same as candidate {same:?}")
+                },
+            );
         }
         if self.present > self.entitled {
             return err(

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::method::{ElectionMethod, MethodError};
+use super::name;
 use super::round::{Ballot, BallotError, Mark, Office, Round, RoundKind};
 
 /// A parsed, validated round file.
@@ -128,16 +129,28 @@ fn within<E: de::Error>(path: &str, e: impl fmt::Display) -> E {
 impl<'de> Deserialize<'de> for ValidRound {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawRound::deserialize(d).map_err(|e| within::<D::Error>("round", e))?;
+        let contest = match raw.contest.trim() {
+            "" => String::new(),
+            c => name::clean(c, name::MAX_TEXT)
+                .map_err(|e| de::Error::custom(format!("round.contest: {e}")))?,
+        };
+        let mut candidates = Vec::with_capacity(raw.candidates.len());
+        for (i, c) in raw.candidates.iter().enumerate() {
+            match name::clean(c, name::MAX_NAME) {
+                Ok(c) => candidates.push(c),
+                // An empty name is reported by `Round::validate`.
+                Err(name::NameError::Empty) => candidates.push(String::new()),
+                Err(e) => {
+                    return Err(de::Error::custom(format!("round.candidates[{i}]: {e}")));
+                }
+            }
+        }
         let round = Round {
             kind: raw.kind,
             office: raw.office,
-            contest: raw.contest,
+            contest,
             seats: raw.seats,
-            candidates: raw
-                .candidates
-                .into_iter()
-                .map(|c| c.trim().to_string())
-                .collect(),
+            candidates,
             entitled: raw.entitled,
             present: raw.present,
             issued: raw.issued.unwrap_or(raw.present),
@@ -198,9 +211,8 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
         if reason.trim().is_empty() {
             return Err(BallotError::EmptyVoidReason.to_string());
         }
-        return Ok(Ballot::Void {
-            reason: reason.trim().to_string(),
-        });
+        let reason = name::clean(&reason, name::MAX_TEXT).map_err(|e| format!("void: {e}"))?;
+        return Ok(Ballot::Void { reason });
     }
     let names = check_names(names)?;
     // A ballot of free names only may leave out `marks` when the list is
@@ -245,12 +257,14 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
         }
         let name = name
             .as_str()
-            .ok_or_else(|| format!("write_ins.{key}: expected a name as a string"))?
-            .trim()
-            .to_string();
-        if name.is_empty() {
-            return Err(format!("write_ins: {}", BallotError::EmptyWriteIn { line }));
-        }
+            .ok_or_else(|| format!("write_ins.{key}: expected a name as a string"))?;
+        let name = match name::clean(name, name::MAX_NAME) {
+            Ok(n) => n,
+            Err(name::NameError::Empty) => {
+                return Err(format!("write_ins: {}", BallotError::EmptyWriteIn { line }))
+            }
+            Err(e) => return Err(format!("write_ins.{key}: {e}")),
+        };
         ins.push((line, name));
     }
     ins.sort();
@@ -261,16 +275,20 @@ fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> 
     })
 }
 
-/// Free names as written: trimmed, none empty, sorted (a repeat is kept; the
-/// reader counts it once).
+/// Free names as written: trimmed, NFC, none empty or holding a hidden
+/// character ([`name::clean`]), sorted (a repeat is kept; the reader
+/// counts it once).
 pub fn check_names(names: Vec<String>) -> Result<Vec<String>, String> {
     let mut out = Vec::with_capacity(names.len());
-    for (j, name) in names.into_iter().enumerate() {
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            return Err(format!("names[{j}]: empty; expected a name"));
-        }
-        out.push(name);
+    for (j, n) in names.into_iter().enumerate() {
+        let n = match name::clean(&n, name::MAX_NAME) {
+            Ok(n) => n,
+            Err(name::NameError::Empty) => {
+                return Err(format!("names[{j}]: empty; expected a name"))
+            }
+            Err(e) => return Err(format!("names[{j}]: {e}")),
+        };
+        out.push(n);
     }
     out.sort();
     Ok(out)

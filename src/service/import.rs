@@ -159,6 +159,15 @@ impl Service {
 /// `source` names the file in the messages.
 fn rejected(e: &ImportError, source: &str) -> Error {
     let detail = e.display_in(source);
+    if let ImportError::Empty(_) = e {
+        return Error::new(
+            Kind::Unprocessable,
+            "import_empty",
+            format!("选票文件中没有选票，未导入：\n{detail}"),
+            format!("the ballot file holds no ballots; nothing was imported:\n{detail}"),
+        )
+        .at(source);
+    }
     let first = match e {
         ImportError::Rejected { rows, .. } => rows.first().map(|r| {
             r.line

@@ -14,32 +14,13 @@ use crate::rules::{ElectionMethod, Office};
 use crate::store::meeting::{ElectionRow, MeetingRow, PersonRow, Sequence};
 use crate::store::{self, round::RoundRow};
 
-/// Longest name or label accepted, in characters.
-pub const MAX_NAME: usize = 100;
+pub use crate::rules::name::MAX_NAME;
 
-/// A trimmed, non-empty text without control characters, at most `max`
-/// characters.
+/// A name or label as stored: trimmed, NFC, non-empty, without control,
+/// format or bidi characters, at most `max` characters
+/// ([`crate::rules::name::clean`], the one reader of names).
 pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
-    let t = value.trim();
-    if t.is_empty() {
-        return Err(Error::invalid(field, "不能为空", "must not be empty"));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            "不能包含控制字符",
-            "must not contain control characters",
-        ));
-    }
-    let n = t.chars().count();
-    if n > max {
-        return Err(Error::invalid(
-            field,
-            format!("过长：{n} 个字符，最多 {max} 个"),
-            format!("too long: {n} characters, at most {max}"),
-        ));
-    }
-    Ok(t.to_string())
+    crate::rules::name::clean(value, max).map_err(|e| Error::invalid(field, e.zh(), e.en()))
 }
 
 /// The snake_case name of a serde enum value.
@@ -582,15 +563,17 @@ impl Service {
             // The log names people by role and name (key registrations,
             // assignments, who entered and who cosigned): two alike could
             // not be told apart by an auditor.
-            let taken = store::meeting::people(&tx.tx, &meeting)?
-                .iter()
-                .any(|p| p.role == role.as_str() && p.name == name);
-            if taken {
+            let people = store::meeting::people(&tx.tx, &meeting)?;
+            let same_role = people.iter().filter(|p| p.role == role.as_str());
+            if let Some(same) = crate::rules::name::alike(&name, same_role.map(|p| p.name.as_str())) {
                 return Err(Error::invalid(
                     "name",
-                    format!("已有名为“{name}”的{}；日志以姓名区分人员", role.zh()),
                     format!(
-                        "there is already a {} called {name}; the log tells people apart by name",
+                        "已有名为“{same}”的{}，与“{name}”字形相同或相近；日志以姓名区分人员",
+                        role.zh()
+                    ),
+                    format!(
+                        "there is already a {} called {same}, which looks the same as {name}; the log tells people apart by name",
                         role.as_str()
                     ),
                 ));
@@ -769,12 +752,22 @@ impl Service {
                 ));
             }
             for r in store::round::rounds(&tx.tx, &meeting, Some(&e.id))? {
-                if candidates_of(&r)?.contains(&p.name) {
+                let candidates = candidates_of(&r)?;
+                let found =
+                    crate::rules::name::alike(&p.name, candidates.iter().map(String::as_str));
+                if let Some(same) = found {
+                    let (who_zh, who_en) = if same == p.name {
+                        (p.name.clone(), p.name.clone())
+                    } else {
+                        (
+                            format!("{}（与候选人 {same} 字形相同或相近）", p.name),
+                            format!("{} (who looks the same as candidate {same})", p.name),
+                        )
+                    };
                     return Err(Error::conflict(
                         "supervisor_is_candidate",
                         format!(
-                            "{} 是本选举（{}）的候选人，不能担任{}",
-                            p.name,
+                            "{who_zh} 是本选举（{}）的候选人，不能担任{}",
                             e.contest,
                             if p.role == "counter" {
                                 "计票人"
@@ -783,8 +776,8 @@ impl Service {
                             }
                         ),
                         format!(
-                            "{} is a candidate in {} and cannot be its {}",
-                            p.name, e.contest, p.role
+                            "{who_en} is a candidate in {} and cannot be its {}",
+                            e.contest, p.role
                         ),
                     )
                     .at("person"));

@@ -260,7 +260,9 @@ fn new_token() -> Result<String, Error> {
 }
 
 /// Parses a JSON request body into `T`, naming the path of the first
-/// offending field (`ballots[3].marks`) on failure.
+/// offending field (`ballots[3].marks`) on failure. An integer above
+/// `i64::MAX` anywhere in the body is refused, naming its field
+/// ([`crate::rules::limits`]): the database could not hold it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -287,6 +289,26 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             format!("request body: trailing characters after the JSON value: {e}"),
         )
     })?;
+    // The body parsed as `T`, so it parses as a `Value` too.
+    if let Ok(raw) = serde_json::from_slice::<Value>(bytes) {
+        if let Some((path, v)) = crate::rules::limits::first_too_large(&raw) {
+            let field = if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            };
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "number_too_large",
+                format!(
+                    "{field} 的数值 {v} 过大，最大为 {}",
+                    crate::rules::limits::MAX_COUNT
+                ),
+                format!("{field}: {}", crate::rules::limits::too_large_message(v)),
+            )
+            .at(field));
+        }
+    }
     Ok(value)
 }
 

@@ -19,7 +19,7 @@ use super::{Actor, Error, Kind, Reply, Role, Service, Tx};
 use crate::log::event::{BatchBallots, Event};
 use crate::log::note::VerifierKey;
 use crate::report;
-use crate::rules::{self, Ballot, ElectionMethod, Office, Round, RoundKind};
+use crate::rules::{self, name, Ballot, ElectionMethod, Office, Round, RoundKind};
 use crate::store::{self, round::RoundRow};
 
 /// A stored round with its typed columns parsed.
@@ -154,34 +154,59 @@ pub(crate) fn check_candidates(
     candidates: &[String],
 ) -> Result<Vec<String>, Error> {
     let mut names: Vec<String> = Vec::with_capacity(candidates.len());
+    // Skeleton → the first name with it (each computed once).
+    let mut looks = std::collections::BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         let field = format!("candidates[{i}]");
         let name = text(&field, c, MAX_NAME)?;
-        if names.contains(&name) {
-            return Err(Error::invalid(
-                field,
-                format!("候选人 {name} 重复"),
-                format!("candidate {name} is listed twice"),
-            ));
+        let skeleton = name::skeleton(&name);
+        if let Some(same) = looks.get(&skeleton).map(|&k: &usize| names[k].clone()) {
+            return Err(if same == name {
+                Error::invalid(
+                    field,
+                    format!("候选人 {name} 重复"),
+                    format!("candidate {name} is listed twice"),
+                )
+            } else {
+                Error::invalid(
+                    field,
+                    format!("候选人 {name} 与 {same} 字形相同或相近，无法区分"),
+                    format!("candidate {name} looks the same as candidate {same}"),
+                )
+            });
         }
+        looks.insert(skeleton, names.len());
         names.push(name);
     }
     let supervisors = store::meeting::assigned(conn, meeting, election)?;
     for (i, name) in names.iter().enumerate() {
-        if let Some(p) = supervisors.iter().find(|p| &p.name == name) {
+        let found = name::alike(name, supervisors.iter().map(|p| p.name.as_str()));
+        if let Some(p) = found.and_then(|f| supervisors.iter().find(|p| p.name == f)) {
             let role_zh = if p.role == "counter" {
                 "计票人"
             } else {
                 "监票人"
             };
+            let same = &p.name;
             return Err(Error::new(
                 Kind::Unprocessable,
                 "candidate_is_supervisor",
-                format!("{name} 是本选举的{role_zh}，不能作为候选人"),
-                format!(
-                    "{name} is a {} of this election and cannot be a candidate",
-                    p.role
-                ),
+                if same == name {
+                    format!("{name} 是本选举的{role_zh}，不能作为候选人")
+                } else {
+                    format!("{name} 与本选举的{role_zh} {same} 字形相同或相近，不能作为候选人")
+                },
+                if same == name {
+                    format!(
+                        "{name} is a {} of this election and cannot be a candidate",
+                        p.role
+                    )
+                } else {
+                    format!(
+                        "{name} looks the same as {same}, a {} of this election, and cannot be a candidate",
+                        p.role
+                    )
+                },
             )
             .at(format!("candidates[{i}]")));
         }
