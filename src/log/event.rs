@@ -626,6 +626,9 @@ pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
             issued: *issued,
             returned,
             next_size: *next_size,
+            replaced: 0,
+            voted: None,
+            resolves: None,
         }),
         _ => None,
     }

@@ -1458,12 +1458,7 @@ impl<'t> Replay<'t> {
         let method = &state.method;
         let given = state.ballots;
         if let Some(returned) = round.returned {
-            let counted = method.quorum.is_met(round.present, round.entitled)
-                && returned
-                    <= match method.box_check {
-                        crate::rules::method::BoxCheck::Issued => round.issued,
-                        crate::rules::method::BoxCheck::Voters => round.present,
-                    };
+            let counted = round.is_counted(method, returned);
             if given != returned && (given != 0 || counted) {
                 out.push(format!(
                     "{given} ballots logged but {returned} returned; expected one ballot per returned paper"

@@ -79,6 +79,9 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         issued,
         returned,
         next_size: l.row.next_size,
+        replaced: 0,
+        voted: None,
+        resolves: None,
     })
 }
 
@@ -531,6 +534,9 @@ pub(crate) fn validate_draft(
         issued: 0,
         returned: None,
         next_size,
+        replaced: 0,
+        voted: None,
+        resolves: None,
     };
     round.validate().map_err(|e| {
         let field = e.field.strip_prefix("round.").unwrap_or(e.field);
@@ -637,16 +643,8 @@ impl Service {
                     "attendance has not been recorded",
                 )
             })?;
-            if req.issued > present {
-                return Err(Error::invalid(
-                    "issued",
-                    format!("发出选票 {} 张多于实到 {present} 人", req.issued),
-                    format!(
-                        "{} ballots issued to {present} present; expected issued ≤ present",
-                        req.issued
-                    ),
-                ));
-            }
+            // Issued > present is normal with replacement ballots (更换选票,
+            // RULES §3.3): a fact the box ruling reports, never an error.
             // The method may have changed since the draft was made.
             validate_draft(
                 &method,
@@ -679,7 +677,10 @@ impl Service {
             l.row.entitled = Some(m.entitled);
             l.row.present = Some(present);
             l.row.issued = Some(req.issued);
-            if !method.quorum.is_met(present, m.entitled) {
+            if !method
+                .participation_rule(l.kind)
+                .is_met(present, m.entitled)
+            {
                 // No quorum: the round cannot be held; nothing is counted.
                 close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
             }
@@ -720,11 +721,7 @@ impl Service {
                 .with(json!({ "batches": pending })));
             }
             let round_facts = facts(&l, Some(req.returned))?;
-            let limit = match method.box_check {
-                rules::method::BoxCheck::Issued => round_facts.issued,
-                rules::method::BoxCheck::Voters => round_facts.present,
-            };
-            let ballots = if req.returned <= limit {
+            let ballots = if req.returned <= round_facts.box_limit(&method) {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != req.returned {
                     return Err(Error::conflict(
