@@ -40,6 +40,20 @@ impl RoundKind {
         RoundKind::Evaluation,
     ];
 
+    /// What a runoff called after a tie in a round of this kind records
+    /// as `resolves`: `None` for a formal round (the default) and for kinds
+    /// whose runoff keeps the majority like a formal one (cadre, resolution,
+    /// runoff); the kind itself otherwise. The service and the verifier
+    /// both ask here.
+    pub fn resolved_by_runoff(self) -> Option<RoundKind> {
+        match self {
+            RoundKind::Formal | RoundKind::Runoff | RoundKind::Cadre | RoundKind::Resolution => {
+                None
+            }
+            k => Some(k),
+        }
+    }
+
     pub const ALL: [RoundKind; 8] = [
         RoundKind::Nomination,
         RoundKind::Evaluation,

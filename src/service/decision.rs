@@ -143,7 +143,10 @@ fn proposed_list(
     let Some(mut list) = proposed_list(conn, meeting, &p, &pr)? else {
         return Ok(None);
     };
+    // A formal-rule runoff elects; a runoff resolving a list round (it
+    // keeps that round's rule) reports the places it decided as next_list.
     list.extend(names(&result["elected"]));
+    list.extend(names(&result["next_list"]));
     Ok(Some(list))
 }
 
@@ -349,7 +352,7 @@ impl Service {
                     d
                 }
                 DecisionRequest::Announce {} => {
-                    if l.kind.proposes_list() {
+                    if l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list) {
                         return Err(Error::conflict(
                             "not_announceable",
                             "推荐、测评和预选结果只向主席团报告，不当众宣布",

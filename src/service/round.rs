@@ -30,6 +30,41 @@ pub(crate) struct Loaded {
     pub kind: RoundKind,
     pub office: Office,
     pub candidates: Vec<String>,
+    /// A runoff's: the kind of the first non-runoff round up its parent
+    /// chain, when not formal — the round whose rule it keeps.
+    pub resolves: Option<RoundKind>,
+}
+
+/// The kind of round a runoff resolves: up the parent chain past runoffs
+/// to the first other round; `None` for a formal round (the default), a
+/// cadre vote (its runoff keeps the majority, as a formal one) or a round
+/// that is not a runoff.
+fn resolves_of(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Option<RoundKind>, Error> {
+    let mut kind: RoundKind = enum_parse(&row.kind)?;
+    let mut parent = row.parent.clone();
+    if kind != RoundKind::Runoff {
+        return Ok(None);
+    }
+    // A chain of runoffs is as long as the runoffs the method allows; the
+    // bound only guards against a corrupt store.
+    for _ in 0..1024 {
+        if kind != RoundKind::Runoff {
+            break;
+        }
+        let Some(id) = parent else {
+            return Ok(None);
+        };
+        let Some(p) = store::round::round(conn, meeting, &id)? else {
+            return Ok(None);
+        };
+        kind = enum_parse(&p.kind)?;
+        parent = p.parent;
+    }
+    Ok(RoundKind::resolved_by_runoff(kind))
 }
 
 pub(crate) fn load_round(conn: &Connection, meeting: &str, id: &str) -> Result<Loaded, Error> {
@@ -44,6 +79,7 @@ pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<
         kind: enum_parse(&row.kind)?,
         office: enum_parse(&row.office)?,
         candidates: candidates_of(&row)?,
+        resolves: resolves_of(conn, meeting, &row)?,
         row,
     })
 }
@@ -81,7 +117,7 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         next_size: l.row.next_size,
         replaced: 0,
         voted: None,
-        resolves: None,
+        resolves: l.resolves,
     })
 }
 
@@ -465,7 +501,7 @@ pub(crate) fn live_update_now(
             state: state.to_string(),
             tally,
             announced: l.row.announced,
-            list_round: l.kind.proposes_list(),
+            list_round: l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list),
         })
     })
 }
@@ -669,6 +705,7 @@ impl Service {
                     entitled: m.entitled,
                     present,
                     issued: req.issued,
+                    resolves: l.resolves,
                     election: Some(e.id.clone()),
                     by: Some(actor.name.clone()),
                 },
@@ -677,8 +714,12 @@ impl Service {
             l.row.entitled = Some(m.entitled);
             l.row.present = Some(present);
             l.row.issued = Some(req.issued);
+            let rule_kind = match l.resolves {
+                Some(k) if l.kind == RoundKind::Runoff => k,
+                _ => l.kind,
+            };
             if !method
-                .participation_rule(l.kind)
+                .participation_rule(rule_kind)
                 .is_met(present, m.entitled)
             {
                 // No quorum: the round cannot be held; nothing is counted.
