@@ -6,6 +6,7 @@
 //! - [`preset`]: the six presets of RULES.md §7 with their sources;
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
+//! - [`stage`]: stage sizes set by a ratio (2×, 1.5×, +30%, …, 进一法);
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
 //! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
 //!
@@ -19,6 +20,7 @@ pub mod outcome;
 pub mod preset;
 pub mod round;
 pub mod roundfile;
+pub mod stage;
 pub mod tally;
 
 pub use fraction::{Comparison, Fraction};
