@@ -115,7 +115,15 @@ fn casebook_human_reports_state_the_rules() {
         } else {
             "应到会有选举权人数"
         };
-        for needle in ["计票结果报告", entitled, "法定人数", "选举办法"] {
+        // Nomination and evaluation rounds state their own participation
+        // floor (参加人数), every other round the quorum (法定人数).
+        let attendance = if text.contains("（民主推荐）") || text.contains("（民主测评）")
+        {
+            "参加人数"
+        } else {
+            "法定人数"
+        };
+        for needle in ["计票结果报告", entitled, attendance, "选举办法"] {
             assert!(
                 text.contains(needle),
                 "{}: no {needle} in\n{text}",

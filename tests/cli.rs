@@ -44,7 +44,9 @@ fn bad_round_files_exit_2_with_a_located_message() {
         (format!("{m}\n{ROUND}}},\n\"ballots\":[\"YX\"]}}"), &[":3:", "ballots[0]", "'X'", "expected Y (for)"]),
         (format!("{m}\n{ROUND},\"sets\":1}},\"ballots\":[]}}"), &[":2:", "round", "unknown field `sets`"]),
         (format!("{m}\n{}}},\"ballots\":[]}}", r("\"present\":5", "\"present\":6")), &["round.present", "6 present", "5 entitled"]),
-        (format!("{m}\n{ROUND},\"issued\":6}},\"ballots\":[]}}"), &["round.issued", "expected issued ≤ present"]),
+        (format!("{m}\n{ROUND},\"issued\":2,\"replaced\":3}},\"ballots\":[]}}"), &["round.replaced", "expected replaced ≤ issued"]),
+        (format!("{m}\n{ROUND},\"voted\":6}},\"ballots\":[]}}"), &["round.voted", "expected voted ≤ 5"]),
+        (format!("{m}\n{ROUND},\"resolves\":\"nomination\"}},\"ballots\":[]}}"), &["round.resolves", "only a runoff"]),
         (format!("{m}\n{ROUND},\"returned\":5}},\"ballots\":[\"YN\"]}}"), &["ballots", "1 ballots given", "round.returned is 5"]),
         (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"YN\",\"void\":\"x\"}}]}}"), &["ballots[0]", "only `void`"]),
         (format!("{m}\n{ROUND}}},\"ballots\":[{{\"marks\":\"NY\",\"write_ins\":{{\"5\":\"李七\"}}}}]}}"), &["ballots[0]", "write-in on line 5", "0 to 1"]),
@@ -343,4 +345,208 @@ fn serve_on_all_interfaces_suggests_a_public_url() {
     );
     assert!(text.contains("--public-url http://THIS-HOST:"), "{text}");
     assert!(text.contains("setup link http://0.0.0.0:"), "{text}");
+}
+
+/// `scrutineer tally` on a round file; (exit code, stdout) with `args`.
+fn tally_file(dir: &std::path::Path, name: &str, text: &str, args: &[&str]) -> (i32, String) {
+    let path = write(dir, name, text);
+    let o = bin().arg("tally").arg(&path).args(args).output().unwrap();
+    assert!(stderr(&o).is_empty(), "{name}: {}", stderr(&o));
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+    )
+}
+
+fn formal_file(preset: &str, facts: &str, ballots: usize) -> String {
+    let papers = vec!["\"YN\""; ballots].join(",");
+    format!(
+        r#"{{"method":{{"preset":"{preset}"}},"round":{{"kind":"formal","seats":1,"candidates":["丁一","王二"],"entitled":50,"present":46,{facts}}},"ballots":[{papers}]}}"#
+    )
+}
+
+/// Issue 11, faults 1 and 2 through the binary: issued > present is a
+/// recorded fact with a ruling (exit 0), the 1990 base is 投票人数, and the
+/// report prints the replacements and the discrepancy beside the ruling.
+#[test]
+fn replacement_ballots_and_the_number_who_voted() {
+    let dir = scratch("replaced");
+    // (preset, facts, ballots given, box_valid)
+    let cases = [
+        (
+            "grassroots-2020",
+            r#""issued":47,"replaced":1,"returned":47"#,
+            47,
+            true,
+        ),
+        (
+            "grassroots-2020",
+            r#""issued":47,"replaced":1,"returned":48"#,
+            0,
+            false,
+        ),
+        (
+            "grassroots-2020",
+            r#""issued":47,"replaced":1,"returned":46"#,
+            46,
+            true,
+        ),
+        ("grassroots-1990", r#""issued":45,"returned":46"#, 0, false),
+        ("grassroots-1990", r#""issued":45,"returned":45"#, 45, true),
+        ("grassroots-1990", r#""issued":45,"returned":44"#, 44, true),
+        (
+            "grassroots-1990",
+            r#""issued":46,"voted":44,"returned":45"#,
+            0,
+            false,
+        ),
+        (
+            "grassroots-1990",
+            r#""issued":46,"voted":44,"returned":44"#,
+            44,
+            true,
+        ),
+    ];
+    for (i, (preset, facts, given, valid)) in cases.iter().enumerate() {
+        let text = formal_file(preset, facts, *given);
+        let (code, out) = tally_file(&dir, &format!("c{i}.json"), &text, &["--json"]);
+        assert_eq!(code, 0, "{facts}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["box_valid"], *valid, "{preset} {facts}");
+    }
+    // The human report: the replacement, the base, the discrepancy.
+    let text = formal_file(
+        "grassroots-2020",
+        r#""issued":47,"replaced":1,"returned":47"#,
+        47,
+    );
+    let (_, zh) = tally_file(&dir, "zh.json", &text, &[]);
+    for needle in [
+        "发出选票47张（含更换1张，收回作废1张），收回47张",
+        "选举有效",
+        "注意：收回选票47张，多于实到46人1张",
+    ] {
+        assert!(zh.contains(needle), "{needle} not in\n{zh}");
+    }
+    let (_, en) = tally_file(&dir, "en.json", &text, &["--lang", "en"]);
+    assert!(en.contains("1 more than the 46 present"), "{en}");
+    let text = formal_file("grassroots-2020", r#""issued":47,"returned":46"#, 46);
+    let (_, zh) = tally_file(&dir, "unexplained.json", &text, &[]);
+    assert!(zh.contains("多于实到46人与更换0张之和1张"), "{zh}");
+    let text = formal_file("grassroots-1990", r#""issued":45,"returned":46"#, 0);
+    let (_, zh) = tally_file(&dir, "void1990.json", &text, &[]);
+    assert!(zh.contains("投票人数45人（未单独记录"), "{zh}");
+    assert!(zh.contains("选举无效"), "{zh}");
+}
+
+/// Issue 11, fault 3 through the binary: a runoff that `resolves` a
+/// nomination ranks the tied without the election's threshold.
+#[test]
+fn a_runoff_resolving_a_nomination_through_the_binary() {
+    let dir = scratch("list-runoff");
+    let file = |resolves: &str, a: usize, b: usize| {
+        let mut papers = vec!["\"YN\""; a];
+        papers.extend(vec!["\"NY\""; b]);
+        papers.extend(vec!["\"AA\""; 90 - a - b]);
+        format!(
+            r#"{{"method":{{"preset":"grassroots-2020"}},"round":{{"kind":"runoff","resolves":"{resolves}","seats":1,"candidates":["丁一","王二"],"entitled":90,"present":90}},"ballots":[{}]}}"#,
+            papers.join(",")
+        )
+    };
+    for (resolves, a, b, status, next) in [
+        (
+            "nomination",
+            45,
+            40,
+            "complete",
+            serde_json::json!(["丁一"]),
+        ),
+        (
+            "nomination",
+            45,
+            45,
+            "runoff_required",
+            serde_json::json!([]),
+        ),
+        (
+            "evaluation",
+            40,
+            41,
+            "complete",
+            serde_json::json!(["王二"]),
+        ),
+        ("formal", 45, 40, "shortfall", serde_json::Value::Null),
+        (
+            "preliminary",
+            46,
+            40,
+            "complete",
+            serde_json::json!(["丁一"]),
+        ),
+    ] {
+        let (code, out) = tally_file(
+            &dir,
+            &format!("{resolves}{a}{b}.json"),
+            &file(resolves, a, b),
+            &["--json"],
+        );
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["status"], status, "{resolves} {a}:{b}");
+        assert_eq!(v["next_list"], next, "{resolves} {a}:{b}");
+        assert_eq!(v["round"]["resolves"], resolves);
+    }
+    let (_, zh) = tally_file(&dir, "report.json", &file("nomination", 45, 40), &[]);
+    assert!(zh.contains("建议下一阶段名单（按得票多少）：丁一"), "{zh}");
+    assert!(zh.contains("参加人数"), "{zh}");
+}
+
+/// Open points 9 and 10 and the list rounds' own floor are parameters that
+/// `method --json` lists and the method text prints in both languages.
+#[test]
+fn new_method_parameters_are_listed_and_printed() {
+    let o = bin()
+        .args(["method", "grassroots-2020", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runoff_threshold"], "majority");
+    assert_eq!(v["nomination_floor_base"], "entitled");
+    assert_eq!(
+        v["participation_floor"],
+        serde_json::json!({"num": 4, "den": 5, "comparison": "inclusive"})
+    );
+    assert_eq!(v["evaluation_flag"], serde_json::Value::Null);
+    let zh = String::from_utf8(
+        bin()
+            .args(["method", "grassroots-2020"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for needle in [
+        "得票多的当选，但所得赞成票仍须达到当选票数",
+        "达到应参加人数的80%以上（含本数）",
+        "按得票多少确定，不适用当选票数",
+    ] {
+        assert!(zh.contains(needle), "{needle} not in\n{zh}");
+    }
+    let en = String::from_utf8(
+        bin()
+            .args(["method", "grassroots-2020", "--lang", "en"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(en.contains("the threshold still applies"), "{en}");
+    assert!(en.contains("at least 4/5 of those entitled"), "{en}");
+    // Overridden: the text follows the value counted with.
+    let dir = scratch("params");
+    let text = r#"{"method":{"preset":"grassroots-2020","overrides":{"runoff_threshold":"most_votes","nomination_floor":{"num":1,"den":2,"comparison":"strict"},"nomination_floor_base":"present"}},"round":{"kind":"runoff","seats":1,"candidates":["丁一","王二"],"entitled":10,"present":10},"ballots":["YN","YN","NY","AA","AA","AA","AA","AA","AA","AA"]}"#;
+    let (_, zh) = tally_file(&dir, "most.json", text, &[]);
+    assert!(zh.contains("不再要求达到当选票数"), "{zh}");
+    assert!(zh.contains("超过实际参加推荐人数的半数"), "{zh}");
+    assert!(zh.contains("当选（按姓氏笔画）：丁一"), "{zh}");
 }

@@ -312,6 +312,19 @@ struct Outcome {
 mod oracle {
     use super::*;
 
+    /// RULES §3.1: a nomination has its own participation floor (80%以上,
+    /// the number included), not the election's quorum.
+    pub fn attendance_rule(m: &Method, kind: Kind) -> Quorum {
+        match kind {
+            Kind::Nomination => Quorum {
+                num: 4,
+                den: 5,
+                strict: false,
+            },
+            _ => m.quorum,
+        }
+    }
+
     /// RULES §3.1: quorum by cross-multiplication, never a float.
     pub fn quorum_met(q: Quorum, present: u64, entitled: u64) -> bool {
         let (lhs, rhs) = (present * q.den, entitled * q.num);
@@ -379,13 +392,15 @@ mod oracle {
         }
     }
 
-    /// RULES §3.3: returned ≤ issued (or ≤ present, the voters).
+    /// RULES §3.3: returned ≤ issued (or ≤ the voters, 投票人数: with no
+    /// recorded count at most min(present, issued)).
     pub fn box_valid(m: &Method, r: &RoundSpec, ballots: usize) -> bool {
         let returned = r.returned.unwrap_or(ballots as u64);
+        let issued = r.issued.unwrap_or(r.present);
         let limit = if m.box_voters {
-            r.present
+            r.present.min(issued)
         } else {
-            r.issued.unwrap_or(r.present)
+            issued
         };
         returned <= limit
     }
@@ -470,7 +485,7 @@ mod oracle {
         };
         // §3.1: no quorum, nothing is counted. §3.2: a bad list is refused.
         // §3.3: a box check failure voids the round.
-        if !quorum_met(m.quorum, r.present, r.entitled) {
+        if !quorum_met(attendance_rule(&m, r.kind), r.present, r.entitled) {
             out.status = "no_quorum".into();
             return out;
         }
@@ -895,7 +910,7 @@ mod gen {
         // Attendance at the quorum boundary ±1 (RULES §3.1).
         let entitled = s.entitled;
         let boundary = (0..=entitled)
-            .find(|p| oracle::quorum_met(m.quorum, *p, entitled))
+            .find(|p| oracle::quorum_met(oracle::attendance_rule(&m, kind), *p, entitled))
             .unwrap_or(entitled);
         let present = match s.present {
             Present::BelowBoundary => boundary.saturating_sub(1),
@@ -927,7 +942,7 @@ mod gen {
         };
 
         let papers = returned.unwrap_or_else(|| issued - rng.below(2).min(issued));
-        let counted = oracle::quorum_met(m.quorum, present, entitled)
+        let counted = oracle::quorum_met(oracle::attendance_rule(&m, kind), present, entitled)
             && oracle::box_valid(&m, &round, papers as usize);
         // A round that is not counted may come without its ballots.
         let papers = if !counted && returned.is_some() && rng.chance(50) {
@@ -1384,8 +1399,18 @@ fn one_ballot_more_than_issued_voids_the_round() {
     case.round.issued = Some(9);
     case.round.present = 10;
     check(&case, "void", &[]);
+    // 投票人数 is at most min(present, issued): void under either check
+    // (issue 11, fault 2).
     case.overrides.box_voters = Some(true);
+    check(&case, "void", &[]);
+    // One replacement ballot: 10 issued to 9 present, 10 returned stands
+    // against issued and is void against the 9 voters.
+    let mut case = formal(1, 2, 10, &["YN"; 10]);
+    case.round.issued = Some(10);
+    case.round.present = 9;
     check(&case, "complete", &["丁一"]);
+    case.overrides.box_voters = Some(true);
+    check(&case, "void", &[]);
 }
 
 #[test]

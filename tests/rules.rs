@@ -180,36 +180,151 @@ fn rejection_message_states_the_numbers() {
 
 #[test]
 fn box_check_against_issued_and_voters() {
-    // (preset, present, issued, returned, valid)
-    let cases: &[(&str, u64, u64, u64, bool)] = &[
-        ("grassroots-2020", 46, 46, 47, false),
-        ("grassroots-2020", 46, 46, 46, true),
-        ("grassroots-2020", 46, 46, 45, true),
-        ("grassroots-2020", 46, 40, 41, false),
-        ("grassroots-2020", 46, 40, 40, true),
-        // 1990: against the voters (present), not the ballots issued.
-        ("grassroots-1990", 46, 40, 41, true),
-        ("grassroots-1990", 46, 40, 46, true),
-        ("grassroots-1990", 46, 40, 47, false),
+    // (preset, present, issued, replaced, voted, returned, valid)
+    type Case<'a> = (&'a str, u64, u64, u64, Option<u64>, u64, bool);
+    let cases: &[Case] = &[
+        ("grassroots-2020", 46, 46, 0, None, 47, false),
+        ("grassroots-2020", 46, 46, 0, None, 46, true),
+        ("grassroots-2020", 46, 46, 0, None, 45, true),
+        ("grassroots-2020", 46, 40, 0, None, 41, false),
+        ("grassroots-2020", 46, 40, 0, None, 40, true),
+        // Replacement ballots: issued > present is a fact; the base is issued.
+        ("grassroots-2020", 46, 47, 1, None, 48, false),
+        ("grassroots-2020", 46, 47, 1, None, 47, true),
+        ("grassroots-2020", 46, 47, 1, None, 46, true),
+        // 1990: against 投票人数, at most min(present, issued) (issue 11,
+        // fault 2): 46 present, 45 issued, 46 returned is void.
+        ("grassroots-1990", 46, 45, 0, None, 46, false),
+        ("grassroots-1990", 46, 45, 0, None, 45, true),
+        ("grassroots-1990", 46, 45, 0, None, 44, true),
+        ("grassroots-1990", 46, 40, 0, None, 41, false),
+        ("grassroots-1990", 46, 40, 0, None, 40, true),
+        // More issued than present (one replaced): at most the 46 present.
+        ("grassroots-1990", 46, 47, 1, None, 47, false),
+        ("grassroots-1990", 46, 47, 1, None, 46, true),
+        ("grassroots-1990", 46, 47, 1, None, 45, true),
+        // The number who voted, when the scrutineers record it, is the base.
+        ("grassroots-1990", 46, 46, 0, Some(44), 45, false),
+        ("grassroots-1990", 46, 46, 0, Some(44), 44, true),
+        ("grassroots-1990", 46, 46, 0, Some(44), 43, true),
+        // Under box_check = issued a recorded voted changes nothing.
+        ("grassroots-2020", 46, 46, 0, Some(44), 46, true),
     ];
-    for (preset, present, issued, returned, valid) in cases {
+    for (preset, present, issued, replaced, voted, returned, valid) in cases {
         let mut r = round("formal", 1, &SIX[..2], 50, *present);
         r["issued"] = json!(issued);
         r["returned"] = json!(returned);
+        r["replaced"] = json!(replaced);
+        if let Some(v) = voted {
+            r["voted"] = json!(v);
+        }
         let b = if *valid {
             ballots(&[(*returned as usize, "YN")])
         } else {
             json!([])
         };
         let out = tally(preset, json!({}), r, b);
-        assert_eq!(
-            out["box_valid"], *valid,
-            "{preset} {returned}/{issued} present {present}"
-        );
-        assert_eq!(status(&out) == "void", !valid);
+        let what = format!("{preset} {returned}/{issued} present {present} voted {voted:?}");
+        assert_eq!(out["box_valid"], *valid, "{what}");
+        assert_eq!(status(&out) == "void", !valid, "{what}");
+        assert_eq!(out["ballots"]["issued"], *issued, "{what}");
         if !valid {
             assert_eq!(out["tally"], json!([]), "a void round publishes no tally");
         }
+    }
+}
+
+/// Issue 11, fault 1: more ballots issued than voters present is a
+/// recorded fact with a ruling, and the discrepancies are reported: returned
+/// > present, and issued beyond present plus the replacements recorded.
+#[test]
+fn issued_beyond_present_is_a_fact_with_its_discrepancies() {
+    // (present, issued, replaced, returned, returned_over_present, issued_unexplained)
+    type Case = (u64, u64, u64, u64, Option<u64>, Option<u64>);
+    let cases: &[Case] = &[
+        (46, 46, 0, 46, None, None),
+        (46, 47, 1, 46, None, None),
+        (46, 47, 1, 47, Some(1), None),
+        (46, 47, 0, 46, None, Some(1)),
+        (46, 48, 1, 45, None, Some(1)),
+        (46, 48, 2, 45, None, None),
+        (46, 48, 3, 45, None, None),
+        (46, 45, 0, 45, None, None),
+    ];
+    for (present, issued, replaced, returned, over, unexplained) in cases {
+        let r = json!({
+            "kind": "formal", "seats": 1, "candidates": &SIX[..2],
+            "entitled": 50, "present": present, "issued": issued,
+            "replaced": replaced, "returned": returned,
+        });
+        let out = tally(
+            "grassroots-2020",
+            json!({}),
+            r,
+            ballots(&[(*returned as usize, "YN")]),
+        );
+        let what =
+            format!("present {present} issued {issued} replaced {replaced} returned {returned}");
+        assert_eq!(out["box_valid"], true, "{what}");
+        assert_eq!(status(&out), "complete", "{what}");
+        let b = &out["box_check"];
+        assert_eq!(b["returned_over_present"].as_u64(), *over, "{what}");
+        assert_eq!(b["issued_unexplained"].as_u64(), *unexplained, "{what}");
+        assert_eq!(out["round"]["replaced"].as_u64().unwrap_or(0), *replaced);
+    }
+}
+
+/// Counts that cannot all be true are still refused, naming the field.
+#[test]
+fn contradictory_attendance_counts_are_refused() {
+    let bad = |extra: Value, field: &str, says: &str| {
+        let mut r = round("formal", 1, &SIX[..2], 50, 46);
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        let text = common::file("grassroots-1990", json!({}), r, json!([]));
+        let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
+        assert!(e.message.contains(field), "{field}: {}", e.message);
+        assert!(e.message.contains(says), "{says}: {}", e.message);
+    };
+    // voted at most min(present, issued): one above each bound.
+    bad(json!({"voted": 47}), "round.voted", "expected voted ≤ 46");
+    bad(
+        json!({"issued": 45, "voted": 46}),
+        "round.voted",
+        "expected voted ≤ 45",
+    );
+    bad(
+        json!({"issued": 2, "replaced": 3}),
+        "round.replaced",
+        "replaced ≤ issued",
+    );
+    bad(
+        json!({"resolves": "nomination"}),
+        "round.resolves",
+        "only a runoff",
+    );
+    let mut r = round("runoff", 1, &SIX[..2], 50, 46);
+    r["resolves"] = json!("cadre");
+    let text = common::file("grassroots-2020", json!({}), r, json!([]));
+    let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
+    assert!(
+        e.message.contains("cannot resolve a cadre round"),
+        "{}",
+        e.message
+    );
+    // At each bound the round is read.
+    for extra in [
+        json!({"voted": 46}),
+        json!({"issued": 45, "voted": 45}),
+        json!({"issued": 3, "replaced": 3}),
+    ] {
+        let mut r = round("formal", 1, &SIX[..2], 50, 46);
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        let text = common::file("grassroots-1990", json!({}), r, json!([]));
+        scrutineer::rules::roundfile::parse(&text, None).unwrap_or_else(|e| panic!("{extra}: {e}"));
     }
 }
 
@@ -853,12 +968,22 @@ fn evaluation_flags_at_thirty_percent_of_returned() {
         "next_size",
         json!(3),
     );
-    let out = tally(
-        "grassroots-2020",
-        json!({}),
-        r,
-        ballots(&[(2, "YNN"), (1, "YYN"), (7, "YYY")]),
-    );
+    let flag = json!({"evaluation_flag": {"num": 3, "den": 10, "comparison": "inclusive"}});
+    let papers = ballots(&[(2, "YNN"), (1, "YYN"), (7, "YYY")]);
+    // Issue 11, fault 5: off by default (两推一选 lists by 赞成票 only).
+    let plain = tally("grassroots-2020", json!({}), r.clone(), papers.clone());
+    assert!(plain["tally"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("flagged").is_none()));
+    assert_eq!(names(&plain["next_list"]), ["丁一", "刘三", "王二"]);
+    assert_eq!(status(&plain), "complete");
+    for preset in scrutineer::rules::preset::NAMES {
+        let m = scrutineer::rules::preset::preset(preset).unwrap();
+        assert_eq!(m.evaluation_flag, None, "{preset}");
+    }
+    let out = tally("grassroots-2020", flag, r, papers);
     let flagged: Vec<bool> = out["tally"]
         .as_array()
         .unwrap()
@@ -970,4 +1095,295 @@ fn alternates_are_reported_by_votes_others_in_ballot_order() {
     };
     assert_eq!(r("committee")["elected"], json!(["丁一", "王二"]));
     assert_eq!(r("alternate")["elected"], json!(["王二", "丁一"]));
+}
+
+// ---- issue 11: runoffs keep the rule of the round they resolve -------------
+
+/// A runoff between two tied for one place; 90 entitled and present, 45 +
+/// `b` + the rest abstaining: (status, elected, next_list, threshold_applies).
+fn runoff_of(
+    overrides: Value,
+    resolves: Option<&str>,
+    a: usize,
+    b: usize,
+) -> (String, Vec<String>, Value, bool) {
+    let mut r = round("runoff", 1, &SIX[..2], 90, 90);
+    if let Some(k) = resolves {
+        r["resolves"] = json!(k);
+    }
+    let out = tally(
+        "grassroots-2020",
+        overrides,
+        r,
+        ballots(&[(a, "YN"), (b, "NY"), (90 - a - b, "AA")]),
+    );
+    (
+        status(&out).to_string(),
+        names(&out["elected"]),
+        out["next_list"].clone(),
+        out["threshold_applies"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn a_runoff_at_a_list_cut_off_ranks_without_the_threshold() {
+    // Issue 11, fault 3: 45 vs 40 of 90 after a tie at a nomination or
+    // evaluation cut-off decides the place (the election's 46 does not apply).
+    for kind in ["nomination", "evaluation"] {
+        let (st, elected, next, applies) = runoff_of(json!({}), Some(kind), 45, 40);
+        assert_eq!(st, "complete", "{kind}");
+        assert_eq!(next, json!(["丁一"]), "{kind}");
+        assert!(elected.is_empty() && !applies, "{kind}");
+        // Tied again (at), one vote apart either way.
+        assert_eq!(
+            runoff_of(json!({}), Some(kind), 45, 45).0,
+            "runoff_required"
+        );
+        assert_eq!(runoff_of(json!({}), Some(kind), 44, 45).2, json!(["王二"]));
+        assert_eq!(runoff_of(json!({}), Some(kind), 45, 44).2, json!(["丁一"]));
+        // No votes at all: a nominee needs one vote to be listed; an
+        // evaluation ranks everyone rated, so the two are tied again.
+        let (st, _, next, _) = runoff_of(json!({}), Some(kind), 0, 0);
+        let want = if kind == "nomination" {
+            "shortfall"
+        } else {
+            "runoff_required"
+        };
+        assert_eq!((st.as_str(), next), (want, json!([])), "{kind}");
+    }
+    // After a preliminary tie the preliminary's qualification test applies:
+    // for > 90/2, so 45 fails, 46 qualifies.
+    let (st, _, next, applies) = runoff_of(json!({}), Some("preliminary"), 45, 40);
+    assert_eq!((st.as_str(), next, applies), ("shortfall", json!([]), true));
+    let (st, _, next, _) = runoff_of(json!({}), Some("preliminary"), 46, 40);
+    assert_eq!((st.as_str(), next), ("complete", json!(["丁一"])));
+    let (st, _, _, _) = runoff_of(json!({}), Some("preliminary"), 46, 44);
+    assert_eq!(st, "complete");
+    // After a formal or supplementary tie (and by default) the majority
+    // applies again: 45 of 90 fails, 46 is elected.
+    for resolves in [None, Some("formal"), Some("supplementary")] {
+        let (st, elected, next, applies) = runoff_of(json!({}), resolves, 45, 40);
+        assert_eq!((st.as_str(), applies), ("shortfall", true), "{resolves:?}");
+        assert!(elected.is_empty() && next.is_null());
+        let (st, elected, _, _) = runoff_of(json!({}), resolves, 46, 40);
+        assert_eq!((st.as_str(), elected), ("complete", vec!["丁一".into()]));
+        let (st, _, _, _) = runoff_of(json!({}), resolves, 44, 40);
+        assert_eq!(st, "shortfall");
+    }
+}
+
+/// Open point 9: `runoff_threshold = most_votes` elects the most votes among
+/// the tied (得票多的当选) in a formal runoff; a list runoff is unaffected.
+#[test]
+fn formal_runoff_threshold_is_a_parameter() {
+    let most = json!({"runoff_threshold": "most_votes"});
+    let (st, elected, _, applies) = runoff_of(most.clone(), None, 45, 40);
+    assert_eq!(
+        (st.as_str(), elected, applies),
+        ("complete", vec!["丁一".into()], false)
+    );
+    let (st, elected, _, _) = runoff_of(most.clone(), None, 40, 41);
+    assert_eq!((st.as_str(), elected), ("complete", vec!["王二".into()]));
+    assert_eq!(runoff_of(most.clone(), None, 40, 40).0, "runoff_required");
+    assert_eq!(runoff_of(most.clone(), None, 0, 0).0, "shortfall");
+    // The preliminary's test is not the formal runoff's threshold.
+    assert_eq!(
+        runoff_of(most.clone(), Some("preliminary"), 45, 40).0,
+        "shortfall"
+    );
+    // The parameter does not touch formal rounds themselves.
+    let out = tally(
+        "grassroots-2020",
+        most,
+        round("formal", 1, &SIX[..2], 90, 90),
+        ballots(&[(45, "YN"), (40, "NY"), (5, "AA")]),
+    );
+    assert_eq!(status(&out), "shortfall");
+}
+
+// ---- issue 11: 差额表决, participation floors, supplementary lists --------
+
+/// Fault 4: once a method adopts a 差额表决 ratio, an equal list is refused
+/// (4 posts, 20%…50%: 5 to 6 nominees).
+#[test]
+fn an_adopted_cadre_ratio_refuses_an_equal_list() {
+    let ratio = json!({"cadre_differential": {"kind": "ratio_range",
+        "min": {"num": 1, "den": 5, "comparison": "inclusive"},
+        "max": {"num": 1, "den": 2, "comparison": "inclusive"}}});
+    let names6 = ["丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七"];
+    for (n, ok) in [(3, false), (4, false), (5, true), (6, true), (7, false)] {
+        let papers = if ok {
+            ballots(&[(9, &"YYYYAAA"[..n])])
+        } else {
+            json!([])
+        };
+        let out = tally(
+            "cadre-vote-2019",
+            ratio.clone(),
+            round("cadre", 4, &names6[..n], 9, 9),
+            papers,
+        );
+        let want = if ok { "complete" } else { "list_rejected" };
+        assert_eq!(status(&out), want, "{n} nominees for 4 posts");
+        assert_eq!(out["list_check"]["min"], 5, "{n}");
+    }
+    // Without an adopted ratio each nominee of an equal list stands alone.
+    let out = tally(
+        "cadre-vote-2019",
+        json!({}),
+        round("cadre", 4, &names6[..4], 9, 9),
+        ballots(&[(9, "YYYN")]),
+    );
+    assert_eq!(status(&out), "complete");
+    assert_eq!(out["elected"].as_array().unwrap().len(), 3);
+}
+
+/// Fault 6: a nomination or evaluation round has its own floor, 80%以上 by
+/// default (the number itself included), not the election's quorum.
+#[test]
+fn list_rounds_have_their_own_participation_floor() {
+    for kind in ["nomination", "evaluation"] {
+        for (present, met) in [(39, false), (40, true), (41, true)] {
+            let r = with(
+                round(kind, 2, &SIX[..3], 50, present),
+                "next_size",
+                json!(2),
+            );
+            let papers = if met {
+                ballots(&[(present as usize, "YYA")])
+            } else {
+                json!([])
+            };
+            let out = tally("grassroots-2020", json!({}), r, papers);
+            assert_eq!(out["quorum_met"], met, "{kind} {present}/50");
+            assert_eq!(out["quorum"]["required"], 40, "{kind}");
+            assert_eq!(status(&out) == "no_quorum", !met, "{kind} {present}");
+        }
+        // Its own parameter: 90% (45 of 50), or none at all.
+        let r = with(round(kind, 2, &SIX[..3], 50, 44), "next_size", json!(2));
+        let out = tally(
+            "grassroots-2020",
+            json!({"participation_floor": {"num": 9, "den": 10, "comparison": "inclusive"}}),
+            r.clone(),
+            json!([]),
+        );
+        assert_eq!(status(&out), "no_quorum");
+        let out = tally(
+            "grassroots-2020",
+            json!({"participation_floor": null}),
+            with(r, "present", json!(1)),
+            ballots(&[(1, "YYA")]),
+        );
+        assert_eq!(out["quorum_met"], true, "{kind}");
+    }
+    // The election keeps its quorum: exactly 4/5 is no quorum.
+    let out = tally(
+        "grassroots-2020",
+        json!({}),
+        round("formal", 1, &SIX[..2], 50, 40),
+        json!([]),
+    );
+    assert_eq!(status(&out), "no_quorum");
+    // A runoff resolving a nomination keeps the nomination's floor.
+    let mut r = round("runoff", 1, &SIX[..2], 50, 40);
+    r["resolves"] = json!("nomination");
+    let out = tally("grassroots-2020", json!({}), r, ballots(&[(40, "YN")]));
+    assert_eq!(out["quorum_met"], true);
+}
+
+/// Open point 10: the base of `nomination_floor` — the unit's members
+/// (default) or those who took part.
+#[test]
+fn nomination_floor_base_is_a_parameter() {
+    // 20 entitled, 17 present; floor: more than half.
+    let floor = |base: &str, votes: usize| {
+        let r = with(
+            round("nomination", 1, &SIX[..2], 20, 17),
+            "next_size",
+            json!(1),
+        );
+        let out = tally(
+            "grassroots-2020",
+            json!({"nomination_floor": {"num": 1, "den": 2, "comparison": "strict"},
+                   "nomination_floor_base": base}),
+            r,
+            ballots(&[(votes, "YA"), (17 - votes, "AA")]),
+        );
+        out["next_list"].as_array().unwrap().len() == 1
+    };
+    // entitled 20: 11 needed.
+    assert!(!floor("entitled", 10));
+    assert!(floor("entitled", 11));
+    assert!(floor("entitled", 12));
+    // present 17: 9 needed.
+    assert!(!floor("present", 8));
+    assert!(floor("present", 9));
+    assert!(floor("present", 10));
+    let m = scrutineer::rules::preset::preset("grassroots-1990").unwrap();
+    assert_eq!(
+        m.nomination_floor_base,
+        scrutineer::rules::method::Base::Entitled
+    );
+}
+
+/// Fault 7: the default supplementary list is drawn from every 被选举人 not
+/// elected, write-ins included (从未当选的被选举人中按得票多少).
+#[test]
+fn supplementary_list_includes_write_ins() {
+    use scrutineer::rules::{outcome::supplementary_candidates, Office};
+    let m = scrutineer::rules::preset::preset("grassroots-2020").unwrap();
+    let t = |rows: &[(&str, u64)]| -> Vec<(String, u64)> {
+        rows.iter().map(|(n, v)| (n.to_string(), *v)).collect()
+    };
+    let elected = vec!["丁一".to_string()];
+    // One seat at ≥ 20%: two candidates; 李七 (write-in, 12) before 刘三 (0).
+    let rows = t(&[("丁一", 30), ("王二", 4), ("刘三", 0), ("李七", 12)]);
+    assert_eq!(
+        supplementary_candidates(&m, Office::Committee, &rows, &elected, 1),
+        ["王二", "李七"]
+    );
+    // The write-in one vote below 王二, at, one above.
+    for (li, want) in [
+        (3, vec!["王二", "李七"]),
+        (4, vec!["王二", "李七"]),
+        (5, vec!["王二", "李七"]),
+    ] {
+        let rows = t(&[("丁一", 30), ("王二", 4), ("刘三", 3), ("李七", li)]);
+        let got = supplementary_candidates(&m, Office::Committee, &rows, &elected, 1);
+        if li == 3 {
+            // 李七 ties 刘三 at the cut-off: the tied group stands whole.
+            assert_eq!(got, ["王二", "刘三", "李七"]);
+        } else {
+            assert_eq!(got, want, "李七 {li}");
+        }
+    }
+    // Through a counted round: the write-in's votes are in the tally.
+    let out = tally(
+        "grassroots-2020",
+        json!({}),
+        round("formal", 2, &SIX[..3], 20, 20),
+        json!([
+            {"marks": "YNN", "write_ins": {"2": "李七"}},
+            {"marks": "YNN", "write_ins": {"2": "李七"}},
+            "YYA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA",
+            "YAA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA", "YAA"
+        ]),
+    );
+    assert_eq!(status(&out), "shortfall");
+    let rows: Vec<(String, u64)> = out["tally"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["for"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let elected = names(&out["elected"]);
+    assert_eq!(
+        supplementary_candidates(&m, Office::Committee, &rows, &elected, 1),
+        ["王二", "李七"]
+    );
 }

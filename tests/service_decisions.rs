@@ -6,6 +6,7 @@ use crate::common;
 
 use serde_json::{json, Value};
 
+use common::bundle;
 use common::meeting::{copies, Meeting};
 use common::server::Server;
 
@@ -204,4 +205,109 @@ fn rerun_reduce_seats_and_accept_list() {
     let display = m.add("display", "大屏", None);
     m.get(&display, &format!("/rounds/{r}/result"))
         .problem(403, "not_announced");
+}
+
+/// Issue 11, fault 3 through the service: a runoff called after a tie at a
+/// nomination cut-off keeps the nomination's rule — 4 votes of 10 decide the
+/// place (the election's threshold of 6 does not apply) — and the presidium
+/// accepts the list it completes. Attendance of 8 of 10 (exactly 80%) meets
+/// the nomination's own floor (80%以上), not the election's quorum.
+#[test]
+fn a_runoff_at_a_nomination_cut_off_completes_the_list() {
+    let server = Server::start("list-runoff");
+    let m = Meeting::create(server.client(), &server.setup, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 8 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票一", None);
+    let c2 = m.add("counter", "计票二", None);
+    let s = m.add("scrutineer", "监票一", None);
+    let presidium = m.add("presidium", "主席团", None);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 2 }),
+    )
+    .expect(201);
+    for p in [&c1, &c2, &s] {
+        m.assign("e1", p);
+    }
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "nomination", "candidates": ["甲", "乙", "丙"], "next_size": 2 }),
+    )
+    .expect(201);
+    let opened = m
+        .post(&org, "/rounds/r1/open", json!({ "issued": 8 }))
+        .expect(200)
+        .json();
+    assert_eq!(opened["state"], "open", "exactly 80% meets the floor");
+    // 甲 8, 乙 4, 丙 4: a tie for the second place.
+    let b = ballots(&[(4, "YYA"), (4, "YAY")]);
+    m.enter(&c1, "r1", "b1", "1", &b).expect(201);
+    m.enter(&c2, "r1", "b1", "2", &b).expect(201);
+    let closed = m
+        .post(&s, "/rounds/r1/close", json!({ "returned": 8 }))
+        .expect(200)
+        .json();
+    assert_eq!(closed["result"]["status"], "runoff_required");
+    let called = m
+        .post(
+            &presidium,
+            "/rounds/r1/decisions",
+            json!({ "decision": "call_runoff" }),
+        )
+        .expect(201)
+        .json();
+    let r2 = called["round"]["id"].as_str().unwrap().to_string();
+    m.post(&org, &format!("/rounds/{r2}/open"), json!({ "issued": 8 }))
+        .expect(200);
+    // 乙 4, 丙 3 of 8 present (10 entitled): the place goes to 乙.
+    let b = ballots(&[(4, "YN"), (3, "NY"), (1, "AA")]);
+    m.enter(&c1, &r2, "b1", "3", &b).expect(201);
+    m.enter(&c2, &r2, "b1", "4", &b).expect(201);
+    let closed = m
+        .post(&s, &format!("/rounds/{r2}/close"), json!({ "returned": 8 }))
+        .expect(200)
+        .json();
+    let r = &closed["result"];
+    assert_eq!(r["status"], "complete", "{r}");
+    assert_eq!(r["round"]["resolves"], "nomination", "{r}");
+    assert_eq!(r["next_list"], json!(["乙"]), "{r}");
+    assert_eq!(r["threshold_applies"], false, "{r}");
+    m.post(
+        &presidium,
+        &format!("/rounds/{r2}/decisions"),
+        json!({ "decision": "accept_list", "list": ["甲", "丙"] }),
+    )
+    .problem(422, "invalid_field");
+    m.post(
+        &presidium,
+        &format!("/rounds/{r2}/decisions"),
+        json!({ "decision": "accept_list", "list": ["甲", "乙"] }),
+    )
+    .expect(201);
+    m.post(
+        &presidium,
+        &format!("/rounds/{r2}/decisions"),
+        json!({ "decision": "announce" }),
+    )
+    .problem(409, "not_announceable");
+
+    // The verifier replays the runoff with the nomination's rule (the
+    // logged `resolves`), and `scrutineer tally` agrees on every round.
+    let auditor = m.add("auditor", "审计", None);
+    let zip = m.get(&auditor, "/bundle").expect(200);
+    let b = bundle::read(&zip.body);
+    let report = bundle::verified(&b);
+    assert!(report.tallies.iter().all(|t| t.matches));
+    let replays = bundle::round_files(&bundle::events(&b));
+    assert_eq!(replays.len(), 2);
+    for (round, file, published) in &replays {
+        let recomputed = bundle::tally_with_cli(server.dir.path(), round, file);
+        assert_eq!(&recomputed, published, "round {round}");
+    }
 }

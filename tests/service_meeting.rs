@@ -166,9 +166,8 @@ fn a_whole_meeting() {
         .problem(409, "supervisor_is_candidate");
     assert_eq!(p["field"], "person");
 
-    // Open the formal round.
-    m.post(&org, "/rounds/r1/open", json!({ "issued": 19 }))
-        .problem(422, "invalid_field");
+    // Open the formal round (issued > present is allowed: see
+    // `replacement_ballots_open_and_get_a_box_ruling`).
     let opened = m
         .post(&org, "/rounds/r1/open", json!({ "issued": 18 }))
         .expect(200)
@@ -611,4 +610,64 @@ fn the_demo_meeting_is_seeded_through_the_use_cases() {
     let r1 = report.tallies.iter().find(|t| t.round == "r1").expect("r1");
     assert!(r1.matches && r1.certification.is_certified(), "{r1:?}");
     assert_eq!(r1.certification.cosigned.len(), 3);
+}
+
+/// Issue 11, fault 1 through the service: a round opens with more ballots
+/// issued than voters present (replacement ballots, 更换选票); the box is
+/// ruled on (returned 19 ≤ issued 19: valid) and the discrepancy — more
+/// returned than present — is in the result beside the ruling.
+#[test]
+fn replacement_ballots_open_and_get_a_box_ruling() {
+    let server = Server::start("replaced");
+    let m = Meeting::create(server.client(), &server.setup, 20, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 18 }))
+        .expect(200);
+    let counter1 = m.add("counter", "李四", None);
+    let counter2 = m.add("counter", "赵六", None);
+    let s1 = m.add("scrutineer", "王五", Some(&cosigner("王五", 11)));
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "office": "committee", "seats": 1 }),
+    )
+    .expect(201);
+    for p in [&counter1, &counter2, &s1] {
+        m.assign("e1", p);
+    }
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": [A, B] }),
+    )
+    .expect(201);
+    let opened = m
+        .post(&org, "/rounds/r1/open", json!({ "issued": 19 }))
+        .expect(200)
+        .json();
+    assert_eq!(opened["facts"]["issued"], 19, "{opened}");
+    assert_eq!(opened["facts"]["present"], 18, "{opened}");
+    let papers = ballots(&[(19, "YN")]);
+    m.enter(&counter1, "r1", "b1", "c1", &json!(papers))
+        .expect(201);
+    m.enter(&counter2, "r1", "b1", "c2", &json!(papers))
+        .expect(201);
+    let closed = m
+        .post(&s1, "/rounds/r1/close", json!({ "returned": 19 }))
+        .expect(200)
+        .json();
+    assert_eq!(closed["state"], "closed", "{closed}");
+    let result = m.get(&s1, "/rounds/r1/result").expect(200).json();
+    let r = if result.get("result").is_some() {
+        &result["result"]
+    } else {
+        &result
+    };
+    assert_eq!(r["box_valid"], true, "{r}");
+    assert_eq!(r["box_check"]["limit"], 19, "{r}");
+    assert_eq!(r["box_check"]["returned_over_present"], 1, "{r}");
+    assert_eq!(r["box_check"]["issued_unexplained"], 1, "{r}");
+    assert_eq!(r["status"], "complete", "{r}");
 }

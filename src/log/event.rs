@@ -494,6 +494,11 @@ pub enum Event {
         entitled: u64,
         present: u64,
         issued: u64,
+        /// A runoff's: the kind of round whose tie it resolves, when not a
+        /// formal round (RULES §2, the runoff stage); absent otherwise and
+        /// in entries written before this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolves: Option<RoundKind>,
         /// The election (pipeline of rounds) this round belongs to.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         election: Option<String>,
@@ -625,6 +630,7 @@ pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
             entitled,
             present,
             issued,
+            resolves,
             ..
         } => Some(Round {
             kind: *kind,
@@ -637,6 +643,9 @@ pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
             issued: *issued,
             returned,
             next_size: *next_size,
+            replaced: 0,
+            voted: None,
+            resolves: *resolves,
         }),
         _ => None,
     }

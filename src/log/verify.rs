@@ -1235,7 +1235,8 @@ struct Replay<'t> {
     registrations: Vec<Registration>,
     rounds: BTreeMap<String, RoundState>,
     /// Runoffs the presidium called: round id → (among, seats).
-    called_runoffs: BTreeMap<String, (Vec<String>, u64)>,
+    /// Runoff id → (among, seats, the kind it resolves: `None` for formal).
+    called_runoffs: BTreeMap<String, (Vec<String>, u64, Option<crate::rules::RoundKind>)>,
     /// Staff assigned to elections: election → (role, name).
     assigned: BTreeMap<String, BTreeSet<(String, String)>>,
     ballots: u64,
@@ -1494,8 +1495,14 @@ impl<'t> Replay<'t> {
                                     "runoff called but the tally of round {round} requires none"
                                 )),
                             }
+                        // The runoff keeps the rule of the round it resolves
+                        // (RULES §2): the calling round's, or what it resolves.
+                        let resolves = match state.round.kind {
+                            crate::rules::RoundKind::Runoff => state.round.resolves,
+                            k => crate::rules::RoundKind::resolved_by_runoff(k),
+                        };
                         self.called_runoffs
-                            .insert(next.clone(), (among.clone(), *seats));
+                            .insert(next.clone(), (among.clone(), *seats, resolves));
                     }
                     if *decision == Decision::Announce {
                         self.announced.push((index, round.clone()));
@@ -1571,7 +1578,17 @@ impl<'t> Replay<'t> {
             )),
             Some(_) => {}
         }
-        if let Some((among, seats)) = self.called_runoffs.get(id) {
+        if let Some((_, _, resolves)) = self.called_runoffs.get(id) {
+            if *resolves != round.resolves {
+                let name = |k: &Option<crate::rules::RoundKind>| k.map_or("formal", |k| k.as_str());
+                out.push(format!(
+                    "round {id} resolves a tie of a {} round; it opened as resolving a {} round",
+                    name(resolves),
+                    name(&round.resolves)
+                ));
+            }
+        }
+        if let Some((among, seats, _)) = self.called_runoffs.get(id) {
             if *kind != crate::rules::RoundKind::Runoff
                 || !same_names(among, &round.candidates)
                 || *seats != round.seats
@@ -1675,12 +1692,7 @@ impl<'t> Replay<'t> {
         let method = &state.method;
         let given = state.ballots;
         if let Some(returned) = round.returned {
-            let counted = method.quorum.is_met(round.present, round.entitled)
-                && returned
-                    <= match method.box_check {
-                        crate::rules::method::BoxCheck::Issued => round.issued,
-                        crate::rules::method::BoxCheck::Voters => round.present,
-                    };
+            let counted = round.is_counted(method, returned);
             if given != returned && (given != 0 || counted) {
                 out.push(format!(
                     "{given} ballots logged but {returned} returned; expected one ballot per returned paper"

@@ -24,6 +24,23 @@ fn base_en(b: Base) -> &'static str {
     }
 }
 
+/// The base of a nomination floor (open point 10), as the clause names it.
+fn floor_base_zh(b: Base) -> &'static str {
+    match b {
+        Base::Entitled => "本单位应参加推荐人数",
+        Base::Present => "实际参加推荐人数",
+        Base::Returned => "收回推荐票数",
+    }
+}
+
+fn floor_base_en(b: Base) -> &'static str {
+    match b {
+        Base::Entitled => "those of the unit entitled to take part",
+        Base::Present => "those who took part",
+        Base::Returned => "the nomination ballots returned",
+    }
+}
+
 fn ratio_zh(f: Fraction) -> String {
     let word = match f.comparison {
         Comparison::Strict => "以上（不含本数）",
@@ -136,20 +153,26 @@ fn render_zh(m: &ElectionMethod) -> String {
     ));
     let box_base = match m.box_check {
         BoxCheck::Issued => "发出的选票数",
-        BoxCheck::Voters => "投票人数",
+        BoxCheck::Voters => {
+            "投票人数（实际投票的人数；未单独记录的，按实到人数与发出选票数中较少者）"
+        }
     };
     let valid_word = if votes { "表决" } else { "选举" };
     clauses.push(format!(
-        "{valid_word}有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，{valid_word}有效；多于{box_base}的，{valid_word}无效，应重新投票。"
+        "{valid_word}有效。投票结束后，监票人、计票人将投票人数和票数加以核对。收回的选票数等于或少于{box_base}的，{valid_word}有效；多于的，{valid_word}无效，应重新投票。更换选票的，收回作废的选票另行记录，发出选票数含更换的选票。"
     ));
     let mut election_clauses = Vec::new();
     election_clauses.push(format!(
-        "当选。被选举人获得的赞成票{}，始得当选{}。达到当选票数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，得票多的当选；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。",
+        "当选。被选举人获得的赞成票{}，始得当选{}。达到当选票数的被选举人多于应选名额时，以得票多少为序，至取足应选名额为止。如遇票数相等不能确定当选人时，应就票数相等的被选举人重新投票，{}；重新投票以{}次为限，仍不能确定的，由主席团（会议主持人）决定。推荐、测评确定名单的最后位次遇票数相等而重新投票的，按得票多少确定，不适用当选票数；预选中的重新投票仍须获得预选规定的票数。",
         m.threshold.zh_of(base_zh(m.threshold_base)),
         if m.threshold == Fraction::strict(1, 2) {
             "（恰好半数不能当选）"
         } else {
             ""
+        },
+        match m.runoff_threshold {
+            RunoffThreshold::Majority => "得票多的当选，但所得赞成票仍须达到当选票数",
+            RunoffThreshold::MostVotes => "得票多的当选（不再要求达到当选票数，至少须得一票）",
         },
         m.max_runoff_rounds
     ));
@@ -179,8 +202,22 @@ fn render_zh(m: &ElectionMethod) -> String {
         NominationLimit::Unlimited => "推荐人数不限",
     };
     let floor = match m.nomination_floor {
-        Some(f) => format!("得票{}的方可列入名单", f.zh_of(base_zh(m.threshold_base))),
+        Some(f) => format!(
+            "得票{}的方可列入名单",
+            f.zh_of(floor_base_zh(m.nomination_floor_base))
+        ),
         None => "按得票多少的顺序列入名单".to_string(),
+    };
+    let participation = match m.participation_floor {
+        Some(f) => format!(
+            "参加推荐、测评的人数须{}，该轮方为有效（推荐、测评不适用选举的法定人数）",
+            match f.comparison {
+                Comparison::Inclusive =>
+                    format!("达到应参加人数的{}以上（含本数）", percent(f.num, f.den)),
+                Comparison::Strict => format!("超过应参加人数的{}", percent(f.num, f.den)),
+            }
+        ),
+        None => "推荐、测评不设参加人数要求".to_string(),
     };
     let flag = match m.evaluation_flag {
         Some(f) => format!(
@@ -190,7 +227,9 @@ fn render_zh(m: &ElectionMethod) -> String {
         ),
         None => "测评结果按满意票多少排序".to_string(),
     };
-    election_clauses.push(format!("民主推荐与测评。{limit}，{floor}；{flag}。"));
+    election_clauses.push(format!(
+        "民主推荐与测评。{participation}；{limit}，{floor}；{flag}。"
+    ));
     if !votes {
         clauses.append(&mut election_clauses);
     }
@@ -289,14 +328,18 @@ fn render_en(m: &ElectionMethod) -> String {
         "Ballot box. The round is valid if the ballots returned do not exceed {}; otherwise it is void and is held again.",
         match m.box_check {
             BoxCheck::Issued => "the ballots issued",
-            BoxCheck::Voters => "the number who voted",
+            BoxCheck::Voters => "the number who voted (as recorded, else the lesser of those present and the ballots issued)",
         }
     ));
     let mut elections = Vec::new();
     elections.push(format!(
-        "Election. A candidate needs for-votes {} of {} (exactly half fails). If more qualify than there are seats, they are taken in order of votes; a tie across the last seat is decided by a runoff among exactly the tied, at most {} time(s) before the presidium decides.",
+        "Election. A candidate needs for-votes {} of {} (exactly half fails). If more qualify than there are seats, they are taken in order of votes; a tie across the last seat is decided by a runoff among exactly the tied, {}, at most {} time(s) before the presidium decides. A runoff after a tie at a nomination or evaluation cut-off ranks by votes without the threshold; after a preliminary tie the preliminary's test applies.",
         m.threshold.en(),
         base_en(m.threshold_base),
+        match m.runoff_threshold {
+            RunoffThreshold::Majority => "where the most votes win but the threshold still applies",
+            RunoffThreshold::MostVotes => "where the most votes win (no threshold, at least one vote)",
+        },
         m.max_runoff_rounds
     ));
     elections.push(format!(
@@ -321,7 +364,14 @@ fn render_en(m: &ElectionMethod) -> String {
         }
     ));
     elections.push(format!(
-        "Nomination and evaluation. {}; {}; {}.",
+        "Nomination and evaluation. {}; {}; {}; {}.",
+        match m.participation_floor {
+            Some(f) => format!(
+                "a nomination or evaluation round is held only if those taking part are {} of those entitled (its own floor, not the election's quorum)",
+                f.en()
+            ),
+            None => "nomination and evaluation rounds have no participation floor".into(),
+        },
         match m.nomination_limit {
             NominationLimit::Seats => "a nomination ballot names at most as many as the seats",
             NominationLimit::NextSize =>
@@ -332,7 +382,7 @@ fn render_en(m: &ElectionMethod) -> String {
             Some(f) => format!(
                 "nominees need {} of {} to be listed",
                 f.en(),
-                base_en(m.threshold_base)
+                floor_base_en(m.nomination_floor_base)
             ),
             None => "nominees are listed in order of votes".into(),
         },

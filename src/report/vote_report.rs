@@ -78,8 +78,25 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         ),
         q.present
     ));
-    o.push_str(&match lang {
-        Lang::Zh => format!(
+    // Nomination and evaluation rounds have their own participation floor
+    // (RULES §3.1), not the election's quorum.
+    let list_round = matches!(
+        round.rule_kind(),
+        RoundKind::Nomination | RoundKind::Evaluation
+    );
+    o.push_str(&match (lang, list_round) {
+        (Lang::Zh, true) => format!(
+            "  参加人数：参加人数须{}，即至少{}人；实到{}人，{}。\n\n",
+            q.rule.zh_of("应参加人数"),
+            q.required,
+            q.present,
+            if q.met {
+                "达到要求"
+            } else {
+                "未达到要求，本轮不能进行"
+            }
+        ),
+        (Lang::Zh, false) => format!(
             "  法定人数：到会人数须{}，即至少{}人；实到{}人，{}。\n\n",
             q.rule.zh_of(pick("应到会人数", "应到会成员")),
             q.required,
@@ -90,7 +107,14 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 pick("会议不能进行选举", "会议不能进行表决")
             }
         ),
-        Lang::En => format!(
+        (Lang::En, true) => format!(
+            "  Participation floor: those taking part must be {} of entitled, i.e. at least {}; {} present: {}.\n\n",
+            q.rule.en(),
+            q.required,
+            q.present,
+            if q.met { "floor met" } else { "floor not met, the round cannot be held" }
+        ),
+        (Lang::En, false) => format!(
             "  Quorum: present must be {} of entitled, i.e. at least {}; {} present: {}.\n\n",
             q.rule.en(),
             q.required,
@@ -160,9 +184,29 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
             (BoxCheck::Issued, Lang::En) => "ballots issued",
             (BoxCheck::Voters, Lang::En) => "voters",
         };
+        let replaced = match (round.replaced, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Zh) => format!("（含更换{n}张，收回作废{n}张）"),
+            (n, Lang::En) => format!(" ({n} replacing spoiled ballots taken back)"),
+        };
+        let voters = match (b.base, round.voted, lang) {
+            (BoxCheck::Voters, Some(v), Lang::Zh) => format!("投票人数{v}人（监票人记录）；"),
+            (BoxCheck::Voters, None, Lang::Zh) => format!(
+                "投票人数{}人（未单独记录，按实到人数与发出选票数中较少者）；",
+                b.limit
+            ),
+            (BoxCheck::Voters, Some(v), Lang::En) => {
+                format!("{v} voted (recorded by the scrutineers); ")
+            }
+            (BoxCheck::Voters, None, Lang::En) => format!(
+                "{} voted (not recorded: the lesser of present and issued); ",
+                b.limit
+            ),
+            (BoxCheck::Issued, _, _) => String::new(),
+        };
         o.push_str(&match lang {
             Lang::Zh => format!(
-                "  发出选票{}张，收回{}张；收回数不得多于{base}{}：{}。\n",
+                "  发出选票{}张{replaced}，收回{}张；{voters}收回数不得多于{base}{}：{}。\n",
                 round.issued,
                 b.returned,
                 b.limit,
@@ -173,13 +217,37 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 }
             ),
             Lang::En => format!(
-                "  Issued {}, returned {}; returned may not exceed {base} ({}): {}.\n",
+                "  Issued {}{replaced}, returned {}; {voters}returned may not exceed {base} ({}): {}.\n",
                 round.issued,
                 b.returned,
                 b.limit,
                 if b.valid { "valid" } else { "void" }
             ),
         });
+        if let Some(n) = b.returned_over_present {
+            o.push_str(&match lang {
+                Lang::Zh => format!(
+                    "  注意：收回选票{}张，多于实到{}人{n}张，须由监票人查明并说明。\n",
+                    b.returned, round.present
+                ),
+                Lang::En => format!(
+                    "  Note: {} ballots returned, {n} more than the {} present; the scrutineers must explain it.\n",
+                    b.returned, round.present
+                ),
+            });
+        }
+        if let Some(n) = b.issued_unexplained {
+            o.push_str(&match lang {
+                Lang::Zh => format!(
+                    "  注意：发出选票{}张，多于实到{}人与更换{}张之和{n}张，须由监票人查明并说明。\n",
+                    round.issued, round.present, round.replaced
+                ),
+                Lang::En => format!(
+                    "  Note: {} ballots issued, {n} more than the {} present plus {} replaced; the scrutineers must explain it.\n",
+                    round.issued, round.present, round.replaced
+                ),
+            });
+        }
     }
     if let Some(c) = &r.counts {
         o.push_str(&match lang {
@@ -311,7 +379,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
 
     // 5. Result.
     o.push_str(&format!("{}\n", t("五、结果", "5. Result")));
-    if round.kind.proposes_list() {
+    if round.proposes_list() {
         if let Some(list) = &r.next_list {
             o.push_str(&format!(
                 "  {}{}\n",
@@ -392,7 +460,7 @@ fn next_steps(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 method.max_runoff_rounds
             ),
         },
-        Status::Shortfall if round.kind.proposes_list() => match (lang, r.list_may_proceed) {
+        Status::Shortfall if round.proposes_list() => match (lang, r.list_may_proceed) {
             (Lang::Zh, Some(true)) => "符合条件的人数不足，主席团可决定另行预选补足，或以现有名单（仍符合差额要求）进入正式选举。".into(),
             (Lang::Zh, _) => "符合条件的人数不足，由主席团决定另行预选补足名单。".into(),
             (Lang::En, Some(true)) => "Too few qualified: the presidium may hold another preliminary for the missing places, or proceed with this list (it still meets the formal rule).".into(),
@@ -416,7 +484,7 @@ fn next_steps(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
                 ),
             }
         }
-        Status::Complete if round.kind.proposes_list() => t(
+        Status::Complete if round.proposes_list() => t(
             "由主席团确认下一阶段名单。",
             "The presidium confirms the next list.",
         ),

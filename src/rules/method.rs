@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fraction::{percent, Comparison, Fraction};
-use super::round::Office;
+use super::round::{Office, RoundKind};
 
 /// Which number a threshold is measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,8 @@ pub enum Base {
 pub enum BoxCheck {
     /// 收回选票数等于或者少于发出选票数 (2020 templates).
     Issued,
-    /// 收回选票数等于或者少于投票人数 (1990 templates: the number present).
+    /// 收回选票数等于或者少于投票人数 (1990 templates): the number who
+    /// voted, recorded or at most min(present, issued) (RULES §3.3).
     Voters,
 }
 
@@ -98,6 +99,17 @@ pub enum NominationLimit {
     NextSize,
     /// Any number.
     Unlimited,
+}
+
+/// Who is elected in a runoff after a tie in a formal or supplementary
+/// round (open point 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunoffThreshold {
+    /// The majority threshold applies again (RULES §2: default).
+    Majority,
+    /// The most votes among the tied (得票多的当选), at least one vote.
+    MostVotes,
 }
 
 /// The candidate list of a supplementary round (open point 6).
@@ -224,13 +236,25 @@ pub struct ElectionMethod {
     pub mark_convention: MarkConvention,
     /// A tie at the cut-off of a list-producing round (RULES §4.5).
     pub list_tie: ListTie,
+    /// Threshold of a runoff after a formal or supplementary tie (open
+    /// point 9).
+    pub runoff_threshold: RunoffThreshold,
+    /// Participation floor of nomination and evaluation rounds: those who
+    /// took part against those entitled (RULES §3.1: their own floor, not
+    /// the election's quorum; S 公推直选 80%以上, 以上 includes the number).
+    /// `None`: no floor.
+    pub participation_floor: Option<Fraction>,
     /// Most names on a nomination ballot.
     pub nomination_limit: NominationLimit,
     /// Optional floor of for-votes to be listed after a nomination round
-    /// (不是多数群众拥护的不得列为考察对象), against `threshold_base`.
+    /// (不是多数群众拥护的不得列为考察对象), against `nomination_floor_base`.
     pub nomination_floor: Option<Fraction>,
+    /// The base of `nomination_floor` (open point 10): the unit's members
+    /// (`entitled`), or those who took part (`present`, `returned`).
+    pub nomination_floor_base: Base,
     /// Evaluation: share of disapprovals (against `evaluation_base`) that
-    /// flags a person as not to be put to the vote (不满意 ≥ 30%).
+    /// flags a person as not to be put to the vote (不满意 ≥ 30%). Off by
+    /// default (RULES §2.2: 两推一选 and 公推直选 list by 赞成票 only).
     pub evaluation_flag: Option<Fraction>,
     /// Evaluation percentages are of this base (RULES §2.2: returned).
     pub evaluation_base: Base,
@@ -294,8 +318,11 @@ impl ElectionMethod {
         "illegible",
         "mark_convention",
         "list_tie",
+        "runoff_threshold",
+        "participation_floor",
         "nomination_limit",
         "nomination_floor",
+        "nomination_floor_base",
         "evaluation_flag",
         "evaluation_base",
         "max_runoff_rounds",
@@ -356,6 +383,18 @@ impl ElectionMethod {
         Ok(method)
     }
 
+    /// The attendance rule a round of rule kind `kind` must meet before it
+    /// starts: a nomination's or an evaluation's own participation floor
+    /// (none: always met), every other round the election's quorum.
+    pub fn participation_rule(&self, kind: RoundKind) -> Fraction {
+        match kind {
+            RoundKind::Nomination | RoundKind::Evaluation => self
+                .participation_floor
+                .unwrap_or(Fraction::inclusive(0, 1)),
+            _ => self.quorum,
+        }
+    }
+
     /// k of the k-of-n rule: how many of `n` scrutineers must cosign a
     /// result to certify it — the smallest number meeting
     /// `signatures_required` of `n`, at least 1 and at most `n` (with no
@@ -377,6 +416,7 @@ impl ElectionMethod {
         let fractions = [
             ("quorum", Some(self.quorum)),
             ("threshold", Some(self.threshold)),
+            ("participation_floor", self.participation_floor),
             ("nomination_floor", self.nomination_floor),
             ("evaluation_flag", self.evaluation_flag),
             ("signatures_required", Some(self.signatures_required)),

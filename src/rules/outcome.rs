@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::fraction::Fraction;
 use super::method::{
-    Base, BoxCheck, DifferentialRule, ElectionMethod, ListCheck, ListTie, SupplementaryList,
+    Base, BoxCheck, DifferentialRule, ElectionMethod, ListCheck, ListTie, RunoffThreshold,
+    SupplementaryList,
 };
 use super::round::{Ballot, Office, Round, RoundKind};
 use super::tally::{count, Counts, InvalidReason, LineCount};
@@ -90,14 +91,38 @@ pub struct ListRuling {
     pub message_en: String,
 }
 
-/// The ballot-box ruling (RULES §3.3).
+/// The ballot-box ruling (RULES §3.3), with the discrepancies printed
+/// beside it (facts the scrutineers must explain, never errors).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BoxRuling {
     pub valid: bool,
     pub returned: u64,
     pub base: BoxCheck,
-    /// The number `returned` may not exceed.
+    /// The number `returned` may not exceed: ballots issued, or 投票人数.
     pub limit: u64,
+    /// More ballots in the box than voters in the hall: by how many, even
+    /// where the method's base lets the round stand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_over_present: Option<u64>,
+    /// Ballots issued beyond those present plus the replacements recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_unexplained: Option<u64>,
+}
+
+impl BoxRuling {
+    /// The box ruling on `returned` papers in `round`.
+    pub fn of(method: &ElectionMethod, round: &Round, returned: u64) -> BoxRuling {
+        let limit = round.box_limit(method);
+        let explained = round.present.saturating_add(round.replaced);
+        BoxRuling {
+            valid: returned <= limit,
+            returned,
+            base: method.box_check,
+            limit,
+            returned_over_present: (returned > round.present).then(|| returned - round.present),
+            issued_unexplained: (round.issued > explained).then(|| round.issued - explained),
+        }
+    }
 }
 
 /// One row of the vote report: a listed candidate or an accepted write-in.
@@ -187,19 +212,17 @@ fn decide_round(
     given: u64,
     counts: impl FnOnce() -> Counts,
 ) -> RoundResult {
+    let rule_kind = round.rule_kind();
+    let attendance = method.participation_rule(rule_kind);
     let quorum = QuorumRuling {
-        met: method.quorum.is_met(round.present, round.entitled),
+        met: attendance.is_met(round.present, round.entitled),
         present: round.present,
         entitled: round.entitled,
-        required: method.quorum.smallest_meeting(round.entitled),
-        rule: method.quorum,
+        required: attendance.smallest_meeting(round.entitled),
+        rule: attendance,
     };
     let returned = round.returned.unwrap_or(given);
-    let threshold_base = match method.threshold_base {
-        Base::Entitled => round.entitled,
-        Base::Present => round.present,
-        Base::Returned => returned,
-    };
+    let threshold_base = base_value(method.threshold_base, round, returned);
     let threshold = method.threshold.smallest_meeting(threshold_base);
     let mut result = RoundResult {
         status: Status::NoQuorum,
@@ -209,7 +232,7 @@ fn decide_round(
         counts: None,
         threshold_base,
         threshold,
-        threshold_applies: !matches!(round.kind, RoundKind::Nomination | RoundKind::Evaluation),
+        threshold_applies: threshold_applies(method, round),
         rows: Vec::new(),
         elected: Vec::new(),
         runoff: None,
@@ -229,16 +252,7 @@ fn decide_round(
         return result;
     }
 
-    let limit = match method.box_check {
-        BoxCheck::Issued => round.issued,
-        BoxCheck::Voters => round.present,
-    };
-    let ballot_box = BoxRuling {
-        valid: returned <= limit,
-        returned,
-        base: method.box_check,
-        limit,
-    };
+    let ballot_box = BoxRuling::of(method, round, returned);
     let box_valid = ballot_box.valid;
     result.ballot_box = Some(ballot_box);
     if !box_valid {
@@ -253,13 +267,31 @@ fn decide_round(
     result
 }
 
-fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64) -> Vec<Row> {
-    let returned = round.returned.unwrap_or(counts.valid + counts.invalid);
-    let flag_base = match method.evaluation_base {
+/// The value of `base` in `round` with `returned` papers.
+fn base_value(base: Base, round: &Round, returned: u64) -> u64 {
+    match base {
         Base::Entitled => round.entitled,
         Base::Present => round.present,
         Base::Returned => returned,
-    };
+    }
+}
+
+/// Whether the majority threshold decides `round`: not in nomination and
+/// evaluation rounds (they rank), nor in a runoff that resolves one, nor in
+/// a formal runoff under `runoff_threshold = most_votes` (open point 9).
+pub fn threshold_applies(method: &ElectionMethod, round: &Round) -> bool {
+    match round.rule_kind() {
+        RoundKind::Nomination | RoundKind::Evaluation => false,
+        RoundKind::Formal if round.kind == RoundKind::Runoff => {
+            method.runoff_threshold == RunoffThreshold::Majority
+        }
+        _ => true,
+    }
+}
+
+fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64) -> Vec<Row> {
+    let returned = round.returned.unwrap_or(counts.valid + counts.invalid);
+    let flag_base = base_value(method.evaluation_base, round, returned);
     let mut rows: Vec<Row> = round
         .candidates
         .iter()
@@ -269,7 +301,7 @@ fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64)
             count: *count,
             write_in: false,
             above_threshold: count.for_votes >= threshold,
-            flagged: round.kind == RoundKind::Evaluation
+            flagged: round.rule_kind() == RoundKind::Evaluation
                 && method
                     .evaluation_flag
                     .is_some_and(|f| f.is_met(count.against, flag_base)),
@@ -321,7 +353,10 @@ pub fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling>
             (DifferentialRule::MoreThanSeats, next)
         }
         RoundKind::Cadre | RoundKind::Resolution => {
-            if candidates <= round.seats {
+            // Once a method adopts a 差额表决 ratio, an equal list is refused
+            // like any list below the minimum (RULES §5); without one each
+            // nominee of an equal list is decided on their own.
+            if candidates <= round.seats && method.cadre_differential == DifferentialRule::None {
                 return None;
             }
             (method.cadre_differential, round.seats)
@@ -490,26 +525,50 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
         .filter(|i| rows[*i].above_threshold)
         .collect();
     let widen = method.list_tie == ListTie::Widen;
-    match round.kind {
+    // A runoff decides the places it was called for; it keeps the rule of
+    // the round it resolves (RULES §2, the runoff stage).
+    let runoff = round.kind == RoundKind::Runoff;
+    let returned = r
+        .ballot_box
+        .as_ref()
+        .map(|b| b.returned)
+        .unwrap_or_default();
+    match round.rule_kind() {
         RoundKind::Formal | RoundKind::Runoff | RoundKind::Supplementary => {
-            let f = fill(rows, &above, round.seats, false);
+            // Open point 9: under `most_votes` a formal runoff elects the
+            // most votes among the tied (at least one vote), no threshold.
+            let eligible: Vec<usize> = if r.threshold_applies {
+                above
+            } else {
+                all.iter()
+                    .copied()
+                    .filter(|i| rows[*i].count.for_votes >= 1)
+                    .collect()
+            };
+            let f = fill(rows, &eligible, round.seats, false);
             (r.status, r.runoff, r.unfilled) = settle(rows, &f, round.seats);
             r.elected = elected_order(round, rows, &f.chosen);
         }
         RoundKind::Preliminary => {
-            let places = round.next_size.unwrap_or(round.seats);
+            let places = if runoff {
+                round.seats
+            } else {
+                round.next_size.unwrap_or(round.seats)
+            };
             let f = fill(rows, &above, places, widen);
             let chosen = f.chosen.len() as u64;
             (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
-            if r.status == Status::Shortfall {
+            if r.status == Status::Shortfall && !runoff {
                 let formal = method.differential.for_office(round.office);
                 r.list_may_proceed = Some(formal.check(round.seats, chosen).ok);
             }
         }
         RoundKind::Nomination | RoundKind::Evaluation => {
-            let floor = match (round.kind, method.nomination_floor) {
-                (RoundKind::Nomination, Some(f)) => f.smallest_meeting(r.threshold_base).max(1),
+            let floor = match (round.rule_kind(), method.nomination_floor) {
+                (RoundKind::Nomination, Some(f)) => f
+                    .smallest_meeting(base_value(method.nomination_floor_base, round, returned))
+                    .max(1),
                 (RoundKind::Nomination, None) => 1,
                 _ => 0,
             };
@@ -518,7 +577,11 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
                 .copied()
                 .filter(|i| !rows[*i].flagged && rows[*i].count.for_votes >= floor)
                 .collect();
-            let places = round.next_size.unwrap_or(eligible.len() as u64);
+            let places = if runoff {
+                round.seats
+            } else {
+                round.next_size.unwrap_or(eligible.len() as u64)
+            };
             let f = fill(rows, &eligible, places, widen);
             (r.status, r.runoff, r.unfilled) = settle(rows, &f, places);
             r.next_list = Some(names(rows, &f.chosen));
@@ -547,4 +610,39 @@ fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
             }
         }
     }
+}
+
+/// The default list of a supplementary round (RULES §4.6, T:
+/// 从未当选的被选举人中按得票多少): every 被选举人 not elected — listed
+/// candidates and write-ins alike — in order of votes, as many as the
+/// office's list rule (or `supplementary_list`) needs for `seats`. A group
+/// with equal votes at the cut-off stands whole (ties are never broken by
+/// name or ballot order). `tally` is (name, for-votes) in report order
+/// (ballot order, then write-ins); the list keeps that order.
+pub fn supplementary_candidates(
+    method: &ElectionMethod,
+    office: Office,
+    tally: &[(String, u64)],
+    elected: &[String],
+    seats: u64,
+) -> Vec<String> {
+    let mut rows: Vec<(usize, &String, u64)> = tally
+        .iter()
+        .filter(|(name, _)| !elected.contains(name))
+        .enumerate()
+        .map(|(i, (name, votes))| (i, name, *votes))
+        .collect();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let rule = match method.supplementary_list {
+        SupplementaryList::Differential => method.differential.for_office(office),
+        SupplementaryList::EqualAllowed => DifferentialRule::None,
+    };
+    let need = usize::try_from(rule.check(seats, 0).min).unwrap_or(usize::MAX);
+    let mut take = need.min(rows.len());
+    while take > 0 && take < rows.len() && rows[take].2 == rows[take - 1].2 {
+        take += 1;
+    }
+    let mut chosen: Vec<(usize, &String, u64)> = rows.into_iter().take(take).collect();
+    chosen.sort_by_key(|r| r.0);
+    chosen.into_iter().map(|r| r.1.clone()).collect()
 }

@@ -70,10 +70,19 @@ fn common(name: &str) -> ElectionMethod {
         illegible: Illegible::Abstain,
         mark_convention: MarkConvention::BlankIsAbstain,
         list_tie: ListTie::Runoff,
+        // RULES §2 (runoff stage), open point 9: the majority again.
+        runoff_threshold: RunoffThreshold::Majority,
+        // RULES §3.1: a list round's own floor, S 公推直选 80%以上 (以上
+        // includes the number), not the election's quorum.
+        participation_floor: Some(Fraction::inclusive(4, 5)),
         nomination_limit: NominationLimit::Seats,
         nomination_floor: None,
-        // RULES §2.2: 不满意 ≥ 30% → not put to the vote; of ballots returned.
-        evaluation_flag: Some(Fraction::inclusive(3, 10)),
+        // Open point 10: S 不是所在单位多数群众拥护的 — the unit's members.
+        nomination_floor_base: Base::Entitled,
+        // RULES §2.2: the 30% 不满意 exclusion is 案例26's pre-screen, off
+        // by default (两推一选 and 公推直选 list by 赞成票 only); when adopted
+        // it is of ballots returned.
+        evaluation_flag: None,
         evaluation_base: Base::Returned,
         max_runoff_rounds: 1,
         max_supplementary_rounds: 1,

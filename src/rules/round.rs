@@ -31,6 +31,29 @@ pub enum RoundKind {
 }
 
 impl RoundKind {
+    /// The kinds whose tie a runoff may resolve (CONTRACT §2 `resolves`).
+    pub const RESOLVABLE: [RoundKind; 5] = [
+        RoundKind::Formal,
+        RoundKind::Supplementary,
+        RoundKind::Preliminary,
+        RoundKind::Nomination,
+        RoundKind::Evaluation,
+    ];
+
+    /// What a runoff called after a tie in a round of this kind records
+    /// as `resolves`: `None` for a formal round (the default) and for kinds
+    /// whose runoff keeps the majority like a formal one (cadre, resolution,
+    /// runoff); the kind itself otherwise. The service and the verifier
+    /// both ask here.
+    pub fn resolved_by_runoff(self) -> Option<RoundKind> {
+        match self {
+            RoundKind::Formal | RoundKind::Runoff | RoundKind::Cadre | RoundKind::Resolution => {
+                None
+            }
+            k => Some(k),
+        }
+    }
+
     pub const ALL: [RoundKind; 8] = [
         RoundKind::Nomination,
         RoundKind::Evaluation,
@@ -279,11 +302,29 @@ pub struct Round {
     pub candidates: Vec<String>,
     pub entitled: u64,
     pub present: u64,
+    /// Ballots issued (发出选票), replacements included: may exceed
+    /// `present` by the replacements (RULES §3.3), never an error.
     pub issued: u64,
     /// Ballots returned; `None` means "as many as were given".
     pub returned: Option<u64>,
     /// Length of the list to propose for the next stage.
     pub next_size: Option<u64>,
+    /// Spoiled ballots handed back and replaced (更换选票, 收回作废);
+    /// counted in `issued`, never in `returned`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub replaced: u64,
+    /// 投票人数 as the scrutineers recorded it; `None`: at most
+    /// min(present, issued), which is what [`Round::voters`] gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<u64>,
+    /// A runoff's: the kind of round whose tie it resolves, whose rule it
+    /// keeps (RULES §2, the runoff stage); `None` is `formal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolves: Option<RoundKind>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A round whose facts contradict each other. `field` is the round-file path.
@@ -355,14 +396,50 @@ impl Round {
                 ),
             );
         }
-        if self.issued > self.present {
+        // Issued > present is a fact (replacement ballots), not an error;
+        // only counts that cannot both be true are refused.
+        if self.replaced > self.issued {
             return err(
-                "round.issued",
+                "round.replaced",
                 format!(
-                    "{} ballots issued to {} present voters; expected issued ≤ present",
-                    self.issued, self.present
+                    "{} ballots replaced but only {} issued; expected replaced ≤ issued (replacements are counted in issued)",
+                    self.replaced, self.issued
                 ),
             );
+        }
+        if let Some(voted) = self.voted {
+            if voted > self.present.min(self.issued) {
+                return err(
+                    "round.voted",
+                    format!(
+                        "{voted} voted, but {} present and {} ballots issued; expected voted ≤ {} (nobody votes without being present and given a ballot)",
+                        self.present,
+                        self.issued,
+                        self.present.min(self.issued)
+                    ),
+                );
+            }
+        }
+        if let Some(resolved) = self.resolves {
+            if self.kind != RoundKind::Runoff {
+                return err(
+                    "round.resolves",
+                    format!(
+                        "only a runoff resolves another round; this is a {} round",
+                        self.kind.as_str()
+                    ),
+                );
+            }
+            if !RoundKind::RESOLVABLE.contains(&resolved) {
+                return err(
+                    "round.resolves",
+                    format!(
+                        "a runoff cannot resolve a {} round; expected one of: {}",
+                        resolved.as_str(),
+                        RoundKind::RESOLVABLE.map(RoundKind::as_str).join(", ")
+                    ),
+                );
+            }
         }
         if self.kind == RoundKind::Nomination || self.kind == RoundKind::Preliminary {
             match self.next_size {
@@ -385,6 +462,50 @@ impl Round {
             return err("round.next_size", "expected at least 1, found 0".into());
         }
         Ok(())
+    }
+
+    /// 投票人数, the base of `box_check = voters` (RULES §3.3): the number
+    /// recorded, else min(present, issued) — nobody who is absent or got no
+    /// ballot can have voted.
+    pub fn voters(&self) -> u64 {
+        self.voted.unwrap_or(self.present.min(self.issued))
+    }
+
+    /// The number of ballots returned may not exceed under `method`'s box
+    /// check. The one place this limit is computed (the rule engine, the
+    /// round-file cross-check, the service and the verifier ask here).
+    pub fn box_limit(&self, method: &super::ElectionMethod) -> u64 {
+        match method.box_check {
+            super::method::BoxCheck::Issued => self.issued,
+            super::method::BoxCheck::Voters => self.voters(),
+        }
+    }
+
+    /// Whether ballots are counted at all with `returned` papers: quorum
+    /// (or the list round's participation floor) met and the box valid.
+    pub fn is_counted(&self, method: &super::ElectionMethod, returned: u64) -> bool {
+        method
+            .participation_rule(self.rule_kind())
+            .is_met(self.present, self.entitled)
+            && returned <= self.box_limit(method)
+    }
+
+    /// The kind whose rule decides this round: a runoff keeps the rule of
+    /// the round it resolves (default formal); any other round its own.
+    pub fn rule_kind(&self) -> RoundKind {
+        match self.kind {
+            RoundKind::Runoff => match self.resolves {
+                None | Some(RoundKind::Supplementary) => RoundKind::Formal,
+                Some(k) => k,
+            },
+            k => k,
+        }
+    }
+
+    /// Whether this round proposes the next stage's list (a list round, or a
+    /// runoff resolving one).
+    pub fn proposes_list(&self) -> bool {
+        self.rule_kind().proposes_list()
     }
 
     /// The most selections (for-marks plus accepted write-ins) a valid ballot

@@ -110,6 +110,13 @@ struct RawRound {
     issued: Option<u64>,
     returned: Option<u64>,
     next_size: Option<u64>,
+    /// 更换选票: spoiled ballots taken back and replaced (default 0).
+    #[serde(default)]
+    replaced: u64,
+    /// 投票人数 as recorded (default min(present, issued)).
+    voted: Option<u64>,
+    /// A runoff's: the kind of round whose tie it resolves (default formal).
+    resolves: Option<RoundKind>,
 }
 
 /// Deserialises and validates a round, so serde_json reports the position.
@@ -156,6 +163,9 @@ impl<'de> Deserialize<'de> for ValidRound {
             issued: raw.issued.unwrap_or(raw.present),
             returned: raw.returned,
             next_size: raw.next_size,
+            replaced: raw.replaced,
+            voted: raw.voted,
+            resolves: raw.resolves,
         };
         round.validate().map_err(de::Error::custom)?;
         Ok(ValidRound(round))
@@ -482,13 +492,7 @@ pub fn check_ballots(
         return Ok(());
     }
     // A round that is not counted (no quorum, void box) needs no ballots.
-    let counted = method.quorum.is_met(round.present, round.entitled)
-        && returned
-            <= match method.box_check {
-                super::method::BoxCheck::Issued => round.issued,
-                super::method::BoxCheck::Voters => round.present,
-            };
-    if given == 0 && !counted {
+    if given == 0 && !round.is_counted(method, returned) {
         return Ok(());
     }
     Err(format!(

@@ -20,7 +20,7 @@ use crate::log::cosignature::verify_cosignature;
 use crate::log::event::{Decision, Event};
 use crate::log::merkle::TreeSize;
 use crate::log::note::{Note, VerifierKey};
-use crate::rules::method::{SeatReduction, SupplementaryList};
+use crate::rules::method::SeatReduction;
 use crate::rules::{ElectionMethod, Office, RoundKind};
 use crate::store::{self, round::RoundRow};
 
@@ -143,7 +143,10 @@ fn proposed_list(
     let Some(mut list) = proposed_list(conn, meeting, &p, &pr)? else {
         return Ok(None);
     };
+    // A formal-rule runoff elects; a runoff resolving a list round (it
+    // keeps that round's rule) reports the places it decided as next_list.
     list.extend(names(&result["elected"]));
+    list.extend(names(&result["next_list"]));
     Ok(Some(list))
 }
 
@@ -349,7 +352,7 @@ impl Service {
                     d
                 }
                 DecisionRequest::Announce {} => {
-                    if l.kind.proposes_list() {
+                    if l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list) {
                         return Err(Error::conflict(
                             "not_announceable",
                             "推荐、测评和预选结果只向主席团报告，不当众宣布",
@@ -536,9 +539,9 @@ pub(crate) fn tally_note(
         .ok_or_else(|| Error::internal(format!("no checkpoint of size {size}")))
 }
 
-/// The default list of a supplementary round (RULES §4.6): those not
-/// elected, in order of votes in this round, as many as the list rule
-/// needs for `seats`; kept in ballot order.
+/// The default list of a supplementary round (RULES §4.6): the rule
+/// engine's [`rules::outcome::supplementary_candidates`] over this round's
+/// tally, write-ins included.
 fn default_supplementary(
     method: &ElectionMethod,
     l: &Loaded,
@@ -546,31 +549,15 @@ fn default_supplementary(
     seats: u64,
 ) -> Result<Vec<String>, Error> {
     let elected = names(&result["elected"]);
-    let mut rows: Vec<(usize, String, u64)> = result["tally"]
+    let tally: Vec<(String, u64)> = result["tally"]
         .as_array()
         .map(|rows| {
             rows.iter()
-                .filter(|r| r["write_in"] == json!(false))
                 .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["for"].as_u64()?)))
-                .filter(|(n, _)| !elected.contains(n))
-                .enumerate()
-                .map(|(i, (n, v))| (i, n, v))
                 .collect()
         })
         .unwrap_or_default();
-    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let rule = match method.supplementary_list {
-        SupplementaryList::Differential => method.differential.for_office(l.office),
-        SupplementaryList::EqualAllowed => crate::rules::method::DifferentialRule::None,
-    };
-    let need = usize::try_from(rule.check(seats, 0).min).unwrap_or(usize::MAX);
-    // A group with equal votes at the cut-off is never split: all of it
-    // stands (ties are not broken by name or ballot order).
-    let mut take = need.min(rows.len());
-    while take > 0 && take < rows.len() && rows[take].2 == rows[take - 1].2 {
-        take += 1;
-    }
-    let mut chosen: Vec<(usize, String, u64)> = rows.into_iter().take(take).collect();
-    chosen.sort_by_key(|r| r.0);
-    Ok(chosen.into_iter().map(|r| r.1).collect())
+    Ok(crate::rules::outcome::supplementary_candidates(
+        method, l.office, &tally, &elected, seats,
+    ))
 }

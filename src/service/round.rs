@@ -30,6 +30,41 @@ pub(crate) struct Loaded {
     pub kind: RoundKind,
     pub office: Office,
     pub candidates: Vec<String>,
+    /// A runoff's: the kind of the first non-runoff round up its parent
+    /// chain, when not formal — the round whose rule it keeps.
+    pub resolves: Option<RoundKind>,
+}
+
+/// The kind of round a runoff resolves: up the parent chain past runoffs
+/// to the first other round; `None` for a formal round (the default), a
+/// cadre vote (its runoff keeps the majority, as a formal one) or a round
+/// that is not a runoff.
+fn resolves_of(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Option<RoundKind>, Error> {
+    let mut kind: RoundKind = enum_parse(&row.kind)?;
+    let mut parent = row.parent.clone();
+    if kind != RoundKind::Runoff {
+        return Ok(None);
+    }
+    // A chain of runoffs is as long as the runoffs the method allows; the
+    // bound only guards against a corrupt store.
+    for _ in 0..1024 {
+        if kind != RoundKind::Runoff {
+            break;
+        }
+        let Some(id) = parent else {
+            return Ok(None);
+        };
+        let Some(p) = store::round::round(conn, meeting, &id)? else {
+            return Ok(None);
+        };
+        kind = enum_parse(&p.kind)?;
+        parent = p.parent;
+    }
+    Ok(RoundKind::resolved_by_runoff(kind))
 }
 
 pub(crate) fn load_round(conn: &Connection, meeting: &str, id: &str) -> Result<Loaded, Error> {
@@ -44,6 +79,7 @@ pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<
         kind: enum_parse(&row.kind)?,
         office: enum_parse(&row.office)?,
         candidates: candidates_of(&row)?,
+        resolves: resolves_of(conn, meeting, &row)?,
         row,
     })
 }
@@ -79,6 +115,9 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         issued,
         returned,
         next_size: l.row.next_size,
+        replaced: 0,
+        voted: None,
+        resolves: l.resolves,
     })
 }
 
@@ -487,7 +526,7 @@ pub(crate) fn live_update_now(
             state: state.to_string(),
             tally,
             announced: l.row.announced,
-            list_round: l.kind.proposes_list(),
+            list_round: l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list),
         })
     })
 }
@@ -556,6 +595,9 @@ pub(crate) fn validate_draft(
         issued: 0,
         returned: None,
         next_size,
+        replaced: 0,
+        voted: None,
+        resolves: None,
     };
     round.validate().map_err(|e| {
         let field = e.field.strip_prefix("round.").unwrap_or(e.field);
@@ -662,16 +704,8 @@ impl Service {
                     "attendance has not been recorded",
                 )
             })?;
-            if req.issued > present {
-                return Err(Error::invalid(
-                    "issued",
-                    format!("发出选票 {} 张多于实到 {present} 人", req.issued),
-                    format!(
-                        "{} ballots issued to {present} present; expected issued ≤ present",
-                        req.issued
-                    ),
-                ));
-            }
+            // Issued > present is normal with replacement ballots (更换选票,
+            // RULES §3.3): a fact the box ruling reports, never an error.
             // The method may have changed since the draft was made.
             validate_draft(
                 &method,
@@ -696,6 +730,7 @@ impl Service {
                     entitled: m.entitled,
                     present,
                     issued: req.issued,
+                    resolves: l.resolves,
                     election: Some(e.id.clone()),
                     by: Some(actor.name.clone()),
                 },
@@ -704,7 +739,14 @@ impl Service {
             l.row.entitled = Some(m.entitled);
             l.row.present = Some(present);
             l.row.issued = Some(req.issued);
-            if !method.quorum.is_met(present, m.entitled) {
+            let rule_kind = match l.resolves {
+                Some(k) if l.kind == RoundKind::Runoff => k,
+                _ => l.kind,
+            };
+            if !method
+                .participation_rule(rule_kind)
+                .is_met(present, m.entitled)
+            {
                 // No quorum: the round cannot be held; nothing is counted.
                 close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
             }
@@ -745,11 +787,7 @@ impl Service {
                 .with(json!({ "batches": pending })));
             }
             let round_facts = facts(&l, Some(req.returned))?;
-            let limit = match method.box_check {
-                rules::method::BoxCheck::Issued => round_facts.issued,
-                rules::method::BoxCheck::Voters => round_facts.present,
-            };
-            let ballots = if req.returned <= limit {
+            let ballots = if req.returned <= round_facts.box_limit(&method) {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != req.returned {
                     return Err(Error::conflict(

@@ -189,6 +189,7 @@ impl Sim {
     ) {
         let candidates: Vec<String> = candidates.iter().map(|c| c.to_string()).collect();
         let opened = Event::RoundOpened {
+            resolves: None,
             round: id.into(),
             contest: "支部委员会委员".into(),
             kind,
