@@ -274,3 +274,153 @@ fn finding_9_malformed_headers_get_problem_documents() {
     let r = c.send(&Request::new("GET", &path).header("Authorization", "Basic abc"));
     r.problem(401, "token_invalid");
 }
+
+/// Every occurrence of `needle` in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The database file and its WAL, as bytes on disk.
+fn db_bytes(server: &Server) -> Vec<(String, Vec<u8>)> {
+    ["meeting.db", "meeting.db-wal"]
+        .iter()
+        .filter_map(|f| {
+            std::fs::read(server.dir.path().join(f))
+                .ok()
+                .map(|b| (f.to_string(), b))
+        })
+        .collect()
+}
+
+#[test]
+fn finding_7_reconciled_batches_leave_no_salt_reading_or_position_in_db_wal_or_bundle() {
+    let server = Server::start("attack-secrecy");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    // Readings in paper order; each marks string is distinct, so finding
+    // one (quoted, as JSON keeps it) finds a reading.
+    let b1 = ["YNAYN", "NYAYY", "AYNNY", "YYNAN", "NAYYN", "YANYA"];
+    let b2_first = ["NNYYA", "YNNAY", "ANYYN", "NYYAN", "YAYNN"];
+    let mut b2_second: Vec<Value> = b2_first.iter().map(|b| json!(b)).collect();
+    b2_second[1] = json!("YNNAA");
+    b2_second[3] = json!({ "void": "选票上有签名" });
+    let mut salts = Vec::new();
+    for (who, key, batch, ballots) in [
+        (&s.c1, "c1-b1", "b1", json!(b1)),
+        (&s.c2, "c2-b1", "b1", json!(b1)),
+        (&s.c1, "c1-b2", "b2", json!(b2_first)),
+        (&s.c2, "c2-b2", "b2", json!(b2_second)),
+    ] {
+        let r = m.enter(who, "r1", batch, key, &ballots).expect(201).json();
+        salts.push(r["salt"].as_str().expect("salt").to_string());
+    }
+    let seen = m.get(&s.s1, "/rounds/r1/batches/b2").expect(200).json();
+    assert_eq!(seen["differences"][1]["position"], 3, "{seen}");
+    m.post(
+        &s.s1,
+        "/rounds/r1/batches/b2/resolutions",
+        json!({ "position": 1, "resolution": "second" }),
+    )
+    .expect(200);
+    let done = m
+        .post(
+            &s.s1,
+            "/rounds/r1/batches/b2/resolutions",
+            json!({ "position": 3, "resolution": "void", "reason": "选票上有签名，认定为废票" }),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(done["state"], "reconciled");
+    // The scrutineers keep how each difference was resolved, not where.
+    assert_eq!(done["differences"], json!([]), "{done}");
+    let kept = done["resolutions"].as_array().expect("resolutions");
+    assert_eq!(kept.len(), 2, "{done}");
+    assert!(kept.iter().all(|r| r.get("position").is_none()), "{done}");
+    // A retry after reconciliation replays the reply without its salt.
+    let retry = m
+        .enter(&s.c2, "r1", "b2", "c2-b2", &json!(b2_second))
+        .expect(201);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert!(retry.json().get("salt").is_none(), "{}", retry.text());
+
+    let zip = m.get(&s.auditor, "/bundle").expect(200).body;
+    let mut files = db_bytes(&server);
+    files.push(("bundle.zip".into(), zip.clone()));
+    let readings: Vec<String> = b1
+        .iter()
+        .chain(&b2_first)
+        .chain(["YNNAA"].iter())
+        .map(|b| format!("\"{b}\""))
+        .collect();
+    for (name, bytes) in &files {
+        for salt in &salts {
+            assert!(!contains(bytes, salt.as_bytes()), "{name} holds a salt");
+        }
+        for r in &readings {
+            assert!(
+                !contains(bytes, r.as_bytes()),
+                "{name} holds the reading {r}"
+            );
+        }
+        assert!(!contains(bytes, b"\"position\""), "{name} holds a position");
+    }
+    // The WAL was truncated after the erasure.
+    if let Some((_, wal)) = files.iter().find(|(n, _)| n == "meeting.db-wal") {
+        assert_eq!(wal.len(), 0, "the WAL still holds {} bytes", wal.len());
+    }
+    // The bundle still verifies and recounts.
+    common::bundle::verified(&common::bundle::read(&zip));
+}
+
+#[test]
+fn finding_7_live_tallies_never_move_by_one_ballot() {
+    let server = Server::start("attack-live");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    let mut live = m.c.events(&m.path("/rounds/r1/events"), &s.presidium.token);
+    let marks = ["YYYNN", "NYYYN", "NNYYY", "YNNYY", "YYNNY", "YNYNY"];
+    let mut polled = vec![];
+    let mut salts = vec![];
+    for i in 0..12 {
+        let b = format!("b{i:02}");
+        let one = json!([marks[i % marks.len()]]);
+        for (who, k) in [(&s.c1, "c1"), (&s.c2, "c2")] {
+            let r = m
+                .enter(who, "r1", &b, &format!("{k}-{b}"), &one)
+                .expect(201);
+            salts.push(r.json()["salt"].as_str().unwrap().to_string());
+        }
+        let r = m.get(&s.s1, "/rounds/r1/result").expect(200).json();
+        polled.push(r["result"]["ballots"]["valid"].as_u64().expect("valid"));
+    }
+    // Polling the partial result: steps of at least five.
+    assert_eq!(polled, [0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10]);
+    // The stream: every tally sent is a step count; read until the state
+    // shows all twelve reconciled.
+    let mut shown = std::collections::BTreeSet::new();
+    loop {
+        let e = live.next_event().unwrap().expect("event");
+        assert!(
+            salts.iter().all(|s| !e.data.contains(s.as_str())),
+            "a salt on the stream"
+        );
+        for mk in marks {
+            assert!(
+                !e.data.contains(&format!("\"{mk}\"")),
+                "a reading on the stream"
+            );
+        }
+        let v = e.json();
+        if e.event == "tally" {
+            shown.insert(v["result"]["ballots"]["valid"].as_u64().unwrap());
+        } else if v["batches"]["reconciled"] == 12 {
+            break;
+        }
+    }
+    assert!(shown.iter().all(|n| n % 5 == 0), "tallies shown: {shown:?}");
+    // Closing counts everything.
+    m.post(&s.s1, "/rounds/r1/close", json!({ "returned": 12 }))
+        .expect(200);
+    let r = m.get(&s.s1, "/rounds/r1/result").expect(200).json();
+    assert_eq!(r["result"]["ballots"]["valid"], 12);
+}

@@ -85,7 +85,7 @@ impl Service {
                                 ballots: ballots.clone(),
                             },
                         )
-                        .and_then(|_| {
+                        .and_then(|index| {
                             let row = BatchRow {
                                 id,
                                 state: "reconciled".into(),
@@ -93,6 +93,8 @@ impl Service {
                                 reconciled: Some(
                                     serde_json::to_string(&ballots).map_err(Error::internal)?,
                                 ),
+                                seq: Some(index.0),
+                                resolutions: None,
                             };
                             store::round::save_batch(&tx.tx, meeting, round, &row)?;
                             Ok(())

@@ -339,6 +339,21 @@ pub struct Tx<'a> {
     appended: bool,
     /// Rounds whose live viewers must hear of this change.
     touched: BTreeSet<String>,
+    /// Readings were erased: truncate the WAL after the commit.
+    erased: bool,
+    /// Idempotency records to redact once this change's own is stored.
+    redactions: Vec<Redaction>,
+}
+
+/// An idempotency record whose request hash and response must not outlive
+/// the readings they were made from (a reconciled entry).
+pub(crate) struct Redaction {
+    pub person: String,
+    pub key: String,
+    /// Stands for the request from now on (it names no reading).
+    pub request_hash: Vec<u8>,
+    /// Response fields to drop.
+    pub drop: &'static [&'static str],
 }
 
 impl Tx<'_> {
@@ -381,6 +396,18 @@ impl Tx<'_> {
             self.touched.insert(r.to_string());
         }
         Ok(index)
+    }
+
+    /// This change erased readings: once it commits, the WAL is truncated
+    /// so no page image of them survives there.
+    pub(crate) fn erased(&mut self) {
+        self.erased = true;
+    }
+
+    /// Redacts an idempotency record in this transaction, after the
+    /// change's own record was stored.
+    pub(crate) fn redact(&mut self, r: Redaction) {
+        self.redactions.push(r);
     }
 
     /// Live viewers of `round` must hear of this change even if no event
@@ -552,7 +579,7 @@ impl Service {
     ) -> Result<(T, Option<Stamp>), Error> {
         let mut guard = lock(&self.inner.writer);
         let Writer { conn, logs } = &mut *guard;
-        let (committed, appended, touched) = {
+        let (committed, appended, touched, erased) = {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| Error::internal(format!("begin: {e}")))?;
@@ -563,8 +590,14 @@ impl Service {
                 now_ms: now_ms(),
                 appended: false,
                 touched: BTreeSet::new(),
+                erased: false,
+                redactions: Vec::new(),
             };
             let outcome = f(&mut ctx).and_then(|value| {
+                // After `f`, so a change's own idempotency record is there.
+                for r in std::mem::take(&mut ctx.redactions) {
+                    redact(&mut ctx, meeting, &r)?;
+                }
                 if !ctx.appended {
                     return Ok((value, None));
                 }
@@ -580,6 +613,7 @@ impl Service {
                 tx,
                 appended,
                 touched,
+                erased,
                 ..
             } = ctx;
             let committed = outcome.and_then(|v| {
@@ -587,10 +621,19 @@ impl Service {
                     .map_err(|e| Error::internal(format!("commit: {e}")))?;
                 Ok(v)
             });
-            (committed, appended, touched)
+            (committed, appended, touched, erased)
         };
         match committed {
             Ok((value, stamp)) => {
+                if erased {
+                    match store::erase_wal(conn) {
+                        Ok(true) => {}
+                        Ok(false) => eprintln!(
+                            "scrutineer: a reader held the WAL; it is truncated at the next erasure"
+                        ),
+                        Err(e) => eprintln!("scrutineer: truncating the WAL: {e}"),
+                    }
+                }
                 drop(guard);
                 if stamp.is_some() {
                     for round in &touched {
@@ -612,11 +655,17 @@ impl Service {
     /// Runs `f` as a change under an idempotency key: a retry with the same
     /// key and request returns the stored reply and changes nothing; the
     /// key is stored in the same transaction as the change.
+    ///
+    /// `erased_hash`, if given, is what the stored hash is replaced with
+    /// once the request's readings are erased ([`Redaction`]): a retry then
+    /// still gets the (redacted) reply, though its body can no longer be
+    /// compared.
     pub(crate) fn write_idempotent(
         &self,
         actor: &Actor,
         key: &str,
         request: &[u8],
+        erased_hash: Option<&[u8]>,
         f: impl FnOnce(&mut Tx<'_>) -> Result<Reply, Error>,
     ) -> Result<Reply, Error> {
         if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -633,7 +682,9 @@ impl Service {
             if let Some(stored) =
                 store::idempotency::get(&tx.tx, &actor.meeting, &actor.person, key)?
             {
-                if stored.request_hash != request_hash {
+                if stored.request_hash != request_hash
+                    && Some(stored.request_hash.as_slice()) != erased_hash
+                {
                     return Err(Error::new(
                         Kind::Unprocessable,
                         "idempotency_key_reused",
@@ -691,6 +742,32 @@ impl Service {
             })))
         })
     }
+}
+
+/// Applies a [`Redaction`] to the idempotency record it names, if stored.
+fn redact(tx: &mut Tx<'_>, meeting: &str, r: &Redaction) -> Result<(), Error> {
+    let Some(stored) = store::idempotency::get(&tx.tx, meeting, &r.person, &r.key)? else {
+        return Ok(());
+    };
+    let mut body: Value = serde_json::from_str(&stored.response)
+        .map_err(|e| Error::internal(format!("stored response: {e}")))?;
+    if let Value::Object(o) = &mut body {
+        for f in r.drop {
+            o.remove(*f);
+        }
+    }
+    store::idempotency::redact(
+        &tx.tx,
+        meeting,
+        &r.person,
+        &r.key,
+        &store::idempotency::Stored {
+            request_hash: r.request_hash.clone(),
+            status: stored.status,
+            response: body.to_string(),
+        },
+    )?;
+    Ok(())
 }
 
 /// The verifier key of a meeting's log.

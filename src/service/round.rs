@@ -97,29 +97,58 @@ pub(crate) fn round_ballots(
     Ok(out)
 }
 
-/// Every reconciled ballot of a round, decoding only the batches not yet in
-/// `cache` (the live publisher's) when one is given.
-fn round_ballots_cached(
+/// The live count of an open round (its partial result, its `tally`
+/// events) moves only in steps of at least this many ballots: it shows
+/// whole reconciled batches, and a batch joins it only once the ballots
+/// reconciled since the last step reach this number, so no two counts a
+/// viewer can compare differ by a single ballot. The final tally of a
+/// closed round counts everything. Default 5 (docs/service.md, "Secret
+/// ballot").
+pub const LIVE_RELEASE_MIN_BALLOTS: u64 = 5;
+
+/// The batches an open round's live count includes: the longest prefix of
+/// the reconciliation order that ends where the ballots since the previous
+/// step reached `min`.
+pub fn released_batches(order: &[(String, u64)], min: u64) -> &[(String, u64)] {
+    let (mut pending, mut upto) = (0u64, 0usize);
+    for (i, (_, n)) in order.iter().enumerate() {
+        pending = pending.saturating_add(*n);
+        if pending >= min {
+            upto = i + 1;
+            pending = 0;
+        }
+    }
+    &order[..upto]
+}
+
+/// The reconciled ballots of an open round's live count
+/// ([`released_batches`]), decoding only the batches not yet in `cache`
+/// (the live publisher's) when one is given.
+fn released_ballots(
     conn: &Connection,
     meeting: &str,
     round: &str,
     cache: Option<&mut BallotCache>,
 ) -> Result<Vec<Ballot>, Error> {
-    let Some(cache) = cache else {
-        return round_ballots(conn, meeting, round);
-    };
-    for id in store::round::reconciled_batch_ids(conn, meeting, round)? {
-        if cache.contains_key(&id) {
-            continue;
+    let order = store::round::reconciled_batch_order(conn, meeting, round)?;
+    let released = released_batches(&order, LIVE_RELEASE_MIN_BALLOTS);
+    let mut local = BallotCache::new();
+    let cache = cache.unwrap_or(&mut local);
+    let mut out = Vec::new();
+    for (id, _) in released {
+        if !cache.contains_key(id) {
+            let Some(json) = store::round::reconciled_batch(conn, meeting, round, id)? else {
+                continue;
+            };
+            let b: BatchBallots = serde_json::from_str(&json)
+                .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
+            cache.insert(id.clone(), b.to_ballots().map_err(Error::internal)?);
         }
-        let Some(json) = store::round::reconciled_batch(conn, meeting, round, &id)? else {
-            continue;
-        };
-        let b: BatchBallots = serde_json::from_str(&json)
-            .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
-        cache.insert(id, b.to_ballots().map_err(Error::internal)?);
+        if let Some(bs) = cache.get(id) {
+            out.extend(bs.iter().cloned());
+        }
     }
-    Ok(cache.values().flatten().cloned().collect())
+    Ok(out)
 }
 
 /// Refuses a list that breaks the method's differential rule, with the
@@ -254,7 +283,7 @@ fn partial_result(
     method: &ElectionMethod,
     cache: Option<&mut BallotCache>,
 ) -> Result<Value, Error> {
-    let ballots = round_ballots_cached(conn, meeting, &l.row.id, cache)?;
+    let ballots = released_ballots(conn, meeting, &l.row.id, cache)?;
     let round = facts(l, None)?;
     let result = rules::evaluate(method, &round, &ballots);
     let doc = serde_json::to_value(report::json::document(method, &round, &result))
