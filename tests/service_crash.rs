@@ -138,7 +138,7 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
         );
         // Once the batch is reconciled the stored reply has lost its salt
         // (erased with the readings); nothing else differs.
-        let mut replayed = r.json();
+        let replayed = r.json();
         let mut acked = body.clone();
         if replayed.get("salt").is_none() {
             acked.as_object_mut().unwrap().remove("salt");
