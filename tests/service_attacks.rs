@@ -424,3 +424,146 @@ fn finding_7_live_tallies_never_move_by_one_ballot() {
     let r = m.get(&s.s1, "/rounds/r1/result").expect(200).json();
     assert_eq!(r["result"]["ballots"]["valid"], 12);
 }
+
+/// Runs `scrutineer serve` on `db` and expects it to refuse to start:
+/// returns its stderr (panics, after killing it, if it starts listening).
+fn serve_refuses(db: &std::path::Path) -> String {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn scrutineer serve");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line.unwrap().starts_with("listening on") {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("scrutineer serve started on a database it should refuse");
+        }
+    }
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "exit {status}: {err}");
+    err
+}
+
+/// A meeting with a closed round r1 (batch b1 of 6 ballots), written by
+/// the real binary, which is then killed.
+fn closed_meeting(db: &std::path::Path) -> String {
+    let server = common::server::Binary::start(db, &[]);
+    let s = setup(server.client(), &server.setup);
+    enter_both(&s, "b1", &marks(6, "YYYNN"));
+    s.m.post(&s.s1, "/rounds/r1/close", json!({ "returned": 6 }))
+        .expect(200);
+    s.m.id.clone()
+}
+
+fn sql(db: &std::path::Path, statements: &str) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(statements).unwrap();
+}
+
+#[test]
+fn finding_6_a_deleted_log_tail_is_refused_at_start_naming_the_sizes() {
+    let dir = common::server::TempDir::new("attack-tail");
+    let db = dir.path().join("meeting.db");
+    let meeting = closed_meeting(&db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let size: i64 = conn
+        .query_row("SELECT COUNT(*) FROM log_entry", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    // Delete the last two entries and their checkpoints, so what is left
+    // is a consistent, signed, shorter log.
+    sql(
+        &db,
+        &format!(
+            "DROP TRIGGER log_entry_no_delete; DROP TRIGGER log_checkpoint_no_delete;
+             DELETE FROM log_entry WHERE seq >= {cut};
+             DELETE FROM log_checkpoint WHERE size > {cut};",
+            cut = size - 2
+        ),
+    );
+    let err = serve_refuses(&db);
+    assert!(
+        err.contains(&format!("meeting {meeting} has {} entries", size - 2))
+            && err.contains(&format!("has size {size}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn finding_6_an_edited_state_table_is_refused_at_start_naming_the_table_and_round() {
+    let dir = common::server::TempDir::new("attack-state");
+    let db = dir.path().join("meeting.db");
+    closed_meeting(&db);
+    for (edit, undo, names) in [
+        (
+            "UPDATE ballot_round SET returned = 7 WHERE id = 'r1'",
+            "UPDATE ballot_round SET returned = 6 WHERE id = 'r1'",
+            ["ballot_round", "round r1", "returned"],
+        ),
+        (
+            "UPDATE ballot_round SET result = replace(result, '\"valid\":6', '\"valid\":7') WHERE id = 'r1'",
+            "UPDATE ballot_round SET result = replace(result, '\"valid\":7', '\"valid\":6') WHERE id = 'r1'",
+            ["ballot_round", "round r1", "result"],
+        ),
+        (
+            "UPDATE batch SET ballots = 5 WHERE id = 'b1'",
+            "UPDATE batch SET ballots = 6 WHERE id = 'b1'",
+            ["batch", "round r1 batch b1", "ballots"],
+        ),
+        (
+            "UPDATE ballot_round SET state = 'open' WHERE id = 'r1'",
+            "UPDATE ballot_round SET state = 'closed' WHERE id = 'r1'",
+            ["ballot_round", "round r1", "state is open"],
+        ),
+    ] {
+        sql(&db, edit);
+        let err = serve_refuses(&db);
+        for n in names {
+            assert!(err.contains(n), "{edit}: {n} not named in {err}");
+        }
+        sql(&db, undo);
+    }
+    // Undone, it starts again.
+    let server = common::server::Binary::start(&db, &[]);
+    server.client().get("/api/health", "").expect(200);
+}
+
+#[test]
+fn finding_6_an_empty_or_missing_database_beside_a_sidecar_is_refused() {
+    let dir = common::server::TempDir::new("attack-empty");
+    let db = dir.path().join("meeting.db");
+    closed_meeting(&db);
+    assert!(dir.path().join("meeting.db.checkpoints").exists());
+    for f in ["meeting.db-wal", "meeting.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(f));
+    }
+    std::fs::write(&db, b"").unwrap();
+    let err = serve_refuses(&db);
+    assert!(
+        err.contains("is empty") && err.contains("not a fresh install"),
+        "{err}"
+    );
+    std::fs::remove_file(&db).unwrap();
+    let err = serve_refuses(&db);
+    assert!(err.contains("does not exist"), "{err}");
+    // Without a sidecar, an empty file is a fresh install.
+    let fresh = dir.path().join("fresh.db");
+    std::fs::write(&fresh, b"").unwrap();
+    let server = common::server::Binary::start(&fresh, &[]);
+    server.client().get("/api/health", "").expect(200);
+}

@@ -35,6 +35,7 @@ pub mod demo;
 pub mod entry;
 mod error;
 pub mod import;
+mod integrity;
 pub mod live;
 pub mod meeting;
 pub mod round;
@@ -431,6 +432,10 @@ impl Tx<'_> {
 struct Writer {
     conn: Connection,
     logs: HashMap<String, MeetingLog>,
+    /// The checkpoint sidecar beside the database ([`store::sidecar`]).
+    sidecar: PathBuf,
+    /// The last checkpoint issued per meeting, as the sidecar holds it.
+    issued: store::sidecar::Issued,
 }
 
 pub(crate) struct Inner {
@@ -460,15 +465,47 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Service {
-    /// Opens (creating and migrating if needed) the database at `path`.
+    /// Opens (creating and migrating if needed) the database at `path`,
+    /// after the start-up integrity checks ([`integrity`]): a database
+    /// that is not the one this service last wrote is refused, naming what
+    /// differs.
     pub fn open(path: &Path) -> Result<Service, Error> {
+        let sidecar = store::sidecar::path_for(path);
+        let recorded = store::sidecar::read(&sidecar).map_err(|e| {
+            Error::new(
+                Kind::Conflict,
+                "integrity_refused",
+                format!("拒绝启动：无法读取检查点记录 {}：{e}", sidecar.display()),
+                format!(
+                    "refusing to start: cannot read the checkpoint record {}: {e}",
+                    sidecar.display()
+                ),
+            )
+        })?;
+        integrity::check_file(path, recorded.as_ref())?;
         let conn = store::open(path)?;
+        integrity::check_database(&conn, path, recorded.as_ref())?;
+        // From now on the sidecar holds what the database holds.
+        let mut issued = store::sidecar::Issued::new();
+        for id in store::meeting::meeting_ids(&conn)? {
+            if let Some(stamp) = store::log::latest_checkpoint(&conn, &id)?
+                .and_then(|(_, note)| stamp_of_note(&note))
+            {
+                issued.insert(id, (stamp.size, stamp.root));
+            }
+        }
+        if recorded.as_ref() != Some(&issued) {
+            store::sidecar::write(&sidecar, &issued)
+                .map_err(|e| Error::internal(format!("cannot write {}: {e}", sidecar.display())))?;
+        }
         let svc = Service {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(Writer {
                     conn,
                     logs: HashMap::new(),
+                    sidecar,
+                    issued,
                 }),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
@@ -578,7 +615,12 @@ impl Service {
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
     ) -> Result<(T, Option<Stamp>), Error> {
         let mut guard = lock(&self.inner.writer);
-        let Writer { conn, logs } = &mut *guard;
+        let Writer {
+            conn,
+            logs,
+            sidecar,
+            issued,
+        } = &mut *guard;
         let (committed, appended, touched, erased) = {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -625,6 +667,17 @@ impl Service {
         };
         match committed {
             Ok((value, stamp)) => {
+                if let Some(s) = &stamp {
+                    issued.insert(meeting.to_string(), (s.size, s.root.clone()));
+                    if let Err(e) = store::sidecar::write(sidecar, issued) {
+                        // Committed already; the record lags until the next
+                        // write succeeds (it never leads the database).
+                        eprintln!(
+                            "scrutineer: cannot record the checkpoint in {}: {e}",
+                            sidecar.display()
+                        );
+                    }
+                }
                 if erased {
                     match store::erase_wal(conn) {
                         Ok(true) => {}

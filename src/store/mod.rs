@@ -7,6 +7,7 @@
 //! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
 //! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
+//! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
 //!
 //! The state tables are a projection of the log that is convenient to
 //! query; the log is the record. Functions here take a `Connection` (reads)
@@ -24,6 +25,7 @@ pub mod idempotency;
 pub mod log;
 pub mod meeting;
 pub mod round;
+pub mod sidecar;
 
 use std::path::Path;
 use std::time::Duration;
