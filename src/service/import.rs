@@ -107,6 +107,13 @@ impl Service {
                 },
             );
             match result {
+                Ok(summary) if summary.ballots == 0 => Err(Error::new(
+                    Kind::Unprocessable,
+                    "import_empty",
+                    format!("选票文件（{source}）中没有选票，未导入任何内容"),
+                    format!("the ballot file ({source}) holds no ballots; nothing was imported"),
+                )
+                .at(source)),
                 Ok(summary) => Ok((summary, prefix)),
                 Err(ImportError::Sink(_)) => Err(failure
                     .take()
