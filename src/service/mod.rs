@@ -16,6 +16,7 @@
 //! | [`entry`] | ballot entry, double entry, differences and their resolution |
 //! | [`decision`] | the presidium's decisions, the scrutineers' cosignatures |
 //! | [`live`] | per-round broadcast of updates for Server-Sent Events |
+//! | `integrity` | start-up checks: the checkpoint sidecar, the log's tail, the state tables against the log |
 //! | [`bundle`] | the audit bundle's files |
 //! | [`demo`] | the demo meeting of `serve --demo` |
 //!
@@ -466,7 +467,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Service {
     /// Opens (creating and migrating if needed) the database at `path`,
-    /// after the start-up integrity checks ([`integrity`]): a database
+    /// after the start-up integrity checks (`integrity`): a database
     /// that is not the one this service last wrote is refused, naming what
     /// differs.
     pub fn open(path: &Path) -> Result<Service, Error> {
