@@ -26,6 +26,8 @@ mod kernels_agree;
 mod properties;
 #[path = "rules.rs"]
 mod rules;
+#[path = "service_attacks.rs"]
+mod service_attacks;
 #[path = "service_authz.rs"]
 mod service_authz;
 #[path = "service_crash.rs"]

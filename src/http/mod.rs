@@ -109,7 +109,21 @@ pub fn router(svc: Service, shutdown: watch::Receiver<bool>) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(no_store))
         .with_state(App { svc, shutdown })
+}
+
+/// `Cache-Control: no-store` on every API response (and every problem
+/// document, see [`error`]): results, tokens and readings must never sit
+/// in a browser's or a proxy's cache.
+async fn no_store(req: Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if api {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// Serves `svc` on `listener` until `shutdown` completes, then finishes the

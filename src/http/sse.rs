@@ -31,13 +31,13 @@ struct Feed {
     sent: u64,
 }
 
-fn events_of(update: &Update, role: Role) -> Vec<Event> {
+fn events_of(update: &Update, actor: &Actor) -> Vec<Event> {
     let id = update.size.to_string();
     let mut out = vec![Event::default()
         .event("state")
         .id(id.clone())
         .data(update.state.as_str())];
-    if let Some(t) = update.tally_for(role) {
+    if let Some(t) = update.tally_for(actor) {
         out.push(Event::default().event("tally").id(id).data(t));
     }
     out
@@ -49,7 +49,7 @@ impl Feed {
             return;
         }
         self.sent = update.size;
-        let events = events_of(update, self.actor.role);
+        let events = events_of(update, &self.actor);
         self.pending.extend(events);
     }
 
@@ -91,6 +91,11 @@ pub(super) async fn events(
         &m,
         &[Organiser, Scrutineer, Presidium, Auditor, Display],
     )?;
+    // The round must exist (404) before a channel is made for it; then
+    // subscribe before the snapshot that is sent first, so no commit falls
+    // between the two.
+    let (svc, a, round) = (app.svc.clone(), actor.clone(), r.clone());
+    blocking(move || svc.watchable(&a, &round)).await?;
     let rx = app.svc.live().subscribe(&m, &r);
     let (svc, a, round) = (app.svc.clone(), actor.clone(), r.clone());
     let snapshot = blocking(move || svc.live_snapshot(&a, &round)).await?;

@@ -527,8 +527,12 @@ pub enum Event {
     DifferenceResolved {
         round: String,
         batch: String,
-        /// 0-based position of the paper ballot in the batch.
-        position: u64,
+        /// 0-based position of the paper ballot in the batch. Optional: the
+        /// service no longer logs it (with the sorted batch it would tie a
+        /// void ballot to its place in the stack); entries written before
+        /// carry it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<u64>,
         /// `first`, `second`, or `void`.
         resolution: String,
         reason: Option<String>,

@@ -17,8 +17,9 @@ use super::round::{
 use super::{now_ms, Actor, Error, Kind, Reply, Service, Tx};
 use crate::log::bundle::cosignature_value;
 use crate::log::cosignature::verify_cosignature;
+use crate::log::entry::Entry;
 use crate::log::event::{Decision, Event};
-use crate::log::merkle::TreeSize;
+use crate::log::merkle::{LeafIndex, TreeSize};
 use crate::log::note::{Note, VerifierKey};
 use crate::rules::method::SeatReduction;
 use crate::rules::{ElectionMethod, Office, RoundKind};
@@ -52,8 +53,12 @@ pub struct Cosign {
     pub signature: String,
 }
 
-/// How far into the future a cosignature's own timestamp may be.
-const MAX_CLOCK_SKEW_S: u64 = 600;
+/// The window of the service clock a cosignature's own timestamp must lie
+/// in: from [`MAX_CLOCK_SKEW_S`] before the tally was logged (a result
+/// cannot be signed before it existed; this refuses 1970) to
+/// [`MAX_CLOCK_SKEW_S`] after now. Ten minutes either way covers an
+/// unsynchronised laptop; signing later (the next morning) is allowed.
+pub const MAX_CLOCK_SKEW_S: u64 = 600;
 
 fn tallied(l: &Loaded) -> Result<Value, Error> {
     if l.row.state != "closed" {
@@ -392,7 +397,7 @@ impl Service {
                     store::round::save_round(&tx.tx, &meeting, &r)?;
                     tx.touch(&r.id);
                     let l = loaded(&tx.tx, &meeting, r)?;
-                    super::round::round_json(&tx.tx, &meeting, &l, actor.role)?
+                    super::round::round_json(&tx.tx, &meeting, &l, actor)?
                 }
                 None => Value::Null,
             };
@@ -405,6 +410,7 @@ impl Service {
     pub fn statement(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
+            super::round::result_visible(conn, actor, &l)?;
             let result = tallied(&l)?;
             let note = tally_note(conn, &actor.meeting, &l.row)?;
             let receipt = match l.row.tally_index {
@@ -477,11 +483,23 @@ impl Service {
                     format!("invalid cosignature: {e}"),
                 )
             })?;
-            if v.timestamp > now_ms() / 1000 + MAX_CLOCK_SKEW_S {
+            let tallied_s = tally_time_ms(&tx.tx, &meeting, &l.row)? / 1000;
+            let (earliest, latest) = (
+                tallied_s.saturating_sub(MAX_CLOCK_SKEW_S),
+                now_ms() / 1000 + MAX_CLOCK_SKEW_S,
+            );
+            if v.timestamp < earliest || v.timestamp > latest {
                 return Err(bad(
-                    "签名时间在未来".into(),
-                    "the cosignature's time is in the future".into(),
-                ));
+                    format!(
+                        "签名时间 {} 不在允许范围内（{earliest} 至 {latest}，Unix 秒：计票结果记录前后 {MAX_CLOCK_SKEW_S} 秒至现在后 {MAX_CLOCK_SKEW_S} 秒）",
+                        v.timestamp
+                    ),
+                    format!(
+                        "the cosignature's time {} is outside the accepted window {earliest} to {latest} (Unix seconds: from {MAX_CLOCK_SKEW_S} s before the tally was logged to {MAX_CLOCK_SKEW_S} s after now)",
+                        v.timestamp
+                    ),
+                )
+                .with(json!({ "timestamp": v.timestamp, "earliest": earliest, "latest": latest })));
             }
             let size = l.row.tally_size.unwrap_or(0);
             tx.log(
@@ -516,6 +534,17 @@ impl Service {
         })?;
         Ok(Reply::created(body).stamped(stamp))
     }
+}
+
+/// When the tally of a closed round was logged (its entry's timestamp).
+fn tally_time_ms(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<u64, Error> {
+    let index = row
+        .tally_index
+        .ok_or_else(|| Error::internal("a closed round without a tally index"))?;
+    let bytes = store::log::entry_bytes(conn, meeting, LeafIndex(index))?
+        .ok_or_else(|| Error::internal(format!("tally entry {index} is missing")))?;
+    let entry = Entry::decode(&bytes).map_err(Error::internal)?;
+    Ok(entry.timestamp_ms())
 }
 
 fn already_decided(decision: &str) -> Error {

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::meeting::{load_meeting, require_method, MAX_NAME};
 use super::round::{load_round, require_assigned, require_open, Loaded};
-use super::{hex, random, Actor, Error, Kind, Reply, Role, Service, Tx};
+use super::{hex, random, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
 use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
 use crate::rules::round::Mark;
@@ -392,7 +392,19 @@ fn batch_json(conn: &Connection, meeting: &str, l: &Loaded, b: &BatchRow) -> Res
         "ballots": b.ballots,
         "entries": entries,
         "differences": diffs.iter().map(|d| difference_json(d, &l.candidates)).collect::<Vec<_>>(),
+        "resolutions": resolutions_of(b)?,
     }))
+}
+
+/// How a reconciled batch's differences were resolved, without positions
+/// or readings (`[]` if the entries agreed or it is not reconciled).
+fn resolutions_of(b: &BatchRow) -> Result<Value, Error> {
+    match &b.resolutions {
+        None => Ok(json!([])),
+        Some(j) => {
+            serde_json::from_str(j).map_err(|e| Error::internal(format!("stored resolutions: {e}")))
+        }
+    }
 }
 
 /// A batch as one of its counters sees it: their own entry only.
@@ -425,8 +437,25 @@ fn own_batch_json(
     }))
 }
 
+/// Domain separation of the request hash that stands for an entry once its
+/// readings are erased (it names the batch, not what was read).
+const ERASED_ENTRY_CONTEXT: &[u8] = b"scrutineer/entry-erased/v1\n";
+
+fn erased_entry_hash(round: &str, batch: &str) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(ERASED_ENTRY_CONTEXT);
+    h.update(round.as_bytes());
+    h.update(b"\n");
+    h.update(batch.as_bytes());
+    h.finalize().to_vec()
+}
+
 /// Reconciles a batch whose final ballots are known: logs them sorted and
-/// erases the entries' readings.
+/// erases what could give their order away — the entries' readings and
+/// salts, the ballot-by-ballot differences (only how each was resolved is
+/// kept, without its position), the salts in the entries' stored replies
+/// and the hashes of their requests — then has the WAL truncated after
+/// the commit.
 fn reconcile(
     tx: &mut Tx<'_>,
     l: &Loaded,
@@ -436,7 +465,7 @@ fn reconcile(
     let meeting = tx.meeting().to_string();
     let encoded =
         BatchBallots::from_ballots(l.candidates.len(), ballots).map_err(Error::internal)?;
-    tx.log(
+    let index = tx.log(
         None,
         &Event::BallotBatch {
             round: l.row.id.clone(),
@@ -444,11 +473,34 @@ fn reconcile(
             ballots: encoded.clone(),
         },
     )?;
+    let diffs = store::round::differences(&tx.tx, &meeting, &l.row.id, &batch.id)?;
+    let mut resolutions: Vec<Value> = diffs
+        .iter()
+        .map(|d| json!({ "resolution": d.resolution, "reason": d.reason, "resolved_by": d.resolved_by }))
+        .collect();
+    resolutions.sort_by_key(Value::to_string);
     batch.state = "reconciled".into();
     batch.ballots = Some(encoded.len());
     batch.reconciled = Some(serde_json::to_string(&encoded).map_err(Error::internal)?);
+    batch.seq = Some(index.0);
+    batch.resolutions = if resolutions.is_empty() {
+        None
+    } else {
+        Some(Value::Array(resolutions).to_string())
+    };
     store::round::save_batch(&tx.tx, &meeting, &l.row.id, batch)?;
+    for e in store::round::entries(&tx.tx, &meeting, &l.row.id, &batch.id)? {
+        if let Some(key) = e.idempotency_key {
+            tx.redact(Redaction {
+                person: e.person,
+                key,
+                request_hash: erased_entry_hash(&l.row.id, &batch.id),
+                drop: &["salt"],
+            });
+        }
+    }
     store::round::erase_entry_ballots(&tx.tx, &meeting, &l.row.id, &batch.id)?;
+    tx.erased();
     Ok(())
 }
 
@@ -467,7 +519,8 @@ impl Service {
         let request =
             serde_json::to_vec(&json!({ "round": round, "batch": batch, "ballots": req.ballots }))
                 .map_err(Error::internal)?;
-        self.write_idempotent(actor, key, &request, |tx| {
+        let erased = erased_entry_hash(round, batch);
+        self.write_idempotent(actor, key, &request, Some(&erased), |tx| {
             let meeting = actor.meeting.clone();
             let l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
@@ -510,6 +563,8 @@ impl Service {
                 state: "awaiting_second".into(),
                 ballots: None,
                 reconciled: None,
+                seq: None,
+                resolutions: None,
             });
             store::round::save_batch(&tx.tx, &meeting, round, &row)?;
             store::round::insert_entry(
@@ -524,6 +579,7 @@ impl Service {
                     ballots: Some(canonical_text),
                     digest: digest.clone(),
                     salt: hex(&salt),
+                    idempotency_key: Some(key.to_string()),
                 },
             )?;
             tx.log(
@@ -604,12 +660,13 @@ impl Service {
                     for e in &entries {
                         es.push(json!({ "counter": person_name(conn, meeting, &e.person)?, "ballots": e.count }));
                     }
+                    let resolved = resolutions_of(&b)?.as_array().map_or(0, Vec::len);
                     out.push(json!({
                         "id": b.id,
                         "state": b.state,
                         "ballots": b.ballots,
                         "entries": es,
-                        "differences": diffs.len(),
+                        "differences": diffs.len().max(resolved),
                         "unresolved": diffs.iter().filter(|d| d.resolution.is_none()).count(),
                     }));
                 }
@@ -691,7 +748,10 @@ impl Service {
                 &Event::DifferenceResolved {
                     round: round.to_string(),
                     batch: batch.to_string(),
-                    position: req.position,
+                    // Not logged: with the sorted batch it would tie a
+                    // void ballot (or a disputed one) to its place in the
+                    // stack.
+                    position: None,
                     resolution: req.resolution.as_str().into(),
                     reason: reason.clone(),
                     by: Some(actor.name.clone()),

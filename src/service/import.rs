@@ -85,7 +85,7 @@ impl Service {
                                 ballots: ballots.clone(),
                             },
                         )
-                        .and_then(|_| {
+                        .and_then(|index| {
                             let row = BatchRow {
                                 id,
                                 state: "reconciled".into(),
@@ -93,6 +93,8 @@ impl Service {
                                 reconciled: Some(
                                     serde_json::to_string(&ballots).map_err(Error::internal)?,
                                 ),
+                                seq: Some(index.0),
+                                resolutions: None,
                             };
                             store::round::save_batch(&tx.tx, meeting, round, &row)?;
                             Ok(())
@@ -105,6 +107,13 @@ impl Service {
                 },
             );
             match result {
+                Ok(summary) if summary.ballots == 0 => Err(Error::new(
+                    Kind::Unprocessable,
+                    "import_empty",
+                    format!("选票文件（{source}）中没有选票，未导入任何内容"),
+                    format!("the ballot file ({source}) holds no ballots; nothing was imported"),
+                )
+                .at(source)),
                 Ok(summary) => Ok((summary, prefix)),
                 Err(ImportError::Sink(_)) => Err(failure
                     .take()

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::{lock, Inner, Role, Service};
+use super::round::may_see_result;
+use super::{lock, Actor, Inner, Service};
 use crate::rules::Ballot;
 
 /// The publisher makes at most one pass over the changed rounds per this
@@ -46,18 +47,18 @@ pub struct Update {
     /// Nomination, evaluation and preliminary results go to the presidium
     /// only.
     pub list_round: bool,
+    /// The persons assigned to the round's election (scrutineers see the
+    /// tallies of their own elections only).
+    pub assigned: Vec<String>,
 }
 
 impl Update {
-    /// The `tally` data a viewer in `role` may receive (the same rule as
-    /// `GET …/result`).
-    pub fn tally_for(&self, role: Role) -> Option<&str> {
-        let allowed = match role {
-            Role::Presidium | Role::Scrutineer | Role::Auditor => true,
-            Role::Counter => false,
-            Role::Organiser | Role::Display => self.announced && !self.list_round,
-        };
-        self.tally.as_deref().filter(|_| allowed)
+    /// The `tally` data `actor` may receive: the same rule as `GET
+    /// …/result` ([`may_see_result`]), as of this update.
+    pub fn tally_for(&self, actor: &Actor) -> Option<&str> {
+        let assigned = self.assigned.contains(&actor.person);
+        let allowed = may_see_result(actor.role, assigned, self.announced, self.list_round);
+        self.tally.as_deref().filter(|_| allowed.is_ok())
     }
 }
 
@@ -76,13 +77,22 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Subscribes to the updates of a round.
+    /// Subscribes to the updates of a round. Only for a round that exists
+    /// and that the caller may watch (`Service::live_snapshot` checks
+    /// both first): a channel is made per such round, and channels nobody
+    /// listens to any more are dropped here.
     pub fn subscribe(&self, meeting: &str, round: &str) -> broadcast::Receiver<Arc<Update>> {
         let mut channels = lock(&self.channels);
+        channels.retain(|_, s| s.receiver_count() > 0);
         channels
             .entry((meeting.to_string(), round.to_string()))
             .or_insert_with(|| broadcast::channel(CAPACITY).0)
             .subscribe()
+    }
+
+    /// Number of rounds with a live channel (for the tests).
+    pub fn channels(&self) -> usize {
+        lock(&self.channels).len()
     }
 
     /// Number of live viewers of a round.

@@ -16,6 +16,7 @@
 //! | [`entry`] | ballot entry, double entry, differences and their resolution |
 //! | [`decision`] | the presidium's decisions, the scrutineers' cosignatures |
 //! | [`live`] | per-round broadcast of updates for Server-Sent Events |
+//! | `integrity` | start-up checks: the checkpoint sidecar, the log's tail, the state tables against the log |
 //! | [`bundle`] | the audit bundle's files |
 //! | [`demo`] | the demo meeting of `serve --demo` |
 //!
@@ -35,6 +36,7 @@ pub mod demo;
 pub mod entry;
 mod error;
 pub mod import;
+mod integrity;
 pub mod live;
 pub mod meeting;
 pub mod round;
@@ -361,6 +363,21 @@ pub struct Tx<'a> {
     appended: bool,
     /// Rounds whose live viewers must hear of this change.
     touched: BTreeSet<String>,
+    /// Readings were erased: truncate the WAL after the commit.
+    erased: bool,
+    /// Idempotency records to redact once this change's own is stored.
+    redactions: Vec<Redaction>,
+}
+
+/// An idempotency record whose request hash and response must not outlive
+/// the readings they were made from (a reconciled entry).
+pub(crate) struct Redaction {
+    pub person: String,
+    pub key: String,
+    /// Stands for the request from now on (it names no reading).
+    pub request_hash: Vec<u8>,
+    /// Response fields to drop.
+    pub drop: &'static [&'static str],
 }
 
 impl Tx<'_> {
@@ -405,6 +422,18 @@ impl Tx<'_> {
         Ok(index)
     }
 
+    /// This change erased readings: once it commits, the WAL is truncated
+    /// so no page image of them survives there.
+    pub(crate) fn erased(&mut self) {
+        self.erased = true;
+    }
+
+    /// Redacts an idempotency record in this transaction, after the
+    /// change's own record was stored.
+    pub(crate) fn redact(&mut self, r: Redaction) {
+        self.redactions.push(r);
+    }
+
     /// Live viewers of `round` must hear of this change even if no event
     /// names it.
     pub fn touch(&mut self, round: &str) {
@@ -426,6 +455,10 @@ impl Tx<'_> {
 struct Writer {
     conn: Connection,
     logs: HashMap<String, MeetingLog>,
+    /// The checkpoint sidecar beside the database ([`store::sidecar`]).
+    sidecar: PathBuf,
+    /// The last checkpoint issued per meeting, as the sidecar holds it.
+    issued: store::sidecar::Issued,
 }
 
 pub(crate) struct Inner {
@@ -455,15 +488,47 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Service {
-    /// Opens (creating and migrating if needed) the database at `path`.
+    /// Opens (creating and migrating if needed) the database at `path`,
+    /// after the start-up integrity checks (`integrity`): a database
+    /// that is not the one this service last wrote is refused, naming what
+    /// differs.
     pub fn open(path: &Path) -> Result<Service, Error> {
+        let sidecar = store::sidecar::path_for(path);
+        let recorded = store::sidecar::read(&sidecar).map_err(|e| {
+            Error::new(
+                Kind::Conflict,
+                "integrity_refused",
+                format!("拒绝启动：无法读取检查点记录 {}：{e}", sidecar.display()),
+                format!(
+                    "refusing to start: cannot read the checkpoint record {}: {e}",
+                    sidecar.display()
+                ),
+            )
+        })?;
+        integrity::check_file(path, recorded.as_ref())?;
         let conn = store::open(path)?;
+        integrity::check_database(&conn, path, recorded.as_ref())?;
+        // From now on the sidecar holds what the database holds.
+        let mut issued = store::sidecar::Issued::new();
+        for id in store::meeting::meeting_ids(&conn)? {
+            if let Some(stamp) = store::log::latest_checkpoint(&conn, &id)?
+                .and_then(|(_, note)| stamp_of_note(&note))
+            {
+                issued.insert(id, (stamp.size, stamp.root));
+            }
+        }
+        if recorded.as_ref() != Some(&issued) {
+            store::sidecar::write(&sidecar, &issued)
+                .map_err(|e| Error::internal(format!("cannot write {}: {e}", sidecar.display())))?;
+        }
         let svc = Service {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(Writer {
                     conn,
                     logs: HashMap::new(),
+                    sidecar,
+                    issued,
                 }),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
@@ -573,8 +638,13 @@ impl Service {
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
     ) -> Result<(T, Option<Stamp>), Error> {
         let mut guard = lock(&self.inner.writer);
-        let Writer { conn, logs } = &mut *guard;
-        let (committed, appended, touched) = {
+        let Writer {
+            conn,
+            logs,
+            sidecar,
+            issued,
+        } = &mut *guard;
+        let (committed, appended, touched, erased) = {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| Error::internal(format!("begin: {e}")))?;
@@ -585,8 +655,14 @@ impl Service {
                 now_ms: now_ms(),
                 appended: false,
                 touched: BTreeSet::new(),
+                erased: false,
+                redactions: Vec::new(),
             };
             let outcome = f(&mut ctx).and_then(|value| {
+                // After `f`, so a change's own idempotency record is there.
+                for r in std::mem::take(&mut ctx.redactions) {
+                    redact(&mut ctx, meeting, &r)?;
+                }
                 if !ctx.appended {
                     return Ok((value, None));
                 }
@@ -602,6 +678,7 @@ impl Service {
                 tx,
                 appended,
                 touched,
+                erased,
                 ..
             } = ctx;
             let committed = outcome.and_then(|v| {
@@ -609,10 +686,30 @@ impl Service {
                     .map_err(|e| Error::internal(format!("commit: {e}")))?;
                 Ok(v)
             });
-            (committed, appended, touched)
+            (committed, appended, touched, erased)
         };
         match committed {
             Ok((value, stamp)) => {
+                if let Some(s) = &stamp {
+                    issued.insert(meeting.to_string(), (s.size, s.root.clone()));
+                    if let Err(e) = store::sidecar::write(sidecar, issued) {
+                        // Committed already; the record lags until the next
+                        // write succeeds (it never leads the database).
+                        eprintln!(
+                            "scrutineer: cannot record the checkpoint in {}: {e}",
+                            sidecar.display()
+                        );
+                    }
+                }
+                if erased {
+                    match store::erase_wal(conn) {
+                        Ok(true) => {}
+                        Ok(false) => eprintln!(
+                            "scrutineer: a reader held the WAL; it is truncated at the next erasure"
+                        ),
+                        Err(e) => eprintln!("scrutineer: truncating the WAL: {e}"),
+                    }
+                }
                 drop(guard);
                 if stamp.is_some() {
                     for round in &touched {
@@ -634,11 +731,17 @@ impl Service {
     /// Runs `f` as a change under an idempotency key: a retry with the same
     /// key and request returns the stored reply and changes nothing; the
     /// key is stored in the same transaction as the change.
+    ///
+    /// `erased_hash`, if given, is what the stored hash is replaced with
+    /// once the request's readings are erased ([`Redaction`]): a retry then
+    /// still gets the (redacted) reply, though its body can no longer be
+    /// compared.
     pub(crate) fn write_idempotent(
         &self,
         actor: &Actor,
         key: &str,
         request: &[u8],
+        erased_hash: Option<&[u8]>,
         f: impl FnOnce(&mut Tx<'_>) -> Result<Reply, Error>,
     ) -> Result<Reply, Error> {
         if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -655,7 +758,9 @@ impl Service {
             if let Some(stored) =
                 store::idempotency::get(&tx.tx, &actor.meeting, &actor.person, key)?
             {
-                if stored.request_hash != request_hash {
+                if stored.request_hash != request_hash
+                    && Some(stored.request_hash.as_slice()) != erased_hash
+                {
                     return Err(Error::new(
                         Kind::Unprocessable,
                         "idempotency_key_reused",
@@ -713,6 +818,32 @@ impl Service {
             })))
         })
     }
+}
+
+/// Applies a [`Redaction`] to the idempotency record it names, if stored.
+fn redact(tx: &mut Tx<'_>, meeting: &str, r: &Redaction) -> Result<(), Error> {
+    let Some(stored) = store::idempotency::get(&tx.tx, meeting, &r.person, &r.key)? else {
+        return Ok(());
+    };
+    let mut body: Value = serde_json::from_str(&stored.response)
+        .map_err(|e| Error::internal(format!("stored response: {e}")))?;
+    if let Value::Object(o) = &mut body {
+        for f in r.drop {
+            o.remove(*f);
+        }
+    }
+    store::idempotency::redact(
+        &tx.tx,
+        meeting,
+        &r.person,
+        &r.key,
+        &store::idempotency::Stored {
+            request_hash: r.request_hash.clone(),
+            status: stored.status,
+            response: body.to_string(),
+        },
+    )?;
+    Ok(())
 }
 
 /// The verifier key of a meeting's log.

@@ -136,29 +136,58 @@ pub(crate) fn round_ballots(
     Ok(out)
 }
 
-/// Every reconciled ballot of a round, decoding only the batches not yet in
-/// `cache` (the live publisher's) when one is given.
-fn round_ballots_cached(
+/// The live count of an open round (its partial result, its `tally`
+/// events) moves only in steps of at least this many ballots: it shows
+/// whole reconciled batches, and a batch joins it only once the ballots
+/// reconciled since the last step reach this number, so no two counts a
+/// viewer can compare differ by a single ballot. The final tally of a
+/// closed round counts everything. Default 5 (docs/service.md, "Secret
+/// ballot").
+pub const LIVE_RELEASE_MIN_BALLOTS: u64 = 5;
+
+/// The batches an open round's live count includes: the longest prefix of
+/// the reconciliation order that ends where the ballots since the previous
+/// step reached `min`.
+pub fn released_batches(order: &[(String, u64)], min: u64) -> &[(String, u64)] {
+    let (mut pending, mut upto) = (0u64, 0usize);
+    for (i, (_, n)) in order.iter().enumerate() {
+        pending = pending.saturating_add(*n);
+        if pending >= min {
+            upto = i + 1;
+            pending = 0;
+        }
+    }
+    &order[..upto]
+}
+
+/// The reconciled ballots of an open round's live count
+/// ([`released_batches`]), decoding only the batches not yet in `cache`
+/// (the live publisher's) when one is given.
+fn released_ballots(
     conn: &Connection,
     meeting: &str,
     round: &str,
     cache: Option<&mut BallotCache>,
 ) -> Result<Vec<Ballot>, Error> {
-    let Some(cache) = cache else {
-        return round_ballots(conn, meeting, round);
-    };
-    for id in store::round::reconciled_batch_ids(conn, meeting, round)? {
-        if cache.contains_key(&id) {
-            continue;
+    let order = store::round::reconciled_batch_order(conn, meeting, round)?;
+    let released = released_batches(&order, LIVE_RELEASE_MIN_BALLOTS);
+    let mut local = BallotCache::new();
+    let cache = cache.unwrap_or(&mut local);
+    let mut out = Vec::new();
+    for (id, _) in released {
+        if !cache.contains_key(id) {
+            let Some(json) = store::round::reconciled_batch(conn, meeting, round, id)? else {
+                continue;
+            };
+            let b: BatchBallots = serde_json::from_str(&json)
+                .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
+            cache.insert(id.clone(), b.to_ballots().map_err(Error::internal)?);
         }
-        let Some(json) = store::round::reconciled_batch(conn, meeting, round, &id)? else {
-            continue;
-        };
-        let b: BatchBallots = serde_json::from_str(&json)
-            .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
-        cache.insert(id, b.to_ballots().map_err(Error::internal)?);
+        if let Some(bs) = cache.get(id) {
+            out.extend(bs.iter().cloned());
+        }
     }
-    Ok(cache.values().flatten().cloned().collect())
+    Ok(out)
 }
 
 /// Refuses a list that breaks the method's differential rule, with the
@@ -253,23 +282,38 @@ pub(crate) fn check_candidates(
     Ok(names)
 }
 
-/// Who may see a round's result, and when (docs/api.md `…/result`).
-pub(crate) fn result_visible(role: Role, row: &RoundRow, kind: RoundKind) -> Result<(), Error> {
+/// Who may see a round's result (final or partial), and when: the one rule
+/// behind `GET …/result`, `GET …/statement`, the `result` of `GET
+/// …/rounds/{r}` and the `tally` events of the live stream (docs/api.md
+/// `…/result`). `assigned`: the caller is assigned to the round's
+/// election; a scrutineer sees only the elections they supervise.
+pub fn may_see_result(
+    role: Role,
+    assigned: bool,
+    announced: bool,
+    list_round: bool,
+) -> Result<(), Error> {
     match role {
-        Role::Presidium | Role::Scrutineer | Role::Auditor => Ok(()),
+        Role::Presidium | Role::Auditor => Ok(()),
+        Role::Scrutineer if assigned => Ok(()),
+        Role::Scrutineer => Err(Error::forbidden(
+            "not_assigned",
+            "监票人只能查看自己所监督选举的结果",
+            "a scrutineer sees the results of the elections they are assigned to only",
+        )),
         Role::Counter => Err(Error::forbidden(
             "forbidden_role",
             "计票人只能查看自己录入的内容",
             "counters see only their own entries",
         )),
         Role::Organiser | Role::Display => {
-            if kind.proposes_list() {
+            if list_round {
                 Err(Error::forbidden(
                     "not_announced",
                     "推荐、测评和预选结果只向主席团报告",
                     "nomination, evaluation and preliminary results go to the presidium only",
                 ))
-            } else if row.announced {
+            } else if announced {
                 Ok(())
             } else {
                 Err(Error::forbidden(
@@ -282,6 +326,18 @@ pub(crate) fn result_visible(role: Role, row: &RoundRow, kind: RoundKind) -> Res
     }
 }
 
+/// [`may_see_result`] for `actor` and a stored round (reads the assignment).
+pub(crate) fn result_visible(conn: &Connection, actor: &Actor, l: &Loaded) -> Result<(), Error> {
+    let assigned = actor.role == Role::Scrutineer
+        && store::meeting::is_assigned(conn, &actor.meeting, &l.row.election, &actor.person)?;
+    may_see_result(
+        actor.role,
+        assigned,
+        l.row.announced,
+        l.kind.proposes_list(),
+    )
+}
+
 /// The partial count of an open round: what the reconciled ballots say so
 /// far (no outcome: the round is not decided until it closes).
 fn partial_result(
@@ -291,7 +347,7 @@ fn partial_result(
     method: &ElectionMethod,
     cache: Option<&mut BallotCache>,
 ) -> Result<Value, Error> {
-    let ballots = round_ballots_cached(conn, meeting, &l.row.id, cache)?;
+    let ballots = released_ballots(conn, meeting, &l.row.id, cache)?;
     let round = facts(l, None)?;
     let result = rules::evaluate(method, &round, &ballots);
     let doc = serde_json::to_value(report::json::document(method, &round, &result))
@@ -438,7 +494,7 @@ pub(crate) fn round_json(
     conn: &Connection,
     meeting: &str,
     l: &Loaded,
-    role: Role,
+    actor: &Actor,
 ) -> Result<Value, Error> {
     let e = load_election(conn, meeting, &l.row.election)?;
     let origin: Value = l
@@ -452,7 +508,7 @@ pub(crate) fn round_json(
         .as_array()
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
         .unwrap_or(Value::Null);
-    let result = if l.row.state != "draft" && result_visible(role, &l.row, l.kind).is_ok() {
+    let result = if l.row.state != "draft" && result_visible(conn, actor, l).is_ok() {
         result_body(conn, meeting, l, None)?["result"].clone()
     } else {
         Value::Null
@@ -520,6 +576,10 @@ pub(crate) fn live_update_now(
                 .to_string(),
             )
         };
+        let assigned = store::meeting::assigned(conn, meeting, &l.row.election)?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
         Ok(Update {
             round: round.to_string(),
             size: stamp.size,
@@ -527,6 +587,7 @@ pub(crate) fn live_update_now(
             tally,
             announced: l.row.announced,
             list_round: l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list),
+            assigned,
         })
     })
 }
@@ -671,7 +732,7 @@ impl Service {
             )?;
             store::round::save_round(&tx.tx, &meeting, &row)?;
             let l = loaded(&tx.tx, &meeting, row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::created(body))
     }
@@ -679,7 +740,7 @@ impl Service {
     pub fn round(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
-            round_json(conn, &actor.meeting, &l, actor.role).map(Reply::ok)
+            round_json(conn, &actor.meeting, &l, actor).map(Reply::ok)
         })
     }
 
@@ -751,7 +812,7 @@ impl Service {
                 close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
             }
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::ok(body).stamped(stamp))
     }
@@ -805,7 +866,7 @@ impl Service {
             };
             close_and_tally(tx, actor, &method, &mut l, req.returned, ballots)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            round_json(&tx.tx, &meeting, &l, actor.role)
+            round_json(&tx.tx, &meeting, &l, actor)
         })?;
         Ok(Reply::ok(body).stamped(stamp))
     }
@@ -814,7 +875,7 @@ impl Service {
     pub fn result(&self, actor: &Actor, round: &str) -> Result<Reply, Error> {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
-            result_visible(actor.role, &l.row, l.kind)?;
+            result_visible(conn, actor, &l)?;
             if l.row.state == "draft" {
                 return Err(Error::conflict(
                     "round_not_open",
@@ -824,6 +885,14 @@ impl Service {
             }
             result_body(conn, &actor.meeting, &l, None).map(Reply::ok)
         })
+    }
+
+    /// Refuses a live stream of a round that does not exist (404), so no
+    /// channel is ever made for an unknown round id. Every role the route
+    /// allows may watch a round's state; its tallies are filtered per
+    /// update by [`may_see_result`].
+    pub fn watchable(&self, actor: &Actor, round: &str) -> Result<(), Error> {
+        self.read(|conn| load_round(conn, &actor.meeting, round).map(|_| ()))
     }
 
     /// The current state of a round, for a new live viewer.

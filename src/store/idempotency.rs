@@ -59,3 +59,28 @@ pub fn put(
     )?;
     Ok(())
 }
+
+/// Replaces the stored request hash and response of a key (a reconciled
+/// entry: the hash of its readings and the salt in its reply must not
+/// outlive them). Returns whether a record was there.
+pub fn redact(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    person: &str,
+    key: &str,
+    stored: &Stored,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "UPDATE idempotency SET request_hash = ?4, status = ?5, response = ?6
+         WHERE meeting = ?1 AND person = ?2 AND key = ?3",
+        params![
+            meeting,
+            person,
+            key,
+            stored.request_hash,
+            stored.status,
+            stored.response
+        ],
+    )?;
+    Ok(n == 1)
+}

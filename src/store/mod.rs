@@ -7,6 +7,7 @@
 //! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
 //! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
+//! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
 //!
 //! The state tables are a projection of the log that is convenient to
 //! query; the log is the record. Functions here take a `Connection` (reads)
@@ -24,6 +25,7 @@ pub mod idempotency;
 pub mod log;
 pub mod meeting;
 pub mod round;
+pub mod sidecar;
 pub mod witness;
 
 use std::path::Path;
@@ -176,6 +178,14 @@ CREATE TABLE idempotency (
     PRIMARY KEY (meeting, person, key)
 ) WITHOUT ROWID;
 ",
+    // 2: secrecy and start-up integrity (issue 13): the order batches were
+    // reconciled in, their resolutions without positions, the key of each
+    // entry's stored reply.
+    "
+ALTER TABLE batch ADD COLUMN seq INTEGER;
+ALTER TABLE batch ADD COLUMN resolutions TEXT;
+ALTER TABLE batch_entry ADD COLUMN idempotency_key TEXT;
+",
 ];
 
 /// How long a connection waits for another writer's lock before giving up.
@@ -215,8 +225,24 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
             reason: "the database cannot use WAL mode",
         });
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    // secure_delete: deleted and overwritten content is zeroed in the
+    // file, so erased readings and salts leave no bytes behind.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+    )?;
     Ok(())
+}
+
+/// After an erasure: copies the WAL into the database file and truncates
+/// it to zero bytes, so the page images that held the erased bytes are
+/// gone from the WAL file too. Returns false if a reader kept it from
+/// completing (the next erasure's checkpoint truncates it then).
+pub fn erase_wal(conn: &Connection) -> Result<bool, StoreError> {
+    let (busy, _, _): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(busy == 0)
 }
 
 /// The schema version of the database (number of migrations applied).

@@ -175,7 +175,17 @@ pub struct BatchRow {
     pub ballots: Option<u64>,
     /// JSON of the reconciled `BatchBallots` (sorted).
     pub reconciled: Option<String>,
+    /// Log index of the batch's `ballot_batch` entry, once reconciled (the
+    /// order in which batches count, for live releases and the start-up
+    /// check).
+    pub seq: Option<u64>,
+    /// Once reconciled: JSON of how its differences were resolved
+    /// (`[{resolution, reason, resolved_by}]`, sorted, without positions
+    /// or readings); `None` if the entries agreed.
+    pub resolutions: Option<String>,
 }
+
+const BATCH_COLUMNS: &str = "id, state, ballots, reconciled, seq, resolutions";
 
 fn batch_of(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
     Ok(BatchRow {
@@ -183,6 +193,8 @@ fn batch_of(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
         state: r.get(1)?,
         ballots: opt_u64(r, 2)?,
         reconciled: r.get(3)?,
+        seq: opt_u64(r, 4)?,
+        resolutions: r.get(5)?,
     })
 }
 
@@ -193,17 +205,20 @@ pub fn save_batch(
     b: &BatchRow,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO batch (meeting, round, id, state, ballots, reconciled)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO batch (meeting, round, id, state, ballots, reconciled, seq, resolutions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (meeting, round, id) DO UPDATE SET
-           state = excluded.state, ballots = excluded.ballots, reconciled = excluded.reconciled",
+           state = excluded.state, ballots = excluded.ballots, reconciled = excluded.reconciled,
+           seq = excluded.seq, resolutions = excluded.resolutions",
         params![
             meeting,
             round,
             b.id,
             b.state,
             b.ballots.map(i64_of),
-            b.reconciled
+            b.reconciled,
+            b.seq.map(i64_of),
+            b.resolutions
         ],
     )?;
     Ok(())
@@ -217,8 +232,9 @@ pub fn batch(
 ) -> Result<Option<BatchRow>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT id, state, ballots, reconciled FROM batch
-             WHERE meeting = ?1 AND round = ?2 AND id = ?3",
+            &format!(
+                "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3"
+            ),
             [meeting, round, id],
             batch_of,
         )
@@ -227,10 +243,9 @@ pub fn batch(
 
 /// Batches of a round, by label.
 pub fn batches(conn: &Connection, meeting: &str, round: &str) -> Result<Vec<BatchRow>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT id, state, ballots, reconciled FROM batch
-         WHERE meeting = ?1 AND round = ?2 ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([meeting, round], batch_of)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -284,16 +299,20 @@ pub fn reconciled_ballots(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Labels of a round's reconciled batches.
-pub fn reconciled_batch_ids(
+/// A round's reconciled batches in the order they were reconciled: (label,
+/// ballots), by the log index of their `ballot_batch` entry (batches from
+/// before that index was kept come first, by label).
+pub fn reconciled_batch_order(
     conn: &Connection,
     meeting: &str,
     round: &str,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<(String, u64)>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT id FROM batch WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled' ORDER BY id",
+        "SELECT id, COALESCE(ballots, 0) FROM batch
+         WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled'
+         ORDER BY COALESCE(seq, -1), id",
     )?;
-    let rows = stmt.query_map([meeting, round], |r| r.get(0))?;
+    let rows = stmt.query_map([meeting, round], |r| Ok((r.get(0)?, u64_of(r.get(1)?)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -325,7 +344,11 @@ pub struct EntryRow {
     /// JSON array of ballots as entered; `None` once the batch reconciled.
     pub ballots: Option<String>,
     pub digest: String,
+    /// Hex; erased (empty) once the batch reconciled.
     pub salt: String,
+    /// The `Idempotency-Key` the entry came with: its stored reply is
+    /// redacted when the batch reconciles.
+    pub idempotency_key: Option<String>,
 }
 
 pub fn insert_entry(
@@ -336,8 +359,9 @@ pub fn insert_entry(
     e: &EntryRow,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO batch_entry (meeting, round, batch, ordinal, person, count, ballots, digest, salt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO batch_entry
+           (meeting, round, batch, ordinal, person, count, ballots, digest, salt, idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             meeting,
             round,
@@ -347,7 +371,8 @@ pub fn insert_entry(
             i64_of(e.count),
             e.ballots,
             e.digest,
-            e.salt
+            e.salt,
+            e.idempotency_key
         ],
     )?;
     Ok(())
@@ -360,7 +385,7 @@ pub fn entries(
     batch: &str,
 ) -> Result<Vec<EntryRow>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT ordinal, person, count, ballots, digest, salt FROM batch_entry
+        "SELECT ordinal, person, count, ballots, digest, salt, idempotency_key FROM batch_entry
          WHERE meeting = ?1 AND round = ?2 AND batch = ?3 ORDER BY ordinal",
     )?;
     let rows = stmt.query_map([meeting, round, batch], |r| {
@@ -371,6 +396,7 @@ pub fn entries(
             ballots: r.get(3)?,
             digest: r.get(4)?,
             salt: r.get(5)?,
+            idempotency_key: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -391,8 +417,12 @@ pub fn batches_entered_by(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Forgets the readings of a reconciled batch: the order in which the
-/// counters entered the papers does not survive (the digests do).
+/// Forgets the readings of a reconciled batch, their salts and the
+/// ballot-by-ballot differences: the order in which the counters entered
+/// the papers does not survive (the salted digests do, and without the
+/// salt they cannot be tested against a guessed order). Run with
+/// `secure_delete` on (every connection is), so SQLite zeroes the old
+/// bytes; the caller then truncates the WAL ([`super::erase_wal`]).
 pub fn erase_entry_ballots(
     tx: &Transaction<'_>,
     meeting: &str,
@@ -400,7 +430,12 @@ pub fn erase_entry_ballots(
     batch: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "UPDATE batch_entry SET ballots = NULL WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
+        "UPDATE batch_entry SET ballots = NULL, salt = ''
+         WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
+        [meeting, round, batch],
+    )?;
+    tx.execute(
+        "DELETE FROM batch_difference WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
         [meeting, round, batch],
     )?;
     Ok(())
