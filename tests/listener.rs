@@ -425,7 +425,7 @@ fn connections_over_a_bound_are_closed_at_once() {
         assert!(until_closed(&mut fifth).await.is_empty());
         // Two from another address fill the total; the next is closed.
         let two = Ipv4Addr::new(127, 0, 0, 2);
-        let mut other = vec![connect_from(two, addr).await, connect_from(two, addr).await];
+        let mut other = [connect_from(two, addr).await, connect_from(two, addr).await];
         let mut third = connect_from(Ipv4Addr::new(127, 0, 0, 3), addr).await;
         assert!(until_closed(&mut third).await.is_empty());
         // The connections held are served.

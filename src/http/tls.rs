@@ -276,6 +276,18 @@ mod tests {
     }
 
     #[test]
+    fn the_spki_hash_is_that_of_the_key() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["scrutineer.test".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let want =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(key.public_key_der()));
+        assert_eq!(spki_hash(cert.der()), Some(want));
+    }
+
+    #[test]
     fn url_hosts() {
         assert_eq!(
             url_host("https://192.168.1.20:8443/x"),
