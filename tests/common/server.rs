@@ -137,7 +137,8 @@ impl Binary {
             if stdout.read_line(&mut line).expect("read stdout") == 0 {
                 panic!("scrutineer serve exited before it was ready");
             }
-            if let Some(url) = line.trim().strip_prefix("listening on http://") {
+            let listening = line.trim().strip_prefix("listening on ");
+            if let Some(url) = listening.and_then(|u| u.split_once("://")).map(|(_, a)| a) {
                 addr = Some(url.parse().expect("address"));
             } else if let Some(t) = line.trim().strip_prefix("setup token ") {
                 setup = Some(t.to_string());
