@@ -1081,3 +1081,53 @@ fn a_non_loopback_origin_has_webcrypto_over_https_only() {
         json!("undefined")
     );
 }
+
+/// Issue 9: a `cosign_key=` in a link is the demonstration's only. In the
+/// `--demo` meeting the scrutiny screen imports it and labels it as the
+/// demo's key; in any other meeting it refuses it and keeps no key.
+#[test]
+fn a_key_in_a_link_is_taken_only_in_the_demo_meeting() {
+    let dir = TempDir::new("browser-demo-key");
+    let mut demo = Binary::start(&dir.path().join("demo.db"), &["--demo"]);
+    let login = demo.line_starting("login scrutineer ");
+    let url = login.rsplit(' ').next().unwrap().to_string();
+    assert!(url.contains("cosign_key="), "{login}");
+    let driver = Driver::start();
+    let s = driver.session("demo-key");
+    s.step("the demo scrutineer's link");
+    s.goto(&url);
+    s.wait_for("!!document.querySelector('#key-demo')", 20);
+
+    s.step("the same kind of link in a real meeting");
+    let real = Binary::start(&dir.path().join("real.db"), &[]);
+    let c = real.client();
+    let made = c
+        .post(
+            "/api/meetings",
+            &real.setup,
+            &json!({ "name": "测试支部党员大会", "body": "members_assembly", "voting_members": 10 }),
+        )
+        .expect(201)
+        .json();
+    let m = made["meeting"]["id"].as_str().unwrap();
+    let org = made["organiser"]["token"]["token"].as_str().unwrap();
+    let sc = c
+        .post(
+            &format!("/api/meetings/{m}/people"),
+            org,
+            &json!({ "role": "scrutineer", "name": "张监票" }),
+        )
+        .expect(201)
+        .json();
+    let token = sc["token"]["token"].as_str().unwrap();
+    let planted = url.split("cosign_key=").nth(1).unwrap();
+    s.goto(&format!(
+        "http://{}/#token={token}&cosign_key={planted}",
+        real.addr
+    ));
+    s.wait_for(
+        "!!document.querySelector('#status [data-i18n=\"key.demo_refused\"]') \
+         && !!document.querySelector('#make-key')",
+        20,
+    );
+}
