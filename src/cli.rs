@@ -14,6 +14,7 @@ scrutineer — ballot counting for party elections (党内选举计票)
 
 usage:
   scrutineer serve [--db FILE] [--listen ADDR] [--public-url URL] [--demo]
+                   [--tls-cert FILE.pem --tls-key FILE.pem] [--insecure-http]
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
   scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
@@ -129,16 +130,20 @@ fn run_command(command: &str, args: &[String]) -> Exit {
     }
 }
 
-/// `scrutineer serve [--db FILE] [--listen ADDR] [--public-url URL] [--demo]`:
-/// runs the meeting service until SIGINT or SIGTERM (exit 0 on a clean
-/// shutdown). Printed log-in links start with `URL` (default: the bound
-/// address).
+/// `scrutineer serve [--db FILE] [--listen ADDR] [--public-url URL] [--demo]
+/// [--tls-cert FILE --tls-key FILE] [--insecure-http]`: runs the meeting
+/// service until SIGINT or SIGTERM (exit 0 on a clean shutdown). Off
+/// loopback it speaks HTTPS (`crate::http::tls`). Printed log-in links
+/// start with `URL` (default: this machine's address).
 fn serve(args: &[String]) -> Exit {
     let mut opts = crate::http::ServeOptions {
         db: "scrutineer.db".into(),
         listen: "127.0.0.1:8080".into(),
         public_url: None,
         demo: false,
+        tls_cert: None,
+        tls_key: None,
+        insecure_http: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -159,12 +164,21 @@ fn serve(args: &[String]) -> Exit {
                 }
                 _ => {
                     return Exit::BadInput(
-                        "--public-url needs an http:// or https:// address, e.g. http://192.168.1.20:8080"
+                        "--public-url needs an http:// or https:// address, e.g. https://192.168.1.20:8443"
                             .into(),
                     )
                 }
             },
             "--demo" => opts.demo = true,
+            "--insecure-http" => opts.insecure_http = true,
+            "--tls-cert" => match it.next() {
+                Some(v) => opts.tls_cert = Some(v.into()),
+                None => return Exit::BadInput("--tls-cert needs a PEM certificate file".into()),
+            },
+            "--tls-key" => match it.next() {
+                Some(v) => opts.tls_key = Some(v.into()),
+                None => return Exit::BadInput("--tls-key needs a PEM private key file".into()),
+            },
             s => return Exit::BadInput(format!("serve: unexpected argument {s}\n\n{USAGE}")),
         }
     }

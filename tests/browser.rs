@@ -991,3 +991,143 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
         "the report of a 9-candidate round prints on one A4 page"
     );
 }
+
+/// Issue 9, item 1: on a name that is not loopback the pages are a secure
+/// context only over HTTPS. Chromium maps `scrutineer.test` to 127.0.0.1
+/// and trusts exactly the certificate `serve` made (by its public key);
+/// there WebCrypto exists. Over `--insecure-http` the scrutiny page says
+/// it must be opened over HTTPS instead of calling the browser unsupported.
+#[test]
+fn a_non_loopback_origin_has_webcrypto_over_https_only() {
+    let dir = TempDir::new("browser-https");
+    let db = dir.path().join("https.db");
+    let https = Binary::start(
+        &db,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--public-url",
+            "https://scrutineer.test",
+        ],
+    );
+    let mut crt = db.as_os_str().to_owned();
+    crt.push(".tls.crt");
+    let mut key = db.as_os_str().to_owned();
+    key.push(".tls.key");
+    let tls = scrutineer::http::tls::load(crt.as_ref(), key.as_ref()).expect("certificate");
+    let driver = Driver::start();
+    let s = driver.session_with(
+        "https",
+        &[
+            "--host-resolver-rules=MAP scrutineer.test 127.0.0.1".to_string(),
+            format!("--ignore-certificate-errors-spki-list={}", tls.spki_sha256),
+        ],
+    );
+    s.step("open the scrutiny page over HTTPS on a LAN name");
+    s.goto(&format!(
+        "https://scrutineer.test:{}/scrutiny.html",
+        https.addr.port()
+    ));
+    s.wait_for(
+        "location.protocol === 'https:' && window.isSecureContext === true \
+         && typeof crypto.subtle === 'object' && crypto.subtle !== null",
+        20,
+    );
+    let fp = s.exec(
+        "return fetch('/api/server').then((r) => r.json()).then((j) => j.fingerprint);",
+        json!([]),
+    );
+    assert_eq!(fp, json!(tls.fingerprint));
+
+    s.step("the same name over plain HTTP");
+    let plain = Binary::start(
+        &dir.path().join("plain.db"),
+        &["--listen", "0.0.0.0:0", "--insecure-http"],
+    );
+    let c = Client::new(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        plain.addr.port(),
+    )));
+    let made = c
+        .post(
+            "/api/meetings",
+            &plain.setup,
+            &json!({ "name": "测试支部党员大会", "body": "members_assembly", "voting_members": 10 }),
+        )
+        .expect(201)
+        .json();
+    let m = made["meeting"]["id"].as_str().unwrap();
+    let org = made["organiser"]["token"]["token"].as_str().unwrap();
+    let sc = c
+        .post(
+            &format!("/api/meetings/{m}/people"),
+            org,
+            &json!({ "role": "scrutineer", "name": "张监票" }),
+        )
+        .expect(201)
+        .json();
+    let token = sc["token"]["token"].as_str().unwrap();
+    s.goto(&format!(
+        "http://scrutineer.test:{}/scrutiny.html#token={token}",
+        plain.addr.port()
+    ));
+    s.wait_for("!!document.querySelector('#key-insecure')", 20);
+    assert_eq!(
+        s.exec("return window.isSecureContext;", json!([])),
+        json!(false)
+    );
+    assert_eq!(
+        s.exec("return typeof crypto.subtle;", json!([])),
+        json!("undefined")
+    );
+}
+
+/// Issue 9: a `cosign_key=` in a link is the demonstration's only. In the
+/// `--demo` meeting the scrutiny screen imports it and labels it as the
+/// demo's key; in any other meeting it refuses it and keeps no key.
+#[test]
+fn a_key_in_a_link_is_taken_only_in_the_demo_meeting() {
+    let dir = TempDir::new("browser-demo-key");
+    let mut demo = Binary::start(&dir.path().join("demo.db"), &["--demo"]);
+    let login = demo.line_starting("login scrutineer ");
+    let url = login.rsplit(' ').next().unwrap().to_string();
+    assert!(url.contains("cosign_key="), "{login}");
+    let driver = Driver::start();
+    let s = driver.session("demo-key");
+    s.step("the demo scrutineer's link");
+    s.goto(&url);
+    s.wait_for("!!document.querySelector('#key-demo')", 20);
+
+    s.step("the same kind of link in a real meeting");
+    let real = Binary::start(&dir.path().join("real.db"), &[]);
+    let c = real.client();
+    let made = c
+        .post(
+            "/api/meetings",
+            &real.setup,
+            &json!({ "name": "测试支部党员大会", "body": "members_assembly", "voting_members": 10 }),
+        )
+        .expect(201)
+        .json();
+    let m = made["meeting"]["id"].as_str().unwrap();
+    let org = made["organiser"]["token"]["token"].as_str().unwrap();
+    let sc = c
+        .post(
+            &format!("/api/meetings/{m}/people"),
+            org,
+            &json!({ "role": "scrutineer", "name": "张监票" }),
+        )
+        .expect(201)
+        .json();
+    let token = sc["token"]["token"].as_str().unwrap();
+    let planted = url.split("cosign_key=").nth(1).unwrap();
+    s.goto(&format!(
+        "http://{}/#token={token}&cosign_key={planted}",
+        real.addr
+    ));
+    s.wait_for(
+        "!!document.querySelector('#status [data-i18n=\"key.demo_refused\"]') \
+         && !!document.querySelector('#make-key')",
+        20,
+    );
+}

@@ -316,7 +316,7 @@ fn serve_prints_links_under_the_public_url() {
 }
 
 #[test]
-fn serve_on_all_interfaces_suggests_a_public_url() {
+fn serve_on_all_interfaces_speaks_https_and_links_to_this_machine() {
     let dir = TempDir::new("all-interfaces");
     let mut child = bin()
         .arg("serve")
@@ -339,12 +339,16 @@ fn serve_on_all_interfaces_suggests_a_public_url() {
     let _ = child.kill();
     let _ = child.wait();
     let text = lines.join("\n");
-    assert!(
-        text.contains("listening on all interfaces (0.0.0.0)"),
-        "{text}"
-    );
-    assert!(text.contains("--public-url http://THIS-HOST:"), "{text}");
-    assert!(text.contains("setup link http://0.0.0.0:"), "{text}");
+    assert!(text.contains("listening on https://0.0.0.0:"), "{text}");
+    assert!(text.contains("tls fingerprint SHA-256 "), "{text}");
+    assert!(dir.path().join("m.db.tls.crt").exists(), "{text}");
+    let link = lines.last().unwrap();
+    assert!(link.starts_with("setup link https://"), "{text}");
+    // Links name this machine's LAN address; only where it has none do
+    // they name 0.0.0.0, with a hint to pass --public-url.
+    if link.contains("://0.0.0.0:") {
+        assert!(text.contains("--public-url https://THIS-HOST:"), "{text}");
+    }
 }
 
 /// `scrutineer tally` on a round file; (exit code, stdout) with `args`.

@@ -22,6 +22,8 @@ mod golden;
 mod hostile_input;
 #[path = "kernels_agree.rs"]
 mod kernels_agree;
+#[path = "listener.rs"]
+mod listener;
 #[path = "properties.rs"]
 mod properties;
 #[path = "rules.rs"]

@@ -57,7 +57,8 @@ fn a_whole_meeting() {
     let org = m.organiser.clone();
     let view = m.get(&org, "").expect(200).json();
     assert_eq!(view["entitled"], 20);
-    assert_eq!(view["log"]["size"], 1);
+    // meeting_created and the organiser's login_issued.
+    assert_eq!(view["log"]["size"], 2);
 
     // Method, attendance (with a roster that is never linked to ballots).
     m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))

@@ -80,6 +80,16 @@ export async function api(method, path, body, extraHeaders = {}) {
 
 let meCache = null;
 /// Who the token is: {meeting, person, role, name, token}.
+/// How to check this server (`GET /api/server`, no token): whether it
+/// speaks HTTPS, its certificate fingerprint, the demonstration meeting.
+let serverInfoCache = null;
+export async function serverInfo() {
+  if (!serverInfoCache) {
+    serverInfoCache = fetch('/api/server').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  }
+  return serverInfoCache;
+}
+
 export async function me() {
   if (!meCache) meCache = await api('GET', '/me');
   return meCache;

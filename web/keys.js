@@ -35,7 +35,15 @@ async function tx(mode, f) {
 }
 
 /// Whether this browser can make Ed25519 keys.
+/// Whether this page may use WebCrypto at all: only in a secure context
+/// (HTTPS, or loopback). Over plain HTTP from another machine
+/// `crypto.subtle` is undefined.
+export function secureContext() {
+  return !!(globalThis.isSecureContext && globalThis.crypto && globalThis.crypto.subtle);
+}
+
 export async function supported() {
+  if (!secureContext()) return false;
   try {
     const k = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
     return !!k.privateKey;

@@ -5,9 +5,9 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
-  roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups,
+  roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
 } from './app.js';
-import { supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
+import { secureContext, supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
 import { tallyTable, outcome, ballotsLine, thresholdLine, statusBadge } from './results.js';
 
 const S = { who: null, meeting: null, checkpoint: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
@@ -17,6 +17,7 @@ const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
 
 async function renderKey() {
   const box = $('#key-state');
+  if (!secureContext()) { fill(box, h('p', { class: 'msg error', id: 'key-insecure', i18n: 'key.insecure' })); return; }
   if (!(await supported())) { fill(box, h('p', { class: 'msg error', i18n: 'key.unsupported' })); return; }
   S.key = await loadKey(S.who.meeting, S.who.person);
   if (!S.key) {
@@ -29,7 +30,8 @@ async function renderKey() {
     tr('key.have', { name: S.key.name }, 'p'),
     h('p', {}, h('span', { i18n: 'key.fingerprint' }), ' ', h('span', { class: 'fingerprint', id: 'my-fingerprint', raw: true }, fp)),
     tr('key.compare', null, 'p'),
-    h('p', { class: 'muted' }, tr(S.key.privateKey.extractable ? 'key.extractable' : 'key.not_extractable')),
+    S.key.demo ? h('p', { class: 'msg info', id: 'key-demo', i18n: 'key.demo_key' })
+      : h('p', { class: 'muted' }, tr(S.key.privateKey.extractable ? 'key.extractable' : 'key.not_extractable')),
     S.key.registered ? h('p', { class: 'badge ok', i18n: 'key.registered' })
       : h('button', { type: 'button', class: 'btn primary', id: 'register-key', i18n: 'key.register', onclick: registerKey }));
   document.getElementById('key-card').classList.toggle('done', !!S.key.registered);
@@ -302,8 +304,15 @@ async function main() {
   if (demoSeed) history.replaceState(null, '', location.pathname + location.search);
   S.who = await start('scrutiny.screen', ['scrutineer']);
   if (!S.who) return;
-  if (demoSeed && !(await loadKey(S.who.meeting, S.who.person))) {
-    try { await importDemoSeed(S.who.meeting, S.who.person, S.who.name, demoSeed); } catch (e) { fail(e); }
+  if (demoSeed && secureContext() && !(await loadKey(S.who.meeting, S.who.person))) {
+    // A key in a link is a demonstration's only: anywhere else it would be
+    // a key someone planted, not one this person made.
+    const server = await serverInfo();
+    if (server.demo_meeting && server.demo_meeting === S.who.meeting) {
+      try { await importDemoSeed(S.who.meeting, S.who.person, S.who.name, demoSeed); } catch (e) { fail(e); }
+    } else {
+      sayKey('key.demo_refused', null, 'error');
+    }
   }
   $('#close-form').addEventListener('submit', closeRound);
   $('#sign').addEventListener('click', sign);

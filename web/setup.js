@@ -5,6 +5,7 @@
 import {
   api, h, raw, tr, fill, $, $$, t, lang, applyI18n, onLangChange, topbar, takeToken, useToken, me,
   fail, say, sayKey, confirmDialog, label, labelEl, checkpointLine, ApiError, homeOf, roundsOf,
+  serverInfo,
 } from './app.js';
 import { encode, toSvg } from './qr.js';
 
@@ -169,13 +170,19 @@ function renderPeople() {
   $('#people-card').classList.toggle('done', S.people.some((p) => p.role === 'counter') && S.people.some((p) => p.role === 'scrutineer'));
 }
 
-/// The link as a QR code, for a tablet's camera.
-function showQr(p, url) {
+/// The link as a QR code, for a tablet's camera: the log-in slip, with
+/// the server certificate's fingerprint to compare with the browser's.
+async function showQr(p, url) {
   const svg = toSvg(encode(url, { ecl: 'M' }), { title: t('setup.link_of', { name: p.name }) });
   svg.classList.add('link-qr');
+  const server = await serverInfo();
+  const fp = server.fingerprint
+    ? h('p', { class: 'slip-fingerprint' }, h('span', { i18n: 'setup.cert_fingerprint' }), ' ',
+      h('span', { class: 'fingerprint', raw: true }, server.fingerprint))
+    : null;
   confirmDialog({
     title: t('setup.qr_title', { name: p.name }),
-    body: h('div', {}, svg, tr('setup.qr_hint', null, 'p')),
+    body: h('div', {}, svg, tr('setup.qr_hint', null, 'p'), fp, fp ? tr('setup.cert_compare', null, 'p') : null),
     confirmKey: 'action.close', cancelKey: null,
   });
 }
@@ -184,8 +191,8 @@ async function newLink(p) {
   const ok = await confirmDialog({ title: t('setup.new_link_title', { name: p.name }), body: t('setup.new_link_body') });
   if (!ok) return;
   try {
-    // The old tokens stop working: a lost link must not stay usable.
-    for (const tok of p.tokens || []) if (!tok.revoked) await api('DELETE', `/meetings/${S.who.meeting}/tokens/${tok.id}`);
+    // The service revokes the old links with it (logged): a lost link
+    // must not stay usable.
     const tok = await api('POST', `/meetings/${S.who.meeting}/people/${p.id}/tokens`, {});
     keepLink(p.id, tok.login_url);
     if (p.id === S.who.person) useToken(tok.token);

@@ -17,6 +17,7 @@ pub fn status(kind: Kind) -> StatusCode {
         Kind::Forbidden => StatusCode::FORBIDDEN,
         Kind::NotFound => StatusCode::NOT_FOUND,
         Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -59,6 +60,10 @@ impl IntoResponse for Error {
             HeaderValue::from_static("application/problem+json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.kind == Kind::RequestTimeout {
+            // The rest of the request never came: this connection is done.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.kind == Kind::Unauthorized {
             headers.insert(
                 header::WWW_AUTHENTICATE,

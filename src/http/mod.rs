@@ -13,13 +13,17 @@
 
 pub mod assets;
 pub mod error;
+pub mod listener;
 mod sse;
+pub mod tls;
 pub mod witness;
+pub use listener::Limits;
 use sse::events;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -30,7 +34,7 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::service::{self, Actor, Caller, Error, Kind, Reply, Role, Service};
 
@@ -46,6 +50,22 @@ pub struct App {
     svc: Service,
     /// Turns true when the server shuts down: live streams end.
     shutdown: watch::Receiver<bool>,
+    /// (meeting, token id) of every log-in link revoked: its live streams
+    /// end at once.
+    revoked: broadcast::Sender<(String, String)>,
+    /// How the server was started (`GET /api/server`).
+    serving: Arc<Serving>,
+}
+
+/// How `serve` runs: TLS or not, the listener's limits, the demo meeting.
+#[derive(Clone, Default)]
+pub struct Serving {
+    /// The certificate, when the service speaks HTTPS.
+    pub tls: Option<tls::Tls>,
+    pub limits: Limits,
+    /// The meeting `--demo` made, the only one whose scrutiny links may
+    /// carry a `cosign_key=`.
+    pub demo_meeting: Option<String>,
 }
 
 use Role::{Auditor, Counter, Display, Organiser, Presidium, Scrutineer};
@@ -66,6 +86,7 @@ macro_rules! routes {
 
 routes! {
     get "/api/health" => health,
+    get "/api/server" => server_info,
     get "/api/openapi.json" => openapi,
     get "/api/me" => me,
     post "/api/meetings" => create_meeting,
@@ -102,7 +123,8 @@ routes! {
 }
 
 /// The whole application: API, web UI, fallbacks, body limit.
-pub fn router(svc: Service, shutdown: watch::Receiver<bool>) -> Router {
+pub fn router(svc: Service, shutdown: watch::Receiver<bool>, serving: Serving) -> Router {
+    let (revoked, _) = broadcast::channel(256);
     api_routes()
         .route("/", get(index))
         .route("/{file}", get(web_file))
@@ -110,7 +132,12 @@ pub fn router(svc: Service, shutdown: watch::Receiver<bool>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(no_store))
-        .with_state(App { svc, shutdown })
+        .with_state(App {
+            svc,
+            shutdown,
+            revoked,
+            serving: Arc::new(serving),
+        })
 }
 
 /// `Cache-Control: no-store` on every API response (and every problem
@@ -126,21 +153,34 @@ async fn no_store(req: Request, next: axum::middleware::Next) -> Response {
     res
 }
 
-/// Serves `svc` on `listener` until `shutdown` completes, then finishes the
-/// requests in flight (live streams end at once).
+/// Serves `svc` over plain HTTP on `listener` with the default limits
+/// until `shutdown` completes (see [`serve_with`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     svc: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, svc, Serving::default(), shutdown).await
+}
+
+/// Serves `svc` on `listener` as `serving` says (TLS, limits) until
+/// `shutdown` completes, then finishes the requests in flight (live
+/// streams end at once).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    svc: Service,
+    serving: Serving,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (tx, rx) = watch::channel(false);
-    let app = router(svc, rx);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = tx.send(true);
-        })
-        .await
+    let tls = serving.tls.as_ref().map(|t| t.config.clone());
+    let limits = serving.limits;
+    let app = router(svc, rx, serving);
+    listener::serve(listener, app, tls, limits, async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    })
+    .await
 }
 
 /// The bearer of the request (401 if there is none or it is not valid).
@@ -150,8 +190,15 @@ impl FromRequestParts<App> for Auth {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
+        authenticate(&parts.headers, app).await.map(Auth)
+    }
+}
+
+/// Who the request's bearer token is (401 if none or not valid).
+async fn authenticate(headers: &HeaderMap, app: &App) -> Result<Caller, Error> {
+    {
         let unauthorized = |code, zh: &str, en: &str| Error::new(Kind::Unauthorized, code, zh, en);
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Err(unauthorized(
                 "token_missing",
                 "缺少 Authorization: Bearer 令牌",
@@ -176,7 +223,7 @@ impl FromRequestParts<App> for Auth {
                 )
             })?;
         let svc = app.svc.clone();
-        blocking(move || svc.authenticate(&token)).await.map(Auth)
+        blocking(move || svc.authenticate(&token)).await
     }
 }
 
@@ -212,7 +259,9 @@ impl FromRequest<App> for Body {
             .await
             .map(Body)
             .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                if listener::is_body_timeout(&e) {
+                    body_timeout()
+                } else if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     Error::new(
                         Kind::TooLarge,
                         "payload_too_large",
@@ -229,6 +278,16 @@ impl FromRequest<App> for Body {
                 }
             })
     }
+}
+
+/// The request body did not arrive within the listener's limit.
+fn body_timeout() -> Error {
+    Error::new(
+        Kind::RequestTimeout,
+        "body_timeout",
+        "请求体未在规定时间内传完，连接已关闭",
+        "the request body did not arrive in time; the connection is closed",
+    )
 }
 
 /// Runs blocking work (the service) off the async threads.
@@ -294,6 +353,21 @@ fn person(caller: &Caller, meeting: &str, roles: &[Role]) -> Result<Actor, Error
 
 async fn health() -> Response {
     axum::Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })).into_response()
+}
+
+/// `GET /api/server`, no token needed: how to check the server — whether
+/// it speaks HTTPS, its certificate's SHA-256 fingerprint (the log-in
+/// slips print it) — and which meeting is the demonstration.
+async fn server_info(State(app): State<App>) -> Response {
+    let tls = app.serving.tls.as_ref();
+    axum::Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "https": tls.is_some(),
+        "fingerprint": tls.map(|t| t.fingerprint.clone()),
+        "certificate": tls.map(|t| if t.generated { "self_signed" } else { "given" }),
+        "demo_meeting": app.serving.demo_meeting,
+    }))
+    .into_response()
 }
 
 async fn openapi() -> Response {
@@ -448,7 +522,15 @@ async fn issue_token(
     P((m, p)): P<(String, String)>,
 ) -> Result<Response, Error> {
     let a = person(&c, &m, &[Organiser])?;
-    call(&app, move |s| s.issue_token(&a, &p)).await
+    let svc = app.svc.clone();
+    let reply = blocking(move || svc.issue_token(&a, &p)).await?;
+    // Re-issuing revoked the person's earlier links: end their streams.
+    if let Some(old) = reply.body["replaces"].as_array() {
+        for t in old.iter().filter_map(|t| t.as_str()) {
+            let _ = app.revoked.send((m.clone(), t.to_string()));
+        }
+    }
+    Ok(respond(reply))
 }
 
 async fn revoke_token(
@@ -457,7 +539,11 @@ async fn revoke_token(
     P((m, t)): P<(String, String)>,
 ) -> Result<Response, Error> {
     let a = person(&c, &m, &[Organiser])?;
-    call(&app, move |s| s.revoke_token(&a, &t)).await
+    let (svc, id) = (app.svc.clone(), t.clone());
+    let reply = blocking(move || svc.revoke_token(&a, &id)).await?;
+    // Nobody may be listening; that is fine.
+    let _ = app.revoked.send((m, t));
+    Ok(respond(reply))
 }
 
 async fn add_election(
@@ -598,7 +684,10 @@ async fn import_file(
     };
     let body = axum::body::to_bytes(req.into_body(), MAX_IMPORT)
         .await
-        .map_err(|_| {
+        .map_err(|e| {
+            if listener::is_body_timeout(&e) {
+                return body_timeout();
+            }
             Error::new(
                 Kind::TooLarge,
                 "payload_too_large",
@@ -783,17 +872,39 @@ async fn tlog(
 pub struct ServeOptions {
     pub db: PathBuf,
     pub listen: String,
-    /// The base of printed log-in links (`--public-url`); `None`: the
-    /// address the server is bound to.
+    /// The base of printed log-in links (`--public-url`); `None`: this
+    /// machine's address (see [`run`]).
     pub public_url: Option<String>,
     pub demo: bool,
+    /// `--tls-cert FILE --tls-key FILE`: the organisation's certificate
+    /// chain and key (PEM) instead of a generated one.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// `--insecure-http`: plain HTTP on a non-loopback address (warned).
+    pub insecure_http: bool,
+}
+
+/// Whether `serve` speaks HTTPS on `ip`: always off loopback (unless
+/// `--insecure-http`), and wherever the organisation gave a certificate.
+pub fn wants_tls(ip: std::net::IpAddr, opts: &ServeOptions) -> bool {
+    opts.tls_cert.is_some() || (!ip.is_loopback() && !opts.insecure_http)
 }
 
 /// Runs `scrutineer serve` until SIGINT or SIGTERM: opens the database,
-/// binds, prints `listening on http://ADDR`, the setup token and its link
-/// (`PUBLIC-URL/#setup=TOKEN`) and (with `--demo`) the demo's log-in
-/// links, then serves.
+/// binds, sets up HTTPS (see [`tls`]), prints `listening on
+/// https://ADDR` (or `http://` on loopback), the certificate's
+/// fingerprint, the setup token and its link (`PUBLIC-URL/#setup=TOKEN`)
+/// and (with `--demo`) the demo's log-in links, then serves.
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
+    if opts.tls_cert.is_some() != opts.tls_key.is_some() {
+        return Err(
+            "--tls-cert and --tls-key go together: the certificate (PEM) and its private key (PEM)"
+                .into(),
+        );
+    }
+    if opts.insecure_http && opts.tls_cert.is_some() {
+        return Err("--insecure-http contradicts --tls-cert: choose one".into());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -806,28 +917,74 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
         let addr: SocketAddr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?;
-        let bound = format!("http://{addr}");
+        let https = wants_tls(addr.ip(), opts);
+        let scheme = if https { "https" } else { "http" };
+        if let Some(u) = &opts.public_url {
+            if https && !u.starts_with("https://") {
+                return Err(format!(
+                    "--public-url {u}: the service speaks HTTPS here, so links must start with https://"
+                ));
+            }
+        }
+        let bound = format!("{scheme}://{addr}");
+        // Links name an address other machines can open: the listen
+        // address, or on every interface this machine's LAN address.
+        let reachable = match addr.ip() {
+            ip if ip.is_unspecified() => tls::lan_address()
+                .map(|lan| format!("{scheme}://{}", SocketAddr::new(lan, addr.port()))),
+            _ => None,
+        };
         let url = opts
             .public_url
-            .as_deref()
-            .unwrap_or(&bound)
+            .clone()
+            .or(reachable.clone())
+            .unwrap_or_else(|| bound.clone())
             .trim_end_matches('/')
             .to_string();
+        let tls = if !https {
+            None
+        } else if let (Some(cert), Some(key)) = (&opts.tls_cert, &opts.tls_key) {
+            Some(tls::load(cert, key)?)
+        } else {
+            let names = tls::names_for(addr.ip(), tls::url_host(&url));
+            Some(tls::generated(&opts.db, &names)?)
+        };
         svc.set_public_url(&url);
         let setup = svc.new_setup_token().map_err(|e| e.to_string())?;
         println!("listening on {bound}");
-        if opts.public_url.is_none() && addr.ip().is_unspecified() {
+        if opts.public_url.is_none() && addr.ip().is_unspecified() && reachable.is_none() {
             println!(
                 "note: listening on all interfaces ({}), so the links below name {bound}, \
-                 which other machines cannot open; pass --public-url http://THIS-HOST:{} \
+                 which other machines cannot open; pass --public-url {scheme}://THIS-HOST:{} \
                  to print links they can",
                 addr.ip(),
                 addr.port()
             );
         }
+        if !https && !addr.ip().is_loopback() {
+            eprintln!(
+                "警告：--insecure-http：令牌将以明文经过会场网络，其他电脑上的浏览器也不能使用签名密钥。\n\
+                 warning: --insecure-http: tokens cross the network in clear, and browsers on other \
+                 machines cannot use signing keys (no secure context). Use it only behind an HTTPS proxy."
+            );
+        }
+        if let Some(t) = &tls {
+            let made = match (t.generated, t.new) {
+                (false, _) => "given",
+                (true, true) => "self-signed, made now",
+                (true, false) => "self-signed, reused",
+            };
+            println!("tls certificate {} ({made})", t.cert_file.display());
+            println!("tls fingerprint SHA-256 {}", t.fingerprint);
+            println!(
+                "请在浏览器的证书信息中核对此指纹（登录条上也印有）；\
+                 compare it with the fingerprint the browser shows (it is on the log-in slips)"
+            );
+        }
         println!("database {}", opts.db.display());
         println!("setup token {setup}");
         println!("setup link {url}/#setup={setup}");
+        let mut demo_meeting = None;
         if opts.demo {
             let s = svc.clone();
             let demo = tokio::task::spawn_blocking(move || s.seed_demo())
@@ -838,8 +995,14 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
             for l in &demo.links {
                 println!("login {} {} {}", l.role, l.name, l.url);
             }
+            demo_meeting = Some(demo.meeting.clone());
         }
-        serve(listener, svc, shutdown_signal())
+        let serving = Serving {
+            tls,
+            limits: Limits::default(),
+            demo_meeting,
+        };
+        serve_with(listener, svc, serving, shutdown_signal())
             .await
             .map_err(|e| format!("server: {e}"))?;
         println!("shut down");

@@ -3,20 +3,27 @@
 //! The stream subscribes before it reads the current state, so no commit
 //! falls between the snapshot and the first update; updates at or below the
 //! size already sent are skipped. A viewer that falls behind the broadcast
-//! buffer gets a fresh snapshot. The stream ends when the server shuts down.
+//! buffer gets a fresh snapshot.
+//!
+//! The stream ends when the server shuts down, when the viewer's log-in
+//! link is revoked (at once, not at the next request), and after
+//! [`Limits::sse_lifetime`](super::Limits) (the page reconnects and its
+//! token is checked again). A heartbeat comment goes out every
+//! [`Limits::sse_heartbeat`](super::Limits), so the listener's read
+//! timeouts never apply to a live stream.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tokio::sync::{broadcast, watch};
 
-use super::{blocking, person, App, Auth, P};
+use super::{authenticate, blocking, person, App, P};
 use crate::service::live::Update;
 use crate::service::{Actor, Error, Role, Service};
 
@@ -26,6 +33,10 @@ struct Feed {
     round: String,
     rx: broadcast::Receiver<Arc<Update>>,
     shutdown: watch::Receiver<bool>,
+    /// Revoked log-in links (meeting, token id).
+    revoked: broadcast::Receiver<(String, String)>,
+    /// When the stream ends anyway.
+    until: tokio::time::Instant,
     pending: VecDeque<Event>,
     /// Log size of the last update sent.
     sent: u64,
@@ -63,6 +74,13 @@ impl Feed {
             }
             tokio::select! {
                 _ = self.shutdown.changed() => return None,
+                _ = tokio::time::sleep_until(self.until) => return None,
+                gone = self.revoked.recv() => match gone {
+                    Ok((m, t)) if m == self.actor.meeting && t == self.actor.token => return None,
+                    Ok(_) => {}
+                    // Missed some: end, the page reconnects and is checked.
+                    Err(_) => return None,
+                },
                 msg = self.rx.recv() => match msg {
                     Ok(update) => self.push(&update),
                     Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -82,10 +100,14 @@ impl Feed {
 /// `GET /api/meetings/{m}/rounds/{r}/events`.
 pub(super) async fn events(
     State(app): State<App>,
-    Auth(c): Auth,
+    headers: HeaderMap,
     P((m, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
     use Role::*;
+    // Listen for revocations before the token is checked, so none falls
+    // in between.
+    let revoked = app.revoked.subscribe();
+    let c = authenticate(&headers, &app).await?;
     let actor = person(
         &c,
         &m,
@@ -105,12 +127,18 @@ pub(super) async fn events(
         round: r,
         rx,
         shutdown: app.shutdown.clone(),
+        revoked,
+        until: tokio::time::Instant::now() + app.serving.limits.sse_lifetime,
         pending: VecDeque::new(),
         sent: 0,
     };
     feed.push(&snapshot);
     let stream = stream::unfold(feed, Feed::next);
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .keep_alive(
+            KeepAlive::new()
+                .interval(app.serving.limits.sse_heartbeat)
+                .text("heartbeat"),
+        )
         .into_response())
 }

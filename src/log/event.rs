@@ -579,6 +579,33 @@ pub enum Event {
         role: String,
         name: String,
     },
+    /// The organiser (or, for the organiser's first link, the service)
+    /// issued a log-in link to a person. Only the link's id is logged,
+    /// never the token it carries. Issuing a new link to someone revokes
+    /// their earlier ones (`replaces`).
+    LoginIssued {
+        /// The person's id in the meeting (`p3`).
+        person: String,
+        role: String,
+        name: String,
+        /// The link's id (`t7`).
+        token: String,
+        /// The person's earlier links this one revoked; omitted when none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        replaces: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The organiser revoked a person's log-in link: it opens nothing
+    /// more, and its live streams ended.
+    LoginRevoked {
+        person: String,
+        role: String,
+        name: String,
+        token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
 }
 
 impl Event {
@@ -588,7 +615,10 @@ impl Event {
         match self {
             Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
             Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
-            Event::KeyRegistered { .. } | Event::StaffAssigned { .. } => EntryKind::KEY_REGISTERED,
+            Event::KeyRegistered { .. }
+            | Event::StaffAssigned { .. }
+            | Event::LoginIssued { .. }
+            | Event::LoginRevoked { .. } => EntryKind::KEY_REGISTERED,
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
             Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
             Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,

@@ -1244,6 +1244,8 @@ struct Replay<'t> {
     cosign_claims: Vec<CosignClaim>,
     /// `announce` decisions: (entry, round).
     announced: Vec<(u64, String)>,
+    /// Log-in links issued: token id → (person, still valid).
+    logins: BTreeMap<String, (String, bool)>,
 }
 
 impl<'t> Replay<'t> {
@@ -1263,6 +1265,22 @@ impl<'t> Replay<'t> {
             tallies: Vec::new(),
             cosign_claims: Vec::new(),
             announced: Vec::new(),
+            logins: BTreeMap::new(),
+        }
+    }
+
+    /// A log-in link is revoked: it was issued to `person` and is valid.
+    fn revoke_login(&mut self, token: &str, person: &str) -> Result<(), String> {
+        match self.logins.get_mut(token) {
+            None => Err(format!("log-in link {token} was never issued")),
+            Some((p, _)) if p != person => Err(format!(
+                "log-in link {token} belongs to {p}, not to {person}"
+            )),
+            Some((_, false)) => Err(format!("log-in link {token} is already revoked")),
+            Some((_, valid)) => {
+                *valid = false;
+                Ok(())
+            }
         }
     }
 
@@ -1396,6 +1414,28 @@ impl<'t> Replay<'t> {
                     }
                 }
             },
+            Event::LoginIssued {
+                person,
+                token,
+                replaces,
+                ..
+            } => {
+                for old in replaces {
+                    if let Err(e) = self.revoke_login(old, person) {
+                        out.push(e);
+                    }
+                }
+                if self.logins.contains_key(token) {
+                    out.push(format!("log-in link {token} is issued twice"));
+                } else {
+                    self.logins.insert(token.clone(), (person.clone(), true));
+                }
+            }
+            Event::LoginRevoked { person, token, .. } => {
+                if let Err(e) = self.revoke_login(token, person) {
+                    out.push(e);
+                }
+            }
             Event::AttendanceRecorded { present, .. } => {
                 match self.entitled {
                     None => out.push("attendance recorded before meeting_created".into()),

@@ -22,6 +22,8 @@ pub enum Kind {
     NotFound,
     /// 405
     MethodNotAllowed,
+    /// 408: the request did not arrive in time (the listener's limits).
+    RequestTimeout,
     /// 409: the request is fine but the meeting is not in a state for it.
     Conflict,
     /// 413

@@ -234,16 +234,48 @@ pub struct Assign {
     pub person: String,
 }
 
-/// A new token for `person`, stored hashed; the value is returned once.
-fn issue_token(svc: &Service, tx: &mut Tx<'_>, person: &str) -> Result<Value, Error> {
+/// A new log-in link (token) for `person`, stored hashed (the value is
+/// returned once) and logged by its id as issued by `by` (None: the
+/// service, for the organiser of a new meeting). The person's earlier
+/// valid links are revoked by it (`replaces`): one link per person.
+fn issue_token(
+    svc: &Service,
+    tx: &mut Tx<'_>,
+    person: &PersonRow,
+    by: Option<&Actor>,
+) -> Result<Value, Error> {
     let meeting = tx.meeting().to_string();
+    let replaces: Vec<String> = store::meeting::tokens(&tx.tx, &meeting)?
+        .into_iter()
+        .filter(|t| t.person == person.id && !t.revoked)
+        .map(|t| t.id)
+        .collect();
+    for old in &replaces {
+        store::meeting::revoke_token(&tx.tx, &meeting, old)?;
+    }
     let id = format!(
         "t{}",
         store::meeting::next_number(&tx.tx, &meeting, Sequence::Token)?
     );
     let token = new_token()?;
-    store::meeting::insert_token(&tx.tx, &meeting, &id, person, &token_hash(&token))?;
-    Ok(json!({ "id": id, "token": token, "login_url": svc.login_url(&token) }))
+    store::meeting::insert_token(&tx.tx, &meeting, &id, &person.id, &token_hash(&token))?;
+    tx.log(
+        by.map(|a| a.role),
+        &Event::LoginIssued {
+            person: person.id.clone(),
+            role: person.role.clone(),
+            name: person.name.clone(),
+            token: id.clone(),
+            replaces: replaces.clone(),
+            by: by.map(|a| a.name.clone()),
+        },
+    )?;
+    Ok(json!({
+        "id": id,
+        "token": token,
+        "login_url": svc.login_url(&token),
+        "replaces": replaces,
+    }))
 }
 
 /// Parses a scrutineer's cosigning key and checks that no other person of
@@ -364,17 +396,14 @@ impl Service {
                     exclusions: exclusions.clone(),
                 },
             )?;
-            store::meeting::insert_person(
-                &tx.tx,
-                &id,
-                &PersonRow {
-                    id: "p1".into(),
-                    role: Role::Organiser.as_str().into(),
-                    name: organiser.clone(),
-                    key: None,
-                },
-            )?;
-            issue_token(self, tx, "p1")
+            let person = PersonRow {
+                id: "p1".into(),
+                role: Role::Organiser.as_str().into(),
+                name: organiser.clone(),
+                key: None,
+            };
+            store::meeting::insert_person(&tx.tx, &id, &person)?;
+            issue_token(self, tx, &person, None)
         })?;
         let meeting = self.read(|conn| meeting_view(conn, &id))?;
         Ok(Reply::created(json!({
@@ -603,7 +632,7 @@ impl Service {
                     },
                 )?;
             }
-            let token = issue_token(self, tx, &id)?;
+            let token = issue_token(self, tx, &person, Some(actor))?;
             let mut body = person_json(&person);
             body["token"] = token;
             Ok(body)
@@ -675,24 +704,43 @@ impl Service {
         })
     }
 
+    /// Issues a new log-in link to `person`, revoking their earlier ones
+    /// (the reply's `replaces`); both are logged.
     pub fn issue_token(&self, actor: &Actor, person: &str) -> Result<Reply, Error> {
-        let (body, _) = self.write(&actor.meeting, |tx| {
-            store::meeting::person(&tx.tx, &actor.meeting, person)?
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let p = store::meeting::person(&tx.tx, &actor.meeting, person)?
                 .ok_or_else(|| Error::not_found("人员", "person", person))?;
-            issue_token(self, tx, person)
+            issue_token(self, tx, &p, Some(actor))
         })?;
-        Ok(Reply::created(body))
+        Ok(Reply::created(body).stamped(stamp))
     }
 
+    /// Revokes a log-in link, logged; revoking it again changes nothing.
     pub fn revoke_token(&self, actor: &Actor, token: &str) -> Result<Reply, Error> {
-        self.write(&actor.meeting, |tx| {
-            if store::meeting::revoke_token(&tx.tx, &actor.meeting, token)? {
-                Ok(())
-            } else {
-                Err(Error::not_found("令牌", "token", token))
+        let (_, stamp) = self.write(&actor.meeting, |tx| {
+            let t = store::meeting::tokens(&tx.tx, &actor.meeting)?
+                .into_iter()
+                .find(|t| t.id == token)
+                .ok_or_else(|| Error::not_found("令牌", "token", token))?;
+            if t.revoked {
+                return Ok(());
             }
+            let p = store::meeting::person(&tx.tx, &actor.meeting, &t.person)?
+                .ok_or_else(|| Error::internal(format!("token {token} of no person")))?;
+            store::meeting::revoke_token(&tx.tx, &actor.meeting, token)?;
+            tx.log(
+                Some(actor.role),
+                &Event::LoginRevoked {
+                    person: p.id,
+                    role: p.role,
+                    name: p.name,
+                    token: token.to_string(),
+                    by: Some(actor.name.clone()),
+                },
+            )?;
+            Ok(())
         })?;
-        Ok(Reply::ok(json!({ "id": token, "revoked": true })))
+        Ok(Reply::ok(json!({ "id": token, "revoked": true })).stamped(stamp))
     }
 
     pub fn add_election(&self, actor: &Actor, req: NewElection) -> Result<Reply, Error> {

@@ -420,6 +420,21 @@ impl SseStream {
         }
     }
 
+    /// The next block of the stream as sent (comments included), or
+    /// `None` when the stream ends.
+    pub fn next_block(&mut self) -> std::io::Result<Option<String>> {
+        loop {
+            if let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
+                let block = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+                self.buf.drain(..end + 2);
+                return Ok(Some(block));
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
     /// The next event named `name`, skipping others.
     pub fn next_named(&mut self, name: &str) -> SseEvent {
         loop {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use scrutineer::http::Serving;
 use scrutineer::service::Service;
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -46,6 +47,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(label: &str) -> Server {
+        Server::start_with(label, Serving::default())
+    }
+
+    /// The service with these listener settings (limits, TLS).
+    pub fn start_with(label: &str, serving: Serving) -> Server {
         let dir = TempDir::new(label);
         let service = Service::open(&dir.path().join("meeting.db")).expect("open database");
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -64,7 +70,7 @@ impl Server {
                 let addr = listener.local_addr().expect("addr");
                 svc.set_public_url(&format!("http://{addr}"));
                 addr_tx.send(addr).expect("send addr");
-                scrutineer::http::serve(listener, svc, async {
+                scrutineer::http::serve_with(listener, svc, serving, async {
                     let _ = stopped.await;
                 })
                 .await
@@ -131,7 +137,8 @@ impl Binary {
             if stdout.read_line(&mut line).expect("read stdout") == 0 {
                 panic!("scrutineer serve exited before it was ready");
             }
-            if let Some(url) = line.trim().strip_prefix("listening on http://") {
+            let listening = line.trim().strip_prefix("listening on ");
+            if let Some(url) = listening.and_then(|u| u.split_once("://")).map(|(_, a)| a) {
                 addr = Some(url.parse().expect("address"));
             } else if let Some(t) = line.trim().strip_prefix("setup token ") {
                 setup = Some(t.to_string());

@@ -132,8 +132,13 @@ impl Driver {
 
     /// A new headless Chromium session with a fresh profile.
     pub fn session(&self, name: &str) -> Session {
+        self.session_with(name, &[])
+    }
+
+    /// A session with more Chromium switches (e.g. host mapping).
+    pub fn session_with(&self, name: &str, extra: &[String]) -> Session {
         let profile = TempDir::new("chromium-profile");
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_string(),
             "--no-sandbox".into(),
             "--disable-gpu".into(),
@@ -145,6 +150,7 @@ impl Driver {
             "--lang=zh-CN".into(),
             format!("--user-data-dir={}", profile.0.display()),
         ];
+        args.extend_from_slice(extra);
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
