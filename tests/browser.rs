@@ -264,6 +264,8 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
         ("counter", "计票乙"),
         ("scrutineer", "监票丙"),
         ("scrutineer", "监票丁"),
+        // Assigned, but never registers a key (item 1).
+        ("scrutineer", "监票戊"),
         ("presidium", "主席团"),
         ("auditor", "审计员"),
     ];
@@ -650,7 +652,55 @@ fn a_small_meeting_runs_through_the_ui() {
     confirm(&s);
     s.wait_visible("tr[data-batch=B1][data-state=reconciled]");
 
+    s.step("closing is refused while a scrutineer of the election has no key");
+    s.wait_visible("#close-keys #keyless");
+    assert!(
+        s.text("#keyless").contains("监票戊"),
+        "the warning names who has no key"
+    );
+    s.fill("#returned", "7");
+    s.click("#close-round");
+    confirm(&s);
+    s.wait_visible("#status .msg.error");
+    let refusal = s.text("#status .msg.error");
+    assert!(
+        refusal.contains("监票戊") && refusal.contains("主席团"),
+        "the refusal names the scrutineer and the way out: {refusal}"
+    );
+    assert_eq!(
+        s.exec(
+            "return document.querySelector('#round-title [data-status]')?.dataset.status;",
+            json!([])
+        ),
+        "unofficial-partial",
+        "the round stays open"
+    );
+
+    s.step("the presidium decides to proceed without 监票戊");
+    s.goto(&link("主席团"));
+    s.wait_visible("#outcome #keyless");
+    s.click("[data-decision=proceed_without]");
+    s.wait_visible("dialog[open] #decision-reason");
+    s.fill("#decision-reason", "因病缺席，未能登记公钥");
+    confirm(&s);
+    s.wait_visible("#decisions-taken li[data-taken=proceed_without]");
+    let taken = s.text("#decisions-taken");
+    assert!(
+        taken.contains("监票戊") && taken.contains("监票丙"),
+        "{taken}"
+    );
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-decision=proceed_without]').length;",
+            json!([])
+        ),
+        0,
+        "the decision is offered no more once taken"
+    );
+
     s.step("scrutineer closes the round: a tie at the cut-off");
+    s.goto(&link("监票丙"));
+    s.wait_visible("#close-keys #excused");
     s.fill("#returned", "7");
     s.click("#close-round");
     confirm(&s);
@@ -766,6 +816,7 @@ fn a_small_meeting_runs_through_the_ui() {
     // The scrutineer closes the round elsewhere; this page hears of it
     // over its event stream, without reloading.
     s.exec("window.__same_page = true;", json!([]));
+    proceed_without_wu(&server, &m, &r2);
     server.ok(
         &m.token_of("监票丙"),
         "POST",
@@ -898,6 +949,17 @@ fn enter_batch_continue(s: &Session, papers: &[Paper]) {
     s.wait_visible("#submitted-card");
 }
 
+/// The presidium's decision, through the API, that `round` proceeds
+/// without 监票戊, who has no key.
+fn proceed_without_wu(server: &Server, m: &Meeting, round: &str) {
+    server.ok(
+        &m.token_of("主席团"),
+        "POST",
+        &format!("/meetings/{}/rounds/{round}/decisions", m.meeting),
+        Some(json!({ "decision": "proceed_without", "without": ["监票戊"], "reason": "因病缺席" })),
+    );
+}
+
 /// A 9-candidate round (set up through the API), signed in the browser:
 /// its report prints on exactly one A4 page.
 fn a4_report(s: &Session, server: &Server, m: &Meeting) {
@@ -959,6 +1021,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
             Some(json!({ "ballots": ballots })),
         );
     }
+    proceed_without_wu(server, m, &r);
     server.ok(
         &token_of("监票丙"),
         "POST",

@@ -6,7 +6,7 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::meeting::{copies, Meeting};
+use common::meeting::{copies, cosigner, Meeting};
 use common::server::Server;
 
 fn ballots(groups: &[(usize, &str)]) -> Value {
@@ -27,7 +27,7 @@ fn rerun_reduce_seats_and_accept_list() {
         .expect(200);
     let c1 = m.add("counter", "计票一", None);
     let c2 = m.add("counter", "计票二", None);
-    let s = m.add("scrutineer", "监票一", None);
+    let s = m.add("scrutineer", "监票一", Some(&cosigner("监票一", 31)));
     let presidium = m.add("presidium", "主席团", None);
     m.post(
         &org,

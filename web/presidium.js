@@ -7,7 +7,7 @@ import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, confirmDialog, liveRound,
   roundsOf, roundTitle, labelEl, checkpointLine,
 } from './app.js';
-import { outcome, ballotsLine, thresholdLine, statusBadge, standing } from './results.js';
+import { outcome, ballotsLine, thresholdLine, statusBadge, standing, decisionsTaken } from './results.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
 const S = { who: null, readOnly: false, meeting: null, roundId: null, round: null, view: null, stop: null, live: false };
@@ -144,6 +144,10 @@ function renderChart(r, res) {
 
 /// The decisions this outcome calls for, as {decision, key, body, extra}.
 function decisionsFor(r, res, v) {
+  if (r.state === 'open') {
+    const without = keyless(r);
+    return without.length ? [{ decision: 'proceed_without', reason: true, without, args: { names: without.join('、') } }] : [];
+  }
   if (!res?.status || r.state !== 'closed') return [];
   if (r.next_round) return [];
   const s = res.status;
@@ -166,11 +170,18 @@ function decisionsFor(r, res, v) {
   return out;
 }
 
+/// The election's scrutineers with no key whom no decision excused.
+function keyless(r) {
+  return (r.scrutineers || []).filter((x) => !x.key && !x.excused).map((x) => x.name);
+}
+
 function renderOutcome(r, res, v) {
   fill($('#outcome'), res?.status ? outcome(res) : tr(r.state === 'open' ? 'presidium.counting' : 'presidium.no_outcome', null, 'p'),
     r.next_round ? tr('presidium.next_round', { round: r.next_round }, 'p') : null,
     (v?.announced || r.announced) ? h('p', { class: 'badge ok', i18n: 'presidium.announced' }) : null,
-    res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null);
+    res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null,
+    r.state === 'open' && keyless(r).length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('presidium.keyless', { names: keyless(r).join('、') })) : null,
+    decisionsTaken(r.decisions));
   if (S.readOnly) { fill($('#decisions')); return; }
   fill($('#decisions'), decisionsFor(r, res, v).map((d) => h('button', {
     type: 'button', class: 'btn primary big', 'data-decision': d.decision,
@@ -182,6 +193,10 @@ async function decide(d) {
   let body = d.body;
   let input = null;
   let to = null;
+  if (d.reason) {
+    input = h('input', { type: 'text', id: 'decision-reason', maxlength: '200', 'aria-label': t('decision.reason') });
+    input.required = true;
+  }
   if (d.reduce) {
     to = h('input', { type: 'number', min: '1', value: d.args.to, 'aria-label': t('decision.reduce_to') });
     input = h('input', { type: 'text', maxlength: '200', 'aria-label': t('decision.consent') });
@@ -192,6 +207,7 @@ async function decide(d) {
     input ? h('label', { i18n: 'decision.consent' }) : null);
   const ok = await confirmDialog({ title: t(`decision.${d.decision}`, d.args), body: bodyEl, input, danger: true, confirmKey: 'decision.confirm' });
   if (!ok) return;
+  if (d.reason) body = { decision: d.decision, without: d.without, reason: input.value.trim() };
   if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
   const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
   if (res.round?.id) sayKey('decision.recorded_round', { round: res.round.id }, 'ok');

@@ -233,6 +233,12 @@ async function resolve(d, resolution) {
 function renderClose() {
   const open = S.round.state === 'open';
   $('#close-card').classList.toggle('hidden', !open);
+  const staff = S.round.scrutineers || [];
+  const keyless = staff.filter((x) => !x.key && !x.excused).map((x) => x.name);
+  const excused = staff.filter((x) => x.excused).map((x) => x.name);
+  fill($('#close-keys'),
+    keyless.length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('scrutiny.keyless', { names: keyless.join('、') })) : null,
+    excused.length ? h('p', { class: 'msg info', id: 'excused' }, tr('scrutiny.excused', { names: excused.join('、') })) : null);
   if (open && !$('#returned').value) {
     const counted = S.round.batches?.ballots_counted;
     if (counted != null) $('#returned').placeholder = String(counted);

@@ -85,6 +85,16 @@ pub enum Decision {
     Rerun { round: String },
     /// Announce the result to the meeting (public display may show it).
     Announce,
+    /// Taken while the round is open: the named scrutineers of the
+    /// election registered no key and the round proceeds without them;
+    /// they leave the round's n of its k-of-n rule, and `proceed` (the
+    /// scrutineers with a key) certify it. Without this decision a round
+    /// cannot close while an assigned scrutineer has no key.
+    ProceedWithout {
+        without: Vec<String>,
+        proceed: Vec<String>,
+        reason: String,
+    },
 }
 
 /// A ballot the packed form cannot hold: a write-in, an illegible mark, or

@@ -42,6 +42,12 @@ pub enum DecisionRequest {
     },
     Rerun {},
     Announce {},
+    /// While the round is open: the named scrutineers have no key and the
+    /// count proceeds without them.
+    ProceedWithout {
+        without: Vec<String>,
+        reason: String,
+    },
 }
 
 /// `POST …/cosignatures`.
@@ -197,6 +203,10 @@ impl Service {
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
+            if let DecisionRequest::ProceedWithout { without, reason } = &req {
+                let decision = proceed_without(tx, &l, without, reason)?;
+                return record(tx, actor, &mut l, decision, None);
+            }
             let result = tallied(&l)?;
             let status = result["status"].as_str().unwrap_or("").to_string();
             let elected = names(&result["elected"]);
@@ -348,6 +358,11 @@ impl Service {
                     created = Some(r);
                     d
                 }
+                // Handled above while the round is open; on a tallied round
+                // this refuses with round_not_open.
+                DecisionRequest::ProceedWithout { without, reason } => {
+                    proceed_without(tx, &l, &without, &reason)?
+                }
                 DecisionRequest::Announce {} => {
                     if l.kind.proposes_list() {
                         return Err(Error::conflict(
@@ -370,30 +385,7 @@ impl Service {
                     Decision::Announce
                 }
             };
-            tx.log(
-                Some(actor.role),
-                &Event::PresidiumDecision {
-                    round: l.row.id.clone(),
-                    decision: decision.clone(),
-                    by: Some(actor.name.clone()),
-                },
-            )?;
-            let decision_json = serde_json::to_value(&decision).map_err(Error::internal)?;
-            let mut ds = decisions_of(&l.row);
-            ds.push(decision_json.clone());
-            l.row.decisions = Value::Array(ds).to_string();
-            store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            let new_round = match created {
-                Some(mut r) => {
-                    r.origin_decision = Some(decision_json.to_string());
-                    store::round::save_round(&tx.tx, &meeting, &r)?;
-                    tx.touch(&r.id);
-                    let l = loaded(&tx.tx, &meeting, r)?;
-                    super::round::round_json(&tx.tx, &meeting, &l, actor.role)?
-                }
-                None => Value::Null,
-            };
-            Ok(json!({ "decision": decision_json, "round": new_round }))
+            record(tx, actor, &mut l, decision, created)
         })?;
         Ok(Reply::created(body).stamped(stamp))
     }
@@ -508,6 +500,110 @@ impl Service {
         })?;
         Ok(Reply::created(body).stamped(stamp))
     }
+}
+
+/// Logs `decision` on `l`, keeps it with the round, and saves the round it
+/// created, if any. The body of `POST …/decisions`.
+fn record(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    l: &mut Loaded,
+    decision: Decision,
+    created: Option<RoundRow>,
+) -> Result<Value, Error> {
+    let meeting = actor.meeting.clone();
+    tx.log(
+        Some(actor.role),
+        &Event::PresidiumDecision {
+            round: l.row.id.clone(),
+            decision: decision.clone(),
+            by: Some(actor.name.clone()),
+        },
+    )?;
+    let decision_json = serde_json::to_value(&decision).map_err(Error::internal)?;
+    let mut ds = decisions_of(&l.row);
+    ds.push(decision_json.clone());
+    l.row.decisions = Value::Array(ds).to_string();
+    store::round::save_round(&tx.tx, &meeting, &l.row)?;
+    let new_round = match created {
+        Some(mut r) => {
+            r.origin_decision = Some(decision_json.to_string());
+            store::round::save_round(&tx.tx, &meeting, &r)?;
+            tx.touch(&r.id);
+            let l = loaded(&tx.tx, &meeting, r)?;
+            super::round::round_json(&tx.tx, &meeting, &l, actor.role)?
+        }
+        None => Value::Null,
+    };
+    Ok(json!({ "decision": decision_json, "round": new_round }))
+}
+
+/// Checks a `proceed_without` decision: the round is open, every name is a
+/// scrutineer of the election with no key who was not excused already,
+/// and at least one scrutineer with a key is left to certify.
+fn proceed_without(
+    tx: &Tx<'_>,
+    l: &Loaded,
+    without: &[String],
+    reason: &str,
+) -> Result<Decision, Error> {
+    super::round::require_open(&l.row)?;
+    let reason = text("reason", reason, 500)?;
+    let staff = super::round::scrutineer_keys(&tx.tx, tx.meeting(), &l.row)?;
+    if without.is_empty() {
+        return Err(Error::invalid(
+            "without",
+            "须写明不等待哪位监票人",
+            "name at least one scrutineer to proceed without",
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (i, name) in without.iter().enumerate() {
+        let field = format!("without[{i}]");
+        let name = name.trim().to_string();
+        let Some(k) = staff.iter().find(|k| k.name == name) else {
+            return Err(Error::invalid(
+                field,
+                format!("{name} 不是本选举的监票人"),
+                format!("{name} is not a scrutineer of this election"),
+            ));
+        };
+        if k.excused {
+            return Err(Error::conflict(
+                "already_decided",
+                format!("主席团已决定本轮不等待 {name} 签名"),
+                format!("the presidium already decided to proceed without {name} in this round"),
+            )
+            .at(field));
+        }
+        if k.has_key {
+            return Err(Error::invalid(
+                field,
+                format!("{name} 已登记签名公钥，应参加签名"),
+                format!("{name} has registered a key and takes part in certifying"),
+            ));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let proceed: Vec<String> = staff
+        .iter()
+        .filter(|k| k.has_key && !names.contains(&k.name))
+        .map(|k| k.name.clone())
+        .collect();
+    if proceed.is_empty() {
+        return Err(Error::conflict(
+            "no_scrutineer_left",
+            "没有已登记公钥的监票人，结果将无人签署；须先由至少一名监票人登记公钥",
+            "no scrutineer with a registered key would be left to certify the result; at least one must register a key first",
+        ));
+    }
+    Ok(Decision::ProceedWithout {
+        without: names,
+        proceed,
+        reason,
+    })
 }
 
 fn already_decided(decision: &str) -> Error {

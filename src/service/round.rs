@@ -258,6 +258,52 @@ pub(crate) fn cosigners_of(row: &RoundRow) -> Result<Vec<Cosigner>, Error> {
     }
 }
 
+/// An assigned scrutineer of a round's election: whether a key is
+/// registered and whether a `proceed_without` decision excused them.
+pub(crate) struct ScrutineerKey {
+    pub name: String,
+    pub has_key: bool,
+    pub excused: bool,
+}
+
+/// The scrutineers a `proceed_without` decision on `row` excused.
+pub(crate) fn excused_of(row: &RoundRow) -> Vec<String> {
+    let decisions: Vec<Value> = serde_json::from_str(&row.decisions).unwrap_or_default();
+    decisions
+        .iter()
+        .filter(|d| d["decision"] == "proceed_without")
+        .flat_map(|d| {
+            d["without"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|n| n.as_str().map(String::from))
+        })
+        .collect()
+}
+
+/// Every scrutineer assigned to the round's election, in assignment order.
+pub(crate) fn scrutineer_keys(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Vec<ScrutineerKey>, Error> {
+    let excused = excused_of(row);
+    Ok(store::meeting::assigned(conn, meeting, &row.election)?
+        .into_iter()
+        .filter(|p| p.role == "scrutineer")
+        .map(|p| ScrutineerKey {
+            has_key: p
+                .key
+                .as_deref()
+                .is_some_and(|k| VerifierKey::parse(k).is_ok()),
+            excused: excused.contains(&p.name),
+            name: p.name,
+        })
+        .collect())
+}
+
 /// `{required, of, by}` of a round's cosignatures.
 pub(crate) fn cosignature_summary(
     conn: &Connection,
@@ -415,6 +461,10 @@ pub(crate) fn round_json(
         "parent": l.row.parent,
         "origin_decision": origin,
         "decisions": decisions,
+        "scrutineers": scrutineer_keys(conn, meeting, &l.row)?
+            .iter()
+            .map(|k| json!({ "name": k.name, "key": k.has_key, "excused": k.excused }))
+            .collect::<Vec<_>>(),
         "next_round": next_round,
         "result": result,
     }))
@@ -718,6 +768,25 @@ impl Service {
                     ),
                 )
                 .with(json!({ "batches": pending })));
+            }
+            let keyless: Vec<String> = scrutineer_keys(&tx.tx, &meeting, &l.row)?
+                .into_iter()
+                .filter(|k| !k.has_key && !k.excused)
+                .map(|k| k.name)
+                .collect();
+            if !keyless.is_empty() {
+                return Err(Error::conflict(
+                    "scrutineer_without_key",
+                    format!(
+                        "监票人 {} 尚未登记签名公钥，不能结束计票。请其登记公钥；确实不能到场的，须由主席团决定不等待其签名",
+                        keyless.join("、")
+                    ),
+                    format!(
+                        "scrutineer {} has no registered key, so the count cannot close; they must register one, or the presidium must decide to proceed without them",
+                        keyless.join(", ")
+                    ),
+                )
+                .with(json!({ "scrutineers": keyless })));
             }
             let round_facts = facts(&l, Some(req.returned))?;
             let limit = match method.box_check {

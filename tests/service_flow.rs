@@ -1,0 +1,263 @@
+//! How a meeting's people run the count over HTTP, and what the service
+//! refuses so that nobody changes, blocks or loses an official result by
+//! mistake: closing with a scrutineer who has no key, a stray batch,
+//! decisions taken twice or too early, ballots returned recorded when the
+//! box is opened.
+
+mod common;
+
+use serde_json::json;
+
+use common::bundle;
+use common::meeting::{copies, cosigner, Meeting, Person};
+use common::server::Server;
+
+/// A meeting of 10 members, all present, with its method adopted, two
+/// counters, the presidium, the auditor and election e1 (2 seats) with both
+/// counters assigned.
+struct Setup {
+    m: Meeting,
+    c1: Person,
+    c2: Person,
+    presidium: Person,
+    auditor: Person,
+}
+
+fn set_up(server: &Server) -> Setup {
+    let m = Meeting::create(server.client(), &server.setup, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 10 }))
+        .expect(200);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 2 }),
+    )
+    .expect(201);
+    let c1 = m.add("counter", "计票一", None);
+    let c2 = m.add("counter", "计票二", None);
+    m.assign("e1", &c1);
+    m.assign("e1", &c2);
+    let presidium = m.add("presidium", "主席团", None);
+    let auditor = m.add("auditor", "审计", None);
+    Setup {
+        m,
+        c1,
+        c2,
+        presidium,
+        auditor,
+    }
+}
+
+/// Opens a formal round of e1 among 甲乙丙 with 10 ballots issued and has
+/// both counters enter the same 10 ballots as batch `b1`.
+fn counted_round(s: &Setup) -> String {
+    let org = s.m.organiser.clone();
+    let r =
+        s.m.post(
+            &org,
+            "/elections/e1/rounds",
+            json!({ "kind": "formal", "candidates": ["甲", "乙", "丙"] }),
+        )
+        .expect(201)
+        .json();
+    let r = r["id"].as_str().expect("round id").to_string();
+    s.m.post(&org, &format!("/rounds/{r}/open"), json!({ "issued": 10 }))
+        .expect(200);
+    let ballots = json!(copies(10, json!("YYN")));
+    for (c, k) in [(&s.c1, "k1"), (&s.c2, "k2")] {
+        s.m.enter(c, &r, "b1", &format!("{r}-{k}"), &ballots)
+            .expect(201);
+    }
+    r
+}
+
+#[test]
+fn closing_waits_for_every_scrutineers_key_unless_the_presidium_decides() {
+    let server = Server::start("flow-keys");
+    let s = set_up(&server);
+    let m = &s.m;
+    let k1 = cosigner("监票一", 41);
+    let k2 = cosigner("监票二", 42);
+    let s1 = m.add("scrutineer", "监票一", Some(&k1));
+    let s2 = m.add("scrutineer", "监票二", None);
+    m.assign("e1", &s1);
+    m.assign("e1", &s2);
+    let r = counted_round(&s);
+
+    // 监票二 has no key: the round does not close, and says why.
+    let p = m
+        .post(
+            &s1,
+            &format!("/rounds/{r}/close"),
+            json!({ "returned": 10 }),
+        )
+        .problem(409, "scrutineer_without_key");
+    assert!(
+        p["message_zh"].as_str().unwrap_or("").contains("监票二"),
+        "{p}"
+    );
+    assert_eq!(p["scrutineers"], json!(["监票二"]), "{p}");
+    let view = m
+        .get(&s.presidium, &format!("/rounds/{r}"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        view["scrutineers"],
+        json!([
+            { "name": "监票一", "key": true, "excused": false },
+            { "name": "监票二", "key": false, "excused": false },
+        ])
+    );
+
+    // The presidium decides: 监票一 has a key and cannot be left out; the
+    // decision names who proceeds.
+    let path = format!("/rounds/{r}/decisions");
+    m.post(
+        &s.presidium,
+        &path,
+        json!({ "decision": "proceed_without", "without": ["监票一"], "reason": "因病缺席" }),
+    )
+    .problem(422, "invalid_field");
+    m.post(
+        &s.presidium,
+        &path,
+        json!({ "decision": "proceed_without", "without": ["监票二"], "reason": " " }),
+    )
+    .problem(422, "invalid_field");
+    let d = m
+        .post(
+            &s.presidium,
+            &path,
+            json!({ "decision": "proceed_without", "without": ["监票二"], "reason": "因病缺席" }),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(d["decision"]["proceed"], json!(["监票一"]), "{d}");
+    let again = m
+        .post(
+            &s.presidium,
+            &path,
+            json!({ "decision": "proceed_without", "without": ["监票二"], "reason": "因病缺席" }),
+        )
+        .problem(409, "already_decided");
+    assert!(
+        again["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("监票二"),
+        "{again}"
+    );
+
+    let closed = m
+        .post(
+            &s1,
+            &format!("/rounds/{r}/close"),
+            json!({ "returned": 10 }),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(closed["state"], "closed");
+    let res = m
+        .get(&s1, &format!("/rounds/{r}/result"))
+        .expect(200)
+        .json();
+    assert_eq!(res["cosignatures"]["of"], 1, "{res}");
+    assert_eq!(res["cosignatures"]["required"], 1, "{res}");
+    // A decision to proceed without someone is for an open round only.
+    m.post(
+        &s.presidium,
+        &path,
+        json!({ "decision": "proceed_without", "without": ["监票二"], "reason": "因病缺席" }),
+    )
+    .problem(409, "round_not_open");
+    m.cosign(&s1, &k1, &r).expect(201);
+
+    // The next round: 监票二 registered a key, so both are in n and one
+    // signature does not certify.
+    m.put(
+        &s2,
+        &format!("/people/{}/key", s2.id),
+        json!({ "key": k2.verifier_key().to_string() }),
+    )
+    .expect(200);
+    let org = m.organiser.clone();
+    m.post(&org, "/elections", json!({ "contest": "书记", "seats": 1 }))
+        .expect(201);
+    for p in [&s.c1, &s.c2, &s1, &s2] {
+        m.assign("e2", p);
+    }
+    let r2 = m
+        .post(
+            &org,
+            "/elections/e2/rounds",
+            json!({ "kind": "formal", "candidates": ["甲", "乙"] }),
+        )
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    m.post(&org, &format!("/rounds/{r2}/open"), json!({ "issued": 10 }))
+        .expect(200);
+    for (c, k) in [(&s.c1, "a"), (&s.c2, "b")] {
+        m.enter(c, &r2, "b1", k, &json!(copies(10, json!("YN"))))
+            .expect(201);
+    }
+    m.post(
+        &s2,
+        &format!("/rounds/{r2}/close"),
+        json!({ "returned": 10 }),
+    )
+    .expect(200);
+    let res = m
+        .get(&s1, &format!("/rounds/{r2}/result"))
+        .expect(200)
+        .json();
+    assert_eq!(res["cosignatures"]["of"], 2, "{res}");
+    m.cosign(&s1, &k1, &r2).expect(201);
+    let st = m.get(&s1, &format!("/rounds/{r2}")).expect(200).json();
+    assert_eq!(
+        st["status"], "unofficial-complete",
+        "one of two does not certify"
+    );
+    m.cosign(&s2, &k2, &r2).expect(201);
+
+    // Nobody with a key left: the presidium cannot excuse the last one.
+    let s3 = m.add("scrutineer", "监票三", None);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "副书记", "seats": 1 }),
+    )
+    .expect(201);
+    for p in [&s.c1, &s.c2, &s3] {
+        m.assign("e3", p);
+    }
+    let r3 = m
+        .post(
+            &org,
+            "/elections/e3/rounds",
+            json!({ "kind": "formal", "candidates": ["乙", "丙"] }),
+        )
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    m.post(&org, &format!("/rounds/{r3}/open"), json!({ "issued": 10 }))
+        .expect(200);
+    m.post(
+        &s.presidium,
+        &format!("/rounds/{r3}/decisions"),
+        json!({ "decision": "proceed_without", "without": ["监票三"], "reason": "未到" }),
+    )
+    .problem(409, "no_scrutineer_left");
+
+    // The bundle verifies: the excused scrutineer is on the record.
+    let zip = m.get(&s.auditor, "/bundle").expect(200);
+    let b = bundle::read(&zip.body);
+    bundle::verified(&b);
+}
