@@ -652,6 +652,33 @@ fn a_small_meeting_runs_through_the_ui() {
     confirm(&s);
     s.wait_visible("tr[data-batch=B1][data-state=reconciled]");
 
+    s.step("a returned count that voids the election is warned about and typed twice");
+    s.fill("#returned", "9");
+    s.click("#close-round");
+    s.wait_visible("dialog[open] #void-warning");
+    let warning = s.text("dialog[open]");
+    assert!(
+        warning.contains("无效") && warning.contains("9") && warning.contains("7"),
+        "a distinct warning that the election would be void: {warning}"
+    );
+    assert!(
+        !warning.contains("与已录入"),
+        "not the mismatch wording: {warning}"
+    );
+    s.fill("#returned-again", "8");
+    s.click("dialog[open] [data-action=confirm]");
+    s.wait_visible("dialog[open] #retype-mismatch");
+    s.keys(&[&[key::ESCAPE]]);
+    s.wait_for("!document.querySelector('dialog[open]')", 10);
+    assert_eq!(
+        s.exec(
+            "return document.querySelector('#round-title [data-status]')?.dataset.status;",
+            json!([])
+        ),
+        "unofficial-partial",
+        "nothing was closed"
+    );
+
     s.step("closing is refused while a scrutineer of the election has no key");
     s.wait_visible("#close-keys #keyless");
     assert!(

@@ -261,3 +261,37 @@ fn closing_waits_for_every_scrutineers_key_unless_the_presidium_decides() {
     let b = bundle::read(&zip.body);
     bundle::verified(&b);
 }
+
+#[test]
+fn a_returned_count_that_voids_the_election_must_be_typed_twice() {
+    let server = Server::start("flow-void");
+    let s = set_up(&server);
+    let m = &s.m;
+    let k = cosigner("监票一", 43);
+    let s1 = m.add("scrutineer", "监票一", Some(&k));
+    m.assign("e1", &s1);
+    let r = counted_round(&s);
+    let close = format!("/rounds/{r}/close");
+    // 11 returned of 10 issued: void at once. A typo must not do that.
+    let p = m
+        .post(&s1, &close, json!({ "returned": 11 }))
+        .problem(409, "void_not_confirmed");
+    assert_eq!(p["field"], "confirm_void");
+    assert_eq!(
+        (p["returned"].as_u64(), p["limit"].as_u64()),
+        (Some(11), Some(10))
+    );
+    assert!(
+        p["message_zh"].as_str().unwrap_or("").contains("无效"),
+        "{p}"
+    );
+    m.post(&s1, &close, json!({ "returned": 11, "confirm_void": 12 }))
+        .problem(409, "void_not_confirmed");
+    let view = m.get(&s1, &format!("/rounds/{r}")).expect(200).json();
+    assert_eq!(view["state"], "open", "nothing changed");
+    let closed = m
+        .post(&s1, &close, json!({ "returned": 11, "confirm_void": 11 }))
+        .expect(200)
+        .json();
+    assert_eq!(closed["result"]["status"], "void", "{closed}");
+}

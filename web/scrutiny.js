@@ -245,10 +245,41 @@ function renderClose() {
   }
 }
 
+/// The box check's limit: ballots issued, or the number present (voters),
+/// as the method says.
+function boxLimit() {
+  const f = S.round.facts || {};
+  return S.meeting?.method?.effective?.box_check === 'voters' ? f.present : f.issued;
+}
+
 async function closeRound(e) {
   e.preventDefault();
   const returned = Number($('#returned').value);
   const counted = S.round.batches?.ballots_counted ?? 0;
+  const limit = boxLimit();
+  if (limit != null && returned > limit) {
+    // Not a mismatch to note: this number voids the election at once.
+    const again = h('input', { type: 'number', min: '0', id: 'returned-again', 'aria-label': t('scrutiny.void_retype') });
+    again.required = true;
+    const hint = h('p', { class: 'msg error hidden', id: 'retype-mismatch', i18n: 'scrutiny.void_retype_mismatch' });
+    const box = S.meeting?.method?.effective?.box_check === 'voters' ? 'voters' : 'issued';
+    const sure = await confirmDialog({
+      title: t('scrutiny.void_title_close'),
+      body: h('div', { id: 'void-warning' },
+        tr(`scrutiny.void_warning_${box}`, { returned, limit }, 'p'),
+        tr('scrutiny.void_retype', null, 'p'), hint),
+      input: again, danger: true, confirmKey: 'scrutiny.void_confirm',
+      valid: () => { const same = Number(again.value) === returned && again.value.trim() !== ''; hint.classList.toggle('hidden', same); return same; },
+    });
+    if (!sure) return;
+    try {
+      await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/close`, { returned, confirm_void: returned });
+      sayKey('scrutiny.closed', null, 'ok');
+      await refresh();
+      await loadRounds();
+    } catch (err) { fail(err); }
+    return;
+  }
   const ok = await confirmDialog({
     title: t('scrutiny.close_confirm_title'),
     body: h('div', {}, tr('scrutiny.close_confirm_body', { returned, issued: S.round.facts?.issued ?? '—', counted }, 'p'),

@@ -541,6 +541,10 @@ pub struct OpenRound {
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
     pub returned: u64,
+    /// `returned` typed a second time: required when it fails the box
+    /// check, because that voids the round at once (a typo must not).
+    #[serde(default)]
+    pub confirm_void: Option<u64>,
 }
 
 /// Most candidates on one ballot.
@@ -793,6 +797,25 @@ impl Service {
                 rules::method::BoxCheck::Issued => round_facts.issued,
                 rules::method::BoxCheck::Voters => round_facts.present,
             };
+            if req.returned > limit && req.confirm_void != Some(req.returned) {
+                let (base_zh, base_en) = match method.box_check {
+                    rules::method::BoxCheck::Issued => ("发出选票", "ballots issued"),
+                    rules::method::BoxCheck::Voters => ("投票人数", "voters"),
+                };
+                return Err(Error::conflict(
+                    "void_not_confirmed",
+                    format!(
+                        "收回选票 {} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认",
+                        req.returned
+                    ),
+                    format!(
+                        "{} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)",
+                        req.returned
+                    ),
+                )
+                .at("confirm_void")
+                .with(json!({ "returned": req.returned, "limit": limit })));
+            }
             let ballots = if req.returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != req.returned {
