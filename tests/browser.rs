@@ -607,7 +607,8 @@ fn a_small_meeting_runs_through_the_ui() {
         0,
         "the second counter sees none of the first counter's batches"
     );
-    let done = enter_batch(&s, &link("计票乙"), "B1", &second, false);
+    // Typed in lower case: the same paper batch as B1.
+    let done = enter_batch(&s, &link("计票乙"), "b1", &second, false);
     let text = done["text"].as_str().unwrap_or("");
     assert!(
         text.contains("第二次录入") && text.contains("不一致"),
@@ -617,6 +618,59 @@ fn a_small_meeting_runs_through_the_ui() {
         !text.contains("121"),
         "the second counter is not shown the first entry: {text}"
     );
+
+    s.step("counter 1 renames a batch before submitting it, and cancels another");
+    s.goto(&link("计票甲"));
+    s.wait_for("document.activeElement?.id === 'batch-label'", 20);
+    s.type_keys("X9");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("1");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.click("#rename-batch");
+    s.wait_visible("dialog[open] #new-label");
+    s.fill("#new-label", "S1");
+    confirm(&s);
+    s.wait_for(
+        "document.querySelector('#batch-title').textContent.includes('S1')",
+        10,
+    );
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("123");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
+    s.keys(&[&[key::CONTROL, key::ENTER]]);
+    s.wait_visible("dialog[open]");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_visible("#submitted-card");
+    s.click("#next-batch");
+    s.wait_for("document.activeElement?.id === 'batch-label'", 10);
+    s.type_keys("X8");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("2");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("112");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
+    s.click("#cancel-batch");
+    s.wait_visible("dialog[open].danger");
+    confirm(&s);
+    s.wait_visible("#batch-form");
+    s.wait_for(
+        "document.querySelectorAll('#my-batches tbody tr').length === 2",
+        10,
+    );
+    let mine = s.exec(
+        "return [...document.querySelectorAll('#my-batches tbody tr')].map(r => r.dataset.batch).sort();",
+        json!([]),
+    );
+    assert_eq!(
+        mine,
+        json!(["B1", "S1"]),
+        "the cancelled batch left nothing"
+    );
+    check_i18n(&s, "batch start");
 
     s.step("scrutineer 丁 makes a key before the round is closed");
     let fp_ding = scrutineer_makes_key(&s, &link("监票丁"));
@@ -651,6 +705,22 @@ fn a_small_meeting_runs_through_the_ui() {
     s.click(".difference[data-position=\"2\"] [data-resolve=first]");
     confirm(&s);
     s.wait_visible("tr[data-batch=B1][data-state=reconciled]");
+
+    s.step("scrutineer discards the stray batch S1");
+    s.wait_visible("tr[data-batch=S1][data-state=awaiting_second]");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-discard-batch=B1]').length;",
+            json!([])
+        ),
+        0,
+        "a reconciled batch cannot be discarded"
+    );
+    s.click("[data-discard-batch=S1]");
+    s.wait_visible("dialog[open] #discard-reason");
+    s.fill("#discard-reason", "批次编号写错，实为 B1 中的一张");
+    confirm(&s);
+    s.wait_for("!document.querySelector('tr[data-batch=S1]')", 10);
 
     s.step("a returned count that voids the election is warned about and typed twice");
     s.fill("#returned", "9");

@@ -295,3 +295,80 @@ fn a_returned_count_that_voids_the_election_must_be_typed_twice() {
         .json();
     assert_eq!(closed["result"]["status"], "void", "{closed}");
 }
+
+#[test]
+fn batch_labels_ignore_case_and_a_stray_batch_can_be_discarded() {
+    let server = Server::start("flow-batches");
+    let s = set_up(&server);
+    let m = &s.m;
+    let k = cosigner("监票一", 44);
+    let s1 = m.add("scrutineer", "监票一", Some(&k));
+    m.assign("e1", &s1);
+    let org = m.organiser.clone();
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["甲", "乙", "丙"] }),
+    )
+    .expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 10 }))
+        .expect(200);
+    let ballots = json!(copies(10, json!("YYN")));
+    // `T1` and `t1` are one paper batch: the second entry reconciles it.
+    m.enter(&s.c1, "r1", "T1", "a", &ballots).expect(201);
+    let second = m.enter(&s.c2, "r1", "t1", "b", &ballots).expect(201).json();
+    assert_eq!(second["batch"], "T1", "kept as first written: {second}");
+    assert_eq!(second["batch_state"], "reconciled");
+    let p = m
+        .enter(&s.c1, "r1", "t1", "c", &ballots)
+        .problem(409, "already_entered");
+    assert!(p["message_zh"].as_str().unwrap_or("").contains("T1"), "{p}");
+    // A stray batch: one entry under a wrong label, never matched.
+    m.enter(&s.c1, "r1", "S1", "d", &json!(["YYN"])).expect(201);
+    m.post(&s1, "/rounds/r1/close", json!({ "returned": 10 }))
+        .problem(409, "batches_pending");
+    m.post(
+        &s.c1,
+        "/rounds/r1/batches/S1/discard",
+        json!({ "reason": "批次编号写错" }),
+    )
+    .problem(403, "forbidden_role");
+    m.post(
+        &s1,
+        "/rounds/r1/batches/S1/discard",
+        json!({ "reason": "" }),
+    )
+    .problem(422, "invalid_field");
+    m.post(
+        &s1,
+        "/rounds/r1/batches/T1/discard",
+        json!({ "reason": "误操作" }),
+    )
+    .problem(409, "batch_reconciled");
+    let d = m
+        .post(
+            &s1,
+            "/rounds/r1/batches/s1/discard",
+            json!({ "reason": "批次编号写错" }),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(d["batch"], "S1");
+    m.post(
+        &s1,
+        "/rounds/r1/batches/S1/discard",
+        json!({ "reason": "再次" }),
+    )
+    .problem(404, "not_found");
+    let mine = m.get(&s.c1, "/rounds/r1/batches").expect(200).json();
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    m.post(&s1, "/rounds/r1/close", json!({ "returned": 10 }))
+        .expect(200);
+    let zip = m.get(&s.auditor, "/bundle").expect(200);
+    let b = bundle::read(&zip.body);
+    bundle::verified(&b);
+    assert!(bundle::events(&b).iter().any(|e| matches!(
+        e,
+        scrutineer::log::event::Event::BatchDiscarded { batch, .. } if batch == "S1"
+    )));
+}

@@ -394,6 +394,44 @@ async function submitBatch() {
   }
 }
 
+const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
+
+/// A new label for the batch on screen (not yet submitted: nothing is on
+/// the record under the old one).
+async function renameBatch() {
+  const input = h('input', { type: 'text', id: 'new-label', maxlength: '32', value: S.batch.label, 'aria-label': t('count.batch_label') });
+  input.required = true;
+  const hint = h('p', { class: 'msg error hidden', id: 'rename-bad', i18n: 'count.bad_batch_label' });
+  const ok = await confirmDialog({
+    title: t('count.rename_title', { batch: S.batch.label }), body: h('div', {}, tr('count.rename_body', null, 'p'), hint), input,
+    confirmKey: 'count.rename_confirm',
+    valid: () => { const good = LABEL.test(input.value.trim()); hint.classList.toggle('hidden', good); return good; },
+  });
+  if (ok) {
+    S.batch.label = input.value.trim();
+    touched();
+    sayKey('count.renamed', { batch: S.batch.label }, 'ok');
+    render();
+  }
+  $('#ballot').focus();
+}
+
+/// Drops the batch on screen: nothing was submitted, nothing is recorded.
+async function cancelBatch() {
+  const ok = await confirmDialog({
+    title: t('count.cancel_title', { batch: S.batch.label }),
+    body: t('count.cancel_body', { batch: S.batch.label, n: S.batch.ballots.length }),
+    danger: true, confirmKey: 'count.cancel_confirm',
+  });
+  if (!ok) { $('#ballot').focus(); return; }
+  const label = S.batch.label;
+  dropDraft();
+  S.batch = null;
+  S.cur = null;
+  await batchStart();
+  sayKey('count.cancelled', { batch: label }, 'ok');
+}
+
 function showSubmitted(res) {
   show('submitted');
   const stateKey = `count.submitted_${res.batch_state}`;
@@ -437,7 +475,7 @@ async function main() {
     e.preventDefault();
     const label = $('#batch-label').value.trim();
     const size = Number($('#batch-size').value);
-    if (!/^[A-Za-z0-9._-]{1,32}$/.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
+    if (!LABEL.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
     if (!(size >= 1 && size <= 500)) { sayKey('count.bad_batch_size', null, 'error'); $('#batch-size').focus(); return; }
     say('');
     S.batch = { label, size, ballots: [], idem: null };
@@ -449,6 +487,8 @@ async function main() {
   $('#undo').addEventListener('click', () => { undo(); $('#ballot').focus(); });
   $('#void-ballot').addEventListener('click', () => voidBallot());
   $('#submit-batch').addEventListener('click', () => submitBatch());
+  $('#rename-batch').addEventListener('click', () => renameBatch().catch(fail));
+  $('#cancel-batch').addEventListener('click', () => cancelBatch().catch(fail));
   $('#next-batch').addEventListener('click', () => batchStart().catch(fail));
   $('#other-round').addEventListener('click', () => { S.round = null; pickRound().catch(fail); });
   onLangChange(() => {

@@ -145,7 +145,27 @@ function renderBatches() {
     h('td', {}, x.differences ? h('button', {
       type: 'button', class: `btn small${x.unresolved ? ' primary' : ''}`, 'data-open-batch': x.id,
       i18n: x.unresolved ? 'scrutiny.reconcile' : 'scrutiny.view', onclick: () => openBatch(x.id),
+    }) : '', ' ', x.state !== 'reconciled' && S.round.state === 'open' ? h('button', {
+      type: 'button', class: 'btn small danger', 'data-discard-batch': x.id, i18n: 'scrutiny.discard_batch', onclick: () => discardBatch(x),
     }) : ''))));
+}
+
+/// Discards a batch that was never reconciled (a stray entry under a wrong
+/// label, or one to enter again): logged with the reason.
+async function discardBatch(x) {
+  const input = h('input', { type: 'text', id: 'discard-reason', maxlength: '200', 'aria-label': t('scrutiny.discard_reason') });
+  input.required = true;
+  const ok = await confirmDialog({
+    title: t('scrutiny.discard_title', { batch: x.id }),
+    body: t('scrutiny.discard_body', { batch: x.id }), input, danger: true, confirmKey: 'scrutiny.discard_batch',
+  });
+  if (!ok) return;
+  try {
+    await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/batches/${encodeURIComponent(x.id)}/discard`, { reason: input.value.trim() });
+    if (S.batch?.id === x.id) S.batch = null;
+    sayKey('scrutiny.discarded', { batch: x.id }, 'ok');
+    await refresh();
+  } catch (e) { fail(e); }
 }
 
 async function openBatch(id) {

@@ -531,6 +531,16 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// A scrutineer discarded a batch that was never reconciled (a stray
+    /// entry under a wrong label, or one to be entered again): its entries
+    /// do not count and its label is free again.
+    BatchDiscarded {
+        round: String,
+        batch: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
@@ -585,9 +595,9 @@ impl Event {
             Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
                 EntryKind::VOID_DECISION
             }
-            Event::EntryCommitted { .. } | Event::DifferenceResolved { .. } => {
-                EntryKind::RECONCILIATION
-            }
+            Event::EntryCommitted { .. }
+            | Event::DifferenceResolved { .. }
+            | Event::BatchDiscarded { .. } => EntryKind::RECONCILIATION,
             Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
             Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
             Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
@@ -602,6 +612,7 @@ impl Event {
             | Event::EntryCommitted { round, .. }
             | Event::BallotBatch { round, .. }
             | Event::DifferenceResolved { round, .. }
+            | Event::BatchDiscarded { round, .. }
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }

@@ -1243,6 +1243,18 @@ impl<'t> Replay<'t> {
                     ));
                 }
             }
+            // A batch discarded before it was reconciled: nothing of it
+            // was counted.
+            Event::BatchDiscarded { round, batch, .. } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(state) => {
+                    if state.batches.contains(batch) {
+                        out.push(format!(
+                            "batch {batch} is discarded after its ballots were logged"
+                        ));
+                    }
+                }
+            },
             Event::RoundClosed {
                 round, returned, ..
             } => match self.open_round_state(round) {
