@@ -931,6 +931,14 @@ fn a_small_meeting_runs_through_the_ui() {
         before,
         "the view names the newer checkpoint"
     );
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('#decisions [data-decision]').length;",
+            json!([])
+        ),
+        0,
+        "no decision on a result the scrutineers have not signed"
+    );
 
     s.step("runoff: both scrutineers sign");
     sign(&s, &link("监票丙"), &r2);
@@ -946,6 +954,15 @@ fn a_small_meeting_runs_through_the_ui() {
     s.click("[data-decision=announce]");
     confirm(&s);
     s.wait_visible("#outcome .badge.ok");
+    s.wait_visible("#decisions-taken li[data-taken=announce]");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-decision=announce]').length;",
+            json!([])
+        ),
+        0,
+        "an announcement is made once"
+    );
 
     s.step("the certified report of the runoff");
     s.goto(&format!("{}/report.html?round={r2}", server.url));

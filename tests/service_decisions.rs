@@ -27,7 +27,8 @@ fn rerun_reduce_seats_and_accept_list() {
         .expect(200);
     let c1 = m.add("counter", "计票一", None);
     let c2 = m.add("counter", "计票二", None);
-    let s = m.add("scrutineer", "监票一", Some(&cosigner("监票一", 31)));
+    let ks = cosigner("监票一", 31);
+    let s = m.add("scrutineer", "监票一", Some(&ks));
     let presidium = m.add("presidium", "主席团", None);
     m.post(
         &org,
@@ -109,14 +110,28 @@ fn rerun_reduce_seats_and_accept_list() {
         )
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "to");
+    // A decision on the result waits for the scrutineers' signatures.
+    let reduce =
+        json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" });
+    m.post(&presidium, "/rounds/r2/decisions", reduce.clone())
+        .problem(409, "not_certified");
+    m.cosign(&s, &ks, "r2").expect(201);
     let reduced = m
-        .post(
-            &presidium,
-            "/rounds/r2/decisions",
-            json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" }),
-        )
+        .post(&presidium, "/rounds/r2/decisions", reduce.clone())
         .expect(201)
         .json();
+    // The same decision twice is refused, naming the earlier one.
+    let twice = m
+        .post(&presidium, "/rounds/r2/decisions", reduce)
+        .problem(409, "already_decided");
+    assert!(
+        twice["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("由 2 名减为 1 名"),
+        "{twice}"
+    );
+    assert_eq!(twice["earlier"]["decision"], "reduce_seats");
     assert_eq!(reduced["decision"]["from"], 2);
     assert_eq!(reduced["decision"]["to"], 1);
     assert_eq!(m.get(&org, "/elections/e1").expect(200).json()["seats"], 1);
@@ -127,13 +142,18 @@ fn rerun_reduce_seats_and_accept_list() {
         json!({ "decision": "call_supplementary" }),
     )
     .problem(409, "decision_not_applicable");
-    // Announcing needs the scrutineers' signatures (none has a key here).
     m.post(
         &presidium,
         "/rounds/r2/decisions",
         json!({ "decision": "announce" }),
     )
-    .problem(409, "not_certified");
+    .expect(201);
+    m.post(
+        &presidium,
+        "/rounds/r2/decisions",
+        json!({ "decision": "announce" }),
+    )
+    .problem(409, "already_decided");
 
     // A preliminary round proposes the formal list; the presidium accepts it.
     m.post(
@@ -179,12 +199,22 @@ fn rerun_reduce_seats_and_accept_list() {
         )
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "list");
+    let accept = json!({ "decision": "accept_list", "list": ["寅", "丑", "子"] });
     m.post(
         &presidium,
         &format!("/rounds/{r}/decisions"),
-        json!({ "decision": "accept_list", "list": ["寅", "丑", "子"] }),
+        accept.clone(),
+    )
+    .problem(409, "not_certified");
+    m.cosign(&s, &ks, &r).expect(201);
+    m.post(
+        &presidium,
+        &format!("/rounds/{r}/decisions"),
+        accept.clone(),
     )
     .expect(201);
+    m.post(&presidium, &format!("/rounds/{r}/decisions"), accept)
+        .problem(409, "already_decided");
     m.post(
         &org,
         "/elections/e2/rounds",

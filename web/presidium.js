@@ -151,6 +151,17 @@ function decisionsFor(r, res, v) {
   if (!res?.status || r.state !== 'closed') return [];
   if (r.next_round) return [];
   const s = res.status;
+  const taken = new Set((r.decisions || []).map((d) => d.decision));
+  // Decisions on a result wait for the scrutineers' signatures; a round
+  // that counted nothing may be held again at once.
+  if (v?.status !== 'certified') {
+    return (s === 'void' || s === 'no_quorum') && !taken.has('rerun') ? [{ decision: 'rerun', body: { decision: 'rerun' }, args: {} }] : [];
+  }
+  return decisionsOn(r, res, v).filter((d) => !taken.has(d.decision));
+}
+
+function decisionsOn(r, res, v) {
+  const s = res.status;
   const list = LIST_KINDS.includes(r.kind);
   const out = [];
   if (list && (s === 'complete' || (s === 'shortfall' && res.list_may_proceed)) && res.next_list?.length) {

@@ -99,8 +99,87 @@ fn decisions_of(row: &RoundRow) -> Vec<Value> {
     serde_json::from_str(&row.decisions).unwrap_or_default()
 }
 
-fn already(row: &RoundRow, decision: &str) -> bool {
-    decisions_of(row).iter().any(|d| d["decision"] == decision)
+/// Refuses a decision already taken on this round, naming the earlier one
+/// (a decision is taken once; the same request twice is a mistake).
+fn once(row: &RoundRow, decision: &str) -> Result<(), Error> {
+    let Some(earlier) = decisions_of(row)
+        .into_iter()
+        .find(|d| d["decision"] == decision)
+    else {
+        return Ok(());
+    };
+    let (zh, en) = describe(&earlier);
+    Err(Error::conflict(
+        "already_decided",
+        format!("本轮已作出决定：{zh}，不能重复作出"),
+        format!("already decided for this round: {en}; a decision is taken once"),
+    )
+    .with(json!({ "earlier": earlier })))
+}
+
+/// A logged decision in words, zh and en, for refusals that name it.
+fn describe(d: &Value) -> (String, String) {
+    let list = |k: &str, sep: &str| names(&d[k]).join(sep);
+    let num = |k: &str| d[k].as_u64().unwrap_or(0);
+    let round = d["round"].as_str().unwrap_or("");
+    match d["decision"].as_str().unwrap_or("") {
+        "accept_list" => (
+            format!("接受名单（{}）", list("list", "、")),
+            format!("accept the list ({})", list("list", ", ")),
+        ),
+        "call_runoff" => (
+            format!("就 {} 重新投票（{round}）", list("among", "、")),
+            format!("runoff among {} ({round})", list("among", ", ")),
+        ),
+        "call_supplementary" => (
+            format!("另行选举 {} 名（{round}）", num("seats")),
+            format!("supplementary ballot for {} seats ({round})", num("seats")),
+        ),
+        "reduce_seats" => (
+            format!("应选名额由 {} 名减为 {} 名", num("from"), num("to")),
+            format!("seats reduced from {} to {}", num("from"), num("to")),
+        ),
+        "rerun" => (
+            format!("重新进行本轮投票（{round}）"),
+            format!("hold the round again ({round})"),
+        ),
+        "announce" => ("宣布结果".into(), "announce the result".into()),
+        other => (other.to_string(), other.to_string()),
+    }
+}
+
+/// A decision's name in a party secretary's words.
+fn decision_zh(decision: &str) -> &str {
+    match decision {
+        "accept_list" => "接受名单",
+        "call_runoff" => "重新投票",
+        "call_supplementary" => "另行选举",
+        "reduce_seats" => "减少名额",
+        "rerun" => "重新进行本轮投票",
+        "announce" => "宣布结果",
+        "proceed_without" => "不等待监票人签名",
+        other => other,
+    }
+}
+
+/// Decisions on a result act on the record the scrutineers sign (RULES
+/// §6: 作出记录，并由监票人签字), so they wait for its certification. A
+/// round that counted nothing (void, no quorum, list rejected) may be
+/// held again at once.
+fn require_certified(row: &RoundRow, decision: &str) -> Result<(), Error> {
+    if row.certified {
+        return Ok(());
+    }
+    Err(Error::conflict(
+        "not_certified",
+        format!(
+            "监票人尚未按规定人数签署本轮结果，暂不能作出“{}”的决定",
+            decision_zh(decision)
+        ),
+        format!(
+            "the scrutineers have not certified this result yet, so {decision} cannot be decided"
+        ),
+    ))
 }
 
 /// How many rounds of `kind` led up to and include `row`, following the
@@ -213,6 +292,7 @@ impl Service {
             let mut created: Option<RoundRow> = None;
             let decision = match req {
                 DecisionRequest::AcceptList { list } => {
+                    once(&l.row, "accept_list")?;
                     let ok_status = status == "complete"
                         || (status == "shortfall" && result["list_may_proceed"] == json!(true));
                     let proposed = proposed_list(&tx.tx, &meeting, &l, &result)?;
@@ -230,6 +310,7 @@ impl Service {
                             format!("expected exactly the proposed list: {}", proposed.join(", ")),
                         ));
                     }
+                    require_certified(&l.row, "accept_list")?;
                     store::meeting::set_accepted_list(
                         &tx.tx,
                         &meeting,
@@ -242,9 +323,8 @@ impl Service {
                     if status != "runoff_required" {
                         return Err(not_applicable("call_runoff", &status));
                     }
-                    if already(&l.row, "call_runoff") {
-                        return Err(already_decided("call_runoff"));
-                    }
+                    once(&l.row, "call_runoff")?;
+                    require_certified(&l.row, "call_runoff")?;
                     let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Runoff)?;
                     if held >= method.max_runoff_rounds {
                         return Err(Error::conflict(
@@ -269,9 +349,8 @@ impl Service {
                     if status != "shortfall" || !l.kind.elects() {
                         return Err(not_applicable("call_supplementary", &status));
                     }
-                    if already(&l.row, "call_supplementary") {
-                        return Err(already_decided("call_supplementary"));
-                    }
+                    once(&l.row, "call_supplementary")?;
+                    require_certified(&l.row, "call_supplementary")?;
                     let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Supplementary)?;
                     if held >= method.max_supplementary_rounds {
                         return Err(Error::conflict(
@@ -320,6 +399,8 @@ impl Service {
                     if status != "shortfall" || !l.kind.elects() {
                         return Err(not_applicable("reduce_seats", &status));
                     }
+                    once(&l.row, "reduce_seats")?;
+                    once(&l.row, "call_supplementary")?;
                     let consent = text("consent", &consent, 500)?;
                     let e = load_election(&tx.tx, &meeting, &l.row.election)?;
                     let unfilled = result["unfilled"].as_u64().unwrap_or(0);
@@ -335,6 +416,7 @@ impl Service {
                             ),
                         ));
                     }
+                    require_certified(&l.row, "reduce_seats")?;
                     let who = match method.seat_reduction {
                         SeatReduction::ElectorsMajority => "须经选举人过半数同意",
                         SeatReduction::Presidium => "由主席团决定",
@@ -350,9 +432,7 @@ impl Service {
                     if !matches!(status.as_str(), "void" | "no_quorum" | "list_rejected") {
                         return Err(not_applicable("rerun", &status));
                     }
-                    if already(&l.row, "rerun") {
-                        return Err(already_decided("rerun"));
-                    }
+                    once(&l.row, "rerun")?;
                     let r = new_round(tx, &l, l.kind, l.row.seats, l.candidates.clone(), l.row.next_size)?;
                     let d = Decision::Rerun { round: r.id.clone() };
                     created = Some(r);
@@ -378,9 +458,7 @@ impl Service {
                             "the scrutineers have not signed the result yet",
                         ));
                     }
-                    if l.row.announced {
-                        return Err(already_decided("announce"));
-                    }
+                    once(&l.row, "announce")?;
                     l.row.announced = true;
                     Decision::Announce
                 }
@@ -604,14 +682,6 @@ fn proceed_without(
         proceed,
         reason,
     })
-}
-
-fn already_decided(decision: &str) -> Error {
-    Error::conflict(
-        "already_decided",
-        format!("本轮已作出“{decision}”决定"),
-        format!("{decision} was already decided for this round"),
-    )
 }
 
 /// The log-signed checkpoint note over the tally of a closed round.
