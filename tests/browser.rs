@@ -458,6 +458,50 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
                 "[...document.querySelectorAll('#lines .line')].every(l => l.dataset.mark)",
                 10,
             );
+            let marks = "return [...document.querySelectorAll('#lines .line')].map(l => l.dataset.mark).join('');";
+            let before = s.exec(marks, json!([]));
+
+            s.step("counter: a key after the last line is ignored with a hint");
+            s.type_keys("3");
+            s.wait_visible("#status .msg.warn");
+            assert!(
+                s.text("#status").contains("多按的键不计入"),
+                "{}",
+                s.text("#status")
+            );
+            assert_eq!(
+                s.exec(marks, json!([])),
+                before,
+                "the last mark is not overwritten"
+            );
+
+            s.step(
+                "counter: Backspace on a reopened ballot clears its marks, never the ballot before",
+            );
+            for left in (0..p.keys.len()).rev() {
+                s.keys(&[&[key::BACKSPACE]]);
+                s.wait_for(
+                    &format!(
+                        "document.querySelectorAll('#lines .line[data-mark=\"\"]').length === {}",
+                        p.keys.len() - left
+                    ),
+                    10,
+                );
+            }
+            s.keys(&[&[key::BACKSPACE]]);
+            s.wait_for(
+                "document.querySelector('#status').textContent.includes('不会撤回前一张')",
+                10,
+            );
+            assert_eq!(entered(s), 1, "the ballot before stays entered");
+            s.type_keys(p.keys);
+            s.wait_for(
+                &format!(
+                    "{} === {before}",
+                    marks.trim_start_matches("return ").trim_end_matches(';')
+                ),
+                10,
+            );
             s.keys(&[&[key::ENTER]]);
             s.wait_for("document.querySelectorAll('#entered li').length === 2", 10);
         }
@@ -1135,6 +1179,15 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
             Some(json!({ "ballots": ballots })),
         );
     }
+    s.step("a counter's screen follows the round: it closes while a batch is on screen");
+    s.goto(&m.links["计票甲"]);
+    s.wait_for("document.activeElement?.id === 'batch-label'", 20);
+    s.type_keys("D2");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("1");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("1");
     proceed_without_wu(server, m, &r);
     server.ok(
         &token_of("监票丙"),
@@ -1142,6 +1195,23 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
         &format!("/meetings/{mt}/rounds/{r}/close"),
         Some(json!({ "returned": 7 })),
     );
+    s.wait_visible("#round-closed");
+    let banner = s.text("#round-closed");
+    assert!(
+        banner.contains("已结束计票") && banner.contains("D2") && !banner.contains("closed"),
+        "a clear banner in Chinese: {banner}"
+    );
+    let marks =
+        "return [...document.querySelectorAll('#lines .line')].map(l => l.dataset.mark).join('');";
+    let before = s.exec(marks, json!([]));
+    s.type_keys("2");
+    assert_eq!(
+        s.exec(marks, json!([])),
+        before,
+        "no entry into a closed round"
+    );
+    check_i18n(s, "round closed on the counter's screen");
+
     sign(s, &m.links["监票丙"], &r);
     sign(s, &m.links["监票丁"], &r);
 

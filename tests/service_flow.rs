@@ -372,3 +372,42 @@ fn batch_labels_ignore_case_and_a_stray_batch_can_be_discarded() {
         scrutineer::log::event::Event::BatchDiscarded { batch, .. } if batch == "S1"
     )));
 }
+
+#[test]
+fn refusals_on_a_closed_round_speak_chinese() {
+    let server = Server::start("flow-closed");
+    let s = set_up(&server);
+    let m = &s.m;
+    let k = cosigner("监票一", 45);
+    let s1 = m.add("scrutineer", "监票一", Some(&k));
+    m.assign("e1", &s1);
+    let r = counted_round(&s);
+    m.post(
+        &s1,
+        &format!("/rounds/{r}/close"),
+        json!({ "returned": 10 }),
+    )
+    .expect(200);
+    let late = m
+        .enter(&s.c1, &r, "b2", "late", &json!(["YYN"]))
+        .problem(409, "round_not_open");
+    let zh = late["message_zh"].as_str().unwrap_or("");
+    assert!(zh.contains("已结束计票"), "{late}");
+    let no_latin = |text: &str| {
+        !text
+            .replace(&r, "")
+            .chars()
+            .any(|c| c.is_ascii_alphabetic())
+    };
+    assert!(no_latin(zh), "no English state words in Chinese text: {zh}");
+    m.cosign(&s1, &k, &r).expect(201);
+    let p = m
+        .post(
+            &s.presidium,
+            &format!("/rounds/{r}/decisions"),
+            json!({ "decision": "call_runoff" }),
+        )
+        .problem(409, "decision_not_applicable");
+    let zh = p["message_zh"].as_str().unwrap_or("");
+    assert!(no_latin(zh), "{zh}");
+}

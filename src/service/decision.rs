@@ -80,7 +80,11 @@ fn tallied(l: &Loaded) -> Result<Value, Error> {
 fn not_applicable(decision: &str, status: &str) -> Error {
     Error::conflict(
         "decision_not_applicable",
-        format!("本轮结果为 {status}，不适用“{decision}”"),
+        format!(
+            "本轮结果为“{}”，不适用“{}”的决定",
+            status_zh(status),
+            decision_zh(decision)
+        ),
         format!("the round's outcome is {status}; {decision} does not apply"),
     )
 }
@@ -145,6 +149,20 @@ fn describe(d: &Value) -> (String, String) {
         ),
         "announce" => ("宣布结果".into(), "announce the result".into()),
         other => (other.to_string(), other.to_string()),
+    }
+}
+
+/// A result status in Chinese, for messages.
+fn status_zh(status: &str) -> &str {
+    match status {
+        "complete" => "选举完成",
+        "runoff_required" => "须重新投票",
+        "shortfall" => "当选人数不足应选名额",
+        "void" => "选举无效",
+        "no_quorum" => "到会人数不足",
+        "list_rejected" => "候选人名单不符合规定",
+        "complete after reduce_seats" => "减少名额后已选足",
+        other => other,
     }
 }
 

@@ -725,7 +725,13 @@ impl Service {
             if b.state != "differences" {
                 return Err(Error::conflict(
                     "batch_has_no_differences",
-                    format!("批次 {batch} 没有待处理的差异（{}）", b.state),
+                    format!(
+                        "批次 {batch} 没有待处理的差异（{}）",
+                        match b.state.as_str() {
+                            "awaiting_second" => "等待第二次录入",
+                            _ => "已核对一致",
+                        }
+                    ),
                     format!("batch {batch} has no differences to resolve ({})", b.state),
                 ));
             }

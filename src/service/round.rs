@@ -680,7 +680,7 @@ impl Service {
             if l.row.state != "draft" {
                 return Err(Error::conflict(
                     "round_not_draft",
-                    format!("轮次 {round} 已经开始（{}）", l.row.state),
+                    format!("轮次 {round} 已经开始（{}）", state_zh(&l.row.state)),
                     format!("round {round} is already {}", l.row.state),
                 ));
             }
@@ -905,11 +905,25 @@ pub(crate) fn draft_round(
     })
 }
 
+/// A round state in Chinese, for messages (no English state words in
+/// Chinese text).
+pub(crate) fn state_zh(state: &str) -> &'static str {
+    match state {
+        "draft" => "尚未开始",
+        "open" => "投票计票中",
+        _ => "已结束计票",
+    }
+}
+
 pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
     if row.state != "open" {
         return Err(Error::conflict(
             "round_not_open",
-            format!("轮次 {} 不在投票计票中（{}）", row.id, row.state),
+            format!(
+                "轮次 {} 不在投票计票中（{}），不能再录入或结束计票",
+                row.id,
+                state_zh(&row.state)
+            ),
             format!("round {} is not open ({})", row.id, row.state),
         ));
     }
