@@ -272,12 +272,36 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     for (role, name) in people {
         s.select("#p-role", role);
         s.fill("#p-name", name);
-        if role == "counter" || role == "scrutineer" {
+        // 监票戊 is added without ticking the election (item 8).
+        if (role == "counter" || role == "scrutineer") && name != "监票戊" {
             s.click(&format!(".p-election[value={election}]"));
         }
         s.click("#add-person");
         s.wait_visible(&format!(".link-row[data-name={name}] .login-link"));
     }
+
+    s.step("setup: a person added without an election is assigned later");
+    s.select("#p-role", "scrutineer");
+    s.fill("#p-name", "监票戊");
+    s.click(&format!(".p-election[value={election}]"));
+    s.click("#add-person");
+    s.wait_visible("#status .msg.error");
+    let again = s.text("#status .msg.error");
+    assert!(
+        again.contains("指派"),
+        "adding again points to the assign action: {again}"
+    );
+    s.select(".link-row[data-name=监票戊] .assign-election", &election);
+    s.click(".link-row[data-name=监票戊] .assign-btn");
+    s.wait_for(
+        &format!("document.querySelector('#elections tr[data-election={election}]').textContent.includes('监票戊')"),
+        10,
+    );
+    assert_eq!(
+        s.exec("return document.querySelectorAll('.link-row[data-name=监票戊] .assign-election').length;", json!([])),
+        0,
+        "nothing left to assign"
+    );
 
     s.step("setup: a link as a QR code for a tablet");
     s.click(".link-row[data-name=计票乙] button[data-i18n='setup.qr']");

@@ -411,3 +411,33 @@ fn refusals_on_a_closed_round_speak_chinese() {
     let zh = p["message_zh"].as_str().unwrap_or("");
     assert!(no_latin(zh), "{zh}");
 }
+
+#[test]
+fn a_person_added_without_an_election_is_assigned_later() {
+    let server = Server::start("flow-assign");
+    let s = set_up(&server);
+    let m = &s.m;
+    let org = m.organiser.clone();
+    let late = m.add("scrutineer", "监票二", None);
+    // Adding again is refused, pointing to the assign action.
+    let p = m
+        .post(
+            &org,
+            "/people",
+            json!({ "role": "scrutineer", "name": "监票二" }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["person"], json!(late.id), "{p}");
+    assert!(
+        p["message_zh"].as_str().unwrap_or("").contains("指派"),
+        "{p}"
+    );
+    m.assign("e1", &late);
+    let people = m.get(&org, "/people").expect(200).json();
+    let row = people
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == json!(late.id)))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(row["elections"], json!(["e1"]), "{row}");
+}

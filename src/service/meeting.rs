@@ -583,17 +583,26 @@ impl Service {
             // assignments, who entered and who cosigned): two alike could
             // not be told apart by an auditor.
             let taken = store::meeting::people(&tx.tx, &meeting)?
-                .iter()
-                .any(|p| p.role == role.as_str() && p.name == name);
-            if taken {
+                .into_iter()
+                .find(|p| p.role == role.as_str() && p.name == name);
+            if let Some(p) = taken {
+                let (assign_zh, assign_en) = if matches!(role, Role::Counter | Role::Scrutineer) {
+                    (
+                        "；要把其指派到某项选举，请在人员名单中其姓名旁选择选举并点“指派”，不必重新添加",
+                        "; to assign them to an election, choose it beside their name in the list of people and press Assign (POST …/elections/{e}/assignments) instead of adding them again",
+                    )
+                } else {
+                    ("", "")
+                };
                 return Err(Error::invalid(
                     "name",
-                    format!("已有名为“{name}”的{}；日志以姓名区分人员", role.zh()),
+                    format!("已有名为“{name}”的{}；日志以姓名区分人员{assign_zh}", role.zh()),
                     format!(
-                        "there is already a {} called {name}; the log tells people apart by name",
+                        "there is already a {} called {name}; the log tells people apart by name{assign_en}",
                         role.as_str()
                     ),
-                ));
+                )
+                .with(json!({ "person": p.id })));
             }
             let key = match &req.key {
                 Some(k) => Some(parse_cosigner_key(&tx.tx, &meeting, None, "key", k)?.to_string()),
