@@ -172,7 +172,10 @@ function decisionsOn(r, res, v) {
   }
   if (s === 'shortfall' && !list) {
     out.push({ decision: 'call_supplementary', body: { decision: 'call_supplementary' }, args: { n: res.unfilled } });
-    out.push({ decision: 'reduce_seats', reduce: true, args: { to: (res.elected || []).length } });
+    // Framed on the election's seats (5 → 4), not this round's: the
+    // service reduces the election, down to no fewer than those elected.
+    const seats = (S.meeting?.elections || []).find((e) => e.id === r.election)?.seats ?? r.seats;
+    out.push({ decision: 'reduce_seats', reduce: true, args: { from: seats, to: Math.max(1, seats - (res.unfilled ?? 0)) } });
   }
   if (s === 'void' || s === 'no_quorum') out.push({ decision: 'rerun', body: { decision: 'rerun' }, args: {} });
   if (!list && (v?.status === 'certified') && !v?.announced && !r.announced && ['complete', 'shortfall'].includes(s)) {
