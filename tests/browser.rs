@@ -264,18 +264,44 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
         ("counter", "计票乙"),
         ("scrutineer", "监票丙"),
         ("scrutineer", "监票丁"),
+        // Assigned, but never registers a key (item 1).
+        ("scrutineer", "监票戊"),
         ("presidium", "主席团"),
         ("auditor", "审计员"),
     ];
     for (role, name) in people {
         s.select("#p-role", role);
         s.fill("#p-name", name);
-        if role == "counter" || role == "scrutineer" {
+        // 监票戊 is added without ticking the election (item 8).
+        if (role == "counter" || role == "scrutineer") && name != "监票戊" {
             s.click(&format!(".p-election[value={election}]"));
         }
         s.click("#add-person");
         s.wait_visible(&format!(".link-row[data-name={name}] .login-link"));
     }
+
+    s.step("setup: a person added without an election is assigned later");
+    s.select("#p-role", "scrutineer");
+    s.fill("#p-name", "监票戊");
+    s.click(&format!(".p-election[value={election}]"));
+    s.click("#add-person");
+    s.wait_visible("#status .msg.error");
+    let again = s.text("#status .msg.error");
+    assert!(
+        again.contains("指派"),
+        "adding again points to the assign action: {again}"
+    );
+    s.select(".link-row[data-name=监票戊] .assign-election", &election);
+    s.click(".link-row[data-name=监票戊] .assign-btn");
+    s.wait_for(
+        &format!("document.querySelector('#elections tr[data-election={election}]').textContent.includes('监票戊')"),
+        10,
+    );
+    assert_eq!(
+        s.exec("return document.querySelectorAll('.link-row[data-name=监票戊] .assign-election').length;", json!([])),
+        0,
+        "nothing left to assign"
+    );
 
     s.step("setup: a link as a QR code for a tablet");
     s.click(".link-row[data-name=计票乙] button[data-i18n='setup.qr']");
@@ -456,6 +482,50 @@ fn enter_batch(s: &Session, link: &str, batch: &str, papers: &[Paper], exercise:
                 "[...document.querySelectorAll('#lines .line')].every(l => l.dataset.mark)",
                 10,
             );
+            let marks = "return [...document.querySelectorAll('#lines .line')].map(l => l.dataset.mark).join('');";
+            let before = s.exec(marks, json!([]));
+
+            s.step("counter: a key after the last line is ignored with a hint");
+            s.type_keys("3");
+            s.wait_visible("#status .msg.warn");
+            assert!(
+                s.text("#status").contains("多按的键不计入"),
+                "{}",
+                s.text("#status")
+            );
+            assert_eq!(
+                s.exec(marks, json!([])),
+                before,
+                "the last mark is not overwritten"
+            );
+
+            s.step(
+                "counter: Backspace on a reopened ballot clears its marks, never the ballot before",
+            );
+            for left in (0..p.keys.len()).rev() {
+                s.keys(&[&[key::BACKSPACE]]);
+                s.wait_for(
+                    &format!(
+                        "document.querySelectorAll('#lines .line[data-mark=\"\"]').length === {}",
+                        p.keys.len() - left
+                    ),
+                    10,
+                );
+            }
+            s.keys(&[&[key::BACKSPACE]]);
+            s.wait_for(
+                "document.querySelector('#status').textContent.includes('不会撤回前一张')",
+                10,
+            );
+            assert_eq!(entered(s), 1, "the ballot before stays entered");
+            s.type_keys(p.keys);
+            s.wait_for(
+                &format!(
+                    "{} === {before}",
+                    marks.trim_start_matches("return ").trim_end_matches(';')
+                ),
+                10,
+            );
             s.keys(&[&[key::ENTER]]);
             s.wait_for("document.querySelectorAll('#entered li').length === 2", 10);
         }
@@ -605,7 +675,8 @@ fn a_small_meeting_runs_through_the_ui() {
         0,
         "the second counter sees none of the first counter's batches"
     );
-    let done = enter_batch(&s, &link("计票乙"), "B1", &second, false);
+    // Typed in lower case: the same paper batch as B1.
+    let done = enter_batch(&s, &link("计票乙"), "b1", &second, false);
     let text = done["text"].as_str().unwrap_or("");
     assert!(
         text.contains("第二次录入") && text.contains("不一致"),
@@ -615,6 +686,59 @@ fn a_small_meeting_runs_through_the_ui() {
         !text.contains("121"),
         "the second counter is not shown the first entry: {text}"
     );
+
+    s.step("counter 1 renames a batch before submitting it, and cancels another");
+    s.goto(&link("计票甲"));
+    s.wait_for("document.activeElement?.id === 'batch-label'", 20);
+    s.type_keys("X9");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("1");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.click("#rename-batch");
+    s.wait_visible("dialog[open] #new-label");
+    s.fill("#new-label", "S1");
+    confirm(&s);
+    s.wait_for(
+        "document.querySelector('#batch-title').textContent.includes('S1')",
+        10,
+    );
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("123");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
+    s.keys(&[&[key::CONTROL, key::ENTER]]);
+    s.wait_visible("dialog[open]");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_visible("#submitted-card");
+    s.click("#next-batch");
+    s.wait_for("document.activeElement?.id === 'batch-label'", 10);
+    s.type_keys("X8");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("2");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("112");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.querySelectorAll('#entered li').length === 1", 10);
+    s.click("#cancel-batch");
+    s.wait_visible("dialog[open].danger");
+    confirm(&s);
+    s.wait_visible("#batch-form");
+    s.wait_for(
+        "document.querySelectorAll('#my-batches tbody tr').length === 2",
+        10,
+    );
+    let mine = s.exec(
+        "return [...document.querySelectorAll('#my-batches tbody tr')].map(r => r.dataset.batch).sort();",
+        json!([]),
+    );
+    assert_eq!(
+        mine,
+        json!(["B1", "S1"]),
+        "the cancelled batch left nothing"
+    );
+    check_i18n(&s, "batch start");
 
     s.step("scrutineer 丁 makes a key before the round is closed");
     let fp_ding = scrutineer_makes_key(&s, &link("监票丁"));
@@ -650,7 +774,98 @@ fn a_small_meeting_runs_through_the_ui() {
     confirm(&s);
     s.wait_visible("tr[data-batch=B1][data-state=reconciled]");
 
+    s.step("scrutineer discards the stray batch S1");
+    s.wait_visible("tr[data-batch=S1][data-state=awaiting_second]");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-discard-batch=B1]').length;",
+            json!([])
+        ),
+        0,
+        "a reconciled batch cannot be discarded"
+    );
+    s.click("[data-discard-batch=S1]");
+    s.wait_visible("dialog[open] #discard-reason");
+    s.fill("#discard-reason", "批次编号写错，实为 B1 中的一张");
+    confirm(&s);
+    s.wait_for("!document.querySelector('tr[data-batch=S1]')", 10);
+
+    s.step("a returned count that voids the election is warned about and typed twice");
+    s.fill("#returned", "9");
+    s.click("#close-round");
+    s.wait_visible("dialog[open] #void-warning");
+    let warning = s.text("dialog[open]");
+    assert!(
+        warning.contains("无效") && warning.contains("9") && warning.contains("7"),
+        "a distinct warning that the election would be void: {warning}"
+    );
+    assert!(
+        !warning.contains("与已录入"),
+        "not the mismatch wording: {warning}"
+    );
+    s.fill("#returned-again", "8");
+    s.click("dialog[open] [data-action=confirm]");
+    s.wait_visible("dialog[open] #retype-mismatch");
+    s.keys(&[&[key::ESCAPE]]);
+    s.wait_for("!document.querySelector('dialog[open]')", 10);
+    assert_eq!(
+        s.exec(
+            "return document.querySelector('#round-title [data-status]')?.dataset.status;",
+            json!([])
+        ),
+        "unofficial-partial",
+        "nothing was closed"
+    );
+
+    s.step("closing is refused while a scrutineer of the election has no key");
+    s.wait_visible("#close-keys #keyless");
+    assert!(
+        s.text("#keyless").contains("监票戊"),
+        "the warning names who has no key"
+    );
+    s.fill("#returned", "7");
+    s.click("#close-round");
+    confirm(&s);
+    s.wait_visible("#status .msg.error");
+    let refusal = s.text("#status .msg.error");
+    assert!(
+        refusal.contains("监票戊") && refusal.contains("主席团"),
+        "the refusal names the scrutineer and the way out: {refusal}"
+    );
+    assert_eq!(
+        s.exec(
+            "return document.querySelector('#round-title [data-status]')?.dataset.status;",
+            json!([])
+        ),
+        "unofficial-partial",
+        "the round stays open"
+    );
+
+    s.step("the presidium decides to proceed without 监票戊");
+    s.goto(&link("主席团"));
+    s.wait_visible("#outcome #keyless");
+    s.click("[data-decision=proceed_without]");
+    s.wait_visible("dialog[open] #decision-reason");
+    s.fill("#decision-reason", "因病缺席，未能登记公钥");
+    confirm(&s);
+    s.wait_visible("#decisions-taken li[data-taken=proceed_without]");
+    let taken = s.text("#decisions-taken");
+    assert!(
+        taken.contains("监票戊") && taken.contains("监票丙"),
+        "{taken}"
+    );
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-decision=proceed_without]').length;",
+            json!([])
+        ),
+        0,
+        "the decision is offered no more once taken"
+    );
+
     s.step("scrutineer closes the round: a tie at the cut-off");
+    s.goto(&link("监票丙"));
+    s.wait_visible("#close-keys #excused");
     s.fill("#returned", "7");
     s.click("#close-round");
     confirm(&s);
@@ -766,6 +981,7 @@ fn a_small_meeting_runs_through_the_ui() {
     // The scrutineer closes the round elsewhere; this page hears of it
     // over its event stream, without reloading.
     s.exec("window.__same_page = true;", json!([]));
+    proceed_without_wu(&server, &m, &r2);
     server.ok(
         &m.token_of("监票丙"),
         "POST",
@@ -783,6 +999,14 @@ fn a_small_meeting_runs_through_the_ui() {
         before,
         "the view names the newer checkpoint"
     );
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('#decisions [data-decision]').length;",
+            json!([])
+        ),
+        0,
+        "no decision on a result the scrutineers have not signed"
+    );
 
     s.step("runoff: both scrutineers sign");
     sign(&s, &link("监票丙"), &r2);
@@ -798,6 +1022,15 @@ fn a_small_meeting_runs_through_the_ui() {
     s.click("[data-decision=announce]");
     confirm(&s);
     s.wait_visible("#outcome .badge.ok");
+    s.wait_visible("#decisions-taken li[data-taken=announce]");
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('[data-decision=announce]').length;",
+            json!([])
+        ),
+        0,
+        "an announcement is made once"
+    );
 
     s.step("the certified report of the runoff");
     s.goto(&format!("{}/report.html?round={r2}", server.url));
@@ -898,6 +1131,17 @@ fn enter_batch_continue(s: &Session, papers: &[Paper]) {
     s.wait_visible("#submitted-card");
 }
 
+/// The presidium's decision, through the API, that `round` proceeds
+/// without 监票戊, who has no key.
+fn proceed_without_wu(server: &Server, m: &Meeting, round: &str) {
+    server.ok(
+        &m.token_of("主席团"),
+        "POST",
+        &format!("/meetings/{}/rounds/{round}/decisions", m.meeting),
+        Some(json!({ "decision": "proceed_without", "without": ["监票戊"], "reason": "因病缺席" })),
+    );
+}
+
 /// A 9-candidate round (set up through the API), signed in the browser:
 /// its report prints on exactly one A4 page.
 fn a4_report(s: &Session, server: &Server, m: &Meeting) {
@@ -959,12 +1203,39 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
             Some(json!({ "ballots": ballots })),
         );
     }
+    s.step("a counter's screen follows the round: it closes while a batch is on screen");
+    s.goto(&m.links["计票甲"]);
+    s.wait_for("document.activeElement?.id === 'batch-label'", 20);
+    s.type_keys("D2");
+    s.keys(&[&[key::TAB]]);
+    s.type_keys("1");
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for("document.activeElement?.id === 'ballot'", 10);
+    s.type_keys("1");
+    proceed_without_wu(server, m, &r);
     server.ok(
         &token_of("监票丙"),
         "POST",
         &format!("/meetings/{mt}/rounds/{r}/close"),
         Some(json!({ "returned": 7 })),
     );
+    s.wait_visible("#round-closed");
+    let banner = s.text("#round-closed");
+    assert!(
+        banner.contains("已结束计票") && banner.contains("D2") && !banner.contains("closed"),
+        "a clear banner in Chinese: {banner}"
+    );
+    let marks =
+        "return [...document.querySelectorAll('#lines .line')].map(l => l.dataset.mark).join('');";
+    let before = s.exec(marks, json!([]));
+    s.type_keys("2");
+    assert_eq!(
+        s.exec(marks, json!([])),
+        before,
+        "no entry into a closed round"
+    );
+    check_i18n(s, "round closed on the counter's screen");
+
     sign(s, &m.links["监票丙"], &r);
     sign(s, &m.links["监票丁"], &r);
 

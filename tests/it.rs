@@ -38,6 +38,8 @@ mod service_crash;
 mod service_decisions;
 #[path = "service_errors.rs"]
 mod service_errors;
+#[path = "service_flow.rs"]
+mod service_flow;
 #[path = "service_import.rs"]
 mod service_import;
 #[path = "service_meeting.rs"]

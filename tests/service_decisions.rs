@@ -7,7 +7,7 @@ use crate::common;
 use serde_json::{json, Value};
 
 use common::bundle;
-use common::meeting::{copies, Meeting};
+use common::meeting::{copies, cosigner, Meeting};
 use common::server::Server;
 
 fn ballots(groups: &[(usize, &str)]) -> Value {
@@ -28,7 +28,8 @@ fn rerun_reduce_seats_and_accept_list() {
         .expect(200);
     let c1 = m.add("counter", "计票一", None);
     let c2 = m.add("counter", "计票二", None);
-    let s = m.add("scrutineer", "监票一", None);
+    let ks = cosigner("监票一", 31);
+    let s = m.add("scrutineer", "监票一", Some(&ks));
     let presidium = m.add("presidium", "主席团", None);
     m.post(
         &org,
@@ -110,14 +111,28 @@ fn rerun_reduce_seats_and_accept_list() {
         )
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "to");
+    // A decision on the result waits for the scrutineers' signatures.
+    let reduce =
+        json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" });
+    m.post(&presidium, "/rounds/r2/decisions", reduce.clone())
+        .problem(409, "not_certified");
+    m.cosign(&s, &ks, "r2").expect(201);
     let reduced = m
-        .post(
-            &presidium,
-            "/rounds/r2/decisions",
-            json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" }),
-        )
+        .post(&presidium, "/rounds/r2/decisions", reduce.clone())
         .expect(201)
         .json();
+    // The same decision twice is refused, naming the earlier one.
+    let twice = m
+        .post(&presidium, "/rounds/r2/decisions", reduce)
+        .problem(409, "already_decided");
+    assert!(
+        twice["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("由 2 名减为 1 名"),
+        "{twice}"
+    );
+    assert_eq!(twice["earlier"]["decision"], "reduce_seats");
     assert_eq!(reduced["decision"]["from"], 2);
     assert_eq!(reduced["decision"]["to"], 1);
     assert_eq!(m.get(&org, "/elections/e1").expect(200).json()["seats"], 1);
@@ -128,13 +143,18 @@ fn rerun_reduce_seats_and_accept_list() {
         json!({ "decision": "call_supplementary" }),
     )
     .problem(409, "decision_not_applicable");
-    // Announcing needs the scrutineers' signatures (none has a key here).
     m.post(
         &presidium,
         "/rounds/r2/decisions",
         json!({ "decision": "announce" }),
     )
-    .problem(409, "not_certified");
+    .expect(201);
+    m.post(
+        &presidium,
+        "/rounds/r2/decisions",
+        json!({ "decision": "announce" }),
+    )
+    .problem(409, "already_decided");
 
     // A preliminary round proposes the formal list; the presidium accepts it.
     m.post(
@@ -180,12 +200,22 @@ fn rerun_reduce_seats_and_accept_list() {
         )
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "list");
+    let accept = json!({ "decision": "accept_list", "list": ["寅", "丑", "子"] });
     m.post(
         &presidium,
         &format!("/rounds/{r}/decisions"),
-        json!({ "decision": "accept_list", "list": ["寅", "丑", "子"] }),
+        accept.clone(),
+    )
+    .problem(409, "not_certified");
+    m.cosign(&s, &ks, &r).expect(201);
+    m.post(
+        &presidium,
+        &format!("/rounds/{r}/decisions"),
+        accept.clone(),
     )
     .expect(201);
+    m.post(&presidium, &format!("/rounds/{r}/decisions"), accept)
+        .problem(409, "already_decided");
     m.post(
         &org,
         "/elections/e2/rounds",
@@ -223,7 +253,8 @@ fn a_runoff_at_a_nomination_cut_off_completes_the_list() {
         .expect(200);
     let c1 = m.add("counter", "计票一", None);
     let c2 = m.add("counter", "计票二", None);
-    let s = m.add("scrutineer", "监票一", None);
+    let ks = cosigner("监票一", 32);
+    let s = m.add("scrutineer", "监票一", Some(&ks));
     let presidium = m.add("presidium", "主席团", None);
     m.post(
         &org,
@@ -254,6 +285,7 @@ fn a_runoff_at_a_nomination_cut_off_completes_the_list() {
         .expect(200)
         .json();
     assert_eq!(closed["result"]["status"], "runoff_required");
+    m.cosign(&s, &ks, "r1").expect(201);
     let called = m
         .post(
             &presidium,
@@ -278,6 +310,7 @@ fn a_runoff_at_a_nomination_cut_off_completes_the_list() {
     assert_eq!(r["round"]["resolves"], "nomination", "{r}");
     assert_eq!(r["next_list"], json!(["乙"]), "{r}");
     assert_eq!(r["threshold_applies"], false, "{r}");
+    m.cosign(&s, &ks, &r2).expect(201);
     m.post(
         &presidium,
         &format!("/rounds/{r2}/decisions"),

@@ -241,7 +241,9 @@ export function fail(e) {
 /// A modal question. `body` is a node or text; resolves true on confirm.
 /// Enter confirms, Escape cancels; focus starts on the cancel button when
 /// `danger`, so a stray Enter does not take a decision.
-export function confirmDialog({ title, body, confirmKey = 'action.confirm', cancelKey = 'action.cancel', danger = false, input = null }) {
+/// `valid()`, if given, must hold for the confirmation to count (e.g. a
+/// number typed a second time must match).
+export function confirmDialog({ title, body, confirmKey = 'action.confirm', cancelKey = 'action.cancel', danger = false, input = null, valid = null }) {
   return new Promise((resolve) => {
     const dlg = h('dialog', { class: `confirm${danger ? ' danger' : ''}`, 'aria-labelledby': 'dlg-title' });
     const ok = h('button', { type: 'button', class: 'btn primary big', i18n: confirmKey, 'data-action': 'confirm' });
@@ -256,6 +258,7 @@ export function confirmDialog({ title, body, confirmKey = 'action.confirm', canc
     ].filter(Boolean));
     const done = (v) => {
       if (input && v && input.required && !input.value.trim()) { input.focus(); return; }
+      if (v && valid && !valid()) { input?.focus(); input?.select?.(); return; }
       dlg.close(); dlg.remove(); resolve(v);
     };
     ok.addEventListener('click', () => done(true));

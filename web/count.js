@@ -22,7 +22,39 @@ const S = {
   round: null, // GET rounds/{r}
   batch: null, // { label, size, ballots: [], idem }
   cur: null, // the ballot being entered
+  closed: false, // the round closed while this screen was on it
+  watch: null, // the timer that follows the round
 };
+
+/// How often the screen asks whether its round is still open (counters get
+/// no event stream: it would show them the count of others).
+const WATCH_MS = 2000;
+
+/// Follows the round on screen: once it is no longer open, entry stops
+/// with a banner, before anything more is typed into it.
+function watchRound() {
+  clearInterval(S.watch);
+  S.watch = setInterval(async () => {
+    if (!S.round || S.closed) return;
+    try {
+      const r = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}`);
+      if (r.state !== 'open') roundClosed(r);
+    } catch (e) { /* offline for a moment: the next poll retries */ }
+  }, WATCH_MS);
+}
+
+function roundClosed(r) {
+  S.closed = true;
+  clearInterval(S.watch);
+  const typing = S.cur && !S.cur.void && S.cur.marks.some((m) => m !== null) ? 1 : 0;
+  const n = S.batch ? S.batch.ballots.length + typing : 0;
+  fill($('#round-closed-text'), roundTitle(r || S.round), ' ',
+    tr(n ? 'count.round_closed_unsent' : 'count.round_closed', { batch: S.batch?.label ?? '', n }));
+  $('#round-closed').classList.remove('hidden');
+  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = true;
+  if (S.batch) dropDraft();
+  $('#closed-other-round').focus();
+}
 
 function emptyBallot() {
   return { marks: S.round.candidates.map(() => null), writeIns: {}, void: null, cursor: 0, history: [] };
@@ -94,6 +126,10 @@ async function pickRound() {
 
 async function openRound(id) {
   S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
+  S.closed = false;
+  $('#round-closed').classList.add('hidden');
+  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+  watchRound();
   if (!S.method) {
     S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
     S.method = S.meeting.method?.effective ?? null;
@@ -169,7 +205,7 @@ function render() {
       h('span', { class: 'name', raw: true }, name),
       h('span', { class: 'marks' }, MARKS.map((mk) => h('button', {
         type: 'button', tabindex: '-1', class: `btn mark ${MARK_CLASS[mk]}`, 'aria-pressed': String(m === mk), 'data-mark': mk,
-        onclick: () => { setMark(i, mk); $('#ballot').focus(); },
+        onclick: () => { b.pastEnd = false; setMark(i, mk); $('#ballot').focus(); },
       }, h('span', { class: 'key', raw: true }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
     if (allowW && m === 'N') {
       const input = h('input', {
@@ -239,12 +275,23 @@ function setMark(line, mark) {
   if (mark !== 'N') delete b.writeIns[line];
   b.cursor = Math.min(line + 1, b.marks.length - 1);
   if (line === b.marks.length - 1 && b.marks.every((m) => m)) b.cursor = line;
+  // Marking the last line ends the ballot: the next mark key is refused
+  // until the person moves back (↑ or a click) to correct a line.
+  b.pastEnd = line === b.marks.length - 1;
   touched();
   render();
 }
 
+function flashBallot() {
+  const el = $('#ballot');
+  el.classList.remove('refused');
+  void el.offsetWidth;
+  el.classList.add('refused');
+}
+
 function move(delta) {
   const b = S.cur;
+  b.pastEnd = false;
   b.cursor = Math.max(0, Math.min(b.marks.length - 1, b.cursor + delta));
   render();
 }
@@ -286,6 +333,7 @@ function undo() {
   say('');
   if (b.void) { b.void = null; touched(); render(); return; }
   const last = b.history.pop();
+  b.pastEnd = false;
   if (last) {
     b.marks[last.line] = last.mark;
     if (last.writeIn === null) delete b.writeIns[last.line]; else b.writeIns[last.line] = last.writeIn;
@@ -294,9 +342,22 @@ function undo() {
     render();
     return;
   }
+  // A reopened ballot is being corrected: Backspace clears its marks, one
+  // at a time from the last line, and never takes another ballot back.
+  if (b.reopened) {
+    const line = b.marks.map((m, i) => (m ? i : -1)).filter((i) => i >= 0).pop();
+    if (line === undefined) { sayKey('count.reopened_empty', { n: S.batch.ballots.length + 1 }, 'info'); return; }
+    b.marks[line] = null;
+    delete b.writeIns[line];
+    b.cursor = line;
+    b.pastEnd = false;
+    touched();
+    render();
+    return;
+  }
   if (!S.batch.ballots.length) return;
   const prev = S.batch.ballots.pop();
-  S.cur = { marks: prev.marks, writeIns: prev.writeIns, void: prev.void, cursor: prev.marks.length - 1, history: [] };
+  S.cur = { marks: prev.marks, writeIns: prev.writeIns, void: prev.void, cursor: prev.marks.length - 1, history: [], reopened: true, pastEnd: !prev.void };
   touched();
   sayKey('count.reopened', { n: S.batch.ballots.length + 1 }, 'info');
   render();
@@ -383,6 +444,7 @@ async function submitBatch() {
     say('');
     showSubmitted(res);
   } catch (e) {
+    if (e.code === 'round_not_open') { roundClosed(null); fail(e); return; }
     fail(e);
     // A batch that can no longer be submitted (the round closed, or this
     // batch already has its entries) is offered for discarding.
@@ -392,6 +454,44 @@ async function submitBatch() {
     }
     $('#ballot').focus();
   }
+}
+
+const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
+
+/// A new label for the batch on screen (not yet submitted: nothing is on
+/// the record under the old one).
+async function renameBatch() {
+  const input = h('input', { type: 'text', id: 'new-label', maxlength: '32', value: S.batch.label, 'aria-label': t('count.batch_label') });
+  input.required = true;
+  const hint = h('p', { class: 'msg error hidden', id: 'rename-bad', i18n: 'count.bad_batch_label' });
+  const ok = await confirmDialog({
+    title: t('count.rename_title', { batch: S.batch.label }), body: h('div', {}, tr('count.rename_body', null, 'p'), hint), input,
+    confirmKey: 'count.rename_confirm',
+    valid: () => { const good = LABEL.test(input.value.trim()); hint.classList.toggle('hidden', good); return good; },
+  });
+  if (ok) {
+    S.batch.label = input.value.trim();
+    touched();
+    sayKey('count.renamed', { batch: S.batch.label }, 'ok');
+    render();
+  }
+  $('#ballot').focus();
+}
+
+/// Drops the batch on screen: nothing was submitted, nothing is recorded.
+async function cancelBatch() {
+  const ok = await confirmDialog({
+    title: t('count.cancel_title', { batch: S.batch.label }),
+    body: t('count.cancel_body', { batch: S.batch.label, n: S.batch.ballots.length }),
+    danger: true, confirmKey: 'count.cancel_confirm',
+  });
+  if (!ok) { $('#ballot').focus(); return; }
+  const label = S.batch.label;
+  dropDraft();
+  S.batch = null;
+  S.cur = null;
+  await batchStart();
+  sayKey('count.cancelled', { batch: label }, 'ok');
 }
 
 function showSubmitted(res) {
@@ -410,6 +510,7 @@ function showSubmitted(res) {
 
 function onKey(e) {
   if ($('#entry').classList.contains('hidden')) return;
+  if (S.closed) { e.preventDefault(); return; }
   if (document.querySelector('dialog[open]')) return;
   const tgt = e.target;
   if (tgt instanceof HTMLInputElement || tgt instanceof HTMLTextAreaElement || tgt instanceof HTMLSelectElement) return;
@@ -417,7 +518,15 @@ function onKey(e) {
   if (e.ctrlKey && e.key === 'Enter') { e.preventDefault(); submitBatch(); return; }
   if (e.ctrlKey) return;
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-  if (KEY_TO_MARK[k] && !S.cur.void) { e.preventDefault(); setMark(S.cur.cursor, KEY_TO_MARK[k]); return; }
+  if (KEY_TO_MARK[k] && !S.cur.void) {
+    e.preventDefault();
+    // Every line is marked and the cursor is on the last one: a further key
+    // is one too many (Enter goes on), not a correction of the last line.
+    const b = S.cur;
+    if (b.pastEnd) { sayKey('count.past_last_line', { n: b.marks.length }, 'warn'); flashBallot(); return; }
+    setMark(b.cursor, KEY_TO_MARK[k]);
+    return;
+  }
   switch (k) {
     case 'Enter': e.preventDefault(); nextBallot(); break;
     case 'Backspace': e.preventDefault(); undo(); break;
@@ -437,7 +546,7 @@ async function main() {
     e.preventDefault();
     const label = $('#batch-label').value.trim();
     const size = Number($('#batch-size').value);
-    if (!/^[A-Za-z0-9._-]{1,32}$/.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
+    if (!LABEL.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
     if (!(size >= 1 && size <= 500)) { sayKey('count.bad_batch_size', null, 'error'); $('#batch-size').focus(); return; }
     say('');
     S.batch = { label, size, ballots: [], idem: null };
@@ -449,8 +558,16 @@ async function main() {
   $('#undo').addEventListener('click', () => { undo(); $('#ballot').focus(); });
   $('#void-ballot').addEventListener('click', () => voidBallot());
   $('#submit-batch').addEventListener('click', () => submitBatch());
+  $('#rename-batch').addEventListener('click', () => renameBatch().catch(fail));
+  $('#cancel-batch').addEventListener('click', () => cancelBatch().catch(fail));
   $('#next-batch').addEventListener('click', () => batchStart().catch(fail));
   $('#other-round').addEventListener('click', () => { S.round = null; pickRound().catch(fail); });
+  $('#closed-other-round').addEventListener('click', () => {
+    S.round = null; S.batch = null; S.cur = null; S.closed = false;
+    $('#round-closed').classList.add('hidden');
+    for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+    pickRound().catch(fail);
+  });
   onLangChange(() => {
     if (S.batch && !$('#entry').classList.contains('hidden')) { renderKeys(); render(); $('#ballot').focus(); }
   });

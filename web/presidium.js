@@ -7,7 +7,7 @@ import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, confirmDialog, liveRound,
   roundsOf, roundTitle, labelEl, checkpointLine,
 } from './app.js';
-import { outcome, ballotsLine, thresholdLine, statusBadge, standing } from './results.js';
+import { outcome, ballotsLine, thresholdLine, statusBadge, standing, decisionsTaken } from './results.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
 const S = { who: null, readOnly: false, meeting: null, roundId: null, round: null, view: null, stop: null, live: false };
@@ -144,8 +144,23 @@ function renderChart(r, res) {
 
 /// The decisions this outcome calls for, as {decision, key, body, extra}.
 function decisionsFor(r, res, v) {
+  if (r.state === 'open') {
+    const without = keyless(r);
+    return without.length ? [{ decision: 'proceed_without', reason: true, without, args: { names: without.join('、') } }] : [];
+  }
   if (!res?.status || r.state !== 'closed') return [];
   if (r.next_round) return [];
+  const s = res.status;
+  const taken = new Set((r.decisions || []).map((d) => d.decision));
+  // Decisions on a result wait for the scrutineers' signatures; a round
+  // that counted nothing may be held again at once.
+  if (v?.status !== 'certified') {
+    return (s === 'void' || s === 'no_quorum') && !taken.has('rerun') ? [{ decision: 'rerun', body: { decision: 'rerun' }, args: {} }] : [];
+  }
+  return decisionsOn(r, res, v).filter((d) => !taken.has(d.decision));
+}
+
+function decisionsOn(r, res, v) {
   const s = res.status;
   const list = LIST_KINDS.includes(r.kind);
   const out = [];
@@ -157,7 +172,10 @@ function decisionsFor(r, res, v) {
   }
   if (s === 'shortfall' && !list) {
     out.push({ decision: 'call_supplementary', body: { decision: 'call_supplementary' }, args: { n: res.unfilled } });
-    out.push({ decision: 'reduce_seats', reduce: true, args: { to: (res.elected || []).length } });
+    // Framed on the election's seats (5 → 4), not this round's: the
+    // service reduces the election, down to no fewer than those elected.
+    const seats = (S.meeting?.elections || []).find((e) => e.id === r.election)?.seats ?? r.seats;
+    out.push({ decision: 'reduce_seats', reduce: true, args: { from: seats, to: Math.max(1, seats - (res.unfilled ?? 0)) } });
   }
   if (s === 'void' || s === 'no_quorum') out.push({ decision: 'rerun', body: { decision: 'rerun' }, args: {} });
   if (!list && (v?.status === 'certified') && !v?.announced && !r.announced && ['complete', 'shortfall'].includes(s)) {
@@ -166,11 +184,18 @@ function decisionsFor(r, res, v) {
   return out;
 }
 
+/// The election's scrutineers with no key whom no decision excused.
+function keyless(r) {
+  return (r.scrutineers || []).filter((x) => !x.key && !x.excused).map((x) => x.name);
+}
+
 function renderOutcome(r, res, v) {
   fill($('#outcome'), res?.status ? outcome(res) : tr(r.state === 'open' ? 'presidium.counting' : 'presidium.no_outcome', null, 'p'),
     r.next_round ? tr('presidium.next_round', { round: r.next_round }, 'p') : null,
     (v?.announced || r.announced) ? h('p', { class: 'badge ok', i18n: 'presidium.announced' }) : null,
-    res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null);
+    res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null,
+    r.state === 'open' && keyless(r).length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('presidium.keyless', { names: keyless(r).join('、') })) : null,
+    decisionsTaken(r.decisions));
   if (S.readOnly) { fill($('#decisions')); return; }
   fill($('#decisions'), decisionsFor(r, res, v).map((d) => h('button', {
     type: 'button', class: 'btn primary big', 'data-decision': d.decision,
@@ -182,6 +207,10 @@ async function decide(d) {
   let body = d.body;
   let input = null;
   let to = null;
+  if (d.reason) {
+    input = h('input', { type: 'text', id: 'decision-reason', maxlength: '200', 'aria-label': t('decision.reason') });
+    input.required = true;
+  }
   if (d.reduce) {
     to = h('input', { type: 'number', min: '1', value: d.args.to, 'aria-label': t('decision.reduce_to') });
     input = h('input', { type: 'text', maxlength: '200', 'aria-label': t('decision.consent') });
@@ -192,6 +221,7 @@ async function decide(d) {
     input ? h('label', { i18n: 'decision.consent' }) : null);
   const ok = await confirmDialog({ title: t(`decision.${d.decision}`, d.args), body: bodyEl, input, danger: true, confirmKey: 'decision.confirm' });
   if (!ok) return;
+  if (d.reason) body = { decision: d.decision, without: d.without, reason: input.value.trim() };
   if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
   const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
   if (res.round?.id) sayKey('decision.recorded_round', { round: res.round.id }, 'ok');

@@ -73,3 +73,17 @@ export function statusBadge(status) {
   const cls = status === 'certified' ? 'ok' : status === 'unofficial-complete' ? 'warn' : 'warn';
   return h('span', { class: `badge ${cls}`, 'data-status': status, i18n: `status.${status}` });
 }
+
+/// The decisions taken on a round, one line each, in the order taken.
+export function decisionsTaken(decisions) {
+  const list = (v) => (v || []).join('、');
+  const args = (d) => ({
+    ...d, list: list(d.list), among: list(d.among), candidates: list(d.candidates),
+    without: list(d.without), proceed: list(d.proceed),
+  });
+  const items = (decisions || []).filter((d) => d?.decision);
+  if (!items.length) return null;
+  return h('div', { class: 'decisions-taken', id: 'decisions-taken' },
+    h('h3', { i18n: 'presidium.taken' }),
+    h('ul', {}, items.map((d) => h('li', { 'data-taken': d.decision }, tr(`taken.${d.decision}`, args(d))))));
+}

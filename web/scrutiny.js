@@ -147,7 +147,27 @@ function renderBatches() {
     h('td', {}, x.differences ? h('button', {
       type: 'button', class: `btn small${x.unresolved ? ' primary' : ''}`, 'data-open-batch': x.id,
       i18n: x.unresolved ? 'scrutiny.reconcile' : 'scrutiny.view', onclick: () => openBatch(x.id),
+    }) : '', ' ', x.state !== 'reconciled' && S.round.state === 'open' ? h('button', {
+      type: 'button', class: 'btn small danger', 'data-discard-batch': x.id, i18n: 'scrutiny.discard_batch', onclick: () => discardBatch(x),
     }) : ''))));
+}
+
+/// Discards a batch that was never reconciled (a stray entry under a wrong
+/// label, or one to enter again): logged with the reason.
+async function discardBatch(x) {
+  const input = h('input', { type: 'text', id: 'discard-reason', maxlength: '200', 'aria-label': t('scrutiny.discard_reason') });
+  input.required = true;
+  const ok = await confirmDialog({
+    title: t('scrutiny.discard_title', { batch: x.id }),
+    body: t('scrutiny.discard_body', { batch: x.id }), input, danger: true, confirmKey: 'scrutiny.discard_batch',
+  });
+  if (!ok) return;
+  try {
+    await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/batches/${encodeURIComponent(x.id)}/discard`, { reason: input.value.trim() });
+    if (S.batch?.id === x.id) S.batch = null;
+    sayKey('scrutiny.discarded', { batch: x.id }, 'ok');
+    await refresh();
+  } catch (e) { fail(e); }
 }
 
 async function openBatch(id) {
@@ -235,16 +255,53 @@ async function resolve(d, resolution) {
 function renderClose() {
   const open = S.round.state === 'open';
   $('#close-card').classList.toggle('hidden', !open);
+  const staff = S.round.scrutineers || [];
+  const keyless = staff.filter((x) => !x.key && !x.excused).map((x) => x.name);
+  const excused = staff.filter((x) => x.excused).map((x) => x.name);
+  fill($('#close-keys'),
+    keyless.length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('scrutiny.keyless', { names: keyless.join('、') })) : null,
+    excused.length ? h('p', { class: 'msg info', id: 'excused' }, tr('scrutiny.excused', { names: excused.join('、') })) : null);
   if (open && !$('#returned').value) {
     const counted = S.round.batches?.ballots_counted;
     if (counted != null) $('#returned').placeholder = String(counted);
   }
 }
 
+/// The box check's limit: ballots issued, or the number present (voters),
+/// as the method says.
+function boxLimit() {
+  const f = S.round.facts || {};
+  return S.meeting?.method?.effective?.box_check === 'voters' ? f.present : f.issued;
+}
+
 async function closeRound(e) {
   e.preventDefault();
   const returned = Number($('#returned').value);
   const counted = S.round.batches?.ballots_counted ?? 0;
+  const limit = boxLimit();
+  if (limit != null && returned > limit) {
+    // Not a mismatch to note: this number voids the election at once.
+    const again = h('input', { type: 'number', min: '0', id: 'returned-again', 'aria-label': t('scrutiny.void_retype') });
+    again.required = true;
+    const hint = h('p', { class: 'msg error hidden', id: 'retype-mismatch', i18n: 'scrutiny.void_retype_mismatch' });
+    const box = S.meeting?.method?.effective?.box_check === 'voters' ? 'voters' : 'issued';
+    const sure = await confirmDialog({
+      title: t('scrutiny.void_title_close'),
+      body: h('div', { id: 'void-warning' },
+        tr(`scrutiny.void_warning_${box}`, { returned, limit }, 'p'),
+        tr('scrutiny.void_retype', null, 'p'), hint),
+      input: again, danger: true, confirmKey: 'scrutiny.void_confirm',
+      valid: () => { const same = Number(again.value) === returned && again.value.trim() !== ''; hint.classList.toggle('hidden', same); return same; },
+    });
+    if (!sure) return;
+    try {
+      await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/close`, { returned, confirm_void: returned });
+      sayKey('scrutiny.closed', null, 'ok');
+      await refresh();
+      await loadRounds();
+    } catch (err) { fail(err); }
+    return;
+  }
   const ok = await confirmDialog({
     title: t('scrutiny.close_confirm_title'),
     body: h('div', {}, tr('scrutiny.close_confirm_body', { returned, issued: S.round.facts?.issued ?? '—', counted }, 'p'),

@@ -165,9 +165,27 @@ function renderPeople() {
     const reissue = h('button', { type: 'button', class: 'btn small', i18n: url ? 'setup.new_link' : 'setup.make_link', onclick: () => newLink(p) });
     const qr = url ? h('button', { type: 'button', class: 'btn small', i18n: 'setup.qr', onclick: () => showQr(p, url) }) : null;
     return h('div', { class: 'link-row', 'data-person': p.id, 'data-role': p.role, 'data-name': p.name },
-      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', qr, ' ', reissue));
+      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', qr, ' ', reissue), assignControl(p));
   }));
   $('#people-card').classList.toggle('done', S.people.some((p) => p.role === 'counter') && S.people.some((p) => p.role === 'scrutineer'));
+}
+
+/// For a counter or scrutineer: assign them to an election they are not
+/// assigned to yet (a person added without ticking one, or a new election).
+function assignControl(p) {
+  if (!['counter', 'scrutineer'].includes(p.role)) return null;
+  const open = (S.meeting.elections || []).filter((e) => !(p.elections || []).includes(e.id));
+  if (!open.length) return null;
+  const sel = h('select', { class: 'assign-election', 'aria-label': t('setup.assign_one', { name: p.name }), 'data-raw-label': '' },
+    open.map((e) => h('option', { value: e.id, raw: true }, e.contest)));
+  const btn = h('button', { type: 'button', class: 'btn small assign-btn', i18n: 'setup.assign', onclick: async () => {
+    try {
+      await api('POST', `/meetings/${S.who.meeting}/elections/${sel.value}/assignments`, { person: p.id });
+      sayKey('setup.assigned', { name: p.name }, 'ok');
+      await refresh();
+    } catch (e) { fail(e); }
+  } });
+  return h('span', { class: 'assign' }, sel, ' ', btn);
 }
 
 /// The link as a QR code, for a tablet's camera: the log-in slip, with

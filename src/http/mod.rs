@@ -109,6 +109,7 @@ routes! {
     get "/api/meetings/{m}/rounds/{r}/batches" => batches,
     get "/api/meetings/{m}/rounds/{r}/batches/{b}" => batch,
     post "/api/meetings/{m}/rounds/{r}/batches/{b}/resolutions" => resolve,
+    post "/api/meetings/{m}/rounds/{r}/batches/{b}/discard" => discard_batch,
     post "/api/meetings/{m}/rounds/{r}/imports" => import_file,
     post "/api/meetings/{m}/rounds/{r}/close" => close_round,
     get "/api/meetings/{m}/rounds/{r}/result" => result,
@@ -726,6 +727,18 @@ async fn resolve(
     let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.resolve(&a, &r, &b, req)).await
+}
+
+async fn discard_batch(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r, b)): P<(String, String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.discard_batch(&a, &r, &b, req)).await
 }
 
 async fn close_round(

@@ -85,6 +85,16 @@ pub enum Decision {
     Rerun { round: String },
     /// Announce the result to the meeting (public display may show it).
     Announce,
+    /// Taken while the round is open: the named scrutineers of the
+    /// election registered no key and the round proceeds without them;
+    /// they leave the round's n of its k-of-n rule, and `proceed` (the
+    /// scrutineers with a key) certify it. Without this decision a round
+    /// cannot close while an assigned scrutineer has no key.
+    ProceedWithout {
+        without: Vec<String>,
+        proceed: Vec<String>,
+        reason: String,
+    },
 }
 
 /// A ballot the packed form cannot hold: a write-in, an illegible mark, or
@@ -541,6 +551,16 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// A scrutineer discarded a batch that was never reconciled (a stray
+    /// entry under a wrong label, or one to be entered again): its entries
+    /// do not count and its label is free again.
+    BatchDiscarded {
+        round: String,
+        batch: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
@@ -625,9 +645,9 @@ impl Event {
             Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
                 EntryKind::VOID_DECISION
             }
-            Event::EntryCommitted { .. } | Event::DifferenceResolved { .. } => {
-                EntryKind::RECONCILIATION
-            }
+            Event::EntryCommitted { .. }
+            | Event::DifferenceResolved { .. }
+            | Event::BatchDiscarded { .. } => EntryKind::RECONCILIATION,
             Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
             Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
             Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
@@ -642,6 +662,7 @@ impl Event {
             | Event::EntryCommitted { round, .. }
             | Event::BallotBatch { round, .. }
             | Event::DifferenceResolved { round, .. }
+            | Event::BatchDiscarded { round, .. }
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }

@@ -1213,6 +1213,8 @@ struct RoundState {
     cosigners: Vec<Registration>,
     /// Scrutineers whose `result_cosigned` verified → its entry.
     cosigned_by: BTreeMap<String, u64>,
+    /// Scrutineers a `proceed_without` decision excused while it was open.
+    excused: BTreeSet<String>,
 }
 
 /// A cosignature recorded in the log (`result_cosigned`) that verified.
@@ -1499,6 +1501,18 @@ impl<'t> Replay<'t> {
                     ));
                 }
             }
+            // A batch discarded before it was reconciled: nothing of it
+            // was counted.
+            Event::BatchDiscarded { round, batch, .. } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(state) => {
+                    if state.batches.contains(batch) {
+                        out.push(format!(
+                            "batch {batch} is discarded after its ballots were logged"
+                        ));
+                    }
+                }
+            },
             Event::RoundClosed {
                 round, returned, ..
             } => match self.open_round_state(round) {
@@ -1509,6 +1523,20 @@ impl<'t> Replay<'t> {
                 }
             },
             Event::TallyPublished { round, result } => self.tally(index, round, result, &mut out),
+            Event::PresidiumDecision {
+                round,
+                decision: Decision::ProceedWithout { without, .. },
+                ..
+            } => match self.open_round_state(round) {
+                Err(e) => out.push(format!("proceed_without: {e}")),
+                Ok(state) => {
+                    for name in without {
+                        if !state.excused.insert(name.clone()) {
+                            out.push(format!("{name} was already excused from round {round}"));
+                        }
+                    }
+                }
+            },
             Event::PresidiumDecision {
                 round, decision, ..
             } => match self.rounds.get(round) {
@@ -1668,6 +1696,7 @@ impl<'t> Replay<'t> {
                 election: election.clone(),
                 cosigners: Vec::new(),
                 cosigned_by: BTreeMap::new(),
+                excused: BTreeSet::new(),
                 round,
             },
         );
@@ -1702,9 +1731,38 @@ impl<'t> Replay<'t> {
             .collect()
     }
 
+    /// The scrutineers assigned to `election` with no cosigner key, as of
+    /// now, by name.
+    fn keyless_scrutineers(&self, election: &str) -> Vec<String> {
+        let Some(staff) = self.assigned.get(election) else {
+            return Vec::new();
+        };
+        staff
+            .iter()
+            .filter(|(role, _)| is_scrutineer_role(role))
+            .filter(|(_, name)| {
+                !self
+                    .registrations
+                    .iter()
+                    .any(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some() && r.name == *name)
+            })
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
     fn tally(&mut self, index: u64, id: &str, published: &Value, out: &mut Vec<String>) {
         let election = self.rounds.get(id).and_then(|s| s.election.clone());
         let cosigners = self.cosigners_of(election.as_deref());
+        // Every assigned scrutineer is in n unless a decision excused them.
+        if let (Some(e), Some(state)) = (election.as_deref(), self.rounds.get(id)) {
+            for name in self.keyless_scrutineers(e) {
+                if !state.excused.contains(&name) {
+                    out.push(format!(
+                        "round {id} closed while its scrutineer {name} had no key and no proceed_without decision excused them"
+                    ));
+                }
+            }
+        }
         let Some(state) = self.rounds.get_mut(id) else {
             out.push(format!("round {id} was never opened"));
             return;

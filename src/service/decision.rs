@@ -43,6 +43,12 @@ pub enum DecisionRequest {
     },
     Rerun {},
     Announce {},
+    /// While the round is open: the named scrutineers have no key and the
+    /// count proceeds without them.
+    ProceedWithout {
+        without: Vec<String>,
+        reason: String,
+    },
 }
 
 /// `POST …/cosignatures`.
@@ -79,7 +85,11 @@ fn tallied(l: &Loaded) -> Result<Value, Error> {
 fn not_applicable(decision: &str, status: &str) -> Error {
     Error::conflict(
         "decision_not_applicable",
-        format!("本轮结果为 {status}，不适用“{decision}”"),
+        format!(
+            "本轮结果为“{}”，不适用“{}”的决定",
+            status_zh(status),
+            decision_zh(decision)
+        ),
         format!("the round's outcome is {status}; {decision} does not apply"),
     )
 }
@@ -98,8 +108,101 @@ fn decisions_of(row: &RoundRow) -> Vec<Value> {
     serde_json::from_str(&row.decisions).unwrap_or_default()
 }
 
-fn already(row: &RoundRow, decision: &str) -> bool {
-    decisions_of(row).iter().any(|d| d["decision"] == decision)
+/// Refuses a decision already taken on this round, naming the earlier one
+/// (a decision is taken once; the same request twice is a mistake).
+fn once(row: &RoundRow, decision: &str) -> Result<(), Error> {
+    let Some(earlier) = decisions_of(row)
+        .into_iter()
+        .find(|d| d["decision"] == decision)
+    else {
+        return Ok(());
+    };
+    let (zh, en) = describe(&earlier);
+    Err(Error::conflict(
+        "already_decided",
+        format!("本轮已作出决定：{zh}，不能重复作出"),
+        format!("already decided for this round: {en}; a decision is taken once"),
+    )
+    .with(json!({ "earlier": earlier })))
+}
+
+/// A logged decision in words, zh and en, for refusals that name it.
+fn describe(d: &Value) -> (String, String) {
+    let list = |k: &str, sep: &str| names(&d[k]).join(sep);
+    let num = |k: &str| d[k].as_u64().unwrap_or(0);
+    let round = d["round"].as_str().unwrap_or("");
+    match d["decision"].as_str().unwrap_or("") {
+        "accept_list" => (
+            format!("接受名单（{}）", list("list", "、")),
+            format!("accept the list ({})", list("list", ", ")),
+        ),
+        "call_runoff" => (
+            format!("就 {} 重新投票（{round}）", list("among", "、")),
+            format!("runoff among {} ({round})", list("among", ", ")),
+        ),
+        "call_supplementary" => (
+            format!("另行选举 {} 名（{round}）", num("seats")),
+            format!("supplementary ballot for {} seats ({round})", num("seats")),
+        ),
+        "reduce_seats" => (
+            format!("应选名额由 {} 名减为 {} 名", num("from"), num("to")),
+            format!("seats reduced from {} to {}", num("from"), num("to")),
+        ),
+        "rerun" => (
+            format!("重新进行本轮投票（{round}）"),
+            format!("hold the round again ({round})"),
+        ),
+        "announce" => ("宣布结果".into(), "announce the result".into()),
+        other => (other.to_string(), other.to_string()),
+    }
+}
+
+/// A result status in Chinese, for messages.
+fn status_zh(status: &str) -> &str {
+    match status {
+        "complete" => "选举完成",
+        "runoff_required" => "须重新投票",
+        "shortfall" => "当选人数不足应选名额",
+        "void" => "选举无效",
+        "no_quorum" => "到会人数不足",
+        "list_rejected" => "候选人名单不符合规定",
+        "complete after reduce_seats" => "减少名额后已选足",
+        other => other,
+    }
+}
+
+/// A decision's name in a party secretary's words.
+fn decision_zh(decision: &str) -> &str {
+    match decision {
+        "accept_list" => "接受名单",
+        "call_runoff" => "重新投票",
+        "call_supplementary" => "另行选举",
+        "reduce_seats" => "减少名额",
+        "rerun" => "重新进行本轮投票",
+        "announce" => "宣布结果",
+        "proceed_without" => "不等待监票人签名",
+        other => other,
+    }
+}
+
+/// Decisions on a result act on the record the scrutineers sign (RULES
+/// §6: 作出记录，并由监票人签字), so they wait for its certification. A
+/// round that counted nothing (void, no quorum, list rejected) may be
+/// held again at once.
+fn require_certified(row: &RoundRow, decision: &str) -> Result<(), Error> {
+    if row.certified {
+        return Ok(());
+    }
+    Err(Error::conflict(
+        "not_certified",
+        format!(
+            "监票人尚未按规定人数签署本轮结果，暂不能作出“{}”的决定",
+            decision_zh(decision)
+        ),
+        format!(
+            "the scrutineers have not certified this result yet, so {decision} cannot be decided"
+        ),
+    ))
 }
 
 /// How many rounds of `kind` led up to and include `row`, following the
@@ -205,12 +308,17 @@ impl Service {
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
+            if let DecisionRequest::ProceedWithout { without, reason } = &req {
+                let decision = proceed_without(tx, &l, without, reason)?;
+                return record(tx, actor, &mut l, decision, None);
+            }
             let result = tallied(&l)?;
             let status = result["status"].as_str().unwrap_or("").to_string();
             let elected = names(&result["elected"]);
             let mut created: Option<RoundRow> = None;
             let decision = match req {
                 DecisionRequest::AcceptList { list } => {
+                    once(&l.row, "accept_list")?;
                     let ok_status = status == "complete"
                         || (status == "shortfall" && result["list_may_proceed"] == json!(true));
                     let proposed = proposed_list(&tx.tx, &meeting, &l, &result)?;
@@ -228,6 +336,7 @@ impl Service {
                             format!("expected exactly the proposed list: {}", proposed.join(", ")),
                         ));
                     }
+                    require_certified(&l.row, "accept_list")?;
                     store::meeting::set_accepted_list(
                         &tx.tx,
                         &meeting,
@@ -240,9 +349,8 @@ impl Service {
                     if status != "runoff_required" {
                         return Err(not_applicable("call_runoff", &status));
                     }
-                    if already(&l.row, "call_runoff") {
-                        return Err(already_decided("call_runoff"));
-                    }
+                    once(&l.row, "call_runoff")?;
+                    require_certified(&l.row, "call_runoff")?;
                     let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Runoff)?;
                     if held >= method.max_runoff_rounds {
                         return Err(Error::conflict(
@@ -267,9 +375,8 @@ impl Service {
                     if status != "shortfall" || !l.kind.elects() {
                         return Err(not_applicable("call_supplementary", &status));
                     }
-                    if already(&l.row, "call_supplementary") {
-                        return Err(already_decided("call_supplementary"));
-                    }
+                    once(&l.row, "call_supplementary")?;
+                    require_certified(&l.row, "call_supplementary")?;
                     let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Supplementary)?;
                     if held >= method.max_supplementary_rounds {
                         return Err(Error::conflict(
@@ -318,6 +425,8 @@ impl Service {
                     if status != "shortfall" || !l.kind.elects() {
                         return Err(not_applicable("reduce_seats", &status));
                     }
+                    once(&l.row, "reduce_seats")?;
+                    once(&l.row, "call_supplementary")?;
                     let consent = text("consent", &consent, 500)?;
                     let e = load_election(&tx.tx, &meeting, &l.row.election)?;
                     let unfilled = result["unfilled"].as_u64().unwrap_or(0);
@@ -333,6 +442,7 @@ impl Service {
                             ),
                         ));
                     }
+                    require_certified(&l.row, "reduce_seats")?;
                     let who = match method.seat_reduction {
                         SeatReduction::ElectorsMajority => "须经选举人过半数同意",
                         SeatReduction::Presidium => "由主席团决定",
@@ -348,13 +458,16 @@ impl Service {
                     if !matches!(status.as_str(), "void" | "no_quorum" | "list_rejected") {
                         return Err(not_applicable("rerun", &status));
                     }
-                    if already(&l.row, "rerun") {
-                        return Err(already_decided("rerun"));
-                    }
+                    once(&l.row, "rerun")?;
                     let r = new_round(tx, &l, l.kind, l.row.seats, l.candidates.clone(), l.row.next_size)?;
                     let d = Decision::Rerun { round: r.id.clone() };
                     created = Some(r);
                     d
+                }
+                // Handled above while the round is open; on a tallied round
+                // this refuses with round_not_open.
+                DecisionRequest::ProceedWithout { without, reason } => {
+                    proceed_without(tx, &l, &without, &reason)?
                 }
                 DecisionRequest::Announce {} => {
                     if l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list) {
@@ -371,37 +484,12 @@ impl Service {
                             "the scrutineers have not signed the result yet",
                         ));
                     }
-                    if l.row.announced {
-                        return Err(already_decided("announce"));
-                    }
+                    once(&l.row, "announce")?;
                     l.row.announced = true;
                     Decision::Announce
                 }
             };
-            tx.log(
-                Some(actor.role),
-                &Event::PresidiumDecision {
-                    round: l.row.id.clone(),
-                    decision: decision.clone(),
-                    by: Some(actor.name.clone()),
-                },
-            )?;
-            let decision_json = serde_json::to_value(&decision).map_err(Error::internal)?;
-            let mut ds = decisions_of(&l.row);
-            ds.push(decision_json.clone());
-            l.row.decisions = Value::Array(ds).to_string();
-            store::round::save_round(&tx.tx, &meeting, &l.row)?;
-            let new_round = match created {
-                Some(mut r) => {
-                    r.origin_decision = Some(decision_json.to_string());
-                    store::round::save_round(&tx.tx, &meeting, &r)?;
-                    tx.touch(&r.id);
-                    let l = loaded(&tx.tx, &meeting, r)?;
-                    super::round::round_json(&tx.tx, &meeting, &l, actor)?
-                }
-                None => Value::Null,
-            };
-            Ok(json!({ "decision": decision_json, "round": new_round }))
+            record(tx, actor, &mut l, decision, created)
         })?;
         Ok(Reply::created(body).stamped(stamp))
     }
@@ -547,12 +635,108 @@ fn tally_time_ms(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<u64
     Ok(entry.timestamp_ms())
 }
 
-fn already_decided(decision: &str) -> Error {
-    Error::conflict(
-        "already_decided",
-        format!("本轮已作出“{decision}”决定"),
-        format!("{decision} was already decided for this round"),
-    )
+/// Logs `decision` on `l`, keeps it with the round, and saves the round it
+/// created, if any. The body of `POST …/decisions`.
+fn record(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    l: &mut Loaded,
+    decision: Decision,
+    created: Option<RoundRow>,
+) -> Result<Value, Error> {
+    let meeting = actor.meeting.clone();
+    tx.log(
+        Some(actor.role),
+        &Event::PresidiumDecision {
+            round: l.row.id.clone(),
+            decision: decision.clone(),
+            by: Some(actor.name.clone()),
+        },
+    )?;
+    let decision_json = serde_json::to_value(&decision).map_err(Error::internal)?;
+    let mut ds = decisions_of(&l.row);
+    ds.push(decision_json.clone());
+    l.row.decisions = Value::Array(ds).to_string();
+    store::round::save_round(&tx.tx, &meeting, &l.row)?;
+    let new_round = match created {
+        Some(mut r) => {
+            r.origin_decision = Some(decision_json.to_string());
+            store::round::save_round(&tx.tx, &meeting, &r)?;
+            tx.touch(&r.id);
+            let l = loaded(&tx.tx, &meeting, r)?;
+            super::round::round_json(&tx.tx, &meeting, &l, actor)?
+        }
+        None => Value::Null,
+    };
+    Ok(json!({ "decision": decision_json, "round": new_round }))
+}
+
+/// Checks a `proceed_without` decision: the round is open, every name is a
+/// scrutineer of the election with no key who was not excused already,
+/// and at least one scrutineer with a key is left to certify.
+fn proceed_without(
+    tx: &Tx<'_>,
+    l: &Loaded,
+    without: &[String],
+    reason: &str,
+) -> Result<Decision, Error> {
+    super::round::require_open(&l.row)?;
+    let reason = text("reason", reason, 500)?;
+    let staff = super::round::scrutineer_keys(&tx.tx, tx.meeting(), &l.row)?;
+    if without.is_empty() {
+        return Err(Error::invalid(
+            "without",
+            "须写明不等待哪位监票人",
+            "name at least one scrutineer to proceed without",
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (i, name) in without.iter().enumerate() {
+        let field = format!("without[{i}]");
+        let name = name.trim().to_string();
+        let Some(k) = staff.iter().find(|k| k.name == name) else {
+            return Err(Error::invalid(
+                field,
+                format!("{name} 不是本选举的监票人"),
+                format!("{name} is not a scrutineer of this election"),
+            ));
+        };
+        if k.excused {
+            return Err(Error::conflict(
+                "already_decided",
+                format!("主席团已决定本轮不等待 {name} 签名"),
+                format!("the presidium already decided to proceed without {name} in this round"),
+            )
+            .at(field));
+        }
+        if k.has_key {
+            return Err(Error::invalid(
+                field,
+                format!("{name} 已登记签名公钥，应参加签名"),
+                format!("{name} has registered a key and takes part in certifying"),
+            ));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let proceed: Vec<String> = staff
+        .iter()
+        .filter(|k| k.has_key && !names.contains(&k.name))
+        .map(|k| k.name.clone())
+        .collect();
+    if proceed.is_empty() {
+        return Err(Error::conflict(
+            "no_scrutineer_left",
+            "没有已登记公钥的监票人，结果将无人签署；须先由至少一名监票人登记公钥",
+            "no scrutineer with a registered key would be left to certify the result; at least one must register a key first",
+        ));
+    }
+    Ok(Decision::ProceedWithout {
+        without: names,
+        proceed,
+        reason,
+    })
 }
 
 /// The log-signed checkpoint note over the tally of a closed round.

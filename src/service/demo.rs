@@ -235,7 +235,14 @@ impl Service {
                 )?;
             }
         }
-        self.close_round(scrutineers[0], &r1, CloseRound { returned: 46 })?;
+        self.close_round(
+            scrutineers[0],
+            &r1,
+            CloseRound {
+                returned: 46,
+                confirm_void: None,
+            },
+        )?;
         let statement = self.statement(scrutineers[0], &r1)?;
         let note = statement.body["checkpoint"]
             .as_str()

@@ -57,6 +57,13 @@ pub struct Resolve {
     pub reason: Option<String>,
 }
 
+/// `POST …/batches/{b}/discard`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discard {
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
@@ -75,15 +82,18 @@ impl Resolution {
     }
 }
 
-/// A batch label: 1–32 characters from `A–Z a–z 0–9 - _ .`.
-fn check_batch_id(id: &str) -> Result<(), Error> {
+/// A batch label: 1–32 characters from `A–Z a–z 0–9 - _ .`, spaces around
+/// it trimmed. Labels name paper batches and are compared without regard
+/// to case (`T1` and `t1` are one batch, kept as first written).
+fn check_batch_id(id: &str) -> Result<String, Error> {
+    let id = id.trim();
     let ok = !id.is_empty()
         && id.len() <= 32
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
     if ok {
-        Ok(())
+        Ok(id.to_string())
     } else {
         Err(Error::invalid(
             "batch",
@@ -514,7 +524,7 @@ impl Service {
         key: &str,
         body: &[u8],
     ) -> Result<Reply, Error> {
-        check_batch_id(batch)?;
+        let label = check_batch_id(batch)?;
         let req: NewEntry = super::parse_json(body)?;
         let request =
             serde_json::to_vec(&json!({ "round": round, "batch": batch, "ballots": req.ballots }))
@@ -527,7 +537,10 @@ impl Service {
             require_open(&l.row)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
             check_fits_one_entry(&l, batch, &ballots)?;
-            let existing = store::round::batch(&tx.tx, &meeting, round, batch)?;
+            let existing = store::round::batch(&tx.tx, &meeting, round, &label)?;
+            // The label as first written, whatever the case typed now.
+            let batch = existing.as_ref().map_or(label.as_str(), |b| b.id.as_str());
+            let batch = &batch.to_string();
             let entries = match &existing {
                 Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,
                 None => Vec::new(),
@@ -691,6 +704,51 @@ impl Service {
         })
     }
 
+    /// A scrutineer discards a batch that was never reconciled (a stray
+    /// entry under a wrong label, a batch to be entered again): logged
+    /// with the reason; its entries and differences are removed, and the
+    /// label is free again.
+    pub fn discard_batch(
+        &self,
+        actor: &Actor,
+        round: &str,
+        batch: &str,
+        req: Discard,
+    ) -> Result<Reply, Error> {
+        let reason = super::meeting::text("reason", &req.reason, 200)?;
+        let (body, stamp) = self.write(&actor.meeting, |tx| {
+            let meeting = actor.meeting.clone();
+            let l = load_round(&tx.tx, &meeting, round)?;
+            require_assigned(&tx.tx, actor, &l.row.election)?;
+            require_open(&l.row)?;
+            let b = store::round::batch(&tx.tx, &meeting, round, batch)?
+                .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
+            if b.state == "reconciled" {
+                return Err(Error::conflict(
+                    "batch_reconciled",
+                    format!("批次 {} 已核对一致并计入，不能作废", b.id),
+                    format!(
+                        "batch {} is reconciled and counted; it cannot be discarded",
+                        b.id
+                    ),
+                ));
+            }
+            tx.log(
+                Some(actor.role),
+                &Event::BatchDiscarded {
+                    round: round.to_string(),
+                    batch: b.id.clone(),
+                    reason: reason.clone(),
+                    by: Some(actor.name.clone()),
+                },
+            )?;
+            store::round::discard_batch(&tx.tx, &meeting, round, &b.id)?;
+            tx.touch(round);
+            Ok(json!({ "round": round, "batch": b.id, "discarded": true, "reason": reason }))
+        })?;
+        Ok(Reply::ok(body).stamped(stamp))
+    }
+
     /// A scrutineer resolves one difference; the last one reconciles.
     pub fn resolve(
         &self,
@@ -719,10 +777,18 @@ impl Service {
             require_open(&l.row)?;
             let mut b = store::round::batch(&tx.tx, &meeting, round, batch)?
                 .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
+            let label = b.id.clone();
+            let batch = label.as_str();
             if b.state != "differences" {
                 return Err(Error::conflict(
                     "batch_has_no_differences",
-                    format!("批次 {batch} 没有待处理的差异（{}）", b.state),
+                    format!(
+                        "批次 {batch} 没有待处理的差异（{}）",
+                        match b.state.as_str() {
+                            "awaiting_second" => "等待第二次录入",
+                            _ => "已核对一致",
+                        }
+                    ),
                     format!("batch {batch} has no differences to resolve ({})", b.state),
                 ));
             }

@@ -593,19 +593,32 @@ impl Service {
             // assignments, who entered and who cosigned): two alike could
             // not be told apart by an auditor.
             let people = store::meeting::people(&tx.tx, &meeting)?;
-            let same_role = people.iter().filter(|p| p.role == role.as_str());
-            if let Some(same) = crate::rules::name::alike(&name, same_role.map(|p| p.name.as_str())) {
+            let same_role: Vec<_> = people.iter().filter(|p| p.role == role.as_str()).collect();
+            let taken = crate::rules::name::alike(&name, same_role.iter().map(|p| p.name.as_str()))
+                .and_then(|same| same_role.iter().find(|p| p.name == same).map(|p| (same, p.id.clone())));
+            if let Some((same, id)) = taken {
+                let (assign_zh, assign_en) = if matches!(role, Role::Counter | Role::Scrutineer) && same == name {
+                    (
+                        "；要把其指派到某项选举，请在人员名单中其姓名旁选择选举并点“指派”，不必重新添加",
+                        "; to assign them to an election, choose it beside their name in the list of people and press Assign (POST …/elections/{e}/assignments) instead of adding them again",
+                    )
+                } else {
+                    ("", "")
+                };
+                let (like_zh, like_en) = if same == name {
+                    (String::new(), String::new())
+                } else {
+                    (format!("，与“{name}”字形相同或相近"), format!(", which looks the same as {name}"))
+                };
                 return Err(Error::invalid(
                     "name",
+                    format!("已有名为“{same}”的{}{like_zh}；日志以姓名区分人员{assign_zh}", role.zh()),
                     format!(
-                        "已有名为“{same}”的{}，与“{name}”字形相同或相近；日志以姓名区分人员",
-                        role.zh()
-                    ),
-                    format!(
-                        "there is already a {} called {same}, which looks the same as {name}; the log tells people apart by name",
+                        "there is already a {} called {same}{like_en}; the log tells people apart by name{assign_en}",
                         role.as_str()
                     ),
-                ));
+                )
+                .with(json!({ "person": id })));
             }
             let key = match &req.key {
                 Some(k) => Some(parse_cosigner_key(&tx.tx, &meeting, None, "key", k)?.to_string()),

@@ -378,6 +378,52 @@ pub(crate) fn cosigners_of(row: &RoundRow) -> Result<Vec<Cosigner>, Error> {
     }
 }
 
+/// An assigned scrutineer of a round's election: whether a key is
+/// registered and whether a `proceed_without` decision excused them.
+pub(crate) struct ScrutineerKey {
+    pub name: String,
+    pub has_key: bool,
+    pub excused: bool,
+}
+
+/// The scrutineers a `proceed_without` decision on `row` excused.
+pub(crate) fn excused_of(row: &RoundRow) -> Vec<String> {
+    let decisions: Vec<Value> = serde_json::from_str(&row.decisions).unwrap_or_default();
+    decisions
+        .iter()
+        .filter(|d| d["decision"] == "proceed_without")
+        .flat_map(|d| {
+            d["without"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|n| n.as_str().map(String::from))
+        })
+        .collect()
+}
+
+/// Every scrutineer assigned to the round's election, in assignment order.
+pub(crate) fn scrutineer_keys(
+    conn: &Connection,
+    meeting: &str,
+    row: &RoundRow,
+) -> Result<Vec<ScrutineerKey>, Error> {
+    let excused = excused_of(row);
+    Ok(store::meeting::assigned(conn, meeting, &row.election)?
+        .into_iter()
+        .filter(|p| p.role == "scrutineer")
+        .map(|p| ScrutineerKey {
+            has_key: p
+                .key
+                .as_deref()
+                .is_some_and(|k| VerifierKey::parse(k).is_ok()),
+            excused: excused.contains(&p.name),
+            name: p.name,
+        })
+        .collect())
+}
+
 /// `{required, of, by}` of a round's cosignatures.
 pub(crate) fn cosignature_summary(
     conn: &Connection,
@@ -535,6 +581,10 @@ pub(crate) fn round_json(
         "parent": l.row.parent,
         "origin_decision": origin,
         "decisions": decisions,
+        "scrutineers": scrutineer_keys(conn, meeting, &l.row)?
+            .iter()
+            .map(|k| json!({ "name": k.name, "key": k.has_key, "excused": k.excused }))
+            .collect::<Vec<_>>(),
         "next_round": next_round,
         "result": result,
     }))
@@ -616,6 +666,10 @@ pub struct OpenRound {
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
     pub returned: u64,
+    /// `returned` typed a second time: required when it fails the box
+    /// check, because that voids the round at once (a typo must not).
+    #[serde(default)]
+    pub confirm_void: Option<u64>,
 }
 
 /// Most candidates on one ballot.
@@ -754,7 +808,7 @@ impl Service {
             if l.row.state != "draft" {
                 return Err(Error::conflict(
                     "round_not_draft",
-                    format!("轮次 {round} 已经开始（{}）", l.row.state),
+                    format!("轮次 {round} 已经开始（{}）", state_zh(&l.row.state)),
                     format!("round {round} is already {}", l.row.state),
                 ));
             }
@@ -847,8 +901,47 @@ impl Service {
                 )
                 .with(json!({ "batches": pending })));
             }
+            let keyless: Vec<String> = scrutineer_keys(&tx.tx, &meeting, &l.row)?
+                .into_iter()
+                .filter(|k| !k.has_key && !k.excused)
+                .map(|k| k.name)
+                .collect();
+            if !keyless.is_empty() {
+                return Err(Error::conflict(
+                    "scrutineer_without_key",
+                    format!(
+                        "监票人 {} 尚未登记签名公钥，不能结束计票。请其登记公钥；确实不能到场的，须由主席团决定不等待其签名",
+                        keyless.join("、")
+                    ),
+                    format!(
+                        "scrutineer {} has no registered key, so the count cannot close; they must register one, or the presidium must decide to proceed without them",
+                        keyless.join(", ")
+                    ),
+                )
+                .with(json!({ "scrutineers": keyless })));
+            }
             let round_facts = facts(&l, Some(req.returned))?;
-            let ballots = if req.returned <= round_facts.box_limit(&method) {
+            let limit = round_facts.box_limit(&method);
+            if req.returned > limit && req.confirm_void != Some(req.returned) {
+                let (base_zh, base_en) = match method.box_check {
+                    rules::method::BoxCheck::Issued => ("发出选票", "ballots issued"),
+                    rules::method::BoxCheck::Voters => ("投票人数", "voters"),
+                };
+                return Err(Error::conflict(
+                    "void_not_confirmed",
+                    format!(
+                        "收回选票 {} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认",
+                        req.returned
+                    ),
+                    format!(
+                        "{} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)",
+                        req.returned
+                    ),
+                )
+                .at("confirm_void")
+                .with(json!({ "returned": req.returned, "limit": limit })));
+            }
+            let ballots = if req.returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != req.returned {
                     return Err(Error::conflict(
@@ -945,11 +1038,25 @@ pub(crate) fn draft_round(
     })
 }
 
+/// A round state in Chinese, for messages (no English state words in
+/// Chinese text).
+pub(crate) fn state_zh(state: &str) -> &'static str {
+    match state {
+        "draft" => "尚未开始",
+        "open" => "投票计票中",
+        _ => "已结束计票",
+    }
+}
+
 pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
     if row.state != "open" {
         return Err(Error::conflict(
             "round_not_open",
-            format!("轮次 {} 不在投票计票中（{}）", row.id, row.state),
+            format!(
+                "轮次 {} 不在投票计票中（{}），不能再录入或结束计票",
+                row.id,
+                state_zh(&row.state)
+            ),
             format!("round {} is not open ({})", row.id, row.state),
         ));
     }

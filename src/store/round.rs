@@ -233,12 +233,36 @@ pub fn batch(
     Ok(conn
         .query_row(
             &format!(
-                "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3"
+                "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3 COLLATE NOCASE"
             ),
             [meeting, round, id],
             batch_of,
         )
         .optional()?)
+}
+
+/// Removes a batch that was never reconciled, with its entries and
+/// differences (a stray batch a scrutineer discarded).
+pub fn discard_batch(
+    tx: &Transaction<'_>,
+    meeting: &str,
+    round: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    let key = params![meeting, round, id];
+    tx.execute(
+        "DELETE FROM batch_difference WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
+        key,
+    )?;
+    tx.execute(
+        "DELETE FROM batch_entry WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
+        key,
+    )?;
+    tx.execute(
+        "DELETE FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3 AND state <> 'reconciled'",
+        key,
+    )?;
+    Ok(())
 }
 
 /// Batches of a round, by label.
