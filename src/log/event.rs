@@ -116,12 +116,37 @@ pub enum SpecialBallot {
     },
 }
 
+/// Why a ballot in `special` is refused when the packed form could hold it.
+pub const PLAIN_IN_SPECIAL: &str = "a plain ballot (only Y, N and A marks, no write-in, no free name) is written in special; plain ballots are packed in plain, so that a batch has one encoding";
+
 impl SpecialBallot {
+    /// Whether the packed form holds this ballot: marked, every mark `Y`,
+    /// `N` or `A`, no write-in, no free name. Such a ballot must be in
+    /// `plain`, never in `special`: a batch has exactly one encoding.
+    pub fn is_plain(&self) -> bool {
+        match self {
+            SpecialBallot::Void { .. } => false,
+            SpecialBallot::Marked {
+                marks,
+                write_ins,
+                names,
+            } => {
+                write_ins.is_empty()
+                    && names.is_empty()
+                    && marks.chars().all(|c| matches!(c, 'Y' | 'N' | 'A'))
+            }
+        }
+    }
+
     /// The ballot as the rule engine reads it, for a round with `lines`
     /// candidates. Strict, because a verifier reads these from a bundle:
     /// a void ballot needs its reason, write-in lines are canonical decimals
-    /// of existing lines with a name, free names are non-empty and sorted.
+    /// of existing lines with a name, free names are non-empty and sorted,
+    /// and a plain ballot is refused ([`SpecialBallot::is_plain`]).
     pub fn to_ballot(&self, lines: usize) -> Result<Ballot, String> {
+        if self.is_plain() {
+            return Err(PLAIN_IN_SPECIAL.into());
+        }
         match self {
             SpecialBallot::Void { void } => {
                 if void.trim().is_empty() {
@@ -775,6 +800,15 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
         serde_json::from_value(value).map_err(|e| EventError::Json(e.to_string()))?;
     if encode(&event) != payload {
         return Err(EventError::NotCanonical);
+    }
+    // One encoding per batch: a ballot the packed form holds is never in
+    // `special` (the payload would be canonical JSON, but not the batch).
+    if let Event::BallotBatch { ballots, .. } = &event {
+        if let Some(i) = ballots.special.iter().position(SpecialBallot::is_plain) {
+            return Err(EventError::Ballots(format!(
+                "special[{i}]: {PLAIN_IN_SPECIAL}"
+            )));
+        }
     }
     Ok(event)
 }
