@@ -928,4 +928,43 @@ mod tests {
         enc.plain_count = 1;
         assert!(enc.to_ballots().is_err());
     }
+
+    /// One encoding per batch: a ballot the packed form holds is refused
+    /// in `special`, by the decoder and by `to_ballot`; what is special
+    /// (void, `?`, write-in, free name) stays accepted.
+    #[test]
+    fn a_plain_ballot_in_special_is_refused() {
+        let marked = |marks: &str, names: Vec<String>| SpecialBallot::Marked {
+            marks: marks.into(),
+            write_ins: BTreeMap::new(),
+            names,
+        };
+        let batch = |special: Vec<SpecialBallot>| Event::BallotBatch {
+            round: "r1".into(),
+            batch: "b1".into(),
+            ballots: BatchBallots {
+                lines: 2,
+                plain_count: 0,
+                plain: String::new(),
+                special,
+            },
+        };
+        assert!(marked("YN", vec![]).is_plain());
+        assert!(!marked("Y?", vec![]).is_plain());
+        assert!(!marked("YN", vec!["李甲".into()]).is_plain());
+        assert!(!SpecialBallot::Void {
+            void: "签名".into()
+        }
+        .is_plain());
+        assert!(marked("AN", vec![]).to_ballot(2).is_err());
+        let ok = batch(vec![marked("Y?", vec![])]);
+        assert_eq!(decode(&encode(&ok)).unwrap(), ok);
+        let bad = batch(vec![marked("Y?", vec![]), marked("YN", vec![])]);
+        match decode(&encode(&bad)) {
+            Err(EventError::Ballots(m)) => {
+                assert!(m.starts_with("special[1]: a plain ballot"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
