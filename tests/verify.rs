@@ -337,6 +337,78 @@ fn free_names_replay_in_nomination_only() {
     );
 }
 
+/// A batch has one encoding: a plain ballot (only Y/N/A, no write-in, no
+/// free name, not void) written in `special` instead of packed in `plain`
+/// is refused by the batch decoder, so the verifier fails step 7 even when
+/// the log key signed it; the same ballot in `plain` verifies.
+#[test]
+fn a_plain_ballot_written_in_special_fails_at_events() {
+    use scrutineer::log::event::{BatchBallots, Event, SpecialBallot};
+    use scrutineer::rules::{Mark, RoundKind};
+    let batch = |special: Vec<SpecialBallot>| Event::BallotBatch {
+        round: "f".into(),
+        batch: "f-b000".into(),
+        ballots: BatchBallots {
+            lines: 2,
+            plain_count: 0,
+            plain: String::new(),
+            special,
+        },
+    };
+    let marked = |marks: &str| SpecialBallot::Marked {
+        marks: marks.into(),
+        write_ins: Default::default(),
+        names: vec![],
+    };
+    let mut s = sim::Sim::new(20);
+    s.attendance(19);
+    s.open(
+        "f",
+        RoundKind::Formal,
+        1,
+        &["丁一", "王二"],
+        None,
+        20,
+        19,
+        19,
+    );
+    // Not plain: an illegible mark. Accepted in `special`.
+    s.service(batch(vec![marked("Y?")]));
+    s.checkpoint();
+    check_verified(&s.bundle());
+
+    let mut s = sim::Sim::new(20);
+    s.attendance(19);
+    s.open(
+        "f",
+        RoundKind::Formal,
+        1,
+        &["丁一", "王二"],
+        None,
+        20,
+        19,
+        19,
+    );
+    s.service(batch(vec![marked("Y?"), marked("YN")]));
+    s.checkpoint();
+    let r = check_fails_at(&s.bundle(), Step::Events, "plain ballot in special");
+    let f = r.first_failure().unwrap();
+    assert!(f.message.contains("special[1]"), "{f}");
+    assert!(f.message.contains("plain ballot"), "{f}");
+
+    // The decoder refuses it too, and encoding never writes it.
+    let ballots = BatchBallots {
+        lines: 2,
+        plain_count: 0,
+        plain: String::new(),
+        special: vec![marked("AN")],
+    };
+    assert!(ballots.to_ballots().is_err());
+    let plain = scrutineer::rules::Ballot::marked(vec![Mark::Abstain, Mark::Against]);
+    let enc = BatchBallots::from_ballots(2, &[plain]).unwrap();
+    assert_eq!((enc.plain_count, enc.special.len()), (1, 0));
+}
+
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(std::path::PathBuf);
 

@@ -116,12 +116,37 @@ pub enum SpecialBallot {
     },
 }
 
+/// Why a ballot in `special` is refused when the packed form could hold it.
+pub const PLAIN_IN_SPECIAL: &str = "a plain ballot (only Y, N and A marks, no write-in, no free name) is written in special; plain ballots are packed in plain, so that a batch has one encoding";
+
 impl SpecialBallot {
+    /// Whether the packed form holds this ballot: marked, every mark `Y`,
+    /// `N` or `A`, no write-in, no free name. Such a ballot must be in
+    /// `plain`, never in `special`: a batch has exactly one encoding.
+    pub fn is_plain(&self) -> bool {
+        match self {
+            SpecialBallot::Void { .. } => false,
+            SpecialBallot::Marked {
+                marks,
+                write_ins,
+                names,
+            } => {
+                write_ins.is_empty()
+                    && names.is_empty()
+                    && marks.chars().all(|c| matches!(c, 'Y' | 'N' | 'A'))
+            }
+        }
+    }
+
     /// The ballot as the rule engine reads it, for a round with `lines`
     /// candidates. Strict, because a verifier reads these from a bundle:
     /// a void ballot needs its reason, write-in lines are canonical decimals
-    /// of existing lines with a name, free names are non-empty and sorted.
+    /// of existing lines with a name, free names are non-empty and sorted,
+    /// and a plain ballot is refused ([`SpecialBallot::is_plain`]).
     pub fn to_ballot(&self, lines: usize) -> Result<Ballot, String> {
+        if self.is_plain() {
+            return Err(PLAIN_IN_SPECIAL.into());
+        }
         match self {
             SpecialBallot::Void { void } => {
                 if void.trim().is_empty() {
@@ -776,6 +801,15 @@ pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
     if encode(&event) != payload {
         return Err(EventError::NotCanonical);
     }
+    // One encoding per batch: a ballot the packed form holds is never in
+    // `special` (the payload would be canonical JSON, but not the batch).
+    if let Event::BallotBatch { ballots, .. } = &event {
+        if let Some(i) = ballots.special.iter().position(SpecialBallot::is_plain) {
+            return Err(EventError::Ballots(format!(
+                "special[{i}]: {PLAIN_IN_SPECIAL}"
+            )));
+        }
+    }
     Ok(event)
 }
 
@@ -893,5 +927,44 @@ mod tests {
         enc.plain = base64::engine::general_purpose::STANDARD.encode([0xffu8; 8]);
         enc.plain_count = 1;
         assert!(enc.to_ballots().is_err());
+    }
+
+    /// One encoding per batch: a ballot the packed form holds is refused
+    /// in `special`, by the decoder and by `to_ballot`; what is special
+    /// (void, `?`, write-in, free name) stays accepted.
+    #[test]
+    fn a_plain_ballot_in_special_is_refused() {
+        let marked = |marks: &str, names: Vec<String>| SpecialBallot::Marked {
+            marks: marks.into(),
+            write_ins: BTreeMap::new(),
+            names,
+        };
+        let batch = |special: Vec<SpecialBallot>| Event::BallotBatch {
+            round: "r1".into(),
+            batch: "b1".into(),
+            ballots: BatchBallots {
+                lines: 2,
+                plain_count: 0,
+                plain: String::new(),
+                special,
+            },
+        };
+        assert!(marked("YN", vec![]).is_plain());
+        assert!(!marked("Y?", vec![]).is_plain());
+        assert!(!marked("YN", vec!["李甲".into()]).is_plain());
+        assert!(!SpecialBallot::Void {
+            void: "签名".into()
+        }
+        .is_plain());
+        assert!(marked("AN", vec![]).to_ballot(2).is_err());
+        let ok = batch(vec![marked("Y?", vec![])]);
+        assert_eq!(decode(&encode(&ok)).unwrap(), ok);
+        let bad = batch(vec![marked("Y?", vec![]), marked("YN", vec![])]);
+        match decode(&encode(&bad)) {
+            Err(EventError::Ballots(m)) => {
+                assert!(m.starts_with("special[1]: a plain ballot"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
