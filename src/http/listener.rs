@@ -551,3 +551,36 @@ impl hyper::body::Body for TimedBody {
         self.inner.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATE: &str = "date: Tue, 01 Dec 2026 11:05:45 GMT\r\n";
+
+    #[test]
+    fn hypers_own_answers_are_recognised_after_any_tail() {
+        let bare = format!("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n{DATE}\r\n");
+        let (at, e) = hyper_refusal(bare.as_bytes()).expect("recognised");
+        assert_eq!((at, e.code), (0, "malformed_request"));
+        let closing =
+            format!("HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n{DATE}\r\n");
+        let tail = format!("{{\"ok\":true}}{closing}");
+        let (at, e) = hyper_refusal(tail.as_bytes()).expect("recognised");
+        assert_eq!((at, e.code), (11, "request_head_too_large"));
+    }
+
+    #[test]
+    fn the_services_own_responses_pass_untouched() {
+        for own in [
+            // A refusal of the service: it has a body.
+            format!("HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n{DATE}\r\n"),
+            format!("HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n{DATE}\r\n"),
+            format!("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n{DATE}\r\n"),
+            format!("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n{DATE}\r\nx"),
+            "HTTP/1.1 400 Bad Request\r\n\r\n".to_string(),
+        ] {
+            assert!(hyper_refusal(own.as_bytes()).is_none(), "{own:?}");
+        }
+    }
+}
