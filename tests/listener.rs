@@ -203,6 +203,44 @@ fn off_loopback_serve_speaks_https_with_a_certificate_it_keeps() {
 }
 
 #[test]
+fn a_nul_byte_in_a_header_over_https_gets_a_problem_document() {
+    let dir = TempDir::new("https-nul-header");
+    let db = dir.path().join("m.db");
+    let serve = Serve::start(&db, &["--listen", "0.0.0.0:0"]);
+    let cert = std::fs::read(dir.path().join("m.db.tls.crt")).expect("certificate file");
+    let tls = client_trusting(&cert);
+    let port = serve.port();
+    let all = runtime()
+        .block_on(async {
+            let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+            let name = ServerName::try_from("127.0.0.1".to_string()).expect("server name");
+            let mut s = tls.connect(name, tcp).await?;
+            s.write_all(
+                b"GET /api/server HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\0b\r\n\r\n",
+            )
+            .await?;
+            let mut all = Vec::new();
+            // Ends when the server closes (close_notify), else the test's
+            // timeout fails it.
+            tokio::time::timeout(common::http::READ_TIMEOUT, s.read_to_end(&mut all))
+                .await
+                .expect("the server closes the connection")?;
+            Ok::<_, std::io::Error>(all)
+        })
+        .expect("https");
+    let text = String::from_utf8_lossy(&all).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 400 bad request\r\n"), "{text}");
+    for part in [
+        "content-type: application/problem+json\r\n",
+        "connection: close\r\n",
+        "cache-control: no-store\r\n",
+        "\"code\":\"malformed_request\"",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+}
+
+#[test]
 fn an_organisation_certificate_is_served_as_given() {
     let dir = TempDir::new("https-given");
     let made = rcgen::generate_simple_self_signed(vec!["scrutineer.test".to_string()]).unwrap();

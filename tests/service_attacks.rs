@@ -230,29 +230,7 @@ fn finding_9_malformed_headers_get_problem_documents() {
     let path = m.path("");
     // Non-UTF-8 bytes (obs-text) in Authorization, Content-Type and
     // Idempotency-Key, sent raw.
-    let raw = |head: &[u8]| -> common::http::Response {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(server.addr).unwrap();
-        s.set_read_timeout(Some(common::http::READ_TIMEOUT))
-            .unwrap();
-        s.write_all(head).unwrap();
-        let mut out = Vec::new();
-        s.read_to_end(&mut out).unwrap();
-        let text = String::from_utf8_lossy(&out).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let headers = head
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        common::http::Response {
-            status,
-            headers,
-            body: body.as_bytes().to_vec(),
-        }
-    };
+    let raw = |head: &[u8]| raw(server.addr, head);
     let mut req =
         format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ")
             .into_bytes();
@@ -268,11 +246,107 @@ fn finding_9_malformed_headers_get_problem_documents() {
     req[at] = 0xc3;
     raw(&req).problem(415, "unsupported_media_type");
     // A NUL byte (or any byte httparse refuses) never reaches the
-    // application: hyper answers 400 itself, before routing. Giving that
-    // answer a problem document belongs to the accept loop (docs/service.md,
-    // "What an attacker can and cannot do").
+    // application: see the next test.
     let r = c.send(&Request::new("GET", &path).header("Authorization", "Basic abc"));
     r.problem(401, "token_invalid");
+}
+
+/// Sends `head` on a fresh connection and reads until the server closes it
+/// (a read timeout fails the test: the connection must close).
+fn raw_bytes(addr: std::net::SocketAddr, head: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(common::http::READ_TIMEOUT))
+        .unwrap();
+    s.write_all(head).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)
+        .expect("the server closes the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The one response to `head`, sent raw.
+fn raw(addr: std::net::SocketAddr, head: &[u8]) -> common::http::Response {
+    parse_response(&raw_bytes(addr, head))
+}
+
+fn parse_response(text: &str) -> common::http::Response {
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    common::http::Response {
+        status,
+        headers,
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+/// A refusal of the accept loop: the problem, `Connection: close` and
+/// `no-store` (the connection closing is checked by [`raw_bytes`]).
+fn closing_problem(r: &common::http::Response, status: u16, code: &str) {
+    r.problem(status, code);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+}
+
+#[test]
+fn finding_9_a_nul_byte_in_a_header_gets_a_problem_document() {
+    let server = Server::start("attack-nul-header");
+    let c = server.client();
+    let m = Meeting::create(c, &server.setup, 30, json!([]));
+    let path = m.path("");
+    // hyper refuses these heads before any routing; its own answer was a
+    // bare 400 (431) with no body.
+    let nul = format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\0b\r\n\r\n");
+    let r = raw(server.addr, nul.as_bytes());
+    closing_problem(&r, 400, "malformed_request");
+    assert!(r.json()["message_en"]
+        .as_str()
+        .unwrap()
+        .contains("malformed"));
+    let bad_name = format!("GET {path} HTTP/1.1\r\nHost: x\r\nBad(Name): x\r\n\r\n");
+    closing_problem(
+        &raw(server.addr, bad_name.as_bytes()),
+        400,
+        "malformed_request",
+    );
+    let bad_method = format!("G(T {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    closing_problem(
+        &raw(server.addr, bad_method.as_bytes()),
+        400,
+        "malformed_request",
+    );
+    // A header line over the 64 KiB head buffer.
+    let long = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    closing_problem(
+        &raw(server.addr, long.as_bytes()),
+        431,
+        "request_head_too_large",
+    );
+    // After a kept-alive request: its response arrives whole, then the
+    // problem document for the next head.
+    let both = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\n\r\nGET {path} HTTP/1.1\r\nHost: x\r\nX: \0\r\n\r\n"
+    );
+    let text = raw_bytes(server.addr, both.as_bytes());
+    let second = text.rfind("HTTP/1.1 400 ").expect("a second response");
+    parse_response(&text[..second]).problem(401, "token_missing");
+    closing_problem(&parse_response(&text[second..]), 400, "malformed_request");
+    // The service still answers.
+    c.send(&Request::new("GET", &path).header("Authorization", "Basic abc"))
+        .problem(401, "token_invalid");
 }
 
 /// Every occurrence of `needle` in `hay`.

@@ -20,6 +20,8 @@ pub fn status(kind: Kind) -> StatusCode {
         Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::UriTooLong => StatusCode::URI_TOO_LONG,
+        Kind::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -45,6 +47,23 @@ pub fn problem(e: &Error) -> Value {
         }
     }
     body
+}
+
+/// The whole HTTP/1.1 response of an error that ends the connection, as
+/// bytes on the wire: for refusals written below the router (the listener's
+/// answer to a request head hyper could not parse). Same document and
+/// headers as [`IntoResponse`] gives, plus `Connection: close`.
+pub fn closing_response(e: &Error) -> Vec<u8> {
+    let status = status(e.kind);
+    let body = problem(e).to_string();
+    format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\n\
+         cache-control: no-store\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len(),
+    )
+    .into_bytes()
 }
 
 impl IntoResponse for Error {

@@ -28,6 +28,10 @@ pub enum Kind {
     Conflict,
     /// 413
     TooLarge,
+    /// 414: a request target longer than the HTTP parser takes.
+    UriTooLong,
+    /// 431: a request head larger than the listener's buffer.
+    HeadTooLarge,
     /// 415
     UnsupportedMediaType,
     /// 422: a value the rules refuse.
