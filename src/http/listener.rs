@@ -21,7 +21,7 @@
 //! - **A request head hyper cannot parse** (a NUL or other control byte
 //!   in a header, a bad header name or method, a head over 64 KiB, an
 //!   over-long target) gets a problem document like every other refusal,
-//!   and the connection closes: see [`ProblemIo`].
+//!   and the connection closes: see `ProblemIo`.
 //!
 //! On shutdown the loop stops accepting, asks every connection to finish
 //! its request in flight and waits for them.
@@ -486,7 +486,7 @@ fn refusal(kind: Kind) -> Error {
     }
 }
 
-/// The body-read limit ran out: what [`TimedBody`] fails with, and what
+/// The body-read limit ran out: what `TimedBody` fails with, and what
 /// the body extractors map to 408.
 #[derive(Debug)]
 pub struct BodyTimeout;
