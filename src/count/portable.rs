@@ -136,22 +136,7 @@ impl SwarColumn {
                     w
                 };
             }
-            let (twos_a, o) = csa(ones, d[0], d[1]);
-            let (twos_b, o) = csa(o, d[2], d[3]);
-            let (fours_a, t) = csa(twos, twos_a, twos_b);
-            let (twos_a, o) = csa(o, d[4], d[5]);
-            let (twos_b, o) = csa(o, d[6], d[7]);
-            let (fours_b, t) = csa(t, twos_a, twos_b);
-            let (eights_a, f) = csa(fours, fours_a, fours_b);
-            let (twos_a, o) = csa(o, d[8], d[9]);
-            let (twos_b, o) = csa(o, d[10], d[11]);
-            let (fours_a, t) = csa(t, twos_a, twos_b);
-            let (twos_a, o) = csa(o, d[12], d[13]);
-            let (twos_b, o) = csa(o, d[14], d[15]);
-            let (fours_b, t) = csa(t, twos_a, twos_b);
-            let (eights_b, f) = csa(f, fours_a, fours_b);
-            let (sixteens, e) = csa(eights, eights_a, eights_b);
-            (ones, twos, fours, eights) = (o, t, f, e);
+            let sixteens = csa16(&mut ones, &mut twos, &mut fours, &mut eights, &d);
             for (j, byte) in st.bytes.iter_mut().enumerate() {
                 byte[0] += (sixteens >> j) & LOW_BYTE_BITS;
             }
@@ -188,6 +173,35 @@ impl ColumnCounter for SwarColumn {
 fn csa(a: u64, b: u64, c: u64) -> (u64, u64) {
     let u = a ^ b;
     ((a & b) | (u & c), u ^ c)
+}
+
+/// The Harley-Seal tree over `BLOCK` (16) words: adds `d` into the running ones,
+/// twos, fours and eights and returns the sixteens word of the block.
+#[inline(always)]
+fn csa16(
+    ones: &mut u64,
+    twos: &mut u64,
+    fours: &mut u64,
+    eights: &mut u64,
+    d: &[u64; BLOCK],
+) -> u64 {
+    let (twos_a, o) = csa(*ones, d[0], d[1]);
+    let (twos_b, o) = csa(o, d[2], d[3]);
+    let (fours_a, t) = csa(*twos, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d[4], d[5]);
+    let (twos_b, o) = csa(o, d[6], d[7]);
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_a, f) = csa(*fours, fours_a, fours_b);
+    let (twos_a, o) = csa(o, d[8], d[9]);
+    let (twos_b, o) = csa(o, d[10], d[11]);
+    let (fours_a, t) = csa(t, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d[12], d[13]);
+    let (twos_b, o) = csa(o, d[14], d[15]);
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_b, f) = csa(f, fours_a, fours_b);
+    let (sixteens, e) = csa(*eights, eights_a, eights_b);
+    (*ones, *twos, *fours, *eights) = (o, t, f, e);
+    sixteens
 }
 
 /// For-marks in one word, by SWAR (no popcount instruction on the baseline
@@ -376,22 +390,7 @@ impl SlotCounter for SwarSlots {
                     (s.ones[0], s.twos[0], s.fours[0], s.eights[0]);
                 for block in piece.chunks_exact(block) {
                     let d: [u64; BLOCK] = std::array::from_fn(|i| block[i * period + p]);
-                    let (twos_a, o) = csa(ones, d[0], d[1]);
-                    let (twos_b, o) = csa(o, d[2], d[3]);
-                    let (fours_a, t) = csa(twos, twos_a, twos_b);
-                    let (twos_a, o) = csa(o, d[4], d[5]);
-                    let (twos_b, o) = csa(o, d[6], d[7]);
-                    let (fours_b, t) = csa(t, twos_a, twos_b);
-                    let (eights_a, f) = csa(fours, fours_a, fours_b);
-                    let (twos_a, o) = csa(o, d[8], d[9]);
-                    let (twos_b, o) = csa(o, d[10], d[11]);
-                    let (fours_a, t) = csa(t, twos_a, twos_b);
-                    let (twos_a, o) = csa(o, d[12], d[13]);
-                    let (twos_b, o) = csa(o, d[14], d[15]);
-                    let (fours_b, t) = csa(t, twos_a, twos_b);
-                    let (eights_b, f) = csa(f, fours_a, fours_b);
-                    let (sixteens, e) = csa(eights, eights_a, eights_b);
-                    (ones, twos, fours, eights) = (o, t, f, e);
+                    let sixteens = csa16(&mut ones, &mut twos, &mut fours, &mut eights, &d);
                     for (j, byte) in s.bytes.iter_mut().enumerate() {
                         byte[0] += (sixteens >> j) & LOW_BYTE_BITS;
                     }
