@@ -15,6 +15,9 @@
 #[path = "../tests/common/http.rs"]
 #[allow(dead_code)]
 mod http;
+#[path = "../tests/common/signing.rs"]
+#[allow(dead_code)]
+mod signing;
 
 use std::collections::HashMap;
 use std::io::BufRead;

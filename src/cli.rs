@@ -301,7 +301,7 @@ fn import(args: &[String]) -> Exit {
     let to = crate::service::import::ImportTarget {
         meeting: &meeting,
         round: &round,
-        role: None,
+        actor: None,
         source: &file,
     };
     let done = svc.import_ballots(to, reader, format, &mut progress);

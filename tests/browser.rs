@@ -48,30 +48,57 @@ impl Server {
         }
     }
 
-    /// An API call that must succeed (2xx); its JSON body.
-    fn ok(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-        let mut req = Request::new(method, &format!("/api{path}")).token(token);
-        if path.ends_with("/entries") {
-            req = req.header(
-                "Idempotency-Key",
-                &format!("browser-test-{}", token.len() + path.len()),
-            );
-        }
-        if let Some(b) = &body {
-            req = req.json(b);
-        }
-        let res = self.client.send(&req);
-        assert!(
-            (200..300).contains(&res.status),
-            "{method} {path}: {} {}",
-            res.status,
-            res.text()
+    /// An API call that must succeed (2xx); its JSON body. It is made
+    /// from the browser of `s`, which is every person's device in these
+    /// tests: the entries it logs are signed with the key that browser
+    /// holds for the token's holder (made there if it has none), as the
+    /// page's own calls are (web/app.js `api`).
+    fn ok(&self, s: &Session, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+        let idem = path
+            .ends_with("/entries")
+            .then(|| format!("browser-test-{}", token.len() + path.len()));
+        let res = s.exec(
+            r#"return (async () => {
+                 const [token, method, path, body, idem] = arguments;
+                 const keys = await import('/keys.js');
+                 const call = async (extra) => {
+                   const headers = { Authorization: `Bearer ${token}`, ...extra };
+                   if (idem) headers['Idempotency-Key'] = idem;
+                   if (body !== null) headers['Content-Type'] = 'application/json';
+                   const r = await fetch(`/api${path}`, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
+                   const text = await r.text();
+                   let json = null;
+                   try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+                   return { status: r.status, json, text };
+                 };
+                 const who = await (await fetch('/api/me', { headers: { Authorization: `Bearer ${token}` } })).json();
+                 let r = await call({});
+                 for (let i = 0; i < 3 && (r.status === 428 || (r.status === 409 && r.json?.code === 'key_required')); i++) {
+                   if (r.status === 409) {
+                     await keys.registerDeviceKey(who, async (p, b) => {
+                       let q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+                       if (q.status === 428) {
+                         const h = await keys.signatureHeaders(await q.json(), who);
+                         q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...h }, body: JSON.stringify(b) });
+                       }
+                       if (!q.ok) throw new Error(`register key: ${q.status} ${await q.text()}`);
+                     });
+                     r = await call({});
+                   } else {
+                     r = await call(await keys.signatureHeaders(r.json, who));
+                   }
+                 }
+                 return r;
+               })();"#,
+            json!([token, method, path, body, idem]),
         );
-        if res.body.is_empty() {
-            Value::Null
-        } else {
-            res.json()
-        }
+        let status = res["status"].as_u64().unwrap_or(0);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {}",
+            res["text"]
+        );
+        res["json"].clone()
     }
 }
 
@@ -336,7 +363,7 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
         .as_str()
         .expect("organiser token")
         .to_string();
-    let meeting = server.ok(&organiser_token, "GET", "/me", None)["meeting"]
+    let meeting = server.ok(s, &organiser_token, "GET", "/me", None)["meeting"]
         .as_str()
         .expect("meeting id")
         .to_string();
@@ -924,6 +951,7 @@ fn a_small_meeting_runs_through_the_ui() {
     s.goto(&link("张秘书"));
     let r2 = draft_round(&s, &m.election);
     let runoff = server.ok(
+        &s,
         &m.organiser_token,
         "GET",
         &format!("/meetings/{}/rounds/{r2}", m.meeting),
@@ -981,8 +1009,9 @@ fn a_small_meeting_runs_through_the_ui() {
     // The scrutineer closes the round elsewhere; this page hears of it
     // over its event stream, without reloading.
     s.exec("window.__same_page = true;", json!([]));
-    proceed_without_wu(&server, &m, &r2);
+    proceed_without_wu(&s, &server, &m, &r2);
     server.ok(
+        &s,
         &m.token_of("监票丙"),
         "POST",
         &format!("/meetings/{}/rounds/{r2}/close", m.meeting),
@@ -1133,8 +1162,9 @@ fn enter_batch_continue(s: &Session, papers: &[Paper]) {
 
 /// The presidium's decision, through the API, that `round` proceeds
 /// without 监票戊, who has no key.
-fn proceed_without_wu(server: &Server, m: &Meeting, round: &str) {
+fn proceed_without_wu(s: &Session, server: &Server, m: &Meeting, round: &str) {
     server.ok(
+        s,
         &m.token_of("主席团"),
         "POST",
         &format!("/meetings/{}/rounds/{round}/decisions", m.meeting),
@@ -1149,6 +1179,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     let org = &m.organiser_token;
     let mt = &m.meeting;
     let e = server.ok(
+        s,
         org,
         "POST",
         &format!("/meetings/{mt}/elections"),
@@ -1156,11 +1187,12 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
         "contest": "纪律检查委员会委员", "office": "discipline", "seats": 7 })),
     );
     let e = e["id"].as_str().expect("election id").to_string();
-    let people = server.ok(org, "GET", &format!("/meetings/{mt}/people"), None);
+    let people = server.ok(s, org, "GET", &format!("/meetings/{mt}/people"), None);
     let token_of = |name: &str| m.token_of(name);
     for p in people.as_array().expect("people") {
         if p["role"] == "counter" || p["role"] == "scrutineer" {
             server.ok(
+                s,
                 org,
                 "POST",
                 &format!("/meetings/{mt}/elections/{e}/assignments"),
@@ -1180,6 +1212,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
         "欧阳九",
     ];
     let r = server.ok(
+        s,
         org,
         "POST",
         &format!("/meetings/{mt}/elections/{e}/rounds"),
@@ -1188,6 +1221,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     );
     let r = r["id"].as_str().expect("round id").to_string();
     server.ok(
+        s,
         org,
         "POST",
         &format!("/meetings/{mt}/rounds/{r}/open"),
@@ -1197,6 +1231,7 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
                          { "marks": "YYNYYYANN", "write_ins": { "8": "李七" } }, { "void": "选票上有签名" }]);
     for c in ["计票甲", "计票乙"] {
         server.ok(
+            s,
             &token_of(c),
             "POST",
             &format!("/meetings/{mt}/rounds/{r}/batches/D1/entries"),
@@ -1212,8 +1247,9 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     s.keys(&[&[key::ENTER]]);
     s.wait_for("document.activeElement?.id === 'ballot'", 10);
     s.type_keys("1");
-    proceed_without_wu(server, m, &r);
+    proceed_without_wu(s, server, m, &r);
     server.ok(
+        s,
         &token_of("监票丙"),
         "POST",
         &format!("/meetings/{mt}/rounds/{r}/close"),

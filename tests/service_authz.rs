@@ -215,12 +215,23 @@ fn finer_rules_refuse_too() {
         json!({ "key": key }),
     )
     .problem(409, "key_already_registered");
-    // The same key cannot be registered for two people.
+    // The organiser registers nobody's key: each person does, from their
+    // own device, in an entry signed by the key.
     let p = m
         .post(
             &org,
             "/people",
             json!({ "role": "scrutineer", "name": "监票三", "key": key }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "key");
+    // The same key cannot be registered for two people.
+    let s3 = m.add("scrutineer", "监票三", None);
+    let p = m
+        .put(
+            &s3,
+            &format!("/people/{}/key", s3.id),
+            json!({ "key": key }),
         )
         .problem(422, "bad_key");
     assert_eq!(p["field"], "key");

@@ -98,15 +98,16 @@ fn a_whole_meeting() {
         m.assign("e1", p);
     }
 
-    // Who a token is: the elections the person is assigned to and, for a
-    // scrutineer, the registered key; the setup token is only that.
+    // Who a token is: the elections the person is assigned to and the
+    // key they registered (none yet for a counter who has not acted);
+    // the setup token is only that.
     let me = m.c.get("/api/me", &s1.token).expect(200).json();
     assert_eq!(me["role"], "scrutineer");
     assert_eq!(me["elections"], json!(["e1"]));
     assert_eq!(me["key"], json!(k1.verifier_key().to_string()));
     let me = m.c.get("/api/me", &counter1.token).expect(200).json();
     assert_eq!(me["elections"], json!(["e1"]));
-    assert!(me.get("key").is_none(), "{me}");
+    assert_eq!(me["key"], Value::Null, "{me}");
     let me = m.c.get("/api/me", &org.token).expect(200).json();
     assert_eq!(me["elections"], json!([]));
     let me = m.c.get("/api/me", &server.setup).expect(200).json();

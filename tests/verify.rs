@@ -568,10 +568,9 @@ fn result_cosigned_events_are_checked_and_exported() {
 
     // A cosignature of another checkpoint, claimed for this one.
     let mut bad = sim::meeting();
-    let (name, _, cosigner) = bad.scrutineers[1].clone();
+    let (name, key, cosigner) = bad.scrutineers[1].clone();
     let other = bad.results["f1"].clone();
     let event = sim::cosignature_event("f1-r", &name, &cosigner, &other, size);
-    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
     bad.append(scrutineer::log::entry::AuthorRole::Scrutineer, &key, &event);
     bad.finish(&[]);
     let r = verify(&bad.bundle());
@@ -599,44 +598,121 @@ fn result_cosigned_events_are_checked_and_exported() {
     );
 }
 
-/// The log key signs in any capacity (the service acts for people who
-/// hold no key); an entry signed by a key nobody registered fails at step 6.
+/// Bundle version 2: the log key makes the service's own entries only.
+/// Signed in a person's role by the log key, by a stranger's key, by
+/// another person's key, or made unsigned by the service when a person
+/// must sign it, an entry fails at step 6.
 #[test]
-fn unregistered_authors_fail_at_step_6() {
-    let mut sim = sim::Sim::new(100);
+fn only_registered_persons_sign_their_entries() {
+    use scrutineer::log::entry::AuthorRole;
+    use scrutineer::log::event::Event;
+    let attendance = |by: &str| Event::AttendanceRecorded {
+        present: 90,
+        by: Some(by.into()),
+    };
     let log_key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
-    for role in [
-        scrutineer::log::entry::AuthorRole::Clerk,
-        scrutineer::log::entry::AuthorRole::Counter,
-        scrutineer::log::entry::AuthorRole::Presidium,
-    ] {
-        sim.append(
-            role,
-            &log_key,
-            &scrutineer::log::event::Event::AttendanceRecorded {
-                present: 90,
-                by: Some("组织员".into()),
-            },
-        );
-    }
-    sim.checkpoint();
-    check_verified(&sim.bundle());
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
-    sim.append(
-        scrutineer::log::entry::AuthorRole::Clerk,
-        &stranger,
-        &scrutineer::log::event::Event::AttendanceRecorded {
-            present: 90,
-            by: None,
-        },
-    );
-    sim.finish(&[0, 1, 2]);
-    let r = check_fails_at(&sim.bundle(), Step::EntrySignatures, "stranger");
-    assert!(r
-        .first_failure()
-        .unwrap()
-        .message
-        .contains("not registered"));
+    let base = sim::Sim::new(100);
+    let organiser = base.organiser.clone();
+    check_verified(&{
+        let mut ok = sim::Sim::new(100);
+        ok.append(AuthorRole::Clerk, &organiser.1, &attendance(&organiser.0));
+        ok.checkpoint();
+        ok.bundle()
+    });
+    type Case<'a> = (&'a str, Box<dyn Fn(&mut sim::Sim) + 'a>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "the log key as organiser",
+            Box::new(|s: &mut sim::Sim| {
+                s.append(AuthorRole::Clerk, &log_key, &attendance("钱组织"));
+            }),
+            "not registered for that role",
+        ),
+        (
+            "a stranger's key",
+            Box::new(|s: &mut sim::Sim| {
+                s.append(AuthorRole::Clerk, &stranger, &attendance("钱组织"));
+            }),
+            "not registered for that role",
+        ),
+        (
+            "the counter's key as organiser",
+            Box::new(|s: &mut sim::Sim| {
+                let k = s.counter.1.clone();
+                s.append(AuthorRole::Clerk, &k, &attendance("钱组织"));
+            }),
+            "not registered for that role",
+        ),
+        (
+            "the organiser acting as someone else",
+            Box::new(|s: &mut sim::Sim| {
+                let k = s.organiser.1.clone();
+                s.append(AuthorRole::Clerk, &k, &attendance("张监票"));
+            }),
+            "names 张监票 but is signed by key",
+        ),
+        (
+            "the service unsigned",
+            Box::new(|s: &mut sim::Sim| {
+                s.service(attendance("钱组织"));
+            }),
+            "must be signed by the person who acted",
+        ),
+        (
+            "a counter deciding for the presidium",
+            Box::new(|s: &mut sim::Sim| {
+                let k = s.counter.1.clone();
+                s.append(
+                    AuthorRole::Counter,
+                    &k,
+                    &Event::PresidiumDecision {
+                        round: "r1".into(),
+                        decision: scrutineer::log::event::Decision::Rerun { round: "r1".into() },
+                        by: None,
+                    },
+                );
+            }),
+            "may not make presidium_decision",
+        ),
+        (
+            "a key registered by the service",
+            Box::new(|s: &mut sim::Sim| {
+                s.service(Event::KeyRegistered {
+                    role: "scrutineer".into(),
+                    name: "冒名者".into(),
+                    key: sim::Sim::vkey_of("fake", &stranger),
+                    person: None,
+                });
+            }),
+            "key_registered is made by the service",
+        ),
+        (
+            "a key registered under another key",
+            Box::new(|s: &mut sim::Sim| {
+                let k = s.organiser.1.clone();
+                s.append(
+                    AuthorRole::Scrutineer,
+                    &k,
+                    &Event::KeyRegistered {
+                        role: "scrutineer".into(),
+                        name: "冒名者".into(),
+                        key: sim::Sim::vkey_of("fake", &stranger),
+                        person: None,
+                    },
+                );
+            }),
+            "not by the key it registers",
+        ),
+    ];
+    for (what, make, message) in cases {
+        let mut sim = sim::Sim::new(100);
+        make(&mut sim);
+        sim.finish(&[0, 1, 2]);
+        let r = check_fails_at(&sim.bundle(), Step::EntrySignatures, what);
+        let first = r.first_failure().expect("a failure");
+        assert!(first.message.contains(message), "{what}: {}", first.message);
+    }
 }
 
 mod never_panics {

@@ -5,6 +5,7 @@
 // Content-Security-Policy allows 'self' only.
 
 import { t, lang, setLang, applyI18n, onLangChange } from './i18n.js';
+import { signatureHeaders, registerDeviceKey, loadKey, importDemoSeed, secureContext } from './keys.js';
 
 export { t, lang, applyI18n, onLangChange };
 
@@ -49,8 +50,38 @@ export class ApiError extends Error {
 }
 
 /// Calls the API. Returns the parsed JSON body (or text for text/plain),
-/// throws ApiError on a refusal or a network failure.
+/// throws ApiError on a refusal or a network failure. A change the service
+/// logs in this person's name is signed on this device: the service answers
+/// 428 `signature_required` with the entries, this signs them with the
+/// person's key and sends the request again (409 `key_required`: the key is
+/// made and registered first).
 export async function api(method, path, body, extraHeaders = {}) {
+  let signing = {};
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await apiOnce(method, path, body, { ...extraHeaders, ...signing });
+    } catch (e) {
+      if (!(e instanceof ApiError) || attempt >= 3) throw e;
+      try {
+        if (e.code === 'signature_required') {
+          signing = await signatureHeaders(e.problem, await me());
+          continue;
+        }
+        if (e.code === 'key_required') {
+          await registerDeviceKey(await me(), (p, b) => api('PUT', p, b));
+          signing = {};
+          continue;
+        }
+      } catch (k) {
+        if (k instanceof ApiError) throw k;
+        throw new ApiError(0, k.problem || { code: 'signing_failed', message_zh: String(k.message), message_en: String(k.message) });
+      }
+      throw e;
+    }
+  }
+}
+
+async function apiOnce(method, path, body, extraHeaders) {
   const headers = { ...extraHeaders };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -333,7 +364,9 @@ export function liveRound(meeting, round, onEvent, onDown = () => {}) {
 export async function start(screenKey, roles) {
   document.documentElement.lang = lang();
   applyI18n(document);
+  const demoSeed = /[#&]cosign_key=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
   const token = takeToken();
+  if (demoSeed) history.replaceState(null, '', location.pathname + location.search);
   topbar(screenKey, null);
   if (!token) {
     sayKey('login.needed', null, 'error');
@@ -347,6 +380,16 @@ export async function start(screenKey, roles) {
     return null;
   }
   topbar(screenKey, who);
+  if (demoSeed && secureContext() && !(await loadKey(who.meeting, who.person))) {
+    // A key in a link is a demonstration's only: anywhere else it would be
+    // a key someone planted, not one this person made.
+    const server = await serverInfo();
+    if (server.demo_meeting && server.demo_meeting === who.meeting) {
+      try { await importDemoSeed(who.meeting, who.person, who.name, demoSeed); } catch (e) { fail(e); }
+    } else {
+      sayKey('key.demo_refused', null, 'error');
+    }
+  }
   if (roles && !roles.includes(who.role)) {
     sayKey('login.wrong_role', { role: label('role', who.role) }, 'error');
     const a = h('a', { class: 'btn', href: homeOf(who.role), i18n: 'login.go_home' });

@@ -18,7 +18,7 @@ async function main() {
   document.documentElement.lang = lang();
   applyI18n(document);
   topbar('landing.screen', null);
-  // A demo scrutineer's link also carries the demo key: pass it on.
+  // A demo link also carries its holder's demo key: pass it on.
   const demoKey = /[#&](cosign_key=[A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
   // The setup link printed by `scrutineer serve`: `/#setup=TOKEN`.
   const setup = /(?:^#|&)setup=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
@@ -32,7 +32,7 @@ async function main() {
   if (!token) { sayKey('login.needed', null, 'info'); return; }
   try {
     const who = await me();
-    location.replace(homeOf(who.role) + (demoKey && who.role === 'scrutineer' ? `#${demoKey}` : ''));
+    location.replace(homeOf(who.role) + (demoKey ? `#${demoKey}` : ''));
   } catch (e) {
     if (e instanceof ApiError && e.status === 401 && e.code !== 'token_revoked') {
       // Not a person's token: perhaps the setup token; the setup screen

@@ -150,3 +150,64 @@ export async function cosign(record, checkpointNote, time = Math.floor(Date.now(
   const id = await keyId(record.name, record.publicRaw);
   return `— ${record.name} ${bytesToBase64(concat(id, ts, sig))}`;
 }
+
+// ---- signed requests (bundle version 2: each person signs their own
+// log entries; docs/api.md "Signed requests") ----
+
+const ENTRY_TAG = enc.encode('scrutineer/entry/v2\n');
+
+function problemError(zh, en, code) {
+  const e = new Error(en);
+  e.problem = { code, message_zh: zh, message_en: en };
+  return e;
+}
+
+/// This person's key on this device, made on first use.
+export async function deviceKey(who) {
+  if (!secureContext()) {
+    throw problemError('本页面须通过 HTTPS 打开，才能在本设备上生成和使用签名密钥',
+      'this page must be opened over HTTPS to make and use a signing key on this device', 'insecure_context');
+  }
+  return (await loadKey(who.meeting, who.person)) ?? createKey(who.meeting, who.person, who.name);
+}
+
+/// The headers that sign the entries a 428 `signature_required` lists,
+/// with this person's key. Refuses to sign an entry made out to another
+/// key or another time than now (± 5 minutes).
+export async function signatureHeaders(problem, who) {
+  const sign = problem.sign || {};
+  const rec = await deviceKey(who);
+  const sigs = [];
+  for (const e of sign.entries || []) {
+    const bytes = Uint8Array.from(atob(e.entry), (c) => c.charCodeAt(0));
+    const author = bytes.slice(16, 48);
+    if (author.length !== 32 || author.some((b, i) => b !== rec.publicRaw[i])) {
+      throw problemError('服务要求用另一把密钥签名：本设备上的密钥不是会议登记的密钥',
+        'the service asks for a signature by another key: the key on this device is not the one the meeting registered', 'wrong_key');
+    }
+    const ts = Number(new DataView(bytes.buffer, bytes.byteOffset + 7, 8).getBigUint64(0));
+    if (Math.abs(ts - Date.now()) > 5 * 60 * 1000) {
+      throw problemError('待签名记录的时间与本设备时钟相差超过 5 分钟，请核对设备时间',
+        'the time of the entry to sign is more than 5 minutes from this device\'s clock: check the clock', 'clock_skew');
+    }
+    const digest = await sha256(bytes);
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, rec.privateKey, concat(ENTRY_TAG, digest)));
+    sigs.push(bytesToBase64(sig));
+  }
+  return { 'Scrutineer-Timestamp': String(sign.timestamp), 'Scrutineer-Signature': sigs.join(',') };
+}
+
+/// Registers this device's key for the person (`put` is the API call:
+/// it signs the registration with the new key itself).
+export async function registerDeviceKey(who, put) {
+  const rec = await deviceKey(who);
+  const vkey = await verifierKey(rec.name, rec.publicRaw);
+  try {
+    await put(`/meetings/${who.meeting}/people/${who.person}/key`, { key: vkey });
+  } catch (e) {
+    if (e.code !== 'key_already_registered') throw e;
+  }
+  rec.registered = true;
+  await saveKey(who.meeting, who.person, rec);
+  return rec;
+}

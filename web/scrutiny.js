@@ -357,20 +357,8 @@ async function sign() {
 }
 
 async function main() {
-  const demoSeed = /[#&]cosign_key=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
-  if (demoSeed) history.replaceState(null, '', location.pathname + location.search);
   S.who = await start('scrutiny.screen', ['scrutineer']);
   if (!S.who) return;
-  if (demoSeed && secureContext() && !(await loadKey(S.who.meeting, S.who.person))) {
-    // A key in a link is a demonstration's only: anywhere else it would be
-    // a key someone planted, not one this person made.
-    const server = await serverInfo();
-    if (server.demo_meeting && server.demo_meeting === S.who.meeting) {
-      try { await importDemoSeed(S.who.meeting, S.who.person, S.who.name, demoSeed); } catch (e) { fail(e); }
-    } else {
-      sayKey('key.demo_refused', null, 'error');
-    }
-  }
   $('#close-form').addEventListener('submit', closeRound);
   $('#sign').addEventListener('click', sign);
   onLangChange(() => { renderKey(); if (S.round) render(); loadRounds().catch(fail); });

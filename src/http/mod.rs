@@ -31,12 +31,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, watch};
 
-use crate::service::{self, Actor, Caller, Error, Kind, Reply, Role, Service};
+use crate::service::{self, Actor, Caller, Error, Kind, Reply, Role, Service, Signing};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
@@ -224,8 +225,85 @@ async fn authenticate(headers: &HeaderMap, app: &App) -> Result<Caller, Error> {
                 )
             })?;
         let svc = app.svc.clone();
-        blocking(move || svc.authenticate(&token)).await
+        let caller = blocking(move || svc.authenticate(&token)).await?;
+        match caller {
+            Caller::Person(mut actor) => {
+                actor.signing = signing(headers)?;
+                Ok(Caller::Person(actor))
+            }
+            setup => Ok(setup),
+        }
     }
+}
+
+/// Most entry signatures one request may carry.
+const MAX_SIGNATURES: usize = 64;
+
+/// The `Scrutineer-Timestamp` and `Scrutineer-Signature` headers of a
+/// signed request (docs/api.md "Signed requests").
+fn signing(headers: &HeaderMap) -> Result<Signing, Error> {
+    let bad = |name: &'static str, zh: &str, en: &str| {
+        Error::new(
+            Kind::BadRequest,
+            "invalid_header",
+            format!("请求头 {name} {zh}"),
+            format!("header {name}: {en}"),
+        )
+        .at(name)
+    };
+    let get = |name: &'static str| -> Result<Option<&str>, Error> {
+        headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| bad(name, "须为 ASCII 文本", "must be ASCII text"))
+            })
+            .transpose()
+    };
+    let (ts, sigs) = (get("scrutineer-timestamp")?, get("scrutineer-signature")?);
+    let (Some(ts), Some(sigs)) = (ts, sigs) else {
+        if ts.is_some() || sigs.is_some() {
+            return Err(bad(
+                "Scrutineer-Signature",
+                "须与 Scrutineer-Timestamp 一起发送",
+                "must be sent together with Scrutineer-Timestamp",
+            ));
+        }
+        return Ok(Signing::Unsigned);
+    };
+    let timestamp_ms: u64 = ts.trim().parse().map_err(|_| {
+        bad(
+            "Scrutineer-Timestamp",
+            "须为毫秒数（十进制整数）",
+            "must be milliseconds since the epoch, a decimal integer",
+        )
+    })?;
+    let mut signatures = Vec::new();
+    for part in sigs.split(',') {
+        if signatures.len() == MAX_SIGNATURES {
+            return Err(bad(
+                "Scrutineer-Signature",
+                "签名过多",
+                "too many signatures (at most 64)",
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(part.trim())
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+            .ok_or_else(|| {
+                bad(
+                    "Scrutineer-Signature",
+                    "须为以逗号分隔的 64 字节签名（base64）",
+                    "must be 64-byte signatures in base64, separated by commas",
+                )
+            })?;
+        signatures.push(bytes);
+    }
+    Ok(Signing::Signed {
+        timestamp_ms,
+        signatures,
+    })
 }
 
 /// Path parameters; a malformed one is a problem document, not plain text.
@@ -512,7 +590,7 @@ async fn set_key(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser, Scrutineer])?;
+    let a = person(&c, &m, &[Organiser, Counter, Scrutineer, Presidium])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.set_key(&a, &p, req)).await
 }

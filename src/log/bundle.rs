@@ -238,7 +238,9 @@ impl Bundle {
                 reason: e.to_string(),
             })?;
             match event::decode(entry.payload()) {
-                Ok(Event::KeyRegistered { role, name, key }) => registrations.push(KeyLine {
+                Ok(Event::KeyRegistered {
+                    role, name, key, ..
+                }) => registrations.push(KeyLine {
                     entry: index,
                     role,
                     name,

@@ -1,4 +1,4 @@
-//! The log entry envelope, version 1: the exact bytes that become a leaf.
+//! The log entry envelope, version 2: the exact bytes that become a leaf.
 //!
 //! Every event of a meeting (method adopted, round opened, a batch of
 //! ballots, a void decision, the tally…) is one entry. Its encoding is fixed
@@ -8,14 +8,22 @@
 //! | offset | size | field | meaning |
 //! |---|---|---|---|
 //! | 0 | 4 | magic | ASCII `SCRT`: says "this is a scrutineer entry" |
-//! | 4 | 1 | version | `1`; any other value is rejected by this decoder |
+//! | 4 | 1 | version | `2`; any other value is rejected by this decoder |
 //! | 5 | 2 | kind | [`EntryKind`]: what the payload is |
 //! | 7 | 8 | timestamp | milliseconds since the Unix epoch (UTC), given by the service |
-//! | 15 | 1 | author role | [`AuthorRole`] of the signer |
-//! | 16 | 32 | author key | the signer's Ed25519 public key |
+//! | 15 | 1 | author role | [`AuthorRole`] of the author |
+//! | 16 | 32 | author key | the author's Ed25519 public key (for the service: the log key) |
 //! | 48 | 4 | payload length | `n`, number of payload bytes |
 //! | 52 | n | payload | opaque here; its format is defined per kind by the meeting service |
-//! | 52 + n | 64 | signature | Ed25519 (`verify_strict`) by the author key over the 52-byte message `"scrutineer/entry/v1\n"` ‖ SHA-256(bytes `0 .. 52 + n`) |
+//! | 52 + n | 64 | signature | **only when the role is not `service`**: Ed25519 (`verify_strict`) by the author key over the 52-byte message `"scrutineer/entry/v2\n"` ‖ SHA-256(bytes `0 .. 52 + n`) |
+//!
+//! An entry by a person (a counter, a scrutineer, the presidium, the
+//! organiser) is signed by that person's own key, made on their device;
+//! the service only sequences it. An entry by the service itself (the
+//! sequencer: batches merged after reconciliation, the computed tally)
+//! carries no signature: it is authenticated by the checkpoints that cover
+//! it, which the log key signs and scrutineers and witnesses cosign. An
+//! entry signature by the log key would add nothing to that.
 //!
 //! The whole entry is at most [`MAX_ENTRY_LEN`] bytes (under 64 KiB), so a
 //! hostile file can never make a verifier allocate much. There is exactly
@@ -38,12 +46,13 @@ use super::merkle::{leaf_hash, Hash};
 pub const ENTRY_MAGIC: [u8; 4] = *b"SCRT";
 
 /// The only envelope version this code writes and reads.
-pub const ENTRY_VERSION: u8 = 1;
+pub const ENTRY_VERSION: u8 = 2;
 
 /// Prefix of the signed message: the signature over an entry can never be
 /// replayed as a signature over anything else the same key signs (notes,
-/// cosignatures), whose messages start differently.
-pub const ENTRY_SIGNATURE_CONTEXT: &[u8] = b"scrutineer/entry/v1\n";
+/// cosignatures, key proofs, counters' readings), whose messages start
+/// differently.
+pub const ENTRY_SIGNATURE_CONTEXT: &[u8] = b"scrutineer/entry/v2\n";
 
 /// Bytes of the signed message: the context, then a SHA-256 digest.
 pub const ENTRY_SIGNED_MESSAGE_LEN: usize = 20 + 32;
@@ -57,7 +66,7 @@ pub const ENTRY_SIGNATURE_LEN: usize = 64;
 /// Largest encoded entry: anything from 64 KiB up is rejected.
 pub const MAX_ENTRY_LEN: usize = 64 * 1024 - 1;
 
-/// Largest payload that fits in [`MAX_ENTRY_LEN`].
+/// Largest payload that fits in [`MAX_ENTRY_LEN`] (with a signature).
 pub const MAX_PAYLOAD_LEN: usize = MAX_ENTRY_LEN - ENTRY_HEADER_LEN - ENTRY_SIGNATURE_LEN;
 
 /// What an entry records. A `u16` rather than an enum so that an older
@@ -177,7 +186,7 @@ impl AuthorRole {
     }
 }
 
-/// Why bytes are not a version 1 entry, or an entry cannot be made.
+/// Why bytes are not a version 2 entry, or an entry cannot be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryError {
     /// Shorter than header and signature.
@@ -186,7 +195,7 @@ pub enum EntryError {
     TooLarge { len: usize },
     /// Does not start with `SCRT`.
     BadMagic,
-    /// A version other than 1.
+    /// A version other than 2.
     UnsupportedVersion(u8),
     /// An author role byte we do not know.
     UnknownRole(u8),
@@ -202,6 +211,9 @@ impl fmt::Display for EntryError {
                 write!(f, "entry of {len} bytes exceeds {MAX_ENTRY_LEN} bytes")
             }
             EntryError::BadMagic => f.write_str("entry does not start with SCRT"),
+            EntryError::UnsupportedVersion(1) => f.write_str(
+                "entry version 1: written by a development build before persons signed their own entries; this verifier reads version 2",
+            ),
             EntryError::UnsupportedVersion(v) => write!(f, "unsupported entry version {v}"),
             EntryError::UnknownRole(r) => write!(f, "unknown author role {r}"),
             EntryError::LengthMismatch { declared, actual } => {
@@ -223,6 +235,10 @@ pub enum EntrySignatureError {
     InvalidAuthorKey,
     /// The signature does not verify (strictly) under the author key.
     BadSignature,
+    /// A person's entry without a signature.
+    Missing,
+    /// A service entry cannot carry a signature; a person's must.
+    NotSignable,
 }
 
 impl fmt::Display for EntrySignatureError {
@@ -230,13 +246,15 @@ impl fmt::Display for EntrySignatureError {
         f.write_str(match self {
             EntrySignatureError::InvalidAuthorKey => "author key is not a valid Ed25519 key",
             EntrySignatureError::BadSignature => "entry signature does not verify",
+            EntrySignatureError::Missing => "entry by a person carries no signature",
+            EntrySignatureError::NotSignable => "an entry by the service carries no signature",
         })
     }
 }
 
 impl std::error::Error for EntrySignatureError {}
 
-/// A decoded (or freshly signed) entry. Decoding checks the layout only;
+/// A decoded, prepared or signed entry. Decoding checks the layout only;
 /// call [`Entry::verify_signature`] before trusting the author.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -247,11 +265,37 @@ pub struct Entry {
     /// still be decoded, listed and reported.
     author: [u8; 32],
     payload: Vec<u8>,
-    signature: [u8; ENTRY_SIGNATURE_LEN],
+    /// `None` for the service's entries, and for a person's entry that is
+    /// prepared but not yet signed.
+    signature: Option<[u8; ENTRY_SIGNATURE_LEN]>,
 }
 
 impl Entry {
-    /// Builds and signs an entry. Time and key come from the caller.
+    /// An entry as yet unsigned: the service's own (complete as it is), or
+    /// a person's awaiting [`Entry::attach_signature`].
+    pub fn prepare(
+        kind: EntryKind,
+        timestamp_ms: u64,
+        role: AuthorRole,
+        author: [u8; 32],
+        payload: &[u8],
+    ) -> Result<Entry, EntryError> {
+        let len = ENTRY_HEADER_LEN + payload.len() + signature_len(role);
+        if len > MAX_ENTRY_LEN {
+            return Err(EntryError::TooLarge { len });
+        }
+        Ok(Entry {
+            kind,
+            timestamp_ms,
+            role,
+            author,
+            payload: payload.to_vec(),
+            signature: None,
+        })
+    }
+
+    /// Builds an entry by `key`'s holder: signed for a person's role; for
+    /// [`AuthorRole::Service`] unsigned, the key only naming the sequencer.
     pub fn sign(
         kind: EntryKind,
         timestamp_ms: u64,
@@ -259,20 +303,31 @@ impl Entry {
         key: &SigningKey,
         payload: &[u8],
     ) -> Result<Entry, EntryError> {
-        if payload.len() > MAX_PAYLOAD_LEN {
-            let len = ENTRY_HEADER_LEN + payload.len() + ENTRY_SIGNATURE_LEN;
-            return Err(EntryError::TooLarge { len });
-        }
-        let mut entry = Entry {
+        let mut entry = Entry::prepare(
             kind,
             timestamp_ms,
             role,
-            author: key.verifying_key().to_bytes(),
-            payload: payload.to_vec(),
-            signature: [0; ENTRY_SIGNATURE_LEN],
-        };
-        entry.signature = key.sign(&entry.signed_message()).to_bytes();
+            key.verifying_key().to_bytes(),
+            payload,
+        )?;
+        if role != AuthorRole::Service {
+            entry.signature = Some(key.sign(&entry.signed_message()).to_bytes());
+        }
         Ok(entry)
+    }
+
+    /// Attaches a signature made elsewhere (on the author's device) after
+    /// checking it; the entry is unchanged on an error.
+    pub fn attach_signature(
+        &mut self,
+        signature: [u8; ENTRY_SIGNATURE_LEN],
+    ) -> Result<(), EntrySignatureError> {
+        if self.role == AuthorRole::Service {
+            return Err(EntrySignatureError::NotSignable);
+        }
+        check(&self.author, &self.signed_message(), &signature)?;
+        self.signature = Some(signature);
+        Ok(())
     }
 
     /// What the entry records.
@@ -285,7 +340,7 @@ impl Entry {
         self.timestamp_ms
     }
 
-    /// In what capacity the author signed.
+    /// In what capacity the author made it.
     pub fn role(&self) -> AuthorRole {
         self.role
     }
@@ -300,15 +355,17 @@ impl Entry {
         &self.payload
     }
 
-    /// The author's signature.
-    pub fn signature(&self) -> &[u8; ENTRY_SIGNATURE_LEN] {
-        &self.signature
+    /// The author's signature: `None` for the service's entries.
+    pub fn signature(&self) -> Option<&[u8; ENTRY_SIGNATURE_LEN]> {
+        self.signature.as_ref()
     }
 
     /// The exact bytes of the entry (the leaf).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = self.unsigned_bytes();
-        out.extend_from_slice(&self.signature);
+        if let Some(sig) = &self.signature {
+            out.extend_from_slice(sig);
+        }
         out
     }
 
@@ -318,13 +375,13 @@ impl Entry {
     }
 
     /// Decodes entry bytes. Never panics; rejects anything but one exact,
-    /// complete version 1 entry.
+    /// complete version 2 entry.
     pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
         let len = bytes.len();
         if len > MAX_ENTRY_LEN {
             return Err(EntryError::TooLarge { len });
         }
-        if len < ENTRY_HEADER_LEN + ENTRY_SIGNATURE_LEN {
+        if len < ENTRY_HEADER_LEN {
             return Err(EntryError::TooShort { len });
         }
         let (header, rest) = bytes.split_at(ENTRY_HEADER_LEN);
@@ -337,9 +394,13 @@ impl Entry {
         let kind = EntryKind(u16::from_be_bytes([header[5], header[6]]));
         let timestamp_ms = u64::from_be_bytes(array(&header[7..15]));
         let role = AuthorRole::from_byte(header[15]).ok_or(EntryError::UnknownRole(header[15]))?;
+        let sig_len = signature_len(role);
+        if len < ENTRY_HEADER_LEN + sig_len {
+            return Err(EntryError::TooShort { len });
+        }
         let author: [u8; 32] = array(&header[16..48]);
         let declared = u32::from_be_bytes(array(&header[48..52]));
-        let actual = rest.len() - ENTRY_SIGNATURE_LEN;
+        let actual = rest.len() - sig_len;
         if u64::from(declared) != actual as u64 {
             return Err(EntryError::LengthMismatch {
                 declared: u64::from(declared),
@@ -353,21 +414,22 @@ impl Entry {
             role,
             author,
             payload: payload.to_vec(),
-            signature: array(signature),
+            signature: (sig_len > 0).then(|| array(signature)),
         })
     }
 
     /// Checks the author's signature with `verify_strict` (no malleable or
-    /// small-order edge cases).
+    /// small-order edge cases). A service entry has none to check: `Ok`;
+    /// whether its author is the log key is the verifier's question.
     pub fn verify_signature(&self) -> Result<(), EntrySignatureError> {
-        let key = VerifyingKey::from_bytes(&self.author)
-            .map_err(|_| EntrySignatureError::InvalidAuthorKey)?;
-        let sig = Signature::from_bytes(&self.signature);
-        key.verify_strict(&self.signed_message(), &sig)
-            .map_err(|_| EntrySignatureError::BadSignature)
+        match (self.role, &self.signature) {
+            (AuthorRole::Service, _) => Ok(()),
+            (_, None) => Err(EntrySignatureError::Missing),
+            (_, Some(sig)) => check(&self.author, &self.signed_message(), sig),
+        }
     }
 
-    /// The message the author signs: `"scrutineer/entry/v1\n"` followed by
+    /// The message the author signs: `"scrutineer/entry/v2\n"` followed by
     /// SHA-256 of bytes `0 .. 52 + n` (header and payload), 52 bytes in all.
     pub fn signed_message(&self) -> [u8; ENTRY_SIGNED_MESSAGE_LEN] {
         let mut h = Sha256::new();
@@ -404,6 +466,27 @@ impl Entry {
     }
 }
 
+/// Bytes of signature an entry by `role` carries.
+fn signature_len(role: AuthorRole) -> usize {
+    if role == AuthorRole::Service {
+        0
+    } else {
+        ENTRY_SIGNATURE_LEN
+    }
+}
+
+/// `verify_strict` of `sig` by `author` over `message`.
+fn check(
+    author: &[u8; 32],
+    message: &[u8],
+    sig: &[u8; ENTRY_SIGNATURE_LEN],
+) -> Result<(), EntrySignatureError> {
+    let key =
+        VerifyingKey::from_bytes(author).map_err(|_| EntrySignatureError::InvalidAuthorKey)?;
+    key.verify_strict(message, &Signature::from_bytes(sig))
+        .map_err(|_| EntrySignatureError::BadSignature)
+}
+
 /// Copies a slice whose length the caller has already fixed.
 fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
@@ -438,7 +521,7 @@ mod tests {
         let bytes = e.encode();
         assert_eq!(bytes.len(), 52 + 10 + 64);
         assert_eq!(&bytes[0..4], b"SCRT");
-        assert_eq!(bytes[4], 1);
+        assert_eq!(bytes[4], 2);
         assert_eq!(&bytes[5..7], &[0, 4]);
         assert_eq!(&bytes[7..15], &1_700_000_000_123u64.to_be_bytes());
         assert_eq!(bytes[15], 7);
@@ -447,7 +530,7 @@ mod tests {
         assert_eq!(&bytes[52..62], b"candidates");
         // The signature covers the context string and the SHA-256 digest
         // of every byte before it: 52 bytes.
-        let mut message = b"scrutineer/entry/v1\n".to_vec();
+        let mut message = b"scrutineer/entry/v2\n".to_vec();
         message.extend_from_slice(&Sha256::digest(&bytes[..62]));
         assert_eq!(message.len(), ENTRY_SIGNED_MESSAGE_LEN);
         assert_eq!(e.signed_message()[..], message[..]);
@@ -456,6 +539,73 @@ mod tests {
         assert_eq!(Entry::decode(&bytes), Ok(e.clone()));
         assert_eq!(e.verify_signature(), Ok(()));
         assert_eq!(e.leaf_hash(), leaf_hash(&bytes));
+    }
+
+    /// The service's own entries carry no signature: header and payload.
+    #[test]
+    fn service_entries_are_unsigned() {
+        let e = Entry::sign(
+            EntryKind::BALLOT_BATCH,
+            7,
+            AuthorRole::Service,
+            &key(1),
+            b"ballots",
+        )
+        .expect("small");
+        let bytes = e.encode();
+        assert_eq!(bytes.len(), 52 + 7);
+        assert_eq!(bytes[15], 1);
+        assert_eq!(e.signature(), None);
+        assert_eq!(Entry::decode(&bytes), Ok(e.clone()));
+        assert_eq!(e.verify_signature(), Ok(()));
+        let mut again = e.clone();
+        assert_eq!(
+            again.attach_signature([0; 64]),
+            Err(EntrySignatureError::NotSignable)
+        );
+        // A signature appended to a service entry is a length mismatch.
+        let mut signed = bytes.clone();
+        signed.extend_from_slice(&[0; 64]);
+        assert!(matches!(
+            Entry::decode(&signed),
+            Err(EntryError::LengthMismatch { .. })
+        ));
+    }
+
+    /// A person's entry is prepared by the service, signed on the device,
+    /// and only a signature that verifies is attached.
+    #[test]
+    fn prepared_entries_take_only_a_valid_signature() {
+        let k = key(5);
+        let mut e = Entry::prepare(
+            EntryKind::VOID_DECISION,
+            9,
+            AuthorRole::Scrutineer,
+            k.verifying_key().to_bytes(),
+            b"void",
+        )
+        .expect("small");
+        assert_eq!(e.verify_signature(), Err(EntrySignatureError::Missing));
+        let wrong = key(6).sign(&e.signed_message()).to_bytes();
+        assert_eq!(
+            e.attach_signature(wrong),
+            Err(EntrySignatureError::BadSignature)
+        );
+        assert_eq!(e.signature(), None);
+        let right = k.sign(&e.signed_message()).to_bytes();
+        assert_eq!(e.attach_signature(right), Ok(()));
+        assert_eq!(e.verify_signature(), Ok(()));
+        assert_eq!(
+            e,
+            Entry::sign(
+                EntryKind::VOID_DECISION,
+                9,
+                AuthorRole::Scrutineer,
+                &k,
+                b"void"
+            )
+            .expect("small")
+        );
     }
 
     #[test]
@@ -476,7 +626,8 @@ mod tests {
             },
         );
         check(with(0, b'X'), EntryError::BadMagic);
-        check(with(4, 2), EntryError::UnsupportedVersion(2));
+        check(with(4, 1), EntryError::UnsupportedVersion(1));
+        check(with(4, 3), EntryError::UnsupportedVersion(3));
         check(with(15, 0), EntryError::UnknownRole(0));
         check(with(15, 8), EntryError::UnknownRole(8));
         check(
@@ -519,7 +670,7 @@ mod tests {
         let e = Entry::sign(
             EntryKind::BALLOT_BATCH,
             0,
-            AuthorRole::Service,
+            AuthorRole::Counter,
             &key(1),
             &max,
         )
@@ -534,7 +685,7 @@ mod tests {
             Entry::sign(
                 EntryKind::BALLOT_BATCH,
                 0,
-                AuthorRole::Service,
+                AuthorRole::Counter,
                 &key(1),
                 &over
             ),
@@ -551,15 +702,22 @@ mod tests {
         assert!(decoded.verify_signature().is_err());
     }
 
-    /// The encoding is frozen: this fixture must never change for version 1.
-    /// (Ed25519 signing is deterministic, so the signature is fixed too.)
-    /// Regenerated once, before the first release, when the signed message
-    /// became the context and the SHA-256 digest of bytes `0 .. 52 + n`;
-    /// the signature was checked independently (Python `cryptography`).
+    /// The encoding is frozen: these fixtures must never change for
+    /// version 2 (Ed25519 signing is deterministic, so the signature is
+    /// fixed too): a person's signed entry and the service's unsigned one.
     #[test]
-    fn golden_entry_v1() {
-        let fixture = include_str!("../../fixtures/log/entry_v1_meeting_created.hex").trim();
-        let e = Entry::sign(
+    fn golden_entries_v2() {
+        let fixture = include_str!("../../fixtures/log/entry_v2.hex");
+        let mut lines = fixture.lines();
+        let person = Entry::sign(
+            EntryKind::ROUND_CLOSED,
+            1_700_000_000_000,
+            AuthorRole::Scrutineer,
+            &key(1),
+            b"hello",
+        )
+        .expect("small");
+        let service = Entry::sign(
             EntryKind::MEETING_CREATED,
             1_700_000_000_000,
             AuthorRole::Service,
@@ -567,12 +725,13 @@ mod tests {
             b"hello",
         )
         .expect("small");
-        let hex: String = e.encode().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, fixture);
-        assert_eq!(
-            e.leaf_hash().to_hex(),
-            "09b4229818c064e35446b27032acfbffbf7aa3c96b6a1fc063f8538c50655a8a"
-        );
+        for e in [person, service] {
+            let hex: String = e.encode().iter().map(|b| format!("{b:02x}")).collect();
+            let line = lines.next().unwrap_or_default();
+            let (bytes, leaf) = line.split_once(' ').unwrap_or((line, ""));
+            assert_eq!(hex, bytes);
+            assert_eq!(e.leaf_hash().to_hex(), leaf);
+        }
     }
 
     #[test]
@@ -586,6 +745,7 @@ mod tests {
         fn round_trips(kind in any::<u16>(), ts in any::<u64>(), role in 1u8..=7, payload in proptest::collection::vec(any::<u8>(), 0..300)) {
             let role = AuthorRole::from_byte(role).expect("in range");
             let e = Entry::sign(EntryKind(kind), ts, role, &key(9), &payload).expect("fits");
+            prop_assert_eq!(e.signature().is_some(), role != AuthorRole::Service);
             let d = Entry::decode(&e.encode());
             prop_assert_eq!(d.as_ref(), Ok(&e));
             prop_assert_eq!(e.verify_signature(), Ok(()));

@@ -502,11 +502,16 @@ pub enum Event {
         by: Option<String>,
     },
     /// A person's key for a role (scrutineer, counter, presidium, ...).
+    /// The entry is signed by the key it registers (proof that the person
+    /// registering it holds it).
     KeyRegistered {
         role: String,
         name: String,
         /// C2SP vkey (`name+hexid+base64`) or 64 hex digits of an Ed25519 key.
         key: String,
+        /// The person's id in the meeting (`p3`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<String>,
     },
     /// The check-in count (实到会人数). Never a list linked to ballots.
     AttendanceRecorded {

@@ -38,7 +38,7 @@ use super::bundle::{
 };
 use super::checkpoint::Checkpoint;
 use super::cosignature::{verify_cosignature, verify_cosignatures, CosignatureError};
-use super::entry::{Entry, EntryError, EntryKind, EntrySignatureError};
+use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError};
 use super::event::{self, BatchBallots, Decision, Event, EventError};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
@@ -1160,6 +1160,77 @@ fn kind_mismatch(kind: EntryKind, event: &Event) -> Option<EntryKind> {
     (kind != expected).then_some(expected)
 }
 
+/// The author role of a role a key is registered for.
+fn author_role_of(registered: &str) -> Option<AuthorRole> {
+    Some(match registered {
+        "organiser" | "clerk" => AuthorRole::Clerk,
+        "counter" => AuthorRole::Counter,
+        "scrutineer" => AuthorRole::Scrutineer,
+        "chief_scrutineer" => AuthorRole::ChiefScrutineer,
+        "presidium" => AuthorRole::Presidium,
+        "chair" => AuthorRole::Chair,
+        _ => return None,
+    })
+}
+
+/// The kinds the service makes itself, unsigned (docs/audit-bundle.md
+/// §3, "who makes which entry").
+fn service_may_make(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::MeetingCreated { .. }
+            | Event::BallotBatch { .. }
+            | Event::TallyPublished { .. }
+            | Event::LoginIssued { by: None, .. }
+    )
+}
+
+/// The kinds a person may make in `role` (and sign), besides registering
+/// their own key.
+fn person_may_make(role: AuthorRole, event: &Event) -> bool {
+    match role {
+        AuthorRole::Service => false,
+        AuthorRole::Clerk => matches!(
+            event,
+            Event::MethodAdopted { .. }
+                | Event::AttendanceRecorded { .. }
+                | Event::RoundOpened { .. }
+                | Event::StaffAssigned { .. }
+                | Event::LoginIssued { .. }
+                | Event::LoginRevoked { .. }
+        ),
+        AuthorRole::Counter => matches!(event, Event::EntryCommitted { .. }),
+        AuthorRole::Scrutineer | AuthorRole::ChiefScrutineer => matches!(
+            event,
+            Event::EntryCommitted { .. }
+                | Event::BallotBatch { .. }
+                | Event::DifferenceResolved { .. }
+                | Event::BatchDiscarded { .. }
+                | Event::RoundClosed { .. }
+                | Event::ResultCosigned { .. }
+        ),
+        AuthorRole::Presidium | AuthorRole::Chair => {
+            matches!(event, Event::PresidiumDecision { .. })
+        }
+    }
+}
+
+/// The `by` an event names, if it has one.
+fn acted_by(event: &Event) -> Option<&str> {
+    match event {
+        Event::MethodAdopted { by, .. }
+        | Event::AttendanceRecorded { by, .. }
+        | Event::RoundOpened { by, .. }
+        | Event::DifferenceResolved { by, .. }
+        | Event::BatchDiscarded { by, .. }
+        | Event::RoundClosed { by, .. }
+        | Event::PresidiumDecision { by, .. }
+        | Event::LoginIssued { by, .. }
+        | Event::LoginRevoked { by, .. } => by.as_deref(),
+        _ => None,
+    }
+}
+
 /// Roles whose cosignatures count towards the quorum.
 pub fn is_scrutineer_role(role: &str) -> bool {
     role == "scrutineer" || role == "chief_scrutineer"
@@ -1292,7 +1363,10 @@ impl<'t> Replay<'t> {
             .find(|r| r.role == role && r.name == name)
     }
 
-    /// Step 6: the author key is allowed to sign this entry.
+    /// Step 6: the author may make this entry (bundle version 2): the
+    /// service only its own kinds, under the log key; a person only the
+    /// kinds of their role, under the key they registered, and in their
+    /// own name; a key only in an entry signed by itself.
     fn check_author(
         &self,
         entry: &Entry,
@@ -1300,44 +1374,67 @@ impl<'t> Replay<'t> {
         log_key: Option<&VerifierKey>,
     ) -> Result<(), String> {
         let author = entry.author();
-        // The service signs with the log key on behalf of whoever acted:
-        // the role byte says in which capacity, the event says who.
-        if log_key.is_some_and(|k| k.public_key().as_bytes() == author) {
+        let short = hex8(author);
+        let kind = entry.kind();
+        let role = entry.role();
+        if role == AuthorRole::Service {
+            if log_key.is_some_and(|k| k.public_key().as_bytes() != author) {
+                return Err(format!(
+                    "a service entry names key {short}…, which is not the log key"
+                ));
+            }
+            if !service_may_make(event) {
+                return Err(format!(
+                    "{kind} is made by the service, unsigned; it must be signed by the person who acted"
+                ));
+            }
             return Ok(());
         }
-        let role = entry.role().name();
-        let short = hex8(author);
-        if !self
+        if let Event::KeyRegistered {
+            role: registered,
+            name,
+            key,
+            ..
+        } = event
+        {
+            let (public, _) = parse_registered_key(key)?;
+            if &public != author {
+                return Err(format!(
+                    "registers a key for {name} but is signed by key {short}…, not by the key it registers (no proof that {name} holds it)"
+                ));
+            }
+            if author_role_of(registered) != Some(role) {
+                return Err(format!(
+                    "registers a {registered} key in an entry signed as {}",
+                    role.name()
+                ));
+            }
+            return Ok(());
+        }
+        let Some(reg) = self
             .registrations
             .iter()
-            .any(|r| r.role == role && &r.public == author)
-        {
+            .find(|r| &r.public == author && author_role_of(&r.role) == Some(role))
+        else {
             return Err(format!(
-                "signed as {role} by key {short}…, which is not the log key and not registered for that role before this entry"
+                "signed as {} by key {short}…, which is not registered for that role before this entry",
+                role.name()
             ));
+        };
+        if !person_may_make(role, event) {
+            return Err(format!("{} {} may not make {kind}", role.name(), reg.name));
         }
         let named = match event {
-            Event::EntryCommitted { counter, .. } => Some(("counter", counter.as_str())),
-            Event::ResultCosigned { scrutineer, .. } => {
-                let role = if self.registered("chief_scrutineer", scrutineer).is_some() {
-                    "chief_scrutineer"
-                } else {
-                    "scrutineer"
-                };
-                Some((role, scrutineer.as_str()))
-            }
-            _ => None,
+            Event::EntryCommitted { counter, .. } => Some(counter.as_str()),
+            Event::ResultCosigned { scrutineer, .. } => Some(scrutineer.as_str()),
+            other => acted_by(other),
         };
-        if let Some((role, name)) = named {
-            match self.registered(role, name) {
-                None => return Err(format!("names {role} {name}, who has no registered key")),
-                Some(r) if &r.public != author => {
-                    return Err(format!(
-                        "names {role} {name} but is signed by key {short}…, not {name}'s key {}…",
-                        hex8(&r.public)
-                    ))
-                }
-                Some(_) => {}
+        if let Some(name) = named {
+            if name != reg.name {
+                return Err(format!(
+                    "names {name} but is signed by key {short}… of {}",
+                    reg.name
+                ));
             }
         }
         Ok(())
@@ -1383,7 +1480,9 @@ impl<'t> Replay<'t> {
                     self.method = Some((**method).clone());
                 }
             },
-            Event::KeyRegistered { role, name, key } => match parse_registered_key(key) {
+            Event::KeyRegistered {
+                role, name, key, ..
+            } => match parse_registered_key(key) {
                 Err(e) => out.push(e),
                 Ok((public, cosigner)) => {
                     if let Some(r) = self.registered(role, name) {

@@ -303,7 +303,7 @@ fn validate_new(
 impl Service {
     /// Records a decision of the presidium on a tallied round.
     pub fn decide(&self, actor: &Actor, round: &str, req: DecisionRequest) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;
@@ -520,7 +520,7 @@ impl Service {
     /// Accepts a scrutineer's cosignature of the tally checkpoint, made
     /// with their own key; k-of-n of them certify the result.
     pub fn cosign(&self, actor: &Actor, round: &str, req: Cosign) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let mut l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;

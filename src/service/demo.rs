@@ -4,10 +4,10 @@
 //! open for ballot entry.
 //!
 //! Everything goes through the same use cases as the API, so the demo's log
-//! is an ordinary meeting log. The scrutineers' private cosigning keys are
-//! generated here and printed in their log-in links — acceptable for a
-//! demo only: in a real meeting the key never leaves the scrutineer's
-//! device.
+//! is an ordinary meeting log, each person's entries signed by their key.
+//! Those private keys are generated here and printed in the log-in links
+//! (`cosign_key=`) — acceptable for a demo only: in a real meeting a key
+//! is made on its holder's device and never leaves it.
 
 use base64::Engine;
 use ed25519_dalek::SigningKey;
@@ -15,14 +15,15 @@ use serde_json::{json, Value};
 
 use super::decision::{Cosign, DecisionRequest};
 use super::entry::MAX_BATCH;
-use super::meeting::{AdoptMethod, Assign, Attendance, NewElection, NewMeeting, NewPerson};
+use super::meeting::{AdoptMethod, Assign, Attendance, NewElection, NewMeeting, NewPerson, SetKey};
 use super::round::{CloseRound, NewRound, OpenRound};
-use super::{random, Actor, Caller, Error, Service};
+use super::{random, Actor, Caller, Error, Service, Signing};
 use crate::log::checkpoint::Checkpoint;
 use crate::log::cosignature::Cosigner;
 use crate::log::event::{Body, Exclusion};
 use crate::log::note::{KeyName, Note};
 use crate::rules::{Office, RoundKind};
+use sha2::Digest as _;
 
 /// A printed log-in link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,74 @@ fn preliminary_ballots() -> Vec<Value> {
     out
 }
 
+/// Runs `f` as `actor` holding `key`, as a device would: when the service
+/// answers `signature_required`, signs the entries it lists and runs `f`
+/// again with the signatures.
+pub fn signed_by<T>(
+    actor: &Actor,
+    key: &SigningKey,
+    mut f: impl FnMut(&Actor) -> Result<T, Error>,
+) -> Result<T, Error> {
+    use ed25519_dalek::Signer as _;
+    let mut a = actor.clone();
+    a.signing = Signing::Unsigned;
+    for _ in 0..3 {
+        match f(&a) {
+            Err(e) if e.code == "signature_required" => {
+                let sign = e.extra.as_ref().map(|x| &x["sign"]);
+                let timestamp_ms = sign
+                    .and_then(|s| s["timestamp"].as_u64())
+                    .ok_or_else(|| Error::internal("signature_required without a timestamp"))?;
+                let mut signatures = Vec::new();
+                for entry in sign
+                    .and_then(|s| s["entries"].as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(entry["entry"].as_str().unwrap_or_default())
+                        .map_err(Error::internal)?;
+                    let mut m = crate::log::entry::ENTRY_SIGNATURE_CONTEXT.to_vec();
+                    m.extend_from_slice(&sha2::Sha256::digest(&bytes));
+                    signatures.push(key.sign(&m).to_bytes());
+                }
+                a.signing = Signing::Signed {
+                    timestamp_ms,
+                    signatures,
+                };
+            }
+            other => return other,
+        }
+    }
+    f(&a)
+}
+
+/// A demo person: who, and the key "on their device".
+struct Held {
+    actor: Actor,
+    key: SigningKey,
+}
+
+impl Held {
+    fn run<T>(&self, f: impl FnMut(&Actor) -> Result<T, Error>) -> Result<T, Error> {
+        signed_by(&self.actor, &self.key, f)
+    }
+}
+
+/// Makes a key for `actor`, registers it as their own and returns it with
+/// its seed.
+fn hold(svc: &Service, actor: Actor) -> Result<(Held, [u8; 32]), Error> {
+    let seed = random::<32>()?;
+    let key = SigningKey::from_bytes(&seed);
+    let name = format!("p-{}", actor.person);
+    let c = Cosigner::new(KeyName::new(&name).map_err(Error::internal)?, key.clone());
+    let vkey = c.verifier_key().to_string();
+    signed_by(&actor, &key, |a| {
+        svc.set_key(a, &a.person, SetKey { key: vkey.clone() })
+    })?;
+    Ok((Held { actor, key }, seed))
+}
+
 fn actor(svc: &Service, token: &Value) -> Result<(Actor, String), Error> {
     let t = token["token"]
         .as_str()
@@ -77,6 +146,13 @@ fn actor(svc: &Service, token: &Value) -> Result<(Actor, String), Error> {
         )),
         Caller::Setup => Err(Error::internal("demo: setup token")),
     }
+}
+
+/// A log-in link with the demo key of its holder.
+fn with_key(mut url: String, seed: &[u8; 32]) -> String {
+    url.push_str("&cosign_key=");
+    url.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed));
+    url
 }
 
 /// A cosignature line over a signed checkpoint note, as a scrutineer's
@@ -114,36 +190,43 @@ impl Service {
             .unwrap_or_default()
             .to_string();
         let (org, org_url) = actor(self, &created.body["organiser"]["token"])?;
+        let (org, org_seed) = hold(self, org)?;
         let mut links = vec![Link {
             role: "organiser".into(),
-            name: org.name.clone(),
-            url: org_url,
+            name: org.actor.name.clone(),
+            url: with_key(org_url, &org_seed),
         }];
-        self.adopt_method(
-            &org,
-            AdoptMethod {
-                preset: "grassroots-2020".into(),
-                overrides: Default::default(),
-            },
-        )?;
-        self.record_attendance(
-            &org,
-            Attendance {
-                present: 46,
-                roster: None,
-            },
-        )?;
-        let election = self.add_election(
-            &org,
-            NewElection {
-                contest: "支部委员会委员".into(),
-                office: Office::Committee,
-                seats: 5,
-            },
-        )?;
+        org.run(|a| {
+            self.adopt_method(
+                a,
+                AdoptMethod {
+                    preset: "grassroots-2020".into(),
+                    overrides: Default::default(),
+                },
+            )
+        })?;
+        org.run(|a| {
+            self.record_attendance(
+                a,
+                Attendance {
+                    present: 46,
+                    roster: None,
+                },
+            )
+        })?;
+        let election = org.run(|a| {
+            self.add_election(
+                a,
+                NewElection {
+                    contest: "支部委员会委员".into(),
+                    office: Office::Committee,
+                    seats: 5,
+                },
+            )
+        })?;
         let e = election.body["id"].as_str().unwrap_or("e1").to_string();
 
-        let mut people = Vec::new();
+        let mut people: Vec<Held> = Vec::new();
         let mut cosigners = Vec::new();
         for (role, name) in [
             ("counter", "李计票"),
@@ -155,95 +238,108 @@ impl Service {
             ("auditor", "审计组"),
             ("display", "会场大屏"),
         ] {
-            let (key, seed) = if role == "scrutineer" {
-                let seed = random::<32>()?;
-                let c = Cosigner::new(
-                    KeyName::new(name).map_err(Error::internal)?,
-                    SigningKey::from_bytes(&seed),
-                );
-                let vkey = c.verifier_key().to_string();
-                cosigners.push(c);
-                (Some(vkey), Some(seed))
-            } else {
-                (None, None)
-            };
-            let p = self.add_person(
-                &org,
-                NewPerson {
-                    role: role.into(),
-                    name: name.into(),
-                    key,
-                },
-            )?;
-            let (a, mut url) = actor(self, &p.body["token"])?;
-            if let Some(seed) = seed {
-                url.push_str("&cosign_key=");
-                url.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed));
-            }
-            if role == "counter" || role == "scrutineer" {
-                self.assign(
-                    &org,
-                    &e,
-                    Assign {
-                        person: a.person.clone(),
+            let p = org.run(|a| {
+                self.add_person(
+                    a,
+                    NewPerson {
+                        role: role.into(),
+                        name: name.into(),
+                        key: None,
                     },
-                )?;
+                )
+            })?;
+            let (a, url) = actor(self, &p.body["token"])?;
+            if role == "counter" || role == "scrutineer" {
+                org.run(|o| {
+                    self.assign(
+                        o,
+                        &e,
+                        Assign {
+                            person: a.person.clone(),
+                        },
+                    )
+                })?;
             }
+            let (held, url) = if matches!(role, "auditor" | "display") {
+                (
+                    Held {
+                        actor: a,
+                        key: SigningKey::from_bytes(&random::<32>()?),
+                    },
+                    url,
+                )
+            } else {
+                let (held, seed) = hold(self, a)?;
+                if role == "scrutineer" {
+                    let name = format!("p-{}", held.actor.person);
+                    cosigners.push(Cosigner::new(
+                        KeyName::new(&name).map_err(Error::internal)?,
+                        held.key.clone(),
+                    ));
+                }
+                (held, with_key(url, &seed))
+            };
             links.push(Link {
                 role: role.into(),
                 name: name.into(),
                 url,
             });
-            people.push(a);
+            people.push(held);
         }
-        let counters: Vec<&Actor> = people
+        let counters: Vec<&Held> = people
             .iter()
-            .filter(|a| a.role == super::Role::Counter)
+            .filter(|h| h.actor.role == super::Role::Counter)
             .collect();
-        let scrutineers: Vec<&Actor> = people
+        let scrutineers: Vec<&Held> = people
             .iter()
-            .filter(|a| a.role == super::Role::Scrutineer)
+            .filter(|h| h.actor.role == super::Role::Scrutineer)
             .collect();
         let presidium = people
             .iter()
-            .find(|a| a.role == super::Role::Presidium)
+            .find(|h| h.actor.role == super::Role::Presidium)
             .ok_or_else(|| Error::internal("demo: no presidium"))?;
 
         // The preliminary round: seven for a formal list of six.
-        let prelim = self.create_round(
-            &org,
-            &e,
-            NewRound {
-                kind: RoundKind::Preliminary,
-                candidates: CANDIDATES.iter().map(|c| c.to_string()).collect(),
-                seats: None,
-                next_size: Some(6),
-            },
-        )?;
+        let prelim = org.run(|a| {
+            self.create_round(
+                a,
+                &e,
+                NewRound {
+                    kind: RoundKind::Preliminary,
+                    candidates: CANDIDATES.iter().map(|c| c.to_string()).collect(),
+                    seats: None,
+                    next_size: Some(6),
+                },
+            )
+        })?;
         let r1 = prelim.body["id"].as_str().unwrap_or("r1").to_string();
-        self.open_round(&org, &r1, OpenRound { issued: 46 })?;
+        org.run(|a| self.open_round(a, &r1, OpenRound { issued: 46 }))?;
         let ballots = preliminary_ballots();
         for (b, chunk) in ballots.chunks(23.min(MAX_BATCH)).enumerate() {
             let body = json!({ "ballots": chunk }).to_string();
             for c in &counters {
-                self.enter_batch(
-                    c,
-                    &r1,
-                    &format!("b{:02}", b + 1),
-                    &format!("demo-{r1}-{b}"),
-                    body.as_bytes(),
-                )?;
+                c.run(|a| {
+                    self.enter_batch(
+                        a,
+                        &r1,
+                        &format!("b{:02}", b + 1),
+                        &format!("demo-{r1}-{b}"),
+                        body.as_bytes(),
+                    )
+                })?;
             }
         }
-        self.close_round(
-            scrutineers[0],
-            &r1,
-            CloseRound {
-                returned: 46,
-                confirm_void: None,
-            },
-        )?;
-        let statement = self.statement(scrutineers[0], &r1)?;
+        scrutineers[0].run(|a| {
+            self.close_round(
+                a,
+                &r1,
+                CloseRound {
+                    returned: 46,
+                    confirm_void: None,
+                },
+            )
+        })?;
+        let statement = self.statement(&scrutineers[0].actor, &r1)?;
         let note = statement.body["checkpoint"]
             .as_str()
             .unwrap_or_default()
@@ -251,9 +347,17 @@ impl Service {
         let now = super::now_ms() / 1000;
         for (s, c) in scrutineers.iter().zip(&cosigners) {
             let line = cosignature_line(&note, c, now)?;
-            self.cosign(s, &r1, Cosign { signature: line })?;
+            s.run(|a| {
+                self.cosign(
+                    a,
+                    &r1,
+                    Cosign {
+                        signature: line.clone(),
+                    },
+                )
+            })?;
         }
-        let result = self.result(presidium, &r1)?;
+        let result = self.result(&presidium.actor, &r1)?;
         let list: Vec<String> = result.body["result"]["next_list"]
             .as_array()
             .map(|a| {
@@ -262,11 +366,8 @@ impl Service {
                     .collect()
             })
             .unwrap_or_default();
-        self.decide(
-            presidium,
-            &r1,
-            DecisionRequest::AcceptList { list: list.clone() },
-        )?;
+        presidium
+            .run(|a| self.decide(a, &r1, DecisionRequest::AcceptList { list: list.clone() }))?;
 
         // The formal round, on the accepted list in ballot order.
         let formal_list: Vec<String> = CANDIDATES
@@ -274,18 +375,20 @@ impl Service {
             .filter(|c| list.iter().any(|l| l == *c))
             .map(|c| c.to_string())
             .collect();
-        let formal = self.create_round(
-            &org,
-            &e,
-            NewRound {
-                kind: RoundKind::Formal,
-                candidates: formal_list,
-                seats: None,
-                next_size: None,
-            },
-        )?;
+        let formal = org.run(|a| {
+            self.create_round(
+                a,
+                &e,
+                NewRound {
+                    kind: RoundKind::Formal,
+                    candidates: formal_list.clone(),
+                    seats: None,
+                    next_size: None,
+                },
+            )
+        })?;
         let r2 = formal.body["id"].as_str().unwrap_or("r2").to_string();
-        self.open_round(&org, &r2, OpenRound { issued: 46 })?;
+        org.run(|a| self.open_round(a, &r2, OpenRound { issued: 46 }))?;
         Ok(Demo { meeting, links })
     }
 }

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::meeting::{load_meeting, require_method, MAX_NAME};
 use super::round::{load_round, require_assigned, require_open, Loaded};
-use super::{hex, random, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
+use super::{hex, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
 use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
 use crate::rules::round::Mark;
@@ -38,7 +38,7 @@ use crate::store::{
 pub const MAX_BATCH: usize = 500;
 
 /// Domain separation of entry digests.
-const DIGEST_CONTEXT: &[u8] = b"scrutineer/entry/v1\n";
+const DIGEST_CONTEXT: &[u8] = b"scrutineer/reading/v1\n";
 
 /// `POST …/batches/{b}/entries`.
 #[derive(Debug, Deserialize)]
@@ -565,7 +565,7 @@ impl Service {
             }
             let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
             let canonical_text = Value::Array(canonical.clone()).to_string();
-            let salt = random::<16>()?;
+            let salt = tx.salt(&[round, batch, &actor.person]);
             let mut h = Sha256::new();
             h.update(DIGEST_CONTEXT);
             h.update(salt);
@@ -596,7 +596,7 @@ impl Service {
                 },
             )?;
             tx.log(
-                Some(Role::Counter),
+                Some(actor.role),
                 &Event::EntryCommitted {
                     round: round.to_string(),
                     batch: batch.to_string(),
@@ -716,7 +716,7 @@ impl Service {
         req: Discard,
     ) -> Result<Reply, Error> {
         let reason = super::meeting::text("reason", &req.reason, 200)?;
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
@@ -768,7 +768,7 @@ impl Service {
                 "declaring a ballot void needs the reason",
             ));
         }
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             require_method(&m)?;

@@ -18,7 +18,7 @@ use std::io::BufRead;
 use serde_json::json;
 
 use super::round::{load_round, require_assigned, require_open};
-use super::{Actor, Error, Kind, Reply, Role, Service, Stamp};
+use super::{Actor, Error, Kind, Reply, Service, Stamp};
 use crate::import::{import, Format, ImportError, Summary};
 use crate::log::event::Event;
 use crate::store::{self, round::BatchRow};
@@ -37,9 +37,9 @@ pub struct Imported {
 pub struct ImportTarget<'a> {
     pub meeting: &'a str,
     pub round: &'a str,
-    /// The capacity the entries are logged in (`None`: the service itself,
-    /// for the offline command).
-    pub role: Option<Role>,
+    /// Who imports: their entries are signed by their key (`None`: the
+    /// service itself, for the offline command).
+    pub actor: Option<&'a Actor>,
     /// Names the file in error messages.
     pub source: &'a str,
 }
@@ -56,10 +56,11 @@ impl Service {
         let ImportTarget {
             meeting,
             round,
-            role,
+            actor,
             source,
         } = to;
-        let ((summary, prefix), checkpoint) = self.write(meeting, |tx| {
+        let role = actor.map(|a| a.role);
+        let ((summary, prefix), checkpoint) = self.write_inner(meeting, actor, |tx| {
             let l = load_round(&tx.tx, meeting, round)?;
             require_open(&l.row)?;
             let existing = store::round::batches(&tx.tx, meeting, round)?.len();
@@ -144,7 +145,7 @@ impl Service {
         let to = ImportTarget {
             meeting: &actor.meeting,
             round,
-            role: Some(actor.role),
+            actor: Some(actor),
             source: "body",
         };
         let done = self.import_ballots(to, body, format, &mut |_| {})?;

@@ -429,11 +429,9 @@ impl Service {
                 "token": actor.token,
                 "elections": elections,
             });
-            if actor.role == Role::Scrutineer {
-                let key = store::meeting::person(conn, &actor.meeting, &actor.person)?
-                    .and_then(|p| p.key);
-                body["key"] = json!(key);
-            }
+            let key =
+                store::meeting::person(conn, &actor.meeting, &actor.person)?.and_then(|p| p.key);
+            body["key"] = json!(key);
             Ok(Reply::ok(body))
         })
     }
@@ -465,7 +463,7 @@ impl Service {
                     .at(field)
                 }
             })?;
-        let (view, stamp) = self.write(&actor.meeting, |tx| {
+        let (view, stamp) = self.write_as(actor, |tx| {
             let m = load_meeting(&tx.tx, &actor.meeting)?;
             if store::round::any_round_in(&tx.tx, &m.id, "open")?
                 || store::round::any_round_in(&tx.tx, &m.id, "closed")?
@@ -519,7 +517,7 @@ impl Service {
                 Some(out)
             }
         };
-        let (view, stamp) = self.write(&actor.meeting, |tx| {
+        let (view, stamp) = self.write_as(actor, |tx| {
             let m = load_meeting(&tx.tx, &actor.meeting)?;
             if req.present > m.entitled {
                 return Err(Error::invalid(
@@ -587,7 +585,7 @@ impl Service {
                 "only scrutineers register a cosigning key",
             ));
         }
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             // The log names people by role and name (key registrations,
             // assignments, who entered and who cosigned): two alike could
@@ -620,10 +618,14 @@ impl Service {
                 )
                 .with(json!({ "person": id })));
             }
-            let key = match &req.key {
-                Some(k) => Some(parse_cosigner_key(&tx.tx, &meeting, None, "key", k)?.to_string()),
-                None => None,
-            };
+            if req.key.is_some() {
+                return Err(Error::invalid(
+                    "key",
+                    "签名公钥须由本人在自己的设备上登记，会务组织者不能代为登记",
+                    "a signing key is registered by its holder from their own device, never by the organiser",
+                ));
+            }
+            let key: Option<String> = None;
             let id = format!(
                 "p{}",
                 store::meeting::next_number(&tx.tx, &meeting, Sequence::Person)?
@@ -635,16 +637,6 @@ impl Service {
                 key: key.clone(),
             };
             store::meeting::insert_person(&tx.tx, &meeting, &person)?;
-            if let Some(key) = key {
-                tx.log(
-                    Some(actor.role),
-                    &Event::KeyRegistered {
-                        role: role.as_str().into(),
-                        name: name.clone(),
-                        key,
-                    },
-                )?;
-            }
             let token = issue_token(self, tx, &person, Some(actor))?;
             let mut body = person_json(&person);
             body["token"] = token;
@@ -653,42 +645,45 @@ impl Service {
         Ok(Reply::created(body).stamped(stamp))
     }
 
-    /// Registers a scrutineer's cosigning key (once).
+    /// Registers the acting person's own signing key (once), in an entry
+    /// signed by that key.
     pub fn set_key(&self, actor: &Actor, person: &str, req: SetKey) -> Result<Reply, Error> {
-        if actor.role == Role::Scrutineer && actor.person != person {
+        if actor.person != person {
             return Err(Error::forbidden(
                 "not_own_person",
-                "监票人只能登记自己的公钥",
-                "a scrutineer may register only their own key",
+                "每个人只能在自己的设备上登记自己的签名公钥",
+                "each person registers their own key, from their own device",
             ));
         }
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        if matches!(actor.role, Role::Auditor | Role::Display) {
+            return Err(Error::invalid(
+                "key",
+                format!("{}不在日志中签名，无需登记公钥", actor.role.zh()),
+                format!("the {} role signs nothing in the log", actor.role.as_str()),
+            ));
+        }
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let mut p = store::meeting::person(&tx.tx, &meeting, person)?
                 .ok_or_else(|| Error::not_found("人员", "person", person))?;
-            if p.role != Role::Scrutineer.as_str() {
-                return Err(Error::invalid(
-                    "key",
-                    "只有监票人登记签名公钥",
-                    "only scrutineers register a cosigning key",
-                ));
-            }
             if p.key.is_some() {
                 return Err(Error::conflict(
                     "key_already_registered",
-                    "该监票人已登记公钥，不能更改",
-                    "this scrutineer already registered a key; it cannot change",
+                    "您已登记签名公钥，不能更改；如设备丢失，请由总监票人或主席团批准更换",
+                    "you already registered a key; it cannot change (a lost device needs a replacement approved by the chief scrutineer or the presidium)",
                 ));
             }
-            let key =
-                parse_cosigner_key(&tx.tx, &meeting, Some(person), "key", &req.key)?.to_string();
+            let vkey = parse_cosigner_key(&tx.tx, &meeting, Some(person), "key", &req.key)?;
+            let key = vkey.to_string();
             store::meeting::set_person_key(&tx.tx, &meeting, person, &key)?;
-            tx.log(
-                Some(actor.role),
+            tx.log_with_new_key(
+                actor.role,
+                vkey.public_key().to_bytes(),
                 &Event::KeyRegistered {
                     role: p.role.clone(),
                     name: p.name.clone(),
                     key: key.clone(),
+                    person: Some(p.id.clone()),
                 },
             )?;
             p.key = Some(key);
@@ -720,7 +715,7 @@ impl Service {
     /// Issues a new log-in link to `person`, revoking their earlier ones
     /// (the reply's `replaces`); both are logged.
     pub fn issue_token(&self, actor: &Actor, person: &str) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let p = store::meeting::person(&tx.tx, &actor.meeting, person)?
                 .ok_or_else(|| Error::not_found("人员", "person", person))?;
             issue_token(self, tx, &p, Some(actor))
@@ -730,7 +725,7 @@ impl Service {
 
     /// Revokes a log-in link, logged; revoking it again changes nothing.
     pub fn revoke_token(&self, actor: &Actor, token: &str) -> Result<Reply, Error> {
-        let (_, stamp) = self.write(&actor.meeting, |tx| {
+        let (_, stamp) = self.write_as(actor, |tx| {
             let t = store::meeting::tokens(&tx.tx, &actor.meeting)?
                 .into_iter()
                 .find(|t| t.id == token)
@@ -765,7 +760,7 @@ impl Service {
                 "expected at least 1 seat",
             ));
         }
-        let (body, _) = self.write(&actor.meeting, |tx| {
+        let (body, _) = self.write_as(actor, |tx| {
             let id = format!(
                 "e{}",
                 store::meeting::next_number(&tx.tx, &actor.meeting, Sequence::Election)?
@@ -792,7 +787,7 @@ impl Service {
 
     /// Assigns a counter or scrutineer to an election; never a candidate.
     pub fn assign(&self, actor: &Actor, election: &str, req: Assign) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let e = load_election(&tx.tx, &meeting, election)?;
             let p = store::meeting::person(&tx.tx, &meeting, &req.person)?.ok_or_else(|| {

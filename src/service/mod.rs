@@ -51,7 +51,7 @@ use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::log::checkpoint::Checkpoint;
@@ -132,7 +132,31 @@ pub struct Actor {
     pub name: String,
     /// The token id used (for `/api/me`).
     pub token: String,
+    /// The signatures the request carries for the entries it logs.
+    pub signing: Signing,
 }
+
+/// How a request signs the log entries it makes in a person's name
+/// (bundle version 2: every person signs their own entries, with the key
+/// they registered from their device; docs/api.md "Signed requests").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Signing {
+    /// No signatures sent: a change that logs an entry in the person's
+    /// name is not made; the reply (428 `signature_required`) holds the
+    /// entries to sign.
+    #[default]
+    Unsigned,
+    /// The `Scrutineer-Timestamp` and `Scrutineer-Signature` headers: one
+    /// signature per entry, in order, over the entries as the service
+    /// prepared them at `timestamp_ms`.
+    Signed {
+        timestamp_ms: u64,
+        signatures: Vec<[u8; 64]>,
+    },
+}
+
+/// How far a signed request's timestamp may be from the service's clock.
+pub const SIGNING_WINDOW_MS: u64 = 120_000;
 
 /// The bearer of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,8 +344,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 struct MeetingLog {
     tree: Tree,
     signer: LogSigner,
-    /// The log key, which also signs the entries (the acting person's role
-    /// is the entry's author role; their name is in the event).
+    /// The log key: it signs checkpoints, and names the sequencer as the
+    /// author of the service's own (unsigned) entries.
     key: SigningKey,
 }
 
@@ -367,6 +391,28 @@ pub struct Tx<'a> {
     erased: bool,
     /// Idempotency records to redact once this change's own is stored.
     redactions: Vec<Redaction>,
+    /// The person acting, whose entries are signed by their key.
+    author: Option<Author>,
+    /// The signatures the request brought.
+    signing: Signing,
+    /// Signatures of `signing` used so far.
+    used: usize,
+    /// Entries that still need the person's signature (prepare: the
+    /// change is not made and the reply lists them).
+    unsigned: Vec<Value>,
+    /// A signature was sent but did not fit its entry (the state changed
+    /// since it was prepared, or it was made by another key).
+    stale: bool,
+    /// This process's secret for [`Tx::salt`].
+    salt_secret: [u8; 32],
+}
+
+/// The person a write acts for.
+struct Author {
+    person: String,
+    role: Role,
+    /// Their registered key, if they have one.
+    key: Option<[u8; 32]>,
 }
 
 /// An idempotency record whose request hash and response must not outlive
@@ -386,9 +432,50 @@ impl Tx<'_> {
         &self.meeting
     }
 
-    /// Appends `event` to the meeting's log, signed in the capacity of
-    /// `role` (None: the service itself). Returns its leaf index.
+    /// Appends `event` to the meeting's log: `None` as the service's own
+    /// (unsigned) entry, `Some(role)` as the acting person's entry, signed
+    /// by their registered key. Returns its leaf index.
     pub fn log(&mut self, role: Option<Role>, event: &Event) -> Result<LeafIndex, Error> {
+        let Some(role) = role else {
+            return self.append(None, event);
+        };
+        let Some(author) = &self.author else {
+            return Err(Error::internal("a person's entry written without an actor"));
+        };
+        let Some(key) = author.key else {
+            return Err(Error::conflict(
+                "key_required",
+                "请先在本设备上生成并登记您的签名密钥，再进行此操作",
+                "make and register your signing key on this device first",
+            )
+            .with(json!({ "person": author.person, "role": author.role.as_str() })));
+        };
+        if author.role != role {
+            return Err(Error::internal(format!(
+                "entry in role {} by a person of role {}",
+                role.as_str(),
+                author.role.as_str()
+            )));
+        }
+        self.append(Some((role.author(), key)), event)
+    }
+
+    /// Appends an entry signed by `key`, which the acting person is
+    /// registering with it (the entry is its proof of possession).
+    pub(crate) fn log_with_new_key(
+        &mut self,
+        role: Role,
+        key: [u8; 32],
+        event: &Event,
+    ) -> Result<LeafIndex, Error> {
+        self.append(Some((role.author(), key)), event)
+    }
+
+    fn append(
+        &mut self,
+        person: Option<(AuthorRole, [u8; 32])>,
+        event: &Event,
+    ) -> Result<LeafIndex, Error> {
         if !self.logs.contains_key(&self.meeting) {
             let loaded = load_log(&self.tx, &self.meeting)?;
             self.logs.insert(self.meeting.clone(), loaded);
@@ -397,8 +484,9 @@ impl Tx<'_> {
             return Err(Error::internal("meeting log vanished from the cache"));
         };
         let payload = event::encode(event);
-        let author = role.map_or(AuthorRole::Service, Role::author);
-        let entry = Entry::sign(event.entry_kind(), self.now_ms, author, &log.key, &payload)
+        let (role, author) =
+            person.unwrap_or((AuthorRole::Service, log.key.verifying_key().to_bytes()));
+        let mut entry = Entry::prepare(event.entry_kind(), self.now_ms, role, author, &payload)
             .map_err(|e| {
                 Error::new(
                     Kind::Unprocessable,
@@ -407,6 +495,21 @@ impl Tx<'_> {
                     format!("the record is too large for one log entry: {e}"),
                 )
             })?;
+        if person.is_some() {
+            let signature = match &self.signing {
+                Signing::Signed { signatures, .. } => signatures.get(self.used).copied(),
+                Signing::Unsigned => None,
+            };
+            self.used += 1;
+            let attached = signature.is_some_and(|sig| entry.attach_signature(sig).is_ok());
+            if !attached {
+                self.stale |= signature.is_some();
+                self.unsigned.push(json!({
+                    "kind": entry.kind().to_string(),
+                    "entry": base64::engine::general_purpose::STANDARD.encode(entry.encode()),
+                }));
+            }
+        }
         self.appended = true;
         let index = store::log::append(&self.tx, &self.meeting, &entry)?;
         let pushed = log.tree.push_leaf_hash(entry.leaf_hash());
@@ -420,6 +523,26 @@ impl Tx<'_> {
             self.touched.insert(r.to_string());
         }
         Ok(index)
+    }
+
+    /// A salt for a commitment in this change, the same each time the same
+    /// change is prepared at the same timestamp in this process (so that a
+    /// person's signature over the prepared entry fits when it is made),
+    /// and unpredictable to anyone else: it derives from a secret this
+    /// process drew at start and never stores.
+    pub(crate) fn salt(&self, parts: &[&str]) -> [u8; 16] {
+        let mut h = Sha256::new();
+        h.update(b"scrutineer/salt/v1\n");
+        h.update(self.salt_secret);
+        h.update(self.meeting.as_bytes());
+        for p in parts {
+            h.update(b"\n");
+            h.update(p.as_bytes());
+        }
+        h.update(self.now_ms.to_be_bytes());
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&h.finalize()[..16]);
+        out
     }
 
     /// This change erased readings: once it commits, the WAL is truncated
@@ -462,6 +585,8 @@ struct Writer {
 }
 
 pub(crate) struct Inner {
+    /// Drawn at start, never stored: see [`Tx::salt`].
+    salt_secret: [u8; 32],
     path: PathBuf,
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
@@ -523,6 +648,7 @@ impl Service {
         }
         let svc = Service {
             inner: Arc::new(Inner {
+                salt_secret: random::<32>()?,
                 path: path.to_path_buf(),
                 writer: Mutex::new(Writer {
                     conn,
@@ -607,6 +733,7 @@ impl Service {
             role,
             name: p.name,
             token: t.id,
+            signing: Signing::Unsigned,
         }))
     }
 
@@ -637,6 +764,29 @@ impl Service {
         meeting: &str,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
     ) -> Result<(T, Option<Stamp>), Error> {
+        self.write_inner(meeting, None, f)
+    }
+
+    /// [`Service::write`] for a change `actor` makes: the entries it logs
+    /// in the actor's role are signed by the actor's registered key, with
+    /// the signatures the request carries ([`Signing`]). Without them (or
+    /// when they no longer fit, because the state changed since they were
+    /// made), nothing changes and the error `signature_required` (428)
+    /// lists the entries to sign.
+    pub(crate) fn write_as<T>(
+        &self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
+    ) -> Result<(T, Option<Stamp>), Error> {
+        self.write_inner(&actor.meeting, Some(actor), f)
+    }
+
+    pub(crate) fn write_inner<T>(
+        &self,
+        meeting: &str,
+        actor: Option<&Actor>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
+    ) -> Result<(T, Option<Stamp>), Error> {
         let mut guard = lock(&self.inner.writer);
         let Writer {
             conn,
@@ -648,17 +798,40 @@ impl Service {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| Error::internal(format!("begin: {e}")))?;
+            let now = now_ms();
+            let (now, signing, stale) = match actor.map(|a| &a.signing) {
+                Some(Signing::Signed { timestamp_ms, .. })
+                    if timestamp_ms.abs_diff(now) > SIGNING_WINDOW_MS =>
+                {
+                    (now, Signing::Unsigned, true)
+                }
+                Some(s @ Signing::Signed { timestamp_ms, .. }) => (*timestamp_ms, s.clone(), false),
+                _ => (now, Signing::Unsigned, false),
+            };
+            let author = match actor {
+                Some(a) => Some(author_of(&tx, a)?),
+                None => None,
+            };
             let mut ctx = Tx {
                 tx,
                 meeting: meeting.to_string(),
                 logs: &mut *logs,
-                now_ms: now_ms(),
+                now_ms: now,
                 appended: false,
                 touched: BTreeSet::new(),
                 erased: false,
                 redactions: Vec::new(),
+                author,
+                signing,
+                used: 0,
+                unsigned: Vec::new(),
+                stale,
+                salt_secret: self.inner.salt_secret,
             };
             let outcome = f(&mut ctx).and_then(|value| {
+                if !ctx.unsigned.is_empty() {
+                    return Err(signature_required(ctx.now_ms, ctx.stale, &ctx.unsigned));
+                }
                 // After `f`, so a change's own idempotency record is there.
                 for r in std::mem::take(&mut ctx.redactions) {
                     redact(&mut ctx, meeting, &r)?;
@@ -754,7 +927,7 @@ impl Service {
             .at("Idempotency-Key"));
         }
         let request_hash: Vec<u8> = Sha256::digest(request).to_vec();
-        let (reply, stamp) = self.write(&actor.meeting, |tx| {
+        let (reply, stamp) = self.write_as(actor, |tx| {
             if let Some(stored) =
                 store::idempotency::get(&tx.tx, &actor.meeting, &actor.person, key)?
             {
@@ -821,6 +994,44 @@ impl Service {
 }
 
 /// Applies a [`Redaction`] to the idempotency record it names, if stored.
+/// The acting person with their registered key.
+fn author_of(conn: &Connection, actor: &Actor) -> Result<Author, Error> {
+    let p = store::meeting::person(conn, &actor.meeting, &actor.person)?
+        .ok_or_else(|| Error::internal(format!("person {} vanished", actor.person)))?;
+    let key = match p.key.as_deref() {
+        None => None,
+        Some(text) => Some(
+            crate::log::note::VerifierKey::parse(text)
+                .map_err(|e| Error::internal(format!("person {}: stored key: {e}", p.id)))?
+                .public_key()
+                .to_bytes(),
+        ),
+    };
+    Ok(Author {
+        person: actor.person.clone(),
+        role: actor.role,
+        key,
+    })
+}
+
+/// The refusal that carries the entries a person must sign (428).
+fn signature_required(timestamp_ms: u64, stale: bool, entries: &[Value]) -> Error {
+    let (zh, en) = if stale {
+        (
+            "会议状态已变化或签名不符，请在本设备上重新签名",
+            "the meeting changed since the entries were signed, or a signature does not fit: sign again on this device",
+        )
+    } else {
+        (
+            "此操作须由您本人签名：请用本设备上的密钥签名下列记录后重新提交",
+            "this change must be signed by you: sign these entries with the key on this device and send it again",
+        )
+    };
+    Error::new(Kind::PreconditionRequired, "signature_required", zh, en).with(json!({
+        "sign": { "timestamp": timestamp_ms, "entries": entries, "stale": stale }
+    }))
+}
+
 fn redact(tx: &mut Tx<'_>, meeting: &str, r: &Redaction) -> Result<(), Error> {
     let Some(stored) = store::idempotency::get(&tx.tx, meeting, &r.person, &r.key)? else {
         return Ok(());

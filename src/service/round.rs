@@ -738,7 +738,7 @@ impl Service {
             )
             .at("kind"));
         }
-        let (body, _) = self.write(&actor.meeting, |tx| {
+        let (body, _) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;
@@ -800,7 +800,7 @@ impl Service {
 
     /// Opens a round: ballots issued; the facts are frozen and logged.
     pub fn open_round(&self, actor: &Actor, round: &str, req: OpenRound) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;
@@ -873,7 +873,7 @@ impl Service {
 
     /// Closes a round: ballots returned, box check, the tally.
     pub fn close_round(&self, actor: &Actor, round: &str, req: CloseRound) -> Result<Reply, Error> {
-        let (body, stamp) = self.write(&actor.meeting, |tx| {
+        let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let method = require_method(&m)?;

@@ -221,6 +221,19 @@ fn read_body(r: &mut impl BufRead, headers: &[(String, String)]) -> std::io::Res
     }
 }
 
+/// The `code` of a problem document, if the response is one.
+fn problem_code(resp: &Response) -> Option<String> {
+    let ct = resp.header("content-type")?;
+    if !ct.starts_with("application/problem+json") {
+        return None;
+    }
+    serde_json::from_slice::<Value>(&resp.body)
+        .ok()?
+        .get("code")?
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// A client of one server.
 #[derive(Debug, Clone, Copy)]
 pub struct Client {
@@ -249,8 +262,60 @@ impl Client {
         })
     }
 
+    /// Sends `req` as a person's device would: a 428 `signature_required`
+    /// is answered by signing the listed entries with the key of the
+    /// request's token ([`super::signing`]) and sending it again, a 409
+    /// `key_required` by registering that key first. [`Client::send_raw`]
+    /// does neither.
     #[track_caller]
     pub fn send(&self, req: &Request) -> Response {
+        let mut resp = self.send_raw(req);
+        let Some(token) = req.token.clone() else {
+            return resp;
+        };
+        for _ in 0..4 {
+            match (resp.status, problem_code(&resp).as_deref()) {
+                (409, Some("key_required")) => {
+                    self.register_own_key(&token);
+                    resp = self.send_raw(req);
+                }
+                (428, Some("signature_required")) => {
+                    let key = super::signing::key_of(&token);
+                    let Some((ts, sigs)) = super::signing::sign_problem(&resp.json(), &key.key)
+                    else {
+                        return resp;
+                    };
+                    let signed = req
+                        .clone()
+                        .header("Scrutineer-Timestamp", &ts)
+                        .header("Scrutineer-Signature", &sigs);
+                    resp = self.send_raw(&signed);
+                }
+                _ => return resp,
+            }
+        }
+        resp
+    }
+
+    /// Registers the key of `token`'s device for its holder.
+    #[track_caller]
+    pub fn register_own_key(&self, token: &str) -> Response {
+        let me = self.send_raw(&Request::new("GET", "/api/me").token(token));
+        let me = me.json();
+        let (Some(m), Some(p)) = (me["meeting"].as_str(), me["person"].as_str()) else {
+            panic!("GET /api/me: {me}");
+        };
+        let key = super::signing::key_of(token);
+        self.send(
+            &Request::new("PUT", &format!("/api/meetings/{m}/people/{p}/key"))
+                .token(token)
+                .json(&super::signing::key_body(&key)),
+        )
+    }
+
+    /// Sends `req` once, as it is.
+    #[track_caller]
+    pub fn send_raw(&self, req: &Request) -> Response {
         self.try_send(req)
             .unwrap_or_else(|e| panic!("{} {}: {e}", req.method, req.path))
     }

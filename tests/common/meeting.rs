@@ -28,10 +28,23 @@ pub struct Meeting {
 
 /// A scrutineer's cosigning key, deterministic per seed.
 pub fn cosigner(name: &str, seed: u8) -> Cosigner {
-    Cosigner::new(
-        KeyName::new(name).expect("key name"),
-        SigningKey::from_bytes(&[seed; 32]),
-    )
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    super::signing::know(&key);
+    let c = Cosigner::new(KeyName::new(name).expect("key name"), key);
+    cosigner_seeds()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(c.verifier_key().to_string(), (name.to_owned(), seed));
+    c
+}
+
+/// Keys made by [`cosigner`]: vkey → (name, seed), so that
+/// [`Meeting::add`] can put the key on the person's device.
+fn cosigner_seeds() -> &'static std::sync::Mutex<std::collections::HashMap<String, (String, u8)>> {
+    static SEEDS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, (String, u8)>>,
+    > = std::sync::OnceLock::new();
+    SEEDS.get_or_init(Default::default)
 }
 
 impl Meeting {
@@ -82,22 +95,32 @@ impl Meeting {
         self.c.put(&self.path(rest), &who.token, &body)
     }
 
+    /// Adds a person; with `key`, the person then registers it from
+    /// their own device (their token), and signs with it from then on.
     pub fn add(&self, role: &str, name: &str, key: Option<&Cosigner>) -> Person {
-        let mut body = json!({ "role": role, "name": name });
-        if let Some(k) = key {
-            body["key"] = json!(k.verifier_key().to_string());
-        }
+        let body = json!({ "role": role, "name": name });
         let r = self
             .post(&self.organiser, "/people", body)
             .expect(201)
             .json();
-        Person {
+        let p = Person {
             id: r["id"].as_str().expect("id").into(),
             role: role.into(),
             name: name.into(),
             token: r["token"]["token"].as_str().expect("token").into(),
             token_id: r["token"]["id"].as_str().expect("token id").into(),
+        };
+        if let Some(k) = key {
+            let seed = cosigner_seeds()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&k.verifier_key().to_string())
+                .cloned()
+                .expect("a key made by common::meeting::cosigner");
+            super::signing::use_key(&p.token, &seed.0, SigningKey::from_bytes(&[seed.1; 32]));
+            self.c.register_own_key(&p.token).expect(200);
         }
+        p
     }
 
     pub fn assign(&self, election: &str, p: &Person) {

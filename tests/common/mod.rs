@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod http;
 pub mod meeting;
 pub mod server;
+pub mod signing;
 pub mod webdriver;
 
 use serde_json::{json, Value};

@@ -42,6 +42,11 @@ pub struct Sim {
     pub method: ElectionMethod,
     pub scrutineers: Vec<(String, SigningKey, Cosigner)>,
     pub counter: (String, SigningKey),
+    /// The organiser (会务组织者): adopts the method, records attendance,
+    /// opens rounds.
+    pub organiser: (String, SigningKey),
+    /// The presidium (主席团): takes the decisions.
+    pub presidium: (String, SigningKey),
     clock: u64,
     /// Rounds opened: id → (round facts, ballots).
     pub rounds: Vec<(String, Round, Vec<Ballot>)>,
@@ -92,6 +97,8 @@ impl Sim {
             method: method.clone(),
             scrutineers,
             counter: ("赵计票".to_owned(), key(21)),
+            organiser: ("钱组织".to_owned(), key(31)),
+            presidium: ("孙主席".to_owned(), key(41)),
             clock: START_MS,
             rounds: Vec::new(),
             results: BTreeMap::new(),
@@ -105,37 +112,26 @@ impl Sim {
             entitled,
             exclusions: vec![],
         });
-        sim.service(Event::MethodAdopted {
+        let organiser = sim.organiser.clone();
+        sim.register(AuthorRole::Clerk, "organiser", &organiser.0, &organiser.1);
+        sim.organiser_does(Event::MethodAdopted {
             preset: "grassroots-2020".into(),
             overrides,
             method: Box::new(method),
-            by: None,
+            by: Some(organiser.0.clone()),
         });
-        let regs: Vec<Event> = sim
-            .scrutineers
-            .iter()
-            .map(|(name, _, c)| Event::KeyRegistered {
-                role: "scrutineer".into(),
-                name: name.clone(),
-                key: c.verifier_key().to_string(),
-            })
-            .collect();
-        for e in regs {
-            sim.service(e);
+        for (name, k, _) in sim.scrutineers.clone() {
+            sim.register(AuthorRole::Scrutineer, "scrutineer", &name, &k);
         }
-        let counter_hex: String = sim
-            .counter
-            .1
-            .verifying_key()
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        sim.service(Event::KeyRegistered {
-            role: "counter".into(),
-            name: sim.counter.0.clone(),
-            key: counter_hex,
-        });
+        let counter = sim.counter.clone();
+        sim.register(AuthorRole::Counter, "counter", &counter.0, &counter.1);
+        let presidium = sim.presidium.clone();
+        sim.register(
+            AuthorRole::Presidium,
+            "presidium",
+            &presidium.0,
+            &presidium.1,
+        );
         sim.checkpoint();
         sim
     }
@@ -157,7 +153,45 @@ impl Sim {
         self.entries.len() as u64 - 1
     }
 
-    /// Appends an entry signed by the service.
+    /// The C2SP vkey (type 0x04) of `k` under `name`.
+    pub fn vkey_of(name: &str, k: &SigningKey) -> String {
+        Cosigner::new(KeyName::new(name).expect("valid"), k.clone())
+            .verifier_key()
+            .to_string()
+    }
+
+    /// A person registers their key, in an entry signed by that key
+    /// (a C2SP vkey of type 0x04, as the web UI makes).
+    pub fn register(&mut self, role: AuthorRole, role_name: &str, name: &str, k: &SigningKey) {
+        let seed: String = k.verifying_key().as_bytes()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let vkey = Sim::vkey_of(&format!("key-{seed}"), k);
+        let vkey = self
+            .scrutineers
+            .iter()
+            .find(|s| s.0 == name)
+            .map_or(vkey, |s| s.2.verifier_key().to_string());
+        self.append(
+            role,
+            k,
+            &Event::KeyRegistered {
+                role: role_name.into(),
+                name: name.into(),
+                key: vkey,
+                person: None,
+            },
+        );
+    }
+
+    /// Appends an entry signed by the organiser.
+    pub fn organiser_does(&mut self, event: Event) -> u64 {
+        let k = self.organiser.1.clone();
+        self.append(AuthorRole::Clerk, &k, &event)
+    }
+
+    /// Appends the service's own (unsigned) entry.
     pub fn service(&mut self, event: Event) -> u64 {
         let key = self.service.clone();
         self.append(AuthorRole::Service, &key, &event)
@@ -171,7 +205,8 @@ impl Sim {
     }
 
     pub fn attendance(&mut self, present: u64) {
-        self.service(Event::AttendanceRecorded { present, by: None });
+        let by = Some(self.organiser.0.clone());
+        self.organiser_does(Event::AttendanceRecorded { present, by });
     }
 
     /// Opens a round with the facts given.
@@ -201,10 +236,10 @@ impl Sim {
             present,
             issued,
             election: None,
-            by: None,
+            by: Some(self.organiser.0.clone()),
         };
         let round = event::round_of(&opened, None).expect("a round");
-        self.service(opened);
+        self.organiser_does(opened);
         self.rounds.push((id.into(), round, Vec::new()));
     }
 
@@ -252,11 +287,16 @@ impl Sim {
     /// engine computes (through `corrupt_tally`, if set) and signs the
     /// result checkpoint, which ends with the tally; returns the tally.
     pub fn close_and_tally(&mut self, id: &str, returned: u64) -> Value {
-        self.service(Event::RoundClosed {
-            round: id.into(),
-            returned,
-            by: None,
-        });
+        let (name, k, _) = self.scrutineers[0].clone();
+        self.append(
+            AuthorRole::Scrutineer,
+            &k,
+            &Event::RoundClosed {
+                round: id.into(),
+                returned,
+                by: Some(name),
+            },
+        );
         let slot = self.rounds.iter_mut().find(|r| r.0 == id).expect("opened");
         slot.1.returned = Some(returned);
         let (round, ballots) = (slot.1.clone(), slot.2.clone());
@@ -278,26 +318,30 @@ impl Sim {
     }
 
     /// The scrutineers at `which` cosign the result checkpoint of round
-    /// `id`; each cosignature is logged as `result_cosigned`, signed by the
-    /// log key as the service does (the exporter puts the lines on the
-    /// checkpoint's note). Then a checkpoint.
+    /// `id`; each cosignature is logged as `result_cosigned`, signed by
+    /// the scrutineer's key as the service has them do (the exporter puts
+    /// the lines on the checkpoint's note). Then a checkpoint.
     pub fn cosign(&mut self, id: &str, which: &[usize]) {
         let checkpoint = self.results[id].clone();
         for &s in which {
-            let (name, _, cosigner) = self.scrutineers[s].clone();
+            let (name, key, cosigner) = self.scrutineers[s].clone();
             let event = cosignature_event(id, &name, &cosigner, &checkpoint, checkpoint.size().0);
-            let key = self.service.clone();
             self.append(AuthorRole::Scrutineer, &key, &event);
         }
         self.checkpoint();
     }
 
     pub fn decide(&mut self, id: &str, decision: Decision) {
-        self.service(Event::PresidiumDecision {
-            round: id.into(),
-            decision,
-            by: None,
-        });
+        let (name, k) = self.presidium.clone();
+        self.append(
+            AuthorRole::Presidium,
+            &k,
+            &Event::PresidiumDecision {
+                round: id.into(),
+                decision,
+                by: Some(name),
+            },
+        );
     }
 
     /// Signs the final checkpoint, with cosignature lines on its note by
