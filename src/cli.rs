@@ -21,6 +21,8 @@ usage:
   scrutineer method --list
   scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
   scrutineer verify BUNDLE|TILES [--lang zh|en] [--log-key VKEY] [--receipt FILE]...
+                   [--root SIZE:ROOT]... [--checkpoint FILE]... [--scrutineer-key KEY]...
+                   [--witness-key VKEY]... [--witnesses K]
   scrutineer --help | --version
 
 exit codes: 0 done, 1 check failed, 2 bad input
@@ -57,6 +59,8 @@ struct Opts {
     log_key: Option<String>,
     /// `--receipt FILE`, repeatable (verify).
     receipts: Vec<String>,
+    /// Pins for verify step 9: (option, value), in order.
+    pins: Vec<(&'static str, String)>,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -68,6 +72,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         list: false,
         log_key: None,
         receipts: Vec::new(),
+        pins: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -87,6 +92,16 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--ballots" => {
                 o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
+            }
+            flag @ ("--root" | "--checkpoint" | "--scrutineer-key" | "--witness-key"
+            | "--witnesses") => {
+                let name = PIN_OPTIONS
+                    .iter()
+                    .find(|n| **n == flag)
+                    .copied()
+                    .unwrap_or("--root");
+                let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                o.pins.push((name, v.clone()));
             }
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n\n{USAGE}")),
             s => o.positional.push(s.to_string()),
@@ -408,6 +423,44 @@ fn method(o: &Opts) -> Exit {
     }
 }
 
+/// The options that pin what the bundle must agree with (verify step 9).
+const PIN_OPTIONS: [&str; 5] = [
+    "--root",
+    "--checkpoint",
+    "--scrutineer-key",
+    "--witness-key",
+    "--witnesses",
+];
+
+/// The pins of `o`, their files read.
+fn pins(o: &Opts) -> Result<crate::log::pins::Pins, String> {
+    use crate::log::pins::{PinnedKey, PinnedRoot, Pins};
+    let mut p = Pins::default();
+    for (flag, v) in &o.pins {
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {v}: {e}");
+        match *flag {
+            "--root" => p.roots.push(PinnedRoot::parse(v).map_err(|e| bad(&e))?),
+            "--checkpoint" => {
+                let text = std::fs::read_to_string(v).map_err(|e| bad(&e))?;
+                p.checkpoints.push((v.clone(), text));
+            }
+            "--scrutineer-key" => p
+                .scrutineer_keys
+                .push(PinnedKey::parse(v).map_err(|e| bad(&e))?),
+            "--witness-key" => p
+                .witnesses
+                .push(crate::log::note::VerifierKey::parse(v.trim()).map_err(|e| bad(&e))?),
+            _ => {
+                p.witness_quorum = Some(
+                    v.parse()
+                        .map_err(|_| bad(&"expected how many witnesses must cosign"))?,
+                )
+            }
+        }
+    }
+    Ok(p)
+}
+
 fn verify(o: &Opts) -> Exit {
     let [path] = o.positional.as_slice() else {
         return Exit::BadInput(format!(
@@ -437,7 +490,11 @@ fn verify(o: &Opts) -> Exit {
         .iter()
         .map(|(name, bytes)| GivenReceipt { name, bytes })
         .collect();
-    let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given);
+    let pins = match pins(o) {
+        Ok(p) => p,
+        Err(e) => return Exit::BadInput(e),
+    };
+    let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given, &pins);
     let text = report::verify_report::render(path, &report, pinned.as_deref(), o.lang);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
     if report.is_verified() && pinned_ok {

@@ -44,6 +44,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "trust.rs"]
+mod trust;
 #[path = "verify.rs"]
 mod verify;
 #[path = "web_ui.rs"]

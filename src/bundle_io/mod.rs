@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::log::bundle::{Bundle, BundleError, ORIGIN_FILE};
 use crate::log::note::VerifierKey;
 use crate::log::verify::{
-    check_entries, verify_receipts_with, verify_tiles_with, EntryCheck, GivenReceipt, VerifyReport,
+    check_entries, verify_receipts_with, EntryCheck, GivenReceipt, VerifyReport,
 };
 
 /// Why a bundle could not be read or written.
@@ -240,11 +240,18 @@ pub fn verify_any(
     files: &Bundle,
     log_key: Option<&VerifierKey>,
     receipts: &[GivenReceipt<'_>],
+    pins: &crate::log::pins::Pins,
 ) -> VerifyReport {
     if crate::log::tiles::is_tiles_dir(files) {
-        verify_tiles_with(files, log_key, receipts, check_in_parallel)
+        crate::log::verify::verify_tiles_pinned_with(
+            files,
+            log_key,
+            receipts,
+            pins,
+            check_in_parallel,
+        )
     } else {
-        verify_parallel_with(files, receipts)
+        crate::log::verify::verify_pinned_with(files, receipts, pins, check_in_parallel)
     }
 }
 

@@ -62,6 +62,7 @@ pub mod entry;
 pub mod event;
 pub mod merkle;
 pub mod note;
+pub mod pins;
 pub mod proof;
 pub mod signer;
 pub mod tiles;

@@ -42,6 +42,7 @@ use super::entry::{AuthorRole, Entry, EntryError, EntryKind, EntrySignatureError
 use super::event::{self, BatchBallots, Decision, Event, EventError};
 use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
+use super::pins::{fingerprint, groups4, witnesses_on, Pins};
 use super::proof::InclusionReceipt;
 use crate::count::{self, PackedBallots};
 use crate::report;
@@ -64,10 +65,11 @@ pub enum Step {
     EntrySignatures = 6,
     Events = 7,
     Replay = 8,
+    Pins = 9,
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Files,
         Step::CheckpointSignatures,
         Step::Cosignatures,
@@ -76,9 +78,10 @@ impl Step {
         Step::EntrySignatures,
         Step::Events,
         Step::Replay,
+        Step::Pins,
     ];
 
-    /// The step number, 1 to 8.
+    /// The step number, 1 to 9.
     pub fn number(self) -> u8 {
         self as u8
     }
@@ -93,6 +96,7 @@ impl Step {
             Step::EntrySignatures => "每条记录的签名有效、签名人已登记",
             Step::Events => "每条记录内容为规范格式的会议事件",
             Step::Replay => "重放会议并重新计票，与公布结果逐字节一致",
+            Step::Pins => "与审计人员持有的根哈希、检查点、监票人公钥和见证人核对",
         }
     }
 
@@ -110,6 +114,9 @@ impl Step {
             }
             Step::Events => "every payload is a canonical meeting event",
             Step::Replay => "replay: every published tally is recomputed byte for byte",
+            Step::Pins => {
+                "the bundle agrees with the roots, checkpoints, scrutineer keys and witnesses the auditor pinned"
+            }
         }
     }
 }
@@ -219,8 +226,11 @@ impl Certification {
 /// Everything the verifier found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyReport {
-    /// Steps 1 to 8, in order.
+    /// Steps 1 to 9, in order.
     pub steps: Vec<StepReport>,
+    /// How many pins (roots, checkpoints, keys, witnesses) step 9 checked
+    /// the bundle against; 0: it was compared with nothing outside it.
+    pub pinned: usize,
     pub origin: Option<String>,
     /// The log key (vkey text), to compare with the one published.
     pub log_key: Option<String>,
@@ -275,7 +285,7 @@ impl VerifyReport {
 
     /// The report of one step.
     pub fn step(&self, step: Step) -> &StepReport {
-        // `steps` always holds all eight in order.
+        // `steps` always holds all nine in order.
         &self.steps[step.number() as usize - 1]
     }
 }
@@ -453,8 +463,19 @@ pub fn verify_tiles_with(
     receipts: &[GivenReceipt<'_>],
     map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
 ) -> VerifyReport {
+    verify_tiles_pinned_with(files, log_key, receipts, &Pins::default(), map)
+}
+
+/// [`verify_tiles_with`] with step 9 against `pins`.
+pub fn verify_tiles_pinned_with(
+    files: &Bundle,
+    log_key: Option<&VerifierKey>,
+    receipts: &[GivenReceipt<'_>],
+    pins: &Pins,
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
     let (bundle, problems) = super::tiles::to_bundle(files, log_key);
-    let mut report = verify_receipts_with(&bundle, receipts, map);
+    let mut report = verify_pinned_with(&bundle, receipts, pins, map);
     if !problems.is_empty() {
         let step = &mut report.steps[Step::Tree.number() as usize - 1];
         step.status = StepStatus::Failed;
@@ -497,6 +518,17 @@ pub fn verify_receipts_with(
     receipts: &[GivenReceipt<'_>],
     map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
 ) -> VerifyReport {
+    verify_pinned_with(bundle, receipts, &Pins::default(), map)
+}
+
+/// [`verify_receipts_with`], then step 9: the bundle against what the
+/// auditor pinned ([`super::pins`]).
+pub fn verify_pinned_with(
+    bundle: &Bundle,
+    receipts: &[GivenReceipt<'_>],
+    pins: &Pins,
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
     let parts = bundle.parts();
     let mut rec = Recorder::new();
 
@@ -534,8 +566,17 @@ pub fn verify_receipts_with(
     if rec.failed(Step::Files) && keys.log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
     }
+    step_pins(&mut rec, pins, &keys, &cps, &tree, &replay, &tallies);
+    let unchecked: Vec<Unchecked> = unchecked
+        .into_iter()
+        .filter(|u| !pins.witnesses.iter().any(|w| w.label() == u.key))
+        .collect();
     let final_cp = cps.last();
     VerifyReport {
+        pinned: pins.roots.len()
+            + pins.checkpoints.len()
+            + pins.scrutineer_keys.len()
+            + pins.witnesses.len(),
         steps: rec.finish(),
         origin: keys.origin,
         log_key: keys.log_key.map(|k| k.to_string()),
@@ -545,6 +586,154 @@ pub fn verify_receipts_with(
         final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
         tallies,
         unchecked,
+    }
+}
+
+/// Step 9: the bundle against the pins.
+fn step_pins(
+    rec: &mut Recorder,
+    pins: &Pins,
+    keys: &Keys,
+    cps: &[Cp<'_>],
+    tree: &Tree,
+    replay: &Replay<'_>,
+    tallies: &[TallyCheck],
+) {
+    let n = tree.size().0;
+    let check_root = |rec: &mut Recorder, what: &str, size: u64, root: Hash| {
+        if size > n {
+            rec.general(
+                Step::Pins,
+                format!(
+                    "{what} fixes the tree of size {size}, but the bundle holds only {n} entries: entries {n}..{size} are missing (the log was cut back or rolled back)"
+                ),
+            );
+            return;
+        }
+        match tree.root_at(TreeSize(size)) {
+            Ok(r) if r == root => {}
+            Ok(r) => rec.general(
+                Step::Pins,
+                format!(
+                    "{what}: the bundle's tree of size {size} has root {}, the pin says {} — the log signed two different trees of that size",
+                    groups4(&r.to_hex()),
+                    groups4(&root.to_hex())
+                ),
+            ),
+            Err(e) => rec.general(Step::Pins, format!("{what}: {e}")),
+        }
+    };
+    for r in &pins.roots {
+        check_root(
+            rec,
+            &format!("the pinned root of size {}", r.size),
+            r.size,
+            r.root,
+        );
+    }
+    let required = pins.witnesses_required();
+    for (source, text) in &pins.checkpoints {
+        let note = match Note::parse(text) {
+            Ok(n) => n,
+            Err(e) => {
+                rec.general(Step::Pins, format!("checkpoint {source}: {e}"));
+                continue;
+            }
+        };
+        let opened = match (&keys.origin, &keys.log_key) {
+            (Some(origin), Some(key)) => Checkpoint::open_note(&note, origin, key),
+            _ => {
+                rec.general(
+                    Step::Pins,
+                    format!("checkpoint {source}: the bundle's origin or log key is unreadable"),
+                );
+                continue;
+            }
+        };
+        let c = match opened {
+            Ok(c) => c,
+            Err(e) => {
+                rec.general(
+                    Step::Pins,
+                    format!("checkpoint {source} is not the log's: {e}"),
+                );
+                continue;
+            }
+        };
+        if required > 0 {
+            let on = witnesses_on(&note, &pins.witnesses);
+            if on.len() < required {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "checkpoint {source} carries cosignatures of {} of the {required} pinned witnesses required",
+                        on.len()
+                    ),
+                );
+            }
+        }
+        check_root(rec, &format!("checkpoint {source}"), c.size().0, c.root());
+    }
+    if !pins.scrutineer_keys.is_empty() {
+        let scrutineers: Vec<&Registration> = replay
+            .registrations
+            .iter()
+            .filter(|r| is_scrutineer_role(&r.role))
+            .collect();
+        for r in &scrutineers {
+            if !pins.scrutineer_keys.iter().any(|k| k.matches(&r.public)) {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "{} {}'s key in the bundle (fingerprint {}) is not one of the pinned scrutineer keys",
+                        r.role,
+                        r.name,
+                        fingerprint(&r.public)
+                    ),
+                );
+            }
+        }
+        for (i, k) in pins.scrutineer_keys.iter().enumerate() {
+            if !scrutineers.iter().any(|r| k.matches(&r.public)) {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "pinned scrutineer key {} is registered to no scrutineer in the bundle",
+                        i + 1
+                    ),
+                );
+            }
+        }
+    }
+    if required > 0 {
+        let mut sizes: Vec<(u64, String)> = tallies
+            .iter()
+            .map(|t| {
+                (
+                    t.certification.checkpoint,
+                    format!("the result checkpoint of round {}", t.round),
+                )
+            })
+            .collect();
+        if let Some(last) = cps.last() {
+            sizes.push((last.checkpoint.size().0, "the final checkpoint".to_owned()));
+        }
+        for (size, what) in sizes {
+            let on = cps
+                .iter()
+                .filter(|c| c.checkpoint.size().0 == size)
+                .map(|c| witnesses_on(&c.note, &pins.witnesses).len())
+                .max()
+                .unwrap_or(0);
+            if on < required {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "{what} (size {size}) carries cosignatures of {on} of the {required} pinned witnesses required"
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -1557,6 +1746,17 @@ impl<'t> Replay<'t> {
                 name,
                 ..
             } => {
+                if is_scrutineer_role(role) {
+                    let started = self
+                        .rounds
+                        .iter()
+                        .find(|(_, r)| r.election.as_deref() == Some(election.as_str()));
+                    if let Some((id, _)) = started {
+                        out.push(format!(
+                            "assigns {role} {name} to election {election} after its round {id} opened: the scrutineers of an election are fixed when voting begins"
+                        ));
+                    }
+                }
                 self.assigned
                     .entry(election.clone())
                     .or_default()

@@ -98,6 +98,12 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             out.push_str(&format!("    {}: {}\n", u.file, u.key));
         }
     }
+    if r.pinned == 0 {
+        out.push_str(t(
+            "注意：未与包外任何凭据核对（未给出 --root、--checkpoint、--scrutineer-key 或 --witness-key）。本包内的密钥与根哈希仅由日志密钥担保；请与签字的纸质计票报告上的根哈希和监票人公钥指纹逐项核对。\n",
+            "note: nothing outside the bundle was pinned (no --root, --checkpoint, --scrutineer-key or --witness-key): its keys and roots rest on the log key alone; compare them with the roots and scrutineer key fingerprints on the signed paper reports.\n",
+        ));
+    }
     out.push('\n');
     if let Some((size, root)) = &r.final_checkpoint {
         out.push_str(&match lang {

@@ -839,6 +839,25 @@ impl Service {
                     .at("person"));
                 }
             }
+            if p.role == "scrutineer" {
+                let started = store::round::rounds(&tx.tx, &meeting, Some(&e.id))?
+                    .into_iter()
+                    .find(|r| r.state != "draft");
+                if let Some(r) = started {
+                    return Err(Error::conflict(
+                        "scrutineers_fixed",
+                        format!(
+                            "本选举（{}）已开始投票，监票人已确定，不能再增加",
+                            e.contest
+                        ),
+                        format!(
+                            "voting in {} has begun (round {}): its scrutineers are fixed and no more can be assigned",
+                            e.contest, r.id
+                        ),
+                    )
+                    .at("person"));
+                }
+            }
             if store::meeting::assign(&tx.tx, &meeting, &e.id, &p.id)? {
                 tx.log(
                     Some(actor.role),

@@ -67,6 +67,12 @@ impl Sim {
     /// A meeting with `entitled` members, the grassroots-2020 method with
     /// `signatures_required` 2/3, three scrutineers and one counter.
     pub fn new(entitled: u64) -> Sim {
+        Sim::new_seeded(entitled, [11, 12, 13])
+    }
+
+    /// [`Sim::new`] with the three scrutineers' keys made from `seeds`
+    /// (a forger's meeting: same log key, other scrutineer keys).
+    pub fn new_seeded(entitled: u64, seeds: [u8; 3]) -> Sim {
         let log_key = key(1);
         let note_signer = NoteSigner::new(KeyName::new(ORIGIN).expect("valid"), log_key.clone());
         let signer = LogSigner::new(ORIGIN, note_signer, None).expect("valid origin");
@@ -77,9 +83,9 @@ impl Sim {
         );
         let method = ElectionMethod::from_preset("grassroots-2020", &overrides).expect("preset");
         let scrutineers = [
-            ("张监票", "zhang.jianpiao", 11u8),
-            ("李监票", "li.jianpiao", 12),
-            ("王监票", "wang.jianpiao", 13),
+            ("张监票", "zhang.jianpiao", seeds[0]),
+            ("李监票", "li.jianpiao", seeds[1]),
+            ("王监票", "wang.jianpiao", seeds[2]),
         ]
         .into_iter()
         .map(|(name, key_name, seed)| {
@@ -419,7 +425,12 @@ pub fn meeting() -> Sim {
 /// The same meeting, with `setup` applied to the simulator before any
 /// round (e.g. to corrupt a tally, or to choose who cosigns).
 pub fn meeting_with(setup: impl FnOnce(&mut Sim)) -> Sim {
-    let mut sim = Sim::new(500);
+    meeting_seeded([11, 12, 13], setup)
+}
+
+/// [`meeting_with`], the scrutineers' keys made from `seeds`.
+pub fn meeting_seeded(seeds: [u8; 3], setup: impl FnOnce(&mut Sim)) -> Sim {
+    let mut sim = Sim::new_seeded(500, seeds);
     setup(&mut sim);
     sim.attendance(480);
     let pre = [
