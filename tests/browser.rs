@@ -18,6 +18,8 @@
 //! failure the page is saved under `target/browser-screenshots/`.
 
 mod common;
+#[path = "browser/screens.rs"]
+mod screens;
 
 use std::collections::BTreeMap;
 
@@ -912,8 +914,8 @@ fn a_small_meeting_runs_through_the_ui() {
         "the view states its checkpoint: {cp}"
     );
     assert!(
-        s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !!document.querySelector('#cutoff') && !!document.querySelector('#chart .threshold');", json!([])) == true,
-        "per-candidate bars with the threshold line and the seat cut-off"
+        s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !document.querySelector('#cutoff') && !!document.querySelector('#cutoff-tied') && !!document.querySelector('#chart .threshold');", json!([])) == true,
+        "per-candidate bars with the threshold line; the seat cut-off frames the tie instead of splitting it"
     );
     check_i18n(&s, "presidium");
     s.click("[data-decision=call_runoff]");

@@ -8,8 +8,9 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
-  roundsOf, roundTitle, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
+  roundsOf, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
 } from './app.js';
+import { roundName } from './rounds.js';
 
 const MARKS = ['Y', 'N', 'A', '?'];
 const KEY_TO_MARK = { 1: 'Y', y: 'Y', 2: 'N', n: 'N', 3: 'A', a: 'A', 4: '?', '?': '?' };
@@ -48,7 +49,7 @@ function roundClosed(r) {
   clearInterval(S.watch);
   const typing = S.cur && !S.cur.void && S.cur.marks.some((m) => m !== null) ? 1 : 0;
   const n = S.batch ? S.batch.ballots.length + typing : 0;
-  fill($('#round-closed-text'), roundTitle(r || S.round), ' ',
+  fill($('#round-closed-text'), roundName(S.meeting, r || S.round), ' ',
     tr(n ? 'count.round_closed_unsent' : 'count.round_closed', { batch: S.batch?.label ?? '', n }));
   $('#round-closed').classList.remove('hidden');
   for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = true;
@@ -120,7 +121,7 @@ async function pickRound() {
   }
   fill($('#rounds'), open.map((r) => h('button', {
     type: 'button', class: 'btn big', 'data-round': r.id, onclick: () => openRound(r.id).catch(fail),
-  }, roundTitle(r))));
+  }, roundName(S.meeting, r))));
   $('#rounds button')?.focus();
 }
 
@@ -146,7 +147,7 @@ async function openRound(id) {
 
 async function batchStart() {
   show('batch-start');
-  fill($('#round-heading'), roundTitle(S.round));
+  fill($('#round-heading'), roundName(S.meeting, S.round));
   $('#batch-form').reset();
   $('#batch-label').focus();
   await refreshMyBatches();

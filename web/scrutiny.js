@@ -5,10 +5,11 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
-  roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
+  roundsOf, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
 } from './app.js';
 import { secureContext, supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
 import { tallyTable, outcome, ballotsLine, thresholdLine, statusBadge } from './results.js';
+import { roundName, roundRef } from './rounds.js';
 
 const S = { who: null, meeting: null, checkpoint: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
 const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
@@ -81,7 +82,7 @@ async function loadRounds() {
   fill(nav, rounds.map((r) => h('button', {
     type: 'button', class: `btn${r.id === S.roundId ? ' primary' : ''}`, 'data-round': r.id,
     'aria-pressed': String(r.id === S.roundId), onclick: () => selectRound(r.id),
-  }, roundTitle(r), ' ', labelEl('state', r.state))));
+  }, roundName(S.meeting, r), ' ', labelEl('state', r.state))));
   if (!rounds.length) fill(nav, h('p', { class: 'msg info', i18n: 'scrutiny.no_rounds' }));
   if (!S.roundId && rounds.length) {
     const open = rounds.find((r) => r.state === 'open');
@@ -122,7 +123,7 @@ async function refresh() {
 
 function render() {
   const r = S.round;
-  fill($('#round-title'), roundTitle(r), ' ', statusBadge(r.status));
+  fill($('#round-title'), roundName(S.meeting, r), ' ', statusBadge(r.status));
   const f = r.facts || {};
   fill($('#round-facts'), tr('scrutiny.facts', {
     entitled: f.entitled ?? '—', present: f.present ?? '—', issued: f.issued ?? '—', returned: f.returned ?? '—',

@@ -8,6 +8,7 @@ import {
   serverInfo,
 } from './app.js';
 import { encode, toSvg } from './qr.js';
+import { roundNumber, roundRef } from './rounds.js';
 
 const S = { who: null, meeting: null, people: [], rounds: {} };
 
@@ -232,7 +233,7 @@ function renderRounds() {
         h('thead', {}, h('tr', {}, h('th', { i18n: 'setup.round' }), h('th', { i18n: 'setup.kind' }), h('th', { i18n: 'setup.candidates' }),
           h('th', { class: 'num', i18n: 'setup.seats' }), h('th', { i18n: 'setup.state' }), h('th', {}))),
         h('tbody', {}, rounds.map((r) => h('tr', { 'data-round': r.id, 'data-state': r.state },
-          h('td', { raw: true }, r.id), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
+          h('td', {}, tr('round.number', { n: roundNumber(S.meeting, r.id) })), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
           h('td', { class: 'num' }, r.seats ?? ''),
           h('td', {}, labelEl('state', r.state), r.status ? h('span', {}, ' · ', labelEl('status', r.status)) : ''),
           h('td', {}, r.state === 'draft' ? openForm(r) : ''))))) : null,
@@ -247,11 +248,11 @@ function openForm(r) {
   return h('form', { class: 'row open-round', 'data-round': r.id, onsubmit: async (e) => {
     e.preventDefault();
     const issued = Number(input.value);
-    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: r.id }) });
+    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }) });
     if (!ok) return;
     try {
       await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued });
-      sayKey('setup.opened', { round: r.id }, 'ok');
+      sayKey('setup.opened', { round: roundRef(S.meeting, r.id, r.kind) }, 'ok');
       await refresh();
     } catch (err) { fail(err); }
   } }, h('label', { class: 'inline' }, h('span', { i18n: 'setup.issued' }), ' ', input),

@@ -1,0 +1,287 @@
+//! The election page, the hall display and the live presidium chart in
+//! headless Chromium (issue 12, item 3 and "An election page and report",
+//! items 18, 19 and 20). The meeting is driven over the API — the counting
+//! screens have their own test — up to an election that took a formal
+//! round with a three-way tie, a runoff and a supplementary round; then the
+//! people look: the presidium's chart does not draw the 应选 line through
+//! the tied group, the election page lists all three elected in
+//! surname-stroke order with the chair's words, the presidium announces
+//! the whole election from it, and the hall display, open all along,
+//! follows over the live stream and shows the list. Every Chinese page
+//! visited is scanned for raw ids, English state words and hashes.
+
+use serde_json::{json, Value};
+
+use super::common::meeting::{copies, cosigner, Meeting, Person};
+use super::common::webdriver::{Driver, Session};
+use super::{check_i18n, confirm, Server};
+
+/// Finds, in the visible text of a Chinese page, what a person should
+/// never read there: a service id ("r1", "e2", "p3", "第 r1 轮"), an
+/// English state word, and — where `hashes` — a hash or a log root.
+const TECHNICAL_SCAN: &str = r#"
+const [hashes, done] = arguments;
+const bad = [];
+const id = /(^|[^A-Za-z0-9_])[repbt][0-9]+(?![A-Za-z0-9_])/;
+const words = /\b(draft|open|closed|certified|unofficial|complete|runoff_required|shortfall|void|no_quorum|pending|announced|tallied|reconciled|awaiting_second|differences)\b/i;
+const hash = /([0-9a-f]{4} ){3}[0-9a-f]{4}|[0-9a-f]{16,}|[A-Za-z0-9+\/]{30,}={0,2}/;
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const text = n.nodeValue;
+  if (!text.trim()) continue;
+  const el = n.parentElement;
+  if (!el || el.closest('script, style, kbd')) continue;
+  // Where hashes may show, they are read as hashes, not as ids.
+  if (!hashes && el.closest('.checkpoint, .fingerprint, .mono')) continue;
+  if (!el.getClientRects().length) continue;
+  if (id.test(text)) bad.push('an id: "' + text.trim() + '"');
+  if (words.test(text)) bad.push('an English state word: "' + text.trim() + '"');
+  if (hashes && hash.test(text)) bad.push('a hash: "' + text.trim() + '"');
+}
+if (hashes && document.querySelector('.checkpoint')) bad.push('a checkpoint line');
+done(bad);
+"#;
+
+fn scan(s: &Session, screen: &str, hashes: bool) {
+    let now = s.exec("return document.documentElement.lang;", json!([]));
+    assert_eq!(now, "zh-CN", "{screen}: the scan reads the Chinese page");
+    let bad = s.cmd(
+        "POST",
+        "/execute/async",
+        Some(json!({ "script": TECHNICAL_SCAN, "args": [hashes] })),
+    );
+    let bad: Vec<String> = bad
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(bad.is_empty(), "{screen}:\n{}", bad.join("\n"));
+}
+
+fn ballots(groups: &[(usize, &str)]) -> Value {
+    json!(groups
+        .iter()
+        .flat_map(|(n, m)| copies(*n, json!(m)))
+        .collect::<Vec<_>>())
+}
+
+fn link(server: &Server, page: &str, who: &Person) -> String {
+    format!("{}/{page}#token={}", server.url, who.token)
+}
+
+#[test]
+fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
+    let server = Server::start();
+    let m = Meeting::create(server.client.clone(), &server.setup_token, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 10 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票甲", None);
+    let c2 = m.add("counter", "计票乙", None);
+    let ks = cosigner("监票丙", 61);
+    let sc = m.add("scrutineer", "监票丙", Some(&ks));
+    let presidium = m.add("presidium", "主席团", None);
+    let display = m.add("display", "会场大屏", None);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 3 }),
+    )
+    .expect(201);
+    for p in [&c1, &c2, &sc] {
+        m.assign("e1", p);
+    }
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["丁一", "王二", "刘三", "张四", "陈五"] }),
+    )
+    .expect(201);
+    let count = |round: &str, b: &Value| {
+        m.post(
+            &org,
+            &format!("/rounds/{round}/open"),
+            json!({ "issued": 10 }),
+        )
+        .expect(200);
+        m.enter(&c1, round, "b1", &format!("{round}-1"), b)
+            .expect(201);
+        m.enter(&c2, round, "b1", &format!("{round}-2"), b)
+            .expect(201);
+        m.post(
+            &sc,
+            &format!("/rounds/{round}/close"),
+            json!({ "returned": 10 }),
+        )
+        .expect(200);
+        m.cosign(&sc, &ks, round).expect(201);
+    };
+    // 丁一 9; 王二 = 刘三 = 张四 = 7 straddle the cut-off of 3 seats.
+    count(
+        "r1",
+        &ballots(&[(3, "YYYNN"), (3, "YYNYN"), (3, "YNYYN"), (1, "NYYYN")]),
+    );
+
+    let driver = Driver::start();
+    let hall = driver.session("hall");
+    hall.set_window(1920, 1080);
+    let s = driver.session("screens");
+    s.set_window(1280, 900);
+
+    hall.step("the hall display before anything is announced");
+    // The display's own screen is the hall display.
+    hall.goto(&link(&server, "presidium.html", &display));
+    hall.wait_for("location.pathname === '/hall.html'", 20);
+    hall.wait_visible("#hall-wait");
+    let contest = hall.text("#hall-contest");
+    assert_eq!(contest, "支部委员会委员");
+    scan(&hall, "hall (waiting)", true);
+
+    s.step("the presidium's chart frames the tied group (item 18)");
+    s.goto(&link(&server, "presidium.html", &presidium));
+    s.wait_visible("#chart .tally-row");
+    s.wait_visible("#cutoff-tied");
+    let chart = s.exec(
+        "return { line: !!document.querySelector('#cutoff'),
+                  order: [...document.querySelectorAll('#chart > div')].map((d) =>
+                    d.classList.contains('tally-row') ? d.dataset.name : d.className) };",
+        json!([]),
+    );
+    assert_eq!(
+        chart["line"], false,
+        "no 应选 line through the tie: {chart}"
+    );
+    assert_eq!(
+        chart["order"],
+        json!([
+            "丁一",
+            "cutoff tied",
+            "王二",
+            "刘三",
+            "张四",
+            "cutoff tied-end",
+            "陈五"
+        ]),
+        "{chart}"
+    );
+    let title = s.text("#round-title");
+    assert!(
+        title.contains("第 1 轮") && !title.contains("r1"),
+        "{title}"
+    );
+    check_i18n(&s, "presidium (tie)");
+    scan(&s, "presidium (tie)", false);
+    s.click("[data-decision=call_runoff]");
+    confirm(&s);
+    s.wait_visible("#outcome [data-i18n='presidium.next_round']");
+    let next = s.text("#outcome [data-i18n='presidium.next_round']");
+    assert!(next.contains("第 2 轮（重新投票）"), "{next}");
+    scan(&s, "presidium (runoff called)", false);
+
+    // Runoff for 2 seats: 王二 6, the others short; then a supplementary
+    // round for the last seat, which 刘三 wins.
+    count("r2", &ballots(&[(6, "YNN"), (2, "NYN"), (2, "NNY")]));
+    let sup = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "call_supplementary" }),
+        )
+        .expect(201)
+        .json();
+    let list = sup["round"]["candidates"].as_array().expect("list").clone();
+    let marks: String = list
+        .iter()
+        .map(|n| if n == "刘三" { 'Y' } else { 'N' })
+        .collect();
+    count("r3", &ballots(&[(10, &marks)]));
+
+    s.step("the election page: three rounds, one list, the chair's words");
+    s.goto(&link(&server, "election.html?election=e1", &presidium));
+    s.wait_visible("#elected-list li");
+    let page = s.exec(
+        "return { names: [...document.querySelectorAll('#elected-list li')].map((li) => li.dataset.name),
+                  rounds: [...document.querySelectorAll('#rounds-table tbody tr')].map((tr) => tr.dataset.number),
+                  words: document.querySelector('#announcement').textContent,
+                  heading: document.querySelector('#elected-heading').textContent,
+                  badge: document.querySelector('#election-badge').dataset.complete };",
+        json!([]),
+    );
+    assert_eq!(page["names"], json!(["丁一", "王二", "刘三"]), "{page}");
+    assert_eq!(page["rounds"], json!(["1", "2", "3"]), "{page}");
+    assert_eq!(page["badge"], "true", "{page}");
+    assert!(
+        page["heading"]
+            .as_str()
+            .unwrap_or("")
+            .contains("按姓氏笔画为序"),
+        "{page}"
+    );
+    let words = page["words"].as_str().unwrap_or("");
+    assert!(
+        words.starts_with("根据《中共测试支部党员大会选举办法》")
+            && words.contains("经过正式选举、重新投票和另行选举，下列同志当选为支部委员会委员（按姓氏笔画为序）：丁一、王二、刘三。"),
+        "{words}"
+    );
+    check_i18n(&s, "election");
+    scan(&s, "election", false);
+
+    s.step("the presidium announces the whole election at once");
+    s.click("#announce-election");
+    confirm(&s);
+    s.wait_for(
+        "document.querySelector('#election-badge')?.dataset.i18n === 'election.announced'",
+        20,
+    );
+    assert_eq!(
+        s.exec(
+            "return !!document.querySelector('#announce-election');",
+            json!([])
+        ),
+        false,
+        "announced once"
+    );
+
+    hall.step("the hall display follows live and shows the whole list");
+    hall.wait_for(
+        "document.querySelectorAll('#hall-elected li').length === 3",
+        20,
+    );
+    let shown = hall.exec(
+        "return { names: [...document.querySelectorAll('#hall-elected li')].map((li) => li.textContent),
+                  heading: document.querySelector('.hall-heading').textContent,
+                  words: document.querySelector('#hall-words').textContent,
+                  size: parseFloat(getComputedStyle(document.querySelector('#hall-elected')).fontSize),
+                  scrolls: document.documentElement.scrollHeight > innerHeight };",
+        json!([]),
+    );
+    assert_eq!(shown["names"], json!(["丁一", "王二", "刘三"]), "{shown}");
+    assert_eq!(
+        shown["heading"], "下列同志当选（按姓氏笔画为序）",
+        "{shown}"
+    );
+    assert_eq!(shown["words"], json!(words), "{shown}");
+    assert!(
+        shown["size"].as_f64().unwrap_or(0.0) >= 60.0,
+        "large type: {shown}"
+    );
+    assert_eq!(shown["scrolls"], false, "one screen, no scrolling: {shown}");
+    scan(&hall, "hall (announced)", true);
+
+    s.step("the organiser reads the announced election");
+    s.goto(&link(&server, "election.html?election=e1", &org));
+    s.wait_visible("#elected-list li");
+    assert_eq!(
+        s.exec(
+            "return [...document.querySelectorAll('#elected-list li')].map((li) => li.dataset.name);",
+            json!([])
+        ),
+        json!(["丁一", "王二", "刘三"])
+    );
+    scan(&s, "election (organiser)", false);
+}
