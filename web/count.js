@@ -10,7 +10,8 @@ import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
   roundsOf, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
 } from './app.js';
-import { roundName } from './rounds.js';
+import { roundName, roundRef } from './rounds.js';
+import { liveBanner, clearLiveBanner } from './live.js';
 
 const MARKS = ['Y', 'N', 'A', '?'];
 const KEY_TO_MARK = { 1: 'Y', y: 'Y', 2: 'N', n: 'N', 3: 'A', a: 'A', 4: '?', '?': '?' };
@@ -25,6 +26,7 @@ const S = {
   cur: null, // the ballot being entered
   closed: false, // the round closed while this screen was on it
   watch: null, // the timer that follows the round
+  watchNew: null, // the timer that looks for a round opened
 };
 
 /// How often the screen asks whether its round is still open (counters get
@@ -55,6 +57,32 @@ function roundClosed(r) {
   for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = true;
   if (S.batch) dropDraft();
   $('#closed-other-round').focus();
+  watchForOpen(r?.id ?? S.round?.id);
+}
+
+/// With no round to enter (the one on screen closed, or none open yet),
+/// asks every 2 s whether a round opened; a banner then offers it.
+function watchForOpen(except) {
+  clearInterval(S.watchNew);
+  S.watchNew = setInterval(async () => {
+    try {
+      const m = await api('GET', `/meetings/${S.who.meeting}`);
+      const open = roundsOf(m).filter((r) => r.state === 'open' && r.id !== except);
+      if (!open.length) return;
+      clearInterval(S.watchNew);
+      S.meeting = m;
+      const r = open[0];
+      liveBanner('live.new_open', { round: roundRef(m, r.id, r.kind) }, {
+        key: 'live.go',
+        onclick: () => {
+          S.round = null; S.batch = null; S.cur = null; S.closed = false;
+          $('#round-closed').classList.add('hidden');
+          for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+          (open.length === 1 ? openRound(r.id) : pickRound()).catch(fail);
+        },
+      });
+    } catch (e) { /* offline for a moment: the next poll retries */ }
+  }, WATCH_MS);
 }
 
 function emptyBallot() {
@@ -115,6 +143,7 @@ async function pickRound() {
   if (open.length === 1) return openRound(open[0].id);
   show('pick');
   if (!open.length) {
+    watchForOpen(null);
     fill($('#rounds'), h('p', { class: 'msg info', i18n: 'count.no_open_round' }),
       h('button', { type: 'button', class: 'btn', i18n: 'action.refresh', onclick: () => pickRound().catch(fail) }));
     return;
@@ -126,6 +155,8 @@ async function pickRound() {
 }
 
 async function openRound(id) {
+  clearInterval(S.watchNew);
+  clearLiveBanner();
   S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
   S.closed = false;
   $('#round-closed').classList.add('hidden');

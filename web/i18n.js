@@ -547,7 +547,16 @@ const STRINGS = /*BEGIN STRINGS*/{
     "hall.elected": "下列同志当选",
     "hall.waiting": "正在计票，结果宣布后在此显示。",
     "hall.so_far": "已宣布当选：",
-    "presidium.cutoff_tied": "应选 {n} 名：以下 {k} 人票数相等，跨越应选名额的界线（尚余 {left} 名），不能分开，须重新投票或由主席团决定"
+    "presidium.cutoff_tied": "应选 {n} 名：以下 {k} 人票数相等，跨越应选名额的界线（尚余 {left} 名），不能分开，须重新投票或由主席团决定",
+    "live.dismiss": "知道了",
+    "live.go": "转到该轮",
+    "live.next_round": "主席团已作出决定：{round}之后举行{next}。",
+    "live.closed": "{round}已结束计票。",
+    "live.opened": "{round}已开始投票。",
+    "live.announced": "{round}的结果已宣布。",
+    "live.certified": "{round}的计票结果已经监票人签署认证。",
+    "live.decision": "主席团已就{round}作出决定。",
+    "live.new_open": "{round}已开始投票。"
   },
   "en": {
     "app.name": "Party election count",
@@ -1047,7 +1056,7 @@ const STRINGS = /*BEGIN STRINGS*/{
     "count.discard_body": "Batch {batch} can no longer be submitted (see the message above). Discarding deletes what was entered on this device.",
     "count.discard": "Discard the batch",
     "report.handsign": "Scrutineers: ________  ________   Counters: ________   Date: ________",
-    "round.ref": "Ballot {n} ({kind})",
+    "round.ref": "ballot {n} ({kind})",
     "round.number": "Ballot {n}",
     "election.screen": "Election result",
     "election.elected_in": "(elected in ballot {n}, {kind})",
@@ -1087,7 +1096,16 @@ const STRINGS = /*BEGIN STRINGS*/{
     "hall.elected": "Elected",
     "hall.waiting": "Counting. The result is shown here once announced.",
     "hall.so_far": "Announced so far:",
-    "presidium.cutoff_tied": "{n} seat(s): the {k} below have equal votes across the cut-off ({left} seat(s) left); they are not split: a runoff or the presidium decides"
+    "presidium.cutoff_tied": "{n} seat(s): the {k} below have equal votes across the cut-off ({left} seat(s) left); they are not split: a runoff or the presidium decides",
+    "live.dismiss": "Dismiss",
+    "live.go": "Go to that ballot",
+    "live.next_round": "The presidium decided: after {round}, {next} is held.",
+    "live.closed": "{round} is closed.",
+    "live.opened": "{round} is open.",
+    "live.announced": "The result of {round} is announced.",
+    "live.certified": "The result of {round} is certified by the scrutineers.",
+    "live.decision": "The presidium took a decision on {round}.",
+    "live.new_open": "{round} is open for voting."
   }
 }/*END STRINGS*/;
 

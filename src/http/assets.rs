@@ -65,6 +65,7 @@ assets! {
     "qr.js" => JS,
     "results.js" => JS,
     "rounds.js" => JS,
+    "live.js" => JS,
     "bundle.js" => JS,
     "style.css" => CSS,
     "favicon.svg" => SVG,

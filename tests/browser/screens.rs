@@ -34,7 +34,8 @@ for (let n = walker.nextNode(); n; n = walker.nextNode()) {
   // Where hashes may show, they are read as hashes, not as ids.
   if (!hashes && el.closest('.checkpoint, .fingerprint, .mono')) continue;
   if (!el.getClientRects().length) continue;
-  if (id.test(text)) bad.push('an id: "' + text.trim() + '"');
+  // Hex groups ("3fa2 9c1d …") are hashes, handled below, not ids.
+  if (id.test(text.replace(/([0-9a-f]{4}\s+)+[0-9a-f]{4}/g, ''))) bad.push('an id: "' + text.trim() + '"');
   if (words.test(text)) bad.push('an English state word: "' + text.trim() + '"');
   if (hashes && hash.test(text)) bad.push('a hash: "' + text.trim() + '"');
 }
@@ -102,16 +103,18 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
         json!({ "kind": "formal", "candidates": ["丁一", "王二", "刘三", "张四", "陈五"] }),
     )
     .expect(201);
-    let count = |round: &str, b: &Value| {
+    let open = |round: &str| {
         m.post(
             &org,
             &format!("/rounds/{round}/open"),
             json!({ "issued": 10 }),
         )
         .expect(200);
-        m.enter(&c1, round, "b1", &format!("{round}-1"), b)
+    };
+    let finish = |round: &str, b: &Value| {
+        m.enter(&c1, round, "T1", &format!("{round}-1"), b)
             .expect(201);
-        m.enter(&c2, round, "b1", &format!("{round}-2"), b)
+        m.enter(&c2, round, "T1", &format!("{round}-2"), b)
             .expect(201);
         m.post(
             &sc,
@@ -120,6 +123,10 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
         )
         .expect(200);
         m.cosign(&sc, &ks, round).expect(201);
+    };
+    let count = |round: &str, b: &Value| {
+        open(round);
+        finish(round, b);
     };
     // 丁一 9; 王二 = 刘三 = 张四 = 7 straddle the cut-off of 3 seats.
     count(
@@ -176,6 +183,18 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     );
     check_i18n(&s, "presidium (tie)");
     scan(&s, "presidium (tie)", false);
+    // Item 17: the scrutineer's, the organiser's and a counter's screens
+    // are open on the finished round while the presidium decides.
+    let scr = driver.session("scrutineer");
+    scr.goto(&link(&server, "scrutiny.html", &sc));
+    scr.wait_visible("#round-title");
+    let orgs = driver.session("organiser");
+    orgs.goto(&link(&server, "setup.html", &org));
+    orgs.wait_visible("#rounds tr[data-round]");
+    let cnt = driver.session("counter");
+    cnt.goto(&link(&server, "count.html", &c1));
+    cnt.wait_visible("#rounds [data-i18n='count.no_open_round']");
+
     s.click("[data-decision=call_runoff]");
     confirm(&s);
     s.wait_visible("#outcome [data-i18n='presidium.next_round']");
@@ -183,9 +202,42 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     assert!(next.contains("第 2 轮（重新投票）"), "{next}");
     scan(&s, "presidium (runoff called)", false);
 
+    scr.step("the scrutineer's screen says what the presidium decided");
+    scr.wait_visible("[data-live='live.next_round']");
+    let banner = scr.text("#live-banner");
+    assert!(
+        banner.contains("第 1 轮（正式选举）之后举行第 2 轮（重新投票）"),
+        "{banner}"
+    );
+    scan(&scr, "scrutiny (banner)", false);
+    orgs.step("the organiser's screen shows the new round to open");
+    orgs.wait_visible("[data-live='live.next_round']");
+    orgs.wait_visible("form.open-round[data-round=r2]");
+    scan(&orgs, "setup (banner)", false);
+
     // Runoff for 2 seats: 王二 6, the others short; then a supplementary
     // round for the last seat, which 刘三 wins.
-    count("r2", &ballots(&[(6, "YNN"), (2, "NYN"), (2, "NNY")]));
+    open("r2");
+    scr.step("the scrutineer is offered the runoff once it opens");
+    scr.wait_visible("[data-live='live.new_open']");
+    scr.click("#live-go");
+    scr.wait_for(
+        "document.querySelector('#round-title')?.textContent.includes('第 2 轮')",
+        20,
+    );
+    cnt.step("the counter is offered the runoff once it opens");
+    cnt.wait_visible("[data-live='live.new_open']");
+    scan(&cnt, "count (banner)", false);
+    cnt.click("#live-go");
+    cnt.wait_visible("#batch-start:not(.hidden) #round-heading");
+    let heading = cnt.text("#round-heading");
+    assert!(
+        heading.contains("第 2 轮") && !heading.contains("r2"),
+        "{heading}"
+    );
+    finish("r2", &ballots(&[(6, "YNN"), (2, "NYN"), (2, "NNY")]));
+    scr.step("the scrutineer's screen follows the runoff's close");
+    scr.wait_visible("[data-live='live.closed'], [data-live='live.certified']");
     let sup = m
         .post(
             &presidium,
