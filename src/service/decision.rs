@@ -529,7 +529,7 @@ impl Service {
             let Some(me) = cosigners.iter().find(|c| c.person == actor.person) else {
                 return Err(Error::conflict(
                     "no_key_registered",
-                    "本轮结束时你尚未登记签名公钥，不能签名",
+                    "本轮结束时您尚未登记签名公钥，不能签名",
                     "you had no key registered when this round closed, so you cannot cosign it",
                 ));
             };
@@ -537,7 +537,7 @@ impl Service {
             if done.iter().any(|c| c.person == actor.person) {
                 return Err(Error::conflict(
                     "already_cosigned",
-                    "你已签名",
+                    "您已签名",
                     "you already cosigned this result",
                 ));
             }
@@ -561,7 +561,7 @@ impl Service {
             let key = VerifierKey::parse(&me.key).map_err(Error::internal)?;
             let Some(sig) = note.signatures().iter().find(|s| key.matches(s)) else {
                 return Err(bad(
-                    format!("没有以你登记的公钥（{}）所作的签名", key.label()),
+                    format!("没有以您登记的公钥（{}）所作的签名", key.label()),
                     format!("no cosignature by your registered key {}", key.label()),
                 ));
             };

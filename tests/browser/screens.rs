@@ -13,7 +13,7 @@
 use serde_json::{json, Value};
 
 use super::common::meeting::{copies, cosigner, Meeting, Person};
-use super::common::webdriver::{Driver, Session};
+use super::common::webdriver::{key, Driver, Session};
 use super::{check_i18n, confirm, Server};
 
 /// Finds, in the visible text of a Chinese page, what a person should
@@ -336,4 +336,184 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
         json!(["丁一", "王二", "刘三"])
     );
     scan(&s, "election (organiser)", false);
+}
+
+/// Types the batch label and size on the batch screen and starts it.
+fn start_batch(s: &Session, label: &str, size: usize) {
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'batch-label'",
+        20,
+    );
+    s.type_keys(label);
+    s.keys(&[&[key::TAB]]);
+    s.type_keys(&size.to_string());
+    s.keys(&[&[key::ENTER]]);
+    s.wait_for(
+        "document.activeElement && document.activeElement.id === 'ballot'",
+        10,
+    );
+}
+
+fn entered_marks(s: &Session) -> Value {
+    s.exec(
+        "return [...document.querySelectorAll('#entered li .marks-text')].map((x) => x.textContent).reverse();",
+        json!([]),
+    )
+}
+
+/// Items 24, 10, 11 and 22 on the counting screen: "same as previous" and
+/// "rest abstain" keys; the note that entries are compared by position and
+/// the reversed second entry caught before it is recorded; a batch
+/// submitted in one tab is not brought back by another; the salt of the
+/// receipt is shown.
+#[test]
+fn counting_accelerators_reversed_stacks_and_two_tabs() {
+    let server = Server::start();
+    let m = Meeting::create(server.client, &server.setup_token, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 10 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票甲", None);
+    let c2 = m.add("counter", "计票乙", None);
+    let sc = m.add("scrutineer", "监票丙", Some(&cosigner("监票丙", 71)));
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 2 }),
+    )
+    .expect(201);
+    for p in [&c1, &c2, &sc] {
+        m.assign("e1", p);
+    }
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["丁一", "王二", "刘三"] }),
+    )
+    .expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 10 }))
+        .expect(200);
+
+    let driver = Driver::start();
+    let s = driver.session("counter1");
+    s.set_window(1280, 900);
+
+    s.step("counter 1: R repeats the previous ballot, 0 marks the rest 弃权");
+    s.goto(&link(&server, "count.html", &c1));
+    s.wait_visible("#order-note");
+    let note = s.text("#order-note");
+    assert!(
+        note.contains("逐张比对") && note.contains("同一顺序"),
+        "{note}"
+    );
+    start_batch(&s, "A1", 4);
+    s.type_keys("12");
+    s.keys(&[&[key::ENTER]]);
+    // A line left unmarked is refused; 0 fills it with 弃权.
+    s.wait_visible("#status .msg.warn");
+    s.type_keys("0");
+    s.keys(&[&[key::ENTER]]);
+    s.type_keys("r");
+    s.wait_for(
+        "[...document.querySelectorAll('#lines .line')].map((l) => l.dataset.mark).join('') === 'YNA'",
+        10,
+    );
+    // A key past the last line is still refused after R.
+    s.type_keys("1");
+    s.wait_visible("#status [data-i18n='count.past_last_line']");
+    s.keys(&[&[key::ENTER]]);
+    s.type_keys("2");
+    s.click("#rest-blank");
+    s.keys(&[&[key::ENTER]]);
+    s.type_keys("1");
+    s.type_keys("0");
+    // Backspace undoes the filled lines one by one.
+    s.keys(&[&[key::BACKSPACE]]);
+    s.wait_for(
+        "[...document.querySelectorAll('#lines .line')].map((l) => l.dataset.mark || '.').join('') === 'YA.'",
+        10,
+    );
+    s.type_keys("2");
+    s.keys(&[&[key::ENTER]]);
+    assert_eq!(
+        entered_marks(&s),
+        json!(["YNA", "YNA", "NAA", "YAN"]),
+        "the four ballots as keyed"
+    );
+    super::check_i18n(&s, "count (accelerators)");
+    scan(&s, "count (accelerators)", false);
+
+    s.step("two tabs on one batch: the one submitted is not brought back");
+    let first = s.cmd("GET", "/window", None);
+    let tab = s.cmd("POST", "/window/new", Some(json!({ "type": "tab" })));
+    let tab = tab["handle"].as_str().expect("handle").to_string();
+    s.cmd("POST", "/window", Some(json!({ "handle": tab })));
+    s.goto(&link(&server, "count.html", &c1));
+    s.wait_visible("#status [data-i18n='count.draft_restored']");
+    s.cmd("POST", "/window", Some(json!({ "handle": first })));
+    s.keys(&[&[key::CONTROL, key::ENTER]]);
+    s.wait_visible("dialog[open]");
+    confirm(&s);
+    s.wait_visible("#submitted:not(.hidden) #entry-salt");
+    let salt = s.text("#entry-salt");
+    assert!(
+        salt.len() == 32 && salt.chars().all(|c| c.is_ascii_hexdigit()),
+        "the receipt's salt is shown: {salt}"
+    );
+    s.cmd("POST", "/window", Some(json!({ "handle": tab })));
+    s.wait_visible("[data-live='count.stale_submitted']");
+    s.wait_visible("#batch-start:not(.hidden)");
+    // A key typed in the stale tab writes nothing back.
+    s.type_keys("1");
+    assert_eq!(
+        s.exec(
+            "return Object.keys(localStorage).filter((k) => k.startsWith('scrutineer.draft.'));",
+            json!([])
+        ),
+        json!([]),
+        "no stale draft in storage"
+    );
+    s.goto(&format!("{}/count.html", server.url));
+    s.wait_visible("#batch-start:not(.hidden)");
+    assert_eq!(
+        s.exec(
+            "return !!document.querySelector(\"#status [data-i18n='count.draft_restored']\");",
+            json!([])
+        ),
+        false,
+        "a reload does not resurrect the submitted batch"
+    );
+
+    s.step("counter 2 keys the stack from the bottom: caught before it is recorded");
+    let s2 = driver.session("counter2");
+    s2.set_window(1280, 900);
+    s2.goto(&link(&server, "count.html", &c2));
+    start_batch(&s2, "a1", 4);
+    for keys in ["132", "20", "120", "r"] {
+        s2.type_keys(keys);
+        s2.keys(&[&[key::ENTER]]);
+    }
+    assert_eq!(entered_marks(&s2), json!(["YAN", "NAA", "YNA", "YNA"]));
+    s2.keys(&[&[key::CONTROL, key::ENTER]]);
+    s2.click("dialog[open] [data-action=confirm]");
+    s2.wait_visible("dialog[open] [data-action=confirm][data-i18n='count.reversed_flip']");
+    let text = s2.text("dialog[open]");
+    assert!(text.contains("顺序") && text.contains("相反"), "{text}");
+    let batch = m.get(&sc, "/rounds/r1/batches/A1").expect(200).json();
+    assert_eq!(
+        batch["state"], "awaiting_second",
+        "nothing recorded: {batch}"
+    );
+    // Turned round, it is the same stack: one more confirmation, then
+    // reconciled without a single difference.
+    s2.click("dialog[open] [data-action=confirm][data-i18n='count.reversed_flip']");
+    s2.wait_visible("dialog[open] [data-i18n='count.submit_confirm']");
+    confirm(&s2);
+    s2.wait_visible("#submitted:not(.hidden)");
+    let batch = m.get(&sc, "/rounds/r1/batches/A1").expect(200).json();
+    assert_eq!(batch["state"], "reconciled", "{batch}");
+    super::check_i18n(&s2, "count (submitted)");
+    scan(&s2, "count (submitted)", false);
 }
