@@ -577,7 +577,20 @@ const STRINGS = /*BEGIN STRINGS*/{
     "count.submitted_salt": "凭证盐值：",
     "count.submitted_salt_note": "如需日后自行核对本次录入，请记下凭证摘要和盐值；系统在两次录入核对一致后即删除其保存的盐值。",
     "count.stale_submitted": "第 {batch} 批已在本设备的另一个窗口提交，此窗口中的录入已不再需要，未保留。",
-    "count.stale_dropped": "第 {batch} 批已在本设备的另一个窗口提交或放弃，此窗口不再保留它。"
+    "count.stale_dropped": "第 {batch} 批已在本设备的另一个窗口提交或放弃，此窗口不再保留它。",
+    "slips.screen": "登录条",
+    "slips.title": "打印登录条",
+    "slips.open": "打印登录条（A4）",
+    "slips.how": "每页 8 张，打印后沿虚线裁开，分发给本人。登录条等同于登录链接，请当面交给本人。",
+    "slips.print": "打印",
+    "slips.line1": "用手机或平板电脑的相机扫描右侧二维码，或在浏览器中输入下方地址，即可打开您的工作页面。",
+    "slips.line2": "本登录条仅限本人使用，请妥善保管；遗失时请立即告知会务组，原链接将作废。",
+    "slips.loopback": "有 {n} 张登录条的地址是本机地址（127.0.0.1 或 localhost），其他设备无法打开。请用会场网络中的地址启动服务（例如 --listen 0.0.0.0:8443 或 --public-url）后重新生成。",
+    "slips.no_tls": "本服务未使用 HTTPS，登录条上没有证书指纹。仅在本机试用时如此；会场中请使用 HTTPS。",
+    "slips.missing": "以下 {n} 人的登录链接已发出，不再显示，因此没有登录条：",
+    "slips.reissue": "为这 {n} 人生成新的登录链接",
+    "slips.reissue_body": "新链接生成后，这些人原来的登录链接立即作废（记入日志）。仅在原链接未发出或已遗失时使用。",
+    "slips.reissued": "已为 {n} 人生成新的登录链接。"
   },
   "en": {
     "app.name": "Party election count",
@@ -1147,7 +1160,20 @@ const STRINGS = /*BEGIN STRINGS*/{
     "count.submitted_salt": "Receipt salt:",
     "count.submitted_salt_note": "To check this entry yourself later, note the digest and the salt; the service erases its copy of the salt once both entries agree.",
     "count.stale_submitted": "Batch {batch} was submitted from another window of this device; this window no longer keeps it.",
-    "count.stale_dropped": "Batch {batch} was submitted or given up in another window of this device; this window no longer keeps it."
+    "count.stale_dropped": "Batch {batch} was submitted or given up in another window of this device; this window no longer keeps it.",
+    "slips.screen": "Log-in slips",
+    "slips.title": "Print log-in slips",
+    "slips.open": "Print log-in slips (A4)",
+    "slips.how": "Eight to a page: print, cut along the dashes and hand each to its person. A slip is a log-in link: give it in person.",
+    "slips.print": "Print",
+    "slips.line1": "Scan the QR code with a phone or tablet camera, or type the address below into a browser, to open your screen.",
+    "slips.line2": "This slip is for you alone: keep it safe; if it is lost, tell the organisers at once and the link will be revoked.",
+    "slips.loopback": "{n} slip(s) point at this computer (127.0.0.1 or localhost) and cannot be opened from another device. Start the service on an address of the hall network (e.g. --listen 0.0.0.0:8443 or --public-url), then make new links.",
+    "slips.no_tls": "The service does not use HTTPS, so the slips carry no certificate fingerprint. Fine for a trial on this computer; in the hall use HTTPS.",
+    "slips.missing": "The links of these {n} people were handed out and are not shown again, so they have no slip:",
+    "slips.reissue": "Make new log-in links for these {n}",
+    "slips.reissue_body": "Their earlier links stop working at once (logged). Use this only when the earlier links were never handed out or are lost.",
+    "slips.reissued": "New log-in links made for {n} people."
   }
 }/*END STRINGS*/;
 

@@ -57,6 +57,8 @@ assets! {
     "election.js" => JS,
     "hall.html" => HTML,
     "hall.js" => JS,
+    "slips.html" => HTML,
+    "slips.js" => JS,
     "audit.html" => HTML,
     "audit.js" => JS,
     "app.js" => JS,

@@ -517,3 +517,64 @@ fn counting_accelerators_reversed_stacks_and_two_tabs() {
     super::check_i18n(&s2, "count (submitted)");
     scan(&s2, "count (submitted)", false);
 }
+
+/// Item 16: a printable A4 sheet of log-in slips, eight to a page, each
+/// with the name, the role, the election, the QR code and two lines of
+/// instructions; a link that only this computer can open is warned about.
+#[test]
+fn log_in_slips_print_eight_to_an_a4_page() {
+    let server = Server::start();
+    let m = Meeting::create(server.client, &server.setup_token, 10, json!([]));
+    let org = m.organiser.clone();
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 2 }),
+    )
+    .expect(201);
+    let mut people = Vec::new();
+    for i in 0..9 {
+        let role = if i % 3 == 0 { "scrutineer" } else { "counter" };
+        let p = m.add(role, &format!("工作人员{i}"), None);
+        m.assign("e1", &p);
+        people.push(p);
+    }
+    let driver = Driver::start();
+    let s = driver.session("slips");
+    s.set_window(1280, 900);
+    s.step("the organiser opens the slips: links handed out are not shown again");
+    s.goto(&link(&server, "slips.html", &org));
+    s.wait_visible("#slips-reissue");
+    assert!(s.text("#slips-missing").contains("工作人员8"));
+    s.click("#slips-reissue");
+    confirm(&s);
+    s.wait_for("document.querySelectorAll('#slips .slip').length === 9", 20);
+    let slips = s.exec(
+        "return [...document.querySelectorAll('#slips .slip')].map((x) => ({
+           text: x.innerText, qr: !!x.querySelector('svg path'),
+           url: x.querySelector('.slip-url').textContent }));",
+        json!([]),
+    );
+    for (i, slip) in slips.as_array().expect("slips").iter().enumerate() {
+        let text = slip["text"].as_str().unwrap_or("");
+        assert!(text.contains(&format!("工作人员{i}")), "{text}");
+        assert!(text.contains("支部委员会委员"), "{text}");
+        assert!(text.contains("计票人") || text.contains("监票人"), "{text}");
+        assert!(text.contains("扫描") && text.contains("仅限本人"), "{text}");
+        assert_eq!(slip["qr"], true);
+        assert!(slip["url"].as_str().unwrap_or("").contains("#token="));
+    }
+    // The new links work, and the earlier ones are revoked.
+    let url = slips[0]["url"].as_str().unwrap_or("").to_string();
+    let token = url.split("#token=").nth(1).unwrap_or("").to_string();
+    let me = server.client.get("/api/me", &token);
+    assert_eq!(me.status, 200);
+    assert_eq!(server.client.get("/api/me", &people[0].token).status, 401);
+    s.wait_visible("#slips-loopback");
+    check_i18n(&s, "slips");
+    scan(&s, "slips", false);
+    let pdf = s.print_a4();
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert_eq!(pages, 2, "nine slips on two A4 pages");
+}
