@@ -76,7 +76,7 @@ fn link(server: &Server, page: &str, who: &Person) -> String {
 #[test]
 fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     let server = Server::start();
-    let m = Meeting::create(server.client.clone(), &server.setup_token, 10, json!([]));
+    let m = Meeting::create(server.client, &server.setup_token, 10, json!([]));
     let org = m.organiser.clone();
     m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
         .expect(200);
