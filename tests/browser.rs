@@ -600,7 +600,7 @@ fn sign(s: &Session, link: &str, round: &str) {
     s.goto(link);
     s.click(&format!("#rounds [data-round={round}]"));
     s.wait_for(
-        &format!("document.querySelector('#round-title')?.textContent.includes('({round})')"),
+        &format!("document.querySelector('#rounds [data-round={round}]')?.getAttribute('aria-pressed') === 'true'"),
         10,
     );
     s.wait_for("!document.querySelector('#sign').disabled", 20);

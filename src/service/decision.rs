@@ -70,7 +70,7 @@ fn tallied(l: &Loaded) -> Result<Value, Error> {
     if l.row.state != "closed" {
         return Err(Error::conflict(
             "round_not_tallied",
-            format!("轮次 {} 尚未结束计票", l.row.id),
+            "本轮尚未结束计票".to_string(),
             format!("round {} has not been closed and tallied", l.row.id),
         ));
     }
@@ -149,7 +149,7 @@ fn describe(d: &Value) -> (String, String) {
             format!("seats reduced from {} to {}", num("from"), num("to")),
         ),
         "rerun" => (
-            format!("重新进行本轮投票（{round}）"),
+            "重新进行本轮投票".to_string(),
             format!("hold the round again ({round})"),
         ),
         "announce" => ("宣布结果".into(), "announce the result".into()),
