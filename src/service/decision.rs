@@ -137,11 +137,11 @@ fn describe(d: &Value) -> (String, String) {
             format!("accept the list ({})", list("list", ", ")),
         ),
         "call_runoff" => (
-            format!("就 {} 重新投票（{round}）", list("among", "、")),
+            format!("就 {} 重新投票", list("among", "、")),
             format!("runoff among {} ({round})", list("among", ", ")),
         ),
         "call_supplementary" => (
-            format!("另行选举 {} 名（{round}）", num("seats")),
+            format!("另行选举 {} 名", num("seats")),
             format!("supplementary ballot for {} seats ({round})", num("seats")),
         ),
         "reduce_seats" => (
