@@ -97,7 +97,8 @@ function draftKey() {
 function saveDraft() {
   if (!S.batch) return;
   // Submitted from another tab of this device: never written back.
-  if (submittedHere(S.batch.label)) { staleBatch('count.stale_submitted'); return; }
+  // (After the key being handled has finished with the batch.)
+  if (submittedHere(S.batch.label)) { setTimeout(() => { if (S.batch) staleBatch('count.stale_submitted'); }, 0); return; }
   localStorage.setItem(draftKey(), JSON.stringify({ batch: S.batch, cur: S.cur }));
 }
 function loadDraft() {
