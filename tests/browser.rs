@@ -18,6 +18,8 @@
 //! failure the page is saved under `target/browser-screenshots/`.
 
 mod common;
+#[path = "browser/screens.rs"]
+mod screens;
 
 use std::collections::BTreeMap;
 
@@ -625,7 +627,7 @@ fn sign(s: &Session, link: &str, round: &str) {
     s.goto(link);
     s.click(&format!("#rounds [data-round={round}]"));
     s.wait_for(
-        &format!("document.querySelector('#round-title')?.textContent.includes('({round})')"),
+        &format!("document.querySelector('#rounds [data-round={round}]')?.getAttribute('aria-pressed') === 'true'"),
         10,
     );
     s.wait_for("!document.querySelector('#sign').disabled", 20);
@@ -939,8 +941,8 @@ fn a_small_meeting_runs_through_the_ui() {
         "the view states its checkpoint: {cp}"
     );
     assert!(
-        s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !!document.querySelector('#cutoff') && !!document.querySelector('#chart .threshold');", json!([])) == true,
-        "per-candidate bars with the threshold line and the seat cut-off"
+        s.exec("return document.querySelectorAll('#chart .tally-row').length === 4 && !document.querySelector('#cutoff') && !!document.querySelector('#cutoff-tied') && !!document.querySelector('#chart .threshold');", json!([])) == true,
+        "per-candidate bars with the threshold line; the seat cut-off frames the tie instead of splitting it"
     );
     check_i18n(&s, "presidium");
     s.click("[data-decision=call_runoff]");

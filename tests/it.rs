@@ -36,6 +36,10 @@ mod service_authz;
 mod service_crash;
 #[path = "service_decisions.rs"]
 mod service_decisions;
+#[path = "service_election.rs"]
+mod service_election;
+#[path = "service_entry_order.rs"]
+mod service_entry_order;
 #[path = "service_errors.rs"]
 mod service_errors;
 #[path = "service_flow.rs"]

@@ -1,7 +1,8 @@
 // 审计: the auditor downloads the audit bundle and checks it offline with
 // `scrutineer verify`, comparing the log root with the one on the report.
 
-import { start, api, h, raw, fill, $, onLangChange, fail, sayKey, labelEl, checkpointLine, roundsOf, roundTitle, base64ToBytes } from './app.js';
+import { start, api, h, raw, fill, $, onLangChange, fail, sayKey, labelEl, checkpointLine, roundsOf, base64ToBytes } from './app.js';
+import { roundName } from './rounds.js';
 import { fingerprint } from './keys.js';
 
 const S = { who: null, meeting: null, cp: null };
@@ -18,7 +19,7 @@ async function render() {
   fill($('#log-key-fp'), fp);
   fill($('#verify-cmd'), `scrutineer verify ${fileName()}`);
   fill($('#rounds tbody'), roundsOf(S.meeting).map((r) => h('tr', { 'data-round': r.id },
-    h('td', {}, roundTitle(r)), h('td', {}, labelEl('kind', r.kind)), h('td', {}, labelEl('state', r.state)),
+    h('td', {}, roundName(S.meeting, r)), h('td', {}, labelEl('kind', r.kind)), h('td', {}, labelEl('state', r.state)),
     h('td', {}, r.state === 'closed' ? h('a', { class: 'btn small', href: `/report.html?round=${encodeURIComponent(r.id)}`, i18n: 'action.report' }) : ''))));
 }
 

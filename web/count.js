@@ -8,8 +8,10 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
-  roundsOf, roundTitle, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
+  roundsOf, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
 } from './app.js';
+import { roundName, roundRef } from './rounds.js';
+import { liveBanner, clearLiveBanner } from './live.js';
 
 const MARKS = ['Y', 'N', 'A', '?'];
 const KEY_TO_MARK = { 1: 'Y', y: 'Y', 2: 'N', n: 'N', 3: 'A', a: 'A', 4: '?', '?': '?' };
@@ -24,6 +26,7 @@ const S = {
   cur: null, // the ballot being entered
   closed: false, // the round closed while this screen was on it
   watch: null, // the timer that follows the round
+  watchNew: null, // the timer that looks for a round opened
 };
 
 /// How often the screen asks whether its round is still open (counters get
@@ -48,12 +51,38 @@ function roundClosed(r) {
   clearInterval(S.watch);
   const typing = S.cur && !S.cur.void && S.cur.marks.some((m) => m !== null) ? 1 : 0;
   const n = S.batch ? S.batch.ballots.length + typing : 0;
-  fill($('#round-closed-text'), roundTitle(r || S.round), ' ',
+  fill($('#round-closed-text'), roundName(S.meeting, r || S.round), ' ',
     tr(n ? 'count.round_closed_unsent' : 'count.round_closed', { batch: S.batch?.label ?? '', n }));
   $('#round-closed').classList.remove('hidden');
   for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = true;
   if (S.batch) dropDraft();
   $('#closed-other-round').focus();
+  watchForOpen(r?.id ?? S.round?.id);
+}
+
+/// With no round to enter (the one on screen closed, or none open yet),
+/// asks every 2 s whether a round opened; a banner then offers it.
+function watchForOpen(except) {
+  clearInterval(S.watchNew);
+  S.watchNew = setInterval(async () => {
+    try {
+      const m = await api('GET', `/meetings/${S.who.meeting}`);
+      const open = roundsOf(m).filter((r) => r.state === 'open' && r.id !== except);
+      if (!open.length) return;
+      clearInterval(S.watchNew);
+      S.meeting = m;
+      const r = open[0];
+      liveBanner('live.new_open', { round: roundRef(m, r.id, r.kind) }, {
+        key: 'live.go',
+        onclick: () => {
+          S.round = null; S.batch = null; S.cur = null; S.closed = false;
+          $('#round-closed').classList.add('hidden');
+          for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+          (open.length === 1 ? openRound(r.id) : pickRound()).catch(fail);
+        },
+      });
+    } catch (e) { /* offline for a moment: the next poll retries */ }
+  }, WATCH_MS);
 }
 
 function emptyBallot() {
@@ -67,12 +96,51 @@ function draftKey() {
 }
 function saveDraft() {
   if (!S.batch) return;
+  // Submitted from another tab of this device: never written back.
+  // (After the key being handled has finished with the batch.)
+  if (submittedHere(S.batch.label)) { setTimeout(() => { if (S.batch) staleBatch('count.stale_submitted'); }, 0); return; }
   localStorage.setItem(draftKey(), JSON.stringify({ batch: S.batch, cur: S.cur }));
 }
 function loadDraft() {
-  try { return JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch (e) { return null; }
+  let d = null;
+  try { d = JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch (e) { d = null; }
+  if (d?.batch && submittedHere(d.batch.label)) { dropDraft(); return null; }
+  return d;
 }
 function dropDraft() { localStorage.removeItem(draftKey()); }
+
+// Two tabs on one batch: the labels submitted from this device, per round,
+// so a tab still holding a submitted batch drops it instead of writing the
+// stale draft back (issue 12, item 11).
+function doneKey() {
+  return `scrutineer.done.${S.who.meeting}.${S.who.person}.${S.round.id}`;
+}
+function submittedLabels() {
+  try { return JSON.parse(localStorage.getItem(doneKey()) || '[]'); } catch (e) { return []; }
+}
+function submittedHere(label) {
+  return submittedLabels().includes(String(label).toLowerCase());
+}
+function markSubmitted(label) {
+  const done = submittedLabels();
+  done.push(String(label).toLowerCase());
+  localStorage.setItem(doneKey(), JSON.stringify(done));
+}
+
+/// The batch on this screen was submitted or given up in another tab.
+function staleBatch(key) {
+  const label = S.batch?.label;
+  S.batch = null;
+  S.cur = null;
+  liveBanner(key, { batch: label ?? '' });
+  batchStart().catch(fail);
+}
+
+function onStorage(e) {
+  if (!S.round || !S.batch || !S.who) return;
+  if (e.key === doneKey() && submittedHere(S.batch.label)) staleBatch('count.stale_submitted');
+  else if (e.key === draftKey() && e.newValue === null) staleBatch('count.stale_dropped');
+}
 
 // ---- ballots as the API takes them ----
 
@@ -114,17 +182,20 @@ async function pickRound() {
   if (open.length === 1) return openRound(open[0].id);
   show('pick');
   if (!open.length) {
+    watchForOpen(null);
     fill($('#rounds'), h('p', { class: 'msg info', i18n: 'count.no_open_round' }),
       h('button', { type: 'button', class: 'btn', i18n: 'action.refresh', onclick: () => pickRound().catch(fail) }));
     return;
   }
   fill($('#rounds'), open.map((r) => h('button', {
     type: 'button', class: 'btn big', 'data-round': r.id, onclick: () => openRound(r.id).catch(fail),
-  }, roundTitle(r))));
+  }, roundName(S.meeting, r))));
   $('#rounds button')?.focus();
 }
 
 async function openRound(id) {
+  clearInterval(S.watchNew);
+  clearLiveBanner();
   S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
   S.closed = false;
   $('#round-closed').classList.add('hidden');
@@ -146,7 +217,7 @@ async function openRound(id) {
 
 async function batchStart() {
   show('batch-start');
-  fill($('#round-heading'), roundTitle(S.round));
+  fill($('#round-heading'), roundName(S.meeting, S.round));
   $('#batch-form').reset();
   $('#batch-label').focus();
   await refreshMyBatches();
@@ -246,6 +317,9 @@ function renderSide() {
 
 function renderKeys() {
   const allowW = writeInsAllowed(S.round, S.method);
+  const rest = $('#rest-blank');
+  rest.dataset.i18n = blankMark() === 'Y' ? 'count.rest_blank_for' : 'count.rest_blank';
+  rest.textContent = t(rest.dataset.i18n);
   const k = (keys, textKey, args) => h('li', {}, h('span', {}, keys.map((x) => h('kbd', {}, x))), tr(textKey, args));
   fill($('#keys'),
     k(['1', 'Y'], markKey(S.round.kind, 'Y')),
@@ -257,6 +331,8 @@ function renderKeys() {
     k(['Enter'], 'count.key_next'),
     k(['⌫'], 'count.key_undo'),
     k(['V'], 'count.key_void'),
+    k(['R'], 'count.key_repeat'),
+    k(['0'], blankMark() === 'Y' ? 'count.key_rest_for' : 'count.key_rest_abstain'),
     k(['Ctrl', 'Enter'], 'count.key_submit'));
 }
 
@@ -326,6 +402,51 @@ function writeInKeys(e) {
     render();
     $('#ballot').focus();
   }
+}
+
+/// What an unmarked line means under the method (RULES §3.3): 弃权 by
+/// default, 赞成 where a blank counts as for.
+function blankMark() {
+  return S.method?.mark_convention === 'blank_is_for' ? 'Y' : 'A';
+}
+
+/// 0: every line not marked yet takes the blank meaning (the paper
+/// convention for the lines a voter left alone). Backspace undoes them
+/// one line at a time, like marks typed.
+function restBlank() {
+  const b = S.cur;
+  if (b.void) return;
+  const mark = blankMark();
+  const lines = b.marks.map((m, i) => (m ? -1 : i)).filter((i) => i >= 0);
+  if (!lines.length) { sayKey('count.rest_none', null, 'info'); return; }
+  for (const line of lines) {
+    b.history.push({ line, mark: null, writeIn: null, cursor: b.cursor });
+    b.marks[line] = mark;
+  }
+  b.cursor = b.marks.length - 1;
+  b.pastEnd = true;
+  touched();
+  render();
+}
+
+/// R: this ballot reads exactly as the one entered before it (a stack of
+/// identical papers). Only on an empty ballot; Backspace undoes it.
+function repeatBallot() {
+  const b = S.cur;
+  const prev = S.batch.ballots[S.batch.ballots.length - 1];
+  if (!prev) { sayKey('count.repeat_none', null, 'warn'); return; }
+  if (b.void || b.marks.some((m) => m !== null)) { sayKey('count.repeat_not_empty', null, 'warn'); return; }
+  if (prev.void) { sayKey('count.repeat_void', null, 'warn'); return; }
+  prev.marks.forEach((mark, line) => {
+    b.history.push({ line, mark: null, writeIn: null, cursor: b.cursor });
+    b.marks[line] = mark;
+  });
+  b.writeIns = { ...prev.writeIns };
+  b.cursor = b.marks.length - 1;
+  b.pastEnd = true;
+  touched();
+  sayKey('count.repeated', { n: S.batch.ballots.length }, 'info');
+  render();
 }
 
 function undo() {
@@ -436,8 +557,11 @@ async function submitBatch() {
   if (!S.batch.idem) { S.batch.idem = randomId(); saveDraft(); }
   const label = S.batch.label;
   try {
+    const body = { ballots: S.batch.ballots.map(toApi) };
+    if (S.batch.orderChecked) body.order_checked = true;
     const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.round.id}/batches/${encodeURIComponent(label)}/entries`,
-      { ballots: S.batch.ballots.map(toApi) }, { 'Idempotency-Key': S.batch.idem });
+      body, { 'Idempotency-Key': S.batch.idem });
+    markSubmitted(label);
     dropDraft();
     S.batch = null;
     S.cur = null;
@@ -445,6 +569,7 @@ async function submitBatch() {
     showSubmitted(res);
   } catch (e) {
     if (e.code === 'round_not_open') { roundClosed(null); fail(e); return; }
+    if (e.code === 'entry_reversed') { await reversed(); return; }
     fail(e);
     // A batch that can no longer be submitted (the round closed, or this
     // batch already has its entries) is offered for discarding.
@@ -454,6 +579,33 @@ async function submitBatch() {
     }
     $('#ballot').focus();
   }
+}
+
+/// The service says this second entry reads like the first one keyed
+/// from the bottom of the stack (nothing was recorded). Either the papers
+/// were taken in reverse — submit them turned round — or the counter checks
+/// the stack and submits as is, confirming the order.
+async function reversed() {
+  const flip = await confirmDialog({
+    title: t('count.reversed_title'),
+    body: h('div', {}, tr('count.reversed_body', { batch: S.batch.label }, 'p'), tr('count.order_note', null, 'p')),
+    confirmKey: 'count.reversed_flip', cancelKey: 'count.reversed_check', danger: true,
+  });
+  // Another body: another idempotency key.
+  S.batch.idem = null;
+  if (flip) {
+    S.batch.ballots.reverse();
+    S.batch.orderChecked = true;
+    saveDraft();
+    render();
+    await submitBatch();
+    return;
+  }
+  S.batch.orderChecked = true;
+  saveDraft();
+  sayKey('count.reversed_checking', null, 'warn');
+  render();
+  $('#ballot').focus();
 }
 
 const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
@@ -502,7 +654,12 @@ function showSubmitted(res) {
     tr(res.entry === 'second' ? 'count.submitted_second' : 'count.submitted_first', null, 'p'),
     tr(stateKey, null, 'p'),
     h('p', { class: 'muted' }, tr('count.submitted_receipt'), ' ',
-      h('span', { class: 'mono', id: 'entry-digest', raw: true }, (res.digest || '').slice(0, 16))));
+      h('span', { class: 'mono', id: 'entry-digest', raw: true }, (res.digest || '').slice(0, 16))),
+    // The salt makes the digest checkable by this counter alone: with the
+    // readings and the salt, the logged digest can be recomputed.
+    res.salt ? h('p', { class: 'muted' }, tr('count.submitted_salt'), ' ',
+      h('span', { class: 'mono', id: 'entry-salt', raw: true }, res.salt)) : null,
+    res.salt ? tr('count.submitted_salt_note', null, 'p') : null);
   $('#next-batch').focus();
 }
 
@@ -534,6 +691,8 @@ function onKey(e) {
     case 'ArrowUp': e.preventDefault(); move(-1); break;
     case 'w': e.preventDefault(); openWriteIn(); break;
     case 'v': e.preventDefault(); voidBallot(); break;
+    case 'r': e.preventDefault(); repeatBallot(); break;
+    case '0': e.preventDefault(); restBlank(); break;
     default: break;
   }
 }
@@ -542,6 +701,7 @@ async function main() {
   S.who = await start('count.screen', ['counter']);
   if (!S.who) return;
   document.addEventListener('keydown', onKey);
+  window.addEventListener('storage', onStorage);
   $('#batch-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const label = $('#batch-label').value.trim();
@@ -557,6 +717,8 @@ async function main() {
   $('#next-ballot').addEventListener('click', () => { nextBallot(); $('#ballot').focus(); });
   $('#undo').addEventListener('click', () => { undo(); $('#ballot').focus(); });
   $('#void-ballot').addEventListener('click', () => voidBallot());
+  $('#repeat-ballot').addEventListener('click', () => { repeatBallot(); $('#ballot').focus(); });
+  $('#rest-blank').addEventListener('click', () => { restBlank(); $('#ballot').focus(); });
   $('#submit-batch').addEventListener('click', () => submitBatch());
   $('#rename-batch').addEventListener('click', () => renameBatch().catch(fail));
   $('#cancel-batch').addEventListener('click', () => cancelBatch().catch(fail));

@@ -5,8 +5,9 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, confirmDialog, liveRound,
-  roundsOf, roundTitle, labelEl, checkpointLine,
+  roundsOf, labelEl, checkpointLine,
 } from './app.js';
+import { roundName, roundRef, roundNumber } from './rounds.js';
 import { outcome, ballotsLine, thresholdLine, statusBadge, standing, decisionsTaken } from './results.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
@@ -18,7 +19,10 @@ async function loadRounds() {
   fill($('#rounds'), rounds.map((r) => h('button', {
     type: 'button', class: `btn${r.id === S.roundId ? ' primary' : ''}`, 'data-round': r.id, 'aria-pressed': String(r.id === S.roundId),
     onclick: () => selectRound(r.id).catch(fail),
-  }, roundTitle(r), ' ', labelEl('state', r.state))));
+  }, roundName(S.meeting, r), ' ', labelEl('state', r.state))),
+  (S.meeting.elections || []).filter((e) => (e.rounds || []).length).map((e) => h('a', {
+    class: 'btn', 'data-election-link': e.id, href: `/election.html?election=${encodeURIComponent(e.id)}`,
+  }, h('span', { i18n: 'election.open' }), ' · ', raw(e.contest))));
   if (!rounds.length) fill($('#rounds'), h('p', { class: 'msg info', i18n: 'presidium.no_rounds' }));
   if (!S.roundId && rounds.length) {
     const live = rounds.filter((r) => r.state !== 'draft');
@@ -51,6 +55,11 @@ async function selectRound(id) {
 async function refresh() {
   const m = S.who.meeting;
   S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
+  // A round made by a decision (here or on another screen) is named by
+  // its number in the election: the meeting view must know it.
+  if (S.round.next_round && roundNumber(S.meeting, S.round.next_round) == null) {
+    S.meeting = await api('GET', `/meetings/${m}`);
+  }
   try {
     S.view = S.round.state === 'draft' ? null : await api('GET', `/meetings/${m}/rounds/${S.roundId}/result`);
   } catch (e) {
@@ -70,7 +79,7 @@ function render() {
   const v = S.view;
   // A partial count carries no method: the meeting's adopted one applies.
   const res = v?.result ? { method: S.meeting?.method?.effective, ...v.result } : null;
-  fill($('#round-title'), roundTitle(r), ' ', statusBadge(v?.status ?? r.status));
+  fill($('#round-title'), roundName(S.meeting, r), ' ', statusBadge(v?.status ?? r.status));
   fill($('#round-checkpoint'), checkpointLine(v?.checkpoint ?? r.checkpoint ?? null));
   renderLive();
   renderChecks(r, res, v);
@@ -112,9 +121,20 @@ function renderChart(r, res) {
   const scale = Math.max(base, ...rows.map((x) => x.for + x.against), 1);
   const seats = LIST_KINDS.includes(r.kind) ? (r.next_size ?? r.seats) : r.seats;
   const out = [];
+  // A group with equal votes straddling the cut-off is not split by the
+  // 应选 line (it goes to a runoff whole): the line is drawn above the
+  // group, marked as a tie, and closed below it.
+  const straddles = seats && rows.length > seats && rows[seats - 1].for === rows[seats].for;
+  const tieFrom = straddles ? rows.findIndex((x) => x.for === rows[seats].for) : -1;
+  const tieTo = straddles ? rows.length - [...rows].reverse().findIndex((x) => x.for === rows[seats].for) : -1;
   rows.forEach((x, i) => {
     const cutKey = LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff';
-    if (seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(cutKey, { n: seats })));
+    if (straddles && i === tieFrom) {
+      out.push(h('div', { class: 'cutoff tied', id: 'cutoff-tied' },
+        tr('presidium.cutoff_tied', { n: seats, k: tieTo - tieFrom, left: seats - tieFrom })));
+    } else if (straddles && i === tieTo) {
+      out.push(h('div', { class: 'cutoff tied-end', 'aria-hidden': 'true' }));
+    } else if (!straddles && seats && i === seats) out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(cutKey, { n: seats })));
     const bar = h('div', { class: 'bar', role: 'img', 'aria-label': t('presidium.bar_label', { name: x.name, for: x.for, base }), 'data-raw-label': '' });
     const forEl = h('span', { class: 'for' });
     forEl.style.width = `${(100 * x.for) / scale}%`;
@@ -131,11 +151,12 @@ function renderChart(r, res) {
       line.style.left = `${(100 * at) / scale}%`;
       bar.append(line);
     }
-    out.push(h('div', { class: 'tally-row', 'data-name': x.name, 'data-standing': res.status ? standing(res, x) : '' },
+    out.push(h('div', { class: `tally-row${straddles && i >= tieFrom && i < tieTo ? ' in-tie' : ''}`, 'data-name': x.name, 'data-standing': res.status ? standing(res, x) : '' },
       h('span', { class: 'name' }, raw(x.name)), bar,
       h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain })),
       h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '')));
   });
+  if (straddles && tieTo === rows.length) out.push(h('div', { class: 'cutoff tied-end', 'aria-hidden': 'true' }));
   if (seats && rows.length === seats) {
     out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff', { n: seats })));
   }
@@ -191,7 +212,7 @@ function keyless(r) {
 
 function renderOutcome(r, res, v) {
   fill($('#outcome'), res?.status ? outcome(res) : tr(r.state === 'open' ? 'presidium.counting' : 'presidium.no_outcome', null, 'p'),
-    r.next_round ? tr('presidium.next_round', { round: r.next_round }, 'p') : null,
+    r.next_round ? tr('presidium.next_round', { round: roundRef(S.meeting, r.next_round) }, 'p') : null,
     (v?.announced || r.announced) ? h('p', { class: 'badge ok', i18n: 'presidium.announced' }) : null,
     res?.status && v?.status !== 'certified' && r.state === 'closed' ? tr('presidium.await_certification', null, 'p') : null,
     r.state === 'open' && keyless(r).length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('presidium.keyless', { names: keyless(r).join('、') })) : null,
@@ -224,15 +245,17 @@ async function decide(d) {
   if (d.reason) body = { decision: d.decision, without: d.without, reason: input.value.trim() };
   if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
   const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
-  if (res.round?.id) sayKey('decision.recorded_round', { round: res.round.id }, 'ok');
-  else sayKey('decision.recorded', null, 'ok');
   await refresh();
   await loadRounds();
+  if (res.round?.id) sayKey('decision.recorded_round', { round: roundRef(S.meeting, res.round.id, res.round.kind) }, 'ok');
+  else sayKey('decision.recorded', null, 'ok');
 }
 
 async function main() {
   S.who = await start('presidium.screen', ['presidium', 'display']);
   if (!S.who) return;
+  // The display's screen is the hall display, not this one read-only.
+  if (S.who.role === 'display') { location.replace('/hall.html'); return; }
   S.readOnly = S.who.role !== 'presidium';
   onLangChange(() => { if (S.round) render(); loadRounds().catch(fail); });
   await loadRounds();

@@ -5,10 +5,12 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
-  roundsOf, roundTitle, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
+  roundsOf, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
 } from './app.js';
 import { secureContext, supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
 import { tallyTable, outcome, ballotsLine, thresholdLine, statusBadge } from './results.js';
+import { roundName, roundRef, roundNumber } from './rounds.js';
+import { liveBanner, roundChange } from './live.js';
 
 const S = { who: null, meeting: null, checkpoint: null, roundId: null, round: null, batches: [], batch: null, key: null, stop: null, statement: null };
 const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
@@ -81,7 +83,7 @@ async function loadRounds() {
   fill(nav, rounds.map((r) => h('button', {
     type: 'button', class: `btn${r.id === S.roundId ? ' primary' : ''}`, 'data-round': r.id,
     'aria-pressed': String(r.id === S.roundId), onclick: () => selectRound(r.id),
-  }, roundTitle(r), ' ', labelEl('state', r.state))));
+  }, roundName(S.meeting, r), ' ', labelEl('state', r.state))));
   if (!rounds.length) fill(nav, h('p', { class: 'msg info', i18n: 'scrutiny.no_rounds' }));
   if (!S.roundId && rounds.length) {
     const open = rounds.find((r) => r.state === 'open');
@@ -109,7 +111,9 @@ async function selectRound(id) {
 
 async function refresh() {
   const m = S.who.meeting;
+  const before = S.round;
   S.round = await api('GET', `/meetings/${m}/rounds/${S.roundId}`);
+  followMeeting(before, S.round).catch(() => {});
   S.batches = S.round.state === 'draft' ? [] : await api('GET', `/meetings/${m}/rounds/${S.roundId}/batches`);
   if (S.batch) {
     S.batch = await api('GET', `/meetings/${m}/rounds/${S.roundId}/batches/${encodeURIComponent(S.batch.id)}`);
@@ -120,9 +124,31 @@ async function refresh() {
   render();
 }
 
+/// The meeting moves on while this screen is open: a banner says what
+/// happened to the round on screen, and a round the presidium made is
+/// followed until it opens, with a button to go there.
+async function followMeeting(before, after) {
+  if (after.next_round && roundNumber(S.meeting, after.next_round) == null) await loadRounds();
+  const change = roundChange(S.meeting, before, after);
+  if (change) {
+    liveBanner(change.key, change.args, change.next ? { key: 'live.go', onclick: () => selectRound(change.next).catch(fail) } : null);
+  }
+  const next = after.next_round;
+  if (!next || next === S.roundId || S.nextWatched === next) return;
+  if (S.stopNext) S.stopNext();
+  S.nextWatched = next;
+  let opened = false;
+  S.stopNext = liveRound(S.who.meeting, next, (type, data) => {
+    if (type !== 'state' || opened || data.state !== 'open' || S.roundId === next) return;
+    opened = true;
+    loadRounds().then(() => liveBanner('live.new_open', { round: roundRef(S.meeting, next) },
+      { key: 'live.go', onclick: () => selectRound(next).catch(fail) })).catch(fail);
+  });
+}
+
 function render() {
   const r = S.round;
-  fill($('#round-title'), roundTitle(r), ' ', statusBadge(r.status));
+  fill($('#round-title'), roundName(S.meeting, r), ' ', statusBadge(r.status));
   const f = r.facts || {};
   fill($('#round-facts'), tr('scrutiny.facts', {
     entitled: f.entitled ?? '—', present: f.present ?? '—', issued: f.issued ?? '—', returned: f.returned ?? '—',

@@ -5,9 +5,11 @@
 import {
   api, h, raw, tr, fill, $, $$, t, lang, applyI18n, onLangChange, topbar, takeToken, useToken, me,
   fail, say, sayKey, confirmDialog, label, labelEl, checkpointLine, ApiError, homeOf, roundsOf,
-  serverInfo,
+  serverInfo, liveRound,
 } from './app.js';
 import { encode, toSvg } from './qr.js';
+import { roundNumber, roundRef } from './rounds.js';
+import { liveBanner, roundChange } from './live.js';
 
 const S = { who: null, meeting: null, people: [], rounds: {} };
 
@@ -78,6 +80,52 @@ async function refresh() {
     S.rounds[r.id] = await api('GET', `/meetings/${S.who.meeting}/rounds/${r.id}`);
   }));
   render();
+  followRounds();
+}
+
+// ---- following the meeting: rounds closed, decided, opened elsewhere ----
+
+const FOLLOW = { id: null, stop: null, pending: null };
+
+/// Follows the open round (else the latest one held) over the live
+/// stream; a close or a presidium decision there updates the rounds.
+function followRounds() {
+  const held = roundsOf(S.meeting).filter((r) => r.state !== 'draft');
+  const target = held.find((r) => r.state === 'open') || held[held.length - 1];
+  if (!target || FOLLOW.id === target.id) return;
+  if (FOLLOW.stop) FOLLOW.stop();
+  FOLLOW.id = target.id;
+  FOLLOW.stop = liveRound(S.who.meeting, target.id, (type) => {
+    if (type !== 'state') return;
+    clearTimeout(FOLLOW.pending);
+    FOLLOW.pending = setTimeout(() => liveRefresh().catch(() => {}), 300);
+  });
+}
+
+function roundsSignature() {
+  return roundsOf(S.meeting).map((r) => `${r.id}:${r.state}:${r.status}:${r.announced}`).join('|');
+}
+
+/// Re-reads the rounds; redraws only the rounds section (never the forms
+/// being filled in) and says what changed.
+async function liveRefresh() {
+  const before = S.rounds;
+  const sig = roundsSignature();
+  S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
+  const rounds = {};
+  await Promise.all(roundsOf(S.meeting).map(async (r) => {
+    rounds[r.id] = await api('GET', `/meetings/${S.who.meeting}/rounds/${r.id}`);
+  }));
+  S.rounds = rounds;
+  if (roundsSignature() !== sig) renderRounds();
+  for (const r of roundsOf(S.meeting)) {
+    const change = roundChange(S.meeting, before[r.id], rounds[r.id]);
+    if (!change) continue;
+    liveBanner(change.key, change.args, change.next ? {
+      key: 'live.go', onclick: () => $(`form.open-round[data-round="${change.next}"] input`)?.focus(),
+    } : null);
+  }
+  followRounds();
 }
 
 function render() {
@@ -232,7 +280,7 @@ function renderRounds() {
         h('thead', {}, h('tr', {}, h('th', { i18n: 'setup.round' }), h('th', { i18n: 'setup.kind' }), h('th', { i18n: 'setup.candidates' }),
           h('th', { class: 'num', i18n: 'setup.seats' }), h('th', { i18n: 'setup.state' }), h('th', {}))),
         h('tbody', {}, rounds.map((r) => h('tr', { 'data-round': r.id, 'data-state': r.state },
-          h('td', { raw: true }, r.id), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
+          h('td', {}, tr('round.number', { n: roundNumber(S.meeting, r.id) })), h('td', {}, labelEl('kind', r.kind)), h('td', { raw: true }, (r.candidates || []).join('、')),
           h('td', { class: 'num' }, r.seats ?? ''),
           h('td', {}, labelEl('state', r.state), r.status ? h('span', {}, ' · ', labelEl('status', r.status)) : ''),
           h('td', {}, r.state === 'draft' ? openForm(r) : ''))))) : null,
@@ -247,11 +295,11 @@ function openForm(r) {
   return h('form', { class: 'row open-round', 'data-round': r.id, onsubmit: async (e) => {
     e.preventDefault();
     const issued = Number(input.value);
-    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: r.id }) });
+    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }) });
     if (!ok) return;
     try {
       await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued });
-      sayKey('setup.opened', { round: r.id }, 'ok');
+      sayKey('setup.opened', { round: roundRef(S.meeting, r.id, r.kind) }, 'ok');
       await refresh();
     } catch (err) { fail(err); }
   } }, h('label', { class: 'inline' }, h('span', { i18n: 'setup.issued' }), ' ', input),

@@ -102,6 +102,7 @@ routes! {
     delete "/api/meetings/{m}/tokens/{t}" => revoke_token,
     post "/api/meetings/{m}/elections" => add_election,
     get "/api/meetings/{m}/elections/{e}" => election,
+    get "/api/meetings/{m}/elections/{e}/result" => election_result,
     post "/api/meetings/{m}/elections/{e}/assignments" => assign,
     post "/api/meetings/{m}/elections/{e}/rounds" => create_round,
     get "/api/meetings/{m}/rounds/{r}" => round,
@@ -644,6 +645,19 @@ async fn election(
 ) -> Result<Response, Error> {
     let a = person(&c, &m, ALL)?;
     call(&app, move |s| s.election(&a, &e)).await
+}
+
+async fn election_result(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, e)): P<(String, String)>,
+) -> Result<Response, Error> {
+    let a = person(
+        &c,
+        &m,
+        &[Organiser, Scrutineer, Presidium, Auditor, Display],
+    )?;
+    call(&app, move |s| s.election_result(&a, &e)).await
 }
 
 async fn assign(

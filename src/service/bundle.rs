@@ -61,7 +61,7 @@ impl Service {
             let Some(t) = l.row.tally_index else {
                 return Err(Error::conflict(
                     "round_not_tallied",
-                    format!("轮次 {round} 尚未公布计票结果，还没有回执"),
+                    "本轮尚未公布计票结果，还没有回执".to_string(),
                     format!("round {round} has no published result yet, so no receipt"),
                 ));
             };

@@ -70,7 +70,7 @@ fn tallied(l: &Loaded) -> Result<Value, Error> {
     if l.row.state != "closed" {
         return Err(Error::conflict(
             "round_not_tallied",
-            format!("轮次 {} 尚未结束计票", l.row.id),
+            "本轮尚未结束计票".to_string(),
             format!("round {} has not been closed and tallied", l.row.id),
         ));
     }
@@ -137,11 +137,11 @@ fn describe(d: &Value) -> (String, String) {
             format!("accept the list ({})", list("list", ", ")),
         ),
         "call_runoff" => (
-            format!("就 {} 重新投票（{round}）", list("among", "、")),
+            format!("就 {} 重新投票", list("among", "、")),
             format!("runoff among {} ({round})", list("among", ", ")),
         ),
         "call_supplementary" => (
-            format!("另行选举 {} 名（{round}）", num("seats")),
+            format!("另行选举 {} 名", num("seats")),
             format!("supplementary ballot for {} seats ({round})", num("seats")),
         ),
         "reduce_seats" => (
@@ -149,7 +149,7 @@ fn describe(d: &Value) -> (String, String) {
             format!("seats reduced from {} to {}", num("from"), num("to")),
         ),
         "rerun" => (
-            format!("重新进行本轮投票（{round}）"),
+            "重新进行本轮投票".to_string(),
             format!("hold the round again ({round})"),
         ),
         "announce" => ("宣布结果".into(), "announce the result".into()),
@@ -529,7 +529,7 @@ impl Service {
             let Some(me) = cosigners.iter().find(|c| c.person == actor.person) else {
                 return Err(Error::conflict(
                     "no_key_registered",
-                    "本轮结束时你尚未登记签名公钥，不能签名",
+                    "本轮结束时您尚未登记签名公钥，不能签名",
                     "you had no key registered when this round closed, so you cannot cosign it",
                 ));
             };
@@ -537,7 +537,7 @@ impl Service {
             if done.iter().any(|c| c.person == actor.person) {
                 return Err(Error::conflict(
                     "already_cosigned",
-                    "你已签名",
+                    "您已签名",
                     "you already cosigned this result",
                 ));
             }
@@ -561,7 +561,7 @@ impl Service {
             let key = VerifierKey::parse(&me.key).map_err(Error::internal)?;
             let Some(sig) = note.signatures().iter().find(|s| key.matches(s)) else {
                 return Err(bad(
-                    format!("没有以你登记的公钥（{}）所作的签名", key.label()),
+                    format!("没有以您登记的公钥（{}）所作的签名", key.label()),
                     format!("no cosignature by your registered key {}", key.label()),
                 ));
             };

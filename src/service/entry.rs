@@ -45,6 +45,34 @@ const DIGEST_CONTEXT: &[u8] = b"scrutineer/reading/v1\n";
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     pub ballots: Vec<Value>,
+    /// The second counter confirms the order is right after the service
+    /// said it looks reversed ([`looks_reversed`]).
+    #[serde(default)]
+    pub order_checked: bool,
+}
+
+/// Whether a second entry looks keyed in the reverse order of the first:
+/// the two differ, and read backwards the second agrees with the first on
+/// more papers than read forwards, and on at least four in five of them
+/// (a misread or two still counts as reversed). Two papers: exactly
+/// reversed. A stack of identical papers reads the same both ways and is
+/// never "reversed". Comparison is by position (docs/service.md), so a
+/// reversed stack would make almost every paper a difference.
+pub fn looks_reversed(first: &[Value], second: &[Value]) -> bool {
+    let n = first.len();
+    if n < 2 || n != second.len() || first == second {
+        return false;
+    }
+    let forwards = first.iter().zip(second).filter(|(a, b)| a == b).count();
+    let backwards = first
+        .iter()
+        .zip(second.iter().rev())
+        .filter(|(a, b)| a == b)
+        .count();
+    if n == 2 {
+        return backwards == 2;
+    }
+    backwards > forwards && backwards * 5 >= n * 4
 }
 
 /// `POST …/batches/{b}/resolutions`.
@@ -548,7 +576,7 @@ impl Service {
             if entries.iter().any(|e| e.person == actor.person) {
                 return Err(Error::conflict(
                     "already_entered",
-                    format!("你已录入过批次 {batch}"),
+                    format!("您已录入过批次 {batch}"),
                     format!("you already entered batch {batch}"),
                 ));
             }
@@ -564,6 +592,24 @@ impl Service {
                 ));
             }
             let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
+            // Before anything is written: a stack keyed from the bottom
+            // would make every paper a difference. The counter is asked to
+            // check (nothing is logged); `order_checked` confirms.
+            if ordinal == 2 && !req.order_checked {
+                let first = stored_ballots(&entries[0])?;
+                if looks_reversed(&first, &canonical) {
+                    return Err(Error::conflict(
+                        "entry_reversed",
+                        format!(
+                            "批次 {batch} 的这次录入看起来与第一次录入的顺序相反（像是从这叠选票的最下面一张开始录入的）。两次录入按先后逐张比对：请核对顺序后重新提交"
+                        ),
+                        format!(
+                            "this entry of batch {batch} looks keyed in the reverse order of the first one (from the bottom of the stack); entries are compared paper by paper: check the order and submit again"
+                        ),
+                    )
+                    .at("ballots"));
+                }
+            }
             let canonical_text = Value::Array(canonical.clone()).to_string();
             let salt = tx.salt(&[round, batch, &actor.person]);
             let mut h = Sha256::new();
@@ -859,5 +905,36 @@ impl Service {
             batch_json(&tx.tx, &meeting, &l, &b)
         })?;
         Ok(Reply::ok(body).stamped(stamp))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reversed_stack_is_recognised_and_a_uniform_one_is_not() {
+        let v = |m: &[&str]| m.iter().map(|x| json!(x)).collect::<Vec<_>>();
+        let first = v(&["YNN", "NYN", "NNY", "YYN", "AAA"]);
+        let mut back = first.clone();
+        back.reverse();
+        assert!(looks_reversed(&first, &back));
+        // One misread among five still reads as reversed.
+        let mut misread = back.clone();
+        misread[0] = json!("NNN");
+        assert!(looks_reversed(&first, &misread));
+        assert!(!looks_reversed(&first, &first));
+        // Identical papers read the same both ways.
+        let same = v(&["YNN", "YNN", "YNN"]);
+        let mut other = same.clone();
+        other[1] = json!("NYN");
+        assert!(!looks_reversed(&same, &other));
+        assert!(looks_reversed(&v(&["YN", "NY"]), &v(&["NY", "YN"])));
+        assert!(!looks_reversed(&v(&["YN"]), &v(&["NY"])));
+        // Unrelated readings are differences, not a reversal.
+        assert!(!looks_reversed(
+            &first,
+            &v(&["AAA", "AAA", "AAA", "AAA", "YNN"])
+        ));
     }
 }

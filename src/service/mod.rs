@@ -33,6 +33,7 @@
 pub mod bundle;
 pub mod decision;
 pub mod demo;
+pub mod election;
 pub mod entry;
 mod error;
 pub mod import;

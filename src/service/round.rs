@@ -808,7 +808,7 @@ impl Service {
             if l.row.state != "draft" {
                 return Err(Error::conflict(
                     "round_not_draft",
-                    format!("轮次 {round} 已经开始（{}）", state_zh(&l.row.state)),
+                    format!("本轮已经开始（{}）", state_zh(&l.row.state)),
                     format!("round {round} is already {}", l.row.state),
                 ));
             }
@@ -1053,8 +1053,7 @@ pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
         return Err(Error::conflict(
             "round_not_open",
             format!(
-                "轮次 {} 不在投票计票中（{}），不能再录入或结束计票",
-                row.id,
+                "本轮{}，不在投票计票中，不能再录入或结束计票",
                 state_zh(&row.state)
             ),
             format!("round {} is not open ({})", row.id, row.state),
