@@ -56,44 +56,7 @@ impl Server {
     /// holds for the token's holder (made there if it has none), as the
     /// page's own calls are (web/app.js `api`).
     fn ok(&self, s: &Session, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-        let idem = path
-            .ends_with("/entries")
-            .then(|| format!("browser-test-{}", token.len() + path.len()));
-        let res = s.exec(
-            r#"return (async () => {
-                 const [token, method, path, body, idem] = arguments;
-                 const keys = await import('/keys.js');
-                 const call = async (extra) => {
-                   const headers = { Authorization: `Bearer ${token}`, ...extra };
-                   if (idem) headers['Idempotency-Key'] = idem;
-                   if (body !== null) headers['Content-Type'] = 'application/json';
-                   const r = await fetch(`/api${path}`, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
-                   const text = await r.text();
-                   let json = null;
-                   try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
-                   return { status: r.status, json, text };
-                 };
-                 const who = await (await fetch('/api/me', { headers: { Authorization: `Bearer ${token}` } })).json();
-                 let r = await call({});
-                 for (let i = 0; i < 3 && (r.status === 428 || (r.status === 409 && r.json?.code === 'key_required')); i++) {
-                   if (r.status === 409) {
-                     await keys.registerDeviceKey(who, async (p, b) => {
-                       let q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
-                       if (q.status === 428) {
-                         const h = await keys.signatureHeaders(await q.json(), who);
-                         q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...h }, body: JSON.stringify(b) });
-                       }
-                       if (!q.ok) throw new Error(`register key: ${q.status} ${await q.text()}`);
-                     });
-                     r = await call({});
-                   } else {
-                     r = await call(await keys.signatureHeaders(r.json, who));
-                   }
-                 }
-                 return r;
-               })();"#,
-            json!([token, method, path, body, idem]),
-        );
+        let res = device_api(s, token, method, path, body);
         let status = res["status"].as_u64().unwrap_or(0);
         assert!(
             (200..300).contains(&status),
@@ -102,6 +65,50 @@ impl Server {
         );
         res["json"].clone()
     }
+}
+
+/// An API call from the browser of `s` as `token`'s holder, signed with
+/// the key that browser holds for them (made there if it has none), as
+/// the pages' own calls are (web/app.js `api`): `{status, json, text}`.
+fn device_api(s: &Session, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+    let idem = path
+        .ends_with("/entries")
+        .then(|| format!("browser-test-{}", token.len() + path.len()));
+    s.exec(
+        r#"return (async () => {
+             const [token, method, path, body, idem] = arguments;
+             const keys = await import('/keys.js');
+             const call = async (extra) => {
+               const headers = { Authorization: `Bearer ${token}`, ...extra };
+               if (idem) headers['Idempotency-Key'] = idem;
+               if (body !== null) headers['Content-Type'] = 'application/json';
+               const r = await fetch(`/api${path}`, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
+               const text = await r.text();
+               let json = null;
+               try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+               return { status: r.status, json, text };
+             };
+             const who = await (await fetch('/api/me', { headers: { Authorization: `Bearer ${token}` } })).json();
+             let r = await call({});
+             for (let i = 0; i < 3 && (r.status === 428 || (r.status === 409 && r.json?.code === 'key_required')); i++) {
+               if (r.status === 409) {
+                 await keys.registerDeviceKey(who, async (p, b) => {
+                   let q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+                   if (q.status === 428) {
+                     const h = await keys.signatureHeaders(await q.json(), who);
+                     q = await fetch(`/api${p}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...h }, body: JSON.stringify(b) });
+                   }
+                   if (!q.ok) throw new Error(`register key: ${q.status} ${await q.text()}`);
+                 });
+                 r = await call({});
+               } else {
+                 r = await call(await keys.signatureHeaders(r.json, who));
+               }
+             }
+             return r;
+           })();"#,
+        json!([token, method, path, body, idem]),
+    )
 }
 
 /// Checks the rendered page: every visible text node is either a table
@@ -1388,6 +1395,203 @@ fn a_non_loopback_origin_has_webcrypto_over_https_only() {
     assert_eq!(
         s.exec("return typeof crypto.subtle;", json!([])),
         json!("undefined")
+    );
+}
+
+/// Issue 9, done-when: on a non-loopback HTTPS origin, keys are made in
+/// the browser for the organiser, two counters, a scrutineer and the
+/// presidium; they enter, close, cosign and decide, each change signed on
+/// this device; `scrutineer verify` checks every one of those signatures
+/// (step 6) and the scrutineer's cosignature.
+#[test]
+fn over_https_every_person_signs_in_the_browser_and_verify_checks_it() {
+    let dir = TempDir::new("browser-https-signed");
+    let db = dir.path().join("https.db");
+    let https = Binary::start(
+        &db,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--public-url",
+            "https://scrutineer.test",
+        ],
+    );
+    let mut crt = db.as_os_str().to_owned();
+    crt.push(".tls.crt");
+    let mut key = db.as_os_str().to_owned();
+    key.push(".tls.key");
+    let tls = scrutineer::http::tls::load(crt.as_ref(), key.as_ref()).expect("certificate");
+    let driver = Driver::start();
+    let s = driver.session_with(
+        "https-signed",
+        &[
+            "--host-resolver-rules=MAP scrutineer.test 127.0.0.1".to_string(),
+            format!("--ignore-certificate-errors-spki-list={}", tls.spki_sha256),
+        ],
+    );
+    s.goto(&format!("https://scrutineer.test:{}/", https.addr.port()));
+    s.wait_for("window.isSecureContext === true && !!crypto.subtle", 20);
+    let ok = |token: &str, method: &str, path: &str, body: Option<Value>| -> Value {
+        let r = device_api(&s, token, method, path, body);
+        let status = r["status"].as_u64().unwrap_or(0);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {}",
+            r["text"]
+        );
+        r["json"].clone()
+    };
+    s.step("the organiser sets up the meeting, from this browser");
+    let made = ok(
+        &https.setup,
+        "POST",
+        "/meetings",
+        Some(
+            json!({ "name": "测试支部党员大会", "body": "members_assembly", "voting_members": 3, "organiser": "组织员" }),
+        ),
+    );
+    let m = made["meeting"]["id"].as_str().expect("meeting").to_string();
+    let org = made["organiser"]["token"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let mp = |rest: &str| format!("/meetings/{m}{rest}");
+    ok(
+        &org,
+        "PUT",
+        &mp("/method"),
+        Some(json!({ "preset": "grassroots-2020" })),
+    );
+    ok(
+        &org,
+        "PUT",
+        &mp("/attendance"),
+        Some(json!({ "present": 3 })),
+    );
+    ok(
+        &org,
+        "POST",
+        &mp("/elections"),
+        Some(json!({ "contest": "支部书记", "seats": 1 })),
+    );
+    let mut tokens = std::collections::BTreeMap::new();
+    for (role, name) in [
+        ("counter", "计票甲"),
+        ("counter", "计票乙"),
+        ("scrutineer", "监票丙"),
+        ("presidium", "主席团"),
+    ] {
+        let p = ok(
+            &org,
+            "POST",
+            &mp("/people"),
+            Some(json!({ "role": role, "name": name })),
+        );
+        if role != "presidium" {
+            ok(
+                &org,
+                "POST",
+                &mp("/elections/e1/assignments"),
+                Some(json!({ "person": p["id"] })),
+            );
+        }
+        tokens.insert(
+            name,
+            p["token"]["token"].as_str().expect("token").to_string(),
+        );
+    }
+    let r = ok(
+        &org,
+        "POST",
+        &mp("/elections/e1/rounds"),
+        Some(json!({ "kind": "formal", "candidates": ["甲", "乙"] })),
+    );
+    let r = r["id"].as_str().expect("round").to_string();
+    ok(
+        &org,
+        "POST",
+        &mp(&format!("/rounds/{r}/open")),
+        Some(json!({ "issued": 3 })),
+    );
+    s.step("the counters enter, the scrutineer closes and cosigns, the presidium announces");
+    for c in ["计票甲", "计票乙"] {
+        ok(
+            &tokens[c],
+            "POST",
+            &mp(&format!("/rounds/{r}/batches/b1/entries")),
+            Some(json!({ "ballots": ["YN", "YN", "NY"] })),
+        );
+    }
+    let sc = &tokens["监票丙"];
+    ok(
+        sc,
+        "POST",
+        &mp(&format!("/rounds/{r}/close")),
+        Some(json!({ "returned": 3 })),
+    );
+    let note = ok(sc, "GET", &mp(&format!("/rounds/{r}/statement")), None)["checkpoint"]
+        .as_str()
+        .expect("checkpoint")
+        .to_string();
+    let me = ok(sc, "GET", "/me", None);
+    let line = s.exec(
+        "return (async () => {
+           const [meeting, person, note] = arguments;
+           const keys = await import('/keys.js');
+           return keys.cosign(await keys.loadKey(meeting, person), note);
+         })();",
+        json!([m, me["person"], note]),
+    );
+    ok(
+        sc,
+        "POST",
+        &mp(&format!("/rounds/{r}/cosignatures")),
+        Some(json!({ "signature": line })),
+    );
+    ok(
+        &tokens["主席团"],
+        "POST",
+        &mp(&format!("/rounds/{r}/decisions")),
+        Some(json!({ "decision": "announce" })),
+    );
+    s.step("verify checks every signature made in the browser");
+    let zip = s.exec(
+        "return (async () => {
+           const [token, path] = arguments;
+           const r = await fetch(`/api${path}`, { headers: { Authorization: `Bearer ${token}` } });
+           const b = new Uint8Array(await r.arrayBuffer());
+           let bin = '';
+           for (const x of b) bin += String.fromCharCode(x);
+           return btoa(bin);
+         })();",
+        json!([tokens["主席团"], mp("/bundle")]),
+    );
+    let zip = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(zip.as_str().expect("base64"))
+            .expect("zip")
+    };
+    let bundle = common::bundle::read(&zip);
+    let parts = bundle.parts();
+    let roles: std::collections::BTreeSet<String> = parts
+        .entries
+        .iter()
+        .map(|e| {
+            scrutineer::log::entry::Entry::decode(e)
+                .expect("entry")
+                .role()
+                .name()
+                .to_string()
+        })
+        .collect();
+    for role in ["clerk", "counter", "scrutineer", "presidium", "service"] {
+        assert!(roles.contains(role), "no entry by {role}: {roles:?}");
+    }
+    let out = common::bundle::verify_with_cli(dir.path(), &zip, &["监票丙"]);
+    assert!(
+        out.contains("1 / 1") || out.contains("1 of 1") || out.contains("监票丙"),
+        "{out}"
     );
 }
 

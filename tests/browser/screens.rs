@@ -73,6 +73,26 @@ fn link(server: &Server, page: &str, who: &Person) -> String {
     format!("{}/{page}#token={}", server.url, who.token)
 }
 
+/// Opens `page` as `who` in `s`, with `who`'s signing key on that
+/// browser: the key the tests' client signs `who`'s API calls with
+/// (`common::signing`), so that the person's acts on the page and
+/// through the API are signed by one key, as on one device.
+fn goto_as(s: &Session, server: &Server, page: &str, who: &Person, meeting: &str) {
+    use base64::Engine as _;
+    s.goto(&link(server, page, who));
+    let key = super::common::signing::key_of(&who.token);
+    let seed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.key.to_bytes());
+    s.exec(
+        "return (async () => {
+           const [meeting, person, name, seed] = arguments;
+           const keys = await import('/keys.js');
+           if (!(await keys.loadKey(meeting, person))) await keys.importDemoSeed(meeting, person, name, seed);
+           return true;
+         })();",
+        json!([meeting, who.id, key.name, seed]),
+    );
+}
+
 #[test]
 fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     let server = Server::start();
@@ -142,7 +162,7 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
 
     hall.step("the hall display before anything is announced");
     // The display's own screen is the hall display.
-    hall.goto(&link(&server, "presidium.html", &display));
+    goto_as(&hall, &server, "presidium.html", &display, &m.id);
     hall.wait_for("location.pathname === '/hall.html'", 20);
     hall.wait_visible("#hall-wait");
     let contest = hall.text("#hall-contest");
@@ -150,7 +170,7 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     scan(&hall, "hall (waiting)", true);
 
     s.step("the presidium's chart frames the tied group (item 18)");
-    s.goto(&link(&server, "presidium.html", &presidium));
+    goto_as(&s, &server, "presidium.html", &presidium, &m.id);
     s.wait_visible("#chart .tally-row");
     s.wait_visible("#cutoff-tied");
     let chart = s.exec(
@@ -186,13 +206,13 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     // Item 17: the scrutineer's, the organiser's and a counter's screens
     // are open on the finished round while the presidium decides.
     let scr = driver.session("scrutineer");
-    scr.goto(&link(&server, "scrutiny.html", &sc));
+    goto_as(&scr, &server, "scrutiny.html", &sc, &m.id);
     scr.wait_visible("#round-title");
     let orgs = driver.session("organiser");
-    orgs.goto(&link(&server, "setup.html", &org));
+    goto_as(&orgs, &server, "setup.html", &org, &m.id);
     orgs.wait_visible("#rounds tr[data-round]");
     let cnt = driver.session("counter");
-    cnt.goto(&link(&server, "count.html", &c1));
+    goto_as(&cnt, &server, "count.html", &c1, &m.id);
     cnt.wait_visible("#rounds [data-i18n='count.no_open_round']");
 
     s.click("[data-decision=call_runoff]");
@@ -254,7 +274,7 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     count("r3", &ballots(&[(10, &marks)]));
 
     s.step("the election page: three rounds, one list, the chair's words");
-    s.goto(&link(&server, "election.html?election=e1", &presidium));
+    goto_as(&s, &server, "election.html?election=e1", &presidium, &m.id);
     s.wait_visible("#elected-list li");
     let page = s.exec(
         "return { names: [...document.querySelectorAll('#elected-list li')].map((li) => li.dataset.name),
@@ -326,7 +346,7 @@ fn an_election_of_three_rounds_is_announced_whole_and_shown_in_the_hall() {
     scan(&hall, "hall (announced)", true);
 
     s.step("the organiser reads the announced election");
-    s.goto(&link(&server, "election.html?election=e1", &org));
+    goto_as(&s, &server, "election.html?election=e1", &org, &m.id);
     s.wait_visible("#elected-list li");
     assert_eq!(
         s.exec(
@@ -401,7 +421,7 @@ fn counting_accelerators_reversed_stacks_and_two_tabs() {
     s.set_window(1280, 900);
 
     s.step("counter 1: R repeats the previous ballot, 0 marks the rest 弃权");
-    s.goto(&link(&server, "count.html", &c1));
+    goto_as(&s, &server, "count.html", &c1, &m.id);
     s.wait_visible("#order-note");
     let note = s.text("#order-note");
     assert!(
@@ -450,7 +470,7 @@ fn counting_accelerators_reversed_stacks_and_two_tabs() {
     let tab = s.cmd("POST", "/window/new", Some(json!({ "type": "tab" })));
     let tab = tab["handle"].as_str().expect("handle").to_string();
     s.cmd("POST", "/window", Some(json!({ "handle": tab })));
-    s.goto(&link(&server, "count.html", &c1));
+    goto_as(&s, &server, "count.html", &c1, &m.id);
     s.wait_visible("#status [data-i18n='count.draft_restored']");
     s.cmd("POST", "/window", Some(json!({ "handle": first })));
     s.keys(&[&[key::CONTROL, key::ENTER]]);
@@ -489,7 +509,7 @@ fn counting_accelerators_reversed_stacks_and_two_tabs() {
     s.step("counter 2 keys the stack from the bottom: caught before it is recorded");
     let s2 = driver.session("counter2");
     s2.set_window(1280, 900);
-    s2.goto(&link(&server, "count.html", &c2));
+    goto_as(&s2, &server, "count.html", &c2, &m.id);
     start_batch(&s2, "a1", 4);
     for keys in ["132", "20", "120", "r"] {
         s2.type_keys(keys);
@@ -543,7 +563,7 @@ fn log_in_slips_print_eight_to_an_a4_page() {
     let s = driver.session("slips");
     s.set_window(1280, 900);
     s.step("the organiser opens the slips: links handed out are not shown again");
-    s.goto(&link(&server, "slips.html", &org));
+    goto_as(&s, &server, "slips.html", &org, &m.id);
     s.wait_visible("#slips-reissue");
     assert!(s.text("#slips-missing").contains("工作人员8"));
     s.click("#slips-reissue");
