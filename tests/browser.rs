@@ -1523,6 +1523,27 @@ fn over_https_every_person_signs_in_the_browser_and_verify_checks_it() {
         );
     }
     let sc = &tokens["监票丙"];
+    // The scrutineer makes their key on this device and registers it (the
+    // registration signed by the new key), as the scrutiny page does.
+    let me = ok(sc, "GET", "/me", None);
+    let vkey = s.exec(
+        "return (async () => {
+           const [who] = arguments;
+           const keys = await import('/keys.js');
+           const rec = await keys.deviceKey(who);
+           return keys.verifierKey(rec.name, rec.publicRaw);
+         })();",
+        json!([me]),
+    );
+    ok(
+        sc,
+        "PUT",
+        &mp(&format!(
+            "/people/{}/key",
+            me["person"].as_str().expect("person")
+        )),
+        Some(json!({ "key": vkey })),
+    );
     ok(
         sc,
         "POST",
@@ -1533,7 +1554,6 @@ fn over_https_every_person_signs_in_the_browser_and_verify_checks_it() {
         .as_str()
         .expect("checkpoint")
         .to_string();
-    let me = ok(sc, "GET", "/me", None);
     let line = s.exec(
         "return (async () => {
            const [meeting, person, note] = arguments;
