@@ -177,6 +177,9 @@ pub struct Cosigned {
     pub key: String,
     /// POSIX seconds, as the cosigner claims.
     pub timestamp: u64,
+    /// The key's fingerprint as the vote report prints it
+    /// ([`VerifierKey::fingerprint`]).
+    pub fingerprint: String,
 }
 
 /// A published tally and whether replay reproduced it.
@@ -199,6 +202,10 @@ pub struct TallyCheck {
 pub struct Certification {
     /// Size of the result checkpoint: the tally's index + 1.
     pub checkpoint: u64,
+    /// Root of the result checkpoint, from its signed note in the bundle
+    /// (`None` when the bundle holds no checkpoint of that size): what the
+    /// round's vote report prints.
+    pub root: Option<Hash>,
     /// k: cosignatures required (the method's `signatures_required` of n).
     pub required: usize,
     /// The round's n cosigners, by name: the registered scrutineers with a
@@ -533,6 +540,12 @@ pub fn verify_receipts_with(
     );
     if rec.failed(Step::Files) && keys.log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
+    }
+    for t in tallies.iter_mut() {
+        t.certification.root = cps
+            .iter()
+            .find(|c| c.checkpoint.size().0 == t.certification.checkpoint)
+            .map(|c| c.checkpoint.root());
     }
     let final_cp = cps.last();
     VerifyReport {
@@ -925,6 +938,7 @@ fn step_cosignatures(
                     role: r.role.clone(),
                     key: v.key.label(),
                     timestamp: v.timestamp,
+                    fingerprint: v.key.fingerprint(),
                 });
             }
         }
@@ -1780,6 +1794,7 @@ impl<'t> Replay<'t> {
         state.tallied = Some(index);
         let certification = Certification {
             checkpoint: index + 1,
+            root: None,
             required: usize::try_from(state.method.cosignatures_required(cosigners.len() as u64))
                 .unwrap_or(usize::MAX),
             cosigners: cosigners.iter().map(|r| r.name.clone()).collect(),

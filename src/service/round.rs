@@ -443,17 +443,10 @@ pub(crate) fn cosignature_summary(
     Ok(json!({ "required": row.required, "of": cosigners.len(), "by": by }))
 }
 
-/// The fingerprint of a cosigner's vkey: SHA-256 of the raw public key,
-/// hex in groups of four (as the web UI and the printed report show it).
+/// The fingerprint of a cosigner's vkey ([`VerifierKey::fingerprint`]).
 fn key_fingerprint(vkey: &str) -> Value {
-    use sha2::{Digest as _, Sha256};
     match VerifierKey::parse(vkey) {
-        Ok(k) => {
-            let digest: [u8; 32] = Sha256::digest(k.public_key().as_bytes()).into();
-            json!(crate::log::proof::grouped_hex(&crate::log::merkle::Hash(
-                digest
-            )))
-        }
+        Ok(k) => json!(k.fingerprint()),
         Err(_) => Value::Null,
     }
 }
