@@ -501,7 +501,7 @@ fn a_runoff_resolving_a_nomination_through_the_binary() {
         assert_eq!(v["round"]["resolves"], resolves);
     }
     let (_, zh) = tally_file(&dir, "report.json", &file("nomination", 45, 40), &[]);
-    assert!(zh.contains("建议下一阶段名单（按得票多少）：丁一"), "{zh}");
+    assert!(zh.contains("入选下一阶段名单（按得票多少为序）：丁一"), "{zh}");
     assert!(zh.contains("参加人数"), "{zh}");
 }
 
@@ -552,7 +552,7 @@ fn new_method_parameters_are_listed_and_printed() {
     let (_, zh) = tally_file(&dir, "most.json", text, &[]);
     assert!(zh.contains("不再要求达到当选票数"), "{zh}");
     assert!(zh.contains("超过实际参加推荐人数的半数"), "{zh}");
-    assert!(zh.contains("当选（按姓氏笔画）：丁一"), "{zh}");
+    assert!(zh.contains("当选（按姓氏笔画为序）：丁一"), "{zh}");
 }
 
 /// The golden bundle (fixtures/golden/bundle), copied to a scratch
