@@ -501,7 +501,10 @@ fn a_runoff_resolving_a_nomination_through_the_binary() {
         assert_eq!(v["round"]["resolves"], resolves);
     }
     let (_, zh) = tally_file(&dir, "report.json", &file("nomination", 45, 40), &[]);
-    assert!(zh.contains("入选下一阶段名单（按得票多少为序）：丁一"), "{zh}");
+    assert!(
+        zh.contains("入选下一阶段名单（按得票多少为序）：丁一"),
+        "{zh}"
+    );
     assert!(zh.contains("参加人数"), "{zh}");
 }
 

@@ -487,6 +487,18 @@ fn result_checkpoint(conn: &Connection, meeting: &str, row: &RoundRow) -> Result
         .map_or(Value::Null, |s| json!(s)))
 }
 
+/// When the tally was published (ms since the Unix epoch, the time in its
+/// signed entry), once the round is closed; the vote report's 计票时间.
+fn tallied_at(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<Value, Error> {
+    let Some(t) = row.tally_index else {
+        return Ok(Value::Null);
+    };
+    let entry = store::log::entries(conn, meeting, t..t.saturating_add(1))?;
+    Ok(entry
+        .first()
+        .map_or(Value::Null, |(_, e)| json!(e.timestamp_ms())))
+}
+
 /// The result body of `GET …/result` (visibility already checked).
 fn result_body(
     conn: &Connection,
@@ -512,6 +524,7 @@ fn result_body(
         "status": status_of(&l.row),
         "announced": l.row.announced,
         "checkpoint": result_checkpoint(conn, meeting, &l.row)?,
+        "tallied_at": tallied_at(conn, meeting, &l.row)?,
         "result": result,
         "cosignatures": cosignature_summary(conn, meeting, &l.row)?,
         "cosigners": cosigners_json(conn, meeting, &l.row)?,

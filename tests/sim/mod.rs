@@ -104,6 +104,7 @@ impl Sim {
             body: Body::MembersAssembly,
             entitled,
             exclusions: vec![],
+            place: None,
         });
         sim.service(Event::MethodAdopted {
             preset: "grassroots-2020".into(),
