@@ -268,7 +268,7 @@ fn render_zh(m: &ElectionMethod) -> String {
     if !sources.is_empty() {
         out.push_str("\n依据：");
         out.push_str(&sources.join("；"));
-        out.push('\n');
+        out.push_str("。\n");
     }
     out
 }
@@ -423,7 +423,7 @@ fn render_en(m: &ElectionMethod) -> String {
     if !sources.is_empty() {
         out.push_str("\nSources: ");
         out.push_str(&sources.join("; "));
-        out.push('\n');
+        out.push_str(".\n");
     }
     out
 }
