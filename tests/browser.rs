@@ -1479,7 +1479,7 @@ fn pdf_pages(s: &Session, file: &str) -> usize {
 fn papers_print_page_by_page() {
     use common::meeting::{cosigner, Meeting, Person};
     let server = Server::start();
-    let c = server.client.clone();
+    let c = server.client;
     let r = c
         .post(
             "/api/meetings",
