@@ -714,3 +714,52 @@ fn verify_speaks_one_language_and_prints_each_rounds_root() {
     assert_eq!(code, 1);
     assert!(en.contains("verification FAILED: step 4"), "{en}");
 }
+
+/// Issue 12 item 14 in the text report (`scrutineer tally`): a preliminary
+/// speaks of 入选 and ranks by votes, a write-in row has no against or
+/// abstain zeros, and the report ends with the signature lines and the
+/// full method as its annex.
+#[test]
+fn text_report_words_list_rounds_and_write_ins() {
+    let case = |name: &str| {
+        let path = format!(
+            "{}/fixtures/casebook/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let o = bin().args(["tally", &path]).output().unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let pre = case("p10_preliminary");
+    assert!(pre.contains("入选正式候选人（按得票多少为序）："), "{pre}");
+    assert!(pre.contains("入选票数："), "{pre}");
+    let body = &pre[..pre.find("附件：").expect("annex")];
+    assert!(!body.contains("当选"), "{body}");
+    let fors: Vec<u64> = body
+        .lines()
+        .filter(|l| l.trim_end().ends_with('✓') || l.split_whitespace().count() == 4)
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    assert!(
+        fors.len() >= 8 && fors.windows(2).all(|w| w[0] >= w[1]),
+        "by votes: {fors:?}"
+    );
+
+    let w = case("p06_overvote_writein_void");
+    let row = w
+        .lines()
+        .find(|l| l.contains("李七（另选）"))
+        .expect("write-in row");
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["李七（另选）", "1"],
+        "{row}"
+    );
+    for needle in [
+        "七、签字",
+        "总监票人：",
+        "会议主持人（主席团）：",
+        "附件：本轮适用的选举办法（全文）",
+    ] {
+        assert!(w.contains(needle), "{needle}: {w}");
+    }
+}
