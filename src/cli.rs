@@ -20,7 +20,7 @@ usage:
   scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
   scrutineer method --list
   scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
-  scrutineer verify BUNDLE|TILES [--lang zh|en] [--log-key VKEY] [--receipt FILE]...
+  scrutineer verify BUNDLE|TILES [--lang zh|en] [--tz +08:00] [--log-key VKEY] [--receipt FILE]...
                    [--root SIZE:ROOT]... [--checkpoint FILE]... [--scrutineer-key KEY]...
                    [--witness-key VKEY]... [--witnesses K]
   scrutineer --help | --version
@@ -61,6 +61,8 @@ struct Opts {
     receipts: Vec<String>,
     /// Pins for verify step 9: (option, value), in order.
     pins: Vec<(&'static str, String)>,
+    /// `--tz`: the zone `verify` shows times in (北京时间 by default).
+    tz: report::verify_report::Zone,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -73,6 +75,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         log_key: None,
         receipts: Vec::new(),
         pins: Vec::new(),
+        tz: report::verify_report::Zone::BEIJING,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -89,6 +92,14 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--receipt" => {
                 o.receipts
                     .push(it.next().ok_or("--receipt needs a file name")?.clone());
+            }
+            "--tz" => {
+                let v = it
+                    .next()
+                    .ok_or("--tz needs an offset from UTC, e.g. +08:00")?;
+                o.tz = report::verify_report::Zone::parse(v).ok_or_else(|| {
+                    format!("--tz {v}: expected an offset from UTC such as +08:00, -05:30 or UTC")
+                })?;
             }
             "--ballots" => {
                 o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
@@ -495,7 +506,7 @@ fn verify(o: &Opts) -> Exit {
         Err(e) => return Exit::BadInput(e),
     };
     let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given, &pins);
-    let text = report::verify_report::render(path, &report, pinned.as_deref(), o.lang);
+    let text = report::verify_report::render_in(path, &report, pinned.as_deref(), o.lang, o.tz);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
     if report.is_verified() && pinned_ok {
         Exit::Ok(text)

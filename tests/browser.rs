@@ -10,7 +10,9 @@
 //! own WebCrypto keys; the presidium calls the runoff; the runoff is
 //! entered (one counter on a tablet-width screen), closed, signed and
 //! announced; the certified report shows the fingerprints and the log
-//! root. A 9-candidate round's report prints on exactly one A4 page.
+//! root. A 9-candidate round's report prints on exactly one A4 page (the
+//! full method follows as its annex); the papers of a 36-candidate round,
+//! a preliminary, a void round and the draft method print page by page.
 //! Every screen visited is checked in zh-CN (the default) and en: each
 //! visible text comes from the string tables.
 //!
@@ -1295,16 +1297,21 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
         10,
         "9 candidates and one write-in"
     );
-    let pdf = s.print_a4();
-    let text = String::from_utf8_lossy(&pdf);
-    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
-    // Kept for people to look at (and to see what went wrong).
-    let dir = webdriver::screenshot_dir();
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("report-9-candidates.pdf"), &pdf);
+    let laid_out = s.exec(PAGES, json!([]));
+    let laid_out = laid_out.as_array().expect("pages");
+    let report: Vec<&Value> = laid_out.iter().filter(|p| p["kind"] == "report").collect();
     assert_eq!(
-        pages, 1,
-        "the report of a 9-candidate round prints on one A4 page"
+        report.len(),
+        1,
+        "the report of a 9-candidate round is one A4 page (the method follows as its annex): {laid_out:?}"
+    );
+    assert_eq!(report[0]["no"], "第 1 页 共 1 页");
+    assert_eq!(report[0]["sign"], true, "with its signature block");
+    keep_pages(s, "report-9", laid_out.len());
+    assert_eq!(
+        pdf_pages(s, "report-9-candidates.pdf"),
+        laid_out.len(),
+        "the print is the pages on screen"
     );
 }
 
@@ -1663,4 +1670,460 @@ fn a_key_in_a_link_is_taken_only_in_the_demo_meeting() {
          && !!document.querySelector('#make-key')",
         20,
     );
+}
+
+/// Checks that the Chinese text of the page (outside data: names, hashes,
+/// ids marked `data-raw`) holds no raw id (`r1`, `f2`, `m3fa…`), no English
+/// state word and no missing string key. Returns what it found.
+const NO_RAW_IDS: &str = r#"
+const root = document.querySelector(arguments[0]);
+const copy = root.cloneNode(true);
+for (const el of copy.querySelectorAll('[data-raw], kbd, script, style')) el.remove();
+const text = copy.textContent;
+const bad = [];
+const words = /\b(complete|runoff_required|runoff|shortfall|void|no_quorum|list_rejected|certified|unofficial|closed|open|draft|formal|preliminary|supplementary|elected|scrutineer|counter|presidium|true|false|null|undefined|NaN)\b/gi;
+for (const m of text.matchAll(words)) bad.push('English word: ' + m[0]);
+for (const m of text.matchAll(/\b[a-z]\d+(-[a-z0-9]+)?\b/g)) bad.push('raw id: ' + m[0]);
+for (const m of text.matchAll(/\[[a-z_]+\.[a-z_.]+\]/g)) bad.push('missing key: ' + m[0]);
+return bad;
+"#;
+
+/// The pages of a paper as laid out on screen: per page its kind, the
+/// running head (title, meeting, 第 N 页 共 M 页) and its text.
+const PAGES: &str = r#"
+return [...document.querySelectorAll('#sheet .page')].map((p) => ({
+  kind: p.dataset.kind,
+  title: p.querySelector('.ph-title').textContent,
+  meeting: p.querySelector('.ph-meeting').textContent,
+  no: p.querySelector('.page-no').textContent,
+  text: p.querySelector('.page-body').innerText,
+  overflow: p.querySelector('.page-body').scrollHeight > p.querySelector('.page-body').clientHeight + 1,
+  sign: !!p.querySelector('#r-sign'),
+  tallyRows: [...p.querySelectorAll('.tally tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+}));
+"#;
+
+/// A screenshot of each page, kept under target/browser-screenshots/ for
+/// people to look at.
+fn keep_pages(s: &Session, name: &str, n: usize) {
+    s.set_window(900, 1250);
+    for i in 0..n {
+        s.exec(
+            "document.querySelectorAll('#sheet .page')[arguments[0]].scrollIntoView();",
+            json!([i]),
+        );
+        s.save_screenshot(&format!("{name}-page{}", i + 1));
+    }
+    s.set_window(1280, 900);
+}
+
+/// The pages printed by Chromium, counted in the PDF.
+fn pdf_pages(s: &Session, file: &str) -> usize {
+    let pdf = s.print_a4();
+    let dir = webdriver::screenshot_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(file), &pdf);
+    let text = String::from_utf8_lossy(&pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+/// Issue 12 items 14 and 15, issue 9 item 5: the papers a secretary files.
+/// A 36-candidate delegate election prints on labelled pages (title,
+/// meeting, 第 N 页 共 M 页 on each; the signature block with the chief
+/// scrutineer, each scrutineer and counter by name and the chair on the
+/// last; the full method as the annex), with the date, time and place, its
+/// write-in row without 序号 or zeros, and the round's checkpoint, root and
+/// fingerprints as `verify` prints them; a preliminary sheet speaks of 入选
+/// and ranks by votes; a void round prints its ruling, not a table; the
+/// draft method prints for adoption. No page shows a raw id or an English
+/// state word in Chinese, and every string is in both languages.
+#[test]
+fn papers_print_page_by_page() {
+    use common::meeting::{cosigner, Meeting, Person};
+    let server = Server::start();
+    let c = server.client;
+    let r = c
+        .post(
+            "/api/meetings",
+            &server.setup_token,
+            &json!({ "name": "中共某区第三次代表大会", "body": "members_assembly",
+                     "voting_members": 60, "organiser": "会务组",
+                     "place": "区委党校大礼堂" }),
+        )
+        .expect(201)
+        .json();
+    let o = &r["organiser"];
+    let m = Meeting {
+        c,
+        id: r["meeting"]["id"].as_str().expect("id").into(),
+        organiser: Person {
+            id: o["person"].as_str().expect("person").into(),
+            role: "organiser".into(),
+            name: "会务组".into(),
+            token: o["token"]["token"].as_str().expect("token").into(),
+            token_id: o["token"]["id"].as_str().expect("token id").into(),
+        },
+    };
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 58 }))
+        .expect(200);
+    let (k1, k2) = (cosigner("监票丙", 61), cosigner("监票丁", 62));
+    let counters = [
+        m.add("counter", "计票甲", None),
+        m.add("counter", "计票乙", None),
+    ];
+    let scrutineers = [
+        m.add("scrutineer", "监票丙", Some(&k1)),
+        m.add("scrutineer", "监票丁", Some(&k2)),
+    ];
+    let presidium = m.add("presidium", "主席团", None);
+
+    // One election: its staff assigned, a round opened with `issued`.
+    let election = |contest: &str, office: &str, seats: u64| -> String {
+        let e = m
+            .post(
+                &org,
+                "/elections",
+                json!({ "contest": contest, "office": office, "seats": seats }),
+            )
+            .expect(201)
+            .json();
+        let e = e["id"].as_str().expect("election").to_string();
+        for p in counters.iter().chain(&scrutineers) {
+            m.assign(&e, p);
+        }
+        e
+    };
+    let round = |e: &str, body: Value, issued: u64| -> String {
+        let r = m
+            .post(&org, &format!("/elections/{e}/rounds"), body)
+            .expect(201)
+            .json();
+        let r = r["id"].as_str().expect("round").to_string();
+        m.post(
+            &org,
+            &format!("/rounds/{r}/open"),
+            json!({ "issued": issued }),
+        )
+        .expect(200);
+        r
+    };
+    let count = |r: &str, ballots: &Value, returned: u64| {
+        for (i, c) in counters.iter().enumerate() {
+            m.enter(c, r, "B1", &format!("papers-{r}-{i}"), ballots)
+                .expect(201);
+        }
+        m.post(
+            &scrutineers[0],
+            &format!("/rounds/{r}/close"),
+            json!({ "returned": returned }),
+        )
+        .expect(200);
+        m.cosign(&scrutineers[0], &k1, r).expect(201);
+        m.cosign(&scrutineers[1], &k2, r).expect(201);
+    };
+
+    // 36 candidates for 30 delegates (20% more), 58 ballots; one writes in.
+    const SURNAMES: &str =
+        "丁王刘张陈周吴郑孙钱赵李杨黄徐朱胡郭何高林罗梁宋谢唐韩冯于董萧程曹袁邓许";
+    let names: Vec<String> = SURNAMES.chars().map(|c| format!("{c}代表")).collect();
+    assert_eq!(names.len(), 36);
+    let e36 = election("出席上级党代会代表", "delegate", 30);
+    let r36 = round(
+        &e36,
+        json!({ "kind": "formal", "candidates": names, "seats": 30 }),
+        58,
+    );
+    let mut ballots: Vec<Value> = (0..58)
+        .map(|j| {
+            let marks: String = (0..36)
+                .map(|i| if (i + j) % 6 == 0 { 'A' } else { 'Y' })
+                .collect();
+            json!(marks)
+        })
+        .collect();
+    // Ballot 1 is against 丁代表 and writes in 白某 there: 30 selections.
+    let mut marks: Vec<char> = ballots[1].as_str().expect("marks").chars().collect();
+    marks[0] = 'N';
+    ballots[1] = json!({ "marks": marks.iter().collect::<String>(), "write_ins": { "0": "白某" } });
+    count(&r36, &json!(ballots), 58);
+
+    // A preliminary: 8 for 6 formal candidates of 5 seats.
+    let pre_names = [
+        "丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八",
+    ];
+    let ep = election("委员会委员", "committee", 5);
+    let rp = round(
+        &ep,
+        json!({ "kind": "preliminary", "candidates": pre_names, "seats": 5, "next_size": 6 }),
+        58,
+    );
+    // 郑八 (last on the ballot) gets the most votes, 丁一 (first) fewest:
+    // for-votes 24 30 36 44 48 52 56 58 (6 for, 2 abstain on each ballot;
+    // the abstentions dealt out in ballot order, two lines per ballot).
+    let abstain: Vec<usize> = [34, 28, 22, 14, 10, 6, 2, 0]
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| std::iter::repeat_n(i, *n))
+        .collect();
+    let pre: Vec<Value> = (0..58)
+        .map(|j| {
+            let marks: String = (0..8)
+                .map(|i| {
+                    if abstain[j] == i || abstain[j + 58] == i {
+                        'A'
+                    } else {
+                        'Y'
+                    }
+                })
+                .collect();
+            json!(marks)
+        })
+        .collect();
+    count(&rp, &json!(pre), 58);
+
+    // A void round: more ballots returned than issued.
+    let ev = election("纪律检查委员会委员", "discipline", 3);
+    let rv = round(
+        &ev,
+        json!({ "kind": "formal", "candidates": ["甲一", "乙二", "丙三", "丁四"], "seats": 3 }),
+        58,
+    );
+    m.post(
+        &scrutineers[0],
+        &format!("/rounds/{rv}/close"),
+        json!({ "returned": 59, "confirm_void": 59 }),
+    )
+    .expect(200);
+
+    let driver = Driver::start();
+    let s = driver.session("papers");
+    s.set_window(1280, 900);
+    let open = |path: &str| {
+        s.goto(&format!("{}{path}#token={}", server.url, presidium.token));
+        s.wait_visible("#sheet[data-ready=true]");
+    };
+
+    s.step("the 36-candidate report: labelled pages, signatures on the last");
+    open(&format!("/report.html?round={r36}"));
+    let pages = s.exec(PAGES, json!([]));
+    let pages = pages.as_array().expect("pages");
+    let report: Vec<&Value> = pages.iter().filter(|p| p["kind"] == "report").collect();
+    let annex: Vec<&Value> = pages.iter().filter(|p| p["kind"] == "annex").collect();
+    assert!(
+        report.len() >= 2,
+        "36 candidates take more than one page: {pages:?}"
+    );
+    for (i, p) in report.iter().enumerate() {
+        assert_eq!(p["title"], "计票结果报告单");
+        assert!(
+            p["meeting"]
+                .as_str()
+                .unwrap_or("")
+                .contains("中共某区第三次代表大会"),
+            "{p}"
+        );
+        assert_eq!(p["no"], format!("第 {} 页 共 {} 页", i + 1, report.len()));
+        assert_eq!(p["overflow"], false, "nothing cut off page {}", i + 1);
+        assert_eq!(
+            p["sign"],
+            i + 1 == report.len(),
+            "the signature block on the last page only"
+        );
+    }
+    assert!(!annex.is_empty(), "the method is attached");
+    for (i, p) in annex.iter().enumerate() {
+        assert_eq!(p["title"], "计票结果报告单");
+        assert_eq!(
+            p["no"],
+            format!("附件 第 {} 页 共 {} 页", i + 1, annex.len())
+        );
+        assert_eq!(p["overflow"], false);
+    }
+    let annex_text: String = annex
+        .iter()
+        .map(|p| p["text"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        annex_text.contains("附件：选举办法全文")
+            && annex_text.contains("会议有效")
+            && annex_text.contains("另行选举"),
+        "the full method: {annex_text}"
+    );
+    let rows: Vec<&Value> = report
+        .iter()
+        .flat_map(|p| p["tallyRows"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        37,
+        "36 candidates and one write-in across the pages"
+    );
+    assert_eq!(rows[0][0], "1");
+    assert_eq!(rows[35][0], "36");
+    let write_in = rows[36].as_array().expect("write-in row");
+    assert_eq!(write_in[0], "", "a write-in has no 序号: {write_in:?}");
+    let wname = write_in[1].as_str().unwrap_or("");
+    assert!(
+        wname.contains("白某") && wname.contains("（另选他人）"),
+        "{wname}"
+    );
+    assert_eq!(
+        (&write_in[3], &write_in[4]),
+        (&json!(""), &json!("")),
+        "no zeros: {write_in:?}"
+    );
+    let first = report[0]["text"].as_str().unwrap_or("").replace('\n', "");
+    assert!(first.contains("地点：区委党校大礼堂"), "{first}");
+    assert!(
+        first.contains("（北京时间）") && first.contains("计票时间："),
+        "{first}"
+    );
+    let last = report[report.len() - 1]["text"].as_str().unwrap_or("");
+    for who in [
+        "总监票人",
+        "监票丙",
+        "监票丁",
+        "计票甲",
+        "计票乙",
+        "会议主持人（主席团）",
+    ] {
+        assert!(last.contains(who), "{who} signs on the last page: {last}");
+    }
+    // Paper binds the record: the round's checkpoint and root as the
+    // service signed them, and both fingerprints.
+    let view = m
+        .get(&presidium, &format!("/rounds/{r36}/result"))
+        .expect(200)
+        .json();
+    let size = view["checkpoint"]["size"].as_u64().expect("size");
+    let all: String = report
+        .iter()
+        .map(|p| p["text"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        all.contains(&format!("本轮结果检查点：{size} 条记录")),
+        "{all}"
+    );
+    let root = s.text("#r-root");
+    assert!(
+        root.split(' ').count() == 16 && root.split(' ').all(|g| g.len() == 4),
+        "{root}"
+    );
+    for c in view["cosigners"].as_array().expect("cosigners") {
+        let fp = c["fingerprint"].as_str().expect("fingerprint");
+        assert!(all.contains(fp), "fingerprint {fp} printed");
+        assert_eq!(
+            fp,
+            cosigner(
+                c["name"].as_str().unwrap_or(""),
+                if c["name"] == "监票丙" { 61 } else { 62 }
+            )
+            .verifier_key()
+            .fingerprint()
+        );
+    }
+    assert_eq!(
+        s.exec(NO_RAW_IDS, json!(["#sheet"])),
+        json!([]),
+        "no raw ids or English words"
+    );
+    keep_pages(&s, "report-36", pages.len());
+    assert_eq!(
+        pdf_pages(&s, "report-36-candidates.pdf"),
+        pages.len(),
+        "the print is the pages on screen"
+    );
+    check_i18n(&s, "36-candidate report");
+    let en = s.exec(PAGES, json!([]));
+    assert_eq!(
+        en.as_array().map(Vec::len),
+        Some(pages.len()),
+        "the same pages after switching back"
+    );
+
+    s.step("the preliminary sheet: 入选, by votes");
+    open(&format!("/report.html?round={rp}"));
+    let pages = s.exec(PAGES, json!([]));
+    let pages = pages.as_array().expect("pages");
+    let text: String = pages
+        .iter()
+        .filter(|p| p["kind"] == "report")
+        .map(|p| p["text"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        text.contains("入选正式候选人（按得票多少为序）：郑八、吴七、周六、陈五、张四、刘三"),
+        "{text}"
+    );
+    assert!(
+        text.contains("五、预选结果") && text.contains("得票情况（按得票多少为序）"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("当选"),
+        "a preliminary elects nobody: {text}"
+    );
+    let fors: Vec<u64> = pages
+        .iter()
+        .flat_map(|p| p["tallyRows"].as_array().into_iter().flatten())
+        .map(|r| r[2].as_str().unwrap_or("0").parse().unwrap_or(0))
+        .collect();
+    assert_eq!(fors.len(), 8);
+    assert!(
+        fors.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by votes: {fors:?}"
+    );
+    assert_eq!(s.exec(NO_RAW_IDS, json!(["#sheet"])), json!([]));
+    check_i18n(&s, "preliminary report");
+
+    s.step("the void round prints its ruling");
+    open(&format!("/report.html?round={rv}"));
+    let ruling = s.text("#r-ruling");
+    assert!(
+        ruling.contains("收回选票 59 张，多于发出选票 58 张") && ruling.contains("本轮选举无效"),
+        "{ruling}"
+    );
+    assert_eq!(
+        s.exec(
+            "return document.querySelectorAll('#sheet .tally').length;",
+            json!([])
+        ),
+        0,
+        "no empty table"
+    );
+    assert_eq!(s.exec(NO_RAW_IDS, json!(["#sheet"])), json!([]));
+    check_i18n(&s, "void report");
+
+    s.step("the draft method prints for adoption");
+    open("/method.html");
+    let pages = s.exec(PAGES, json!([]));
+    let pages = pages.as_array().expect("pages");
+    assert!(!pages.is_empty());
+    for (i, p) in pages.iter().enumerate() {
+        assert_eq!(p["title"], "选举办法（草案）");
+        assert_eq!(p["no"], format!("第 {} 页 共 {} 页", i + 1, pages.len()));
+        assert_eq!(p["overflow"], false);
+    }
+    let text: String = pages
+        .iter()
+        .map(|p| p["text"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        text.contains("提请会议讨论通过") && text.contains("会议于"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("RULES") && !text.contains("开放问题"),
+        "{text}"
+    );
+    let width = s.exec("return document.documentElement.scrollWidth;", json!([]));
+    assert!(
+        width.as_u64().unwrap_or(9999) <= 1280,
+        "wraps to the page: {width}"
+    );
+    assert_eq!(s.exec(NO_RAW_IDS, json!(["#sheet"])), json!([]));
+    assert_eq!(pdf_pages(&s, "method-draft.pdf"), pages.len());
+    check_i18n(&s, "draft method");
 }

@@ -501,7 +501,10 @@ fn a_runoff_resolving_a_nomination_through_the_binary() {
         assert_eq!(v["round"]["resolves"], resolves);
     }
     let (_, zh) = tally_file(&dir, "report.json", &file("nomination", 45, 40), &[]);
-    assert!(zh.contains("建议下一阶段名单（按得票多少）：丁一"), "{zh}");
+    assert!(
+        zh.contains("入选下一阶段名单（按得票多少为序）：丁一"),
+        "{zh}"
+    );
     assert!(zh.contains("参加人数"), "{zh}");
 }
 
@@ -552,5 +555,211 @@ fn new_method_parameters_are_listed_and_printed() {
     let (_, zh) = tally_file(&dir, "most.json", text, &[]);
     assert!(zh.contains("不再要求达到当选票数"), "{zh}");
     assert!(zh.contains("超过实际参加推荐人数的半数"), "{zh}");
-    assert!(zh.contains("当选（按姓氏笔画）：丁一"), "{zh}");
+    assert!(zh.contains("当选（按姓氏笔画为序）：丁一"), "{zh}");
+}
+
+/// The golden bundle (fixtures/golden/bundle), copied to a scratch
+/// directory so that a test may change it.
+fn golden_copy(name: &str) -> PathBuf {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden/bundle");
+    let to = scratch(name).join("bundle");
+    for sub in ["", "entries", "checkpoints"] {
+        std::fs::create_dir_all(to.join(sub)).unwrap();
+        for e in std::fs::read_dir(from.join(sub)).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+    }
+    to
+}
+
+fn verify_out(args: &[&str]) -> (i32, String) {
+    let o = bin().arg("verify").args(args).output().unwrap();
+    let code = o.status.code().unwrap_or(-1);
+    let text = if code == 0 {
+        String::from_utf8(o.stdout).unwrap()
+    } else {
+        String::from_utf8(o.stderr).unwrap()
+    };
+    (code, text)
+}
+
+/// Latin words left in Chinese `verify` output once the data is taken out:
+/// the bundle's path, origin and keys, signature-line names, root and
+/// fingerprint groups, round ids (after 轮次), file names, and the option
+/// names the report points to.
+fn english_in(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for line in text.lines() {
+        // How the binary starts a message on stderr.
+        let line = line.strip_prefix("scrutineer: ").unwrap_or(line);
+        if line.starts_with("审计包核验：")
+            || line.starts_with("日志：")
+            || line.starts_with("日志公钥：")
+            || line.starts_with("    checkpoints/")
+            || line.contains("其他签名")
+        {
+            continue;
+        }
+        let line = line
+            .replace("scrutineer verify --lang en", "")
+            .replace("--log-key", "")
+            .replace("C2SP", "");
+        let mut prev = "";
+        for token in line.split(|c: char| c.is_whitespace() || "（）：，；、[]".contains(c)) {
+            let hex_group = token.len() == 4 && token.bytes().all(|b| b.is_ascii_hexdigit());
+            let file = token.starts_with("entries/") || token.starts_with("checkpoints/");
+            let id = prev.ends_with("轮次");
+            prev = token;
+            if hex_group || file || id || token.is_empty() {
+                continue;
+            }
+            let latin: String = token.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+            if !latin.is_empty() {
+                words.push(token.to_owned());
+            }
+        }
+    }
+    words
+}
+
+/// Issue 12 item 21, issue 9 item 5: `verify` speaks one language, shows
+/// times in 北京时间 (or `--tz`), and prints each round's result
+/// checkpoint size and root in 4-hex groups, exactly as the round's note
+/// in the bundle (and so the round's vote report) has them, with each
+/// cosigner's key fingerprint.
+#[test]
+fn verify_speaks_one_language_and_prints_each_rounds_root() {
+    use base64::Engine as _;
+    let dir = golden_copy("verify-lang");
+    let path = dir.to_string_lossy().into_owned();
+    let (code, zh) = verify_out(&[&path]);
+    assert_eq!(code, 0, "{zh}");
+    assert_eq!(english_in(&zh), Vec::<String>::new(), "{zh}");
+    assert!(
+        zh.contains("签署时间：2024-06-01 09:00:00（北京时间）"),
+        "{zh}"
+    );
+    assert!(!zh.contains("UTC") && !zh.contains("complete"), "{zh}");
+
+    // Every round: the size and root of the note of that size, grouped.
+    let lines: Vec<&str> = zh.lines().collect();
+    let mut rounds = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.trim().strip_prefix("结果检查点：") else {
+            continue;
+        };
+        let size: u64 = rest.trim_end_matches(" 条记录").parse().expect(line);
+        let note =
+            std::fs::read_to_string(dir.join(format!("checkpoints/{size:08}.note"))).unwrap();
+        let root = base64::engine::general_purpose::STANDARD
+            .decode(note.lines().nth(2).unwrap())
+            .unwrap();
+        let hex: String = root.iter().map(|b| format!("{b:02x}")).collect();
+        let grouped: Vec<&str> = (0..16).map(|g| &hex[g * 4..g * 4 + 4]).collect();
+        assert_eq!(
+            lines[i + 1].trim(),
+            format!("根哈希：{}", grouped.join(" ")),
+            "the root of round checkpoint {size}"
+        );
+        let fp = lines[i + 3].trim();
+        assert!(
+            fp.contains("公钥指纹：") && fp.split(' ').count() >= 16,
+            "{fp}"
+        );
+        rounds += 1;
+    }
+    assert_eq!(
+        rounds, 3,
+        "p1, f1 and f1-r each with their checkpoint: {zh}"
+    );
+
+    let (code, en) = verify_out(&[&path, "--lang", "en", "--tz", "UTC"]);
+    assert_eq!(code, 0, "{en}");
+    assert!(
+        en.contains("result checkpoint: 37 entries")
+            && en.contains("signed: 2024-06-01 01:00:00 (UTC+00:00)"),
+        "{en}"
+    );
+    for word in [
+        "检查点",
+        "根哈希",
+        "北京时间",
+        "监票人",
+        "核验",
+        "当选",
+        "记录",
+    ] {
+        assert!(!en.contains(word), "{word} in the English report: {en}");
+    }
+    for bad in ["Asia/Shanghai", "+25:00"] {
+        let (code, err) = verify_out(&[&path, "--tz", bad]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--tz") && err.contains("+08:00"), "{err}");
+    }
+
+    // A broken bundle: the failure is told in Chinese in the Chinese
+    // report, in English in the English one.
+    let entry = dir.join("entries/00000010.bin");
+    let mut bytes = std::fs::read(&entry).unwrap();
+    bytes[60] ^= 1;
+    std::fs::write(&entry, bytes).unwrap();
+    let (code, zh) = verify_out(&[&path]);
+    assert_eq!(code, 1, "{zh}");
+    assert!(zh.contains("结论：核验失败"), "{zh}");
+    assert_eq!(english_in(&zh), Vec::<String>::new(), "{zh}");
+    let (code, en) = verify_out(&[&path, "--lang", "en"]);
+    assert_eq!(code, 1);
+    assert!(en.contains("verification FAILED: step 4"), "{en}");
+}
+
+/// Issue 12 item 14 in the text report (`scrutineer tally`): a preliminary
+/// speaks of 入选 and ranks by votes, a write-in row has no against or
+/// abstain zeros, and the report ends with the signature lines and the
+/// full method as its annex.
+#[test]
+fn text_report_words_list_rounds_and_write_ins() {
+    let case = |name: &str| {
+        let path = format!(
+            "{}/fixtures/casebook/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let o = bin().args(["tally", &path]).output().unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let pre = case("p10_preliminary");
+    assert!(pre.contains("入选正式候选人（按得票多少为序）："), "{pre}");
+    assert!(pre.contains("入选票数："), "{pre}");
+    let body = &pre[..pre.find("附件：").expect("annex")];
+    assert!(!body.contains("当选"), "{body}");
+    let fors: Vec<u64> = body
+        .lines()
+        .filter(|l| l.trim_end().ends_with('✓') || l.split_whitespace().count() == 4)
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    assert!(
+        fors.len() >= 8 && fors.windows(2).all(|w| w[0] >= w[1]),
+        "by votes: {fors:?}"
+    );
+
+    let w = case("p06_overvote_writein_void");
+    let row = w
+        .lines()
+        .find(|l| l.contains("李七（另选）"))
+        .expect("write-in row");
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["李七（另选）", "1"],
+        "{row}"
+    );
+    for needle in [
+        "七、签字",
+        "总监票人：",
+        "会议主持人（主席团）：",
+        "附件：本轮适用的选举办法（全文）",
+    ] {
+        assert!(w.contains(needle), "{needle}: {w}");
+    }
 }

@@ -523,7 +523,7 @@ fn sqlite_export_to_directory_and_zip_verifies() {
     let bad = run(&["verify".as_ref(), out_dir.as_os_str()]);
     let err = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(1), "{err}");
-    assert!(err.contains("✗ 4.") && err.contains("step 4"), "{err}");
+    assert!(err.contains("✗ 4.") && err.contains("第4步"), "{err}");
     // Unreadable: exit 2.
     let missing = run(&["verify".as_ref(), dir.0.join("nope").as_os_str()]);
     assert_eq!(missing.status.code(), Some(2));

@@ -489,6 +489,11 @@ pub enum Event {
         /// 应到会有选举权人数, after `exclusions`.
         entitled: u64,
         exclusions: Vec<Exclusion>,
+        /// Where the meeting is held (会议地点), as the vote reports print
+        /// it; absent when not given and in entries written before this
+        /// field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
     },
     /// The meeting adopted its election method (preset + overrides); the
     /// effective method is recorded whole so replay needs no preset table.

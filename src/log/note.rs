@@ -229,6 +229,14 @@ impl VerifierKey {
         self.id
     }
 
+    /// The fingerprint people compare with the paper: SHA-256 of the raw
+    /// Ed25519 public key, lower-case hex in groups of four (as the vote
+    /// report, the web screens and `scrutineer verify` print it).
+    pub fn fingerprint(&self) -> String {
+        let digest: [u8; 32] = Sha256::digest(self.key.as_bytes()).into();
+        super::proof::grouped_hex(&super::merkle::Hash(digest))
+    }
+
     /// `name+keyid`, how errors name a key (as Go's note package does).
     pub fn label(&self) -> String {
         format!("{}+{}", self.name, self.id)

@@ -184,6 +184,9 @@ pub struct Cosigned {
     pub key: String,
     /// POSIX seconds, as the cosigner claims.
     pub timestamp: u64,
+    /// The key's fingerprint as the vote report prints it
+    /// ([`VerifierKey::fingerprint`]).
+    pub fingerprint: String,
 }
 
 /// A published tally and whether replay reproduced it.
@@ -206,6 +209,10 @@ pub struct TallyCheck {
 pub struct Certification {
     /// Size of the result checkpoint: the tally's index + 1.
     pub checkpoint: u64,
+    /// Root of the result checkpoint, from its signed note in the bundle
+    /// (`None` when the bundle holds no checkpoint of that size): what the
+    /// round's vote report prints.
+    pub root: Option<Hash>,
     /// k: cosignatures required (the method's `signatures_required` of n).
     pub required: usize,
     /// The round's n cosigners, by name: the registered scrutineers with a
@@ -565,6 +572,12 @@ pub fn verify_pinned_with(
     );
     if rec.failed(Step::Files) && keys.log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
+    }
+    for t in tallies.iter_mut() {
+        t.certification.root = cps
+            .iter()
+            .find(|c| c.checkpoint.size().0 == t.certification.checkpoint)
+            .map(|c| c.checkpoint.root());
     }
     step_pins(&mut rec, pins, &keys, &cps, &tree, &replay, &tallies);
     let unchecked: Vec<Unchecked> = unchecked
@@ -1114,6 +1127,7 @@ fn step_cosignatures(
                     role: r.role.clone(),
                     key: v.key.label(),
                     timestamp: v.timestamp,
+                    fingerprint: v.key.fingerprint(),
                 });
             }
         }
@@ -2079,6 +2093,7 @@ impl<'t> Replay<'t> {
         state.tallied = Some(index);
         let certification = Certification {
             checkpoint: index + 1,
+            root: None,
             required: usize::try_from(state.method.cosignatures_required(cosigners.len() as u64))
                 .unwrap_or(usize::MAX),
             cosigners: cosigners.iter().map(|r| r.name.clone()).collect(),

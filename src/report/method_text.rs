@@ -255,11 +255,12 @@ fn render_zh(m: &ElectionMethod) -> String {
             format!("{}的", m.signatures_required.zh())
         }
     ));
-    let mut out = format!(
-        "选举办法\n（依据预设 {}：{}）\n\n",
-        m.preset,
-        preset::title(&m.preset)
-    );
+    // The preset's name is a developer's id: the Chinese text names what
+    // it is for instead.
+    let mut out = match preset::title(&m.preset) {
+        "" => "选举办法\n\n".to_string(),
+        title => format!("选举办法\n（{title}）\n\n"),
+    };
     for (i, c) in clauses.iter().enumerate() {
         out.push_str(&format!("{}、{c}\n", zh_ordinal(i + 1)));
     }
@@ -267,7 +268,7 @@ fn render_zh(m: &ElectionMethod) -> String {
     if !sources.is_empty() {
         out.push_str("\n依据：");
         out.push_str(&sources.join("；"));
-        out.push('\n');
+        out.push_str("。\n");
     }
     out
 }
@@ -422,7 +423,29 @@ fn render_en(m: &ElectionMethod) -> String {
     if !sources.is_empty() {
         out.push_str("\nSources: ");
         out.push_str(&sources.join("; "));
-        out.push('\n');
+        out.push_str(".\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Chinese text a meeting adopts cites regulations, never a
+    /// developer's file or id (no Latin letters at all), for every preset.
+    #[test]
+    fn chinese_text_cites_regulations_not_developer_files() {
+        for name in preset::NAMES {
+            let m = preset::preset(name).expect(name);
+            let zh = render(&m, Lang::Zh);
+            assert!(
+                !zh.chars().any(|c| c.is_ascii_alphabetic()),
+                "{name}: Latin text in the Chinese method:\n{zh}"
+            );
+            assert!(zh.contains("条例"), "{name} cites a regulation");
+            let en = render(&m, Lang::En);
+            assert!(!en.contains("RULES") && !en.contains(".md"), "{name}: {en}");
+        }
+    }
 }

@@ -1,15 +1,96 @@
-//! The auditor's verification report (`scrutineer verify`), in Chinese or
-//! English: one line per numbered step with ✓ / ✗, the failures under the
-//! step that found them, the final root in groups of four hex digits, and
-//! each published tally: replayed or not, certified or not, and by whom.
+//! The auditor's verification report (`scrutineer verify`), wholly in
+//! Chinese or wholly in English: one line per numbered step with ✓ / ✗,
+//! the failures under the step that found them, the final root, and each
+//! published tally — replayed or not, certified or not — with the lines an
+//! auditor compares one by one with that round's signed vote report: the
+//! result checkpoint's size and root in groups of four hex digits, and
+//! each cosigner's key fingerprint. Times are in the meeting's zone
+//! (北京时间, UTC+8, unless `--tz` says otherwise).
 
 use super::{shown, Lang};
+use crate::log::bundle::checkpoint_path;
 use crate::log::proof::grouped_hex;
-use crate::log::verify::{Certification, Failure, StepStatus, VerifyReport};
+use crate::log::verify::{Certification, Failure, Step, StepStatus, TallyCheck, VerifyReport};
+use crate::rules::outcome::Status;
 
-/// Renders the report of `verify` on the bundle at `path`. `pinned` is the
-/// log key the auditor expects (`--log-key`), if given.
+/// The time zone the report's times are shown in: a fixed offset from UTC
+/// (a meeting is held in one place on one day; no daylight saving rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    /// Minutes east of UTC.
+    pub minutes: i32,
+}
+
+impl Zone {
+    /// 北京时间 (UTC+8), the default.
+    pub const BEIJING: Zone = Zone { minutes: 8 * 60 };
+
+    /// `+08:00`, `+8`, `-05:30`, `UTC+8`, `UTC`, `Z`: an offset of at most
+    /// ±14 hours. `None` for anything else.
+    pub fn parse(s: &str) -> Option<Zone> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("UTC")
+            .or_else(|| s.strip_prefix("utc"))
+            .unwrap_or(s);
+        if s.is_empty() || s == "Z" || s == "z" {
+            return Some(Zone { minutes: 0 });
+        }
+        let (sign, rest) = match s.as_bytes()[0] {
+            b'+' => (1, &s[1..]),
+            b'-' => (-1, &s[1..]),
+            _ => return None,
+        };
+        let (h, m) = match rest.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if rest.len() == 4 => rest.split_at(2),
+            None => (rest, "0"),
+        };
+        let digits =
+            |t: &str| !t.is_empty() && t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(h) || !digits(m) {
+            return None;
+        }
+        let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+        if m >= 60 || h * 60 + m > 14 * 60 {
+            return None;
+        }
+        Some(Zone {
+            minutes: sign * (h * 60 + m),
+        })
+    }
+
+    /// `UTC+08:00`.
+    fn offset(self) -> String {
+        let sign = if self.minutes < 0 { '-' } else { '+' };
+        let m = self.minutes.unsigned_abs();
+        format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+    }
+
+    /// How the zone is named after a time: 北京时间, or the offset.
+    fn name(self, lang: Lang) -> String {
+        match (self == Zone::BEIJING, lang) {
+            (true, Lang::Zh) => "北京时间".into(),
+            (true, Lang::En) => "Beijing time, UTC+8".into(),
+            (false, _) => self.offset(),
+        }
+    }
+}
+
+/// Renders the report of `verify` on the bundle at `path`, times in
+/// 北京时间. `pinned` is the log key the auditor expects (`--log-key`).
 pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) -> String {
+    render_in(path, r, pinned, lang, Zone::BEIJING)
+}
+
+/// [`render`] with times in `zone` (`--tz`).
+pub fn render_in(
+    path: &str,
+    r: &VerifyReport,
+    pinned: Option<&str>,
+    lang: Lang,
+    zone: Zone,
+) -> String {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let mut out = String::new();
     let path = shown(path);
@@ -63,24 +144,15 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             }),
         }
         for f in &s.failures {
-            let round = f.round.as_deref().map(shown);
-            let place = match (f.entry, &round, f.file.as_deref().map(shown)) {
-                (Some(i), Some(round), _) => match lang {
-                    Lang::Zh => format!("第{i}条记录（第{round}轮）："),
-                    Lang::En => format!("entry {i} (round {round}): "),
-                },
-                (Some(i), None, _) => match lang {
-                    Lang::Zh => format!("第{i}条记录："),
-                    Lang::En => format!("entry {i}: "),
-                },
-                (None, _, Some(file)) => format!("{file}: "),
-                (None, _, None) => String::new(),
-            };
             let file = match (f.entry, &f.file) {
                 (Some(_), Some(file)) => format!(" [{}]", shown(file)),
                 _ => String::new(),
             };
-            out.push_str(&format!("    {place}{}{file}\n", shown(message(f, lang))));
+            out.push_str(&format!(
+                "    {}{}{file}\n",
+                place(f, lang),
+                message(f, lang)
+            ));
         }
         if s.omitted > 0 {
             out.push_str(&match lang {
@@ -95,12 +167,12 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             "signature lines not checked (by keys the verifier does not know; ignored as C2SP signed-note requires, never a failure):\n",
         ));
         for u in &r.unchecked {
-            out.push_str(&format!("    {}: {}\n", u.file, u.key));
+            out.push_str(&format!("    {}: {}\n", shown(&u.file), shown(&u.key)));
         }
     }
     if r.pinned == 0 {
         out.push_str(t(
-            "注意：未与包外任何凭据核对（未给出 --root、--checkpoint、--scrutineer-key 或 --witness-key）。本包内的密钥与根哈希仅由日志密钥担保；请与签字的纸质计票报告上的根哈希和监票人公钥指纹逐项核对。\n",
+            "注意：未与包外任何凭据核对（未给出纸质报告上的根哈希、监票人公钥指纹，也未给出见证人的检查点或公钥）。本包内的密钥与根哈希仅由日志密钥担保；请与签字的纸质计票报告上的根哈希和监票人公钥指纹逐项核对。\n",
             "note: nothing outside the bundle was pinned (no --root, --checkpoint, --scrutineer-key or --witness-key): its keys and roots rest on the log key alone; compare them with the roots and scrutineer key fingerprints on the signed paper reports.\n",
         ));
     }
@@ -114,41 +186,28 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
             ),
         });
     }
+    if !r.tallies.is_empty() {
+        out.push_str(t(
+            "\n各轮计票结果（请与该轮计票结果报告单上所印的检查点、根哈希和公钥指纹逐项核对）：\n",
+            "\nEach round's result (compare the checkpoint, root and key fingerprints with those printed on that round's vote report, one by one):\n",
+        ));
+    }
     for tally in &r.tallies {
-        let mark = if tally.matches { "✓" } else { "✗" };
-        out.push_str(&match lang {
-            Lang::Zh => format!(
-                "{mark} 第{}轮计票结果（第{}条记录）：{}{}\n",
-                shown(&tally.round),
-                tally.entry,
-                shown(&tally.status),
-                elected(&tally.elected, lang)
-            ),
-            Lang::En => format!(
-                "{mark} tally of round {} (entry {}): {}{}\n",
-                shown(&tally.round),
-                tally.entry,
-                shown(&tally.status),
-                elected(&tally.elected, lang)
-            ),
-        });
-        out.push_str(&certification(&tally.certification, lang));
+        out.push_str(&round_block(tally, r, lang, zone));
     }
     let pinned_ok = pinned.is_none() || pinned == r.log_key.as_deref();
     out.push('\n');
     if r.is_verified() && pinned_ok {
         out.push_str(t("结论：核验通过。\n", "verified.\n"));
     } else {
-        let first = r.first_failure().map(|f| match (lang, &f.zh) {
-            (Lang::Zh, Some(_)) => {
-                let file = f
-                    .file
-                    .as_deref()
-                    .map(|p| format!("{}: ", shown(p)))
-                    .unwrap_or_default();
-                format!("第{}步：{file}{}", f.step.number(), shown(message(f, lang)))
-            }
-            _ => shown(&f.to_string()).into_owned(),
+        let first = r.first_failure().map(|f| match lang {
+            Lang::Zh => format!(
+                "第{}步：{}{}",
+                f.step.number(),
+                place(f, lang),
+                message(f, lang)
+            ),
+            Lang::En => shown(&f.to_string()).into_owned(),
         });
         let first = first.unwrap_or_else(|| {
             t("日志公钥与指定的不符", "the log key differs from --log-key").to_owned()
@@ -161,57 +220,188 @@ pub fn render(path: &str, r: &VerifyReport, pinned: Option<&str>, lang: Lang) ->
     out
 }
 
-/// A failure's message in `lang`, where the verifier words it in both.
-fn message(f: &Failure, lang: Lang) -> &str {
-    match (lang, &f.zh) {
-        (Lang::Zh, Some(zh)) => zh,
-        _ => &f.message,
+/// Where a failure is: `第3条记录（轮次 f1）：`, `entry 3 (round f1): `, or
+/// the file.
+fn place(f: &Failure, lang: Lang) -> String {
+    let round = f.round.as_deref().map(shown);
+    match (f.entry, &round, f.file.as_deref().map(shown)) {
+        (Some(i), Some(round), _) => match lang {
+            Lang::Zh => format!("第{i}条记录（轮次 {round}）："),
+            Lang::En => format!("entry {i} (round {round}): "),
+        },
+        (Some(i), None, _) => match lang {
+            Lang::Zh => format!("第{i}条记录："),
+            Lang::En => format!("entry {i}: "),
+        },
+        (None, _, Some(file)) => format!("{file}: "),
+        (None, _, None) => String::new(),
     }
 }
 
-/// "certified: 2 of 2 scrutineers cosigned the checkpoint of size 42 (2
-/// required): …", or "not certified: …".
-fn certification(c: &Certification, lang: Lang) -> String {
-    let (m, n, k, size) = (
-        c.cosigned.len(),
-        c.cosigners.len(),
-        c.required,
-        c.checkpoint,
-    );
-    let who: Vec<String> = c
-        .cosigned
-        .iter()
-        .map(|s| match lang {
-            Lang::Zh => format!(
-                "{}（{}，{}）",
-                shown(&s.name),
-                role(&s.role, lang),
-                utc(s.timestamp)
-            ),
-            Lang::En => format!(
-                "{} ({}, {})",
-                shown(&s.name),
-                role(&s.role, lang),
-                utc(s.timestamp)
-            ),
-        })
-        .collect();
-    let who = who.join(lang.t("、", ", "));
-    let by = if who.is_empty() {
-        String::new()
-    } else {
-        format!("{}{who}", lang.t("：", ": "))
+/// A failure's message in `lang`. Where the verifier words a failure in
+/// English only, the Chinese report says what failed in Chinese and points
+/// to the English report for the technical detail, so that no English
+/// stands in Chinese text.
+fn message(f: &Failure, lang: Lang) -> String {
+    match (lang, &f.zh) {
+        (Lang::Zh, Some(zh)) => shown(zh).into_owned(),
+        (Lang::Zh, None) => format!(
+            "未通过“{}”的核验（技术细节见 scrutineer verify --lang en）",
+            f.step.zh()
+        ),
+        (Lang::En, _) => shown(&f.message).into_owned(),
+    }
+}
+
+/// A replayed status in `lang` (the verifier reports it by its contract
+/// name, `complete`, `runoff_required`, …).
+fn status_words(status: &str, lang: Lang) -> String {
+    const ALL: [Status; 6] = [
+        Status::Complete,
+        Status::RunoffRequired,
+        Status::Shortfall,
+        Status::Void,
+        Status::NoQuorum,
+        Status::ListRejected,
+    ];
+    match ALL.iter().find(|s| s.as_str() == status) {
+        Some(s) => lang.t(s.zh(), s.en()).to_owned(),
+        None => match lang {
+            Lang::Zh => "结论无法识别".to_owned(),
+            Lang::En => format!("unknown status {}", shown(status)),
+        },
+    }
+}
+
+/// One round: its replay, its result checkpoint and root as the report
+/// prints them, and who cosigned with which key.
+fn round_block(tally: &TallyCheck, r: &VerifyReport, lang: Lang, zone: Zone) -> String {
+    let mark = if tally.matches { "✓" } else { "✗" };
+    let round = shown(&tally.round);
+    let status = status_words(&tally.status, lang);
+    let replay = match (tally.matches, lang) {
+        (true, Lang::Zh) => "重新计票结果与公布结果一致",
+        (false, Lang::Zh) => "重新计票结果与公布结果不一致",
+        (true, Lang::En) => "recount matches the published result",
+        (false, Lang::En) => "recount DIFFERS from the published result",
     };
-    match lang {
+    let mut out = match lang {
         Lang::Zh => format!(
-            "    {}：{m}/{n} 名监票人联署了含 {size} 条记录的检查点，须 {k} 名{by}\n",
-            if c.is_certified() { "已核定" } else { "未核定" }
+            "{mark} 轮次 {round}（第{}条记录）：{status}{}；{replay}\n",
+            tally.entry,
+            elected(&tally.elected, lang)
         ),
         Lang::En => format!(
-            "    {}: {m} of {n} scrutineers cosigned the checkpoint of size {size}, {k} required{by}\n",
-            if c.is_certified() { "certified" } else { "not certified" }
+            "{mark} round {round} (entry {}): {status}{}; {replay}\n",
+            tally.entry,
+            elected(&tally.elected, lang)
         ),
+    };
+    let c = &tally.certification;
+    out.push_str(&match (lang, &c.root) {
+        (Lang::Zh, Some(root)) => format!(
+            "    结果检查点：{} 条记录\n    根哈希：{}\n",
+            c.checkpoint,
+            grouped_hex(root)
+        ),
+        (Lang::En, Some(root)) => format!(
+            "    result checkpoint: {} entries\n    root: {}\n",
+            c.checkpoint,
+            grouped_hex(root)
+        ),
+        (Lang::Zh, None) => format!(
+            "    结果检查点：{} 条记录（审计包中没有这一检查点）\n",
+            c.checkpoint
+        ),
+        (Lang::En, None) => format!(
+            "    result checkpoint: {} entries (not in the bundle)\n",
+            c.checkpoint
+        ),
+    });
+    match &r.step(Step::Cosignatures).status {
+        StepStatus::Skipped { because } => out.push_str(&match lang {
+            Lang::Zh => format!("    监票人联署：未核验（依赖第{}步）\n", because.number()),
+            Lang::En => format!(
+                "    cosignatures: not checked (needs step {})\n",
+                because.number()
+            ),
+        }),
+        _ => out.push_str(&certification(c, lang, zone)),
     }
+    let file = checkpoint_path(c.checkpoint);
+    let witnesses: Vec<String> = r
+        .unchecked
+        .iter()
+        .filter(|u| u.file == file)
+        .map(|u| shown(&u.key).into_owned())
+        .collect();
+    if !witnesses.is_empty() {
+        out.push_str(&format!(
+            "{}{}\n",
+            lang.t(
+                "    其他签名（见证方等，未核验）：",
+                "    other signatures (witnesses, not checked): "
+            ),
+            witnesses.join(lang.t("、", ", "))
+        ));
+    }
+    out
+}
+
+/// "已核定：2/3 名监票人联署，须 2 名", then one line per cosigner with the
+/// key fingerprint and the time, and who of the n did not cosign.
+fn certification(c: &Certification, lang: Lang, zone: Zone) -> String {
+    let (m, n, k) = (c.cosigned.len(), c.cosigners.len(), c.required);
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "    {}：{m}/{n} 名监票人联署，须 {k} 名\n",
+            if c.is_certified() {
+                "已核定"
+            } else {
+                "未核定"
+            }
+        ),
+        Lang::En => format!(
+            "    {}: {m} of {n} scrutineers cosigned, {k} required\n",
+            if c.is_certified() {
+                "certified"
+            } else {
+                "not certified"
+            }
+        ),
+    };
+    for s in &c.cosigned {
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "      {}（{}）公钥指纹：{}　签署时间：{}\n",
+                shown(&s.name),
+                role(&s.role, lang),
+                s.fingerprint,
+                time(s.timestamp, zone, lang)
+            ),
+            Lang::En => format!(
+                "      {} ({}) key fingerprint: {}  signed: {}\n",
+                shown(&s.name),
+                role(&s.role, lang),
+                s.fingerprint,
+                time(s.timestamp, zone, lang)
+            ),
+        });
+    }
+    let missing: Vec<String> = c
+        .cosigners
+        .iter()
+        .filter(|name| !c.cosigned.iter().any(|s| &s.name == *name))
+        .map(|name| shown(name).into_owned())
+        .collect();
+    if !missing.is_empty() {
+        out.push_str(&format!(
+            "{}{}\n",
+            lang.t("      未联署：", "      did not cosign: "),
+            missing.join(lang.t("、", ", "))
+        ));
+    }
+    out
 }
 
 fn elected(names: &[String], lang: Lang) -> String {
@@ -220,26 +410,31 @@ fn elected(names: &[String], lang: Lang) -> String {
     }
     let names: Vec<_> = names.iter().map(|n| shown(n)).collect();
     match lang {
-        Lang::Zh => format!("，当选/通过：{}", names.join("、")),
+        Lang::Zh => format!("；当选（通过）：{}", names.join("、")),
         Lang::En => format!("; elected: {}", names.join(", ")),
     }
 }
 
 fn role(role: &str, lang: Lang) -> String {
-    match (role, lang) {
-        ("scrutineer", Lang::Zh) => "监票人".into(),
-        ("chief_scrutineer", Lang::Zh) => "总监票人".into(),
-        ("chief_scrutineer", Lang::En) => "chief scrutineer".into(),
-        (r, _) => shown(r).into_owned(),
-    }
+    let (zh, en) = match role {
+        "scrutineer" => ("监票人", "scrutineer"),
+        "chief_scrutineer" => ("总监票人", "chief scrutineer"),
+        "counter" => ("计票人", "counter"),
+        "presidium" => ("主席团", "presidium"),
+        "chair" => ("会议主持人", "chair"),
+        "organiser" => ("会务组", "organiser"),
+        _ => ("其他身份", "other role"),
+    };
+    lang.t(zh, en).to_owned()
 }
 
-/// POSIX seconds as `YYYY-MM-DD HH:MM:SS UTC`.
-fn utc(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
+/// POSIX seconds as `YYYY-MM-DD HH:MM:SS（北京时间）` in `zone`.
+fn time(secs: u64, zone: Zone, lang: Lang) -> String {
+    let local = i128::from(secs) + i128::from(zone.minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let rem = local.rem_euclid(86_400);
     // Civil from days (H. Hinnant), for days since 1970-01-01.
-    let z = days as i128 + 719_468;
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -248,23 +443,60 @@ fn utc(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i128::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+    let clock = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
-    )
+    );
+    match lang {
+        Lang::Zh => format!("{clock}（{}）", zone.name(lang)),
+        Lang::En => format!("{clock} ({})", zone.name(lang)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::utc;
+    use super::{time, Lang, Zone};
 
     #[test]
-    fn utc_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
-        let _ = utc(u64::MAX);
+    fn times_in_the_meetings_zone() {
+        let bj = Zone::BEIJING;
+        assert_eq!(time(0, bj, Lang::Zh), "1970-01-01 08:00:00（北京时间）");
+        assert_eq!(
+            time(1_700_000_000, bj, Lang::Zh),
+            "2023-11-15 06:13:20（北京时间）"
+        );
+        let utc = Zone { minutes: 0 };
+        assert_eq!(
+            time(951_782_400, utc, Lang::En),
+            "2000-02-29 00:00:00 (UTC+00:00)"
+        );
+        assert_eq!(
+            time(0, Zone { minutes: -300 }, Lang::En),
+            "1969-12-31 19:00:00 (UTC-05:00)"
+        );
+        let _ = time(u64::MAX, bj, Lang::Zh);
+    }
+
+    #[test]
+    fn zones_parse() {
+        assert_eq!(Zone::parse("+08:00"), Some(Zone::BEIJING));
+        assert_eq!(Zone::parse("UTC+8"), Some(Zone::BEIJING));
+        assert_eq!(Zone::parse("+0800"), Some(Zone::BEIJING));
+        assert_eq!(Zone::parse("-05:30"), Some(Zone { minutes: -330 }));
+        assert_eq!(Zone::parse("UTC"), Some(Zone { minutes: 0 }));
+        assert_eq!(Zone::parse("Z"), Some(Zone { minutes: 0 }));
+        for bad in [
+            "8",
+            "+15",
+            "+08:60",
+            "Asia/Shanghai",
+            "+",
+            "+1:2:3",
+            "+０８",
+        ] {
+            assert_eq!(Zone::parse(bad), None, "{bad}");
+        }
     }
 }

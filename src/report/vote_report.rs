@@ -2,8 +2,13 @@
 //!
 //! It states every number with the rule that produced it: attendance and
 //! the quorum rule, the list rule, the box check, each candidate's counts,
-//! the threshold and its base, the outcome and what must happen next, and
-//! the full effective method.
+//! the threshold and its base, the outcome and what must happen next, the
+//! signature lines, and the full effective method as an annex.
+//!
+//! A round that proposes a list (预选, 推荐, 测评) speaks of 入选, not
+//! 当选, and lists candidates by votes (RULES §4.5); a round that elects
+//! lists them in ballot (姓氏笔画) order. Write-ins get only a for-count:
+//! they have no against or abstain line to count.
 
 use crate::rules::method::{Base, BoxCheck, ElectionMethod, SeatReduction};
 use crate::rules::outcome::{RoundResult, Status};
@@ -310,6 +315,8 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
             "  {}：{}须{}（{}），即至少{}票{}。\n",
             if round.kind.is_vote() {
                 "通过票数"
+            } else if round.proposes_list() {
+                "入选票数"
             } else {
                 "当选票数"
             },
@@ -356,7 +363,12 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         lpad(h_abstain, 10),
         h_mark
     ));
-    for row in &r.rows {
+    // List rounds rank by votes (ties in ballot order); write-ins after.
+    let mut rows: Vec<_> = r.rows.iter().collect();
+    if round.proposes_list() {
+        rows.sort_by_key(|row| (row.write_in, std::cmp::Reverse(row.count.for_votes)));
+    }
+    for row in rows {
         let mut name = shown(&row.name).into_owned();
         if row.write_in {
             name.push_str(t("（另选）", " (write-in)"));
@@ -367,12 +379,17 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         } else {
             ""
         };
+        let (against, abstain) = if row.write_in {
+            (String::new(), String::new())
+        } else {
+            (row.count.against.to_string(), row.count.abstain.to_string())
+        };
         o.push_str(&format!(
             "  {}{}{}{}  {mark}{flag}\n",
             pad(&name, name_w),
             lpad(&row.count.for_votes.to_string(), 8),
-            lpad(&row.count.against.to_string(), 10),
-            lpad(&row.count.abstain.to_string(), 10),
+            lpad(&against, 10),
+            lpad(&abstain, 10),
         ));
     }
     o.push('\n');
@@ -383,10 +400,16 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         if let Some(list) = &r.next_list {
             o.push_str(&format!(
                 "  {}{}\n",
-                t(
-                    "建议下一阶段名单（按得票多少）：",
-                    "Proposed next list (by votes): "
-                ),
+                match round.rule_kind() {
+                    RoundKind::Preliminary => t(
+                        "入选正式候选人（按得票多少为序）：",
+                        "Formal candidates (in order of votes): ",
+                    ),
+                    _ => t(
+                        "入选下一阶段名单（按得票多少为序）：",
+                        "Next list (in order of votes): ",
+                    ),
+                },
                 join(list, lang)
             ));
         }
@@ -394,7 +417,7 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         let label = if round.kind.is_vote() {
             t("通过：", "Passed: ")
         } else {
-            t("当选（按姓氏笔画）：", "Elected (in ballot order): ")
+            t("当选（按姓氏笔画为序）：", "Elected (in ballot order): ")
         };
         o.push_str(&format!("  {label}{}\n", join(&r.elected, lang)));
     }
@@ -496,10 +519,28 @@ fn next_steps(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     format!("{}\n  {step}\n\n", t("六、下一步", "6. Next step"))
 }
 
+/// The lines the record is signed on (RULES §6: the scrutineers sign the
+/// record; the chair announces).
+fn signatures(lang: Lang) -> String {
+    let line = "＿＿＿＿＿＿＿＿";
+    match lang {
+        Lang::Zh => format!(
+            "七、签字\n  总监票人：{line}\n  监票人：{line}　{line}　{line}\n  计票人：{line}　{line}　{line}\n  会议主持人（主席团）：{line}\n  日期：＿＿＿＿年＿＿月＿＿日\n\n"
+        ),
+        Lang::En => "7. Signatures\n  Chief scrutineer: ________\n  Scrutineers: ________  ________  ________\n  Counters: ________  ________  ________\n  Chair (presidium): ________\n  Date: ________\n\n".to_string(),
+    }
+}
+
+/// The signature lines, then the full method as the annex the report
+/// refers to.
 fn method_section(method: &ElectionMethod, lang: Lang) -> String {
     format!(
-        "{}\n{}",
-        lang.t("七、本轮适用的选举办法", "7. Effective method"),
+        "{}{}\n{}",
+        signatures(lang),
+        lang.t(
+            "附件：本轮适用的选举办法（全文）",
+            "Annex: the effective method (full text)"
+        ),
         method_text::render(method, lang)
     )
 }

@@ -184,6 +184,7 @@ impl Service {
                 },
             ],
             organiser: Some("张秘书".into()),
+            place: Some("学院楼三楼会议室".into()),
         })?;
         let meeting = created.body["meeting"]["id"]
             .as_str()

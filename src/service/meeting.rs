@@ -108,6 +108,7 @@ pub(crate) fn meeting_view(conn: &Connection, id: &str) -> Result<Value, Error> 
     Ok(json!({
         "id": m.id,
         "name": m.name,
+        "place": place_of(conn, id)?,
         "body": m.body,
         "voting_members": m.voting_members,
         "exclusions": exclusions,
@@ -117,6 +118,19 @@ pub(crate) fn meeting_view(conn: &Connection, id: &str) -> Result<Value, Error> 
         "elections": elections,
         "log": { "origin": m.origin, "size": size, "root": root },
     }))
+}
+
+/// The meeting's place, read from its signed `meeting_created` entry (the
+/// only place it is kept).
+fn place_of(conn: &Connection, meeting: &str) -> Result<Option<String>, Error> {
+    let first = store::log::entries(conn, meeting, 0..1)?;
+    Ok(first
+        .first()
+        .and_then(|(_, e)| crate::log::event::decode(e.payload()).ok())
+        .and_then(|ev| match ev {
+            Event::MeetingCreated { place, .. } => place,
+            _ => None,
+        }))
 }
 
 fn attendance_json(m: &MeetingRow, method: Option<&ElectionMethod>, present: u64) -> Value {
@@ -180,6 +194,10 @@ pub struct NewMeeting {
     /// The organiser's name (default 会务组).
     #[serde(default)]
     pub organiser: Option<String>,
+    /// Where the meeting is held (会议地点), printed on the vote reports.
+    /// Kept in the signed `meeting_created` entry only (no state column).
+    #[serde(default)]
+    pub place: Option<String>,
 }
 
 /// `PUT …/method`.
@@ -367,6 +385,10 @@ impl Service {
             Some(o) => text("organiser", o, MAX_NAME)?,
             None => "会务组".to_string(),
         };
+        let place = match &req.place {
+            Some(p) if !p.trim().is_empty() => Some(text("place", p, 200)?),
+            _ => None,
+        };
         let entitled = req.voting_members - excluded;
         let id = format!("m{}", hex(&random::<6>()?));
         let origin = format!("scrutineer.local/meeting/{id}");
@@ -394,6 +416,7 @@ impl Service {
                     body: req.body,
                     entitled,
                     exclusions: exclusions.clone(),
+                    place: place.clone(),
                 },
             )?;
             let person = PersonRow {

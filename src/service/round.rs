@@ -443,17 +443,10 @@ pub(crate) fn cosignature_summary(
     Ok(json!({ "required": row.required, "of": cosigners.len(), "by": by }))
 }
 
-/// The fingerprint of a cosigner's vkey: SHA-256 of the raw public key,
-/// hex in groups of four (as the web UI and the printed report show it).
+/// The fingerprint of a cosigner's vkey ([`VerifierKey::fingerprint`]).
 fn key_fingerprint(vkey: &str) -> Value {
-    use sha2::{Digest as _, Sha256};
     match VerifierKey::parse(vkey) {
-        Ok(k) => {
-            let digest: [u8; 32] = Sha256::digest(k.public_key().as_bytes()).into();
-            json!(crate::log::proof::grouped_hex(&crate::log::merkle::Hash(
-                digest
-            )))
-        }
+        Ok(k) => json!(k.fingerprint()),
         Err(_) => Value::Null,
     }
 }
@@ -494,6 +487,18 @@ fn result_checkpoint(conn: &Connection, meeting: &str, row: &RoundRow) -> Result
         .map_or(Value::Null, |s| json!(s)))
 }
 
+/// When the tally was published (ms since the Unix epoch, the time in its
+/// signed entry), once the round is closed; the vote report's 计票时间.
+fn tallied_at(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<Value, Error> {
+    let Some(t) = row.tally_index else {
+        return Ok(Value::Null);
+    };
+    let entry = store::log::entries(conn, meeting, t..t.saturating_add(1))?;
+    Ok(entry
+        .first()
+        .map_or(Value::Null, |(_, e)| json!(e.timestamp_ms())))
+}
+
 /// The result body of `GET …/result` (visibility already checked).
 fn result_body(
     conn: &Connection,
@@ -519,6 +524,7 @@ fn result_body(
         "status": status_of(&l.row),
         "announced": l.row.announced,
         "checkpoint": result_checkpoint(conn, meeting, &l.row)?,
+        "tallied_at": tallied_at(conn, meeting, &l.row)?,
         "result": result,
         "cosignatures": cosignature_summary(conn, meeting, &l.row)?,
         "cosigners": cosigners_json(conn, meeting, &l.row)?,

@@ -117,6 +117,7 @@ impl Sim {
             body: Body::MembersAssembly,
             entitled,
             exclusions: vec![],
+            place: None,
         });
         let organiser = sim.organiser.clone();
         sim.register(AuthorRole::Clerk, "organiser", &organiser.0, &organiser.1);
