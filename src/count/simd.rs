@@ -516,8 +516,80 @@ mod x86 {
         }};
     }
 
+    /// [`SlotCounter::run`] for AVX2: [`slots_avx2_p`] compiled for the
+    /// slot periods of ballots of up to ten words, the generic
+    /// [`run_slots`] beyond.
     #[target_feature(enable = "avx2")]
     fn slots_avx2(st: &mut Slots<4>, words: &[u64]) {
+        match st.period {
+            1 => slots_avx2_p::<1>(st, words),
+            2 => slots_avx2_p::<2>(st, words),
+            3 => slots_avx2_p::<3>(st, words),
+            5 => slots_avx2_p::<5>(st, words),
+            7 => slots_avx2_p::<7>(st, words),
+            9 => slots_avx2_p::<9>(st, words),
+            _ => slots_avx2_any(st, words),
+        }
+    }
+
+    /// [`run_slots`] for a period `P` known when compiling, so that the
+    /// register indices are constants, and with the blocks' sixteens
+    /// parked in a buffer and added into the byte counters after each
+    /// slot's pass, which keeps the adder tree's registers free of the
+    /// eight byte counters (AVX2 has 16 vector registers).
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2_p<const P: usize>(st: &mut Slots<4>, words: &[u64]) {
+        let low = _mm256_set1_epi8(1);
+        let zero = _mm256_setzero_si256();
+        let block = 16 * P * 4;
+        let mut sixteens = [zero; MAX_RUN_BLOCKS];
+        for piece in words.chunks(block * MAX_RUN_BLOCKS) {
+            let (regs, _) = piece.as_chunks::<4>();
+            let blocks = piece.len() / block;
+            st.reserve(blocks);
+            for (p, s) in st.state.iter_mut().enumerate().take(P) {
+                let mut ones = load4(&s.ones);
+                let mut twos = load4(&s.twos);
+                let mut fours = load4(&s.fours);
+                let mut eights = load4(&s.eights);
+                for (out, v) in sixteens.iter_mut().zip(regs.chunks_exact(16 * P)) {
+                    if p == 0 {
+                        prefetch_lines(v.as_flattened());
+                    }
+                    macro_rules! input {
+                        ($i:expr) => {
+                            load4(&v[$i * P + p])
+                        };
+                    }
+                    *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+                }
+                store4(&mut s.ones, ones);
+                store4(&mut s.twos, twos);
+                store4(&mut s.fours, fours);
+                store4(&mut s.eights, eights);
+                let mut bytes = [zero; 8];
+                for (b, src) in bytes.iter_mut().zip(&s.bytes) {
+                    *b = load4(src);
+                }
+                for &x in &sixteens[..blocks] {
+                    add_bytes!(
+                        bytes,
+                        x,
+                        low,
+                        _mm256_add_epi8,
+                        _mm256_and_si256,
+                        _mm256_srli_epi64
+                    );
+                }
+                for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                    store4(dst, b);
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2_any(st: &mut Slots<4>, words: &[u64]) {
         run_slots!(
             st,
             words,
@@ -682,21 +754,149 @@ mod x86 {
     /// in bytes before one could overflow.
     const BYTE_SUM_REGS: usize = 63;
 
-    /// [`SlotCounter::over_limit`] for AVX2, one ballot at a time with
-    /// loads aligned to the ballot (no gather): its full registers and a
-    /// masked load (`vpmaskmovq`) of the last partial one are reduced to
-    /// per-byte for-mark counts ([`for_marks_per_byte`]) and added up in
-    /// bytes, then one `vpsadbw` and two swaps give the ballot's total.
+    /// [`SlotCounter::over_limit`] for AVX2: [`over_avx2_w`] for ballots
+    /// of up to ten words (320 candidates), compiled for each width so that
+    /// its loops unroll; [`over_avx2_any`] beyond.
     #[target_feature(enable = "avx2")]
     fn over_avx2(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        match wpb {
+            2 => over_avx2_w::<2>(chunk, limit, over),
+            3 => over_avx2_w::<3>(chunk, limit, over),
+            4 => over_avx2_w::<4>(chunk, limit, over),
+            5 => over_avx2_w::<5>(chunk, limit, over),
+            6 => over_avx2_w::<6>(chunk, limit, over),
+            7 => over_avx2_w::<7>(chunk, limit, over),
+            8 => over_avx2_w::<8>(chunk, limit, over),
+            9 => over_avx2_w::<9>(chunk, limit, over),
+            10 => over_avx2_w::<10>(chunk, limit, over),
+            _ => over_avx2_any(chunk, wpb, limit, over),
+        }
+    }
+
+    /// The over-limit check for `W`-word ballots, with loads aligned to
+    /// each ballot (no gather) and the horizontal sums shared by four
+    /// ballots.
+    ///
+    /// A ballot's full registers are reduced to per-byte for-mark counts
+    /// ([`for_marks_per_byte`]) and added up in bytes. Its last, partial
+    /// register is loaded as the ballot's *last four* words — still inside
+    /// the ballot when it has four or more — with the lanes already counted
+    /// zeroed; a two- or three-word ballot uses a masked load
+    /// (`vpmaskmovq`). One `vpsadbw` leaves four partial sums per ballot;
+    /// four ballots' partial sums are added across lanes together (two
+    /// unpacks, two lane swaps), compared with the limit at once, and the
+    /// over-limit ballots appended to `over` without a branch.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2_w<const W: usize>(chunk: &[u64], limit: u64, over: &mut [usize]) -> usize {
+        // Per-byte sums of at most ceil(W / 4) registers of 4 must fit a byte.
+        const { assert!(W >= 2 && W <= 252) };
+        let table = popcount_table();
+        let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
+        let keep = tail_keep(W);
+        let (ballots, _) = chunk.as_chunks::<W>();
+        let (quads, rest) = ballots.as_chunks::<4>();
+        let mut found = 0;
+        for (q, quad) in quads.iter().enumerate() {
+            prefetch_lines(quad.as_flattened());
+            let s = [
+                partial_w(&quad[0], keep, table),
+                partial_w(&quad[1], keep, table),
+                partial_w(&quad[2], keep, table),
+                partial_w(&quad[3], keep, table),
+            ];
+            let bits = over_four(s, lim);
+            for k in 0..4 {
+                over[found] = 4 * q + k;
+                found += ((bits >> k) & 1) as usize;
+            }
+        }
+        for (k, ballot) in rest.iter().enumerate() {
+            over[found] = 4 * quads.len() + k;
+            found += usize::from(hsum(partial_w(ballot, keep, table)) > limit);
+        }
+        found
+    }
+
+    /// The lanes of a `wpb`-word ballot's last partial register that belong
+    /// to it: the top `wpb % 4` of its last four words, or, for a ballot
+    /// shorter than a register, the first `wpb` of a masked load.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn tail_keep(wpb: usize) -> __m256i {
+        let rem = wpb % 4;
+        load4(&std::array::from_fn(|l| {
+            let kept = if wpb >= 4 { l >= 4 - rem } else { l < rem };
+            if kept {
+                u64::MAX
+            } else {
+                0
+            }
+        }))
+    }
+
+    /// The four partial for-mark sums (`vpsadbw` lanes) of one ballot.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn partial_w<const W: usize>(ballot: &[u64; W], keep: __m256i, table: __m256i) -> __m256i {
+        let (regs, _) = ballot.as_chunks::<4>();
+        let mut bytes = _mm256_setzero_si256();
+        for r in regs {
+            bytes = _mm256_add_epi8(bytes, for_marks_per_byte(load4(r), table));
+        }
+        if W % 4 != 0 {
+            let w = match ballot.last_chunk::<4>() {
+                Some(last) => _mm256_and_si256(load4(last), keep),
+                // SAFETY: fewer than four words: the mask selects the `W`
+                // words of the ballot; masked-out lanes are not read and
+                // cannot fault.
+                None => unsafe { _mm256_maskload_epi64(ballot.as_ptr().cast(), keep) },
+            };
+            bytes = _mm256_add_epi8(bytes, for_marks_per_byte(w, table));
+        }
+        _mm256_sad_epu8(bytes, _mm256_setzero_si256())
+    }
+
+    /// Bit `k` set when ballot `k`'s four partial sums `s[k]` add up to
+    /// more than `lim` (in every lane).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn over_four(s: [__m256i; 4], lim: __m256i) -> i32 {
+        // [s0.0+s0.1, s1.0+s1.1 | s0.2+s0.3, s1.2+s1.3], and s2, s3.
+        let t0 = _mm256_add_epi64(
+            _mm256_unpacklo_epi64(s[0], s[1]),
+            _mm256_unpackhi_epi64(s[0], s[1]),
+        );
+        let t1 = _mm256_add_epi64(
+            _mm256_unpacklo_epi64(s[2], s[3]),
+            _mm256_unpackhi_epi64(s[2], s[3]),
+        );
+        // [S0, S1, S2, S3]: each ballot's for-marks.
+        let totals = _mm256_add_epi64(
+            _mm256_permute2x128_si256::<0x20>(t0, t1),
+            _mm256_permute2x128_si256::<0x31>(t0, t1),
+        );
+        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(totals, lim)))
+    }
+
+    /// The sum of the four lanes of `v`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn hsum(v: __m256i) -> u64 {
+        let v = _mm256_add_epi64(v, _mm256_shuffle_epi32::<0x4E>(v));
+        let v = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        _mm_cvtsi128_si64(v) as u64
+    }
+
+    /// The over-limit check for ballots of any length, one at a time.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2_any(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
         let table = popcount_table();
         let zero = _mm256_setzero_si256();
-        let rem = wpb % 4;
-        let tail_mask = load4(&std::array::from_fn(|l| if l < rem { u64::MAX } else { 0 }));
+        let keep = tail_keep(wpb);
         let mut found = 0;
         for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
             prefetch_lines(ballot);
-            let (regs, last) = ballot.as_chunks::<4>();
+            let (regs, _) = ballot.as_chunks::<4>();
             let mut total = zero;
             for group in regs.chunks(BYTE_SUM_REGS) {
                 let mut bytes = zero;
@@ -705,20 +905,19 @@ mod x86 {
                 }
                 total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
-            if rem != 0 {
-                // SAFETY: `last` holds the `rem` words the mask selects;
-                // masked-out lanes are not read and cannot fault.
-                let w = unsafe { _mm256_maskload_epi64(last.as_ptr().cast(), tail_mask) };
+            if wpb % 4 != 0 {
+                let w = match ballot.last_chunk::<4>() {
+                    Some(last) => _mm256_and_si256(load4(last), keep),
+                    // SAFETY: fewer than four words: the mask selects the
+                    // ballot's words; masked-out lanes are not read and
+                    // cannot fault.
+                    None => unsafe { _mm256_maskload_epi64(ballot.as_ptr().cast(), keep) },
+                };
                 let bytes = for_marks_per_byte(w, table);
                 total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
-            let total = _mm256_add_epi64(total, _mm256_shuffle_epi32::<0x4E>(total));
-            let total = _mm_add_epi64(
-                _mm256_castsi256_si128(total),
-                _mm256_extracti128_si256::<1>(total),
-            );
             over[found] = b;
-            found += usize::from(_mm_cvtsi128_si64(total) as u64 > limit);
+            found += usize::from(hsum(total) > limit);
         }
         found
     }
