@@ -234,6 +234,10 @@ mod x86 {
         }};
     }
 
+    /// Blocks whose sixteens the AVX2 kernels park before adding them into
+    /// the byte counters.
+    const PARKED_BLOCKS: usize = 64;
+
     /// Count `words` (whole 64-word blocks) into `st`, 4 words a register.
     #[target_feature(enable = "avx2")]
     fn add_avx2<const CHECK: bool>(st: &mut LaneCounters<4>, words: &[u64], limit: u64) -> u64 {
@@ -248,41 +252,55 @@ mod x86 {
         let mut twos = load4(&st.twos);
         let mut fours = load4(&st.fours);
         let mut eights = load4(&st.eights);
-        let mut bytes = st.bytes.map(|b| load4(&b));
+        // The blocks' sixteens are parked here and added into the byte
+        // counters after each piece, so that the eight byte counters do not
+        // compete with the adder tree for the 16 vector registers.
+        let mut parked = [zero; PARKED_BLOCKS];
 
         let (blocks, _) = words.as_chunks::<64>();
-        for block in blocks {
-            prefetch(block);
-            let (v, _) = block.as_chunks::<4>();
-            macro_rules! input {
-                ($i:expr) => {{
-                    let w = load4(&v[$i]);
-                    if CHECK {
-                        let per_byte = for_marks_per_byte(w, table);
-                        let marks = _mm256_sad_epu8(per_byte, zero);
-                        let over = _mm256_cmpgt_epi64(marks, lim);
-                        rejected = _mm256_sub_epi64(rejected, over);
-                        _mm256_andnot_si256(over, w)
-                    } else {
-                        w
-                    }
-                }};
-            }
-            let s = harley_seal!(csa256, input, ones, twos, fours, eights);
-            add_bytes!(
-                bytes,
-                s,
-                low,
-                _mm256_add_epi8,
-                _mm256_and_si256,
-                _mm256_srli_epi64
-            );
-            if st.block_done() {
-                for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
-                    store4(dst, b);
+        for piece in blocks.chunks(PARKED_BLOCKS) {
+            for (out, block) in parked.iter_mut().zip(piece) {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<4>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load4(&v[$i]);
+                        if CHECK {
+                            let per_byte = for_marks_per_byte(w, table);
+                            let marks = _mm256_sad_epu8(per_byte, zero);
+                            let over = _mm256_cmpgt_epi64(marks, lim);
+                            rejected = _mm256_sub_epi64(rejected, over);
+                            _mm256_andnot_si256(over, w)
+                        } else {
+                            w
+                        }
+                    }};
                 }
-                st.widen();
-                bytes = [zero; 8];
+                *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+            }
+            let mut bytes = [zero; 8];
+            for (b, src) in bytes.iter_mut().zip(&st.bytes) {
+                *b = load4(src);
+            }
+            for &x in &parked[..piece.len()] {
+                add_bytes!(
+                    bytes,
+                    x,
+                    low,
+                    _mm256_add_epi8,
+                    _mm256_and_si256,
+                    _mm256_srli_epi64
+                );
+                if st.block_done() {
+                    for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
+                        store4(dst, b);
+                    }
+                    st.widen();
+                    bytes = [zero; 8];
+                }
+            }
+            for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
+                store4(dst, b);
             }
         }
 
@@ -290,9 +308,6 @@ mod x86 {
         store4(&mut st.twos, twos);
         store4(&mut st.fours, fours);
         store4(&mut st.eights, eights);
-        for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
-            store4(dst, b);
-        }
         let mut lanes = [0u64; 4];
         store4(&mut lanes, rejected);
         let counted = blocks.len() as u64 * 64;
@@ -620,21 +635,22 @@ mod x86 {
         );
     }
 
-    /// Count whole blocks of `W`-word ballots (`W` divides 4), masking
-    /// each ballot by its validity in the registers: per lane the for-bits
-    /// are counted as in [`add_avx2`], the `W` lanes of a ballot are summed
-    /// by one or two in-register swaps (`vpshufd`, `vpermq`), and the
-    /// ballot's lanes are zeroed when over the limit. Returns the number of
-    /// valid ballots.
+    /// Count whole blocks of `W`-word ballots (`W` = 2 or 4), masking
+    /// each ballot by its validity in the registers. Registers are taken in
+    /// pairs ([`masked_pair`]) so that the two registers' ballots share one
+    /// horizontal sum, one compare and one count of the rejected; the
+    /// blocks' sixteens are parked and added into the byte counters after
+    /// each piece, as in [`add_avx2`]. Returns the number of valid ballots.
     #[target_feature(enable = "avx2")]
     fn fused_avx2<const W: usize>(st: &mut Slots<4>, words: &[u64], limit: u64) -> u64 {
-        const { assert!(W == 2 || W == 4 || W == 8) };
+        const { assert!(W == 2 || W == 4) };
         let table = popcount_table();
         let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
         let low = _mm256_set1_epi8(1);
         let zero = _mm256_setzero_si256();
         let mut rejected = zero;
         let mut counted = 0usize;
+        let mut parked = [zero; MAX_RUN_BLOCKS];
         for piece in words.chunks(64 * MAX_RUN_BLOCKS) {
             let (blocks, _) = piece.as_chunks::<64>();
             st.reserve(blocks.len());
@@ -644,46 +660,92 @@ mod x86 {
             let mut twos = load4(&s.twos);
             let mut fours = load4(&s.fours);
             let mut eights = load4(&s.eights);
-            let mut bytes = s.bytes.map(|b| load4(&b));
-            for block in blocks {
+            for (out, block) in parked.iter_mut().zip(blocks) {
                 prefetch(block);
                 let (v, _) = block.as_chunks::<4>();
-                macro_rules! input {
-                    ($i:expr) => {{
-                        let w = load4(&v[$i]);
-                        let per_byte = for_marks_per_byte(w, table);
-                        let mut marks = _mm256_sad_epu8(per_byte, zero);
-                        marks = _mm256_add_epi64(marks, _mm256_shuffle_epi32::<0x4E>(marks));
-                        if W >= 4 {
-                            marks =
-                                _mm256_add_epi64(marks, _mm256_permute4x64_epi64::<0x4E>(marks));
-                        }
-                        let over = _mm256_cmpgt_epi64(marks, lim);
-                        rejected = _mm256_sub_epi64(rejected, over);
-                        _mm256_andnot_si256(over, w)
-                    }};
+                let mut d = [zero; 16];
+                for (pair, regs) in d
+                    .as_chunks_mut::<2>()
+                    .0
+                    .iter_mut()
+                    .zip(v.as_chunks::<2>().0)
+                {
+                    *pair = masked_pair::<W>(regs, table, lim, &mut rejected);
                 }
-                let sixteens = harley_seal!(csa256, input, ones, twos, fours, eights);
+                macro_rules! input {
+                    ($i:expr) => {
+                        d[$i]
+                    };
+                }
+                *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+            }
+            store4(&mut s.ones, ones);
+            store4(&mut s.twos, twos);
+            store4(&mut s.fours, fours);
+            store4(&mut s.eights, eights);
+            let mut bytes = [zero; 8];
+            for (b, src) in bytes.iter_mut().zip(&s.bytes) {
+                *b = load4(src);
+            }
+            for &x in &parked[..blocks.len()] {
                 add_bytes!(
                     bytes,
-                    sixteens,
+                    x,
                     low,
                     _mm256_add_epi8,
                     _mm256_and_si256,
                     _mm256_srli_epi64
                 );
             }
-            store4(&mut s.ones, ones);
-            store4(&mut s.twos, twos);
-            store4(&mut s.fours, fours);
-            store4(&mut s.eights, eights);
             for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
                 store4(dst, b);
             }
         }
         let mut lanes = [0u64; 4];
         store4(&mut lanes, rejected);
-        ((counted as u64) - lanes.iter().sum::<u64>()) / W as u64
+        // `masked_pair` counts a rejected two-word ballot once, a four-word
+        // one twice.
+        (counted / W) as u64 - lanes.iter().sum::<u64>() / (W as u64 / 2)
+    }
+
+    /// Two registers of `W`-word ballots (`W` = 2 or 4) with the ballots
+    /// over `lim` zeroed; `rejected` is decreased by one per rejected
+    /// two-word ballot and by two per rejected four-word ballot (in
+    /// all-ones lanes, i.e. −1 each).
+    ///
+    /// - `W` = 2, registers `[A0 A1 B0 B1]`, `[C0 C1 D0 D1]`: the per-byte
+    ///   counts are added as `[A0+A1, C0+C1 | B0+B1, D0+D1]` (two unpacks),
+    ///   one `vpsadbw` gives `[A, C | B, D]`, one compare the four ballots'
+    ///   masks, two unpacks spread them back over the words.
+    /// - `W` = 4, registers `[A0..A3]`, `[B0..B3]`: one `vpsadbw` each, an
+    ///   unpack-and-add and a lane swap give `[A, B | A, B]`, one compare,
+    ///   two unpacks spread the masks.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn masked_pair<const W: usize>(
+        regs: &[[u64; 4]; 2],
+        table: __m256i,
+        lim: __m256i,
+        rejected: &mut __m256i,
+    ) -> [__m256i; 2] {
+        let zero = _mm256_setzero_si256();
+        let (r0, r1) = (load4(&regs[0]), load4(&regs[1]));
+        let (p0, p1) = (for_marks_per_byte(r0, table), for_marks_per_byte(r1, table));
+        let over = if W == 2 {
+            let bytes =
+                _mm256_add_epi8(_mm256_unpacklo_epi64(p0, p1), _mm256_unpackhi_epi64(p0, p1));
+            _mm256_cmpgt_epi64(_mm256_sad_epu8(bytes, zero), lim)
+        } else {
+            let (s0, s1) = (_mm256_sad_epu8(p0, zero), _mm256_sad_epu8(p1, zero));
+            let t = _mm256_add_epi64(_mm256_unpacklo_epi64(s0, s1), _mm256_unpackhi_epi64(s0, s1));
+            let totals = _mm256_add_epi64(t, _mm256_permute4x64_epi64::<0x4E>(t));
+            _mm256_cmpgt_epi64(totals, lim)
+        };
+        *rejected = _mm256_sub_epi64(*rejected, over);
+        [
+            _mm256_andnot_si256(_mm256_unpacklo_epi64(over, over), r0),
+            _mm256_andnot_si256(_mm256_unpackhi_epi64(over, over), r1),
+        ]
     }
 
     /// [`fused_avx2`] for AVX-512: `vpopcntq`, swaps by `vpshufd` and
