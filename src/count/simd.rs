@@ -25,7 +25,10 @@
 //!
 //! Both then add the block's sixteens into byte counters (eight
 //! shift-and-add per block) which are widened in safe code every 255
-//! blocks, and prefetch 4 KiB ahead. Multi-word ballots use the same adder
+//! blocks, and prefetch 4 KiB ahead. The AVX2 kernels park each block's
+//! sixteens in a buffer and add them into the byte counters after a run of
+//! blocks: AVX2 has 16 vector registers, too few for the adder tree, the
+//! validity check and eight byte counters at once. Multi-word ballots use the same adder
 //! tree over slot counters (`Slots`, see `mod.rs`); `fused_*` check
 //! validity in the registers when a register holds whole ballots, `over_*`
 //! list the overvotes of a chunk otherwise.
@@ -905,7 +908,7 @@ mod x86 {
         for r in regs {
             bytes = _mm256_add_epi8(bytes, for_marks_per_byte(load4(r), table));
         }
-        if W % 4 != 0 {
+        if !W.is_multiple_of(4) {
             let w = match ballot.last_chunk::<4>() {
                 Some(last) => _mm256_and_si256(load4(last), keep),
                 // SAFETY: fewer than four words: the mask selects the `W`
@@ -967,7 +970,7 @@ mod x86 {
                 }
                 total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
-            if wpb % 4 != 0 {
+            if !wpb.is_multiple_of(4) {
                 let w = match ballot.last_chunk::<4>() {
                     Some(last) => _mm256_and_si256(load4(last), keep),
                     // SAFETY: fewer than four words: the mask selects the
