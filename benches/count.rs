@@ -18,10 +18,13 @@
 //! SHA-NI path (the `target-cpu=native` trap in PERFORMANCE-NOTES.md) shows
 //! in the same report.
 //!
-//! The final summary gives each kernel's throughput as a share of the best
-//! prefetching sum available on this CPU, from the *fastest* iteration of
-//! each (the machines are shared, and a disturbance only ever slows a run
-//! down), and says which baselines and kernels could not run here.
+//! The final summary prints one line per width and size: the kernel that
+//! `Kernel::Auto` picks on this CPU as a share of the best prefetching sum
+//! available here, over the same bytes, followed on the same line by the
+//! other kernels' shares (and portable against naive); each from the
+//! *fastest* iteration (the machines are shared, and a disturbance only
+//! ever slows a run down). It also says which baselines and kernels could
+//! not run here.
 //!
 //! Data: xorshift, per line 1/2 for, 1/4 against, 1/4 abstain; the limit
 //! (seats) is `c/2 + 3·isqrt(c)/4` for `c` candidates, about 1.5 standard
@@ -217,7 +220,9 @@ fn count(c: &mut Criterion) {
     summary();
 }
 
-/// Print each kernel as a share of the best available prefetching sum.
+/// Print one line per width and size: the kernel `auto` picks on this CPU
+/// as a share of the best prefetching sum available, over the same bytes,
+/// then the other kernels on the same line.
 fn summary() {
     let best = BEST.lock().unwrap_or_else(|e| e.into_inner());
     let rate = |size: &str, name: &str| {
@@ -225,11 +230,9 @@ fn summary() {
             .find(|(s, n, _, _)| s == size && *n == name)
             .map(|(_, _, t, bytes)| *bytes as f64 / t.as_secs_f64())
     };
+    let auto = kernel_name(Kernel::Auto.resolve());
     println!();
-    println!(
-        "summary (fastest iteration of each; auto = {}):",
-        kernel_name(Kernel::Auto.resolve())
-    );
+    println!("summary: fastest iteration of each; the kernel is `{auto}` (what `auto` picks here)");
     for kernel in [Kernel::Avx512, Kernel::Avx2] {
         if !kernel.is_available() {
             println!(
@@ -239,10 +242,7 @@ fn summary() {
             );
         }
     }
-    for (suffix, what, tag) in [
-        ("1GiB", "1 GiB", ""),
-        ("3000", "3,000 ballots, L2-resident", " meeting"),
-    ] {
+    for (suffix, what) in [("1GiB", "1 GiB"), ("3000", "3,000 ballots, L2")] {
         for candidates in WIDTHS {
             let size = format!("{candidates}c_{suffix}");
             let sums = [Kernel::Avx512, Kernel::Avx2, Kernel::Portable]
@@ -253,38 +253,46 @@ fn summary() {
             };
             // Without AVX2 the baseline is a plain (not prefetching) sum.
             let label = match base {
-                "sum_plain" => "plain".to_string(),
-                other => format!("prefetching {}", other.trim_start_matches("sum_")),
+                "sum_plain" => "plain sum".to_string(),
+                other => format!("prefetching {} sum", other.trim_start_matches("sum_")),
             };
-            println!(
-                "width {candidates} ({what}): {label} sum {:.2} GB/s",
-                base_rate / 1e9
+            let share = |name: &str| rate(&size, name).map(|r| 100.0 * r / base_rate);
+            let Some(kernel_rate) = rate(&size, auto) else {
+                continue;
+            };
+            let mut line = format!(
+                "width {candidates:>3} ({what:>17}): {auto} {:5.1}% of the {label} \
+                 ({:.2} of {:.2} GB/s)",
+                100.0 * kernel_rate / base_rate,
+                kernel_rate / 1e9,
+                base_rate / 1e9,
             );
-            for name in ["avx512", "avx2", "portable", "naive"] {
-                let Some(r) = rate(&size, name) else {
-                    continue;
-                };
-                let mut line = format!(
-                    "width {candidates}{tag}: {name} {:.1}% of {label} sum ({:.2} GB/s)",
-                    100.0 * r / base_rate,
-                    r / 1e9
-                );
-                if name == "portable" {
-                    if let Some(naive) = rate(&size, "naive") {
-                        line += &format!(", {:.1}x naive", r / naive);
+            for name in ["avx512", "avx2"] {
+                if name != auto {
+                    if let Some(p) = share(name) {
+                        line += &format!("; {name} {p:.1}%");
                     }
                 }
-                if name == "naive" && suffix == "1GiB" {
-                    line += " (first 16 MiB)";
-                }
-                println!("{line}");
             }
-            if let Some(r) = rate(&size, "sha256") {
-                println!(
-                    "width {candidates}{tag}: sha256 {:.2} GB/s (SHA-NI check)",
-                    r / 1e9
-                );
+            if let (Some(p), Some(portable), Some(naive)) = (
+                share("portable"),
+                rate(&size, "portable"),
+                rate(&size, "naive"),
+            ) {
+                line += &format!("; portable {p:.1}% = {:.1}x naive", portable / naive);
             }
+            if let Some(p) = share("naive") {
+                line += &format!("; naive {p:.2}%");
+            }
+            println!("{line}");
+        }
+    }
+    for candidates in WIDTHS {
+        if let Some(r) = rate(&format!("{candidates}c_{MEETING}"), "sha256") {
+            println!(
+                "width {candidates:>3} (3,000 ballots, L2): sha256 {:.2} GB/s (SHA-NI check)",
+                r / 1e9
+            );
         }
     }
 }

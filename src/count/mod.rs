@@ -46,11 +46,19 @@
 //!   8 with AVX-512) the `W` lanes of a ballot are summed by in-register
 //!   swaps and the ballot is masked inside the kernel, as for one word;
 //! - otherwise a first pass over an L1-sized chunk (8 KiB) sums each
-//!   ballot's for-marks with loads aligned to the ballot (a masked load for
-//!   its last, partial register) and lists the ones over the limit; the
+//!   ballot's for-marks with loads aligned to the ballot (its last, partial
+//!   register loaded as the ballot's last four words with the lanes already
+//!   counted masked off; AVX2 shares one horizontal sum and compare among
+//!   four ballots) and lists the ones over the limit; the
 //!   chunk is then counted as if all were valid, and the listed ballots are
 //!   copied to a reject buffer whose positional counts are subtracted at
 //!   the end (overvotes are rare; at worst this is a second count).
+//!
+//! The AVX2 multi-word kernels are compiled per width up to ten words (320
+//! candidates) so that their loops unroll and register indices are
+//! constants; the adder tree's sixteens are parked in a buffer and added
+//! into the byte counters after each run of blocks, since eight byte
+//! counters and the tree do not fit AVX2's 16 vector registers together.
 //!
 //! The side table is not read in the loop: every ballot is first counted as
 //! if it had no entry, then the few with an entry that turns them invalid

@@ -25,7 +25,10 @@
 //!
 //! Both then add the block's sixteens into byte counters (eight
 //! shift-and-add per block) which are widened in safe code every 255
-//! blocks, and prefetch 4 KiB ahead. Multi-word ballots use the same adder
+//! blocks, and prefetch 4 KiB ahead. The AVX2 kernels park each block's
+//! sixteens in a buffer and add them into the byte counters after a run of
+//! blocks: AVX2 has 16 vector registers, too few for the adder tree, the
+//! validity check and eight byte counters at once. Multi-word ballots use the same adder
 //! tree over slot counters (`Slots`, see `mod.rs`); `fused_*` check
 //! validity in the registers when a register holds whole ballots, `over_*`
 //! list the overvotes of a chunk otherwise.
@@ -234,6 +237,10 @@ mod x86 {
         }};
     }
 
+    /// Blocks whose sixteens the AVX2 kernels park before adding them into
+    /// the byte counters.
+    const PARKED_BLOCKS: usize = 64;
+
     /// Count `words` (whole 64-word blocks) into `st`, 4 words a register.
     #[target_feature(enable = "avx2")]
     fn add_avx2<const CHECK: bool>(st: &mut LaneCounters<4>, words: &[u64], limit: u64) -> u64 {
@@ -248,41 +255,55 @@ mod x86 {
         let mut twos = load4(&st.twos);
         let mut fours = load4(&st.fours);
         let mut eights = load4(&st.eights);
-        let mut bytes = st.bytes.map(|b| load4(&b));
+        // The blocks' sixteens are parked here and added into the byte
+        // counters after each piece, so that the eight byte counters do not
+        // compete with the adder tree for the 16 vector registers.
+        let mut parked = [zero; PARKED_BLOCKS];
 
         let (blocks, _) = words.as_chunks::<64>();
-        for block in blocks {
-            prefetch(block);
-            let (v, _) = block.as_chunks::<4>();
-            macro_rules! input {
-                ($i:expr) => {{
-                    let w = load4(&v[$i]);
-                    if CHECK {
-                        let per_byte = for_marks_per_byte(w, table);
-                        let marks = _mm256_sad_epu8(per_byte, zero);
-                        let over = _mm256_cmpgt_epi64(marks, lim);
-                        rejected = _mm256_sub_epi64(rejected, over);
-                        _mm256_andnot_si256(over, w)
-                    } else {
-                        w
-                    }
-                }};
-            }
-            let s = harley_seal!(csa256, input, ones, twos, fours, eights);
-            add_bytes!(
-                bytes,
-                s,
-                low,
-                _mm256_add_epi8,
-                _mm256_and_si256,
-                _mm256_srli_epi64
-            );
-            if st.block_done() {
-                for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
-                    store4(dst, b);
+        for piece in blocks.chunks(PARKED_BLOCKS) {
+            for (out, block) in parked.iter_mut().zip(piece) {
+                prefetch(block);
+                let (v, _) = block.as_chunks::<4>();
+                macro_rules! input {
+                    ($i:expr) => {{
+                        let w = load4(&v[$i]);
+                        if CHECK {
+                            let per_byte = for_marks_per_byte(w, table);
+                            let marks = _mm256_sad_epu8(per_byte, zero);
+                            let over = _mm256_cmpgt_epi64(marks, lim);
+                            rejected = _mm256_sub_epi64(rejected, over);
+                            _mm256_andnot_si256(over, w)
+                        } else {
+                            w
+                        }
+                    }};
                 }
-                st.widen();
-                bytes = [zero; 8];
+                *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+            }
+            let mut bytes = [zero; 8];
+            for (b, src) in bytes.iter_mut().zip(&st.bytes) {
+                *b = load4(src);
+            }
+            for &x in &parked[..piece.len()] {
+                add_bytes!(
+                    bytes,
+                    x,
+                    low,
+                    _mm256_add_epi8,
+                    _mm256_and_si256,
+                    _mm256_srli_epi64
+                );
+                if st.block_done() {
+                    for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
+                        store4(dst, b);
+                    }
+                    st.widen();
+                    bytes = [zero; 8];
+                }
+            }
+            for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
+                store4(dst, b);
             }
         }
 
@@ -290,9 +311,6 @@ mod x86 {
         store4(&mut st.twos, twos);
         store4(&mut st.fours, fours);
         store4(&mut st.eights, eights);
-        for (dst, &b) in st.bytes.iter_mut().zip(&bytes) {
-            store4(dst, b);
-        }
         let mut lanes = [0u64; 4];
         store4(&mut lanes, rejected);
         let counted = blocks.len() as u64 * 64;
@@ -516,8 +534,80 @@ mod x86 {
         }};
     }
 
+    /// [`SlotCounter::run`] for AVX2: [`slots_avx2_p`] compiled for the
+    /// slot periods of ballots of up to ten words, the generic
+    /// [`run_slots`] beyond.
     #[target_feature(enable = "avx2")]
     fn slots_avx2(st: &mut Slots<4>, words: &[u64]) {
+        match st.period {
+            1 => slots_avx2_p::<1>(st, words),
+            2 => slots_avx2_p::<2>(st, words),
+            3 => slots_avx2_p::<3>(st, words),
+            5 => slots_avx2_p::<5>(st, words),
+            7 => slots_avx2_p::<7>(st, words),
+            9 => slots_avx2_p::<9>(st, words),
+            _ => slots_avx2_any(st, words),
+        }
+    }
+
+    /// [`run_slots`] for a period `P` known when compiling, so that the
+    /// register indices are constants, and with the blocks' sixteens
+    /// parked in a buffer and added into the byte counters after each
+    /// slot's pass, which keeps the adder tree's registers free of the
+    /// eight byte counters (AVX2 has 16 vector registers).
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2_p<const P: usize>(st: &mut Slots<4>, words: &[u64]) {
+        let low = _mm256_set1_epi8(1);
+        let zero = _mm256_setzero_si256();
+        let block = 16 * P * 4;
+        let mut sixteens = [zero; MAX_RUN_BLOCKS];
+        for piece in words.chunks(block * MAX_RUN_BLOCKS) {
+            let (regs, _) = piece.as_chunks::<4>();
+            let blocks = piece.len() / block;
+            st.reserve(blocks);
+            for (p, s) in st.state.iter_mut().enumerate().take(P) {
+                let mut ones = load4(&s.ones);
+                let mut twos = load4(&s.twos);
+                let mut fours = load4(&s.fours);
+                let mut eights = load4(&s.eights);
+                for (out, v) in sixteens.iter_mut().zip(regs.chunks_exact(16 * P)) {
+                    if p == 0 {
+                        prefetch_lines(v.as_flattened());
+                    }
+                    macro_rules! input {
+                        ($i:expr) => {
+                            load4(&v[$i * P + p])
+                        };
+                    }
+                    *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+                }
+                store4(&mut s.ones, ones);
+                store4(&mut s.twos, twos);
+                store4(&mut s.fours, fours);
+                store4(&mut s.eights, eights);
+                let mut bytes = [zero; 8];
+                for (b, src) in bytes.iter_mut().zip(&s.bytes) {
+                    *b = load4(src);
+                }
+                for &x in &sixteens[..blocks] {
+                    add_bytes!(
+                        bytes,
+                        x,
+                        low,
+                        _mm256_add_epi8,
+                        _mm256_and_si256,
+                        _mm256_srli_epi64
+                    );
+                }
+                for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
+                    store4(dst, b);
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn slots_avx2_any(st: &mut Slots<4>, words: &[u64]) {
         run_slots!(
             st,
             words,
@@ -548,21 +638,22 @@ mod x86 {
         );
     }
 
-    /// Count whole blocks of `W`-word ballots (`W` divides 4), masking
-    /// each ballot by its validity in the registers: per lane the for-bits
-    /// are counted as in [`add_avx2`], the `W` lanes of a ballot are summed
-    /// by one or two in-register swaps (`vpshufd`, `vpermq`), and the
-    /// ballot's lanes are zeroed when over the limit. Returns the number of
-    /// valid ballots.
+    /// Count whole blocks of `W`-word ballots (`W` = 2 or 4), masking
+    /// each ballot by its validity in the registers. Registers are taken in
+    /// pairs ([`masked_pair`]) so that the two registers' ballots share one
+    /// horizontal sum, one compare and one count of the rejected; the
+    /// blocks' sixteens are parked and added into the byte counters after
+    /// each piece, as in [`add_avx2`]. Returns the number of valid ballots.
     #[target_feature(enable = "avx2")]
     fn fused_avx2<const W: usize>(st: &mut Slots<4>, words: &[u64], limit: u64) -> u64 {
-        const { assert!(W == 2 || W == 4 || W == 8) };
+        const { assert!(W == 2 || W == 4) };
         let table = popcount_table();
         let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
         let low = _mm256_set1_epi8(1);
         let zero = _mm256_setzero_si256();
         let mut rejected = zero;
         let mut counted = 0usize;
+        let mut parked = [zero; MAX_RUN_BLOCKS];
         for piece in words.chunks(64 * MAX_RUN_BLOCKS) {
             let (blocks, _) = piece.as_chunks::<64>();
             st.reserve(blocks.len());
@@ -572,46 +663,92 @@ mod x86 {
             let mut twos = load4(&s.twos);
             let mut fours = load4(&s.fours);
             let mut eights = load4(&s.eights);
-            let mut bytes = s.bytes.map(|b| load4(&b));
-            for block in blocks {
+            for (out, block) in parked.iter_mut().zip(blocks) {
                 prefetch(block);
                 let (v, _) = block.as_chunks::<4>();
-                macro_rules! input {
-                    ($i:expr) => {{
-                        let w = load4(&v[$i]);
-                        let per_byte = for_marks_per_byte(w, table);
-                        let mut marks = _mm256_sad_epu8(per_byte, zero);
-                        marks = _mm256_add_epi64(marks, _mm256_shuffle_epi32::<0x4E>(marks));
-                        if W >= 4 {
-                            marks =
-                                _mm256_add_epi64(marks, _mm256_permute4x64_epi64::<0x4E>(marks));
-                        }
-                        let over = _mm256_cmpgt_epi64(marks, lim);
-                        rejected = _mm256_sub_epi64(rejected, over);
-                        _mm256_andnot_si256(over, w)
-                    }};
+                let mut d = [zero; 16];
+                for (pair, regs) in d
+                    .as_chunks_mut::<2>()
+                    .0
+                    .iter_mut()
+                    .zip(v.as_chunks::<2>().0)
+                {
+                    *pair = masked_pair::<W>(regs, table, lim, &mut rejected);
                 }
-                let sixteens = harley_seal!(csa256, input, ones, twos, fours, eights);
+                macro_rules! input {
+                    ($i:expr) => {
+                        d[$i]
+                    };
+                }
+                *out = harley_seal!(csa256, input, ones, twos, fours, eights);
+            }
+            store4(&mut s.ones, ones);
+            store4(&mut s.twos, twos);
+            store4(&mut s.fours, fours);
+            store4(&mut s.eights, eights);
+            let mut bytes = [zero; 8];
+            for (b, src) in bytes.iter_mut().zip(&s.bytes) {
+                *b = load4(src);
+            }
+            for &x in &parked[..blocks.len()] {
                 add_bytes!(
                     bytes,
-                    sixteens,
+                    x,
                     low,
                     _mm256_add_epi8,
                     _mm256_and_si256,
                     _mm256_srli_epi64
                 );
             }
-            store4(&mut s.ones, ones);
-            store4(&mut s.twos, twos);
-            store4(&mut s.fours, fours);
-            store4(&mut s.eights, eights);
             for (dst, &b) in s.bytes.iter_mut().zip(&bytes) {
                 store4(dst, b);
             }
         }
         let mut lanes = [0u64; 4];
         store4(&mut lanes, rejected);
-        ((counted as u64) - lanes.iter().sum::<u64>()) / W as u64
+        // `masked_pair` counts a rejected two-word ballot once, a four-word
+        // one twice.
+        (counted / W) as u64 - lanes.iter().sum::<u64>() / (W as u64 / 2)
+    }
+
+    /// Two registers of `W`-word ballots (`W` = 2 or 4) with the ballots
+    /// over `lim` zeroed; `rejected` is decreased by one per rejected
+    /// two-word ballot and by two per rejected four-word ballot (in
+    /// all-ones lanes, i.e. −1 each).
+    ///
+    /// - `W` = 2, registers `[A0 A1 B0 B1]`, `[C0 C1 D0 D1]`: the per-byte
+    ///   counts are added as `[A0+A1, C0+C1 | B0+B1, D0+D1]` (two unpacks),
+    ///   one `vpsadbw` gives `[A, C | B, D]`, one compare the four ballots'
+    ///   masks, two unpacks spread them back over the words.
+    /// - `W` = 4, registers `[A0..A3]`, `[B0..B3]`: one `vpsadbw` each, an
+    ///   unpack-and-add and a lane swap give `[A, B | A, B]`, one compare,
+    ///   two unpacks spread the masks.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn masked_pair<const W: usize>(
+        regs: &[[u64; 4]; 2],
+        table: __m256i,
+        lim: __m256i,
+        rejected: &mut __m256i,
+    ) -> [__m256i; 2] {
+        let zero = _mm256_setzero_si256();
+        let (r0, r1) = (load4(&regs[0]), load4(&regs[1]));
+        let (p0, p1) = (for_marks_per_byte(r0, table), for_marks_per_byte(r1, table));
+        let over = if W == 2 {
+            let bytes =
+                _mm256_add_epi8(_mm256_unpacklo_epi64(p0, p1), _mm256_unpackhi_epi64(p0, p1));
+            _mm256_cmpgt_epi64(_mm256_sad_epu8(bytes, zero), lim)
+        } else {
+            let (s0, s1) = (_mm256_sad_epu8(p0, zero), _mm256_sad_epu8(p1, zero));
+            let t = _mm256_add_epi64(_mm256_unpacklo_epi64(s0, s1), _mm256_unpackhi_epi64(s0, s1));
+            let totals = _mm256_add_epi64(t, _mm256_permute4x64_epi64::<0x4E>(t));
+            _mm256_cmpgt_epi64(totals, lim)
+        };
+        *rejected = _mm256_sub_epi64(*rejected, over);
+        [
+            _mm256_andnot_si256(_mm256_unpacklo_epi64(over, over), r0),
+            _mm256_andnot_si256(_mm256_unpackhi_epi64(over, over), r1),
+        ]
     }
 
     /// [`fused_avx2`] for AVX-512: `vpopcntq`, swaps by `vpshufd` and
@@ -682,21 +819,149 @@ mod x86 {
     /// in bytes before one could overflow.
     const BYTE_SUM_REGS: usize = 63;
 
-    /// [`SlotCounter::over_limit`] for AVX2, one ballot at a time with
-    /// loads aligned to the ballot (no gather): its full registers and a
-    /// masked load (`vpmaskmovq`) of the last partial one are reduced to
-    /// per-byte for-mark counts ([`for_marks_per_byte`]) and added up in
-    /// bytes, then one `vpsadbw` and two swaps give the ballot's total.
+    /// [`SlotCounter::over_limit`] for AVX2: [`over_avx2_w`] for ballots
+    /// of up to ten words (320 candidates), compiled for each width so that
+    /// its loops unroll; [`over_avx2_any`] beyond.
     #[target_feature(enable = "avx2")]
     fn over_avx2(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
+        match wpb {
+            2 => over_avx2_w::<2>(chunk, limit, over),
+            3 => over_avx2_w::<3>(chunk, limit, over),
+            4 => over_avx2_w::<4>(chunk, limit, over),
+            5 => over_avx2_w::<5>(chunk, limit, over),
+            6 => over_avx2_w::<6>(chunk, limit, over),
+            7 => over_avx2_w::<7>(chunk, limit, over),
+            8 => over_avx2_w::<8>(chunk, limit, over),
+            9 => over_avx2_w::<9>(chunk, limit, over),
+            10 => over_avx2_w::<10>(chunk, limit, over),
+            _ => over_avx2_any(chunk, wpb, limit, over),
+        }
+    }
+
+    /// The over-limit check for `W`-word ballots, with loads aligned to
+    /// each ballot (no gather) and the horizontal sums shared by four
+    /// ballots.
+    ///
+    /// A ballot's full registers are reduced to per-byte for-mark counts
+    /// ([`for_marks_per_byte`]) and added up in bytes. Its last, partial
+    /// register is loaded as the ballot's *last four* words — still inside
+    /// the ballot when it has four or more — with the lanes already counted
+    /// zeroed; a two- or three-word ballot uses a masked load
+    /// (`vpmaskmovq`). One `vpsadbw` leaves four partial sums per ballot;
+    /// four ballots' partial sums are added across lanes together (two
+    /// unpacks, two lane swaps), compared with the limit at once, and the
+    /// over-limit ballots appended to `over` without a branch.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2_w<const W: usize>(chunk: &[u64], limit: u64, over: &mut [usize]) -> usize {
+        // Per-byte sums of at most ceil(W / 4) registers of 4 must fit a byte.
+        const { assert!(W >= 2 && W <= 252) };
+        let table = popcount_table();
+        let lim = _mm256_set1_epi64x(limit.min(i64::MAX as u64) as i64);
+        let keep = tail_keep(W);
+        let (ballots, _) = chunk.as_chunks::<W>();
+        let (quads, rest) = ballots.as_chunks::<4>();
+        let mut found = 0;
+        for (q, quad) in quads.iter().enumerate() {
+            prefetch_lines(quad.as_flattened());
+            let s = [
+                partial_w(&quad[0], keep, table),
+                partial_w(&quad[1], keep, table),
+                partial_w(&quad[2], keep, table),
+                partial_w(&quad[3], keep, table),
+            ];
+            let bits = over_four(s, lim);
+            for k in 0..4 {
+                over[found] = 4 * q + k;
+                found += ((bits >> k) & 1) as usize;
+            }
+        }
+        for (k, ballot) in rest.iter().enumerate() {
+            over[found] = 4 * quads.len() + k;
+            found += usize::from(hsum(partial_w(ballot, keep, table)) > limit);
+        }
+        found
+    }
+
+    /// The lanes of a `wpb`-word ballot's last partial register that belong
+    /// to it: the top `wpb % 4` of its last four words, or, for a ballot
+    /// shorter than a register, the first `wpb` of a masked load.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn tail_keep(wpb: usize) -> __m256i {
+        let rem = wpb % 4;
+        load4(&std::array::from_fn(|l| {
+            let kept = if wpb >= 4 { l >= 4 - rem } else { l < rem };
+            if kept {
+                u64::MAX
+            } else {
+                0
+            }
+        }))
+    }
+
+    /// The four partial for-mark sums (`vpsadbw` lanes) of one ballot.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn partial_w<const W: usize>(ballot: &[u64; W], keep: __m256i, table: __m256i) -> __m256i {
+        let (regs, _) = ballot.as_chunks::<4>();
+        let mut bytes = _mm256_setzero_si256();
+        for r in regs {
+            bytes = _mm256_add_epi8(bytes, for_marks_per_byte(load4(r), table));
+        }
+        if !W.is_multiple_of(4) {
+            let w = match ballot.last_chunk::<4>() {
+                Some(last) => _mm256_and_si256(load4(last), keep),
+                // SAFETY: fewer than four words: the mask selects the `W`
+                // words of the ballot; masked-out lanes are not read and
+                // cannot fault.
+                None => unsafe { _mm256_maskload_epi64(ballot.as_ptr().cast(), keep) },
+            };
+            bytes = _mm256_add_epi8(bytes, for_marks_per_byte(w, table));
+        }
+        _mm256_sad_epu8(bytes, _mm256_setzero_si256())
+    }
+
+    /// Bit `k` set when ballot `k`'s four partial sums `s[k]` add up to
+    /// more than `lim` (in every lane).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn over_four(s: [__m256i; 4], lim: __m256i) -> i32 {
+        // [s0.0+s0.1, s1.0+s1.1 | s0.2+s0.3, s1.2+s1.3], and s2, s3.
+        let t0 = _mm256_add_epi64(
+            _mm256_unpacklo_epi64(s[0], s[1]),
+            _mm256_unpackhi_epi64(s[0], s[1]),
+        );
+        let t1 = _mm256_add_epi64(
+            _mm256_unpacklo_epi64(s[2], s[3]),
+            _mm256_unpackhi_epi64(s[2], s[3]),
+        );
+        // [S0, S1, S2, S3]: each ballot's for-marks.
+        let totals = _mm256_add_epi64(
+            _mm256_permute2x128_si256::<0x20>(t0, t1),
+            _mm256_permute2x128_si256::<0x31>(t0, t1),
+        );
+        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(totals, lim)))
+    }
+
+    /// The sum of the four lanes of `v`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn hsum(v: __m256i) -> u64 {
+        let v = _mm256_add_epi64(v, _mm256_shuffle_epi32::<0x4E>(v));
+        let v = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        _mm_cvtsi128_si64(v) as u64
+    }
+
+    /// The over-limit check for ballots of any length, one at a time.
+    #[target_feature(enable = "avx2")]
+    fn over_avx2_any(chunk: &[u64], wpb: usize, limit: u64, over: &mut [usize]) -> usize {
         let table = popcount_table();
         let zero = _mm256_setzero_si256();
-        let rem = wpb % 4;
-        let tail_mask = load4(&std::array::from_fn(|l| if l < rem { u64::MAX } else { 0 }));
+        let keep = tail_keep(wpb);
         let mut found = 0;
         for (b, ballot) in chunk.chunks_exact(wpb).enumerate() {
             prefetch_lines(ballot);
-            let (regs, last) = ballot.as_chunks::<4>();
+            let (regs, _) = ballot.as_chunks::<4>();
             let mut total = zero;
             for group in regs.chunks(BYTE_SUM_REGS) {
                 let mut bytes = zero;
@@ -705,20 +970,19 @@ mod x86 {
                 }
                 total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
-            if rem != 0 {
-                // SAFETY: `last` holds the `rem` words the mask selects;
-                // masked-out lanes are not read and cannot fault.
-                let w = unsafe { _mm256_maskload_epi64(last.as_ptr().cast(), tail_mask) };
+            if !wpb.is_multiple_of(4) {
+                let w = match ballot.last_chunk::<4>() {
+                    Some(last) => _mm256_and_si256(load4(last), keep),
+                    // SAFETY: fewer than four words: the mask selects the
+                    // ballot's words; masked-out lanes are not read and
+                    // cannot fault.
+                    None => unsafe { _mm256_maskload_epi64(ballot.as_ptr().cast(), keep) },
+                };
                 let bytes = for_marks_per_byte(w, table);
                 total = _mm256_add_epi64(total, _mm256_sad_epu8(bytes, zero));
             }
-            let total = _mm256_add_epi64(total, _mm256_shuffle_epi32::<0x4E>(total));
-            let total = _mm_add_epi64(
-                _mm256_castsi256_si128(total),
-                _mm256_extracti128_si256::<1>(total),
-            );
             over[found] = b;
-            found += usize::from(_mm_cvtsi128_si64(total) as u64 > limit);
+            found += usize::from(hsum(total) > limit);
         }
         found
     }
