@@ -8,6 +8,7 @@
 //! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
+//! - [`paper`]: several contests on one ballot paper, each its own round;
 //! - [`stage`]: stage sizes set by a ratio (2×, 1.5×, +30%, …, 进一法);
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
 //! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod method;
 pub mod name;
 pub mod outcome;
+pub mod paper;
 pub mod preset;
 pub mod round;
 pub mod roundfile;

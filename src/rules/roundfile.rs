@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 
 use super::method::{ElectionMethod, MethodError};
 use super::name;
+use super::paper::{Paper, PaperBallot, Section};
 use super::round::{Ballot, BallotError, Mark, Office, Round, RoundKind};
+use super::stage::{NextRule, StageRatio};
 
 /// A parsed, validated round file.
 #[derive(Debug, Clone)]
@@ -24,6 +26,9 @@ pub struct RoundFile {
     pub method_source: MethodSource,
     pub round: Round,
     pub ballots: Vec<Ballot>,
+    /// `round.next_size` given as a stage-size rule (RULES §9.2): the rule
+    /// and its base; `round.next_size` holds the size it gives.
+    pub next_rule: Option<NextRule>,
 }
 
 /// `method` as written in the file.
@@ -109,7 +114,7 @@ struct RawRound {
     present: u64,
     issued: Option<u64>,
     returned: Option<u64>,
-    next_size: Option<u64>,
+    next_size: Option<RawNextSize>,
     /// 更换选票: spoiled ballots taken back and replaced (default 0).
     #[serde(default)]
     replaced: u64,
@@ -119,8 +124,84 @@ struct RawRound {
     resolves: Option<RoundKind>,
 }
 
+/// `next_size` as written: a number, or a stage-size rule and its base
+/// (`{"ratio": {"kind": "times", "num": 2, "den": 1}, "of": 5}`, RULES §9.2).
+enum RawNextSize {
+    Count(u64),
+    Rule(RawNextRule),
+}
+
+impl<'de> Deserialize<'de> for RawNextSize {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const EXPECTED: &str = "expected a number, or a rule and its base such as {\"ratio\": {\"kind\": \"times\", \"num\": 2, \"den\": 1}, \"of\": 5}";
+        match Value::deserialize(d)? {
+            Value::Number(n) => match n.as_u64() {
+                Some(n) => Ok(RawNextSize::Count(n)),
+                None => Err(de::Error::custom(format!(
+                    "next_size: {n} is not a count; {EXPECTED}"
+                ))),
+            },
+            v @ Value::Object(_) => serde_json::from_value(v)
+                .map(RawNextSize::Rule)
+                .map_err(|e| de::Error::custom(format!("next_size: {e}; {EXPECTED}"))),
+            _ => Err(de::Error::custom(format!("next_size: {EXPECTED}"))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNextRule {
+    ratio: StageRatio,
+    of: u64,
+}
+
+/// The size and, when given by a rule, the rule (`path` names the field).
+fn next_size<E: de::Error>(
+    raw: Option<RawNextSize>,
+    path: &str,
+) -> Result<(Option<u64>, Option<NextRule>), E> {
+    match raw {
+        None => Ok((None, None)),
+        Some(RawNextSize::Count(n)) => Ok((Some(n), None)),
+        Some(RawNextSize::Rule(r)) => {
+            if r.of > super::limits::MAX_COUNT {
+                return Err(E::custom(format!(
+                    "{path}.of: {}",
+                    super::limits::too_large_message(r.of)
+                )));
+            }
+            let rule = NextRule::new(r.ratio, r.of)
+                .map_err(|e| E::custom(format!("{path}.ratio: {e}")))?;
+            Ok((Some(rule.size.min), Some(rule)))
+        }
+    }
+}
+
+/// A contest's printed name, cleaned (empty stays empty).
+fn clean_contest<E: de::Error>(contest: &str, path: &str) -> Result<String, E> {
+    match contest.trim() {
+        "" => Ok(String::new()),
+        c => name::clean(c, name::MAX_TEXT).map_err(|e| E::custom(format!("{path}: {e}"))),
+    }
+}
+
+/// Candidate names, cleaned; an empty name is kept empty for
+/// `Round::validate` to report.
+fn clean_candidates<E: de::Error>(raw: &[String], path: &str) -> Result<Vec<String>, E> {
+    let mut candidates = Vec::with_capacity(raw.len());
+    for (i, c) in raw.iter().enumerate() {
+        match name::clean(c, name::MAX_NAME) {
+            Ok(c) => candidates.push(c),
+            Err(name::NameError::Empty) => candidates.push(String::new()),
+            Err(e) => return Err(E::custom(format!("{path}[{i}]: {e}"))),
+        }
+    }
+    Ok(candidates)
+}
+
 /// Deserialises and validates a round, so serde_json reports the position.
-struct ValidRound(Round);
+struct ValidRound(Round, Option<NextRule>);
 
 /// Prefix a nested error with its field path, dropping serde_json's position
 /// suffix (the outer error carries the position again).
@@ -136,22 +217,9 @@ fn within<E: de::Error>(path: &str, e: impl fmt::Display) -> E {
 impl<'de> Deserialize<'de> for ValidRound {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawRound::deserialize(d).map_err(|e| within::<D::Error>("round", e))?;
-        let contest = match raw.contest.trim() {
-            "" => String::new(),
-            c => name::clean(c, name::MAX_TEXT)
-                .map_err(|e| de::Error::custom(format!("round.contest: {e}")))?,
-        };
-        let mut candidates = Vec::with_capacity(raw.candidates.len());
-        for (i, c) in raw.candidates.iter().enumerate() {
-            match name::clean(c, name::MAX_NAME) {
-                Ok(c) => candidates.push(c),
-                // An empty name is reported by `Round::validate`.
-                Err(name::NameError::Empty) => candidates.push(String::new()),
-                Err(e) => {
-                    return Err(de::Error::custom(format!("round.candidates[{i}]: {e}")));
-                }
-            }
-        }
+        let contest = clean_contest(&raw.contest, "round.contest")?;
+        let candidates = clean_candidates(&raw.candidates, "round.candidates")?;
+        let (next_size, next_rule) = next_size(raw.next_size, "round.next_size")?;
         let round = Round {
             kind: raw.kind,
             office: raw.office,
@@ -162,13 +230,13 @@ impl<'de> Deserialize<'de> for ValidRound {
             present: raw.present,
             issued: raw.issued.unwrap_or(raw.present),
             returned: raw.returned,
-            next_size: raw.next_size,
+            next_size,
             replaced: raw.replaced,
             voted: raw.voted,
             resolves: raw.resolves,
         };
         round.validate().map_err(de::Error::custom)?;
-        Ok(ValidRound(round))
+        Ok(ValidRound(round, next_rule))
     }
 }
 
@@ -192,9 +260,11 @@ enum RawBallot {
     Object(RawBallotObject),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawBallotObject {
+    /// One ballot per section, on a paper with several contests.
+    sections: Option<Vec<RawBallot>>,
     marks: Option<String>,
     #[serde(default)]
     write_ins: Map<String, Value>,
@@ -209,6 +279,12 @@ struct RawBallotObject {
 fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
     let (marks, write_ins, names, void) = match raw {
         RawBallot::Marks(m) => (Some(m), Map::new(), Vec::new(), None),
+        RawBallot::Object(o) if o.sections.is_some() => {
+            return Err(
+                "`sections` only on a paper with several contests (`paper` instead of `round`)"
+                    .into(),
+            )
+        }
         RawBallot::Object(o) => (o.marks, o.write_ins, o.names, o.void),
     };
     if let Some(reason) = void {
@@ -362,41 +438,80 @@ impl<'de> Visitor<'de> for BallotsSeed {
     }
 }
 
+/// Everything a round file may hold, as read (CONTRACT §2 and its
+/// optional extensions).
+#[derive(Default)]
+struct Parts {
+    method: Option<ValidMethod>,
+    round: Option<(Round, Option<NextRule>)>,
+    ballots: Option<Vec<Ballot>>,
+    paper: Option<Paper>,
+    paper_ballots: Option<Vec<PaperBallot>>,
+}
+
+/// The keys of a round file, for the unknown-key message.
+const FILE_KEYS: &str = "`method`, `round` or `paper`, and `ballots`";
+
 struct FileVisitor;
 
 impl<'de> Visitor<'de> for FileVisitor {
-    type Value = (Option<ValidMethod>, Option<Round>, Option<Vec<Ballot>>);
+    type Value = Parts;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a round file: an object with `method`, `round` and `ballots`")
+        f.write_str("a round file: an object with `method`, `round` (or `paper`) and `ballots`")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut method, mut round, mut ballots) = (None, None::<Round>, None);
+        let mut p = Parts::default();
+        let twice = |key: &str| de::Error::custom(format!("`{key}` appears twice"));
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "method" if method.is_none() => method = Some(map.next_value::<ValidMethod>()?),
-                "round" if round.is_none() => round = Some(map.next_value::<ValidRound>()?.0),
-                "ballots" if ballots.is_none() => {
-                    let lines = round.as_ref().map(|r| r.candidates.len());
-                    ballots = Some(map.next_value_seed(BallotsSeed { lines })?);
+                "method" if p.method.is_none() => p.method = Some(map.next_value::<ValidMethod>()?),
+                "round" if p.round.is_none() => {
+                    if p.paper.is_some() {
+                        return Err(de::Error::custom(
+                            "`round` and `paper` both given; a file holds one round, or one paper with sections",
+                        ));
+                    }
+                    let ValidRound(r, rule) = map.next_value::<ValidRound>()?;
+                    p.round = Some((r, rule));
                 }
-                "method" | "round" | "ballots" => {
-                    return Err(de::Error::custom(format!("`{key}` appears twice")))
+                "paper" if p.paper.is_none() => {
+                    if p.round.is_some() {
+                        return Err(de::Error::custom(
+                            "`round` and `paper` both given; a file holds one round, or one paper with sections",
+                        ));
+                    }
+                    if p.ballots.is_some() {
+                        return Err(de::Error::custom(
+                            "`paper` after `ballots`; put `paper` before `ballots` so each paper is read against its sections",
+                        ));
+                    }
+                    p.paper = Some(map.next_value::<ValidPaper>()?.0);
                 }
+                "ballots" if p.ballots.is_none() && p.paper_ballots.is_none() => {
+                    if let Some(paper) = &p.paper {
+                        let lines = paper.sections.iter().map(|s| s.candidates.len()).collect();
+                        p.paper_ballots = Some(map.next_value_seed(PaperBallotsSeed { lines })?);
+                    } else {
+                        let lines = p.round.as_ref().map(|(r, _)| r.candidates.len());
+                        p.ballots = Some(map.next_value_seed(BallotsSeed { lines })?);
+                    }
+                }
+                "method" | "round" | "ballots" | "paper" => return Err(twice(&key)),
                 _ => {
                     return Err(de::Error::custom(format!(
-                        "unknown field `{key}`; expected `method`, `round` or `ballots`"
+                        "unknown field `{key}`; expected {FILE_KEYS}"
                     )))
                 }
             }
         }
-        Ok((method, round, ballots))
+        Ok(p)
     }
 }
 
 struct FileSeed;
 
 impl<'de> DeserializeSeed<'de> for FileSeed {
-    type Value = (Option<ValidMethod>, Option<Round>, Option<Vec<Ballot>>);
+    type Value = Parts;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(FileVisitor)
     }
@@ -404,9 +519,62 @@ impl<'de> DeserializeSeed<'de> for FileSeed {
 
 /// Parse a round file. `external_ballots` replaces the inline list (the
 /// `--ballots FILE` option); when given, inline ballots are not allowed.
+/// A file with several contests on one paper is refused here with a
+/// pointer to [`parse_any`].
 pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundFile, InputError> {
-    let (method, method_source, round, inline) = parse_parts(text)?;
-    let ballots = match (inline, external_ballots) {
+    match parse_any(text, external_ballots)? {
+        TallyFile::Round(f) => Ok(f),
+        TallyFile::Paper(_) => Err(InputError::nowhere(
+            "paper: this file holds several contests on one paper; expected a file with `round`",
+        )),
+    }
+}
+
+/// A round file of either shape: one round, or one paper with sections.
+#[derive(Debug, Clone)]
+pub enum TallyFile {
+    Round(RoundFile),
+    Paper(PaperFile),
+}
+
+/// A parsed, validated file of one paper with several contests
+/// (CONTRACT §2, `paper`).
+#[derive(Debug, Clone)]
+pub struct PaperFile {
+    pub method: ElectionMethod,
+    pub method_source: MethodSource,
+    pub paper: Paper,
+    pub ballots: Vec<PaperBallot>,
+}
+
+/// Parse a round file of any shape (CONTRACT §2): `round` or `paper`.
+pub fn parse_any(
+    text: &str,
+    external_ballots: Option<Vec<Ballot>>,
+) -> Result<TallyFile, InputError> {
+    let p = parse_parts(text)?;
+    let ValidMethod(method, method_source) = p.method.ok_or_else(|| {
+        InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
+    })?;
+    if let Some(paper) = p.paper {
+        if external_ballots.is_some() {
+            return Err(InputError::nowhere(
+                "--ballots: a CSV ballot file holds one contest; give a paper's ballots inline, one entry per paper",
+            ));
+        }
+        let ballots = p.paper_ballots.unwrap_or_default();
+        super::paper::check_ballots(&method, &paper, &ballots).map_err(InputError::nowhere)?;
+        return Ok(TallyFile::Paper(PaperFile {
+            method,
+            method_source,
+            paper,
+            ballots,
+        }));
+    }
+    let (round, next_rule) = p
+        .round
+        .ok_or_else(|| InputError::nowhere("missing field `round` (or `paper`)"))?;
+    let ballots = match (p.ballots, external_ballots) {
         (Some(inline), Some(_)) if !inline.is_empty() => {
             return Err(InputError::nowhere(
                 "ballots: the round file has inline ballots and --ballots was given; expected one or the other",
@@ -417,33 +585,208 @@ pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundF
         (None, None) => Vec::new(),
     };
     check_ballots(&method, &round, &ballots).map_err(InputError::nowhere)?;
-    Ok(RoundFile {
+    Ok(TallyFile::Round(RoundFile {
         method,
         method_source,
         round,
         ballots,
-    })
+        next_rule,
+    }))
 }
 
 /// The round of a round file, checked on its own (to read a separate ballot
 /// file against its candidate list before the ballots are cross-checked).
 pub fn parse_round(text: &str) -> Result<Round, InputError> {
-    parse_parts(text).map(|(_, _, round, _)| round)
+    let p = parse_parts(text)?;
+    if p.paper.is_some() {
+        return Err(InputError::nowhere(
+            "--ballots: a CSV ballot file holds one contest; give a paper's ballots inline, one entry per paper",
+        ));
+    }
+    p.round
+        .map(|(r, _)| r)
+        .ok_or_else(|| InputError::nowhere("missing field `round`"))
 }
-
-type Parts = (ElectionMethod, MethodSource, Round, Option<Vec<Ballot>>);
 
 fn parse_parts(text: &str) -> Result<Parts, InputError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let (method, round, ballots) = FileSeed
+    let parts = FileSeed
         .deserialize(&mut de)
         .map_err(InputError::from_json)?;
     de.end().map_err(InputError::from_json)?;
-    let ValidMethod(method, method_source) = method.ok_or_else(|| {
-        InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
-    })?;
-    let round = round.ok_or_else(|| InputError::nowhere("missing field `round`"))?;
-    Ok((method, method_source, round, ballots))
+    if parts.method.is_none() {
+        return Err(InputError::nowhere(
+            "missing field `method`; expected {\"preset\": ..., \"overrides\": {}}",
+        ));
+    }
+    Ok(parts)
+}
+
+// ---- one paper, several contests (RULES §9.7) ---------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaper {
+    #[serde(default = "formal")]
+    kind: RoundKind,
+    entitled: u64,
+    present: u64,
+    issued: Option<u64>,
+    returned: Option<u64>,
+    #[serde(default)]
+    replaced: u64,
+    voted: Option<u64>,
+    resolves: Option<RoundKind>,
+    sections: Vec<RawSection>,
+}
+
+fn formal() -> RoundKind {
+    RoundKind::Formal
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    #[serde(default)]
+    office: Office,
+    #[serde(default)]
+    contest: String,
+    seats: u64,
+    candidates: Vec<String>,
+    next_size: Option<RawNextSize>,
+}
+
+struct ValidPaper(Paper);
+
+impl<'de> Deserialize<'de> for ValidPaper {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawPaper::deserialize(d).map_err(|e| within::<D::Error>("paper", e))?;
+        let mut sections = Vec::with_capacity(raw.sections.len());
+        for (i, s) in raw.sections.into_iter().enumerate() {
+            let path = format!("paper.sections[{i}]");
+            let (next_size, next_rule) = next_size(s.next_size, &format!("{path}.next_size"))?;
+            sections.push(Section {
+                office: s.office,
+                contest: clean_contest(&s.contest, &format!("{path}.contest"))?,
+                seats: s.seats,
+                candidates: clean_candidates(&s.candidates, &format!("{path}.candidates"))?,
+                next_size,
+                next_rule,
+            });
+        }
+        let paper = Paper {
+            kind: raw.kind,
+            entitled: raw.entitled,
+            present: raw.present,
+            issued: raw.issued.unwrap_or(raw.present),
+            returned: raw.returned,
+            replaced: raw.replaced,
+            voted: raw.voted,
+            resolves: raw.resolves,
+            sections,
+        };
+        paper.validate().map_err(de::Error::custom)?;
+        Ok(ValidPaper(paper))
+    }
+}
+
+/// Why a paper's entry cannot be read, for any shape but the three.
+const PAPER_BALLOT: &str = "expected a marks string with `|` between sections (\"Y|YN|YYNAA\"), an object with `sections` (one ballot per section), or `void` with the scrutineers' reason for the whole paper";
+
+/// One paper as written: `"Y|YN|YYNAA"`, `{"sections": [...]}` (each a
+/// ballot of its section, `{"void": ...}` included) or `{"void": reason}`.
+fn check_paper_ballot(raw: RawBallot, lines: &[usize]) -> Result<PaperBallot, String> {
+    let parts: Vec<RawBallot> = match raw {
+        RawBallot::Marks(m) => m
+            .split('|')
+            .map(|s| RawBallot::Marks(s.to_string()))
+            .collect(),
+        RawBallot::Object(o) => match o.sections {
+            Some(sections) => {
+                if o.marks.is_some()
+                    || !o.write_ins.is_empty()
+                    || !o.names.is_empty()
+                    || o.void.is_some()
+                {
+                    return Err("a paper with `sections` has nothing else; put marks and write-ins inside each section".into());
+                }
+                sections
+            }
+            None if o.void.is_some()
+                && o.marks.is_none()
+                && o.write_ins.is_empty()
+                && o.names.is_empty() =>
+            {
+                let reason = o.void.unwrap_or_default();
+                return match check_ballot(
+                    RawBallot::Object(RawBallotObject {
+                        void: Some(reason),
+                        ..RawBallotObject::default()
+                    }),
+                    None,
+                )? {
+                    Ballot::Void { reason } => Ok(PaperBallot::Void { reason }),
+                    Ballot::Marked { .. } => Err(PAPER_BALLOT.into()),
+                };
+            }
+            None => return Err(PAPER_BALLOT.into()),
+        },
+    };
+    if parts.len() != lines.len() {
+        return Err(format!(
+            "{} sections on the paper, expected {}",
+            parts.len(),
+            lines.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for (j, (part, n)) in parts.into_iter().zip(lines).enumerate() {
+        if let RawBallot::Object(o) = &part {
+            if o.sections.is_some() {
+                return Err(format!(
+                    "sections[{j}]: a section holds one ballot, not `sections`"
+                ));
+            }
+        }
+        out.push(check_ballot(part, Some(*n)).map_err(|e| format!("sections[{j}]: {e}"))?);
+    }
+    Ok(PaperBallot::Sections(out))
+}
+
+struct PaperBallotsSeed {
+    lines: Vec<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for PaperBallotsSeed {
+    type Value = Vec<PaperBallot>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<PaperBallot>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PaperBallotsSeed {
+    type Value = Vec<PaperBallot>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of papers")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<PaperBallot>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+        loop {
+            let i = out.len();
+            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
+                if e.to_string().contains("did not match any variant") {
+                    de::Error::custom(format!("ballots[{i}]: {PAPER_BALLOT}"))
+                } else {
+                    within::<A::Error>(&format!("ballots[{i}]"), e)
+                }
+            })?;
+            let Some(raw) = raw else { break };
+            let ballot = check_paper_ballot(raw, &self.lines)
+                .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
+            out.push(ballot);
+        }
+        Ok(out)
+    }
 }
 
 /// Cross-checks between the round and its ballots that the parser could not
@@ -456,33 +799,8 @@ pub fn check_ballots(
     round: &Round,
     ballots: &[Ballot],
 ) -> Result<(), String> {
-    let lines = round.candidates.len();
     for (i, b) in ballots.iter().enumerate() {
-        if let Ballot::Marked {
-            marks,
-            write_ins,
-            names,
-        } = b
-        {
-            if !names.is_empty() && round.kind != RoundKind::Nomination {
-                return Err(format!("ballots[{i}].names: {NAMES_ONLY_NOMINATION}"));
-            }
-            if marks.len() != lines {
-                return Err(format!(
-                    "ballots[{i}].marks: {}",
-                    BallotError::WrongLength {
-                        expected: lines,
-                        found: marks.len()
-                    }
-                ));
-            }
-            if let Some((line, _)) = write_ins.iter().find(|(l, _)| *l >= lines) {
-                return Err(format!(
-                    "ballots[{i}].write_ins: {}",
-                    BallotError::WriteInLine { line: *line, lines }
-                ));
-            }
-        }
+        check_ballot_shape(round, b).map_err(|e| format!("ballots[{i}].{e}"))?;
     }
     let Some(returned) = round.returned else {
         return Ok(());
@@ -498,6 +816,39 @@ pub fn check_ballots(
     Err(format!(
         "ballots: {given} ballots given but round.returned is {returned}; expected one ballot per returned paper"
     ))
+}
+
+/// One ballot against its round: one mark per candidate, write-ins on
+/// existing lines, free names only in a nomination round. The message
+/// starts with the ballot's field (`marks: expected 2 marks …`).
+pub fn check_ballot_shape(round: &Round, ballot: &Ballot) -> Result<(), String> {
+    let lines = round.candidates.len();
+    if let Ballot::Marked {
+        marks,
+        write_ins,
+        names,
+    } = ballot
+    {
+        if !names.is_empty() && round.kind != RoundKind::Nomination {
+            return Err(format!("names: {NAMES_ONLY_NOMINATION}"));
+        }
+        if marks.len() != lines {
+            return Err(format!(
+                "marks: {}",
+                BallotError::WrongLength {
+                    expected: lines,
+                    found: marks.len()
+                }
+            ));
+        }
+        if let Some((line, _)) = write_ins.iter().find(|(l, _)| *l >= lines) {
+            return Err(format!(
+                "write_ins: {}",
+                BallotError::WriteInLine { line: *line, lines }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Marks of a CSV cell or a keyboard entry: `Y`, `N`, `A`, `?`.
