@@ -253,14 +253,14 @@ impl<'de> Deserialize<'de> for ValidMethod {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(untagged)]
 enum RawBallot {
     Marks(String),
     Object(RawBallotObject),
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawBallotObject {
     /// One ballot per section, on a paper with several contests.
@@ -445,8 +445,66 @@ struct Parts {
     method: Option<ValidMethod>,
     round: Option<(Round, Option<NextRule>)>,
     ballots: Option<Vec<Ballot>>,
+    /// Ballots read before `round` or `paper` (JSON writers that sort keys
+    /// put `ballots` first): checked when the shape is known.
+    early: Option<Vec<EarlyBallot>>,
     paper: Option<Paper>,
     paper_ballots: Option<Vec<PaperBallot>>,
+}
+
+/// A ballot read before the file's shape is known: a plain ballot is
+/// checked at once (so its error carries its line); one written as a
+/// paper's (`|` between sections, or `sections`) waits for `paper`.
+enum EarlyBallot {
+    Plain(Ballot),
+    PaperShaped(RawBallot),
+}
+
+fn paper_shaped(raw: &RawBallot) -> bool {
+    match raw {
+        RawBallot::Marks(m) => m.contains('|'),
+        RawBallot::Object(o) => o.sections.is_some(),
+    }
+}
+
+struct EarlyBallotsSeed;
+
+impl<'de> DeserializeSeed<'de> for EarlyBallotsSeed {
+    type Value = Vec<EarlyBallot>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EarlyBallotsSeed {
+    type Value = Vec<EarlyBallot>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of ballots")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+        loop {
+            let i = out.len();
+            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
+                if e.to_string().contains("did not match any variant") {
+                    de::Error::custom(format!(
+                        "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
+                    ))
+                } else {
+                    within::<A::Error>(&format!("ballots[{i}]"), e)
+                }
+            })?;
+            let Some(raw) = raw else { break };
+            if paper_shaped(&raw) {
+                out.push(EarlyBallot::PaperShaped(raw));
+            } else {
+                let ballot = check_ballot(raw, None)
+                    .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
+                out.push(EarlyBallot::Plain(ballot));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The keys of a round file, for the unknown-key message.
@@ -480,20 +538,19 @@ impl<'de> Visitor<'de> for FileVisitor {
                             "`round` and `paper` both given; a file holds one round, or one paper with sections",
                         ));
                     }
-                    if p.ballots.is_some() {
-                        return Err(de::Error::custom(
-                            "`paper` after `ballots`; put `paper` before `ballots` so each paper is read against its sections",
-                        ));
-                    }
                     p.paper = Some(map.next_value::<ValidPaper>()?.0);
                 }
-                "ballots" if p.ballots.is_none() && p.paper_ballots.is_none() => {
+                "ballots"
+                    if p.ballots.is_none() && p.paper_ballots.is_none() && p.early.is_none() =>
+                {
                     if let Some(paper) = &p.paper {
                         let lines = paper.sections.iter().map(|s| s.candidates.len()).collect();
                         p.paper_ballots = Some(map.next_value_seed(PaperBallotsSeed { lines })?);
-                    } else {
-                        let lines = p.round.as_ref().map(|(r, _)| r.candidates.len());
+                    } else if let Some((round, _)) = &p.round {
+                        let lines = Some(round.candidates.len());
                         p.ballots = Some(map.next_value_seed(BallotsSeed { lines })?);
+                    } else {
+                        p.early = Some(map.next_value_seed(EarlyBallotsSeed)?);
                     }
                 }
                 "method" | "round" | "ballots" | "paper" => return Err(twice(&key)),
@@ -614,6 +671,41 @@ fn parse_parts(text: &str) -> Result<Parts, InputError> {
         .deserialize(&mut de)
         .map_err(InputError::from_json)?;
     de.end().map_err(InputError::from_json)?;
+    let mut parts = parts;
+    if let Some(early) = parts.early.take() {
+        if let Some(paper) = &parts.paper {
+            let lines: Vec<usize> = paper.sections.iter().map(|s| s.candidates.len()).collect();
+            let mut out = Vec::with_capacity(early.len());
+            for (i, b) in early.into_iter().enumerate() {
+                let ballot = match b {
+                    EarlyBallot::PaperShaped(raw) => check_paper_ballot(raw, &lines),
+                    EarlyBallot::Plain(Ballot::Void { reason }) => Ok(PaperBallot::Void { reason }),
+                    // A plain marks string is a paper of one section.
+                    EarlyBallot::Plain(b) if lines.len() == 1 => Ok(PaperBallot::Sections(vec![b])),
+                    EarlyBallot::Plain(_) => Err(format!(
+                        "one section on the paper, expected {}; {PAPER_BALLOT}",
+                        lines.len()
+                    )),
+                };
+                out.push(ballot.map_err(|e| InputError::nowhere(format!("ballots[{i}]: {e}")))?);
+            }
+            parts.paper_ballots = Some(out);
+        } else {
+            let mut out = Vec::with_capacity(early.len());
+            for (i, b) in early.into_iter().enumerate() {
+                match b {
+                    EarlyBallot::Plain(ballot) => out.push(ballot),
+                    EarlyBallot::PaperShaped(raw) => {
+                        let e = check_ballot(raw, None).err().unwrap_or_else(|| {
+                            "`|` between sections only on a paper with several contests".into()
+                        });
+                        return Err(InputError::nowhere(format!("ballots[{i}]: {e}")));
+                    }
+                }
+            }
+            parts.ballots = Some(out);
+        }
+    }
     if parts.method.is_none() {
         return Err(InputError::nowhere(
             "missing field `method`; expected {\"preset\": ..., \"overrides\": {}}",
