@@ -370,11 +370,14 @@ fn tally(o: &Opts) -> Exit {
     };
     match file {
         roundfile::TallyFile::Round(file) => {
-            let result = rules::evaluate(&file.method, &file.round, &file.ballots);
+            let decision = match rules::procedure::decide(&file) {
+                Ok(d) => d,
+                Err(e) => return Exit::BadInput(format!("{path}: {e}")),
+            };
             if o.json {
-                Exit::Ok(report::procedures::round_to_string(&file, &result))
+                Exit::Ok(report::procedures::round_to_string(&file, &decision))
             } else {
-                Exit::Ok(report::procedures::render_round(&file, &result, o.lang))
+                Exit::Ok(report::procedures::render_round(&file, &decision, o.lang))
             }
         }
         roundfile::TallyFile::Paper(file) => {

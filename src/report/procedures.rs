@@ -8,9 +8,13 @@
 
 use serde::Serialize;
 
+use crate::rules::groups::{GroupResult, OrganisationNominees};
 use crate::rules::method::{BoxCheck, ElectionMethod};
 use crate::rules::outcome::{BoxRuling, QuorumRuling, RoundResult, Row, Runoff, Status};
 use crate::rules::paper::{section_names, Paper, PaperResult};
+use crate::rules::procedure::Decision;
+use crate::rules::record::{Deferral, Refusal};
+use crate::rules::review::ReviewDecision;
 use crate::rules::round::Round;
 use crate::rules::roundfile::RoundFile;
 use crate::rules::stage::NextRule;
@@ -53,19 +57,46 @@ pub fn next_rule_line(rule: &NextRule, lang: Lang) -> String {
 }
 
 /// The vote report of a one-round file: the round's report, then what the
-/// file adds (a next list's stage-size rule), then the method.
-pub fn render_round(file: &RoundFile, r: &RoundResult, lang: Lang) -> String {
-    let mut extra = String::new();
-    if let Some(rule) = &file.next_rule {
-        extra.push_str(&next_rule_line(rule, lang));
-    }
+/// file adds (groups, the organisation's nominees, a next list's
+/// stage-size rule, the qualification review, the nominee record), then
+/// the method. A plain round file's report is exactly
+/// [`vote_report::render`].
+pub fn render_round(file: &RoundFile, d: &Decision, lang: Lang) -> String {
+    let round = decided_round(file, d);
+    let extra = extras_text(file, d, lang);
     if extra.is_empty() {
-        return vote_report::render(&file.method, &file.round, r, lang);
+        return vote_report::render(&file.method, round, &d.result, lang);
     }
-    let mut o = report_without_method(&file.method, &file.round, r, lang);
+    let mut o = report_without_method(&file.method, round, &d.result, lang);
+    if !d.refused.is_empty() && d.result.status == Status::ListRejected {
+        // The list is refused by the record, not by a differential rule.
+        let (status, step) = match lang {
+            Lang::Zh => (
+                "名单中有不得再提名为同一职位的人选，不能付诸表决（见附）",
+                "调整候选人名单使其符合差额要求后，再付诸表决。",
+            ),
+            Lang::En => (
+                "the list names a nominee who may not be nominated for the post again (see the annex)",
+                "Revise the candidate list to meet the rule before any vote.",
+            ),
+        };
+        o = o.replacen(
+            lang.t(Status::ListRejected.zh(), Status::ListRejected.en()),
+            status,
+            1,
+        );
+        o = o.replacen(
+            step,
+            lang.t(
+                "将不得再提名的人选移出名单后，再付诸表决。",
+                "Take the nominee who may not be nominated off the list before any vote.",
+            ),
+            1,
+        );
+    }
     o.push_str(&format!(
         "{}\n{extra}\n",
-        lang.t("附：名单的产生", "Note: how the list is drawn")
+        lang.t("附：本轮的其他程序", "Annex: the procedures of this round")
     ));
     o.push_str(&format!(
         "{}\n{}",
@@ -75,19 +106,303 @@ pub fn render_round(file: &RoundFile, r: &RoundResult, lang: Lang) -> String {
     o
 }
 
-/// The result JSON of a one-round file: CONTRACT §3, plus `next_rule`
-/// when the next list's size was given by a rule.
-pub fn round_document<'a>(file: &'a RoundFile, r: &'a RoundResult) -> RoundDoc<'a> {
+/// The round the result was decided on: the sums of the groups for a
+/// round held by groups, the file's round otherwise.
+fn decided_round<'a>(file: &'a RoundFile, d: &'a Decision) -> &'a Round {
+    d.groups.as_ref().map(|g| &g.round).unwrap_or(&file.round)
+}
+
+fn extras_text(file: &RoundFile, d: &Decision, lang: Lang) -> String {
+    let mut o = String::new();
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    if let Some(g) = &d.groups {
+        if !file.extras.groups.is_empty() {
+            o.push_str(&groups_text(file, g, lang));
+        }
+        if let Some(org) = &file.extras.organisation {
+            let within = file.method.organisation_nominees
+                == crate::rules::groups::OrganisationNominees::WithinList;
+            o.push_str(&match lang {
+                Lang::Zh => format!(
+                    "  {}的人选，直接列入名单：{}（{}）。\n",
+                    shown(&org.name),
+                    join(&org.nominees, lang),
+                    if within {
+                        "占名单名额，其余名额按得票多少确定"
+                    } else {
+                        "不占按得票确定的名额"
+                    }
+                ),
+                Lang::En => format!(
+                    "  Nominees of the party organisation ({}), listed directly: {} ({}).\n",
+                    shown(&org.name),
+                    join(&org.nominees, lang),
+                    if within {
+                        "within the list; the vote fills the other places"
+                    } else {
+                        "beyond the places the vote fills"
+                    }
+                ),
+            });
+        }
+    }
+    if let Some(rule) = &file.next_rule {
+        o.push_str(&next_rule_line(rule, lang));
+    }
+    if !file.extras.review.is_empty() {
+        match &d.amended {
+            Some(a) => {
+                o.push_str(&format!("  {}\n", t("资格审查：", "Qualification review:")));
+                for dec in &a.decisions {
+                    o.push_str(&match lang {
+                        Lang::Zh => format!(
+                            "    {}：{}（{}；理由：{}）\n",
+                            shown(&dec.name),
+                            dec.action.zh(),
+                            shown(&dec.by),
+                            shown(&dec.reason)
+                        ),
+                        Lang::En => format!(
+                            "    {}: {} ({}; reason: {})\n",
+                            shown(&dec.name),
+                            dec.action.en(),
+                            shown(&dec.by),
+                            shown(&dec.reason)
+                        ),
+                    });
+                }
+                o.push_str(&format!(
+                    "  {}{}\n",
+                    t("审查后的下一阶段名单：", "Next list as amended: "),
+                    join(&a.list, lang)
+                ));
+            }
+            None => o.push_str(&format!(
+                "  {}\n",
+                t(
+                    "本轮未产生名单，资格审查不适用。",
+                    "This round proposed no list: the review does not apply."
+                )
+            )),
+        }
+    }
+    for r in &d.refused {
+        let earlier: Vec<String> = r
+            .failed
+            .iter()
+            .map(|e| match lang {
+                Lang::Zh => format!(
+                    "{}同意{}票、不同意{}票、弃权{}票，应到{}人，未通过",
+                    if e.meeting.is_empty() {
+                        "此前".to_string()
+                    } else {
+                        shown(&e.meeting).into_owned()
+                    },
+                    e.for_votes,
+                    e.against,
+                    e.abstain,
+                    e.entitled
+                ),
+                Lang::En => format!(
+                    "{}: {} for, {} against, {} abstaining of {} entitled, not passed",
+                    if e.meeting.is_empty() {
+                        "earlier".to_string()
+                    } else {
+                        shown(&e.meeting).into_owned()
+                    },
+                    e.for_votes,
+                    e.against,
+                    e.abstain,
+                    e.entitled
+                ),
+            })
+            .collect();
+        o.push_str(&match lang {
+            Lang::Zh => format!(
+                "  不得再提名：{}已{}次未获通过{}职位（{}），按规定不得再提名为同一职位人选，名单不能付诸表决。\n",
+                shown(&r.nominee),
+                r.failed.len(),
+                shown(&r.post),
+                earlier.join("；")
+            ),
+            Lang::En => format!(
+                "  May not be nominated again: {} failed {} times for {} ({}); the list cannot be voted on.\n",
+                shown(&r.nominee),
+                r.failed.len(),
+                shown(&r.post),
+                earlier.join("; ")
+            ),
+        });
+    }
+    for df in &file.extras.deferred {
+        o.push_str(&match lang {
+            Lang::Zh => format!(
+                "  暂缓表决（缓议）：{}（理由：{}），本次会议不作投票，不计入弃权。\n",
+                shown(&df.nominee),
+                shown(&df.reason)
+            ),
+            Lang::En => format!(
+                "  Deferred (缓议): {} (reason: {}); not voted at this meeting, not an abstention.\n",
+                shown(&df.nominee),
+                shown(&df.reason)
+            ),
+        });
+    }
+    o
+}
+
+fn join(names: &[String], lang: Lang) -> String {
+    if names.is_empty() {
+        return lang.t("无", "none").to_string();
+    }
+    names
+        .iter()
+        .map(|n| shown(n).into_owned())
+        .collect::<Vec<_>>()
+        .join(lang.t("、", ", "))
+}
+
+/// Each group's attendance, floor and for-votes beside the combined.
+fn groups_text(file: &RoundFile, g: &GroupResult, lang: Lang) -> String {
+    let mut o = String::new();
+    o.push_str(&format!(
+        "  {}\n",
+        lang.t(
+            "分组统计（各组分别公布，合计为各组之和）：",
+            "By group (each posted separately; the combined is their sum):"
+        )
+    ));
+    for (round, r) in &g.groups {
+        let name = shown(&round_group_name(file, round)).into_owned();
+        let q = &r.quorum;
+        o.push_str(&match lang {
+            Lang::Zh => format!(
+                "    {name}：应参加{}人，实参加{}人，须至少{}人，{}",
+                q.entitled,
+                q.present,
+                q.required,
+                if q.met {
+                    "达到要求"
+                } else {
+                    "未达到要求"
+                }
+            ),
+            Lang::En => format!(
+                "    {name}: {} entitled, {} took part, at least {} needed: {}",
+                q.entitled,
+                q.present,
+                q.required,
+                if q.met { "met" } else { "not met" }
+            ),
+        });
+        if let Some(b) = &r.ballot_box {
+            o.push_str(&match lang {
+                Lang::Zh => format!(
+                    "；收回{}张，{}",
+                    b.returned,
+                    if b.valid {
+                        "有效"
+                    } else {
+                        "多于规定，无效"
+                    }
+                ),
+                Lang::En => format!(
+                    "; {} returned, {}",
+                    b.returned,
+                    if b.valid { "valid" } else { "void" }
+                ),
+            });
+        }
+        if let Some(c) = &r.counts {
+            o.push_str(&match lang {
+                Lang::Zh => format!("；有效票{}张，无效票{}张", c.valid, c.invalid),
+                Lang::En => format!("; {} valid, {} invalid", c.valid, c.invalid),
+            });
+        }
+        o.push_str(lang.t("。\n", ".\n"));
+    }
+    if g.combined.rows.is_empty() {
+        return o;
+    }
+    // Names as rows, groups then the combined as columns (for-votes).
+    let mut header = format!("    {}", lang.t("姓名", "name"));
+    for (round, _) in &g.groups {
+        header.push_str(&format!("  {}", shown(&round_group_name(file, round))));
+    }
+    header.push_str(&format!("  {}", lang.t("合计", "combined")));
+    o.push_str(&header);
+    o.push('\n');
+    for (i, row) in g.combined.rows.iter().enumerate() {
+        let mut line = format!("    {}", shown(&row.name));
+        if row.write_in {
+            line.push_str(lang.t("（另提）", " (written)"));
+        }
+        for (_, r) in &g.groups {
+            let n = r
+                .rows
+                .iter()
+                .find(|x| x.name == row.name && x.write_in == row.write_in)
+                .map(|x| x.count.for_votes)
+                .unwrap_or(0);
+            line.push_str(&format!("  {n}"));
+        }
+        line.push_str(&format!("  {}", row.count.for_votes));
+        let _ = i;
+        o.push_str(&line);
+        o.push('\n');
+    }
+    o
+}
+
+/// A group's posted name, found by its facts (the group rounds keep the
+/// file's order).
+fn round_group_name(file: &RoundFile, round: &Round) -> String {
+    file.extras
+        .groups
+        .iter()
+        .find(|g| {
+            g.entitled == round.entitled && g.present == round.present && g.issued == round.issued
+        })
+        .map(|g| g.name.clone())
+        .unwrap_or_default()
+}
+
+/// The result JSON of a one-round file: CONTRACT §3 for the decided round
+/// (the groups' sums for a round held by groups), plus what the file adds.
+pub fn round_document<'a>(file: &'a RoundFile, d: &'a Decision) -> RoundDoc<'a> {
     RoundDoc {
-        doc: result_json::document(&file.method, &file.round, r),
+        doc: result_json::document(&file.method, decided_round(file, d), &d.result),
         next_rule: file.next_rule.as_ref(),
+        groups: d
+            .groups
+            .as_ref()
+            .filter(|_| !file.extras.groups.is_empty())
+            .map(|g| {
+                g.groups
+                    .iter()
+                    .zip(&file.extras.groups)
+                    .map(|((round, r), grp)| GroupDoc {
+                        name: &grp.name,
+                        result: result_json::document(&file.method, round, r),
+                    })
+                    .collect()
+            }),
+        organisation: file.extras.organisation.as_ref().map(|o| OrganisationDoc {
+            name: &o.name,
+            nominees: &o.nominees,
+            placement: file.method.organisation_nominees,
+        }),
+        review: (!file.extras.review.is_empty()).then_some(&file.extras.review),
+        amended_list: d.amended.as_ref().map(|a| a.list.as_slice()),
+        refused: (!d.refused.is_empty()).then_some(&d.refused),
+        deferred: (!file.extras.deferred.is_empty()).then_some(&file.extras.deferred),
     }
 }
 
 /// [`round_document`] as pretty JSON text with a final newline; for a plain
 /// round exactly [`result_json::to_string`].
-pub fn round_to_string(file: &RoundFile, r: &RoundResult) -> String {
-    pretty(&round_document(file, r))
+pub fn round_to_string(file: &RoundFile, d: &Decision) -> String {
+    pretty(&round_document(file, d))
 }
 
 /// The vote report of a paper with several contests.
@@ -195,7 +510,8 @@ fn contest(round: &Round, lang: Lang) -> String {
     }
 }
 
-/// A round's contract result with what its file adds.
+/// A round's contract result with what its file adds (each key only when
+/// the file has it).
 #[derive(Serialize)]
 pub struct RoundDoc<'a> {
     #[serde(flatten)]
@@ -203,6 +519,34 @@ pub struct RoundDoc<'a> {
     /// The stage-size rule of `next_list` (RULES §9.2), when given so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_rule: Option<&'a NextRule>,
+    /// Each group's own result, as posted (RULES §9.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupDoc<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrganisationDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<&'a Vec<ReviewDecision>>,
+    /// `next_list` as the qualification review amended it (RULES §9.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amended_list: Option<&'a [String]>,
+    /// Nominees the record forbids (RULES §9.6), with the earlier results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<&'a Vec<Refusal>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<&'a Vec<Deferral>>,
+}
+
+#[derive(Serialize)]
+pub struct GroupDoc<'a> {
+    pub name: &'a str,
+    pub result: ResultDoc<'a>,
+}
+
+#[derive(Serialize)]
+pub struct OrganisationDoc<'a> {
+    pub name: &'a str,
+    pub nominees: &'a [String],
+    pub placement: OrganisationNominees,
 }
 
 /// A tally row of a paper, naming its section (0-based, paper order).
@@ -312,6 +656,12 @@ pub fn paper_document<'a>(
             .map(|(i, (round, sr))| RoundDoc {
                 doc: result_json::document(method, round, sr),
                 next_rule: paper.sections[i].next_rule.as_ref(),
+                groups: None,
+                organisation: None,
+                review: None,
+                amended_list: None,
+                refused: None,
+                deferred: None,
             })
             .collect(),
         paper,

@@ -367,6 +367,11 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         } else {
             ""
         };
+        let flag = if row.removal {
+            format!("{flag}{}", t("  不满意达到免职标准", "  removal procedure"))
+        } else {
+            flag.to_string()
+        };
         o.push_str(&format!(
             "  {}{}{}{}  {mark}{flag}\n",
             pad(&name, name_w),

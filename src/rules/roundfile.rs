@@ -12,9 +12,12 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::groups::{Group, Organisation, OrganisationNominees};
 use super::method::{ElectionMethod, MethodError};
 use super::name;
 use super::paper::{Paper, PaperBallot, Section};
+use super::record::{Deferral, EarlierResult};
+use super::review::{ReviewAction, ReviewDecision};
 use super::round::{Ballot, BallotError, Mark, Office, Round, RoundKind};
 use super::stage::{NextRule, StageRatio};
 
@@ -29,6 +32,34 @@ pub struct RoundFile {
     /// `round.next_size` given as a stage-size rule (RULES §9.2): the rule
     /// and its base; `round.next_size` holds the size it gives.
     pub next_rule: Option<NextRule>,
+    /// The procedures of RULES §9 this round adds (all empty for a plain
+    /// round file).
+    pub extras: Extras,
+}
+
+/// What a round file may add to one round (CONTRACT §2, optional keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// Nomination or evaluation by groups, each with its own electorate
+    /// and ballots (`groups`); the round's `ballots` are then empty.
+    pub groups: Vec<Group>,
+    /// The party organisation's nominees, listed directly (`organisation`).
+    pub organisation: Option<Organisation>,
+    /// Qualification review of the proposed list (`review`).
+    pub review: Vec<ReviewDecision>,
+    /// Earlier votes on the nominees of a cadre vote (`record`).
+    pub record: Vec<EarlierResult>,
+    /// The post of each nominee of a cadre vote, where not the round's
+    /// `contest` (`posts`).
+    pub posts: std::collections::BTreeMap<String, String>,
+    /// Nominees deferred before a cadre vote, not voted (`deferred`).
+    pub deferred: Vec<Deferral>,
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        *self == Extras::default()
+    }
 }
 
 /// `method` as written in the file.
@@ -450,6 +481,12 @@ struct Parts {
     early: Option<Vec<EarlyBallot>>,
     paper: Option<Paper>,
     paper_ballots: Option<Vec<PaperBallot>>,
+    groups: Option<Vec<RawGroup>>,
+    organisation: Option<RawOrganisation>,
+    review: Option<Vec<RawReview>>,
+    record: Option<Vec<RawEarlier>>,
+    posts: Option<std::collections::BTreeMap<String, String>>,
+    deferred: Option<Vec<RawDeferral>>,
 }
 
 /// A ballot read before the file's shape is known: a plain ballot is
@@ -508,7 +545,7 @@ impl<'de> Visitor<'de> for EarlyBallotsSeed {
 }
 
 /// The keys of a round file, for the unknown-key message.
-const FILE_KEYS: &str = "`method`, `round` or `paper`, and `ballots`";
+const FILE_KEYS: &str = "`method`, `round` or `paper`, and `ballots`; optionally `groups`, `organisation`, `review`, `record`, `posts`, `deferred`";
 
 struct FileVisitor;
 
@@ -553,7 +590,41 @@ impl<'de> Visitor<'de> for FileVisitor {
                         p.early = Some(map.next_value_seed(EarlyBallotsSeed)?);
                     }
                 }
-                "method" | "round" | "ballots" | "paper" => return Err(twice(&key)),
+                "groups" if p.groups.is_none() => {
+                    p.groups = Some(map.next_value_seed(GroupsSeed)?);
+                }
+                "organisation" if p.organisation.is_none() => {
+                    p.organisation = Some(
+                        map.next_value()
+                            .map_err(|e: A::Error| within::<A::Error>("organisation", e))?,
+                    );
+                }
+                "review" if p.review.is_none() => {
+                    p.review = Some(
+                        map.next_value()
+                            .map_err(|e: A::Error| within::<A::Error>("review", e))?,
+                    );
+                }
+                "record" if p.record.is_none() => {
+                    p.record = Some(
+                        map.next_value()
+                            .map_err(|e: A::Error| within::<A::Error>("record", e))?,
+                    );
+                }
+                "posts" if p.posts.is_none() => {
+                    p.posts = Some(
+                        map.next_value()
+                            .map_err(|e: A::Error| within::<A::Error>("posts", e))?,
+                    );
+                }
+                "deferred" if p.deferred.is_none() => {
+                    p.deferred = Some(
+                        map.next_value()
+                            .map_err(|e: A::Error| within::<A::Error>("deferred", e))?,
+                    );
+                }
+                "method" | "round" | "ballots" | "paper" | "groups" | "organisation" | "review"
+                | "record" | "posts" | "deferred" => return Err(twice(&key)),
                 _ => {
                     return Err(de::Error::custom(format!(
                         "unknown field `{key}`; expected {FILE_KEYS}"
@@ -613,7 +684,18 @@ pub fn parse_any(
     let ValidMethod(method, method_source) = p.method.ok_or_else(|| {
         InputError::nowhere("missing field `method`; expected {\"preset\": ..., \"overrides\": {}}")
     })?;
+    let has_extras = p.groups.is_some()
+        || p.organisation.is_some()
+        || p.review.is_some()
+        || p.record.is_some()
+        || p.posts.is_some()
+        || p.deferred.is_some();
     if let Some(paper) = p.paper {
+        if has_extras {
+            return Err(InputError::nowhere(
+                "paper: `groups`, `organisation`, `review`, `record`, `posts` and `deferred` belong to a one-round file, not to a paper with sections",
+            ));
+        }
         if external_ballots.is_some() {
             return Err(InputError::nowhere(
                 "--ballots: a CSV ballot file holds one contest; give a paper's ballots inline, one entry per paper",
@@ -641,13 +723,30 @@ pub fn parse_any(
         (Some(inline), None) => inline,
         (None, None) => Vec::new(),
     };
-    check_ballots(&method, &round, &ballots).map_err(InputError::nowhere)?;
+    let extras = extras(
+        &method,
+        &round,
+        &ballots,
+        RawExtras {
+            groups: p.groups,
+            organisation: p.organisation,
+            review: p.review,
+            record: p.record,
+            posts: p.posts,
+            deferred: p.deferred,
+        },
+    )
+    .map_err(InputError::nowhere)?;
+    if extras.groups.is_empty() {
+        check_ballots(&method, &round, &ballots).map_err(InputError::nowhere)?;
+    }
     Ok(TallyFile::Round(RoundFile {
         method,
         method_source,
         round,
         ballots,
         next_rule,
+        extras,
     }))
 }
 
@@ -712,6 +811,348 @@ fn parse_parts(text: &str) -> Result<Parts, InputError> {
         ));
     }
     Ok(parts)
+}
+
+// ---- groups, the organisation, review, record (RULES §9) ----------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: String,
+    entitled: u64,
+    present: u64,
+    issued: Option<u64>,
+    returned: Option<u64>,
+    #[serde(default)]
+    replaced: u64,
+    voted: Option<u64>,
+    #[serde(default)]
+    ballots: GroupBallots,
+}
+
+/// A group's ballots, read like a round's (each checked at its line; the
+/// candidate list is checked when the whole file is read).
+#[derive(Default)]
+struct GroupBallots(Vec<Ballot>);
+
+impl<'de> Deserialize<'de> for GroupBallots {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        BallotsSeed { lines: None }.deserialize(d).map(GroupBallots)
+    }
+}
+
+struct GroupsSeed;
+
+impl<'de> DeserializeSeed<'de> for GroupsSeed {
+    type Value = Vec<RawGroup>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupsSeed {
+    type Value = Vec<RawGroup>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of groups, each with `name`, `entitled`, `present` and `ballots`")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        loop {
+            let j = out.len();
+            let g: Option<RawGroup> = seq
+                .next_element()
+                .map_err(|e: A::Error| within::<A::Error>(&format!("groups[{j}]"), e))?;
+            let Some(g) = g else { break };
+            out.push(g);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrganisation {
+    #[serde(default)]
+    name: String,
+    nominees: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    strike: Option<String>,
+    add: Option<String>,
+    reason: String,
+    #[serde(default)]
+    by: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEarlier {
+    nominee: String,
+    post: String,
+    #[serde(default)]
+    meeting: String,
+    #[serde(rename = "for")]
+    for_votes: u64,
+    #[serde(default)]
+    against: u64,
+    #[serde(default)]
+    abstain: u64,
+    entitled: u64,
+    passed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeferral {
+    nominee: String,
+    reason: String,
+}
+
+struct RawExtras {
+    groups: Option<Vec<RawGroup>>,
+    organisation: Option<RawOrganisation>,
+    review: Option<Vec<RawReview>>,
+    record: Option<Vec<RawEarlier>>,
+    posts: Option<std::collections::BTreeMap<String, String>>,
+    deferred: Option<Vec<RawDeferral>>,
+}
+
+fn clean_at(s: &str, max: usize, path: &str) -> Result<String, String> {
+    match name::clean(s, max) {
+        Ok(n) => Ok(n),
+        Err(name::NameError::Empty) => Err(format!("{path}: empty; expected a name")),
+        Err(e) => Err(format!("{path}: {e}")),
+    }
+}
+
+fn text_at(s: &str, path: &str, what: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(format!("{path}: empty; expected {what}"));
+    }
+    name::clean(s, name::MAX_TEXT).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Check what a file adds to its round against the round and the method.
+fn extras(
+    method: &ElectionMethod,
+    round: &Round,
+    ballots: &[Ballot],
+    raw: RawExtras,
+) -> Result<Extras, String> {
+    let mut x = Extras::default();
+    let kind = round.kind;
+    if let Some(groups) = raw.groups {
+        if !matches!(kind, RoundKind::Nomination | RoundKind::Evaluation) {
+            return Err(format!(
+                "groups: only a nomination or an evaluation is held by groups; this is a {} round",
+                kind.as_str()
+            ));
+        }
+        if groups.is_empty() {
+            return Err("groups: expected at least one group".into());
+        }
+        if !ballots.is_empty() {
+            return Err(
+                "ballots: a round held by groups has its ballots in each group; expected `ballots` empty or absent"
+                    .into(),
+            );
+        }
+        let mut names: Vec<String> = Vec::new();
+        for (j, g) in groups.into_iter().enumerate() {
+            let path = format!("groups[{j}]");
+            let name = text_at(
+                &g.name,
+                &format!("{path}.name"),
+                "the group's name (党员推荐)",
+            )?;
+            if names.contains(&name) {
+                return Err(format!("{path}.name: {name:?} is given twice"));
+            }
+            names.push(name.clone());
+            let group = Group {
+                name,
+                entitled: g.entitled,
+                present: g.present,
+                issued: g.issued.unwrap_or(g.present),
+                returned: g.returned,
+                replaced: g.replaced,
+                voted: g.voted,
+                ballots: g.ballots.0,
+            };
+            let r = group.round(round);
+            r.validate().map_err(|e| {
+                format!(
+                    "{path}.{}: {}",
+                    e.field.strip_prefix("round.").unwrap_or(e.field),
+                    e.message
+                )
+            })?;
+            check_ballots(method, &r, &group.ballots).map_err(|e| {
+                format!(
+                    "{path}.{}",
+                    e.replace("round.returned", &format!("{path}.returned"))
+                )
+            })?;
+            x.groups.push(group);
+        }
+        let sum = |f: fn(&Group) -> u64| x.groups.iter().map(f).fold(0u64, u64::saturating_add);
+        for (field, given, total) in [
+            ("entitled", round.entitled, sum(|g| g.entitled)),
+            ("present", round.present, sum(|g| g.present)),
+        ] {
+            if given != total {
+                return Err(format!(
+                    "round.{field}: {given}, but the groups' {field} add up to {total}; expected the sum"
+                ));
+            }
+        }
+    }
+    if let Some(o) = raw.organisation {
+        if round.rule_kind() != RoundKind::Nomination || kind == RoundKind::Runoff {
+            return Err(format!(
+                "organisation: the party organisation's nominees are listed in a nomination round; this is a {} round",
+                kind.as_str()
+            ));
+        }
+        let name = match o.name.trim() {
+            "" => "党组织推荐".to_string(),
+            n => text_at(n, "organisation.name", "a name")?,
+        };
+        let mut nominees: Vec<String> = Vec::new();
+        for (i, n) in o.nominees.iter().enumerate() {
+            let n = clean_at(n, name::MAX_NAME, &format!("organisation.nominees[{i}]"))?;
+            if let Some(same) = name::alike(&n, nominees.iter().map(String::as_str)) {
+                return Err(format!(
+                    "organisation.nominees[{i}]: {n:?} is listed twice (or looks the same as {same:?})"
+                ));
+            }
+            nominees.push(n);
+        }
+        if nominees.is_empty() {
+            return Err("organisation.nominees: expected at least one nominee".into());
+        }
+        let size = round.next_size.unwrap_or(0);
+        if method.organisation_nominees == OrganisationNominees::WithinList
+            && nominees.len() as u64 > size
+        {
+            return Err(format!(
+                "organisation.nominees: {} nominees, but the next list has {size} places and they are listed within it (organisation_nominees = within_list)",
+                nominees.len()
+            ));
+        }
+        x.organisation = Some(Organisation { name, nominees });
+    }
+    if let Some(review) = raw.review {
+        if !round.proposes_list() {
+            return Err(format!(
+                "review: a qualification review amends a proposed list (nomination, evaluation, preliminary); this is a {} round",
+                kind.as_str()
+            ));
+        }
+        for (i, r) in review.into_iter().enumerate() {
+            let path = format!("review[{i}]");
+            let (action, who) = match (r.strike, r.add) {
+                (Some(n), None) => (ReviewAction::Strike, n),
+                (None, Some(n)) => (ReviewAction::Add, n),
+                _ => {
+                    return Err(format!(
+                        "{path}: expected one of `strike` or `add` with the nominee's name"
+                    ))
+                }
+            };
+            let field = match action {
+                ReviewAction::Strike => "strike",
+                ReviewAction::Add => "add",
+            };
+            x.review.push(ReviewDecision {
+                action,
+                name: clean_at(&who, name::MAX_NAME, &format!("{path}.{field}"))?,
+                reason: text_at(&r.reason, &format!("{path}.reason"), "the recorded reason")?,
+                by: match r.by.trim() {
+                    "" => "上级党组织".to_string(),
+                    b => text_at(b, &format!("{path}.by"), "who decided")?,
+                },
+            });
+        }
+    }
+    let cadre_only = |key: &str| {
+        format!(
+            "{key}: only a cadre vote (票决) carries a nominee record; this is a {} round",
+            kind.as_str()
+        )
+    };
+    if let Some(record) = raw.record {
+        if kind != RoundKind::Cadre {
+            return Err(cadre_only("record"));
+        }
+        for (i, r) in record.into_iter().enumerate() {
+            let path = format!("record[{i}]");
+            for (field, v) in [
+                ("for", r.for_votes),
+                ("against", r.against),
+                ("abstain", r.abstain),
+                ("entitled", r.entitled),
+            ] {
+                if v > super::limits::MAX_COUNT {
+                    return Err(format!(
+                        "{path}.{field}: {}",
+                        super::limits::too_large_message(v)
+                    ));
+                }
+            }
+            x.record.push(EarlierResult {
+                nominee: clean_at(&r.nominee, name::MAX_NAME, &format!("{path}.nominee"))?,
+                post: text_at(&r.post, &format!("{path}.post"), "the post")?,
+                meeting: match r.meeting.trim() {
+                    "" => String::new(),
+                    m => text_at(m, &format!("{path}.meeting"), "the meeting")?,
+                },
+                for_votes: r.for_votes,
+                against: r.against,
+                abstain: r.abstain,
+                entitled: r.entitled,
+                passed: r.passed,
+            });
+        }
+    }
+    if let Some(posts) = raw.posts {
+        if kind != RoundKind::Cadre {
+            return Err(cadre_only("posts"));
+        }
+        for (nominee, post) in posts {
+            let n = clean_at(&nominee, name::MAX_NAME, "posts")?;
+            if !round.candidates.contains(&n) {
+                return Err(format!(
+                    "posts.{n}: not a nominee of this vote; expected one of {}",
+                    round.candidates.join("、")
+                ));
+            }
+            let post = text_at(&post, &format!("posts.{n}"), "the post")?;
+            x.posts.insert(n, post);
+        }
+    }
+    if let Some(deferred) = raw.deferred {
+        if kind != RoundKind::Cadre {
+            return Err(cadre_only("deferred"));
+        }
+        for (i, d) in deferred.into_iter().enumerate() {
+            let path = format!("deferred[{i}]");
+            let nominee = clean_at(&d.nominee, name::MAX_NAME, &format!("{path}.nominee"))?;
+            if round.candidates.contains(&nominee) {
+                return Err(format!(
+                    "{path}.nominee: {nominee:?} is on the ballot; a deferred nominee is not voted at this meeting (对暂缓表决的人选，本次会议不作投票): take the name off `round.candidates`"
+                ));
+            }
+            x.deferred.push(Deferral {
+                nominee,
+                reason: text_at(&d.reason, &format!("{path}.reason"), "the recorded reason")?,
+            });
+        }
+    }
+    Ok(x)
 }
 
 // ---- one paper, several contests (RULES §9.7) ---------------------------
