@@ -24,8 +24,17 @@ fn tally(text: &str) -> Value {
     let f = roundfile::parse_any(text, None).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let s = match f {
         roundfile::TallyFile::Round(f) => {
-            let r = rules::evaluate(&f.method, &f.round, &f.ballots);
-            procedures::round_to_string(&f, &r)
+            let d = rules::procedure::decide(&f).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            if f.extras.is_empty() && f.next_rule.is_none() {
+                // A plain round file: exactly what the engine gives.
+                let r = rules::evaluate(&f.method, &f.round, &f.ballots);
+                assert_eq!(d.result, r);
+                assert_eq!(
+                    procedures::round_to_string(&f, &d),
+                    scrutineer::report::json::to_string(&f.method, &f.round, &r)
+                );
+            }
+            procedures::round_to_string(&f, &d)
         }
         roundfile::TallyFile::Paper(f) => {
             let r = paper::evaluate_paper(&f.method, &f.paper, &f.ballots);
@@ -467,4 +476,539 @@ fn next_size_by_rule_rounds_up() {
                           "next_size": {"ratio": {"kind": "times", "num": 2, "den": 1}}}}),
     ));
     assert!(e.contains("next_size") && e.contains("`of`"), "{e}");
+}
+
+// ---- §9.1, §9.5 nomination by groups, floors per electorate ----------------
+
+const SEVEN: [&str; 7] = ["甲", "乙", "丙", "丁", "戊", "己", "庚"];
+
+/// A nomination by members and households; `next_size` 3 unless given.
+fn by_groups(members: (u64, u64, Vec<Value>), households: (u64, u64, Vec<Value>)) -> Value {
+    let entitled = members.0 + households.0;
+    let present = members.1 + households.1;
+    json!({
+        "round": {"kind": "nomination", "contest": "初步候选人", "seats": 2, "candidates": SEVEN,
+                  "entitled": entitled, "present": present, "next_size": 3},
+        "groups": [
+            {"name": "党员推荐", "entitled": members.0, "present": members.1, "ballots": members.2},
+            {"name": "农户推荐", "entitled": households.0, "present": households.1, "ballots": households.2},
+        ],
+    })
+}
+
+fn group_oracle(body: &Value, j: usize, overrides: &Value) -> Value {
+    let g = &body["groups"][j];
+    let mut round = body["round"].clone();
+    round["entitled"] = g["entitled"].clone();
+    round["present"] = g["present"].clone();
+    tally(&file(
+        overrides.clone(),
+        json!({"round": round, "ballots": g["ballots"]}),
+    ))
+}
+
+#[test]
+fn group_tallies_are_posted_apart_and_combined_as_their_sums() {
+    let members = vec![
+        json!("YYNNNNN"),
+        json!("YNYNNNN"),
+        json!("NYYNNNN"),
+        json!("YNNYNNN"),
+    ];
+    let households = vec![
+        json!("NNNYYNN"),
+        json!("NNNYNNN"),
+        json!("YNNNNNN"),
+        json!("NNNYNYN"),
+    ];
+    let body = by_groups((4, 4, members), (5, 4, households));
+    let v = tally(&file(json!({}), body.clone()));
+    for j in 0..2 {
+        let oracle = group_oracle(&body, j, &json!({}));
+        assert_eq!(v["groups"][j]["result"], oracle, "group {j} as posted");
+    }
+    // The combined tally is the sum, name by name.
+    for (i, row) in v["tally"].as_array().expect("rows").iter().enumerate() {
+        let sum: u64 = (0..2)
+            .map(|j| {
+                v["groups"][j]["result"]["tally"][i]["for"]
+                    .as_u64()
+                    .expect("for")
+            })
+            .sum();
+        assert_eq!(row["for"].as_u64(), Some(sum), "{}", row["name"]);
+    }
+    // 甲 4, 丁 4, then 乙 2 丙 2 tied for the third place: a runoff.
+    assert_eq!(status(&v), "runoff_required");
+    assert_eq!(names(&v["next_list"]), vec!["甲", "丁"]);
+    assert_eq!(names(&v["runoff"]["among"]), vec!["乙", "丙"]);
+    assert_eq!(v["ballots"]["returned"], 8);
+}
+
+#[test]
+fn every_electorate_meets_its_own_floor() {
+    // 80%以上 (inclusive): members 10 → 8, households 20 → 16, each on its own.
+    // (members present, households present, status)
+    let cases: &[(u64, u64, &str)] = &[
+        (8, 16, "complete"),
+        (7, 16, "no_quorum"),
+        (9, 16, "complete"),
+        (8, 15, "no_quorum"),
+        (8, 17, "complete"),
+        // 7 + 20 = 27 of 30 is 90% together, but the members are below 80%.
+        (7, 20, "no_quorum"),
+    ];
+    for (m, h, want) in cases {
+        let body = by_groups(
+            (10, *m, times(*m as usize, "YYYNNNN")),
+            (20, *h, times(*h as usize, "YYYNNNN")),
+        );
+        let v = tally(&file(
+            json!({"nomination_limit": "unlimited"}),
+            body.clone(),
+        ));
+        assert_eq!(status(&v), *want, "{m}/10 members, {h}/20 households");
+        for j in 0..2 {
+            assert_eq!(
+                v["groups"][j]["result"],
+                group_oracle(&body, j, &json!({"nomination_limit": "unlimited"}))
+            );
+        }
+        if *want == "no_quorum" {
+            assert!(v["next_list"].is_null());
+            assert_eq!(v["tally"], json!([]));
+        } else {
+            assert_eq!(names(&v["next_list"]), vec!["甲", "乙", "丙"]);
+        }
+    }
+}
+
+#[test]
+fn the_organisations_nominees_are_listed_directly() {
+    // 甲 5, 乙 4, 丙 3, 丁 2, 戊 1 votes; 庚 nominated by the organisation.
+    let ballots: Vec<Value> = [
+        times(1, "YYYYYNN"),
+        times(1, "YYYYNNN"),
+        times(1, "YYYNNNN"),
+        times(1, "YYNNNNN"),
+        times(1, "YNNNNNN"),
+    ]
+    .concat();
+    // (placement, next_size, organisation, expected list)
+    let cases: &[(&str, u64, &[&str], &[&str])] = &[
+        ("within_list", 3, &["庚"], &["庚", "甲", "乙"]),
+        ("beyond_list", 3, &["庚"], &["庚", "甲", "乙", "丙"]),
+        ("within_list", 2, &["庚", "辛"], &["庚", "辛"]),
+        // An organisation nominee who also got votes is listed once.
+        ("within_list", 3, &["甲"], &["甲", "乙", "丙"]),
+    ];
+    for (placement, size, org, want) in cases {
+        let body = json!({
+            "round": {"kind": "nomination", "seats": 2, "candidates": SEVEN, "entitled": 5, "present": 5, "next_size": size},
+            "ballots": ballots,
+            "organisation": {"name": "党组织推荐", "nominees": org},
+        });
+        let o = json!({"organisation_nominees": placement, "nomination_limit": "unlimited"});
+        let v = tally(&file(o.clone(), body));
+        let got: Vec<String> = v["next_list"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x.as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(got, *want, "{placement} {size} {org:?}");
+        assert_eq!(status(&v), "complete");
+    }
+    // Within the list: more nominees than places is refused (at: 2 of 2 above).
+    let body = json!({
+        "round": {"kind": "nomination", "seats": 2, "candidates": SEVEN, "entitled": 5, "present": 5, "next_size": 2},
+        "ballots": ballots,
+        "organisation": {"nominees": ["庚", "辛", "壬"]},
+    });
+    let e = refused(&file(json!({"nomination_limit": "unlimited"}), body));
+    assert!(
+        e.contains("organisation.nominees") && e.contains("2 places"),
+        "{e}"
+    );
+    let e = refused(&file(
+        json!({}),
+        json!({"round": {"kind": "formal", "seats": 1, "candidates": ["甲", "乙"], "entitled": 1, "present": 1},
+               "organisation": {"nominees": ["庚"]}}),
+    ));
+    assert!(e.contains("organisation") && e.contains("formal"), "{e}");
+}
+
+#[test]
+fn group_files_that_contradict_themselves_are_refused() {
+    let ok = by_groups((4, 4, times(4, "YNNNNNN")), (5, 4, times(4, "YNNNNNN")));
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut b = ok.clone();
+        f(&mut b);
+        refused(&file(json!({}), b))
+    };
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            with(&|b| b["round"]["present"] = json!(9)),
+            &["round.present", "add up to 8"],
+        ),
+        (
+            with(&|b| b["round"]["entitled"] = json!(10)),
+            &["round.entitled", "add up to 9"],
+        ),
+        (
+            with(&|b| b["groups"][1]["present"] = json!(6)),
+            &["groups[1].present", "6 present"],
+        ),
+        (
+            with(&|b| b["groups"][0]["ballots"] = json!(["YN"])),
+            &["groups[0]", "expected 7 marks"],
+        ),
+        (
+            with(&|b| b["groups"][1]["name"] = json!("党员推荐")),
+            &["groups[1].name", "twice"],
+        ),
+        (
+            with(&|b| b["groups"][0]["returned"] = json!(5)),
+            &["groups[0]", "4 ballots given", "returned is 5"],
+        ),
+        (
+            with(&|b| b["ballots"] = json!(["YNNNNNN"])),
+            &["ballots", "in each group"],
+        ),
+        (
+            with(&|b| b["round"]["kind"] = json!("formal")),
+            &["groups", "formal"],
+        ),
+        (
+            with(&|b| b["groups"][0]["extra"] = json!(1)),
+            &["groups[0]", "unknown field `extra`"],
+        ),
+    ];
+    for (e, want) in &cases {
+        for w in *want {
+            assert!(e.contains(w), "{e:?} should contain {w:?}");
+        }
+    }
+}
+
+// ---- §9.4 qualification review --------------------------------------------
+
+fn reviewed(review: Value) -> Result<Value, String> {
+    // 甲 5, 乙 4, 丙 3, 丁 2 of 5: the proposed list of 3 is 甲 乙 丙.
+    let ballots: Vec<Value> = [
+        times(2, "YYYYNNN"),
+        times(1, "YYYNNNN"),
+        times(1, "YYNNNNN"),
+        times(1, "YNNNNNN"),
+    ]
+    .concat();
+    let text = file(
+        json!({"nomination_limit": "unlimited"}),
+        json!({
+            "round": {"kind": "nomination", "seats": 2, "candidates": SEVEN, "entitled": 5, "present": 5, "next_size": 3},
+            "ballots": ballots,
+            "review": review,
+        }),
+    );
+    let f = match roundfile::parse_any(&text, None).map_err(|e| e.to_string())? {
+        roundfile::TallyFile::Round(f) => f,
+        roundfile::TallyFile::Paper(_) => unreachable!(),
+    };
+    let d = rules::procedure::decide(&f).map_err(|e| e.to_string())?;
+    Ok(serde_json::from_str(&procedures::round_to_string(&f, &d)).expect("json"))
+}
+
+#[test]
+fn review_strikes_and_adds_with_recorded_reasons() {
+    // (decisions, amended list)
+    let cases: &[(Value, &[&str])] = &[
+        (
+            json!([{"strike": "乙", "reason": "不符合任职条件", "by": "镇党委"}]),
+            &["甲", "丙"],
+        ),
+        (
+            json!([{"add": "辛", "reason": "考察增列"}]),
+            &["甲", "乙", "丙", "辛"],
+        ),
+        (
+            json!([{"strike": "丙", "reason": "年龄不符"}, {"add": "丁", "reason": "递补"}]),
+            &["甲", "乙", "丁"],
+        ),
+        (json!([]), &["甲", "乙", "丙"]),
+    ];
+    for (review, want) in cases {
+        let v = reviewed(review.clone()).expect("applies");
+        assert_eq!(
+            names(&v["next_list"]),
+            vec!["甲", "乙", "丙"],
+            "proposed stays"
+        );
+        if review.as_array().is_some_and(|a| a.is_empty()) {
+            assert!(v["amended_list"].is_null());
+            continue;
+        }
+        let got: Vec<&str> = v["amended_list"]
+            .as_array()
+            .expect("amended")
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect();
+        assert_eq!(got, *want, "{review}");
+        assert_eq!(
+            v["review"].as_array().map(|a| a.len()),
+            review.as_array().map(|a| a.len())
+        );
+    }
+    assert_eq!(
+        reviewed(json!([{"strike": "乙", "reason": "x"}])).expect("ok")["review"][0]["by"],
+        "上级党组织"
+    );
+    // (decisions, message)
+    let refusals: &[(Value, &[&str])] = &[
+        (
+            json!([{"strike": "丁", "reason": "x"}]),
+            &["review[0]", "strike", "not on the proposed list"],
+        ),
+        (
+            json!([{"strike": "乙", "reason": "x"}, {"strike": "乙", "reason": "y"}]),
+            &["review[1]", "not on the proposed list"],
+        ),
+        (
+            json!([{"add": "甲", "reason": "x"}]),
+            &["review[0]", "already on the list"],
+        ),
+        (
+            json!([{"strike": "乙", "reason": " "}]),
+            &["review[0].reason", "empty"],
+        ),
+        (
+            json!([{"strike": "乙", "add": "丁", "reason": "x"}]),
+            &["review[0]", "one of `strike` or `add`"],
+        ),
+        (
+            json!([{"strike": "乙"}]),
+            &["review", "missing field `reason`"],
+        ),
+    ];
+    for (review, want) in refusals {
+        let e = reviewed(review.clone()).expect_err("refused");
+        for w in *want {
+            assert!(e.contains(w), "{e:?} should contain {w:?}");
+        }
+    }
+    let e = refused(&file(
+        json!({}),
+        json!({"round": {"kind": "formal", "seats": 1, "candidates": ["甲", "乙"], "entitled": 1, "present": 1},
+               "review": [{"strike": "甲", "reason": "x"}]}),
+    ));
+    assert!(e.contains("review") && e.contains("formal"), "{e}");
+}
+
+// ---- §5, §9.6 failed twice for the same post; deferrals --------------------
+
+fn cadre(record: Value, overrides: Value, extra: Value) -> Value {
+    let mut body = json!({
+        "round": {"kind": "cadre", "contest": "办公室主任", "seats": 1, "candidates": ["王五"], "entitled": 9, "present": 9},
+        "ballots": times(9, "Y"),
+        "record": record,
+    });
+    for (k, x) in extra.as_object().expect("object") {
+        body[k] = x.clone();
+    }
+    let v = tally(&file_preset("cadre-vote-2019", overrides, body));
+    v
+}
+
+fn file_preset(preset: &str, overrides: Value, body: Value) -> String {
+    let mut v = json!({"method": {"preset": preset, "overrides": overrides}});
+    for (k, x) in body.as_object().expect("object") {
+        v[k] = x.clone();
+    }
+    v.to_string()
+}
+
+fn failure(post: &str, passed: bool) -> Value {
+    json!({"nominee": "王五", "post": post, "meeting": "2025年党委会", "for": 4, "against": 5, "abstain": 0, "entitled": 9, "passed": passed})
+}
+
+#[test]
+fn failed_twice_for_the_same_post_refuses_a_third_nomination() {
+    let f = |post: &str| failure(post, false);
+    // (record, overrides, refused)
+    let cases: &[(Value, Value, bool)] = &[
+        (json!([]), json!({}), false),
+        (json!([f("办公室主任")]), json!({}), false),
+        (json!([f("办公室主任"), f("办公室主任")]), json!({}), true),
+        (
+            json!([f("办公室主任"), f("办公室主任"), f("办公室主任")]),
+            json!({}),
+            true,
+        ),
+        // Another post, or a vote that passed, does not count.
+        (json!([f("办公室主任"), f("财务科科长")]), json!({}), false),
+        (
+            json!([f("办公室主任"), failure("办公室主任", true)]),
+            json!({}),
+            false,
+        ),
+        // The limit is a parameter: 3 failures, or not tracked.
+        (
+            json!([f("办公室主任"), f("办公室主任")]),
+            json!({"max_failed_nominations": 3}),
+            false,
+        ),
+        (
+            json!([f("办公室主任"), f("办公室主任"), f("办公室主任")]),
+            json!({"max_failed_nominations": 3}),
+            true,
+        ),
+        (
+            json!([f("办公室主任"), f("办公室主任")]),
+            json!({"max_failed_nominations": null}),
+            false,
+        ),
+    ];
+    for (record, overrides, refused_) in cases {
+        let v = cadre(record.clone(), overrides.clone(), json!({}));
+        if *refused_ {
+            assert_eq!(status(&v), "list_rejected", "{record} {overrides}");
+            assert_eq!(v["refused"][0]["nominee"], "王五");
+            assert_eq!(
+                v["refused"][0]["failed"].as_array().map(|a| a.len()),
+                record.as_array().map(|a| a.len())
+            );
+            assert_eq!(v["elected"], json!([]));
+            assert_eq!(v["tally"], json!([]));
+        } else {
+            assert_eq!(status(&v), "complete", "{record} {overrides}");
+            assert!(v["refused"].is_null());
+            assert_eq!(names(&v["elected"]), vec!["王五"]);
+        }
+    }
+    // A nominee's own post, from `posts`.
+    let v = cadre(
+        json!([f("财务科科长"), f("财务科科长")]),
+        json!({}),
+        json!({"posts": {"王五": "财务科科长"}}),
+    );
+    assert_eq!(status(&v), "list_rejected");
+    assert_eq!(v["refused"][0]["post"], "财务科科长");
+    // No quorum: nothing starts, the record is still cited.
+    let mut body = json!({
+        "round": {"kind": "cadre", "contest": "办公室主任", "seats": 1, "candidates": ["王五"], "entitled": 9, "present": 5},
+        "record": [f("办公室主任"), f("办公室主任")],
+    });
+    let v = tally(&file_preset("cadre-vote-2019", json!({}), body.clone()));
+    assert_eq!(status(&v), "no_quorum");
+    assert_eq!(v["refused"][0]["nominee"], "王五");
+    body["record"] = json!([{"nominee": "王五"}]);
+    let e = refused(&file_preset("cadre-vote-2019", json!({}), body.clone()));
+    assert!(e.contains("record") && e.contains("missing field"), "{e}");
+    let e = refused(&file_preset(
+        "cadre-vote-2019",
+        json!({"max_failed_nominations": 0}),
+        body,
+    ));
+    assert!(e.contains("max_failed_nominations"), "{e}");
+}
+
+#[test]
+fn a_deferred_nominee_is_recorded_not_voted() {
+    let v = cadre(
+        json!([]),
+        json!({}),
+        json!({"deferred": [{"nominee": "钱七", "reason": "意见分歧较大"}]}),
+    );
+    assert_eq!(
+        v["deferred"],
+        json!([{"nominee": "钱七", "reason": "意见分歧较大"}])
+    );
+    assert_eq!(status(&v), "complete");
+    // 缓议 is not 弃权: nothing of the deferred is counted.
+    assert_eq!(v["tally"].as_array().map(|a| a.len()), Some(1));
+    let e = refused(&file_preset(
+        "cadre-vote-2019",
+        json!({}),
+        json!({"round": {"kind": "cadre", "seats": 1, "candidates": ["王五"], "entitled": 9, "present": 9},
+               "deferred": [{"nominee": "王五", "reason": "x"}]}),
+    ));
+    assert!(
+        e.contains("deferred[0].nominee") && e.contains("not voted"),
+        "{e}"
+    );
+    let e = refused(&file(
+        json!({}),
+        json!({"round": {"kind": "formal", "seats": 1, "candidates": ["甲", "乙"], "entitled": 1, "present": 1},
+               "deferred": [{"nominee": "丙", "reason": "x"}]}),
+    ));
+    assert!(e.contains("cadre vote"), "{e}");
+}
+
+// ---- §2.2 several flags in one evaluation ----------------------------------
+
+#[test]
+fn several_flags_in_one_evaluation() {
+    // 30 returned. Exclusion: 不满意 ≥ 30% (9 of 30); removal: > 1/3 (11 of 30).
+    let overrides = json!({
+        "evaluation_flag": {"num": 3, "den": 10, "comparison": "inclusive"},
+        "evaluation_removal": {"num": 1, "den": 3, "comparison": "strict"},
+    });
+    // (against, flagged, removal)
+    let cases: &[(usize, bool, bool)] = &[
+        (8, false, false),
+        (9, true, false),
+        (10, true, false),
+        (11, true, true),
+        (12, true, true),
+    ];
+    for (against, flagged, removal) in cases {
+        let mut ballots = times(*against, "NY");
+        ballots.extend(times(30 - against, "YY"));
+        let v = tally(&file(
+            overrides.clone(),
+            json!({"round": {"kind": "evaluation", "seats": 1, "candidates": ["甲", "乙"], "entitled": 30, "present": 30, "next_size": 2},
+                   "ballots": ballots}),
+        ));
+        let row = &v["tally"][0];
+        assert_eq!(
+            row["flagged"].as_bool().unwrap_or(false),
+            *flagged,
+            "{against} against"
+        );
+        assert_eq!(
+            row["removal"].as_bool().unwrap_or(false),
+            *removal,
+            "{against} against"
+        );
+        // Only the exclusion takes a person off the list.
+        assert_eq!(names(&v["next_list"]).contains(&"甲".to_string()), !flagged);
+    }
+    // Off by default: neither key appears.
+    let v = tally(&file(
+        json!({}),
+        json!({"round": {"kind": "evaluation", "seats": 1, "candidates": ["甲"], "entitled": 3, "present": 3, "next_size": 1},
+               "ballots": ["N", "N", "N"]}),
+    ));
+    assert!(v["tally"][0].get("removal").is_none() && v["tally"][0].get("flagged").is_none());
+}
+
+#[test]
+fn method_json_lists_the_new_parameters() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["method", "grassroots-2020", "--json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["organisation_nominees"], "within_list");
+    assert_eq!(v["evaluation_removal"], Value::Null);
+    assert_eq!(v["max_failed_nominations"], 2);
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["method", "cadre-vote-2019"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("同一人选2次未获通过的，不得再提名为同一职位人选"),
+        "{text}"
+    );
 }
