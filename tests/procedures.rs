@@ -1012,3 +1012,162 @@ fn method_json_lists_the_new_parameters() {
         "{text}"
     );
 }
+
+// ---- 公推直选 through the binary (案例1) -------------------------------------
+
+fn run_tally(dir: &std::path::Path, name: &str, text: &str) -> Value {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["tally", "--json"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text_out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("tally")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(text_out.status.success());
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_str().expect("name").to_string())
+        .collect()
+}
+
+/// 公推直选 for a village branch: members and households nominate (each
+/// 80%以上), 2 × the formal candidates; the town committee reviews; members
+/// and villagers' representatives evaluate, +20% of the seats; 书记, 副书记
+/// and 委员 are elected directly on one paper.
+#[test]
+fn gongtui_zhixuan_from_nomination_to_one_paper() {
+    let dir = std::env::temp_dir().join(format!("scrutineer-gtzx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let people: Vec<String> = [
+        "丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八", "冯九", "褚十",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Stage 1: 3 委员 seats → formal candidates +20% = 4 → initial 2 × 4 = 8.
+    let votes = |n: usize| -> String {
+        (0..people.len())
+            .map(|i| if i < n { 'Y' } else { 'N' })
+            .collect()
+    };
+    let mut members = times(5, &votes(8));
+    members.extend(times(3, &votes(9)));
+    let mut households = times(10, &votes(7));
+    households.extend(times(6, &votes(10)));
+    let nomination = file(
+        json!({"nomination_limit": "unlimited"}),
+        json!({
+            "round": {"kind": "nomination", "contest": "村党支部委员初步候选人", "seats": 3, "candidates": people,
+                      "entitled": 30, "present": 24,
+                      "next_size": {"ratio": {"kind": "times", "num": 2, "den": 1}, "of": 4}},
+            "groups": [
+                {"name": "党员推荐", "entitled": 10, "present": 8, "ballots": members},
+                {"name": "农户推荐", "entitled": 20, "present": 16, "ballots": households},
+            ],
+            "review": [{"strike": "周六", "reason": "不符合任职条件", "by": "镇党委"}],
+        }),
+    );
+    let v = run_tally(&dir, "1.json", &nomination);
+    assert_eq!(status(&v), "complete");
+    assert_eq!(v["round"]["next_size"], 8);
+    let proposed = strings(&v["next_list"]);
+    assert_eq!(proposed, people[..8].to_vec());
+    let amended = strings(&v["amended_list"]);
+    assert_eq!(amended.len(), 7);
+    assert!(!amended.contains(&"周六".to_string()));
+    // Stage 2: evaluation of the 7 by members and representatives, +20%
+    // of 3 seats = 4 formal candidates.
+    let ranked = |n: usize| -> String {
+        (0..amended.len())
+            .map(|i| if i < n { 'Y' } else { 'N' })
+            .collect()
+    };
+    let mut m2 = times(6, &ranked(4));
+    m2.extend(times(2, &ranked(5)));
+    let r2 = times(10, &ranked(3));
+    let evaluation = file(
+        json!({}),
+        json!({
+            "round": {"kind": "evaluation", "contest": "正式候选人", "seats": 3, "candidates": amended,
+                      "entitled": 22, "present": 18,
+                      "next_size": {"ratio": {"kind": "more", "num": 1, "den": 5}, "of": 3}},
+            "groups": [
+                {"name": "全体党员", "entitled": 10, "present": 8, "ballots": m2},
+                {"name": "村民代表", "entitled": 12, "present": 10, "ballots": r2},
+            ],
+        }),
+    );
+    let v = run_tally(&dir, "2.json", &evaluation);
+    assert_eq!(status(&v), "complete");
+    let formal = strings(&v["next_list"]);
+    assert_eq!(formal.len(), 4);
+    // Stage 3: one paper — 书记 and 副书记 (equal), 委员 3 of the 4.
+    let paper = json!({
+        "entitled": 10, "present": 9, "issued": 10, "replaced": 1, "returned": 9,
+        "sections": [
+            {"office": "secretary", "contest": "书记", "seats": 1, "candidates": [formal[0]]},
+            {"office": "deputy_secretary", "contest": "副书记", "seats": 1, "candidates": [formal[1]]},
+            {"office": "committee", "contest": "委员", "seats": 3, "candidates": formal},
+        ],
+    });
+    let mut ballots = times(7, "Y|Y|YYYN");
+    ballots.push(json!("Y|N|YYYY")); // 委员 overvote: that section only
+    ballots.push(json!({"void": "署名"}));
+    let v = run_tally(
+        &dir,
+        "3.json",
+        &file(json!({}), json!({"paper": paper, "ballots": ballots})),
+    );
+    assert_eq!(status(&v), "complete");
+    assert_eq!(v["sections"][0]["elected"], json!([formal[0]]));
+    assert_eq!(v["sections"][1]["elected"], json!([formal[1]]));
+    assert_eq!(v["sections"][2]["ballots"]["invalid"], 2);
+    assert_eq!(v["sections"][0]["ballots"]["invalid"], 1);
+    assert_eq!(strings(&v["sections"][2]["elected"]).len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn per_item_evaluation_as_a_paper_of_items() {
+    // 德、能、勤、绩、廉 as sections; 不满意 ≥ 30% on one item flags the
+    // person in that item only (S 案例26: 某一项的"不满意"率达到30%).
+    let items = ["德", "能", "勤", "绩", "廉"];
+    let sections: Vec<Value> = items
+        .iter()
+        .map(|i| json!({"office": "other", "contest": i, "seats": 1, "candidates": ["王五"], "next_size": 1}))
+        .collect();
+    // (against on 绩 of 10, flagged)
+    for (against, flagged) in [(2usize, false), (3, true), (4, true)] {
+        let mut ballots = times(against, "Y|Y|Y|N|Y");
+        ballots.extend(times(10 - against, "Y|Y|Y|Y|Y"));
+        let v = tally(&file(
+            json!({"evaluation_flag": {"num": 3, "den": 10, "comparison": "inclusive"}}),
+            json!({"paper": {"kind": "evaluation", "entitled": 10, "present": 10, "sections": sections},
+                   "ballots": ballots}),
+        ));
+        for (i, item) in items.iter().enumerate() {
+            let row = &v["sections"][i]["tally"][0];
+            let want = flagged && *item == "绩";
+            assert_eq!(
+                row["flagged"].as_bool().unwrap_or(false),
+                want,
+                "{item} {against}"
+            );
+        }
+    }
+}
