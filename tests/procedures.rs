@@ -574,8 +574,10 @@ fn every_electorate_meets_its_own_floor() {
                 group_oracle(&body, j, &json!({"nomination_limit": "unlimited"}))
             );
         }
+        assert_eq!(v["quorum_met"], *want != "no_quorum");
         if *want == "no_quorum" {
             assert!(v["next_list"].is_null());
+            assert!(v["box_valid"].is_null());
             assert_eq!(v["tally"], json!([]));
         } else {
             assert_eq!(names(&v["next_list"]), vec!["甲", "乙", "丙"]);
@@ -815,8 +817,7 @@ fn cadre(record: Value, overrides: Value, extra: Value) -> Value {
     for (k, x) in extra.as_object().expect("object") {
         body[k] = x.clone();
     }
-    let v = tally(&file_preset("cadre-vote-2019", overrides, body));
-    v
+    tally(&file_preset("cadre-vote-2019", overrides, body))
 }
 
 fn file_preset(preset: &str, overrides: Value, body: Value) -> String {
@@ -1169,5 +1170,29 @@ fn per_item_evaluation_as_a_paper_of_items() {
                 "{item} {against}"
             );
         }
+    }
+}
+
+#[test]
+fn a_void_box_in_one_group_voids_the_round() {
+    // (members' returned of 8 issued, status)
+    for (returned, want) in [(8u64, "complete"), (9, "void"), (7, "complete")] {
+        let mut body = by_groups(
+            (10, 8, times(returned.min(8) as usize, "YYYNNNN")),
+            (20, 16, times(16, "YYYNNNN")),
+        );
+        body["groups"][0]["returned"] = json!(returned);
+        if returned > 8 {
+            body["groups"][0]["ballots"] = json!([]);
+        } else {
+            body["groups"][0]["ballots"] = json!(times(returned as usize, "YYYNNNN"));
+        }
+        let v = tally(&file(json!({"nomination_limit": "unlimited"}), body));
+        assert_eq!(status(&v), want, "{returned} returned of 8");
+        assert_eq!(
+            v["groups"][0]["result"]["status"],
+            if want == "void" { "void" } else { "complete" }
+        );
+        assert_eq!(v["box_valid"], want != "void");
     }
 }

@@ -272,8 +272,13 @@ fn groups_text(file: &RoundFile, g: &GroupResult, lang: Lang) -> String {
             "By group (each posted separately; the combined is their sum):"
         )
     ));
-    for (round, r) in &g.groups {
-        let name = shown(&round_group_name(file, round)).into_owned();
+    let group_names: Vec<String> = file
+        .extras
+        .groups
+        .iter()
+        .map(|grp| shown(&grp.name).into_owned())
+        .collect();
+    for ((_, r), name) in g.groups.iter().zip(&group_names) {
         let q = &r.quorum;
         o.push_str(&match lang {
             Lang::Zh => format!(
@@ -326,13 +331,13 @@ fn groups_text(file: &RoundFile, g: &GroupResult, lang: Lang) -> String {
     }
     // Names as rows, groups then the combined as columns (for-votes).
     let mut header = format!("    {}", lang.t("姓名", "name"));
-    for (round, _) in &g.groups {
-        header.push_str(&format!("  {}", shown(&round_group_name(file, round))));
+    for name in &group_names {
+        header.push_str(&format!("  {name}"));
     }
     header.push_str(&format!("  {}", lang.t("合计", "combined")));
     o.push_str(&header);
     o.push('\n');
-    for (i, row) in g.combined.rows.iter().enumerate() {
+    for row in &g.combined.rows {
         let mut line = format!("    {}", shown(&row.name));
         if row.write_in {
             line.push_str(lang.t("（另提）", " (written)"));
@@ -347,24 +352,10 @@ fn groups_text(file: &RoundFile, g: &GroupResult, lang: Lang) -> String {
             line.push_str(&format!("  {n}"));
         }
         line.push_str(&format!("  {}", row.count.for_votes));
-        let _ = i;
         o.push_str(&line);
         o.push('\n');
     }
     o
-}
-
-/// A group's posted name, found by its facts (the group rounds keep the
-/// file's order).
-fn round_group_name(file: &RoundFile, round: &Round) -> String {
-    file.extras
-        .groups
-        .iter()
-        .find(|g| {
-            g.entitled == round.entitled && g.present == round.present && g.issued == round.issued
-        })
-        .map(|g| g.name.clone())
-        .unwrap_or_default()
 }
 
 /// The result JSON of a one-round file: CONTRACT §3 for the decided round

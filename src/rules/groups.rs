@@ -180,6 +180,14 @@ pub fn evaluate_groups(
             .map(|(_, r)| r.status)
             .find(|s| *s == Status::NoQuorum)
             .unwrap_or(Status::Void);
+        // The paper trail agrees with the status: a floor missed by one
+        // group is no quorum for the round; a void box voids it.
+        if combined.status == Status::NoQuorum {
+            combined.quorum.met = false;
+            combined.ballot_box = None;
+        } else if let Some(b) = combined.ballot_box.as_mut() {
+            b.valid = false;
+        }
         combined.rows.clear();
         combined.next_list = None;
         combined.runoff = None;

@@ -651,7 +651,7 @@ impl<'de> DeserializeSeed<'de> for FileSeed {
 /// pointer to [`parse_any`].
 pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundFile, InputError> {
     match parse_any(text, external_ballots)? {
-        TallyFile::Round(f) => Ok(f),
+        TallyFile::Round(f) => Ok(*f),
         TallyFile::Paper(_) => Err(InputError::nowhere(
             "paper: this file holds several contests on one paper; expected a file with `round`",
         )),
@@ -661,8 +661,8 @@ pub fn parse(text: &str, external_ballots: Option<Vec<Ballot>>) -> Result<RoundF
 /// A round file of either shape: one round, or one paper with sections.
 #[derive(Debug, Clone)]
 pub enum TallyFile {
-    Round(RoundFile),
-    Paper(PaperFile),
+    Round(Box<RoundFile>),
+    Paper(Box<PaperFile>),
 }
 
 /// A parsed, validated file of one paper with several contests
@@ -703,12 +703,12 @@ pub fn parse_any(
         }
         let ballots = p.paper_ballots.unwrap_or_default();
         super::paper::check_ballots(&method, &paper, &ballots).map_err(InputError::nowhere)?;
-        return Ok(TallyFile::Paper(PaperFile {
+        return Ok(TallyFile::Paper(Box::new(PaperFile {
             method,
             method_source,
             paper,
             ballots,
-        }));
+        })));
     }
     let (round, next_rule) = p
         .round
@@ -740,14 +740,14 @@ pub fn parse_any(
     if extras.groups.is_empty() {
         check_ballots(&method, &round, &ballots).map_err(InputError::nowhere)?;
     }
-    Ok(TallyFile::Round(RoundFile {
+    Ok(TallyFile::Round(Box::new(RoundFile {
         method,
         method_source,
         round,
         ballots,
         next_rule,
         extras,
-    }))
+    })))
 }
 
 /// The round of a round file, checked on its own (to read a separate ballot
