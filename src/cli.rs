@@ -390,20 +390,39 @@ fn tally(o: &Opts) -> Exit {
             }
         }
     };
-    let file = match roundfile::parse(&text, external) {
+    let file = match roundfile::parse_any(&text, external) {
         Ok(f) => f,
         Err(e) => return Exit::BadInput(e.display_in(path)),
     };
-    let result = rules::evaluate(&file.method, &file.round, &file.ballots);
-    if o.json {
-        Exit::Ok(report::json::to_string(&file.method, &file.round, &result))
-    } else {
-        Exit::Ok(report::vote_report::render(
-            &file.method,
-            &file.round,
-            &result,
-            o.lang,
-        ))
+    match file {
+        roundfile::TallyFile::Round(file) => {
+            let decision = match rules::procedure::decide(&file) {
+                Ok(d) => d,
+                Err(e) => return Exit::BadInput(format!("{path}: {e}")),
+            };
+            if o.json {
+                Exit::Ok(report::procedures::round_to_string(&file, &decision))
+            } else {
+                Exit::Ok(report::procedures::render_round(&file, &decision, o.lang))
+            }
+        }
+        roundfile::TallyFile::Paper(file) => {
+            let result = rules::paper::evaluate_paper(&file.method, &file.paper, &file.ballots);
+            if o.json {
+                Exit::Ok(report::procedures::paper_to_string(
+                    &file.method,
+                    &file.paper,
+                    &result,
+                ))
+            } else {
+                Exit::Ok(report::procedures::render_paper(
+                    &file.method,
+                    &file.paper,
+                    &result,
+                    o.lang,
+                ))
+            }
+        }
     }
 }
 

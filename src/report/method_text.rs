@@ -227,8 +227,20 @@ fn render_zh(m: &ElectionMethod) -> String {
         ),
         None => "测评结果按满意票多少排序".to_string(),
     };
+    let removal = match m.evaluation_removal {
+        Some(f) => format!(
+            "；不满意（不赞成）票{}{}的，按程序提出免职（仍列入名单）",
+            base_zh(m.evaluation_base),
+            ratio_zh(f)
+        ),
+        None => String::new(),
+    };
+    let organisation = match m.organisation_nominees {
+        OrganisationNominees::WithinList => "",
+        OrganisationNominees::BeyondList => "；党组织推荐的人选直接列入，不占按得票确定的名额",
+    };
     election_clauses.push(format!(
-        "民主推荐与测评。{participation}；{limit}，{floor}；{flag}。"
+        "民主推荐与测评。{participation}；{limit}，{floor}；{flag}{removal}{organisation}。"
     ));
     if !votes {
         clauses.append(&mut election_clauses);
@@ -236,6 +248,13 @@ fn render_zh(m: &ElectionMethod) -> String {
     let cadre = match m.cadre_differential {
         DifferentialRule::None => String::new(),
         rule => format!("差额表决时，{}。", rule.zh()),
+    };
+    let cadre = match m.max_failed_nominations {
+        Some(n) => format!(
+            "{cadre}对暂缓表决的人选，本次会议不作投票。同一人选{}次未获通过的，不得再提名为同一职位人选。",
+            n
+        ),
+        None => format!("{cadre}对暂缓表决的人选，本次会议不作投票。"),
     };
     let vote_clause = format!(
         "通过。对每名拟任人选（每项议题）分别表决，同意票{}的，方为通过；多名人选竞争较少职位时，在通过的人选中按同意票多少确定。{cadre}",
@@ -394,6 +413,18 @@ fn render_en(m: &ElectionMethod) -> String {
                 base_en(m.evaluation_base)
             ),
             None => "evaluations rank by approvals".into(),
+        } + &match m.evaluation_removal {
+            Some(f) => format!(
+                "; disapproval by {} of {} starts the removal procedure (the person stays listed)",
+                f.en(),
+                base_en(m.evaluation_base)
+            ),
+            None => String::new(),
+        } + match m.organisation_nominees {
+            OrganisationNominees::WithinList => "",
+            OrganisationNominees::BeyondList => {
+                "; the party organisation's nominees are listed on top of the places the vote fills"
+            }
         }
     ));
     if !votes {
@@ -406,7 +437,13 @@ fn render_en(m: &ElectionMethod) -> String {
         match m.cadre_differential {
             DifferentialRule::None => String::new(),
             rule => format!(" ({})", rule.en()),
-        }
+        } + " A deferred nominee is not voted at this meeting."
+            + &match m.max_failed_nominations {
+                Some(n) => format!(
+                    " A nominee who failed {n} times for a post may not be nominated for it again."
+                ),
+                None => String::new(),
+            }
     );
     if votes {
         c.push(vote_clause);

@@ -13,6 +13,7 @@
 
 pub mod json;
 pub mod method_text;
+pub mod procedures;
 pub mod verify_report;
 pub mod vote_report;
 

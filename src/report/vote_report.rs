@@ -379,6 +379,11 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         } else {
             ""
         };
+        let flag = if row.removal {
+            format!("{flag}{}", t("  不满意达到免职标准", "  removal procedure"))
+        } else {
+            flag.to_string()
+        };
         let (against, abstain) = if row.write_in {
             (String::new(), String::new())
         } else {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fraction::{percent, Comparison, Fraction};
+pub use super::groups::OrganisationNominees;
 use super::round::{Office, RoundKind};
 
 /// Which number a threshold is measured against.
@@ -252,12 +253,23 @@ pub struct ElectionMethod {
     /// The base of `nomination_floor` (open point 10): the unit's members
     /// (`entitled`), or those who took part (`present`, `returned`).
     pub nomination_floor_base: Base,
+    /// Whether the party organisation's nominees (党组织推荐, listed
+    /// directly) take places of the next list or come on top of it
+    /// (RULES §9.1; the seed is silent).
+    #[serde(default)]
+    pub organisation_nominees: OrganisationNominees,
     /// Evaluation: share of disapprovals (against `evaluation_base`) that
     /// flags a person as not to be put to the vote (不满意 ≥ 30%). Off by
     /// default (RULES §2.2: 两推一选 and 公推直选 list by 赞成票 only).
     pub evaluation_flag: Option<Fraction>,
     /// Evaluation percentages are of this base (RULES §2.2: returned).
     pub evaluation_base: Base,
+    /// Evaluation: share of disapprovals (against `evaluation_base`) that
+    /// starts the removal procedure (S 案例25: 不满意票超过三分之一 →
+    /// 免去现职或责令辞职). Reported per person beside `evaluation_flag`;
+    /// it does not take anyone off a list. Off by default.
+    #[serde(default)]
+    pub evaluation_removal: Option<Fraction>,
     /// Runoffs among the same tied group before the presidium decides
     /// otherwise (open point 8).
     pub max_runoff_rounds: u32,
@@ -266,9 +278,19 @@ pub struct ElectionMethod {
     pub max_supplementary_rounds: u32,
     /// Who may reduce the seats instead of a supplementary round (open point 7).
     pub seat_reduction: SeatReduction,
+    /// Failed cadre votes for one post after which a nominee may not be
+    /// nominated for it again (S 案例26: 两次未获通过的，不得再提名为同一
+    /// 职位人选); `None`: not tracked.
+    #[serde(default = "two_failures")]
+    pub max_failed_nominations: Option<u32>,
     /// Share of the registered scrutineers whose signatures make a result
     /// certified (k-of-n; default all of them).
     pub signatures_required: Fraction,
+}
+
+/// S 案例26: two failed votes for the same post.
+fn two_failures() -> Option<u32> {
+    Some(2)
 }
 
 /// A method that cannot be built: an unknown preset, an unknown override,
@@ -323,11 +345,14 @@ impl ElectionMethod {
         "nomination_limit",
         "nomination_floor",
         "nomination_floor_base",
+        "organisation_nominees",
         "evaluation_flag",
         "evaluation_base",
+        "evaluation_removal",
         "max_runoff_rounds",
         "max_supplementary_rounds",
         "seat_reduction",
+        "max_failed_nominations",
         "signatures_required",
     ];
 
@@ -419,6 +444,7 @@ impl ElectionMethod {
             ("participation_floor", self.participation_floor),
             ("nomination_floor", self.nomination_floor),
             ("evaluation_flag", self.evaluation_flag),
+            ("evaluation_removal", self.evaluation_removal),
             ("signatures_required", Some(self.signatures_required)),
         ];
         for (name, f) in fractions {
@@ -430,6 +456,12 @@ impl ElectionMethod {
                     return Err(bad(name, "fraction must not exceed 1"));
                 }
             }
+        }
+        if self.max_failed_nominations == Some(0) {
+            return Err(bad(
+                "max_failed_nominations",
+                "must be at least 1 (or null: not tracked); 0 would refuse every nomination",
+            ));
         }
         // "0 of the scrutineers" would certify a result nobody signed.
         if self.signatures_required.num == 0 {

@@ -8,6 +8,11 @@
 //! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
+//! - [`paper`]: several contests on one ballot paper, each its own round;
+//! - [`groups`]: nomination and evaluation by groups, tallied apart and combined;
+//! - [`review`]: qualification review striking or adding a nominee;
+//! - [`record`]: failed twice for the same post; deferred nominees;
+//! - [`procedure`]: a one-round file decided whole, with what it adds;
 //! - [`stage`]: stage sizes set by a ratio (2×, 1.5×, +30%, …, 进一法);
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
 //! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
@@ -17,11 +22,16 @@
 
 pub mod ballot_csv;
 pub mod fraction;
+pub mod groups;
 pub mod limits;
 pub mod method;
 pub mod name;
 pub mod outcome;
+pub mod paper;
 pub mod preset;
+pub mod procedure;
+pub mod record;
+pub mod review;
 pub mod round;
 pub mod roundfile;
 pub mod stage;

@@ -137,6 +137,10 @@ pub struct Row {
     /// the vote).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub flagged: bool,
+    /// Evaluation: disapprovals reach the method's `evaluation_removal`
+    /// (the removal procedure; the person stays on the list).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removal: bool,
 }
 
 /// A runoff among exactly the tied, for exactly the seats left.
@@ -305,6 +309,10 @@ fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64)
                 && method
                     .evaluation_flag
                     .is_some_and(|f| f.is_met(count.against, flag_base)),
+            removal: round.rule_kind() == RoundKind::Evaluation
+                && method
+                    .evaluation_removal
+                    .is_some_and(|f| f.is_met(count.against, flag_base)),
         })
         .collect();
     let mut write_ins: Vec<(&String, &u64)> = counts.write_ins.iter().collect();
@@ -320,6 +328,7 @@ fn rows(method: &ElectionMethod, round: &Round, counts: &Counts, threshold: u64)
         write_in: true,
         above_threshold: *votes >= threshold,
         flagged: false,
+        removal: false,
     }));
     rows
 }

@@ -79,14 +79,21 @@ fn common(name: &str) -> ElectionMethod {
         nomination_floor: None,
         // Open point 10: S 不是所在单位多数群众拥护的 — the unit's members.
         nomination_floor_base: Base::Entitled,
+        // RULES §9.1: 案例2 lists the 党组织's nominees as 代表初步人选 of
+        // the 1:3 list; the seed is silent on whether they take its places.
+        organisation_nominees: OrganisationNominees::WithinList,
         // RULES §2.2: the 30% 不满意 exclusion is 案例26's pre-screen, off
         // by default (两推一选 and 公推直选 list by 赞成票 only); when adopted
         // it is of ballots returned.
         evaluation_flag: None,
         evaluation_base: Base::Returned,
+        // S 案例25 (不满意票超过三分之一 → removal): a method choice, off.
+        evaluation_removal: None,
         max_runoff_rounds: 1,
         max_supplementary_rounds: 1,
         seat_reduction: SeatReduction::ElectorsMajority,
+        // S 案例26: 两次未获通过的，不得再提名为同一职位人选.
+        max_failed_nominations: Some(2),
         signatures_required: Fraction::inclusive(1, 1),
     }
 }

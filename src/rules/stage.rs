@@ -138,6 +138,34 @@ impl StageRatio {
     }
 }
 
+/// A next-stage size given by its rule in a round file (`next_size`:
+/// `{"ratio": {...}, "of": 9}`): the rule, its base and the size it gives.
+/// The list drawn is `size.min` long (for a range, the fewest the rule
+/// allows); the rule is printed beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NextRule {
+    pub ratio: StageRatio,
+    pub of: u64,
+    pub size: StageSize,
+}
+
+impl NextRule {
+    /// The rule applied to `of`, checked.
+    pub fn new(ratio: StageRatio, of: u64) -> Result<NextRule, StageRatioError> {
+        ratio.validate()?;
+        if of == 0 {
+            return Err(StageRatioError(
+                "`of` (the base of the ratio) must be at least 1",
+            ));
+        }
+        Ok(NextRule {
+            ratio,
+            of,
+            size: ratio.size(of),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
