@@ -92,7 +92,10 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
                 for b in 0..BATCHES {
                     let key = (counter.id.clone(), b);
                     seen.lock().unwrap().in_flight.insert(key.clone());
-                    match meeting.c.try_send(&entry_request(&meeting, &counter, b)) {
+                    match meeting
+                        .c
+                        .try_send_signed(&entry_request(&meeting, &counter, b))
+                    {
                         Ok(r) if r.status == 201 => {
                             let mut s = seen.lock().unwrap();
                             s.in_flight.remove(&key);
@@ -108,6 +111,10 @@ fn sigkill_during_batch_entry_loses_nothing_acknowledged() {
         })
         .collect();
     while acks.load(Ordering::SeqCst) < 60 {
+        assert!(
+            !threads.iter().all(|t| t.is_finished()),
+            "both counters stopped before 60 entries were acknowledged"
+        );
         std::thread::yield_now();
     }
     let mut server = server;

@@ -109,10 +109,20 @@ fn client_mistakes_are_problems_with_field_paths() {
         .problem(409, "attendance_not_recorded");
     m.put(&org, "/attendance", json!({ "present": 28 }))
         .expect(200);
+    // Scrutineers are assigned before voting begins.
+    let s = m.add("scrutineer", "监票", None);
+    m.assign("e1", &s);
     m.post(&org, "/rounds/r1/open", json!({ "issued": 28 }))
         .expect(200);
     m.post(&org, "/rounds/r1/open", json!({ "issued": 28 }))
         .problem(409, "round_not_draft");
+    let late = m.add("scrutineer", "监票乙", None);
+    m.post(
+        &org,
+        "/elections/e1/assignments",
+        json!({ "person": late.id }),
+    )
+    .problem(409, "scrutineers_fixed");
 
     // Ballot entry: every bad ballot named by its path; nothing changes.
     let counter = m.add("counter", "计票", None);
@@ -174,8 +184,6 @@ fn client_mistakes_are_problems_with_field_paths() {
     )
     .problem(428, "idempotency_key_required");
     assert_eq!(size(&m), before, "a refused batch changed the log");
-    let s = m.add("scrutineer", "监票", None);
-    m.assign("e1", &s);
     // The log tells people apart by role and name.
     let p = m
         .post(

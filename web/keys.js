@@ -9,7 +9,7 @@
 //   message  = "cosignature/v1\ntime <secs>\n" || checkpoint body
 //   line     = "— <name> " || base64(key ID || u64 BE time || signature)
 
-import { hex, groups4, bytesToBase64 } from './app.js';
+import { hex, groups4, bytesToBase64, t } from './app.js';
 
 const DB_NAME = 'scrutineer-keys';
 const STORE = 'keys';
@@ -156,17 +156,17 @@ export async function cosign(record, checkpointNote, time = Math.floor(Date.now(
 
 const ENTRY_TAG = enc.encode('scrutineer/entry/v2\n');
 
-function problemError(zh, en, code) {
-  const e = new Error(en);
-  e.problem = { code, message_zh: zh, message_en: en };
+function problemError(key, code) {
+  const text = t(key);
+  const e = new Error(text);
+  e.problem = { code, message_zh: text, message_en: text };
   return e;
 }
 
 /// This person's key on this device, made on first use.
 export async function deviceKey(who) {
   if (!secureContext()) {
-    throw problemError('本页面须通过 HTTPS 打开，才能在本设备上生成和使用签名密钥',
-      'this page must be opened over HTTPS to make and use a signing key on this device', 'insecure_context');
+    throw problemError('key.insecure', 'insecure_context');
   }
   return (await loadKey(who.meeting, who.person)) ?? createKey(who.meeting, who.person, who.name);
 }
@@ -182,13 +182,11 @@ export async function signatureHeaders(problem, who) {
     const bytes = Uint8Array.from(atob(e.entry), (c) => c.charCodeAt(0));
     const author = bytes.slice(16, 48);
     if (author.length !== 32 || author.some((b, i) => b !== rec.publicRaw[i])) {
-      throw problemError('服务要求用另一把密钥签名：本设备上的密钥不是会议登记的密钥',
-        'the service asks for a signature by another key: the key on this device is not the one the meeting registered', 'wrong_key');
+      throw problemError('key.wrong_key', 'wrong_key');
     }
     const ts = Number(new DataView(bytes.buffer, bytes.byteOffset + 7, 8).getBigUint64(0));
     if (Math.abs(ts - Date.now()) > 5 * 60 * 1000) {
-      throw problemError('待签名记录的时间与本设备时钟相差超过 5 分钟，请核对设备时间',
-        'the time of the entry to sign is more than 5 minutes from this device\'s clock: check the clock', 'clock_skew');
+      throw problemError('key.clock_skew', 'clock_skew');
     }
     const digest = await sha256(bytes);
     const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, rec.privateKey, concat(ENTRY_TAG, digest)));

@@ -269,32 +269,39 @@ impl Client {
     /// does neither.
     #[track_caller]
     pub fn send(&self, req: &Request) -> Response {
-        let mut resp = self.send_raw(req);
+        self.try_send_signed(req)
+            .unwrap_or_else(|e| panic!("{} {}: {e}", req.method, req.path))
+    }
+
+    /// [`Client::send`], with an I/O error (e.g. the server died) returned,
+    /// not panicked.
+    pub fn try_send_signed(&self, req: &Request) -> std::io::Result<Response> {
+        let mut resp = self.try_send(req)?;
         let Some(token) = req.token.clone() else {
-            return resp;
+            return Ok(resp);
         };
         for _ in 0..4 {
             match (resp.status, problem_code(&resp).as_deref()) {
                 (409, Some("key_required")) => {
                     self.register_own_key(&token);
-                    resp = self.send_raw(req);
+                    resp = self.try_send(req)?;
                 }
                 (428, Some("signature_required")) => {
                     let key = super::signing::key_of(&token);
                     let Some((ts, sigs)) = super::signing::sign_problem(&resp.json(), &key.key)
                     else {
-                        return resp;
+                        return Ok(resp);
                     };
                     let signed = req
                         .clone()
                         .header("Scrutineer-Timestamp", &ts)
                         .header("Scrutineer-Signature", &sigs);
-                    resp = self.send_raw(&signed);
+                    resp = self.try_send(&signed)?;
                 }
-                _ => return resp,
+                _ => return Ok(resp),
             }
         }
-        resp
+        Ok(resp)
     }
 
     /// Registers the key of `token`'s device for its holder.
