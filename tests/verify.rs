@@ -373,6 +373,7 @@ fn a_plain_ballot_written_in_special_fails_at_events() {
         19,
     );
     // Not plain: an illegible mark. Accepted in `special`.
+    s.readings("f", "f-b000", 1);
     s.service(batch(vec![marked("Y?")]));
     s.checkpoint();
     check_verified(&s.bundle());
@@ -389,6 +390,7 @@ fn a_plain_ballot_written_in_special_fails_at_events() {
         19,
         19,
     );
+    s.readings("f", "f-b000", 2);
     s.service(batch(vec![marked("Y?"), marked("YN")]));
     s.checkpoint();
     let r = check_fails_at(&s.bundle(), Step::Events, "plain ballot in special");
