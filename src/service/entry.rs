@@ -635,7 +635,7 @@ pub(super) fn commit_reading(
     } = reading;
     let meeting = actor.meeting.clone();
     let round = l.row.id.as_str();
-    let existing = store::round::batch(&tx.tx, &meeting, round, &label)?;
+    let existing = store::round::batch(&tx.tx, &meeting, round, label)?;
     // The label as first written, whatever the case typed now.
     let batch = existing.as_ref().map_or(label, |b| b.id.as_str());
     let batch = &batch.to_string();
@@ -737,7 +737,7 @@ pub(super) fn commit_reading(
             }
         }
         if differences == 0 {
-            reconcile(tx, &l, &mut row, &ballots)?;
+            reconcile(tx, l, &mut row, ballots)?;
         } else {
             row.state = "differences".into();
             store::round::save_batch(&tx.tx, &meeting, round, &row)?;
