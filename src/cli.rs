@@ -17,7 +17,8 @@ usage:
                    [--tls-cert FILE.pem --tls-key FILE.pem] [--insecure-http]
   scrutineer tally ROUND.json [--ballots FILE.csv] [--json] [--lang zh|en]
   scrutineer method PRESET [--json] [--lang zh|en]
-  scrutineer import --db FILE --meeting ID --round ID BALLOTS.csv|BALLOTS.jsonl
+  scrutineer import --db FILE --meeting ID --round ID --as PERSON --key FILE
+                    [--second-of IMPORT] BALLOTS.csv|BALLOTS.jsonl
   scrutineer method --list
   scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
   scrutineer verify BUNDLE|TILES [--lang zh|en] [--tz +08:00] [--log-key VKEY] [--receipt FILE]...
@@ -262,18 +263,27 @@ fn witness(args: &[String]) -> Exit {
     }
 }
 
-/// `scrutineer import --db FILE --meeting M --round R BALLOTS`: bulk import
-/// of a ballot-reader file into an open round, offline on the database
-/// (stop the server first: it caches the meeting's log).
+/// `scrutineer import --db FILE --meeting M --round R --as PERSON --key FILE
+/// [--second-of impN] BALLOTS`: bulk import of a ballot-reader file into an
+/// open round, offline on the database (stop the server first: it caches
+/// the meeting's log). Like an import over HTTP it is one reading, signed
+/// by the scrutineer `PERSON` with their key file (one line, the base64 of
+/// the 32-byte Ed25519 seed of the key they registered); its ballots count
+/// once a second reading — another scrutineer's import with `--second-of`,
+/// or counters' double entry of its batches — is reconciled with it.
 fn import(args: &[String]) -> Exit {
     use std::io::{IsTerminal, Write};
     let (mut db, mut meeting, mut round, mut file) = (None, None, None, None);
+    let (mut person, mut key_file, mut second_of) = (None, None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let slot = match a.as_str() {
             "--db" => &mut db,
             "--meeting" => &mut meeting,
             "--round" => &mut round,
+            "--as" => &mut person,
+            "--key" => &mut key_file,
+            "--second-of" => &mut second_of,
             s if s.starts_with("--") => {
                 return Exit::BadInput(format!("import: unknown option {s}\n\n{USAGE}"))
             }
@@ -289,17 +299,19 @@ fn import(args: &[String]) -> Exit {
             None => return Exit::BadInput(format!("{a} needs a value")),
         }
     }
-    let (Some(db), Some(meeting), Some(round), Some(file)) = (db, meeting, round, file) else {
+    let (Some(db), Some(meeting), Some(round), Some(person), Some(key_file), Some(file)) =
+        (db, meeting, round, person, key_file, file)
+    else {
         return Exit::BadInput(format!(
-            "import needs --db FILE --meeting ID --round ID and a ballot file\n\n{USAGE}"
+            "import needs --db FILE --meeting ID --round ID --as PERSON --key FILE and a ballot file\n\n{USAGE}"
         ));
     };
-    let opened = std::fs::File::open(&file);
-    let (reader, total) = match opened {
-        Ok(f) => {
-            let total = f.metadata().map(|m| m.len()).unwrap_or(0);
-            (std::io::BufReader::with_capacity(1 << 20, f), total)
-        }
+    let key = match read_key_file(&key_file) {
+        Ok(k) => k,
+        Err(e) => return Exit::BadInput(e),
+    };
+    let total = match std::fs::metadata(&file) {
+        Ok(m) => m.len(),
         Err(e) => return Exit::BadInput(format!("{file}: cannot read: {e}")),
     };
     if !std::path::Path::new(&db).exists() {
@@ -309,36 +321,65 @@ fn import(args: &[String]) -> Exit {
         Ok(s) => s,
         Err(e) => return Exit::BadInput(format!("{db}: {e}")),
     };
+    let actor = match svc.offline_importer(&meeting, &person, &key) {
+        Ok(a) => a,
+        Err(e) => return Exit::BadInput(format!("--as {person}: {}", e.message_en)),
+    };
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    let mut progress = |read: u64| {
-        if tty && total > 0 {
-            let pct = read.saturating_mul(100) / total;
-            let bar = "#".repeat((pct / 4) as usize);
-            let _ = write!(
-                std::io::stderr(),
-                "\r导入 importing [{bar:<25}] {pct:>3}%  {} / {} MB",
-                read >> 20,
-                total >> 20
-            );
-        }
-    };
     let format = crate::import::Format::from_path(&file);
-    let to = crate::service::import::ImportTarget {
-        meeting: &meeting,
-        round: &round,
-        actor: None,
-        source: &file,
-    };
-    let done = svc.import_ballots(to, reader, format, &mut progress);
+    // Read twice: once to prepare the entries, once to sign them (as a
+    // device signs what the service prepared).
+    let done = crate::service::demo::signed_by(&actor, &key, |a| {
+        let f = std::fs::File::open(&file).map_err(|e| {
+            crate::service::Error::invalid(
+                "file",
+                format!("{file}: 无法读取：{e}"),
+                format!("{file}: cannot read: {e}"),
+            )
+        })?;
+        let reader = std::io::BufReader::with_capacity(1 << 20, f);
+        let mut progress = |read: u64| {
+            if tty && total > 0 {
+                let pct = read.saturating_mul(100) / total;
+                let bar = "#".repeat((pct / 4) as usize);
+                let _ = write!(
+                    std::io::stderr(),
+                    "\r导入 importing [{bar:<25}] {pct:>3}%  {} / {} MB",
+                    read >> 20,
+                    total >> 20
+                );
+            }
+        };
+        let to = crate::service::import::ImportTarget {
+            meeting: &meeting,
+            round: &round,
+            actor: a,
+            second_of: second_of.as_deref(),
+            source: &file,
+            max_batches: None,
+        };
+        svc.import_ballots(to, reader, format, &mut progress)
+    });
     if tty {
         eprintln!();
     }
     match done {
         Ok(d) => {
             let secs = started.elapsed().as_millis().max(1);
+            let (zh, en) = if d.second {
+                (
+                    format!("第二次读入：{} 批一致并计入，{} 批有差异待监票人处理", d.reconciled, d.differences),
+                    format!("second reading: {} batches reconciled and counted, {} with differences for the scrutineers", d.reconciled, d.differences),
+                )
+            } else {
+                (
+                    "第一次读入：须经第二次读入（另一监票人导入同一批选票，或计票人录入这些批次）核对一致后才计入".to_string(),
+                    "first reading: it counts only once a second reading (another scrutineer's import of the same paper, or counters' entry of these batches) is reconciled with it".to_string(),
+                )
+            };
             let mut out = format!(
-                "导入 {} 张选票（普通 {}，特殊 {}），{} 批（{}-00001 起），用时 {} ms\nimported {} ballots ({} plain, {} special) in {} batches into round {round} of meeting {meeting}\n",
+                "导入 {} 张选票（普通 {}，特殊 {}），{} 批（{}-00001 起），用时 {} ms\n{zh}\nimported {} ballots ({} plain, {} special) in {} batches into round {round} of meeting {meeting}\n{en}\n",
                 d.summary.ballots, d.summary.plain, d.summary.special, d.summary.batches, d.prefix, secs,
                 d.summary.ballots, d.summary.plain, d.summary.special, d.summary.batches,
             );
@@ -350,8 +391,21 @@ fn import(args: &[String]) -> Exit {
         Err(e) if e.code == "import_rejected" || e.code == "import_empty" => {
             Exit::BadInput(e.message_en.clone())
         }
-        Err(e) => Exit::BadInput(format!("{file}: {e}")),
+        Err(e) => Exit::BadInput(format!("{file}: {}", e.message_en)),
     }
+}
+
+/// A key file: one line, the base64 of a 32-byte Ed25519 seed (the format
+/// of `scrutineer witness --key`).
+fn read_key_file(path: &str) -> Result<ed25519_dalek::SigningKey, String> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed))
+        .ok_or_else(|| format!("{path}: expected one line, the base64 of a 32-byte Ed25519 seed"))
 }
 
 fn read(path: &str) -> Result<String, String> {

@@ -99,22 +99,90 @@ impl ImportError {
     }
 }
 
+/// One valid row of a ballot file, handed over in file order.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    /// A plain ballot (only `Y`/`N`/`A` marks), packed as the kernels read
+    /// it: 2 bits per line, `ceil(lines/32)` words ([`unpack`] reads it).
+    Packed(&'a [u64]),
+    /// Any other ballot.
+    Ballot(&'a Ballot),
+}
+
+/// A packed plain ballot of `lines` lines as the rule engine's ballot.
+pub fn unpack(words: &[u64], lines: usize) -> Ballot {
+    let marks = (0..lines)
+        .map(|i| {
+            let word = words.get(i / crate::count::LINES_PER_WORD).copied();
+            match word.map(|w| (w >> (2 * (i % crate::count::LINES_PER_WORD))) & 0b11) {
+                Some(0b01) => Mark::For,
+                Some(0b10) => Mark::Against,
+                _ => Mark::Abstain,
+            }
+        })
+        .collect();
+    Ballot::marked(marks)
+}
+
 /// Import a ballot file for a round with these `candidates`; free names
 /// (`names`) are accepted only when `nomination` (RULES §2.1).
 ///
 /// `progress` is called with the bytes read so far, every batch;
 /// `sink` receives each full batch and the last partial one.
 pub fn import<R: BufRead>(
-    mut reader: R,
+    reader: R,
     format: Format,
     candidates: &[String],
     nomination: bool,
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn FnMut(BatchBallots) -> Result<(), String>,
 ) -> Result<Summary, ImportError> {
+    let mut builder = BatchBuilder::new(candidates.len());
+    let mut batches = 0u64;
+    let mut on_row = |row: Row<'_>| -> Result<Option<u64>, String> {
+        match row {
+            Row::Packed(words) => builder.push_packed(words),
+            Row::Ballot(b) => builder.push(b).map_err(|e| e.to_string())?,
+        }
+        if !builder.is_full() {
+            return Ok(None);
+        }
+        sink(builder.finish())?;
+        batches += 1;
+        Ok(Some(batches))
+    };
+    let mut summary = read_rows(
+        reader,
+        format,
+        candidates,
+        nomination,
+        progress,
+        &mut on_row,
+    )?;
+    if !builder.is_empty() {
+        sink(builder.finish()).map_err(ImportError::Sink)?;
+        batches += 1;
+    }
+    summary.batches = batches;
+    Ok(summary)
+}
+
+/// Reads a ballot file for a round with these `candidates` row by row,
+/// validating each, and hands every valid row to `on_row` in file order
+/// until the first rejected row (after it, rows are only checked, so that
+/// every rejected line is reported). `on_row` answers `Some(n)` when it
+/// completed its `n`-th batch (then `progress` is told the bytes read).
+/// The summary's `batches` is left for the caller to fill in.
+pub fn read_rows<R: BufRead>(
+    mut reader: R,
+    format: Format,
+    candidates: &[String],
+    nomination: bool,
+    progress: &mut dyn FnMut(u64),
+    on_row: &mut dyn FnMut(Row<'_>) -> Result<Option<u64>, String>,
+) -> Result<Summary, ImportError> {
     let lines = candidates.len();
-    let mut builder = BatchBuilder::new(lines);
-    let mut words = vec![0u64; builder.words_per_ballot()];
+    let mut words = vec![0u64; lines.div_ceil(crate::count::LINES_PER_WORD).max(1)];
     let mut summary = Summary::default();
     let mut rejected: Vec<InputError> = Vec::new();
     let mut total_rejected = 0u64;
@@ -162,22 +230,20 @@ pub fn import<R: BufRead>(
             }
             other => other,
         };
-        match read {
+        let done = match read {
             Err(e) => {
                 total_rejected += 1;
                 if rejected.len() < MAX_REPORTED {
                     rejected.push(e);
                 }
+                continue;
             }
-            Ok(_) if total_rejected > 0 => {}
+            Ok(_) if total_rejected > 0 => continue,
             Ok(None) => {
-                builder.push_packed(&words);
                 summary.plain += 1;
+                on_row(Row::Packed(&words))
             }
             Ok(Some(ballot)) => {
-                builder
-                    .push(&ballot)
-                    .map_err(|e| ImportError::Sink(e.to_string()))?;
                 let plain = matches!(&ballot, Ballot::Marked { marks, write_ins, names }
                     if write_ins.is_empty() && names.is_empty() && !marks.contains(&Mark::Illegible));
                 if plain {
@@ -185,11 +251,10 @@ pub fn import<R: BufRead>(
                 } else {
                     summary.special += 1;
                 }
+                on_row(Row::Ballot(&ballot))
             }
-        }
-        if total_rejected == 0 && builder.is_full() {
-            sink(builder.finish()).map_err(ImportError::Sink)?;
-            summary.batches += 1;
+        };
+        if done.map_err(ImportError::Sink)?.is_some() {
             progress(summary.bytes);
         }
     }
@@ -209,14 +274,10 @@ pub fn import<R: BufRead>(
             total: total_rejected,
         });
     }
-    if builder.is_empty() && summary.batches == 0 {
+    if summary.plain + summary.special == 0 {
         // Nothing to import is a mistake (a wrong or truncated file), not
         // a success that adds nothing to the log.
         return Err(ImportError::Empty(format));
-    }
-    if !builder.is_empty() {
-        sink(builder.finish()).map_err(ImportError::Sink)?;
-        summary.batches += 1;
     }
     progress(summary.bytes);
     summary.ballots = summary.plain + summary.special;

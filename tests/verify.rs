@@ -373,6 +373,7 @@ fn a_plain_ballot_written_in_special_fails_at_events() {
         19,
     );
     // Not plain: an illegible mark. Accepted in `special`.
+    s.readings("f", "f-b000", 1);
     s.service(batch(vec![marked("Y?")]));
     s.checkpoint();
     check_verified(&s.bundle());
@@ -389,6 +390,7 @@ fn a_plain_ballot_written_in_special_fails_at_events() {
         19,
         19,
     );
+    s.readings("f", "f-b000", 2);
     s.service(batch(vec![marked("Y?"), marked("YN")]));
     s.checkpoint();
     let r = check_fails_at(&s.bundle(), Step::Events, "plain ballot in special");
@@ -710,6 +712,119 @@ fn only_registered_persons_sign_their_entries() {
         make(&mut sim);
         sim.finish(&[0, 1, 2]);
         let r = check_fails_at(&sim.bundle(), Step::EntrySignatures, what);
+        let first = r.first_failure().expect("a failure");
+        assert!(first.message.contains(message), "{what}: {}", first.message);
+    }
+}
+
+/// Issue 9, item 7: ballots count only through two readings. A
+/// `ballot_batch` is the service's, unsigned, after two `entry_committed`
+/// of that batch by two different persons; one scrutineer's import signed
+/// as a `ballot_batch` (bundle version 1's import), a batch with no
+/// reading, with one, with the same person's two, or with readings
+/// discarded before it, fails at step 6.
+#[test]
+fn a_ballot_batch_needs_two_readings_by_two_persons() {
+    use scrutineer::log::entry::AuthorRole;
+    use scrutineer::log::event::{BatchBallots, Event};
+    use scrutineer::rules::{Ballot, Mark, RoundKind};
+    let setup = || {
+        let mut s = sim::Sim::new(20);
+        s.attendance(19);
+        s.open(
+            "f",
+            RoundKind::Formal,
+            1,
+            &["丁一", "王二"],
+            None,
+            20,
+            19,
+            19,
+        );
+        s
+    };
+    let batch = || Event::BallotBatch {
+        round: "f".into(),
+        batch: "f-b000".into(),
+        ballots: BatchBallots::from_ballots(2, &[Ballot::marked(vec![Mark::For, Mark::Abstain])])
+            .unwrap(),
+    };
+    let committed = |name: &str| Event::EntryCommitted {
+        round: "f".into(),
+        batch: "f-b000".into(),
+        counter: name.into(),
+        ballots: 1,
+        digest: "ab".repeat(32),
+    };
+    // Two counters' readings: it counts.
+    let mut s = setup();
+    s.readings("f", "f-b000", 1);
+    s.service(batch());
+    s.checkpoint();
+    assert_eq!(check_verified(&s.bundle()).ballots, 1);
+
+    type Case<'a> = (&'a str, Box<dyn Fn(&mut sim::Sim) + 'a>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "a ballot_batch signed by one scrutineer (an import counted alone)",
+            Box::new(|s: &mut sim::Sim| {
+                let (name, k, _) = s.scrutineers[0].clone();
+                s.append(AuthorRole::Scrutineer, &k, &committed(&name));
+                s.append(AuthorRole::Scrutineer, &k, &batch());
+            }),
+            "may not make ballot_batch",
+        ),
+        (
+            "the service alone, without any reading",
+            Box::new(|s: &mut sim::Sim| {
+                s.service(batch());
+            }),
+            "readings by: none",
+        ),
+        (
+            "one scrutineer's reading only",
+            Box::new(|s: &mut sim::Sim| {
+                let (name, k, _) = s.scrutineers[0].clone();
+                s.append(AuthorRole::Scrutineer, &k, &committed(&name));
+                s.service(batch());
+            }),
+            "readings by: 张监票",
+        ),
+        (
+            "the same counter's two readings",
+            Box::new(|s: &mut sim::Sim| {
+                let (name, k) = s.counter.clone();
+                s.append(AuthorRole::Counter, &k, &committed(&name));
+                s.append(AuthorRole::Counter, &k, &committed(&name));
+                s.service(batch());
+            }),
+            "without two independent readings",
+        ),
+        (
+            "readings discarded before the batch",
+            Box::new(|s: &mut sim::Sim| {
+                s.readings("f", "f-b000", 1);
+                let (name, k, _) = s.scrutineers[0].clone();
+                s.append(
+                    AuthorRole::Scrutineer,
+                    &k,
+                    &Event::BatchDiscarded {
+                        round: "f".into(),
+                        batch: "f-b000".into(),
+                        reason: "批次编号写错".into(),
+                        by: Some(name),
+                    },
+                );
+                s.service(batch());
+            }),
+            "readings by: none",
+        ),
+    ];
+    for (what, make, message) in cases {
+        let mut s = setup();
+        make(&mut s);
+        s.checkpoint();
+        let r = check_fails_at(&s.bundle(), Step::EntrySignatures, what);
         let first = r.first_failure().expect("a failure");
         assert!(first.message.contains(message), "{what}: {}", first.message);
     }

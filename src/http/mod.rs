@@ -743,15 +743,26 @@ async fn enter_batch(
 /// 32 candidates); larger files go through `scrutineer import`.
 pub const MAX_IMPORT: usize = 96 << 20;
 
-/// `POST …/imports`: a ballot-reader file as the body, `text/csv` or
-/// `application/x-ndjson` (JSON lines).
+#[derive(Deserialize)]
+struct ImportQuery {
+    second_of: Option<String>,
+}
+
+/// `POST …/imports[?second_of=impN]`: a ballot-reader file as the body,
+/// `text/csv` or `application/x-ndjson` (JSON lines); one reading, signed
+/// by the scrutineer (at most [`MAX_SIGNATURES`] batches).
 async fn import_file(
     State(app): State<App>,
     Auth(c): Auth,
     P((m, r)): P<(String, String)>,
+    q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
     req: Request,
 ) -> Result<Response, Error> {
     let a = person(&c, &m, &[Scrutineer])?;
+    let second_of = q
+        .map_err(|e| Error::invalid("second_of", "查询参数有误", e.body_text()))?
+        .0
+        .second_of;
     let media = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -788,7 +799,11 @@ async fn import_file(
                 format!("the ballot file exceeds {MAX_IMPORT} bytes; use scrutineer import"),
             )
         })?;
-    call(&app, move |s| s.import_as(&a, &r, &body, format)).await
+    let max = MAX_SIGNATURES as u64;
+    call(&app, move |s| {
+        s.import_as(&a, &r, second_of.as_deref(), &body, format, max)
+    })
+    .await
 }
 
 async fn batches(

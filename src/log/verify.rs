@@ -1405,8 +1405,9 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
         AuthorRole::Counter => matches!(event, Event::EntryCommitted { .. }),
         AuthorRole::Scrutineer | AuthorRole::ChiefScrutineer => matches!(
             event,
+            // Not `ballot_batch`: ballots count only through two readings
+            // the service reconciles (`two_readings`).
             Event::EntryCommitted { .. }
-                | Event::BallotBatch { .. }
                 | Event::DifferenceResolved { .. }
                 | Event::BatchDiscarded { .. }
                 | Event::RoundClosed { .. }
@@ -1522,6 +1523,9 @@ struct Replay<'t> {
     announced: Vec<(u64, String)>,
     /// Log-in links issued: token id → (person, still valid).
     logins: BTreeMap<String, (String, bool)>,
+    /// The readings of each batch not yet counted: (round, batch) → the
+    /// names in its `entry_committed` entries, in log order.
+    readings: BTreeMap<(String, String), Vec<String>>,
 }
 
 impl<'t> Replay<'t> {
@@ -1542,7 +1546,45 @@ impl<'t> Replay<'t> {
             cosign_claims: Vec::new(),
             announced: Vec::new(),
             logins: BTreeMap::new(),
+            readings: BTreeMap::new(),
         }
+    }
+
+    /// Step 6 for a `ballot_batch`: the service may count a batch only
+    /// after two readings of it by two different persons, each (when the
+    /// round names its election) a counter or scrutineer assigned to that
+    /// election. One person's reading — a counter's entry, a scrutineer's
+    /// import — never counts alone.
+    fn two_readings(&self, round: &str, batch: &str) -> Result<(), String> {
+        let key = (round.to_owned(), batch.to_owned());
+        let names = self.readings.get(&key).map_or(&[][..], Vec::as_slice);
+        let election = self.rounds.get(round).and_then(|s| s.election.as_ref());
+        let staff = election.and_then(|e| self.assigned.get(e));
+        if let (Some(e), Some(staff)) = (election, staff) {
+            if let Some(n) = names.iter().find(|n| {
+                !staff.iter().any(|(role, name)| {
+                    name == *n && (role == "counter" || is_scrutineer_role(role))
+                })
+            }) {
+                return Err(format!(
+                    "ballot_batch of batch {batch}: its reading by {n} does not count, {n} is not a counter or scrutineer of election {e}"
+                ));
+            }
+        }
+        let mut distinct: Vec<&str> = names.iter().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            let by = if names.is_empty() {
+                "none".to_owned()
+            } else {
+                distinct.join("、")
+            };
+            return Err(format!(
+                "ballot_batch of batch {batch} without two independent readings (entry_committed by two different persons; readings by: {by}): one reading never counts"
+            ));
+        }
+        Ok(())
     }
 
     /// A log-in link is revoked: it was issued to `person` and is valid.
@@ -1590,6 +1632,9 @@ impl<'t> Replay<'t> {
                 return Err(format!(
                     "{kind} is made by the service, unsigned; it must be signed by the person who acted"
                 ));
+            }
+            if let Event::BallotBatch { round, batch, .. } = event {
+                return self.two_readings(round, batch);
             }
             return Ok(());
         }
@@ -1776,10 +1821,20 @@ impl<'t> Replay<'t> {
                     .or_default()
                     .insert((role.clone(), name.clone()));
             }
-            Event::EntryCommitted { round, digest, .. } => {
+            Event::EntryCommitted {
+                round,
+                batch,
+                counter,
+                digest,
+                ..
+            } => {
                 if let Err(e) = self.open_round_state(round) {
                     out.push(e);
                 }
+                self.readings
+                    .entry((round.clone(), batch.clone()))
+                    .or_default()
+                    .push(counter.clone());
                 if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
                     out.push("digest is not 64 hex digits".into());
                 }
@@ -1816,16 +1871,20 @@ impl<'t> Replay<'t> {
             }
             // A batch discarded before it was reconciled: nothing of it
             // was counted.
-            Event::BatchDiscarded { round, batch, .. } => match self.open_round_state(round) {
-                Err(e) => out.push(e),
-                Ok(state) => {
-                    if state.batches.contains(batch) {
-                        out.push(format!(
-                            "batch {batch} is discarded after its ballots were logged"
-                        ));
+            Event::BatchDiscarded { round, batch, .. } => {
+                // Its readings are void: the label may be read again.
+                self.readings.remove(&(round.clone(), batch.clone()));
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        if state.batches.contains(batch) {
+                            out.push(format!(
+                                "batch {batch} is discarded after its ballots were logged"
+                            ));
+                        }
                     }
                 }
-            },
+            }
             Event::RoundClosed {
                 round, returned, ..
             } => match self.open_round_state(round) {

@@ -327,11 +327,82 @@ fn stored_ballots(e: &EntryRow) -> Result<Vec<Value>, Error> {
     serde_json::from_str(text).map_err(|e| Error::internal(format!("stored entry: {e}")))
 }
 
-/// One ballot of the canonical JSON back into the rule engine's form.
+/// One ballot of the canonical JSON back into the rule engine's form (a
+/// round-file ballot: an imported nomination ballot may hold free names).
 fn ballot_of(v: &Value, lines: usize) -> Result<Ballot, Error> {
-    parse_ballot(v, 0, lines)
-        .map(|(b, _)| b)
-        .map_err(|e| Error::internal(e.to_string()))
+    crate::rules::roundfile::parse_ballot_json(&v.to_string(), lines)
+        .map_err(|e| Error::internal(format!("stored reading: {e}")))
+}
+
+/// A ballot in the canonical JSON of a reading: a marks string when it
+/// has no write-in and no free name, else `{"marks", "write_ins",
+/// "names"}` (the last two only when not empty), or `{"void": reason}` —
+/// what [`parse_ballot`] makes of a counter's entry of the same paper.
+pub(super) fn canonical(ballot: &Ballot) -> Value {
+    match ballot {
+        Ballot::Void { reason } => json!({ "void": reason }),
+        Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        } => {
+            let m: String = marks.iter().map(|m| m.as_char()).collect();
+            if write_ins.is_empty() && names.is_empty() {
+                return Value::String(m);
+            }
+            let mut o = Map::new();
+            o.insert("marks".into(), Value::String(m));
+            if !write_ins.is_empty() {
+                let ins: Map<String, Value> = write_ins
+                    .iter()
+                    .map(|(l, n)| (l.to_string(), Value::String(n.clone())))
+                    .collect();
+                o.insert("write_ins".into(), Value::Object(ins));
+            }
+            if !names.is_empty() {
+                o.insert("names".into(), json!(names));
+            }
+            Value::Object(o)
+        }
+    }
+}
+
+/// The ballots a round may still take: ballots issued, and those it
+/// holds already, counted or being read ([`store::round::ballots_read`]).
+/// No reading may take a round above the ballots issued.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Issued {
+    pub round_issued: u64,
+    pub read: u64,
+}
+
+impl Issued {
+    pub fn of(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Issued, Error> {
+        Ok(Issued {
+            round_issued: l.row.issued.unwrap_or(0),
+            read: store::round::ballots_read(conn, meeting, &l.row.id)?,
+        })
+    }
+
+    /// The refusal when `adding` more ballots than the round holds now
+    /// would pass the ballots issued (`what` names them: 本批 / this batch).
+    pub fn refuse(&self, round: &str, adding: u64, what: (&str, &str)) -> Error {
+        let (issued, read) = (self.round_issued, self.read);
+        let total = read.saturating_add(adding);
+        Error::new(
+            Kind::Unprocessable,
+            "ballots_over_issued",
+            format!(
+                "第 {round} 轮共发出选票 {issued} 张；已计入或正在核对 {read} 张，{}{adding} 张，合计 {total} 张，超过发出的选票数，未录入",
+                what.0
+            ),
+            format!(
+                "round {round}: {issued} ballots were issued; {read} are counted or being read, and {} {adding}: {total} in all, more than were issued; nothing was entered",
+                what.1
+            ),
+        )
+        .with(json!({ "issued": issued, "read": read, "adding": adding, "total": total }))
+    }
 }
 
 /// A mark string and any write-in per line, for line-by-line comparison.
@@ -542,6 +613,196 @@ fn reconcile(
     Ok(())
 }
 
+/// One reading of a batch: a counter's entry, or an imported file's
+/// chunk.
+pub(super) struct Reading<'a> {
+    /// The batch label as given (compared without regard to case).
+    pub label: &'a str,
+    pub ballots: &'a [Ballot],
+    /// The same ballots in the canonical JSON ([`canonical`]), in paper
+    /// order.
+    pub canonical: &'a [Value],
+    /// The request's `Idempotency-Key`, whose stored reply is redacted at
+    /// reconciliation.
+    pub idempotency_key: Option<&'a str>,
+    /// The reader confirmed the order of a second reading that looks
+    /// reversed (or it is a file, read in the reader's own order).
+    pub order_checked: bool,
+}
+
+/// What a reading did.
+pub(super) struct Committed {
+    /// The batch label as first written.
+    pub batch: String,
+    /// 1: the first reading; 2: the second.
+    pub ordinal: u8,
+    pub digest: String,
+    /// Hex, for the person who read (erased at reconciliation).
+    pub salt: String,
+    /// The batch's state after it.
+    pub state: String,
+}
+
+/// Records `actor`'s reading of a batch: stored until the batch
+/// reconciles, logged only as the salted digest (`entry_committed`, in the
+/// actor's name, signed by them). A second reading by another person is
+/// compared ballot by ballot with the first: identical, the batch
+/// reconciles (the service logs its `ballot_batch`); otherwise its
+/// differences wait for the scrutineers. The same person never gives both
+/// readings, and no reading takes the round above its ballots issued
+/// (`issued`, updated).
+pub(super) fn commit_reading(
+    tx: &mut Tx<'_>,
+    l: &Loaded,
+    actor: &Actor,
+    reading: Reading<'_>,
+    issued: &mut Issued,
+) -> Result<Committed, Error> {
+    let Reading {
+        label,
+        ballots,
+        canonical,
+        idempotency_key,
+        order_checked,
+    } = reading;
+    let meeting = actor.meeting.clone();
+    let round = l.row.id.as_str();
+    let existing = store::round::batch(&tx.tx, &meeting, round, label)?;
+    // The label as first written, whatever the case typed now.
+    let batch = existing.as_ref().map_or(label, |b| b.id.as_str());
+    let batch = &batch.to_string();
+    let entries = match &existing {
+        Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,
+        None => Vec::new(),
+    };
+    if entries.iter().any(|e| e.person == actor.person) {
+        return Err(Error::conflict(
+            "already_entered",
+            format!("您已录入过批次 {batch}"),
+            format!("you already entered batch {batch}"),
+        ));
+    }
+    if entries.len() >= 2
+        || existing
+            .as_ref()
+            .is_some_and(|b| b.state != "awaiting_second")
+    {
+        return Err(Error::conflict(
+            "batch_complete",
+            format!("批次 {batch} 已有两次录入"),
+            format!("batch {batch} already has two readings"),
+        ));
+    }
+    // Never above the ballots issued: this reading adds what it
+    // reads beyond the batch's earlier reading.
+    let count = ballots.len() as u64;
+    let before = entries.iter().map(|e| e.count).max().unwrap_or(0);
+    let adding = count.saturating_sub(before);
+    if issued.read.saturating_add(adding) > issued.round_issued {
+        return Err(issued.refuse(round, adding, ("本批", "this batch adds")));
+    }
+    let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
+    // Before anything is written: a stack keyed from the bottom would make
+    // every paper a difference. The counter is asked to check (nothing is
+    // logged); `order_checked` confirms.
+    if ordinal == 2 && !order_checked {
+        let first = stored_ballots(&entries[0])?;
+        if looks_reversed(&first, canonical) {
+            return Err(Error::conflict(
+                "entry_reversed",
+                format!(
+                    "批次 {batch} 的这次录入看起来与第一次录入的顺序相反（像是从这叠选票的最下面一张开始录入的）。两次录入按先后逐张比对：请核对顺序后重新提交"
+                ),
+                format!(
+                    "this entry of batch {batch} looks keyed in the reverse order of the first one (from the bottom of the stack); entries are compared paper by paper: check the order and submit again"
+                ),
+            )
+            .at("ballots"));
+        }
+    }
+    issued.read += adding;
+    let canonical_text = Value::Array(canonical.to_vec()).to_string();
+    let salt = tx.salt(&[round, batch, &actor.person]);
+    let mut h = Sha256::new();
+    h.update(DIGEST_CONTEXT);
+    h.update(salt);
+    h.update(canonical_text.as_bytes());
+    let digest = hex(&h.finalize());
+    let mut row = existing.unwrap_or(BatchRow {
+        id: batch.to_string(),
+        state: "awaiting_second".into(),
+        ballots: None,
+        reconciled: None,
+        seq: None,
+        resolutions: None,
+    });
+    store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+    store::round::insert_entry(
+        &tx.tx,
+        &meeting,
+        round,
+        batch,
+        &EntryRow {
+            ordinal,
+            person: actor.person.clone(),
+            count: ballots.len() as u64,
+            ballots: Some(canonical_text),
+            digest: digest.clone(),
+            salt: hex(&salt),
+            idempotency_key: idempotency_key.map(str::to_string),
+        },
+    )?;
+    tx.log(
+        Some(actor.role),
+        &Event::EntryCommitted {
+            round: round.to_string(),
+            batch: batch.to_string(),
+            counter: actor.name.clone(),
+            ballots: ballots.len() as u64,
+            digest: digest.clone(),
+        },
+    )?;
+    if ordinal == 2 {
+        let first = stored_ballots(&entries[0])?;
+        let n = first.len().max(canonical.len());
+        let mut differences = 0;
+        for pos in 0..n {
+            let (a, b) = (first.get(pos), canonical.get(pos));
+            if a != b {
+                differences += 1;
+                store::round::insert_difference(
+                    &tx.tx,
+                    &meeting,
+                    round,
+                    batch,
+                    &DifferenceRow {
+                        position: pos as u64,
+                        first: a.map(Value::to_string),
+                        second: b.map(Value::to_string),
+                        resolution: None,
+                        reason: None,
+                        resolved_by: None,
+                    },
+                )?;
+            }
+        }
+        if differences == 0 {
+            reconcile(tx, l, &mut row, ballots)?;
+        } else {
+            row.state = "differences".into();
+            store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+            tx.touch(round);
+        }
+    }
+    Ok(Committed {
+        batch: batch.to_string(),
+        ordinal,
+        digest,
+        salt: hex(&salt),
+        state: row.state,
+    })
+}
+
 impl Service {
     /// A counter's entry of one paper batch (idempotent under `key`).
     pub fn enter_batch(
@@ -565,132 +826,23 @@ impl Service {
             require_open(&l.row)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
             check_fits_one_entry(&l, batch, &ballots)?;
-            let existing = store::round::batch(&tx.tx, &meeting, round, &label)?;
-            // The label as first written, whatever the case typed now.
-            let batch = existing.as_ref().map_or(label.as_str(), |b| b.id.as_str());
-            let batch = &batch.to_string();
-            let entries = match &existing {
-                Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,
-                None => Vec::new(),
+            let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
+            let reading = Reading {
+                label: &label,
+                ballots: &ballots,
+                canonical: &canonical,
+                idempotency_key: Some(key),
+                order_checked: req.order_checked,
             };
-            if entries.iter().any(|e| e.person == actor.person) {
-                return Err(Error::conflict(
-                    "already_entered",
-                    format!("您已录入过批次 {batch}"),
-                    format!("you already entered batch {batch}"),
-                ));
-            }
-            if entries.len() >= 2
-                || existing
-                    .as_ref()
-                    .is_some_and(|b| b.state != "awaiting_second")
-            {
-                return Err(Error::conflict(
-                    "batch_complete",
-                    format!("批次 {batch} 已由两名计票人录入"),
-                    format!("batch {batch} already has two entries"),
-                ));
-            }
-            let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
-            // Before anything is written: a stack keyed from the bottom
-            // would make every paper a difference. The counter is asked to
-            // check (nothing is logged); `order_checked` confirms.
-            if ordinal == 2 && !req.order_checked {
-                let first = stored_ballots(&entries[0])?;
-                if looks_reversed(&first, &canonical) {
-                    return Err(Error::conflict(
-                        "entry_reversed",
-                        format!(
-                            "批次 {batch} 的这次录入看起来与第一次录入的顺序相反（像是从这叠选票的最下面一张开始录入的）。两次录入按先后逐张比对：请核对顺序后重新提交"
-                        ),
-                        format!(
-                            "this entry of batch {batch} looks keyed in the reverse order of the first one (from the bottom of the stack); entries are compared paper by paper: check the order and submit again"
-                        ),
-                    )
-                    .at("ballots"));
-                }
-            }
-            let canonical_text = Value::Array(canonical.clone()).to_string();
-            let salt = tx.salt(&[round, batch, &actor.person]);
-            let mut h = Sha256::new();
-            h.update(DIGEST_CONTEXT);
-            h.update(salt);
-            h.update(canonical_text.as_bytes());
-            let digest = hex(&h.finalize());
-            let mut row = existing.unwrap_or(BatchRow {
-                id: batch.to_string(),
-                state: "awaiting_second".into(),
-                ballots: None,
-                reconciled: None,
-                seq: None,
-                resolutions: None,
-            });
-            store::round::save_batch(&tx.tx, &meeting, round, &row)?;
-            store::round::insert_entry(
-                &tx.tx,
-                &meeting,
-                round,
-                batch,
-                &EntryRow {
-                    ordinal,
-                    person: actor.person.clone(),
-                    count: ballots.len() as u64,
-                    ballots: Some(canonical_text),
-                    digest: digest.clone(),
-                    salt: hex(&salt),
-                    idempotency_key: Some(key.to_string()),
-                },
-            )?;
-            tx.log(
-                Some(actor.role),
-                &Event::EntryCommitted {
-                    round: round.to_string(),
-                    batch: batch.to_string(),
-                    counter: actor.name.clone(),
-                    ballots: ballots.len() as u64,
-                    digest: digest.clone(),
-                },
-            )?;
-            if ordinal == 2 {
-                let first = stored_ballots(&entries[0])?;
-                let n = first.len().max(canonical.len());
-                let mut differences = 0;
-                for pos in 0..n {
-                    let (a, b) = (first.get(pos), canonical.get(pos));
-                    if a != b {
-                        differences += 1;
-                        store::round::insert_difference(
-                            &tx.tx,
-                            &meeting,
-                            round,
-                            batch,
-                            &DifferenceRow {
-                                position: pos as u64,
-                                first: a.map(Value::to_string),
-                                second: b.map(Value::to_string),
-                                resolution: None,
-                                reason: None,
-                                resolved_by: None,
-                            },
-                        )?;
-                    }
-                }
-                if differences == 0 {
-                    reconcile(tx, &l, &mut row, &ballots)?;
-                } else {
-                    row.state = "differences".into();
-                    store::round::save_batch(&tx.tx, &meeting, round, &row)?;
-                    tx.touch(round);
-                }
-            }
+            let r = commit_reading(tx, &l, actor, reading, &mut issued)?;
             Ok(Reply::created(json!({
                 "round": round,
-                "batch": batch,
-                "entry": if ordinal == 1 { "first" } else { "second" },
+                "batch": r.batch,
+                "entry": if r.ordinal == 1 { "first" } else { "second" },
                 "ballots": ballots.len(),
-                "digest": digest,
-                "salt": hex(&salt),
-                "batch_state": row.state,
+                "digest": r.digest,
+                "salt": r.salt,
+                "batch_state": r.state,
             })))
         })
     }

@@ -309,6 +309,22 @@ pub fn batch_counts(
     Ok(c)
 }
 
+/// The ballots a round holds so far, counted or still being read: a
+/// reconciled batch's ballots, and for every other batch the larger count
+/// of its readings.
+pub fn ballots_read(conn: &Connection, meeting: &str, round: &str) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COALESCE(SUM(CASE WHEN b.state = 'reconciled' THEN COALESCE(b.ballots, 0)
+                ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+                      WHERE e.meeting = b.meeting AND e.round = b.round AND e.batch = b.id)
+                END), 0)
+         FROM batch b WHERE b.meeting = ?1 AND b.round = ?2",
+        [meeting, round],
+        |r| r.get(0),
+    )?;
+    Ok(u64_of(n)?)
+}
+
 /// The reconciled `BatchBallots` JSON of every reconciled batch of a round.
 pub fn reconciled_ballots(
     conn: &Connection,

@@ -42,6 +42,8 @@ pub struct Sim {
     pub method: ElectionMethod,
     pub scrutineers: Vec<(String, SigningKey, Cosigner)>,
     pub counter: (String, SigningKey),
+    /// The second counter: the other reading of every batch.
+    pub counter2: (String, SigningKey),
     /// The organiser (会务组织者): adopts the method, records attendance,
     /// opens rounds.
     pub organiser: (String, SigningKey),
@@ -103,6 +105,7 @@ impl Sim {
             method: method.clone(),
             scrutineers,
             counter: ("赵计票".to_owned(), key(21)),
+            counter2: ("周计票".to_owned(), key(22)),
             organiser: ("钱组织".to_owned(), key(31)),
             presidium: ("孙主席".to_owned(), key(41)),
             clock: START_MS,
@@ -132,6 +135,8 @@ impl Sim {
         }
         let counter = sim.counter.clone();
         sim.register(AuthorRole::Counter, "counter", &counter.0, &counter.1);
+        let counter2 = sim.counter2.clone();
+        sim.register(AuthorRole::Counter, "counter", &counter2.0, &counter2.1);
         let presidium = sim.presidium.clone();
         sim.register(
             AuthorRole::Presidium,
@@ -250,24 +255,13 @@ impl Sim {
         self.rounds.push((id.into(), round, Vec::new()));
     }
 
-    /// Logs ballots of round `id` in batches of at most `per_batch`, with a
-    /// counter's commitment before each batch.
+    /// Logs ballots of round `id` in batches of at most `per_batch`, each
+    /// after the two counters' readings of it (their commitments).
     pub fn ballots(&mut self, id: &str, ballots: &[Ballot], per_batch: usize) {
         let lines = self.round(id).candidates.len();
         for (b, chunk) in ballots.chunks(per_batch.max(1)).enumerate() {
             let batch = format!("{id}-b{:03}", self.batch_count(id) + b);
-            let counter = self.counter.clone();
-            self.append(
-                AuthorRole::Counter,
-                &counter.1,
-                &Event::EntryCommitted {
-                    round: id.into(),
-                    batch: batch.clone(),
-                    counter: counter.0.clone(),
-                    ballots: chunk.len() as u64,
-                    digest: "ab".repeat(32),
-                },
-            );
+            self.readings(id, &batch, chunk.len() as u64);
             let enc = BatchBallots::from_ballots(lines, chunk).expect("ballots match the round");
             self.service(Event::BallotBatch {
                 round: id.into(),
@@ -277,6 +271,24 @@ impl Sim {
         }
         let slot = self.rounds.iter_mut().find(|r| r.0 == id).expect("opened");
         slot.2.extend_from_slice(ballots);
+    }
+
+    /// The two counters' readings of batch `batch` of round `id` (`n`
+    /// ballots), which a `ballot_batch` of it needs.
+    pub fn readings(&mut self, id: &str, batch: &str, n: u64) {
+        for (counter, digest) in [(self.counter.clone(), "ab"), (self.counter2.clone(), "cd")] {
+            self.append(
+                AuthorRole::Counter,
+                &counter.1,
+                &Event::EntryCommitted {
+                    round: id.into(),
+                    batch: batch.into(),
+                    counter: counter.0.clone(),
+                    ballots: n,
+                    digest: digest.repeat(32),
+                },
+            );
+        }
     }
 
     fn batch_count(&self, id: &str) -> usize {
