@@ -660,3 +660,64 @@ fn finding_9_an_import_with_no_ballots_is_refused() {
     let round = m.get(&s.s1, "/rounds/r1").expect(200).json();
     assert_eq!(round["batches"]["reconciled"], 0);
 }
+
+/// Issue 9 item 6, what people see is what was signed: the result table
+/// of a running service is edited in its SQLite file (a claimed winner, a
+/// changed fact); every read that would show the result — the result, the
+/// round, the statement, a decision on it — refuses with 409
+/// `result_mismatch` naming the round and never prints the edited result;
+/// undone, the signed result is shown again.
+#[test]
+fn an_edited_result_table_is_refused_on_every_read_and_never_shown() {
+    let server = Server::start("attack-shown");
+    let s = setup(server.client(), &server.setup);
+    let m = &s.m;
+    enter_both(&s, "b1", &marks(6, "YYYNN"));
+    m.post(&s.s1, "/rounds/r1/close", json!({ "returned": 6 }))
+        .expect(200);
+    let signed = m.get(&s.presidium, "/rounds/r1/result").expect(200).json();
+    assert_eq!(signed["result"]["status"], "shortfall", "{signed}");
+    assert_eq!(signed["result"]["elected"], json!([]));
+    let db = server.dir.path().join("meeting.db");
+    let reads = ["/rounds/r1/result", "/rounds/r1", "/rounds/r1/statement"];
+    for (edit, undo) in [
+        (
+            r#"UPDATE ballot_round SET result = replace(result, '"elected":[]', '"elected":["张四"]') WHERE id = 'r1'"#,
+            r#"UPDATE ballot_round SET result = replace(result, '"elected":["张四"]', '"elected":[]') WHERE id = 'r1'"#,
+        ),
+        (
+            "UPDATE ballot_round SET issued = 27 WHERE id = 'r1'",
+            "UPDATE ballot_round SET issued = 28 WHERE id = 'r1'",
+        ),
+    ] {
+        sql(&db, edit);
+        for who in [&s.presidium, &s.auditor, &s.s1] {
+            for read in reads {
+                let r = m.get(who, read);
+                let p = r.problem(409, "result_mismatch");
+                assert!(
+                    p["message_zh"].as_str().unwrap().contains("轮次 r1")
+                        && p["message_en"].as_str().unwrap().contains("round r1"),
+                    "{edit}: {read}: {p}"
+                );
+                assert!(
+                    !r.text().contains("张四"),
+                    "{edit}: {read} shows {}",
+                    r.text()
+                );
+            }
+        }
+        m.post(
+            &s.presidium,
+            "/rounds/r1/decisions",
+            json!({ "decision": "announce" }),
+        )
+        .problem(409, "result_mismatch");
+        sql(&db, undo);
+        assert_eq!(
+            m.get(&s.presidium, "/rounds/r1/result").expect(200).json(),
+            signed,
+            "{undo}"
+        );
+    }
+}

@@ -340,7 +340,7 @@ fn a_runoff_at_a_nomination_cut_off_completes_the_list() {
     let replays = bundle::round_files(&bundle::events(&b));
     assert_eq!(replays.len(), 2);
     for (round, file, published) in &replays {
-        let recomputed = bundle::tally_with_cli(server.dir.path(), round, file);
+        let recomputed = bundle::record_with_cli(server.dir.path(), round, file);
         assert_eq!(&recomputed, published, "round {round}");
     }
 }

@@ -553,7 +553,7 @@ fn a_whole_meeting() {
     let replays = bundle::round_files(&bundle::events(&b));
     assert_eq!(replays.len(), 3);
     for (round, file, published) in &replays {
-        let recomputed = bundle::tally_with_cli(server.dir.path(), round, file);
+        let recomputed = bundle::record_with_cli(server.dir.path(), round, file);
         assert_eq!(&recomputed, published, "round {round}");
     }
     // The log never holds a ballot in entry order, nor a roster name.

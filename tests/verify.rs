@@ -268,7 +268,7 @@ fn an_edited_published_count_fails_only_at_replay() {
     let sim = sim::meeting_with(|s| {
         s.corrupt_tally = Some(Box::new(|round, v| {
             if round == "f1" {
-                let row = &mut v["tally"][0];
+                let row = &mut v["rows"][0];
                 let n = row["for"].as_u64().unwrap();
                 row["for"] = (n + 1).into();
             }
@@ -284,6 +284,39 @@ fn an_edited_published_count_fails_only_at_replay() {
         "{f}"
     );
     assert!(r.step(Step::Cosignatures).status == scrutineer::log::verify::StepStatus::Passed);
+}
+
+/// A signed record whose outcome was changed (a tie at the cut-off
+/// published as a completed election) fails at the tally step of replay,
+/// worded from the codes in both languages.
+#[test]
+fn a_corrupted_record_fails_at_the_tally_step_in_both_languages() {
+    let sim = sim::meeting_with(|s| {
+        s.corrupt_tally = Some(Box::new(|round, v| {
+            if round == "f1" {
+                v["status"] = "complete".into();
+            }
+        }));
+    });
+    let r = check_fails_at(&sim.bundle(), Step::Replay, "edited status");
+    let f = r.first_failure().unwrap();
+    assert_eq!((f.step, f.round.as_deref()), (Step::Replay, Some("f1")));
+    assert!(
+        f.message.contains(
+            "published status complete (complete), replay runoff_required (tie at the cut-off: runoff required)"
+        ),
+        "{f}"
+    );
+    let zh = f.zh.as_deref().expect("worded in Chinese");
+    assert!(
+        zh.contains("公布的结果为 complete（有效，结果确定），重新计票为 runoff_required（票数相等，须重新投票）"),
+        "{zh}"
+    );
+    let t = r.tallies.iter().find(|t| t.round == "f1").unwrap();
+    assert!(!t.matches && t.status == "runoff_required");
+    let text =
+        scrutineer::report::verify_report::render("b", &r, None, scrutineer::report::Lang::Zh);
+    assert!(text.contains("重新计票为 runoff_required"), "{text}");
 }
 
 /// Free names on nomination ballots are logged, replayed by the reference

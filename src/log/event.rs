@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::count::{self, PackedBallots};
 use crate::log::entry::EntryKind;
+use crate::log::record::TallyRecord;
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
 
@@ -605,9 +606,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
-    /// The tally of a closed round: the contract result document, exactly as
-    /// `report::json` renders it (replay must reproduce it byte for byte).
-    TallyPublished { round: String, result: Value },
+    /// The tally of a closed round: its signed result record (codes and
+    /// numbers, no display text; `log::record`, docs/audit-bundle.md §3.2).
+    /// Replay must reproduce it exactly.
+    TallyPublished {
+        round: String,
+        record: Box<TallyRecord>,
+    },
     PresidiumDecision {
         round: String,
         decision: Decision,

@@ -20,6 +20,7 @@
 //! | [`proof`] | inclusion receipts in the tlog-proof format; roots in groups of four hex digits |
 //! | [`tiles`] | the log as C2SP tlog-tiles: hash tiles and entry bundles |
 //! | [`event`] | the typed meeting events carried as entry payloads (canonical JSON) |
+//! | [`record`] | the signed result of a round (`tally_published`): codes and numbers, no display text |
 //! | [`bundle`] | the audit bundle in memory: file names, building one from a log, splitting one into parts |
 //! | [`verify`] | the auditor's verifier: eight numbered steps, replay of every tally |
 //!
@@ -64,6 +65,7 @@ pub mod merkle;
 pub mod note;
 pub mod pins;
 pub mod proof;
+pub mod record;
 pub mod signer;
 pub mod tiles;
 pub mod verify;

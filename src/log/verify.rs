@@ -44,8 +44,8 @@ use super::merkle::{leaf_hash, verify_consistency, Hash, Tree, TreeSize};
 use super::note::{Note, NoteSignature, SignatureType, VerifierKey};
 use super::pins::{fingerprint, groups4, witnesses_on, Pins};
 use super::proof::InclusionReceipt;
+use super::record::{self, TallyRecord};
 use crate::count::{self, PackedBallots};
-use crate::report;
 use crate::rules::method::ElectionMethod;
 use crate::rules::outcome::Runoff;
 use crate::rules::round::{Ballot, Round};
@@ -1034,7 +1034,13 @@ fn steps_entries<'t>(
             }
         }
         for msg in replay.apply(index, event, check.packed.as_ref()) {
+            let zh = replay.worded.remove(&msg);
             rec.entry(Step::Replay, index, round.as_deref(), msg);
+            if let (Some(zh), Some((failures, _))) = (zh, rec.failures.get_mut(&Step::Replay)) {
+                if let Some(last) = failures.last_mut().filter(|f| f.entry == Some(index)) {
+                    last.zh = Some(zh);
+                }
+            }
         }
     }
     if let Some(keys) = &keys_file {
@@ -1526,6 +1532,9 @@ struct Replay<'t> {
     /// The readings of each batch not yet counted: (round, batch) → the
     /// names in its `entry_committed` entries, in log order.
     readings: BTreeMap<(String, String), Vec<String>>,
+    /// The Chinese wording of replay messages worded for people (the
+    /// tally check's differences), by their English text.
+    worded: BTreeMap<String, String>,
 }
 
 impl<'t> Replay<'t> {
@@ -1547,6 +1556,7 @@ impl<'t> Replay<'t> {
             announced: Vec::new(),
             logins: BTreeMap::new(),
             readings: BTreeMap::new(),
+            worded: BTreeMap::new(),
         }
     }
 
@@ -1894,7 +1904,7 @@ impl<'t> Replay<'t> {
                     state.round.returned = Some(*returned);
                 }
             },
-            Event::TallyPublished { round, result } => self.tally(index, round, result, &mut out),
+            Event::TallyPublished { round, record } => self.tally(index, round, record, &mut out),
             Event::PresidiumDecision {
                 round,
                 decision: Decision::ProceedWithout { without, .. },
@@ -2122,7 +2132,7 @@ impl<'t> Replay<'t> {
             .collect()
     }
 
-    fn tally(&mut self, index: u64, id: &str, published: &Value, out: &mut Vec<String>) {
+    fn tally(&mut self, index: u64, id: &str, published: &TallyRecord, out: &mut Vec<String>) {
         let election = self.rounds.get(id).and_then(|s| s.election.clone());
         let cosigners = self.cosigners_of(election.as_deref());
         // Every assigned scrutineer is in n unless a decision excused them.
@@ -2173,33 +2183,14 @@ impl<'t> Replay<'t> {
         let counts = combine(method, round, &state.plain, &state.special);
         let result = crate::rules::evaluate_counts(method, round, counts);
         state.runoff = result.runoff.clone();
-        let text = report::json::to_string(method, round, &result);
-        let replayed: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
-                out.push(format!("replayed result is not JSON: {e}"));
-                return;
-            }
-        };
-        let same = serde_json::to_vec(published).ok() == serde_json::to_vec(&replayed).ok();
+        let replayed = record::record(method, round, &result);
+        // Structural equality of the parsed records is equality of their
+        // canonical bytes (`record::canonical`): one encoding per record.
+        let same = *published == replayed;
         if !same {
-            let mut diffs = Vec::new();
-            diff_values(published, &replayed, "", &mut diffs);
-            let shown: Vec<String> = diffs
-                .iter()
-                .take(5)
-                .map(|d| d.describe(&replayed))
-                .collect();
-            let more = diffs.len().saturating_sub(5);
-            out.push(format!(
-                "{}{}",
-                shown.join("; "),
-                if more > 0 {
-                    format!("; and {more} more differences")
-                } else {
-                    String::new()
-                }
-            ));
+            let (en, zh) = describe_differences(published, &replayed);
+            self.worded.insert(en.clone(), zh);
+            out.push(en);
         }
         self.tallies.push(TallyCheck {
             round: id.to_owned(),
@@ -2411,50 +2402,96 @@ fn first_difference(a: &ElectionMethod, b: &ElectionMethod) -> String {
         .unwrap_or_default()
 }
 
-/// One difference between the published and the replayed result.
+/// One difference between the published and the replayed record.
 struct Diff {
     path: String,
     published: Option<Value>,
     replayed: Option<Value>,
 }
 
+/// The differences between a published and a replayed record, the first
+/// five named, in English and in Chinese.
+fn describe_differences(published: &TallyRecord, replayed: &TallyRecord) -> (String, String) {
+    let (Ok(a), Ok(b)) = (
+        serde_json::to_value(published),
+        serde_json::to_value(replayed),
+    ) else {
+        return (
+            "the published record differs from the replay".into(),
+            "公布的计票结果与重新计票不符".into(),
+        );
+    };
+    let mut diffs = Vec::new();
+    diff_values(&a, &b, "", &mut diffs);
+    let more = diffs.len().saturating_sub(5);
+    let (en, zh): (Vec<String>, Vec<String>) = diffs
+        .iter()
+        .take(5)
+        .map(|d| (d.describe(&b, false), d.describe(&b, true)))
+        .unzip();
+    let (mut en, mut zh) = (en.join("; "), zh.join("；"));
+    if more > 0 {
+        en.push_str(&format!("; and {more} more differences"));
+        zh.push_str(&format!("；另有 {more} 处不同"));
+    }
+    (en, zh)
+}
+
 impl Diff {
-    /// "published for-votes of 王二 40, replay 39", or the JSON path.
-    fn describe(&self, replayed_doc: &Value) -> String {
+    /// "published for-votes of 王二 40, replay 39" (or in Chinese), the
+    /// status with its meaning, or the record path.
+    fn describe(&self, replayed_doc: &Value, zh: bool) -> String {
         let show = |v: &Option<Value>| match v {
-            None => "nothing".to_owned(),
+            None => if zh { "无" } else { "nothing" }.to_owned(),
+            Some(Value::String(code)) if self.path == "/status" => {
+                let status: Option<crate::rules::Status> =
+                    serde_json::from_value(Value::String(code.clone())).ok();
+                match status {
+                    Some(st) if zh => format!("{code}（{}）", st.zh()),
+                    Some(st) => format!("{code} ({})", st.en()),
+                    None => code.clone(),
+                }
+            }
             Some(v) => v.to_string(),
         };
+        let (p, r) = (show(&self.published), show(&self.replayed));
         let parts: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
-        if let ["tally", row, field] = parts.as_slice() {
+        if let ["rows", row, field] = parts.as_slice() {
             let name = row
                 .parse::<usize>()
                 .ok()
-                .and_then(|i| replayed_doc.get("tally")?.get(i)?.get("name")?.as_str());
+                .and_then(|i| replayed_doc.get("rows")?.get(i)?.get("name")?.as_str());
             let what = match *field {
-                "for" => Some("for-votes"),
-                "against" => Some("against-votes"),
-                "abstain" => Some("abstentions"),
+                "for" => Some(("for-votes", "赞成票")),
+                "against" => Some(("against-votes", "不赞成票")),
+                "abstain" => Some(("abstentions", "弃权票")),
                 _ => None,
             };
-            if let (Some(name), Some(what)) = (name, what) {
-                return format!(
-                    "published {what} of {name} {}, replay {}",
-                    show(&self.published),
-                    show(&self.replayed)
-                );
+            if let (Some(name), Some((en, cn))) = (name, what) {
+                return if zh {
+                    format!("公布的{name}{cn}为 {p}，重新计票为 {r}")
+                } else {
+                    format!("published {en} of {name} {p}, replay {r}")
+                };
             }
         }
-        format!(
-            "at {}: published {}, replay {}",
-            if self.path.is_empty() {
-                "/"
+        if self.path == "/status" {
+            return if zh {
+                format!("公布的结果为 {p}，重新计票为 {r}")
             } else {
-                &self.path
-            },
-            show(&self.published),
-            show(&self.replayed)
-        )
+                format!("published status {p}, replay {r}")
+            };
+        }
+        let at = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        if zh {
+            format!("记录 {at} 处：公布为 {p}，重新计票为 {r}")
+        } else {
+            format!("at {at}: published {p}, replay {r}")
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! base: the round is void), then the count, the threshold and seat filling.
 //! Every branch ends in a [`Status`]; none is an error.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::fraction::Fraction;
 use super::method::{
@@ -16,7 +16,7 @@ use super::round::{Ballot, Office, Round, RoundKind};
 use super::tally::{count, Counts, InvalidReason, LineCount};
 
 /// The outcome state of a round (RULES §4.3, CONTRACT §3 `status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Every seat filled (or, for a list round, the list proposed in full;
@@ -80,11 +80,28 @@ pub struct QuorumRuling {
     pub rule: Fraction,
 }
 
+/// Which list a list ruling checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListSubject {
+    /// The round's own candidate list.
+    Candidates,
+    /// The list a preliminary round proposes (`next_size` names), against
+    /// the formal rule of its office.
+    NextList,
+}
+
 /// The list ruling: which rule, the numbers, and the message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListRuling {
     #[serde(flatten)]
     pub check: ListCheck,
+    /// The rule applied (not in the contract JSON, which prints its text).
+    #[serde(skip)]
+    pub rule: DifferentialRule,
+    /// The list checked (not in the contract JSON; its message says it).
+    #[serde(skip)]
+    pub subject: ListSubject,
     pub rule_zh: String,
     pub rule_en: String,
     pub message_zh: String,
@@ -351,12 +368,7 @@ pub fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling>
             // The list it proposes must itself meet the formal rule...
             let formal = office_rule.check(round.seats, next);
             if !formal.ok {
-                return Some(ruling(
-                    office_rule,
-                    formal,
-                    "正式候选人",
-                    "formal candidates",
-                ));
+                return Some(ruling(office_rule, formal, ListSubject::NextList));
             }
             // ...and the preliminary itself is differential.
             (DifferentialRule::MoreThanSeats, next)
@@ -372,10 +384,14 @@ pub fn list_ruling(method: &ElectionMethod, round: &Round) -> Option<ListRuling>
         }
     };
     let check = rule.check(seats, candidates);
-    Some(ruling(rule, check, "候选人", "candidates"))
+    Some(ruling(rule, check, ListSubject::Candidates))
 }
 
-fn ruling(rule: DifferentialRule, check: ListCheck, noun_zh: &str, noun_en: &str) -> ListRuling {
+fn ruling(rule: DifferentialRule, check: ListCheck, subject: ListSubject) -> ListRuling {
+    let (noun_zh, noun_en) = match subject {
+        ListSubject::Candidates => ("候选人", "candidates"),
+        ListSubject::NextList => ("正式候选人", "formal candidates"),
+    };
     let bound_zh = match check.max {
         Some(max) if max == check.min => format!("应为{}名", check.min),
         Some(max) => format!("应为{}至{}名", check.min, max),
@@ -387,6 +403,8 @@ fn ruling(rule: DifferentialRule, check: ListCheck, noun_zh: &str, noun_en: &str
         _ => format!("at least {}", check.min),
     };
     ListRuling {
+        rule,
+        subject,
         rule_zh: rule.zh(),
         rule_en: rule.en(),
         message_zh: format!(

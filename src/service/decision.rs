@@ -66,7 +66,9 @@ pub struct Cosign {
 /// unsynchronised laptop; signing later (the next morning) is allowed.
 pub const MAX_CLOCK_SKEW_S: u64 = 600;
 
-fn tallied(l: &Loaded) -> Result<Value, Error> {
+/// The signed result of a closed round (checked on this read, as every
+/// read: `round::signed_result`).
+fn tallied(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
     if l.row.state != "closed" {
         return Err(Error::conflict(
             "round_not_tallied",
@@ -74,12 +76,7 @@ fn tallied(l: &Loaded) -> Result<Value, Error> {
             format!("round {} has not been closed and tallied", l.row.id),
         ));
     }
-    let text = l
-        .row
-        .result
-        .as_deref()
-        .ok_or_else(|| Error::internal("a closed round without a result"))?;
-    serde_json::from_str(text).map_err(|e| Error::internal(format!("stored result: {e}")))
+    super::round::signed_result(conn, meeting, l)
 }
 
 fn not_applicable(decision: &str, status: &str) -> Error {
@@ -247,7 +244,7 @@ fn proposed_list(
         return Ok(None);
     };
     let p = load_round(conn, meeting, parent)?;
-    let pr = tallied(&p)?;
+    let pr = tallied(conn, meeting, &p)?;
     let Some(mut list) = proposed_list(conn, meeting, &p, &pr)? else {
         return Ok(None);
     };
@@ -312,7 +309,7 @@ impl Service {
                 let decision = proceed_without(tx, &l, without, reason)?;
                 return record(tx, actor, &mut l, decision, None);
             }
-            let result = tallied(&l)?;
+            let result = tallied(&tx.tx, &meeting, &l)?;
             let status = result["status"].as_str().unwrap_or("").to_string();
             let elected = names(&result["elected"]);
             let mut created: Option<RoundRow> = None;
@@ -499,7 +496,7 @@ impl Service {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
             super::round::result_visible(conn, actor, &l)?;
-            let result = tallied(&l)?;
+            let result = tallied(conn, &actor.meeting, &l)?;
             let note = tally_note(conn, &actor.meeting, &l.row)?;
             let receipt = match l.row.tally_index {
                 Some(t) => Some(super::bundle::tally_receipt(conn, &actor.meeting, t)?),
@@ -524,7 +521,7 @@ impl Service {
             let meeting = actor.meeting.clone();
             let mut l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
-            tallied(&l)?;
+            tallied(&tx.tx, &meeting, &l)?;
             let cosigners = cosigners_of(&l.row)?;
             let Some(me) = cosigners.iter().find(|c| c.person == actor.person) else {
                 return Err(Error::conflict(

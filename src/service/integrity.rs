@@ -26,6 +26,7 @@ use super::{load_log, Error, Kind};
 use crate::log::entry::Entry;
 use crate::log::event::{self, BatchBallots, Decision, Event};
 use crate::log::merkle::TreeSize;
+use crate::log::record::TallyRecord;
 use crate::store::{self, sidecar::Issued};
 
 /// The refusal to start, in both languages, naming what differs.
@@ -141,7 +142,7 @@ pub(crate) fn check_database(
 struct LoggedRound {
     facts: Option<(u64, u64, u64)>,
     returned: Option<u64>,
-    tally: Option<(u64, Value)>,
+    tally: Option<(u64, TallyRecord)>,
     cosigned: usize,
     announced: bool,
     batches: BTreeMap<String, BatchBallots>,
@@ -192,8 +193,8 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             Event::RoundClosed {
                 round, returned, ..
             } => rounds.entry(round).or_default().returned = Some(returned),
-            Event::TallyPublished { round, result } => {
-                rounds.entry(round).or_default().tally = Some((index, result))
+            Event::TallyPublished { round, record } => {
+                rounds.entry(round).or_default().tally = Some((index, *record))
             }
             Event::ResultCosigned { round, .. } => rounds.entry(round).or_default().cosigned += 1,
             Event::PresidiumDecision {
@@ -285,8 +286,20 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| Error::internal(format!("round {r}: stored result: {e}")))?;
-        let logged_result = logged.tally.as_ref().map(|(_, v)| v);
-        if result.as_ref() != logged_result {
+        // The stored result must be what the signed record shows, decided
+        // again from its numbers with the stored method and facts (the
+        // check every read makes, `round::shown_result`).
+        let agrees = match (&result, &logged.tally) {
+            (None, None) => true,
+            (Some(stored), Some((_, record))) => {
+                let l = super::round::loaded(conn, meeting, row.clone())?;
+                let method = super::meeting::require_method(&m)?;
+                let round = super::round::facts(&l, row.returned)?;
+                super::round::shown_result(&method, &round, record, stored).is_some()
+            }
+            _ => false,
+        };
+        if !agrees {
             return bad(
                 "公布的计票结果 result 与日志中的 tally_published 不同".into(),
                 "the published result differs from the tally_published entry".into(),

@@ -114,7 +114,7 @@ fn ballot_json(b: &Ballot) -> Value {
 
 /// For every tallied round of the log: the round file an auditor would
 /// rebuild from the events (method, facts, reconciled ballots, returned)
-/// and the result the service published.
+/// and the result record the service signed (as JSON).
 pub fn round_files(events: &[Event]) -> Vec<(String, Value, Value)> {
     let mut method = json!(null);
     let mut opened: BTreeMap<String, Value> = BTreeMap::new();
@@ -143,10 +143,11 @@ pub fn round_files(events: &[Event]) -> Vec<(String, Value, Value)> {
             } => {
                 returned.insert(round.clone(), *r);
             }
-            Event::TallyPublished { round, result } => {
+            Event::TallyPublished { round, record } => {
                 let mut facts = opened.get(round).cloned().expect("opened before tallied");
                 facts["returned"] = json!(returned.get(round).copied().unwrap_or(0));
-                let counted = result["box_valid"] == json!(true);
+                let counted = scrutineer::log::record::counted(record);
+                let result = serde_json::to_value(record).expect("a record");
                 let file = json!({
                     "method": method,
                     "round": facts,
@@ -158,6 +159,30 @@ pub fn round_files(events: &[Event]) -> Vec<(String, Value, Value)> {
         }
     }
     out
+}
+
+/// The signed record of a round file's tally, after checking that
+/// `scrutineer tally FILE --json` prints the contract result the library
+/// renders for it (the CLI's output is the contract; the log signs the
+/// record of the same decision).
+pub fn record_with_cli(dir: &Path, name: &str, round_file: &Value) -> Value {
+    let printed = tally_with_cli(dir, name, round_file);
+    let file =
+        scrutineer::rules::roundfile::parse(&round_file.to_string(), None).expect("a round file");
+    let result = scrutineer::rules::evaluate(&file.method, &file.round, &file.ballots);
+    let doc = serde_json::to_value(scrutineer::report::json::document(
+        &file.method,
+        &file.round,
+        &result,
+    ))
+    .expect("a result");
+    assert_eq!(printed, doc, "scrutineer tally {name}");
+    serde_json::to_value(scrutineer::log::record::record(
+        &file.method,
+        &file.round,
+        &result,
+    ))
+    .expect("a record")
 }
 
 /// Runs `scrutineer tally FILE --json` on a round file.

@@ -19,7 +19,6 @@ use scrutineer::log::event::{self, BatchBallots, Body, Decision, Event};
 use scrutineer::log::merkle::Tree;
 use scrutineer::log::note::{KeyName, Note, NoteSigner, VerifierKey};
 use scrutineer::log::signer::LogSigner;
-use scrutineer::report;
 use scrutineer::rules::{self, Ballot, ElectionMethod, Mark, Office, Round, RoundKind};
 
 pub const ORIGIN: &str = "scrutineer.example/m/2024-branch-7";
@@ -304,7 +303,8 @@ impl Sim {
 
     /// Closes round `id` with `returned` papers, publishes the tally the
     /// engine computes (through `corrupt_tally`, if set) and signs the
-    /// result checkpoint, which ends with the tally; returns the tally.
+    /// result checkpoint, which ends with the tally; returns the tally's
+    /// signed record (as JSON).
     pub fn close_and_tally(&mut self, id: &str, returned: u64) -> Value {
         let (name, k, _) = self.scrutineers[0].clone();
         self.append(
@@ -321,14 +321,14 @@ impl Sim {
         let (round, ballots) = (slot.1.clone(), slot.2.clone());
         rules::check_ballots(&self.method, &round, &ballots).expect("ballots fit the round");
         let result = rules::evaluate(&self.method, &round, &ballots);
-        let text = report::json::to_string(&self.method, &round, &result);
-        let mut value: Value = serde_json::from_str(&text).expect("contract JSON");
+        let record = scrutineer::log::record::record(&self.method, &round, &result);
+        let mut value: Value = serde_json::to_value(&record).expect("a record");
         if let Some(corrupt) = &self.corrupt_tally {
             corrupt(id, &mut value);
         }
         self.service(Event::TallyPublished {
             round: id.into(),
-            result: value.clone(),
+            record: Box::new(serde_json::from_value(value.clone()).expect("still a record")),
         });
         let note = self.checkpoint();
         let checkpoint = Checkpoint::parse(note.text()).expect("a checkpoint");
