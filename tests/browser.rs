@@ -349,7 +349,7 @@ fn set_up(s: &Session, server: &Server) -> Meeting {
     s.step("setup: the formal round");
     add_round(s, &election, &CANDIDATES, 2);
     let round = draft_round(s, &election);
-    open_round(s, &round, 7);
+    open_round(s, &round, 8);
     check_i18n(s, "setup");
 
     let links: BTreeMap<String, String> = serde_json::from_value(s.exec(
@@ -834,7 +834,7 @@ fn a_small_meeting_runs_through_the_ui() {
     s.wait_visible("dialog[open] #void-warning");
     let warning = s.text("dialog[open]");
     assert!(
-        warning.contains("无效") && warning.contains("9") && warning.contains("7"),
+        warning.contains("无效") && warning.contains("9") && warning.contains("8"),
         "a distinct warning that the election would be void: {warning}"
     );
     assert!(

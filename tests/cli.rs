@@ -679,7 +679,7 @@ fn verify_speaks_one_language_and_prints_each_rounds_root() {
     let (code, en) = verify_out(&[&path, "--lang", "en", "--tz", "UTC"]);
     assert_eq!(code, 0, "{en}");
     assert!(
-        en.contains("result checkpoint: 37 entries")
+        en.contains("result checkpoint: 47 entries")
             && en.contains("signed: 2024-06-01 01:00:00 (UTC+00:00)"),
         "{en}"
     );

@@ -407,6 +407,14 @@ fn finding_9_an_import_with_no_ballots_is_refused() {
     // The offline command refuses it too (exit 2), and imports nothing.
     let dir = server.dir.path();
     std::fs::write(dir.join("empty.csv"), "丁一,王二\n").expect("write");
+    {
+        use base64::Engine as _;
+        std::fs::write(
+            dir.join("anna.key"),
+            base64::engine::general_purpose::STANDARD.encode([31u8; 32]),
+        )
+        .expect("write");
+    }
     let db = dir.join("meeting.db");
     let (code, out, err) = cli(
         dir,
@@ -418,6 +426,10 @@ fn finding_9_an_import_with_no_ballots_is_refused() {
             &m.id,
             "--round",
             "r1",
+            "--as",
+            &s.id,
+            "--key",
+            "anna.key",
             "empty.csv",
         ],
     );

@@ -696,7 +696,7 @@ fn an_edited_result_table_is_refused_on_every_read_and_never_shown() {
                 let r = m.get(who, read);
                 let p = r.problem(409, "result_mismatch");
                 assert!(
-                    p["message_zh"].as_str().unwrap().contains("轮次 r1")
+                    p["message_zh"].as_str().unwrap().contains("本轮计票结果")
                         && p["message_en"].as_str().unwrap().contains("round r1"),
                     "{edit}: {read}: {p}"
                 );

@@ -311,7 +311,9 @@ fn batch_labels_ignore_case_and_a_stray_batch_can_be_discarded() {
         json!({ "kind": "formal", "candidates": ["甲", "乙", "丙"] }),
     )
     .expect(201);
-    m.post(&org, "/rounds/r1/open", json!({ "issued": 10 }))
+    // One more issued than counted, so the stray entry below fits within
+    // the ballots issued (never beyond them, even pending).
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 11 }))
         .expect(200);
     let ballots = json!(copies(10, json!("YYN")));
     // `T1` and `t1` are one paper batch: the second entry reconciles it.

@@ -6,7 +6,7 @@
 //! order, into batches `impN-00001`, `impN-00002`, … of at most
 //! [`IMPORT_BATCH`] ballots; each batch is stored as its **first reading**
 //! and logged as an `entry_committed` in the importer's name, signed by
-//! their key ([`super::entry::commit_reading`], exactly as a counter's
+//! their key (`entry::commit_reading`, exactly as a counter's
 //! entry). The ballots count only when a second, independent reading of
 //! the same batches is reconciled with it:
 //!
