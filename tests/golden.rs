@@ -240,3 +240,25 @@ fn each_tampered_variant_fails_at_its_step() {
         );
     }
 }
+
+/// docs/audit-bundle.md quotes the golden bundle byte for byte (§5.2's
+/// result checkpoint, §7's `keys.txt`): the quotes must be the files.
+#[test]
+fn the_document_quotes_the_golden_bundle_exactly() {
+    let doc = include_str!("../docs/audit-bundle.md");
+    for file in [
+        "fixtures/golden/bundle/checkpoints/00000062.note",
+        "fixtures/golden/bundle/keys.txt",
+    ] {
+        let text = std::fs::read_to_string(file).expect(file);
+        assert!(
+            doc.contains(&format!("```text\n{text}```")),
+            "docs/audit-bundle.md does not quote {file} exactly"
+        );
+        let name = file.rsplit('/').next().expect("name");
+        assert!(
+            doc.contains(name),
+            "docs/audit-bundle.md does not name {file}"
+        );
+    }
+}
