@@ -1315,14 +1315,14 @@ fn a4_report(s: &Session, server: &Server, m: &Meeting) {
     );
 }
 
-/// Issue 9, item 1: on a name that is not loopback the pages are a secure
-/// context only over HTTPS. Chromium maps `scrutineer.test` to 127.0.0.1
-/// and trusts exactly the certificate `serve` made (by its public key);
-/// there WebCrypto exists. Over `--insecure-http` the scrutiny page says
-/// it must be opened over HTTPS instead of calling the browser unsupported.
-#[test]
-fn a_non_loopback_origin_has_webcrypto_over_https_only() {
-    let dir = TempDir::new("browser-https");
+/// `serve` on every interface as `https://scrutineer.test`, with the
+/// certificate it made, and a Chromium session that maps that name to
+/// 127.0.0.1 and trusts exactly that certificate (by its public key): a
+/// LAN origin, not loopback.
+fn lan_https(
+    dir: &TempDir,
+    session: &str,
+) -> (Binary, scrutineer::http::tls::Tls, Driver, Session) {
     let db = dir.path().join("https.db");
     let https = Binary::start(
         &db,
@@ -1340,12 +1340,24 @@ fn a_non_loopback_origin_has_webcrypto_over_https_only() {
     let tls = scrutineer::http::tls::load(crt.as_ref(), key.as_ref()).expect("certificate");
     let driver = Driver::start();
     let s = driver.session_with(
-        "https",
+        session,
         &[
             "--host-resolver-rules=MAP scrutineer.test 127.0.0.1".to_string(),
             format!("--ignore-certificate-errors-spki-list={}", tls.spki_sha256),
         ],
     );
+    (https, tls, driver, s)
+}
+
+/// Issue 9, item 1: on a name that is not loopback the pages are a secure
+/// context only over HTTPS. Chromium maps `scrutineer.test` to 127.0.0.1
+/// and trusts exactly the certificate `serve` made (by its public key);
+/// there WebCrypto exists. Over `--insecure-http` the scrutiny page says
+/// it must be opened over HTTPS instead of calling the browser unsupported.
+#[test]
+fn a_non_loopback_origin_has_webcrypto_over_https_only() {
+    let dir = TempDir::new("browser-https");
+    let (https, tls, _driver, s) = lan_https(&dir, "https");
     s.step("open the scrutiny page over HTTPS on a LAN name");
     s.goto(&format!(
         "https://scrutineer.test:{}/scrutiny.html",
@@ -1413,29 +1425,7 @@ fn a_non_loopback_origin_has_webcrypto_over_https_only() {
 #[test]
 fn over_https_every_person_signs_in_the_browser_and_verify_checks_it() {
     let dir = TempDir::new("browser-https-signed");
-    let db = dir.path().join("https.db");
-    let https = Binary::start(
-        &db,
-        &[
-            "--listen",
-            "0.0.0.0:0",
-            "--public-url",
-            "https://scrutineer.test",
-        ],
-    );
-    let mut crt = db.as_os_str().to_owned();
-    crt.push(".tls.crt");
-    let mut key = db.as_os_str().to_owned();
-    key.push(".tls.key");
-    let tls = scrutineer::http::tls::load(crt.as_ref(), key.as_ref()).expect("certificate");
-    let driver = Driver::start();
-    let s = driver.session_with(
-        "https-signed",
-        &[
-            "--host-resolver-rules=MAP scrutineer.test 127.0.0.1".to_string(),
-            format!("--ignore-certificate-errors-spki-list={}", tls.spki_sha256),
-        ],
-    );
+    let (https, _tls, _driver, s) = lan_https(&dir, "https-signed");
     s.goto(&format!("https://scrutineer.test:{}/", https.addr.port()));
     s.wait_for("window.isSecureContext === true && !!crypto.subtle", 20);
     let ok = |token: &str, method: &str, path: &str, body: Option<Value>| -> Value {
