@@ -24,6 +24,8 @@ mod hostile_input;
 mod kernels_agree;
 #[path = "listener.rs"]
 mod listener;
+#[path = "pipelines.rs"]
+mod pipelines;
 #[path = "procedures.rs"]
 mod procedures;
 #[path = "properties.rs"]

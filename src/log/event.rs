@@ -96,6 +96,14 @@ pub enum Decision {
         proceed: Vec<String>,
         reason: String,
     },
+    /// Qualification review (资格审查, 考察; RULES §9.4) of the list
+    /// accepted from this round: strikes and additions, each with its
+    /// recorded reason and who decided, applied in order; `list` is the
+    /// list as amended, the next stage's list.
+    Review {
+        decisions: Vec<crate::rules::review::ReviewDecision>,
+        list: Vec<String>,
+    },
 }
 
 /// A ballot the packed form cannot hold: a write-in, an illegible mark, or
@@ -601,6 +609,15 @@ pub enum Event {
     RoundClosed {
         round: String,
         returned: u64,
+        /// Spoiled ballots taken back and replaced (更换选票, RULES §3.3);
+        /// absent when none were recorded and in entries written before
+        /// this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaced: Option<u64>,
+        /// 投票人数 as the scrutineers recorded it (the base of `box_check
+        /// = voters`); absent when not recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        voted: Option<u64>,
         /// Who acted (the person's name); absent in entries written before
         /// this field existed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -666,6 +683,27 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// One stage of an election (a round, with the runoffs and re-runs it
+    /// calls) adopted its own method parts — floors, flags, nomination
+    /// limits — on top of the meeting's method, before the round opened
+    /// (issue 11; `rules::stage_method`). `method` is the effective method
+    /// of the stage, recorded whole.
+    StageMethodAdopted {
+        round: String,
+        overrides: Map<String, Value>,
+        method: Box<ElectionMethod>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The procedure facts of a round beyond `round_opened` (groups, the
+    /// combination, a paper's sections, a stage-size rule, a cadre vote's
+    /// record and deferrals: `log::stage`), logged just before it.
+    StageRecorded {
+        round: String,
+        facts: Box<crate::log::stage::StageFacts>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
 }
 
 impl Event {
@@ -674,13 +712,15 @@ impl Event {
     pub fn entry_kind(&self) -> EntryKind {
         match self {
             Event::MeetingCreated { .. } => EntryKind::MEETING_CREATED,
-            Event::MethodAdopted { .. } => EntryKind::METHOD_ADOPTED,
+            Event::MethodAdopted { .. } | Event::StageMethodAdopted { .. } => {
+                EntryKind::METHOD_ADOPTED
+            }
             Event::KeyRegistered { .. }
             | Event::StaffAssigned { .. }
             | Event::LoginIssued { .. }
             | Event::LoginRevoked { .. } => EntryKind::KEY_REGISTERED,
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
-            Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
+            Event::RoundOpened { .. } | Event::StageRecorded { .. } => EntryKind::ROUND_OPENED,
             Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
             Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
                 EntryKind::VOID_DECISION
@@ -706,6 +746,8 @@ impl Event {
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }
+            | Event::StageMethodAdopted { round, .. }
+            | Event::StageRecorded { round, .. }
             | Event::ResultCosigned { round, .. } => Some(round),
             _ => None,
         }

@@ -1407,6 +1407,8 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
                 | Event::StaffAssigned { .. }
                 | Event::LoginIssued { .. }
                 | Event::LoginRevoked { .. }
+                | Event::StageMethodAdopted { .. }
+                | Event::StageRecorded { .. }
         ),
         AuthorRole::Counter => matches!(event, Event::EntryCommitted { .. }),
         AuthorRole::Scrutineer | AuthorRole::ChiefScrutineer => matches!(
@@ -1436,7 +1438,9 @@ fn acted_by(event: &Event) -> Option<&str> {
         | Event::RoundClosed { by, .. }
         | Event::PresidiumDecision { by, .. }
         | Event::LoginIssued { by, .. }
-        | Event::LoginRevoked { by, .. } => by.as_deref(),
+        | Event::LoginRevoked { by, .. }
+        | Event::StageMethodAdopted { by, .. }
+        | Event::StageRecorded { by, .. } => by.as_deref(),
         _ => None,
     }
 }
@@ -1535,6 +1539,8 @@ struct Replay<'t> {
     /// The Chinese wording of replay messages worded for people (the
     /// tally check's differences), by their English text.
     worded: BTreeMap<String, String>,
+    /// The stages of the election (issue 11): `log::replay_stages`.
+    stages: super::replay_stages::Stages,
 }
 
 impl<'t> Replay<'t> {
@@ -1557,6 +1563,7 @@ impl<'t> Replay<'t> {
             logins: BTreeMap::new(),
             readings: BTreeMap::new(),
             worded: BTreeMap::new(),
+            stages: Default::default(),
         }
     }
 
@@ -1706,7 +1713,9 @@ impl<'t> Replay<'t> {
         packed: Option<&Result<PackedBallots, EventError>>,
     ) -> Vec<String> {
         let mut out = Vec::new();
+        self.stages.observe(event, self.method.as_ref(), &mut out);
         match event {
+            Event::StageMethodAdopted { .. } | Event::StageRecorded { .. } => {}
             Event::MeetingCreated { entitled, .. } => {
                 if let Some(first) = self.created_at {
                     out.push(format!(
@@ -1896,12 +1905,19 @@ impl<'t> Replay<'t> {
                 }
             }
             Event::RoundClosed {
-                round, returned, ..
+                round,
+                returned,
+                replaced,
+                voted,
+                ..
             } => match self.open_round_state(round) {
                 Err(e) => out.push(e),
                 Ok(state) => {
                     state.closed = Some(index);
                     state.round.returned = Some(*returned);
+                    state.round.replaced = replaced.unwrap_or(0);
+                    state.round.voted = *voted;
+                    self.stages.check_close(round, &mut out);
                 }
             },
             Event::TallyPublished { round, record } => self.tally(index, round, record, &mut out),
@@ -2001,7 +2017,7 @@ impl<'t> Replay<'t> {
             ));
             return;
         }
-        let Some(method) = self.method.clone() else {
+        let Some(method) = self.method.clone().map(|m| self.stages.method_for(id, m)) else {
             out.push("round opened before any election method was adopted".into());
             return;
         };
@@ -2012,9 +2028,11 @@ impl<'t> Replay<'t> {
             out.push(format!("round facts are contradictory: {e}"));
             return;
         }
+        self.stages.check_open(id, &round, &method, out);
+        let own = self.stages.own_electorate(id);
         match self.entitled {
             None => out.push("round opened before meeting_created".into()),
-            Some(e) if e != round.entitled => out.push(format!(
+            Some(e) if e != round.entitled && !own => out.push(format!(
                 "round says {} entitled; the meeting has {e}",
                 round.entitled
             )),
@@ -2022,7 +2040,7 @@ impl<'t> Replay<'t> {
         }
         match self.present {
             None => out.push("round opened before any attendance was recorded".into()),
-            Some(p) if p != round.present => out.push(format!(
+            Some(p) if p != round.present && !own => out.push(format!(
                 "round says {} present; the last attendance recorded is {p}",
                 round.present
             )),
@@ -2172,7 +2190,8 @@ impl<'t> Replay<'t> {
         let round = &state.round;
         let method = &state.method;
         let given = state.ballots;
-        if let Some(returned) = round.returned {
+        let combined = self.stages.combined_counts(id, round.candidates.len());
+        if let Some(returned) = round.returned.filter(|_| combined.is_none()) {
             let counted = round.is_counted(method, returned);
             if given != returned && (given != 0 || counted) {
                 out.push(format!(
@@ -2180,7 +2199,10 @@ impl<'t> Replay<'t> {
                 ));
             }
         }
-        let counts = combine(method, round, &state.plain, &state.special);
+        let counts = match combined {
+            Some(c) if given == 0 => c,
+            _ => combine(method, round, &state.plain, &state.special),
+        };
         let result = crate::rules::evaluate_counts(method, round, counts);
         state.runoff = result.runoff.clone();
         let replayed = record::record(method, round, &result);

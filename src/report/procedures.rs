@@ -672,3 +672,50 @@ pub fn pretty<T: Serialize>(v: &T) -> String {
     s.push('\n');
     s
 }
+
+/// The clauses a stage adopted on its own, as the printed 选举办法 shows
+/// them under the meeting's: every clause of the stage's method text that
+/// differs from the meeting's (both generated from the methods the
+/// counting uses), headed by the stage.
+pub fn stage_clauses(
+    contest: &str,
+    kind: crate::rules::RoundKind,
+    round: &str,
+    base: &ElectionMethod,
+    stage: &ElectionMethod,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+    lang: Lang,
+) -> String {
+    let clauses = |m: &ElectionMethod| -> Vec<String> {
+        method_text::render(m, lang)
+            .lines()
+            .filter_map(|l| {
+                let (head, rest) = l.split_once(['、', '.'])?;
+                (!head.is_empty() && head.chars().count() <= 4).then(|| rest.trim().to_string())
+            })
+            .collect()
+    };
+    let before = clauses(base);
+    let changed: Vec<String> = clauses(stage)
+        .into_iter()
+        .filter(|c| !before.contains(c))
+        .collect();
+    let keys: Vec<&str> = overrides.keys().map(String::as_str).collect();
+    let contest = super::shown_text(contest);
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "\n本阶段选举办法：{contest}（{}，轮次 {round}）另行通过：{}\n",
+            kind.zh(),
+            keys.join("、")
+        ),
+        Lang::En => format!(
+            "\nStage method: {contest} ({}, round {round}) adopted its own: {}\n",
+            kind.en(),
+            keys.join(", ")
+        ),
+    };
+    for c in changed {
+        out.push_str(&format!("  {c}\n"));
+    }
+    out
+}

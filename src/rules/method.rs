@@ -502,7 +502,7 @@ impl ElectionMethod {
     }
 }
 
-fn merge(slot: &mut Value, new: &Value) {
+pub(crate) fn merge(slot: &mut Value, new: &Value) {
     match (slot, new) {
         (Value::Object(old), Value::Object(new))
             if new.get("kind").is_none() || new.get("kind") == old.get("kind") =>

@@ -35,6 +35,7 @@ pub mod review;
 pub mod round;
 pub mod roundfile;
 pub mod stage;
+pub mod stage_method;
 pub mod tally;
 
 pub use fraction::{Comparison, Fraction};

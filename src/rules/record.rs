@@ -7,10 +7,11 @@
 //! Pure. A nomination the record forbids is an outcome — the list is
 //! refused, citing the earlier results — never an error.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One earlier vote on a nominee for a post, as the record shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EarlierResult {
     pub nominee: String,
     pub post: String,
@@ -34,7 +35,8 @@ pub struct Refusal {
 
 /// A nominee deferred before the vote (缓议 / 暂缓表决), not voted at this
 /// meeting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Deferral {
     pub nominee: String,
     pub reason: String,

@@ -7,10 +7,11 @@
 //!
 //! Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One decision of the review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewDecision {
     pub action: ReviewAction,
     pub name: String,
@@ -20,7 +21,7 @@ pub struct ReviewDecision {
     pub by: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewAction {
     /// 资格审查未通过: taken off the list.

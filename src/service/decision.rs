@@ -49,6 +49,23 @@ pub enum DecisionRequest {
         without: Vec<String>,
         reason: String,
     },
+    /// Qualification review (资格审查) of the list accepted from this
+    /// round: strikes and additions, each with its reason.
+    Review {
+        decisions: Vec<ReviewRequest>,
+    },
+}
+
+/// One decision of a qualification review.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub action: crate::rules::review::ReviewAction,
+    pub name: String,
+    pub reason: String,
+    /// Who decided (镇党委, 县委组织部); default 上级党组织.
+    #[serde(default)]
+    pub by: Option<String>,
 }
 
 /// `POST …/cosignatures`.
@@ -150,6 +167,10 @@ fn describe(d: &Value) -> (String, String) {
             format!("hold the round again ({round})"),
         ),
         "announce" => ("宣布结果".into(), "announce the result".into()),
+        "review" => (
+            format!("资格审查，审查后名单为 {}", list("list", "、")),
+            format!("qualification review; the list is now {}", list("list", ", ")),
+        ),
         other => (other.to_string(), other.to_string()),
     }
 }
@@ -235,7 +256,11 @@ fn proposed_list(
     result: &Value,
 ) -> Result<Option<Vec<String>>, Error> {
     if l.kind.proposes_list() {
-        return Ok(Some(names(&result["next_list"])));
+        // The organisation's nominees of a combined round come first.
+        return Ok(Some(super::stage::with_organisation(
+            l,
+            names(&result["next_list"]),
+        )));
     }
     if l.kind != RoundKind::Runoff {
         return Ok(None);
@@ -303,8 +328,8 @@ impl Service {
         let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
-            let method = require_method(&m)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
+            let method = super::stage::method_for(require_method(&m)?, &l);
             if let DecisionRequest::ProceedWithout { without, reason } = &req {
                 let decision = proceed_without(tx, &l, without, reason)?;
                 return record(tx, actor, &mut l, decision, None);
@@ -465,6 +490,9 @@ impl Service {
                 // this refuses with round_not_open.
                 DecisionRequest::ProceedWithout { without, reason } => {
                     proceed_without(tx, &l, &without, &reason)?
+                }
+                DecisionRequest::Review { decisions } => {
+                    review(tx, &l, decisions)?
                 }
                 DecisionRequest::Announce {} => {
                     if l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list) {
@@ -659,6 +687,8 @@ fn record(
         Some(mut r) => {
             r.origin_decision = Some(decision_json.to_string());
             store::round::save_round(&tx.tx, &meeting, &r)?;
+            // A runoff or re-run keeps the stage method of its round.
+            super::stage::inherit(tx, l, &r.id)?;
             tx.touch(&r.id);
             let l = loaded(&tx.tx, &meeting, r)?;
             super::round::round_json(&tx.tx, &meeting, &l, actor)?
@@ -770,4 +800,65 @@ fn default_supplementary(
     Ok(crate::rules::outcome::supplementary_candidates(
         method, l.office, &tally, &elected, seats,
     ))
+}
+
+/// A qualification review of the list accepted from `l`: the decisions
+/// applied in order to the election's accepted list, which becomes the
+/// list as amended. Taken once, after `accept_list` on this round.
+fn review(tx: &Tx<'_>, l: &Loaded, decisions: Vec<ReviewRequest>) -> Result<Decision, Error> {
+    once(&l.row, "review")?;
+    if !decisions_of(&l.row)
+        .iter()
+        .any(|d| d["decision"] == "accept_list")
+    {
+        return Err(not_applicable("review", "no accepted list"));
+    }
+    if decisions.is_empty() || decisions.len() > 200 {
+        return Err(Error::invalid(
+            "decisions",
+            "资格审查须有1至200项决定",
+            "a review has 1 to 200 decisions",
+        ));
+    }
+    let e = load_election(&tx.tx, tx.meeting(), &l.row.election)?;
+    let accepted: Vec<String> = match &e.accepted_list {
+        Some(j) => serde_json::from_str(j).map_err(Error::internal)?,
+        None => return Err(not_applicable("review", "no accepted list")),
+    };
+    let mut ds = Vec::new();
+    for (i, d) in decisions.iter().enumerate() {
+        ds.push(crate::rules::review::ReviewDecision {
+            action: d.action,
+            name: text(&format!("decisions[{i}].name"), &d.name, super::meeting::MAX_NAME)?,
+            reason: text(&format!("decisions[{i}].reason"), &d.reason, 500)?,
+            by: match &d.by {
+                Some(b) => text(&format!("decisions[{i}].by"), b, super::meeting::MAX_NAME)?,
+                None => "上级党组织".to_string(),
+            },
+        });
+    }
+    let amended = crate::rules::review::amend(&accepted, &ds).map_err(|e| {
+        Error::invalid(
+            format!("decisions[{}]", e.index),
+            format!("资格审查决定不适用于通过的名单：{}", e.message),
+            e.message.clone(),
+        )
+    })?;
+    if amended.list.is_empty() {
+        return Err(Error::invalid(
+            "decisions",
+            "审查后名单不能为空",
+            "the amended list would be empty",
+        ));
+    }
+    store::meeting::set_accepted_list(
+        &tx.tx,
+        tx.meeting(),
+        &l.row.election,
+        Some(&serde_json::to_string(&amended.list).map_err(Error::internal)?),
+    )?;
+    Ok(Decision::Review {
+        decisions: ds,
+        list: amended.list,
+    })
 }

@@ -305,16 +305,15 @@ impl Service {
             self.create_round(
                 a,
                 &e,
-                NewRound {
-                    kind: RoundKind::Preliminary,
-                    candidates: CANDIDATES.iter().map(|c| c.to_string()).collect(),
-                    seats: None,
-                    next_size: Some(6),
-                },
+                NewRound::plain(
+                    RoundKind::Preliminary,
+                    CANDIDATES.iter().map(|c| c.to_string()).collect(),
+                    Some(6),
+                ),
             )
         })?;
         let r1 = prelim.body["id"].as_str().unwrap_or("r1").to_string();
-        org.run(|a| self.open_round(a, &r1, OpenRound { issued: 46 }))?;
+        org.run(|a| self.open_round(a, &r1, OpenRound::issued(46)))?;
         let ballots = preliminary_ballots();
         for (b, chunk) in ballots.chunks(23.min(MAX_BATCH)).enumerate() {
             let body = json!({ "ballots": chunk }).to_string();
@@ -336,7 +335,7 @@ impl Service {
                 &r1,
                 CloseRound {
                     returned: 46,
-                    confirm_void: None,
+                    ..CloseRound::default()
                 },
             )
         })?;
@@ -380,16 +379,11 @@ impl Service {
             self.create_round(
                 a,
                 &e,
-                NewRound {
-                    kind: RoundKind::Formal,
-                    candidates: formal_list.clone(),
-                    seats: None,
-                    next_size: None,
-                },
+                NewRound::plain(RoundKind::Formal, formal_list.clone(), None),
             )
         })?;
         let r2 = formal.body["id"].as_str().unwrap_or("r2").to_string();
-        org.run(|a| self.open_round(a, &r2, OpenRound { issued: 46 }))?;
+        org.run(|a| self.open_round(a, &r2, OpenRound::issued(46)))?;
         Ok(Demo { meeting, links })
     }
 }

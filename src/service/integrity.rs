@@ -293,7 +293,7 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             (None, None) => true,
             (Some(stored), Some((_, record))) => {
                 let l = super::round::loaded(conn, meeting, row.clone())?;
-                let method = super::meeting::require_method(&m)?;
+                let method = super::stage::method_for(super::meeting::require_method(&m)?, &l);
                 let round = super::round::facts(&l, row.returned)?;
                 super::round::shown_result(&method, &round, record, stored).is_some()
             }

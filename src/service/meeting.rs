@@ -523,7 +523,8 @@ impl Service {
         self.read(|conn| {
             let m = load_meeting(conn, &actor.meeting)?;
             let method = require_method(&m)?;
-            Ok(crate::report::method_text::render(&method, lang))
+            let stages = super::stage::method_text(conn, &actor.meeting, &method, lang)?;
+            Ok(crate::report::method_text::render(&method, lang) + &stages)
         })
     }
 

@@ -41,6 +41,7 @@ mod integrity;
 pub mod live;
 pub mod meeting;
 pub mod round;
+pub mod stage;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -33,6 +33,9 @@ pub(crate) struct Loaded {
     /// A runoff's: the kind of the first non-runoff round up its parent
     /// chain, when not formal — the round whose rule it keeps.
     pub resolves: Option<RoundKind>,
+    /// The round's stage: its own method parts and procedure facts
+    /// (`service::stage`, issue 11); empty for an ordinary round.
+    pub stage: super::stage::Stage,
 }
 
 /// The kind of round a runoff resolves: up the parent chain past runoffs
@@ -80,6 +83,7 @@ pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<
         office: enum_parse(&row.office)?,
         candidates: candidates_of(&row)?,
         resolves: resolves_of(conn, meeting, &row)?,
+        stage: super::stage::Stage::load(conn, meeting, &row.id)?,
         row,
     })
 }
@@ -115,8 +119,8 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         issued,
         returned,
         next_size: l.row.next_size,
-        replaced: 0,
-        voted: None,
+        replaced: l.stage.replaced.unwrap_or(0),
+        voted: l.stage.voted,
         resolves: l.resolves,
     })
 }
@@ -520,7 +524,7 @@ fn result_doc(
 pub(crate) fn signed_result(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
     let r = l.row.id.as_str();
     let m = load_meeting(conn, meeting)?;
-    let method = require_method(&m)?;
+    let method = super::stage::method_for(require_method(&m)?, l);
     let round = facts(l, l.row.returned)?;
     let record = match l.row.tally_index {
         Some(t) => logged_record(conn, meeting, r, t)?,
@@ -554,7 +558,7 @@ pub(crate) fn shown_result(
 
 /// The record of the `tally_published` entry at `index`, if that entry is
 /// one, for round `r`.
-fn logged_record(
+pub(crate) fn logged_record(
     conn: &Connection,
     meeting: &str,
     r: &str,
@@ -592,7 +596,8 @@ fn result_body(
     let result = match l.row.state.as_str() {
         "open" => {
             let m = load_meeting(conn, meeting)?;
-            partial_result(conn, meeting, l, &require_method(&m)?, cache)?
+            let method = super::stage::method_for(require_method(&m)?, l);
+            partial_result(conn, meeting, l, &method, cache)?
         }
         "closed" => signed_result(conn, meeting, l)?,
         _ => Value::Null,
@@ -661,7 +666,11 @@ pub(crate) fn round_json(
             "present": l.row.present,
             "issued": l.row.issued,
             "returned": l.row.returned,
+            "replaced": l.stage.replaced,
+            "voted": l.stage.voted,
         },
+        "stage": super::stage::stage_json(l, None),
+        "groups": super::stage::group_results(conn, meeting, l)?,
         "batches": batches_json(conn, meeting, &l.row.id)?,
         "parent": l.row.parent,
         "origin_decision": origin,
@@ -732,22 +741,87 @@ pub(crate) fn live_update_now(
 #[serde(deny_unknown_fields)]
 pub struct NewRound {
     pub kind: RoundKind,
+    /// Absent only for a paper (`sections`).
+    #[serde(default)]
     pub candidates: Vec<String>,
     #[serde(default)]
     pub seats: Option<u64>,
     #[serde(default)]
     pub next_size: Option<u64>,
+    /// The stage's own method parts (overrides of
+    /// `rules::stage_method::STAGE_PARAMETERS`), issue 11.
+    #[serde(default)]
+    pub method: Option<serde_json::Map<String, Value>>,
+    /// `next_size` set by a ratio (RULES §9.2).
+    #[serde(default)]
+    pub next_rule: Option<crate::log::stage::NextRuleFacts>,
+    /// A nomination or evaluation held by groups (RULES §9.1, §9.5).
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// The party organisation's nominees, listed directly.
+    #[serde(default)]
+    pub organisation: Option<super::stage::OrganisationRequest>,
+    /// Several contests on one paper (RULES §9.7), each in its election.
+    #[serde(default)]
+    pub sections: Option<Vec<super::stage::SectionRequest>>,
+    /// A cadre vote's earlier results (RULES §9.6).
+    #[serde(default)]
+    pub record: Vec<rules::record::EarlierResult>,
+    /// Each nominee's post, when not the contest.
+    #[serde(default)]
+    pub posts: std::collections::BTreeMap<String, String>,
+    /// Nominees deferred before the vote (缓议): not on the ballot.
+    #[serde(default)]
+    pub deferred: Vec<rules::record::Deferral>,
+}
+
+impl NewRound {
+    /// A round of `kind` with its list and nothing of issue 11's.
+    pub fn plain(kind: RoundKind, candidates: Vec<String>, next_size: Option<u64>) -> NewRound {
+        NewRound {
+            kind,
+            candidates,
+            seats: None,
+            next_size,
+            method: None,
+            next_rule: None,
+            groups: None,
+            organisation: None,
+            sections: None,
+            record: Vec::new(),
+            posts: Default::default(),
+            deferred: Vec::new(),
+        }
+    }
 }
 
 /// `POST …/rounds/{r}/open`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenRound {
-    pub issued: u64,
+    /// Required, except for a combined round (its groups' sum).
+    #[serde(default)]
+    pub issued: Option<u64>,
+    /// A group round's own electorate (issue 11); other rounds take the
+    /// meeting's.
+    #[serde(default)]
+    pub entitled: Option<u64>,
+    #[serde(default)]
+    pub present: Option<u64>,
+}
+
+impl OpenRound {
+    /// An ordinary round's opening: `issued` ballots.
+    pub fn issued(issued: u64) -> OpenRound {
+        OpenRound {
+            issued: Some(issued),
+            ..OpenRound::default()
+        }
+    }
 }
 
 /// `POST …/rounds/{r}/close`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
     pub returned: u64,
@@ -755,6 +829,12 @@ pub struct CloseRound {
     /// check, because that voids the round at once (a typo must not).
     #[serde(default)]
     pub confirm_void: Option<u64>,
+    /// Spoiled ballots taken back and replaced (更换选票).
+    #[serde(default)]
+    pub replaced: Option<u64>,
+    /// 投票人数, when the scrutineers recorded it.
+    #[serde(default)]
+    pub voted: Option<u64>,
 }
 
 /// Most candidates on one ballot.
@@ -823,53 +903,58 @@ impl Service {
             )
             .at("kind"));
         }
+        let mut req = req;
         let (body, _) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
-            let method = require_method(&m)?;
+            let base = require_method(&m)?;
+            // A stage's own method parts (issue 11), logged with the round.
+            let method = match &req.method {
+                Some(o) => super::stage::stage_method_of(&base, o)?,
+                None => base,
+            };
+            let mut prepared = super::stage::Prepared {
+                overrides: req.method.clone(),
+                method: req.method.as_ref().map(|_| method.clone()),
+                facts: Default::default(),
+            };
+            if let Some(rule) = &req.next_rule {
+                req.next_size = Some(super::stage::next_size_of(rule, req.next_size)?);
+                prepared.facts.next_rule = Some(*rule);
+            }
+            if let Some(sections) = &req.sections {
+                return super::stage::create_paper(tx, actor, election, &m, &method, &req, sections, &prepared);
+            }
+            if let Some(groups) = &req.groups {
+                return super::stage::create_groups(tx, actor, election, &m, &method, &req, groups, &prepared);
+            }
             let e = load_election(&tx.tx, &meeting, election)?;
-            let office: Office = enum_parse(&e.office)?;
-            let candidates = check_candidates(&tx.tx, &meeting, &e.id, &req.candidates)?;
-            let seats = req.seats.unwrap_or(e.seats);
-            validate_draft(
+            let mut record = req.record.clone();
+            super::stage::check_cadre(
+                &tx.tx,
+                &meeting,
                 &method,
                 req.kind,
-                office,
-                seats,
-                &candidates,
-                req.next_size,
-                m.entitled,
+                &e.contest,
+                &req.candidates,
+                &mut record,
+                &req.posts,
+                &req.deferred,
             )?;
-            if let Some(list) = &e.accepted_list {
-                let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
-                let mut a = accepted.clone();
-                let mut c = candidates.clone();
-                a.sort();
-                c.sort();
-                if a != c {
-                    return Err(Error::new(
-                        Kind::Unprocessable,
-                        "list_not_accepted",
-                        format!("候选人名单须为主席团通过的名单：{}", accepted.join("、")),
-                        format!(
-                            "the list must be the one the presidium accepted: {}",
-                            accepted.join(", ")
-                        ),
-                    )
-                    .at("candidates"));
-                }
-            }
-            let row = draft_round(
+            prepared.facts.record = record;
+            prepared.facts.posts = req.posts.clone();
+            prepared.facts.deferred = req.deferred.clone();
+            let row = draft_checked(
                 tx,
                 &e.id,
                 req.kind,
-                &e.office,
-                seats,
-                &candidates,
+                &req.candidates,
+                req.seats,
                 req.next_size,
-                None,
+                &method,
+                m.entitled,
             )?;
-            store::round::save_round(&tx.tx, &meeting, &row)?;
+            super::stage::after_create(tx, actor, &row.id, &prepared)?;
             let l = loaded(&tx.tx, &meeting, row)?;
             round_json(&tx.tx, &meeting, &l, actor)
         })?;
@@ -888,8 +973,8 @@ impl Service {
         let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
-            let method = require_method(&m)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
+            let method = super::stage::method_for(require_method(&m)?, &l);
             if l.row.state != "draft" {
                 return Err(Error::conflict(
                     "round_not_draft",
@@ -897,13 +982,19 @@ impl Service {
                     format!("round {round} is already {}", l.row.state),
                 ));
             }
-            let present = m.present.ok_or_else(|| {
-                Error::conflict(
-                    "attendance_not_recorded",
-                    "尚未登记实到会人数",
-                    "attendance has not been recorded",
-                )
-            })?;
+            // The meeting's attendance, or a group's own electorate, or a
+            // combined round's sums (`service::stage`).
+            let open = super::stage::open_facts(
+                &tx.tx,
+                &meeting,
+                m.entitled,
+                m.present,
+                &l,
+                req.issued,
+                req.entitled,
+                req.present,
+            )?;
+            let (entitled, present) = (open.entitled, open.present);
             // Issued > present is normal with replacement ballots (更换选票,
             // RULES §3.3): a fact the box ruling reports, never an error.
             // The method may have changed since the draft was made.
@@ -917,6 +1008,7 @@ impl Service {
                 m.entitled,
             )?;
             let e = load_election(&tx.tx, &meeting, &l.row.election)?;
+            super::stage::log_facts(tx, actor, &l, &method)?;
             tx.log(
                 Some(actor.role),
                 &Event::RoundOpened {
@@ -927,28 +1019,28 @@ impl Service {
                     seats: l.row.seats,
                     candidates: l.candidates.clone(),
                     next_size: l.row.next_size,
-                    entitled: m.entitled,
+                    entitled,
                     present,
-                    issued: req.issued,
+                    issued: open.issued,
                     resolves: l.resolves,
                     election: Some(e.id.clone()),
                     by: Some(actor.name.clone()),
                 },
             )?;
             l.row.state = "open".into();
-            l.row.entitled = Some(m.entitled);
+            l.row.entitled = Some(entitled);
             l.row.present = Some(present);
-            l.row.issued = Some(req.issued);
+            l.row.issued = Some(open.issued);
             let rule_kind = match l.resolves {
                 Some(k) if l.kind == RoundKind::Runoff => k,
                 _ => l.kind,
             };
             if !method
                 .participation_rule(rule_kind)
-                .is_met(present, m.entitled)
+                .is_met(present, entitled)
             {
                 // No quorum: the round cannot be held; nothing is counted.
-                close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
+                close_and_tally(tx, actor, &method, &mut l, 0, Vec::new(), None)?;
             }
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
@@ -961,10 +1053,20 @@ impl Service {
         let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
-            let method = require_method(&m)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
+            let method = super::stage::method_for(require_method(&m)?, &l);
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
+            // Replacement ballots and the number who voted; a paper's
+            // sections agree; a combined round's counts are its groups'.
+            let combined = super::stage::close_facts(
+                &tx.tx,
+                &meeting,
+                &mut l,
+                req.returned,
+                req.replaced,
+                req.voted,
+            )?;
             let pending: Vec<String> = store::round::batches(&tx.tx, &meeting, round)?
                 .into_iter()
                 .filter(|b| b.state != "reconciled")
@@ -1026,7 +1128,9 @@ impl Service {
                 .at("confirm_void")
                 .with(json!({ "returned": req.returned, "limit": limit })));
             }
-            let ballots = if req.returned <= limit {
+            let ballots = if combined.is_some() {
+                Vec::new()
+            } else if req.returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != req.returned {
                     return Err(Error::conflict(
@@ -1042,7 +1146,7 @@ impl Service {
                 // The box check fails: the round is void, nothing is counted.
                 Vec::new()
             };
-            close_and_tally(tx, actor, &method, &mut l, req.returned, ballots)?;
+            close_and_tally(tx, actor, &method, &mut l, req.returned, ballots, combined)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
         })?;
@@ -1077,6 +1181,59 @@ impl Service {
     pub fn live_snapshot(&self, actor: &Actor, round: &str) -> Result<Update, Error> {
         self.read(|conn| live_update_now(conn, &actor.meeting, round, None))
     }
+}
+
+/// A draft round of `election`, checked as `POST …/rounds` checks it:
+/// the names, the method's list rule, no supervisor among the candidates
+/// and, once the presidium accepted a list, exactly that list; saved.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draft_checked(
+    tx: &mut Tx<'_>,
+    election: &str,
+    kind: RoundKind,
+    candidates: &[String],
+    seats: Option<u64>,
+    next_size: Option<u64>,
+    method: &ElectionMethod,
+    entitled: u64,
+) -> Result<RoundRow, Error> {
+    let meeting = tx.meeting().to_string();
+    let e = load_election(&tx.tx, &meeting, election)?;
+    let office: Office = enum_parse(&e.office)?;
+    let candidates = check_candidates(&tx.tx, &meeting, &e.id, candidates)?;
+    let seats = seats.unwrap_or(e.seats);
+    validate_draft(method, kind, office, seats, &candidates, next_size, entitled)?;
+    if let Some(list) = &e.accepted_list {
+        let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
+        let mut a = accepted.clone();
+        let mut c = candidates.clone();
+        a.sort();
+        c.sort();
+        if a != c {
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "list_not_accepted",
+                format!("候选人名单须为主席团通过的名单：{}", accepted.join("、")),
+                format!(
+                    "the list must be the one the presidium accepted: {}",
+                    accepted.join(", ")
+                ),
+            )
+            .at("candidates"));
+        }
+    }
+    let row = draft_round(
+        tx,
+        &e.id,
+        kind,
+        &e.office,
+        seats,
+        &candidates,
+        next_size,
+        None,
+    )?;
+    store::round::save_round(&tx.tx, &meeting, &row)?;
+    Ok(row)
 }
 
 /// A new round in the `draft` state with the next round id of the meeting;
@@ -1179,9 +1336,14 @@ fn close_and_tally(
     l: &mut Loaded,
     returned: u64,
     ballots: Vec<Ballot>,
+    counts: Option<rules::tally::Counts>,
 ) -> Result<(), Error> {
     let round = facts(l, Some(returned))?;
-    let result = rules::evaluate(method, &round, &ballots);
+    let result = match counts {
+        // A combined round: the sums of its groups' signed counts.
+        Some(c) if round.is_counted(method, returned) => rules::evaluate_counts(method, &round, c),
+        _ => rules::evaluate(method, &round, &ballots),
+    };
     let record = crate::log::record::record(method, &round, &result);
     // The state table keeps the result as people see it; every read shows
     // it only after checking it against the signed record
@@ -1209,6 +1371,8 @@ fn close_and_tally(
         &Event::RoundClosed {
             round: l.row.id.clone(),
             returned,
+            replaced: l.stage.replaced,
+            voted: l.stage.voted,
             by: Some(actor.name.clone()),
         },
     )?;
@@ -1226,5 +1390,8 @@ fn close_and_tally(
     l.row.tally_size = Some(index.0 + 1);
     l.row.cosigners = Some(serde_json::to_string(&cosigners).map_err(Error::internal)?);
     l.row.required = Some(required);
+    if l.stage != super::stage::Stage::default() {
+        l.stage.save(tx, &l.row.id)?;
+    }
     Ok(())
 }

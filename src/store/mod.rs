@@ -5,6 +5,7 @@
 //! | [`log`] | `log_entry`, `log_checkpoint`: the signed, append-only log of each meeting |
 //! | [`meeting`] | `meeting`, `roster`, `person`, `token`, `election`, `assignment` |
 //! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
+//! | [`stage`] | `round_stage`: a round's own method parts and procedure facts (issue 11) |
 //! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
 //! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
@@ -26,6 +27,7 @@ pub mod log;
 pub mod meeting;
 pub mod round;
 pub mod sidecar;
+pub mod stage;
 pub mod witness;
 
 use std::path::Path;
@@ -185,6 +187,22 @@ CREATE TABLE idempotency (
 ALTER TABLE batch ADD COLUMN seq INTEGER;
 ALTER TABLE batch ADD COLUMN resolutions TEXT;
 ALTER TABLE batch_entry ADD COLUMN idempotency_key TEXT;
+",
+    // 3: stages of an election (issue 11): a round's own method parts and
+    // procedure facts (groups, papers, stage-size rules, a cadre vote's
+    // record), replacement ballots and the number who voted.
+    "
+CREATE TABLE round_stage (
+    meeting   TEXT NOT NULL,
+    round     TEXT NOT NULL,
+    overrides TEXT,
+    method    TEXT,
+    facts     TEXT NOT NULL DEFAULT '{}',
+    replaced  INTEGER,
+    voted     INTEGER,
+    PRIMARY KEY (meeting, round),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
 ",
 ];
 

@@ -313,6 +313,8 @@ impl Sim {
             &Event::RoundClosed {
                 round: id.into(),
                 returned,
+                replaced: None,
+                voted: None,
                 by: Some(name),
             },
         );

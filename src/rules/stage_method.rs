@@ -1,0 +1,102 @@
+//! Method parts a stage of an election adopts on its own (issue 11, RULES
+//! §2 and §3.1): a nomination or evaluation stage has its own
+//! participation floor, its own flags and its own nomination limit, which
+//! need not be those of the electing meeting (S 公推直选: 80%以上党员 and
+//! 80%以上农户 took part in the recommendation; 案例26's 30% rule applies
+//! to the evaluation of cadres only). A stage adopts them as overrides on
+//! top of the meeting's adopted method, before its first round opens; the
+//! meeting's quorum, threshold, box check and list rules stay the
+//! meeting's.
+//!
+//! Pure.
+
+use serde_json::{Map, Value};
+
+use super::method::{merge, ElectionMethod, MethodError};
+
+/// The parameters a stage may adopt for itself; every other parameter is
+/// the meeting's.
+pub const STAGE_PARAMETERS: &[&str] = &[
+    "participation_floor",
+    "nomination_limit",
+    "nomination_floor",
+    "nomination_floor_base",
+    "organisation_nominees",
+    "evaluation_flag",
+    "evaluation_base",
+    "evaluation_removal",
+    "list_tie",
+    "max_failed_nominations",
+];
+
+/// The stage's method: `base` (the meeting's) with `overrides` of
+/// [`STAGE_PARAMETERS`] merged in as `ElectionMethod::from_preset` merges
+/// them. A parameter outside the list is refused, naming it.
+pub fn stage_method(
+    base: &ElectionMethod,
+    overrides: &Map<String, Value>,
+) -> Result<ElectionMethod, MethodError> {
+    let mut value = serde_json::to_value(base).map_err(|e| MethodError::BadParameter {
+        name: "method".into(),
+        message: e.to_string(),
+    })?;
+    for (name, new) in overrides {
+        if !STAGE_PARAMETERS.contains(&name.as_str()) {
+            return Err(MethodError::BadParameter {
+                name: name.clone(),
+                message: format!(
+                    "is the meeting's, not a stage's; a stage may adopt only {}",
+                    STAGE_PARAMETERS.join(", ")
+                ),
+            });
+        }
+        if let Some((path, v)) = super::limits::first_too_large(new) {
+            return Err(MethodError::BadParameter {
+                name: if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name}.{path}")
+                },
+                message: super::limits::too_large_message(v),
+            });
+        }
+        if let Some(slot) = value.get_mut(name) {
+            merge(slot, new);
+        }
+        serde_json::from_value::<ElectionMethod>(value.clone()).map_err(|e| {
+            MethodError::BadParameter {
+                name: name.clone(),
+                message: e.to_string(),
+            }
+        })?;
+    }
+    let method: ElectionMethod =
+        serde_json::from_value(value).map_err(|e| MethodError::BadParameter {
+            name: "overrides".into(),
+            message: e.to_string(),
+        })?;
+    method.validate()?;
+    Ok(method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> ElectionMethod {
+        ElectionMethod::from_preset("grassroots-2020", &Map::new()).expect("preset")
+    }
+
+    #[test]
+    fn a_stage_changes_only_its_own_parameters() {
+        let o = json!({"evaluation_flag": {"num": 3, "den": 10, "comparison": "inclusive"}});
+        let m = stage_method(&base(), o.as_object().expect("object")).expect("stage");
+        assert!(m.evaluation_flag.is_some());
+        assert_eq!(m.quorum, base().quorum);
+        let bad = json!({"quorum": {"comparison": "inclusive"}});
+        let e = stage_method(&base(), bad.as_object().expect("object")).unwrap_err();
+        assert!(e.to_string().contains("quorum"), "{e}");
+        assert_eq!(stage_method(&base(), &Map::new()).expect("same"), base());
+    }
+}

@@ -1,0 +1,979 @@
+//! Stages of an election in the meeting service (issue 11, RULES §9): the
+//! method parts a stage adopts on its own, nominations by groups and their
+//! combination, ballot papers with several contests, stage sizes set by a
+//! ratio, a cadre vote's record (failed twice for the same post) and its
+//! deferred nominees, replacement ballots and the number who voted.
+//!
+//! Each procedure is one or more ordinary rounds (docs/service.md,
+//! "Stages"): what this module adds is checked before the round opens,
+//! logged as `stage_method_adopted` and `stage_recorded`
+//! (`log::stage::StageFacts`) next to its `round_opened`, and replayed by
+//! the verifier (`log::replay_stages`).
+//!
+//! - **Stage method** (`method` of a new round): overrides of
+//!   `rules::stage_method::STAGE_PARAMETERS` on the meeting's method,
+//!   logged at once; the round, and every runoff or re-run it calls, is
+//!   decided under it.
+//! - **Groups** (`groups`): one round per group (党员推荐, 群众推荐（农户）),
+//!   each with its own electorate given when it opens, its own floor, its
+//!   own ballots and its own signed, cosigned result (posted apart), and a
+//!   combined round that opens once every group is closed and held: its
+//!   facts are the groups' sums, its counts the sums of their signed
+//!   counts. The party organisation's nominees (`organisation`) are listed
+//!   directly, first on the proposed list.
+//! - **Paper** (`sections`): one round per section, each in its own
+//!   election (书记, 副书记, 委员), opened and closed with the same ballots
+//!   issued, returned, replaced and voted; each section is counted as its
+//!   own contest, so an overvote voids only its own section.
+//! - **Stage size** (`next_rule`): `next_size` from a ratio (进一法).
+//! - **Cadre record** (`record`, `posts`, `deferred`): a nominee whose
+//!   record (given, plus this meeting's own cadre votes) holds
+//!   `max_failed_nominations` failed votes for the post is refused
+//!   (`422 nomination_refused`, citing them); deferred nominees are not on
+//!   the ballot and are recorded apart.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::meeting::{enum_parse, load_election, text, MAX_NAME};
+use super::round::{facts, load_round, signed_result, Loaded};
+use super::{Actor, Error, Kind, Tx};
+use crate::log::event::Event;
+use crate::log::stage::{Combined, GroupOf, NextRuleFacts, OrganisationFacts, PaperOf, StageFacts};
+use crate::rules::record::{Deferral, EarlierResult};
+use crate::rules::stage::NextRule;
+use crate::rules::tally::Counts;
+use crate::rules::{ElectionMethod, RoundKind};
+use crate::store;
+
+/// A round's stage as stored (`store::stage`), parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Stage {
+    pub overrides: Option<Map<String, Value>>,
+    pub method: Option<ElectionMethod>,
+    pub facts: StageFacts,
+    pub replaced: Option<u64>,
+    pub voted: Option<u64>,
+}
+
+impl Stage {
+    pub(crate) fn load(conn: &Connection, meeting: &str, round: &str) -> Result<Stage, Error> {
+        let Some(row) = store::stage::stage(conn, meeting, round)? else {
+            return Ok(Stage::default());
+        };
+        let parse = |what: &str, s: &str| -> Result<Value, Error> {
+            serde_json::from_str(s).map_err(|e| Error::internal(format!("stored {what}: {e}")))
+        };
+        let overrides = match row.overrides.as_deref() {
+            Some(s) => match parse("stage overrides", s)? {
+                Value::Object(o) => Some(o),
+                _ => return Err(Error::internal("stored stage overrides: not an object")),
+            },
+            None => None,
+        };
+        let method = match row.method.as_deref() {
+            Some(s) => Some(
+                serde_json::from_value(parse("stage method", s)?)
+                    .map_err(|e| Error::internal(format!("stored stage method: {e}")))?,
+            ),
+            None => None,
+        };
+        let facts = serde_json::from_value(parse("stage facts", &row.facts)?)
+            .map_err(|e| Error::internal(format!("stored stage facts: {e}")))?;
+        Ok(Stage {
+            overrides,
+            method,
+            facts,
+            replaced: row.replaced,
+            voted: row.voted,
+        })
+    }
+
+    pub(crate) fn save(&self, tx: &Tx<'_>, round: &str) -> Result<(), Error> {
+        let row = store::stage::StageRow {
+            overrides: self.overrides.as_ref().map(to_json).transpose()?,
+            method: self.method.as_ref().map(to_json).transpose()?,
+            facts: to_json(&self.facts)?,
+            replaced: self.replaced,
+            voted: self.voted,
+        };
+        store::stage::save_stage(&tx.tx, tx.meeting(), round, &row)?;
+        Ok(())
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(Error::internal)
+}
+
+/// The method a round is decided under: its stage's, else the meeting's.
+pub(crate) fn method_for(meeting: ElectionMethod, l: &Loaded) -> ElectionMethod {
+    l.stage.method.clone().unwrap_or(meeting)
+}
+
+/// The party organisation's nominees in a request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub nominees: Vec<String>,
+}
+
+/// One section of a paper in a request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionRequest {
+    pub election: String,
+    pub candidates: Vec<String>,
+    #[serde(default)]
+    pub seats: Option<u64>,
+}
+
+/// The stage parts of `POST …/elections/{e}/rounds`, checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Prepared {
+    pub overrides: Option<Map<String, Value>>,
+    pub method: Option<ElectionMethod>,
+    pub facts: StageFacts,
+}
+
+/// The next size a rule gives (`next_rule`), checked; `given` must then be
+/// absent or the same.
+pub(crate) fn next_size_of(rule: &NextRuleFacts, given: Option<u64>) -> Result<u64, Error> {
+    let r = NextRule::new(rule.ratio, rule.of)
+        .map_err(|e| Error::invalid("next_rule", format!("next_rule：{e}"), e.to_string()))?;
+    let size = r.size.min;
+    if given.is_some_and(|g| g != size) {
+        return Err(Error::invalid(
+            "next_size",
+            format!("next_size 与 next_rule 不符：按规则为 {size}"),
+            format!("next_size differs from next_rule, which gives {size}"),
+        ));
+    }
+    Ok(size)
+}
+
+/// The stage method of a new round (`method`), from the meeting's.
+pub(crate) fn stage_method_of(
+    base: &ElectionMethod,
+    overrides: &Map<String, Value>,
+) -> Result<ElectionMethod, Error> {
+    crate::rules::stage_method::stage_method(base, overrides).map_err(|e| {
+        Error::new(
+            Kind::Unprocessable,
+            "bad_method_parameter",
+            format!("本阶段选举办法：{e}"),
+            format!("stage method: {e}"),
+        )
+        .at("method")
+    })
+}
+
+/// The failed votes of this meeting's own closed cadre rounds, per nominee
+/// and post (the post is the contest), in the record's shape.
+fn own_record(conn: &Connection, meeting: &str) -> Result<Vec<EarlierResult>, Error> {
+    let mut out = Vec::new();
+    for row in store::round::rounds(conn, meeting, None)? {
+        if row.kind != "cadre" || row.state != "closed" {
+            continue;
+        }
+        let l = super::round::loaded(conn, meeting, row)?;
+        let Ok(result) = signed_result(conn, meeting, &l) else {
+            continue;
+        };
+        if result["status"] != "complete" {
+            continue;
+        }
+        let elected: Vec<&str> = result["elected"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for row in result["tally"].as_array().into_iter().flatten() {
+            let Some(name) = row["name"].as_str() else {
+                continue;
+            };
+            let post = l
+                .stage
+                .facts
+                .posts
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| l.contest.clone());
+            out.push(EarlierResult {
+                nominee: name.to_string(),
+                post,
+                meeting: format!("本次会议第{}轮", l.row.id),
+                for_votes: row["for"].as_u64().unwrap_or(0),
+                against: row["against"].as_u64().unwrap_or(0),
+                abstain: row["abstain"].as_u64().unwrap_or(0),
+                entitled: l.row.entitled.unwrap_or(0),
+                passed: elected.contains(&name),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Checks a cadre vote's record and deferrals; refuses a nominee the
+/// record forbids (`422 nomination_refused`, with the earlier results).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_cadre(
+    conn: &Connection,
+    meeting: &str,
+    method: &ElectionMethod,
+    kind: RoundKind,
+    contest: &str,
+    candidates: &[String],
+    record: &mut Vec<EarlierResult>,
+    posts: &BTreeMap<String, String>,
+    deferred: &[Deferral],
+) -> Result<(), Error> {
+    if kind != RoundKind::Cadre && (!record.is_empty() || !posts.is_empty() || !deferred.is_empty())
+    {
+        return Err(Error::invalid(
+            "record",
+            "提名记录、职位和缓议只适用于票决（cadre）",
+            "record, posts and deferred apply to a cadre vote only",
+        ));
+    }
+    for (i, d) in deferred.iter().enumerate() {
+        text(&format!("deferred[{i}].reason"), &d.reason, 500)?;
+        if candidates.contains(&d.nominee) {
+            return Err(Error::invalid(
+                format!("deferred[{i}].nominee"),
+                format!("{} 已暂缓表决，本次会议不作投票，不能列在票上", d.nominee),
+                format!(
+                    "{} is deferred: not voted at this meeting, so not on the ballot",
+                    d.nominee
+                ),
+            ));
+        }
+    }
+    for (k, _) in posts.iter() {
+        if !candidates.contains(k) {
+            return Err(Error::invalid(
+                "posts",
+                format!("posts 中的 {k} 不在名单上"),
+                format!("posts names {k}, who is not on the list"),
+            ));
+        }
+    }
+    if kind != RoundKind::Cadre {
+        return Ok(());
+    }
+    let mut all = record.clone();
+    all.extend(own_record(conn, meeting)?);
+    let refused = crate::rules::record::refusals(
+        candidates,
+        |n| posts.get(n).cloned().unwrap_or_else(|| contest.to_string()),
+        &all,
+        method.max_failed_nominations,
+    );
+    if let Some(r) = refused.first() {
+        let cites: Vec<String> = r
+            .failed
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}：同意{}、不同意{}、弃权{}（应到{}）",
+                    f.meeting, f.for_votes, f.against, f.abstain, f.entitled
+                )
+            })
+            .collect();
+        return Err(Error::new(
+            Kind::Unprocessable,
+            "nomination_refused",
+            format!(
+                "{} 已{}次未获通过{}职位，不得再提名为同一职位人选：{}",
+                r.nominee,
+                r.failed.len(),
+                r.post,
+                cites.join("；")
+            ),
+            format!(
+                "{} failed {} times for {}, and may not be nominated for it again",
+                r.nominee,
+                r.failed.len(),
+                r.post
+            ),
+        )
+        .at("candidates")
+        .with(json!({ "refused": refused })));
+    }
+    // The meeting's own votes are logged already; the record keeps what
+    // was given, so the verifier can add the same votes from the log.
+    let _ = record;
+    Ok(())
+}
+
+/// Reads `groups` and `organisation` of a new round.
+pub(crate) fn check_groups(
+    kind: RoundKind,
+    groups: &[String],
+    organisation: Option<&OrganisationRequest>,
+    candidates: &[String],
+) -> Result<(Vec<String>, Option<OrganisationFacts>), Error> {
+    if !matches!(kind, RoundKind::Nomination | RoundKind::Evaluation) {
+        return Err(Error::invalid(
+            "groups",
+            "分组推荐或测评只适用于推荐和测评轮次",
+            "groups apply to nomination and evaluation rounds only",
+        ));
+    }
+    if groups.len() > 16 {
+        return Err(Error::invalid("groups", "分组最多16个", "at most 16 groups"));
+    }
+    let mut names = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let n = text(&format!("groups[{i}]"), g, MAX_NAME)?;
+        if names.contains(&n) {
+            return Err(Error::invalid(
+                format!("groups[{i}]"),
+                format!("分组 {n} 重复"),
+                format!("group {n} is given twice"),
+            ));
+        }
+        names.push(n);
+    }
+    let org = match organisation {
+        None => None,
+        Some(o) => {
+            if kind != RoundKind::Nomination {
+                return Err(Error::invalid(
+                    "organisation",
+                    "党组织推荐只适用于推荐轮次",
+                    "the organisation's nominees apply to a nomination round only",
+                ));
+            }
+            let mut nominees = Vec::new();
+            for (i, n) in o.nominees.iter().enumerate() {
+                let n = text(&format!("organisation.nominees[{i}]"), n, MAX_NAME)?;
+                if candidates.contains(&n) || nominees.contains(&n) {
+                    return Err(Error::invalid(
+                        format!("organisation.nominees[{i}]"),
+                        format!("党组织推荐人选 {n} 直接列入名单，不再列在推荐票上，也不能重复"),
+                        format!("{n} is listed directly by the organisation, so not on the nomination ballot, and only once"),
+                    ));
+                }
+                nominees.push(n);
+            }
+            let name = match &o.name {
+                Some(n) => text("organisation.name", n, MAX_NAME)?,
+                None => "党组织推荐".to_string(),
+            };
+            Some(OrganisationFacts { name, nominees })
+        }
+    };
+    Ok((names, org))
+}
+
+/// The places the vote fills when the organisation lists `listed` names
+/// directly, of a list of `size`.
+pub(crate) fn vote_places(method: &ElectionMethod, size: u64, listed: u64) -> u64 {
+    match method.organisation_nominees {
+        crate::rules::groups::OrganisationNominees::WithinList => size.saturating_sub(listed),
+        crate::rules::groups::OrganisationNominees::BeyondList => size,
+    }
+}
+
+/// Saves a new round's stage and logs its stage method, if any.
+pub(crate) fn after_create(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    round: &str,
+    prepared: &Prepared,
+) -> Result<(), Error> {
+    let stage = Stage {
+        overrides: prepared.overrides.clone(),
+        method: prepared.method.clone(),
+        facts: prepared.facts.clone(),
+        replaced: None,
+        voted: None,
+    };
+    if stage == Stage::default() {
+        return Ok(());
+    }
+    stage.save(tx, round)?;
+    if let (Some(o), Some(m)) = (&prepared.overrides, &prepared.method) {
+        tx.log(
+            Some(actor.role),
+            &Event::StageMethodAdopted {
+                round: round.to_string(),
+                overrides: o.clone(),
+                method: Box::new(m.clone()),
+                by: Some(actor.name.clone()),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A round called by a decision on `parent` (runoff, supplementary,
+/// re-run) keeps the parent's stage method; the verifier follows the same
+/// rule.
+pub(crate) fn inherit(tx: &Tx<'_>, parent: &Loaded, child: &str) -> Result<(), Error> {
+    if parent.stage.method.is_none() {
+        return Ok(());
+    }
+    let stage = Stage {
+        overrides: parent.stage.overrides.clone(),
+        method: parent.stage.method.clone(),
+        ..Stage::default()
+    };
+    stage.save(tx, child)
+}
+
+/// `POST …/rounds/{r}/open` beyond `issued`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OpenFacts {
+    pub entitled: u64,
+    pub present: u64,
+    pub issued: u64,
+}
+
+/// The facts a round opens with: the meeting's attendance; a group's own
+/// electorate; a combined round's sums of its groups; a paper section's
+/// issue shared with the sections already open.
+pub(crate) fn open_facts(
+    conn: &Connection,
+    meeting: &str,
+    meeting_entitled: u64,
+    meeting_present: Option<u64>,
+    l: &Loaded,
+    issued: Option<u64>,
+    entitled: Option<u64>,
+    present: Option<u64>,
+) -> Result<OpenFacts, Error> {
+    let f = &l.stage.facts;
+    if let Some(c) = &f.combined {
+        let (mut e, mut p, mut i) = (0u64, 0u64, 0u64);
+        for g in &c.groups {
+            let gl = load_round(conn, meeting, g)?;
+            let status = if gl.row.state == "closed" {
+                signed_result(conn, meeting, &gl)?["status"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            } else {
+                String::new()
+            };
+            if gl.row.state != "closed" || matches!(status.as_str(), "no_quorum" | "void") {
+                return Err(Error::conflict(
+                    "group_not_held",
+                    format!(
+                        "分组 {}（{}）{}，汇总须待各组推荐均已有效进行并计票",
+                        gl.stage.facts.group.as_ref().map_or("", |g| g.name.as_str()),
+                        g,
+                        if gl.row.state != "closed" { "尚未结束计票" } else { "未达到参加人数要求或投票无效" }
+                    ),
+                    format!(
+                        "group round {g} is not closed and held; the combination waits for every group"
+                    ),
+                ));
+            }
+            e = e.saturating_add(gl.row.entitled.unwrap_or(0));
+            p = p.saturating_add(gl.row.present.unwrap_or(0));
+            i = i.saturating_add(gl.row.issued.unwrap_or(0));
+        }
+        if entitled.is_some() || present.is_some() || issued.is_some_and(|n| n != i) {
+            return Err(Error::invalid(
+                "issued",
+                format!("汇总轮次的人数和票数为各组之和（发出选票 {i}），不另行填写"),
+                format!("a combined round's facts are its groups' sums (issued {i}); give none"),
+            ));
+        }
+        return Ok(OpenFacts {
+            entitled: e,
+            present: p,
+            issued: i,
+        });
+    }
+    let Some(issued) = issued else {
+        return Err(Error::invalid(
+            "issued",
+            "须填写发出选票张数",
+            "issued (ballots issued) is required",
+        ));
+    };
+    if f.group.is_some() {
+        let (Some(e), Some(p)) = (entitled, present) else {
+            return Err(Error::invalid(
+                "entitled",
+                "分组轮次须填写本组应参加人数 entitled 和实参加人数 present",
+                "a group round needs its own electorate: entitled and present",
+            ));
+        };
+        if p > e {
+            return Err(Error::invalid(
+                "present",
+                format!("实参加 {p} 多于应参加 {e}"),
+                format!("{p} present is more than the {e} entitled"),
+            ));
+        }
+        return Ok(OpenFacts {
+            entitled: e,
+            present: p,
+            issued,
+        });
+    }
+    if entitled.is_some() || present.is_some() {
+        return Err(Error::invalid(
+            "entitled",
+            "应到、实到人数取自会议签到；只有分组轮次另行填写",
+            "entitled and present come from the meeting's attendance; only a group round gives its own",
+        ));
+    }
+    let present = meeting_present.ok_or_else(|| {
+        Error::conflict(
+            "attendance_not_recorded",
+            "尚未登记实到会人数",
+            "attendance has not been recorded",
+        )
+    })?;
+    if let Some(p) = &f.paper {
+        for s in &p.sections {
+            if s == &l.row.id {
+                continue;
+            }
+            let sl = load_round(conn, meeting, s)?;
+            if let Some(other) = sl.row.issued.filter(|n| *n != issued) {
+                return Err(Error::invalid(
+                    "issued",
+                    format!("同一张选票的各部分发出选票数须相同：{s} 为 {other}"),
+                    format!("every section of one paper has the same ballots issued: {s} has {other}"),
+                ));
+            }
+        }
+    }
+    Ok(OpenFacts {
+        entitled: meeting_entitled,
+        present,
+        issued,
+    })
+}
+
+/// Logs the round's procedure facts (before its `round_opened`). A cadre
+/// vote is checked against the record again: a nominee may have failed a
+/// second time since the draft was made.
+pub(crate) fn log_facts(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    l: &Loaded,
+    method: &ElectionMethod,
+) -> Result<(), Error> {
+    if l.kind == RoundKind::Cadre {
+        let f = &l.stage.facts;
+        let mut record = f.record.clone();
+        check_cadre(
+            &tx.tx,
+            tx.meeting(),
+            method,
+            l.kind,
+            &l.contest,
+            &l.candidates,
+            &mut record,
+            &f.posts,
+            &f.deferred,
+        )?;
+    }
+    if l.stage.facts.is_empty() {
+        return Ok(());
+    }
+    tx.log(
+        Some(actor.role),
+        &Event::StageRecorded {
+            round: l.row.id.clone(),
+            facts: Box::new(l.stage.facts.clone()),
+            by: Some(actor.name.clone()),
+        },
+    )?;
+    Ok(())
+}
+
+/// What closing a round records beyond `returned`: replacement ballots
+/// and the number who voted, the same for every section of a paper; a
+/// combined round's counts (the sums of its groups' signed counts) and
+/// its returned (their sum).
+pub(crate) fn close_facts(
+    conn: &Connection,
+    meeting: &str,
+    l: &mut Loaded,
+    returned: u64,
+    replaced: Option<u64>,
+    voted: Option<u64>,
+) -> Result<Option<Counts>, Error> {
+    if let Some(p) = l.stage.facts.paper.clone() {
+        for s in &p.sections {
+            if s == &l.row.id {
+                continue;
+            }
+            let sl = load_round(conn, meeting, s)?;
+            if sl.row.state != "closed" {
+                continue;
+            }
+            let same = sl.row.returned == Some(returned)
+                && sl.stage.replaced == replaced
+                && sl.stage.voted == voted;
+            if !same {
+                return Err(Error::invalid(
+                    "returned",
+                    format!(
+                        "同一张选票的各部分收回选票、更换选票和投票人数须相同：{s} 为收回 {}、更换 {}、投票 {}",
+                        sl.row.returned.unwrap_or(0),
+                        sl.stage.replaced.unwrap_or(0),
+                        sl.stage.voted.map_or("未记录".to_string(), |v| v.to_string())
+                    ),
+                    format!("every section of one paper has the same returned, replaced and voted: see {s}"),
+                ));
+            }
+        }
+    }
+    l.stage.replaced = replaced;
+    l.stage.voted = voted;
+    // The facts must agree (replaced ≤ issued, voted ≤ min(present, issued)).
+    facts(l, Some(returned))?.validate().map_err(|e| {
+        let field = e.field.strip_prefix("round.").unwrap_or(e.field);
+        Error::invalid(field, format!("{field}：{}", e.message), e.message.clone())
+    })?;
+    let Some(c) = l.stage.facts.combined.clone() else {
+        return Ok(None);
+    };
+    let mut sum = 0u64;
+    let mut all = Vec::new();
+    for g in &c.groups {
+        let gl = load_round(conn, meeting, g)?;
+        sum = sum.saturating_add(gl.row.returned.unwrap_or(0));
+        let Some(t) = gl.row.tally_index else {
+            return Err(Error::internal(format!("group round {g} has no tally")));
+        };
+        let record = super::round::logged_record(conn, meeting, g, t)?
+            .ok_or_else(|| Error::internal(format!("group round {g}: no signed record")))?;
+        all.push(crate::log::record::counts(&record));
+    }
+    if returned != sum {
+        return Err(Error::invalid(
+            "returned",
+            format!("汇总轮次收回选票为各组之和 {sum}"),
+            format!("a combined round's returned is its groups' sum, {sum}"),
+        ));
+    }
+    let refs: Vec<&Counts> = all.iter().collect();
+    Ok(Some(crate::rules::groups::sum_counts(
+        &refs,
+        l.candidates.len(),
+    )))
+}
+
+/// The stage of a round as `GET …/rounds/{r}` shows it; `null` when
+/// there is none.
+pub(crate) fn stage_json(l: &Loaded, method: Option<&ElectionMethod>) -> Value {
+    let s = &l.stage;
+    if *s == Stage::default() {
+        return Value::Null;
+    }
+    let next_rule = s.facts.next_rule.and_then(|r| {
+        NextRule::new(r.ratio, r.of).ok().map(|n| {
+            json!({
+                "ratio": r.ratio, "of": r.of, "size": n.size,
+                "rule_zh": r.ratio.describe_zh(r.of), "rule_en": r.ratio.describe_en(r.of),
+            })
+        })
+    });
+    let organisation = s.facts.combined.as_ref().and_then(|c| c.organisation.as_ref());
+    json!({
+        "method": s.overrides.as_ref().map(|o| json!({
+            "overrides": o,
+            "effective": s.method,
+        })),
+        "group": s.facts.group,
+        "combined": s.facts.combined,
+        "organisation": organisation,
+        "placement": organisation.and(method.map(|m| m.organisation_nominees)),
+        "paper": s.facts.paper,
+        "next_rule": next_rule,
+        "record": s.facts.record,
+        "posts": s.facts.posts,
+        "deferred": s.facts.deferred,
+        "replaced": s.replaced,
+        "voted": s.voted,
+    })
+}
+
+/// The group rounds' results of a combined round, as posted apart (for
+/// the combined round's result): `[{round, name, result}]`.
+pub(crate) fn group_results(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
+    let Some(c) = &l.stage.facts.combined else {
+        return Ok(Value::Null);
+    };
+    let mut out = Vec::new();
+    for g in &c.groups {
+        let gl = load_round(conn, meeting, g)?;
+        let result = if gl.row.state == "closed" {
+            signed_result(conn, meeting, &gl)?
+        } else {
+            Value::Null
+        };
+        out.push(json!({
+            "round": g,
+            "name": gl.stage.facts.group.as_ref().map(|x| x.name.clone()),
+            "state": gl.row.state,
+            "result": result,
+        }));
+    }
+    Ok(Value::Array(out))
+}
+
+/// The proposed list of a combined round with the organisation's
+/// nominees: they first, then the vote's list.
+pub(crate) fn with_organisation(l: &Loaded, list: Vec<String>) -> Vec<String> {
+    match l
+        .stage
+        .facts
+        .combined
+        .as_ref()
+        .and_then(|c| c.organisation.as_ref())
+    {
+        Some(o) => {
+            let mut all = o.nominees.clone();
+            all.extend(list);
+            all
+        }
+        None => list,
+    }
+}
+
+/// Builds the stage facts of group rounds and their combination.
+pub(crate) fn group_facts(
+    combined_id: &str,
+    group_ids: &[String],
+    names: &[String],
+    organisation: Option<OrganisationFacts>,
+) -> (StageFacts, Vec<StageFacts>) {
+    let combined = StageFacts {
+        combined: Some(Combined {
+            groups: group_ids.to_vec(),
+            organisation,
+        }),
+        ..StageFacts::default()
+    };
+    let groups = names
+        .iter()
+        .map(|n| StageFacts {
+            group: Some(GroupOf {
+                of: combined_id.to_string(),
+                name: n.clone(),
+            }),
+            ..StageFacts::default()
+        })
+        .collect();
+    (combined, groups)
+}
+
+/// The paper facts of its section rounds.
+pub(crate) fn paper_facts(section_ids: &[String]) -> PaperOf {
+    PaperOf {
+        paper: format!("paper-{}", section_ids.first().map_or("", |s| s.as_str())),
+        sections: section_ids.to_vec(),
+    }
+}
+
+/// The stage clauses of the 选举办法: each round that adopted its own
+/// method parts, with its clauses.
+pub(crate) fn method_text(
+    conn: &Connection,
+    meeting: &str,
+    base: &ElectionMethod,
+    lang: crate::report::Lang,
+) -> Result<String, Error> {
+    let mut out = String::new();
+    for row in store::round::rounds(conn, meeting, None)? {
+        let stage = Stage::load(conn, meeting, &row.id)?;
+        let (Some(m), Some(o)) = (&stage.method, &stage.overrides) else {
+            continue;
+        };
+        let e = load_election(conn, meeting, &row.election)?;
+        let kind: RoundKind = enum_parse(&row.kind)?;
+        out.push_str(&crate::report::procedures::stage_clauses(
+            &e.contest, kind, &row.id, base, m, o, lang,
+        ));
+    }
+    Ok(out)
+}
+
+/// `POST …/rounds` with `sections`: one draft round per section, each in
+/// its own election, bound as one paper.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create_paper(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    election: &str,
+    m: &store::meeting::MeetingRow,
+    method: &ElectionMethod,
+    req: &super::round::NewRound,
+    sections: &[SectionRequest],
+    prepared: &Prepared,
+) -> Result<Value, Error> {
+    if sections.len() < 2 || sections.len() > crate::rules::paper::MAX_SECTIONS {
+        return Err(Error::invalid(
+            "sections",
+            format!(
+                "一张选票须有2至{}个部分",
+                crate::rules::paper::MAX_SECTIONS
+            ),
+            format!(
+                "a paper has 2 to {} sections",
+                crate::rules::paper::MAX_SECTIONS
+            ),
+        ));
+    }
+    if !req.candidates.is_empty()
+        || req.seats.is_some()
+        || req.groups.is_some()
+        || !req.record.is_empty()
+        || !req.deferred.is_empty()
+    {
+        return Err(Error::invalid(
+            "sections",
+            "分部分的选票在 sections 中逐部分给出候选人和名额",
+            "a paper gives candidates and seats per section, in sections",
+        ));
+    }
+    if !matches!(req.kind, RoundKind::Formal | RoundKind::Preliminary) {
+        return Err(Error::invalid(
+            "kind",
+            "一票多部分只适用于预选和正式选举",
+            "a paper of several contests is a preliminary or formal ballot",
+        ));
+    }
+    if sections[0].election != election {
+        return Err(Error::invalid(
+            "sections[0].election",
+            format!("第一部分须为本选举 {election}"),
+            format!("the first section is this election, {election}"),
+        ));
+    }
+    let mut ids = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        if sections[..i].iter().any(|o| o.election == s.election) {
+            return Err(Error::invalid(
+                format!("sections[{i}].election"),
+                format!("选举 {} 在同一张选票上出现两次", s.election),
+                format!("election {} is on the paper twice", s.election),
+            ));
+        }
+        let row = super::round::draft_checked(
+            tx,
+            &s.election,
+            req.kind,
+            &s.candidates,
+            s.seats,
+            None,
+            method,
+            m.entitled,
+        )
+        .map_err(|e| {
+            let field = match &e.field {
+                Some(f) => format!("sections[{i}].{f}"),
+                None => format!("sections[{i}]"),
+            };
+            e.at(field)
+        })?;
+        ids.push(row.id);
+    }
+    let paper = paper_facts(&ids);
+    for id in &ids {
+        let mut p = prepared.clone();
+        p.facts.paper = Some(paper.clone());
+        after_create(tx, actor, id, &p)?;
+    }
+    let meeting = tx.meeting().to_string();
+    let l = super::round::load_round(&tx.tx, &meeting, &ids[0])?;
+    let mut body = super::round::round_json(&tx.tx, &meeting, &l, actor)?;
+    body["paper"] = json!(paper);
+    Ok(body)
+}
+
+/// `POST …/rounds` with `groups`: the combined round, then one round per
+/// group.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create_groups(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    election: &str,
+    m: &store::meeting::MeetingRow,
+    method: &ElectionMethod,
+    req: &super::round::NewRound,
+    groups: &[String],
+    prepared: &Prepared,
+) -> Result<Value, Error> {
+    let (names, organisation) =
+        check_groups(req.kind, groups, req.organisation.as_ref(), &req.candidates)?;
+    if names.is_empty() {
+        return Err(Error::invalid("groups", "至少一个分组", "at least one group"));
+    }
+    if !req.record.is_empty() || !req.deferred.is_empty() {
+        return Err(Error::invalid(
+            "record",
+            "提名记录和缓议只适用于票决（cadre）",
+            "record and deferred apply to a cadre vote only",
+        ));
+    }
+    let listed = organisation.as_ref().map_or(0, |o| o.nominees.len() as u64);
+    let next_size = req
+        .next_size
+        .map(|n| vote_places(method, n, listed));
+    if let (Some(n), Some(_)) = (req.next_size, &organisation) {
+        if method.organisation_nominees == crate::rules::groups::OrganisationNominees::WithinList
+            && listed > n
+        {
+            return Err(Error::invalid(
+                "organisation.nominees",
+                format!("党组织推荐 {listed} 名，多于名单人数 {n}"),
+                format!("{listed} organisation nominees, more than the list of {n}"),
+            ));
+        }
+    }
+    let combined = super::round::draft_checked(
+        tx,
+        election,
+        req.kind,
+        &req.candidates,
+        req.seats,
+        next_size,
+        method,
+        m.entitled,
+    )?;
+    let mut ids = Vec::new();
+    for _ in &names {
+        let row = super::round::draft_checked(
+            tx,
+            election,
+            req.kind,
+            &req.candidates,
+            req.seats,
+            next_size,
+            method,
+            m.entitled,
+        )?;
+        ids.push(row.id);
+    }
+    let (cf, gf) = group_facts(&combined.id, &ids, &names, organisation);
+    let mut p = prepared.clone();
+    p.facts.combined = cf.combined;
+    after_create(tx, actor, &combined.id, &p)?;
+    for (id, f) in ids.iter().zip(gf) {
+        let mut p = prepared.clone();
+        p.facts = StageFacts {
+            group: f.group,
+            ..StageFacts::default()
+        };
+        after_create(tx, actor, id, &p)?;
+    }
+    let meeting = tx.meeting().to_string();
+    let l = super::round::load_round(&tx.tx, &meeting, &combined.id)?;
+    super::round::round_json(&tx.tx, &meeting, &l, actor)
+}

@@ -1,0 +1,554 @@
+//! Two procedures of the seed end to end through the HTTP API (issue 11),
+//! on a real SQLite file, each exported bundle verified by the real
+//! `scrutineer verify` binary:
+//!
+//! - 三推两评一选: group nominations (党员推荐, 群众推荐) with the party
+//!   organisation's nominee listed directly, 1:3 per seat → evaluation
+//!   with two flags, +30% → qualification review striking one → second
+//!   evaluation, +20% → the formal delegate election with a tie and its
+//!   runoff;
+//! - 公推直选 for a village branch: members and households each ≥ 80%
+//!   (exactly at the floor, and one below), 2× initial candidates, +20%
+//!   formal list, 书记, 副书记 and 委员 elected directly on one paper.
+//!
+//! Besides: a stage's own method is logged and printed; replacement
+//! ballots and the number who voted are recorded facts; a cadre vote
+//! refuses a third nomination citing the earlier results, and records a
+//! deferred nominee apart.
+
+use crate::common;
+
+use serde_json::{json, Value};
+
+use common::meeting::{cosigner, Meeting, Person};
+use common::server::Server;
+use scrutineer::log::cosignature::Cosigner;
+
+struct Hall {
+    m: Meeting,
+    c1: Person,
+    c2: Person,
+    s: Person,
+    ks: Cosigner,
+    presidium: Person,
+}
+
+/// Ballots where line `i` is `Y` on the first `y[i]` ballots, `N` on the
+/// next `n[i]`, `A` on the rest.
+fn rated(count: usize, y: &[usize], n: &[usize]) -> Value {
+    json!((0..count)
+        .map(|b| {
+            y.iter()
+                .zip(n)
+                .map(|(&y, &n)| if b < y { 'Y' } else if b < y + n { 'N' } else { 'A' })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>())
+}
+
+impl Hall {
+    fn new(server: &Server, members: u64, present: u64) -> Hall {
+        let m = Meeting::create(server.client(), &server.setup, members, json!([]));
+        let org = m.organiser.clone();
+        m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+            .expect(200);
+        m.put(&org, "/attendance", json!({ "present": present }))
+            .expect(200);
+        let c1 = m.add("counter", "计票一", None);
+        let c2 = m.add("counter", "计票二", None);
+        let ks = cosigner("监票一", 61);
+        let s = m.add("scrutineer", "监票一", Some(&ks));
+        let presidium = m.add("presidium", "主席团", None);
+        Hall {
+            m,
+            c1,
+            c2,
+            s,
+            ks,
+            presidium,
+        }
+    }
+
+    fn election(&self, body: Value) -> String {
+        let e = self
+            .m
+            .post(&self.m.organiser, "/elections", body)
+            .expect(201)
+            .json();
+        let id = e["id"].as_str().expect("election id").to_string();
+        for p in [&self.c1, &self.c2, &self.s] {
+            self.m.assign(&id, p);
+        }
+        id
+    }
+
+    fn round(&self, election: &str, body: Value) -> Value {
+        self.m
+            .post(
+                &self.m.organiser,
+                &format!("/elections/{election}/rounds"),
+                body,
+            )
+            .expect(201)
+            .json()
+    }
+
+    fn open(&self, round: &str, body: Value) -> Value {
+        self.m
+            .post(&self.m.organiser, &format!("/rounds/{round}/open"), body)
+            .expect(200)
+            .json()
+    }
+
+    /// Double entry of `ballots`, then close with `close` and cosign.
+    fn count(&self, round: &str, ballots: &Value, close: Value) -> Value {
+        for (c, k) in [(&self.c1, "1"), (&self.c2, "2")] {
+            self.m
+                .enter(c, round, "b1", &format!("{round}-{k}"), ballots)
+                .expect(201);
+        }
+        self.close(round, close)
+    }
+
+    fn close(&self, round: &str, close: Value) -> Value {
+        let closed = self
+            .m
+            .post(&self.s, &format!("/rounds/{round}/close"), close)
+            .expect(200)
+            .json();
+        self.m.cosign(&self.s, &self.ks, round).expect(201);
+        closed["result"].clone()
+    }
+
+    fn decide(&self, round: &str, body: Value) -> Value {
+        self.m
+            .post(&self.presidium, &format!("/rounds/{round}/decisions"), body)
+            .expect(201)
+            .json()
+    }
+
+    fn verified(&self, server: &Server) -> String {
+        let auditor = self.m.add("auditor", "审计", None);
+        let zip = self.m.get(&auditor, "/bundle").expect(200);
+        common::bundle::verify_with_cli(server.dir.path(), &zip.body, &["监票一"])
+    }
+}
+
+fn names(v: &Value) -> Vec<String> {
+    common::names(v)
+}
+
+#[test]
+fn three_recommendations_two_evaluations_one_election() {
+    let server = Server::start("pipeline-3t2p");
+    let h = Hall::new(&server, 50, 45);
+    let e = h.election(json!({ "contest": "出席镇党代会代表", "office": "delegate", "seats": 3 }));
+    let people = ["丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八", "孙九", "李十"];
+
+    // 1. Nominations by two groups, each an electorate with its floor; the
+    // organisation's nominee listed directly; 1:3 per seat: 9 names, 8 by
+    // the vote. A stage method: any number of names per ballot.
+    let nom = h.round(
+        &e,
+        json!({
+            "kind": "nomination",
+            "candidates": people,
+            "groups": ["党员推荐", "群众推荐"],
+            "organisation": { "nominees": ["钱一"] },
+            "next_rule": { "ratio": { "kind": "times", "num": 3, "den": 1 }, "of": 3 },
+            "method": { "nomination_limit": "unlimited" },
+        }),
+    );
+    let combined = nom["id"].as_str().expect("id").to_string();
+    assert_eq!(nom["next_size"], 8, "{nom}");
+    assert_eq!(nom["stage"]["next_rule"]["size"]["min"], 9);
+    let groups: Vec<String> = nom["stage"]["combined"]["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g.as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(groups.len(), 2);
+    // The combined round waits for its groups.
+    h.m.post(&h.m.organiser, &format!("/rounds/{combined}/open"), json!({}))
+        .problem(409, "group_not_held");
+    // A group's electorate is its own: present exactly 80% of entitled.
+    h.m.post(
+        &h.m.organiser,
+        &format!("/rounds/{}/open", groups[0]),
+        json!({ "issued": 16 }),
+    )
+    .problem(422, "invalid_field");
+    h.open(&groups[0], json!({ "issued": 16, "entitled": 20, "present": 16 }));
+    let g1 = h.count(
+        &groups[0],
+        &rated(16, &[16, 15, 14, 13, 12, 11, 10, 9, 2, 1], &[0; 10]),
+        json!({ "returned": 16 }),
+    );
+    assert_eq!(g1["status"], "complete", "{g1}");
+    h.open(&groups[1], json!({ "issued": 24, "entitled": 30, "present": 24 }));
+    let g2 = h.count(
+        &groups[1],
+        &rated(24, &[24, 22, 20, 18, 16, 14, 12, 10, 3, 0], &[0; 10]),
+        json!({ "returned": 24 }),
+    );
+    assert_eq!(common::for_votes(&g2, "丁一"), 24);
+    // The combination: sums of the groups' facts and signed counts.
+    h.m.post(
+        &h.m.organiser,
+        &format!("/rounds/{combined}/open"),
+        json!({ "issued": 41 }),
+    )
+    .problem(422, "invalid_field");
+    let opened = h.open(&combined, json!({}));
+    assert_eq!(opened["facts"]["entitled"], 50);
+    assert_eq!(opened["facts"]["present"], 40);
+    let all = h.close(&combined, json!({ "returned": 40 }));
+    assert_eq!(all["status"], "complete", "{all}");
+    assert_eq!(common::for_votes(&all, "丁一"), 40);
+    assert_eq!(common::for_votes(&all, "孙九"), 5);
+    let round = h.m.get(&h.presidium, &format!("/rounds/{combined}")).expect(200).json();
+    assert_eq!(round["groups"][1]["name"], "群众推荐", "{round}");
+    assert_eq!(round["groups"][0]["result"]["ballots"]["returned"], 16);
+    let mut list = vec!["钱一".to_string()];
+    list.extend(people[..8].iter().map(|s| s.to_string()));
+    // The accepted list must hold the organisation's nominee.
+    let short: Vec<&str> = people[..8].to_vec();
+    h.m.post(
+        &h.presidium,
+        &format!("/rounds/{combined}/decisions"),
+        json!({ "decision": "accept_list", "list": short }),
+    )
+    .problem(422, "invalid_field");
+    h.decide(&combined, json!({ "decision": "accept_list", "list": list }));
+
+    // 2. Evaluation of the nine, +30% of the four of the second
+    // evaluation: 4 + ⌈1.2⌉ = 6. Two flags: 不满意 ≥ 30% off the list,
+    // > 1/3 the removal procedure.
+    let ev1 = h.round(
+        &e,
+        json!({
+            "kind": "evaluation",
+            "candidates": list,
+            "next_rule": { "ratio": { "kind": "more", "num": 3, "den": 10 }, "of": 4 },
+            "method": {
+                "evaluation_flag": { "num": 3, "den": 10, "comparison": "inclusive" },
+                "evaluation_removal": { "num": 1, "den": 3, "comparison": "strict" },
+            },
+        }),
+    );
+    let ev1 = ev1["id"].as_str().expect("id").to_string();
+    h.open(&ev1, json!({ "issued": 46 }));
+    // 14 of 45 不满意 (31%) is flagged; 13 would not be.
+    let r = h.count(
+        &ev1,
+        &rated(
+            45,
+            &[44, 42, 40, 38, 36, 34, 20, 30, 28],
+            &[0, 1, 2, 3, 4, 5, 14, 6, 7],
+        ),
+        json!({ "returned": 45, "replaced": 1, "voted": 45 }),
+    );
+    assert_eq!(r["status"], "complete", "{r}");
+    let proposed = names(&r["next_list"]);
+    assert_eq!(proposed, ["钱一", "丁一", "王二", "刘三", "张四", "陈五"], "{r}");
+    let flagged: Vec<&Value> = r["tally"]
+        .as_array()
+        .expect("tally")
+        .iter()
+        .filter(|row| row["flagged"] == true)
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["name"], "吴七");
+    // The replacement ballot and the number who voted are facts.
+    let round = h.m.get(&h.presidium, &format!("/rounds/{ev1}")).expect(200).json();
+    assert_eq!(round["facts"]["replaced"], 1, "{round}");
+    assert_eq!(round["facts"]["voted"], 45);
+    assert_eq!(r["ballots"]["issued"], 46);
+    h.decide(&ev1, json!({ "decision": "accept_list", "list": proposed }));
+
+    // 3. Qualification review: the higher organisation strikes one, with
+    // its reason; a decision without a name on the list is refused.
+    h.m.post(
+        &h.presidium,
+        &format!("/rounds/{ev1}/decisions"),
+        json!({ "decision": "review", "decisions": [
+            { "action": "strike", "name": "吴七", "reason": "不在名单上" }
+        ] }),
+    )
+    .problem(422, "invalid_field");
+    let review = h.decide(
+        &ev1,
+        json!({ "decision": "review", "decisions": [
+            { "action": "strike", "name": "刘三", "reason": "考察中发现不符合代表条件", "by": "镇党委" }
+        ] }),
+    );
+    let amended = names(&review["decision"]["list"]);
+    assert_eq!(amended, ["钱一", "丁一", "王二", "张四", "陈五"]);
+
+    // 4. Second evaluation: +20% of the three seats: 3 + ⌈0.6⌉ = 4.
+    let ev2 = h.round(
+        &e,
+        json!({
+            "kind": "evaluation",
+            "candidates": amended,
+            "next_rule": { "ratio": { "kind": "more", "num": 1, "den": 5 }, "of": 3 },
+        }),
+    );
+    assert_eq!(ev2["next_size"], 4);
+    let ev2 = ev2["id"].as_str().expect("id").to_string();
+    h.open(&ev2, json!({ "issued": 45 }));
+    let r = h.count(
+        &ev2,
+        &rated(45, &[40, 38, 36, 34, 32], &[0; 5]),
+        json!({ "returned": 45 }),
+    );
+    let formal_list = names(&r["next_list"]);
+    assert_eq!(formal_list, ["钱一", "丁一", "王二", "张四"]);
+    h.decide(&ev2, json!({ "decision": "accept_list", "list": formal_list }));
+
+    // 5. The formal election: 4 for 3 seats; 张四 = 王二 = 30 tie for the
+    // last seat; the runoff elects.
+    let f = h.round(&e, json!({ "kind": "formal", "candidates": formal_list }));
+    let f = f["id"].as_str().expect("id").to_string();
+    h.open(&f, json!({ "issued": 45 }));
+    let mut ballots: Vec<Value> = Vec::new();
+    for (n, b) in [(5, "AYYY"), (10, "YAYY"), (15, "YYAY"), (15, "YYYA")] {
+        ballots.extend(std::iter::repeat_n(json!(b), n));
+    }
+    let r = h.count(&f, &json!(ballots), json!({ "returned": 45 }));
+    assert_eq!(r["status"], "runoff_required", "{r}");
+    assert_eq!(names(&r["elected"]), ["钱一", "丁一"]);
+    let runoff = h.decide(&f, json!({ "decision": "call_runoff" }));
+    let ro = runoff["round"]["id"].as_str().expect("runoff").to_string();
+    h.open(&ro, json!({ "issued": 45 }));
+    let mut ballots: Vec<Value> = Vec::new();
+    for (n, b) in [(30, "YN"), (14, "NY"), (1, "NN")] {
+        ballots.extend(std::iter::repeat_n(json!(b), n));
+    }
+    let r = h.count(&ro, &json!(ballots), json!({ "returned": 45 }));
+    assert_eq!(r["status"], "complete", "{r}");
+    assert_eq!(names(&r["elected"]), ["王二"]);
+
+    // The printed method shows each stage's own clauses.
+    let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
+    assert!(text.contains("本阶段选举办法"), "{text}");
+    assert!(text.contains("不列为人选"), "{text}");
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}
+
+#[test]
+fn direct_election_of_a_village_branch_on_one_paper() {
+    let server = Server::start("pipeline-gtzx");
+    let h = Hall::new(&server, 30, 27);
+    let committee = h.election(json!({ "contest": "村党支部委员", "seats": 5 }));
+    let secretary =
+        h.election(json!({ "contest": "村党支部书记", "office": "secretary", "seats": 1 }));
+    let deputy = h.election(
+        json!({ "contest": "村党支部副书记", "office": "deputy_secretary", "seats": 1 }),
+    );
+    let people = [
+        "丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八", "孙九", "李十", "钱一",
+        "赵二", "冯三", "褚四",
+    ];
+    // Formal candidates: 5 seats + 20% = 6; initial candidates 2 × 6 = 12.
+    let nom = h.round(
+        &committee,
+        json!({
+            "kind": "nomination",
+            "candidates": people,
+            "groups": ["党员", "农户"],
+            "next_rule": { "ratio": { "kind": "times", "num": 2, "den": 1 }, "of": 6 },
+            "method": { "nomination_limit": "unlimited" },
+        }),
+    );
+    assert_eq!(nom["next_size"], 12);
+    assert_eq!(
+        nom["stage"]["next_rule"]["rule_zh"],
+        "以6名为基数，按2倍确定，尾数按进一法取整，为12名"
+    );
+    let combined = nom["id"].as_str().expect("id").to_string();
+    let groups: Vec<String> = nom["stage"]["combined"]["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g.as_str().expect("id").to_string())
+        .collect();
+    // Members: 24 of 30 is exactly 80%以上 (the number included): held.
+    h.open(&groups[0], json!({ "issued": 24, "entitled": 30, "present": 24 }));
+    let y: Vec<usize> = (0..14).map(|i| 24 - i).collect();
+    h.count(&groups[0], &rated(24, &y, &[0; 14]), json!({ "returned": 24 }));
+    // Households: 80 of 100, exactly at the floor too.
+    h.open(&groups[1], json!({ "issued": 80, "entitled": 100, "present": 80 }));
+    let y: Vec<usize> = (0..14).map(|i| 70 - 2 * i).collect();
+    h.count(&groups[1], &rated(80, &y, &[0; 14]), json!({ "returned": 80 }));
+    h.open(&combined, json!({}));
+    let all = h.close(&combined, json!({ "returned": 104 }));
+    let initial = names(&all["next_list"]);
+    assert_eq!(initial, people[..12], "{all}");
+    h.decide(&combined, json!({ "decision": "accept_list", "list": initial }));
+
+    // The formal list: +20% of the 5 seats = 6, by an evaluation.
+    let ev = h.round(
+        &committee,
+        json!({
+            "kind": "evaluation",
+            "candidates": initial,
+            "next_rule": { "ratio": { "kind": "more", "num": 1, "den": 5 }, "of": 5 },
+        }),
+    );
+    let ev = ev["id"].as_str().expect("id").to_string();
+    h.open(&ev, json!({ "issued": 27 }));
+    let y: Vec<usize> = (0..12).map(|i| 27 - i).collect();
+    let r = h.count(&ev, &rated(27, &y, &[0; 12]), json!({ "returned": 27 }));
+    let formal = names(&r["next_list"]);
+    assert_eq!(formal, people[..6]);
+    h.decide(&ev, json!({ "decision": "accept_list", "list": formal }));
+
+    // One paper: 书记, 副书记, 委员 — three sections, each its own contest.
+    let paper = h.round(
+        &secretary,
+        json!({
+            "kind": "formal",
+            "sections": [
+                { "election": secretary, "candidates": ["丁一"] },
+                { "election": deputy, "candidates": ["王二"] },
+                { "election": committee, "candidates": formal },
+            ],
+        }),
+    );
+    let sections: Vec<String> = paper["paper"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .map(|s| s.as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(sections.len(), 3, "{paper}");
+    // One issue for the paper: every section opens with the same number.
+    h.open(&sections[0], json!({ "issued": 27 }));
+    h.m.post(
+        &h.m.organiser,
+        &format!("/rounds/{}/open", sections[1]),
+        json!({ "issued": 26 }),
+    )
+    .problem(422, "invalid_field");
+    h.open(&sections[1], json!({ "issued": 27 }));
+    h.open(&sections[2], json!({ "issued": 27 }));
+    let sec = h.count(
+        &sections[0],
+        &json!(std::iter::repeat_n("Y", 27).collect::<Vec<_>>()),
+        json!({ "returned": 27 }),
+    );
+    assert_eq!(names(&sec["elected"]), ["丁一"], "{sec}");
+    let mut dep: Vec<&str> = std::iter::repeat_n("Y", 20).collect();
+    dep.extend(std::iter::repeat_n("N", 7));
+    // The paper's box is one: a section closing with another number is
+    // refused.
+    for (c, k) in [(&h.c1, "1"), (&h.c2, "2")] {
+        h.m.enter(c, &sections[1], "b1", &format!("d-{k}"), &json!(dep))
+            .expect(201);
+    }
+    h.m.post(
+        &h.s,
+        &format!("/rounds/{}/close", sections[1]),
+        json!({ "returned": 27, "replaced": 1 }),
+    )
+    .problem(422, "invalid_field");
+    let d = h.close(&sections[1], json!({ "returned": 27 }));
+    assert_eq!(names(&d["elected"]), ["王二"]);
+    // 委员: one paper overvotes this section (6 for 5 seats): it voids
+    // only this section; the same paper's 书记 and 副书记 votes counted.
+    let mut com: Vec<&str> = std::iter::repeat_n("YYYYYN", 26).collect();
+    com.push("YYYYYY");
+    let c = h.count(&sections[2], &json!(com), json!({ "returned": 27 }));
+    assert_eq!(c["ballots"]["invalid"], 1, "{c}");
+    assert_eq!(sec["ballots"]["invalid"], 0);
+    assert_eq!(names(&c["elected"]), people[..5]);
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}
+
+#[test]
+fn a_group_one_below_its_floor_is_never_combined() {
+    let server = Server::start("pipeline-floor");
+    let h = Hall::new(&server, 30, 27);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    let nom = h.round(
+        &e,
+        json!({ "kind": "nomination", "candidates": ["丁一", "王二", "刘三"],
+                "groups": ["党员", "农户"], "next_size": 3 }),
+    );
+    let combined = nom["id"].as_str().expect("id").to_string();
+    let groups = nom["stage"]["combined"]["groups"].clone();
+    let (g0, g1) = (
+        groups[0].as_str().expect("id"),
+        groups[1].as_str().expect("id"),
+    );
+    // One above the floor: 25 of 30.
+    h.open(g0, json!({ "issued": 25, "entitled": 30, "present": 25 }));
+    h.count(g0, &rated(25, &[20, 10, 5], &[0; 3]), json!({ "returned": 25 }));
+    // One below: 79 of 100 households is no quorum.
+    let hh = h.open(g1, json!({ "issued": 79, "entitled": 100, "present": 79 }));
+    assert_eq!(hh["result"]["status"], "no_quorum", "{hh}");
+    assert_eq!(hh["result"]["quorum"]["required"], 80, "{hh}");
+    h.m.cosign(&h.s, &h.ks, g1).expect(201);
+    h.m.post(&h.m.organiser, &format!("/rounds/{combined}/open"), json!({}))
+        .problem(409, "group_not_held");
+    h.verified(&server);
+}
+
+#[test]
+fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
+    let server = Server::start("pipeline-cadre");
+    let h = Hall::new(&server, 9, 9);
+    let e = h.election(json!({ "contest": "办公室主任", "office": "other", "seats": 1 }));
+    let earlier = json!([
+        { "nominee": "张三", "post": "办公室主任", "meeting": "2025年3月党委会",
+          "for": 3, "against": 6, "abstain": 0, "entitled": 9, "passed": false },
+        { "nominee": "张三", "post": "办公室主任", "meeting": "2025年6月党委会",
+          "for": 4, "against": 5, "abstain": 0, "entitled": 9, "passed": false }
+    ]);
+    let refused = h
+        .m
+        .post(
+            &h.m.organiser,
+            &format!("/elections/{e}/rounds"),
+            json!({ "kind": "cadre", "candidates": ["张三"], "record": earlier }),
+        )
+        .problem(422, "nomination_refused");
+    assert!(
+        refused["message_zh"].as_str().expect("zh").contains("2025年6月党委会"),
+        "{refused}"
+    );
+    // One failure only: the nomination stands (one below the limit).
+    let once = json!([earlier[0].clone()]);
+    let r = h.round(
+        &e,
+        json!({ "kind": "cadre", "candidates": ["张三"], "record": once,
+                "deferred": [{ "nominee": "李四", "reason": "待核实个人事项报告" }] }),
+    );
+    assert_eq!(r["stage"]["deferred"][0]["nominee"], "李四", "{r}");
+    let id = r["id"].as_str().expect("id").to_string();
+    h.open(&id, json!({ "issued": 9 }));
+    // 4 of 9 同意 fails: 2 × 4 ≤ 9.
+    let mut b: Vec<&str> = std::iter::repeat_n("Y", 4).collect();
+    b.extend(std::iter::repeat_n("N", 5));
+    let res = h.count(&id, &json!(b), json!({ "returned": 9 }));
+    assert_eq!(res["elected"], json!([]), "{res}");
+    // Now the record (given once, plus this meeting's own vote) holds two
+    // failures: a third nomination is refused, citing this meeting's vote.
+    let again = h
+        .m
+        .post(
+            &h.m.organiser,
+            &format!("/elections/{e}/rounds"),
+            json!({ "kind": "cadre", "candidates": ["张三"], "record": once }),
+        )
+        .problem(422, "nomination_refused");
+    assert!(
+        again["message_zh"].as_str().expect("zh").contains("本次会议"),
+        "{again}"
+    );
+    h.verified(&server);
+}
