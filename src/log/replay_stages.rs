@@ -190,33 +190,54 @@ impl Stages {
     }
 
     /// The checks of round `id`'s procedure facts when it opens.
-    pub fn check_open(&self, id: &str, round: &Round, method: &ElectionMethod, out: &mut Vec<String>) {
+    pub fn check_open(
+        &self,
+        id: &str,
+        round: &Round,
+        method: &ElectionMethod,
+        out: &mut Vec<String>,
+    ) {
         let Some(f) = self.facts.get(id) else {
             return;
         };
         if f.group.is_some() && !matches!(round.kind, RoundKind::Nomination | RoundKind::Evaluation)
         {
-            out.push(format!("group round {id} is a {} round; expected nomination or evaluation", round.kind.as_str()));
+            out.push(format!(
+                "group round {id} is a {} round; expected nomination or evaluation",
+                round.kind.as_str()
+            ));
         }
         let mut listed = 0u64;
         if let Some(c) = &f.combined {
-            listed = c.organisation.as_ref().map_or(0, |o| o.nominees.len() as u64);
+            listed = c
+                .organisation
+                .as_ref()
+                .map_or(0, |o| o.nominees.len() as u64);
             let (mut e, mut p, mut i) = (0u64, 0u64, 0u64);
             for g in &c.groups {
                 let of = self.facts.get(g).and_then(|gf| gf.group.as_ref());
                 if of.is_none_or(|x| x.of != id) {
-                    out.push(format!("combined round {id} names {g}, which is not one of its groups"));
+                    out.push(format!(
+                        "combined round {id} names {g}, which is not one of its groups"
+                    ));
                     continue;
                 }
                 let (Some(gr), Some(rec)) = (self.rounds.get(g), self.records.get(g)) else {
-                    out.push(format!("combined round {id} opened before its group round {g} was tallied"));
+                    out.push(format!(
+                        "combined round {id} opened before its group round {g} was tallied"
+                    ));
                     continue;
                 };
                 if matches!(rec.status, Status::NoQuorum | Status::Void) {
-                    out.push(format!("combined round {id} combines group round {g}, which was not held ({})", rec.status.as_str()));
+                    out.push(format!(
+                        "combined round {id} combines group round {g}, which was not held ({})",
+                        rec.status.as_str()
+                    ));
                 }
                 if gr.candidates != round.candidates {
-                    out.push(format!("group round {g} has another list than combined round {id}"));
+                    out.push(format!(
+                        "group round {g} has another list than combined round {id}"
+                    ));
                 }
                 e = e.saturating_add(gr.entitled);
                 p = p.saturating_add(gr.present);
@@ -260,8 +281,13 @@ impl Stages {
                 out.push(format!("paper {} does not list its section {id}", p.paper));
             }
             for s in p.sections.iter().filter(|s| *s != id) {
-                if self.facts.get(s).and_then(|x| x.paper.as_ref()) != Some(p) {
-                    out.push(format!("section {s} of paper {} is recorded with another paper", p.paper));
+                // A section not yet opened has not recorded its facts.
+                let other = self.facts.get(s).filter(|_| self.rounds.contains_key(s));
+                if other.is_some_and(|x| x.paper.as_ref() != Some(p)) {
+                    out.push(format!(
+                        "section {s} of paper {} is recorded with another paper",
+                        p.paper
+                    ));
                 }
                 if let Some(o) = self.rounds.get(s) {
                     if (o.entitled, o.present, o.issued, o.kind)
@@ -277,7 +303,10 @@ impl Stages {
         }
         for d in &f.deferred {
             if round.candidates.contains(&d.nominee) {
-                out.push(format!("{} is deferred but on the ballot of round {id}", d.nominee));
+                out.push(format!(
+                    "{} is deferred but on the ballot of round {id}",
+                    d.nominee
+                ));
             }
         }
         if round.kind == RoundKind::Cadre || !f.record.is_empty() {
@@ -285,7 +314,12 @@ impl Stages {
             all.extend(self.own_record(id));
             let refused = crate::rules::record::refusals(
                 &round.candidates,
-                |n| f.posts.get(n).cloned().unwrap_or_else(|| round.contest.clone()),
+                |n| {
+                    f.posts
+                        .get(n)
+                        .cloned()
+                        .unwrap_or_else(|| round.contest.clone())
+                },
                 &all,
                 method.max_failed_nominations,
             );
@@ -311,11 +345,18 @@ impl Stages {
             if r == id || rec.status != Status::Complete {
                 continue;
             }
-            let posts = self.facts.get(r).map(|f| f.posts.clone()).unwrap_or_default();
+            let posts = self
+                .facts
+                .get(r)
+                .map(|f| f.posts.clone())
+                .unwrap_or_default();
             for row in &rec.rows {
                 out.push(EarlierResult {
                     nominee: row.name.clone(),
-                    post: posts.get(&row.name).cloned().unwrap_or_else(|| round.contest.clone()),
+                    post: posts
+                        .get(&row.name)
+                        .cloned()
+                        .unwrap_or_else(|| round.contest.clone()),
                     meeting: r.clone(),
                     for_votes: row.for_votes,
                     against: row.against,

@@ -1409,6 +1409,9 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
                 | Event::LoginRevoked { .. }
                 | Event::StageMethodAdopted { .. }
                 | Event::StageRecorded { .. }
+                // A round opened without quorum is closed at once, with
+                // nothing returned, by the one who opened it.
+                | Event::RoundClosed { returned: 0, .. }
         ),
         AuthorRole::Counter => matches!(event, Event::EntryCommitted { .. }),
         AuthorRole::Scrutineer | AuthorRole::ChiefScrutineer => matches!(

@@ -169,7 +169,10 @@ fn describe(d: &Value) -> (String, String) {
         "announce" => ("宣布结果".into(), "announce the result".into()),
         "review" => (
             format!("资格审查，审查后名单为 {}", list("list", "、")),
-            format!("qualification review; the list is now {}", list("list", ", ")),
+            format!(
+                "qualification review; the list is now {}",
+                list("list", ", ")
+            ),
         ),
         other => (other.to_string(), other.to_string()),
     }
@@ -829,7 +832,11 @@ fn review(tx: &Tx<'_>, l: &Loaded, decisions: Vec<ReviewRequest>) -> Result<Deci
     for (i, d) in decisions.iter().enumerate() {
         ds.push(crate::rules::review::ReviewDecision {
             action: d.action,
-            name: text(&format!("decisions[{i}].name"), &d.name, super::meeting::MAX_NAME)?,
+            name: text(
+                &format!("decisions[{i}].name"),
+                &d.name,
+                super::meeting::MAX_NAME,
+            )?,
             reason: text(&format!("decisions[{i}].reason"), &d.reason, 500)?,
             by: match &d.by {
                 Some(b) => text(&format!("decisions[{i}].by"), b, super::meeting::MAX_NAME)?,

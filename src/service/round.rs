@@ -923,10 +923,14 @@ impl Service {
                 prepared.facts.next_rule = Some(*rule);
             }
             if let Some(sections) = &req.sections {
-                return super::stage::create_paper(tx, actor, election, &m, &method, &req, sections, &prepared);
+                return super::stage::create_paper(
+                    tx, actor, election, &m, &method, &req, sections, &prepared,
+                );
             }
             if let Some(groups) = &req.groups {
-                return super::stage::create_groups(tx, actor, election, &m, &method, &req, groups, &prepared);
+                return super::stage::create_groups(
+                    tx, actor, election, &m, &method, &req, groups, &prepared,
+                );
             }
             let e = load_election(&tx.tx, &meeting, election)?;
             let mut record = req.record.clone();
@@ -1202,7 +1206,15 @@ pub(crate) fn draft_checked(
     let office: Office = enum_parse(&e.office)?;
     let candidates = check_candidates(&tx.tx, &meeting, &e.id, candidates)?;
     let seats = seats.unwrap_or(e.seats);
-    validate_draft(method, kind, office, seats, &candidates, next_size, entitled)?;
+    validate_draft(
+        method,
+        kind,
+        office,
+        seats,
+        &candidates,
+        next_size,
+        entitled,
+    )?;
     if let Some(list) = &e.accepted_list {
         let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
         let mut a = accepted.clone();

@@ -325,7 +325,11 @@ pub(crate) fn check_groups(
         ));
     }
     if groups.len() > 16 {
-        return Err(Error::invalid("groups", "分组最多16个", "at most 16 groups"));
+        return Err(Error::invalid(
+            "groups",
+            "分组最多16个",
+            "at most 16 groups",
+        ));
     }
     let mut names = Vec::new();
     for (i, g) in groups.iter().enumerate() {
@@ -544,7 +548,9 @@ pub(crate) fn open_facts(
                 return Err(Error::invalid(
                     "issued",
                     format!("同一张选票的各部分发出选票数须相同：{s} 为 {other}"),
-                    format!("every section of one paper has the same ballots issued: {s} has {other}"),
+                    format!(
+                        "every section of one paper has the same ballots issued: {s} has {other}"
+                    ),
                 ));
             }
         }
@@ -683,7 +689,11 @@ pub(crate) fn stage_json(l: &Loaded, method: Option<&ElectionMethod>) -> Value {
             })
         })
     });
-    let organisation = s.facts.combined.as_ref().and_then(|c| c.organisation.as_ref());
+    let organisation = s
+        .facts
+        .combined
+        .as_ref()
+        .and_then(|c| c.organisation.as_ref());
     json!({
         "method": s.overrides.as_ref().map(|o| json!({
             "overrides": o,
@@ -820,10 +830,7 @@ pub(crate) fn create_paper(
     if sections.len() < 2 || sections.len() > crate::rules::paper::MAX_SECTIONS {
         return Err(Error::invalid(
             "sections",
-            format!(
-                "一张选票须有2至{}个部分",
-                crate::rules::paper::MAX_SECTIONS
-            ),
+            format!("一张选票须有2至{}个部分", crate::rules::paper::MAX_SECTIONS),
             format!(
                 "a paper has 2 to {} sections",
                 crate::rules::paper::MAX_SECTIONS
@@ -913,7 +920,11 @@ pub(crate) fn create_groups(
     let (names, organisation) =
         check_groups(req.kind, groups, req.organisation.as_ref(), &req.candidates)?;
     if names.is_empty() {
-        return Err(Error::invalid("groups", "至少一个分组", "at least one group"));
+        return Err(Error::invalid(
+            "groups",
+            "至少一个分组",
+            "at least one group",
+        ));
     }
     if !req.record.is_empty() || !req.deferred.is_empty() {
         return Err(Error::invalid(
@@ -923,9 +934,7 @@ pub(crate) fn create_groups(
         ));
     }
     let listed = organisation.as_ref().map_or(0, |o| o.nominees.len() as u64);
-    let next_size = req
-        .next_size
-        .map(|n| vote_places(method, n, listed));
+    let next_size = req.next_size.map(|n| vote_places(method, n, listed));
     if let (Some(n), Some(_)) = (req.next_size, &organisation) {
         if method.organisation_nominees == crate::rules::groups::OrganisationNominees::WithinList
             && listed > n

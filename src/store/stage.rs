@@ -19,7 +19,11 @@ pub struct StageRow {
     pub voted: Option<u64>,
 }
 
-pub fn stage(conn: &Connection, meeting: &str, round: &str) -> Result<Option<StageRow>, StoreError> {
+pub fn stage(
+    conn: &Connection,
+    meeting: &str,
+    round: &str,
+) -> Result<Option<StageRow>, StoreError> {
     conn.query_row(
         "SELECT overrides, method, facts, replaced, voted FROM round_stage
          WHERE meeting = ?1 AND round = ?2",
