@@ -442,6 +442,7 @@ pub(crate) struct OpenFacts {
 /// The facts a round opens with: the meeting's attendance; a group's own
 /// electorate; a combined round's sums of its groups; a paper section's
 /// issue shared with the sections already open.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn open_facts(
     conn: &Connection,
     meeting: &str,
