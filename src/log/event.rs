@@ -32,6 +32,7 @@ use crate::log::entry::EntryKind;
 use crate::log::record::TallyRecord;
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
+use crate::state::Resolution;
 
 /// The payload encoding version this module writes and reads.
 pub const EVENT_VERSION: u64 = 1;
@@ -682,7 +683,9 @@ impl Event {
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
             Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
             Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
-            Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
+            Event::DifferenceResolved { resolution, .. }
+                if Resolution::parse(resolution) == Some(Resolution::Void) =>
+            {
                 EntryKind::VOID_DECISION
             }
             Event::EntryCommitted { .. }

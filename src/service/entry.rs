@@ -6,6 +6,10 @@
 //!                                 └──▶ differences ──last difference resolved──▶ reconciled
 //! ```
 //!
+//! The moves are `crate::state::batch` and `crate::state::difference`
+//! (pure, table-tested); [`step`] asks them and turns a refusal into the
+//! 409.
+//!
 //! A batch is one stack of paper ballots. Two different counters enter it
 //! independently; each entry is logged only as a salted digest
 //! (`entry_committed`). When the second entry arrives the two are compared
@@ -29,6 +33,7 @@ use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
 use crate::rules::round::Mark;
 use crate::rules::Ballot;
+use crate::state::{batch as batch_state, BatchEvent, BatchState, Pick, Refused, Resolution};
 use crate::store::{
     self,
     round::{BatchRow, DifferenceRow, EntryRow},
@@ -92,21 +97,34 @@ pub struct Discard {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    First,
-    Second,
-    Void,
-}
-
-impl Resolution {
-    fn as_str(self) -> &'static str {
-        match self {
-            Resolution::First => "first",
-            Resolution::Second => "second",
-            Resolution::Void => "void",
-        }
+/// The batch `label` after a reading or a resolution
+/// (`crate::state::batch`), or the 409 that says why it cannot take it.
+fn step(label: &str, from: Option<BatchState>, event: BatchEvent) -> Result<BatchState, Error> {
+    match batch_state::next(from, event) {
+        Ok(Some(to)) => Ok(to),
+        Ok(None) => Err(Error::internal(format!("{event:?} removed batch {label}"))),
+        Err(Refused {
+            event: BatchEvent::Reading { .. },
+            ..
+        }) => Err(Error::conflict(
+            "batch_complete",
+            format!("批次 {label} 已有两次录入"),
+            format!("batch {label} already has two readings"),
+        )),
+        Err(Refused { from, .. }) => Err(Error::conflict(
+            "batch_has_no_differences",
+            format!(
+                "批次 {label} 没有待处理的差异（{}）",
+                match from {
+                    Some(BatchState::AwaitingSecond) | None => "等待第二次录入",
+                    Some(BatchState::Differences | BatchState::Reconciled) => "已核对一致",
+                }
+            ),
+            format!(
+                "batch {label} has no differences to resolve ({})",
+                from.map_or("none", BatchState::as_str)
+            ),
+        )),
     }
 }
 
@@ -588,7 +606,7 @@ fn reconcile(
         .map(|d| json!({ "resolution": d.resolution, "reason": d.reason, "resolved_by": d.resolved_by }))
         .collect();
     resolutions.sort_by_key(Value::to_string);
-    batch.state = "reconciled".into();
+    batch.state = BatchState::Reconciled;
     batch.ballots = Some(encoded.len());
     batch.reconciled = Some(serde_json::to_string(&encoded).map_err(Error::internal)?);
     batch.seq = Some(index.0);
@@ -640,7 +658,7 @@ pub(super) struct Committed {
     /// Hex, for the person who read (erased at reconciliation).
     pub salt: String,
     /// The batch's state after it.
-    pub state: String,
+    pub state: BatchState,
 }
 
 /// Records `actor`'s reading of a batch: stored until the batch
@@ -682,11 +700,10 @@ pub(super) fn commit_reading(
             format!("you already entered batch {batch}"),
         ));
     }
-    if entries.len() >= 2
-        || existing
-            .as_ref()
-            .is_some_and(|b| b.state != "awaiting_second")
-    {
+    // Whether the batch takes a reading does not depend on agreement.
+    let from = existing.as_ref().map(|b| b.state);
+    let accepted = step(batch, from, BatchEvent::Reading { agrees: true })?;
+    if entries.len() >= 2 {
         return Err(Error::conflict(
             "batch_complete",
             format!("批次 {batch} 已有两次录入"),
@@ -730,7 +747,7 @@ pub(super) fn commit_reading(
     let digest = hex(&h.finalize());
     let mut row = existing.unwrap_or(BatchRow {
         id: batch.to_string(),
-        state: "awaiting_second".into(),
+        state: accepted,
         ballots: None,
         reconciled: None,
         seq: None,
@@ -786,12 +803,19 @@ pub(super) fn commit_reading(
                 )?;
             }
         }
-        if differences == 0 {
-            reconcile(tx, l, &mut row, ballots)?;
-        } else {
-            row.state = "differences".into();
-            store::round::save_batch(&tx.tx, &meeting, round, &row)?;
-            tx.touch(round);
+        match step(
+            batch,
+            from,
+            BatchEvent::Reading {
+                agrees: differences == 0,
+            },
+        )? {
+            BatchState::Reconciled => reconcile(tx, l, &mut row, ballots)?,
+            to => {
+                row.state = to;
+                store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+                tx.touch(round);
+            }
         }
     }
     Ok(Committed {
@@ -921,7 +945,7 @@ impl Service {
             require_open(&l.row)?;
             let b = store::round::batch(&tx.tx, &meeting, round, batch)?
                 .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
-            if b.state == "reconciled" {
+            if batch_state::next(Some(b.state), BatchEvent::Discard).is_err() {
                 return Err(Error::conflict(
                     "batch_reconciled",
                     format!("批次 {} 已核对一致并计入，不能作废", b.id),
@@ -977,35 +1001,44 @@ impl Service {
                 .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
             let label = b.id.clone();
             let batch = label.as_str();
-            if b.state != "differences" {
-                return Err(Error::conflict(
-                    "batch_has_no_differences",
-                    format!(
-                        "批次 {batch} 没有待处理的差异（{}）",
-                        match b.state.as_str() {
-                            "awaiting_second" => "等待第二次录入",
-                            _ => "已核对一致",
-                        }
-                    ),
-                    format!("batch {batch} has no differences to resolve ({})", b.state),
-                ));
-            }
-            let resolved = DifferenceRow {
-                position: req.position,
-                first: None,
-                second: None,
-                resolution: Some(req.resolution.as_str().into()),
-                reason: reason.clone(),
-                resolved_by: Some(actor.name.clone()),
-            };
-            if !store::round::resolve_difference(&tx.tx, &meeting, round, batch, &resolved)? {
-                return Err(Error::new(
+            let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
+            let unresolved = diffs.iter().filter(|d| d.resolution.is_none()).count();
+            let to = step(
+                batch,
+                Some(b.state),
+                BatchEvent::Resolved {
+                    left: unresolved.saturating_sub(1),
+                },
+            )?;
+            let not_a_difference = || {
+                Error::new(
                     Kind::Unprocessable,
                     "not_a_difference",
                     format!("第 {} 张不是待处理的差异", req.position),
                     format!("position {} is not an unresolved difference", req.position),
                 )
-                .at("position"));
+                .at("position")
+            };
+            let d = diffs
+                .iter()
+                .find(|d| d.position == req.position)
+                .ok_or_else(not_a_difference)?;
+            let resolution = req
+                .resolution
+                .resolve(d.resolution)
+                .map_err(|_| not_a_difference())?;
+            let resolved = DifferenceRow {
+                position: req.position,
+                first: None,
+                second: None,
+                resolution: Some(resolution),
+                reason: reason.clone(),
+                resolved_by: Some(actor.name.clone()),
+            };
+            if !store::round::resolve_difference(&tx.tx, &meeting, round, batch, &resolved)? {
+                return Err(Error::internal(
+                    "a difference resolved twice in one transaction",
+                ));
             }
             tx.log(
                 Some(actor.role),
@@ -1016,13 +1049,13 @@ impl Service {
                     // void ballot (or a disputed one) to its place in the
                     // stack.
                     position: None,
-                    resolution: req.resolution.as_str().into(),
+                    resolution: resolution.as_str().into(),
                     reason: reason.clone(),
                     by: Some(actor.name.clone()),
                 },
             )?;
-            let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
-            if diffs.iter().all(|d| d.resolution.is_some()) {
+            if to == BatchState::Reconciled {
+                let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
                 let entries = store::round::entries(&tx.tx, &meeting, round, batch)?;
                 let (Some(e1), Some(e2)) = (entries.first(), entries.get(1)) else {
                     return Err(Error::internal("a batch with differences lacks an entry"));
@@ -1035,16 +1068,20 @@ impl Service {
                 for pos in 0..first.len().max(second.len()) {
                     let chosen = match by_pos.get(&(pos as u64)) {
                         None => first.get(pos),
-                        Some(d) => match d.resolution.as_deref() {
-                            Some("first") => first.get(pos),
-                            Some("second") => second.get(pos),
-                            _ => {
-                                ballots.push(Ballot::Void {
-                                    reason: d.reason.clone().unwrap_or_default(),
-                                });
-                                continue;
+                        Some(d) => {
+                            let r = d.resolution.ok_or_else(|| {
+                                Error::internal("a difference unresolved at reconciliation")
+                            })?;
+                            match r.pick(first.get(pos), second.get(pos)) {
+                                Pick::Reading(v) => v,
+                                Pick::Void => {
+                                    ballots.push(Ballot::Void {
+                                        reason: d.reason.clone().unwrap_or_default(),
+                                    });
+                                    continue;
+                                }
                             }
-                        },
+                        }
                     };
                     if let Some(v) = chosen {
                         ballots.push(ballot_of(v, lines)?);

@@ -7,6 +7,7 @@
 //! | [`round`] | `ballot_round`, `batch`, `batch_entry`, `batch_difference`, `cosignature` |
 //! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
+//! | [`states`] | not a table: the codes of every typed state, role and resolution in the columns |
 //! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
 //!
 //! The state tables are a projection of the log that is convenient to
@@ -26,6 +27,7 @@ pub mod log;
 pub mod meeting;
 pub mod round;
 pub mod sidecar;
+pub mod states;
 pub mod witness;
 
 use std::path::Path;
