@@ -26,13 +26,13 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::meeting::{load_meeting, require_method, MAX_NAME};
+use super::meeting::{load_meeting, require_method};
 use super::round::{load_round, require_assigned, require_open, Loaded};
 use super::{hex, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
 use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
-use crate::rules::round::Mark;
-use crate::rules::Ballot;
+use crate::rules::ballot::{self, Shape};
+use crate::rules::{Ballot, RoundKind};
 use crate::state::{batch as batch_state, BatchEvent, BatchState, Pick, Refused, Resolution};
 use crate::store::{
     self,
@@ -149,135 +149,33 @@ fn check_batch_id(id: &str) -> Result<String, Error> {
     }
 }
 
-/// Parses one entered ballot into the rule engine's form and its
-/// canonical JSON (a marks string when plain).
-fn parse_ballot(v: &Value, i: usize, lines: usize) -> Result<(Ballot, Value), Error> {
-    let at = |f: &str| {
-        if f.is_empty() {
-            format!("ballots[{i}]")
-        } else {
-            format!("ballots[{i}].{f}")
-        }
-    };
-    let marks_of = |s: &str, field: String| -> Result<Vec<Mark>, Error> {
-        let marks = Ballot::parse_marks(s)
-            .map_err(|e| Error::invalid(field.clone(), format!("标记有误：{e}"), e.to_string()))?;
-        if marks.len() != lines {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "应有 {lines} 个标记（每名候选人一个），实有 {}",
-                    marks.len()
-                ),
-                format!(
-                    "expected {lines} marks (one per candidate), found {}",
-                    marks.len()
-                ),
-            ));
-        }
-        Ok(marks)
-    };
-    match v {
-        Value::String(s) => {
-            let marks = marks_of(s, at(""))?;
-            Ok((Ballot::marked(marks), Value::String(s.clone())))
-        }
-        Value::Object(o) => {
-            if let Some(reason) = o.get("void") {
-                if let Some(k) = o.keys().find(|k| *k != "void") {
-                    return Err(Error::invalid(
-                        at(k),
-                        "废票不能再有其他内容",
-                        format!("a void ballot has only a reason; unexpected field {k}"),
-                    ));
-                }
-                let reason = reason.as_str().ok_or_else(|| {
-                    Error::invalid(
-                        at("void"),
-                        "废票原因须为文字",
-                        "expected the reason as a string",
-                    )
-                })?;
-                let reason = super::meeting::text(&at("void"), reason, 200)?;
-                return Ok((
-                    Ballot::Void {
-                        reason: reason.clone(),
-                    },
-                    json!({ "void": reason }),
-                ));
-            }
-            if let Some(k) = o.keys().find(|k| *k != "marks" && *k != "write_ins") {
-                return Err(Error::invalid(
-                    at(k),
-                    format!("未知字段 {k}"),
-                    format!("unknown field {k}; expected marks, write_ins or void"),
-                ));
-            }
-            let marks_str = o.get("marks").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid(at("marks"), "缺少标记字符串", "expected a marks string")
-            })?;
-            let marks = marks_of(marks_str, at("marks"))?;
-            let mut write_ins: Vec<(usize, String)> = Vec::new();
-            let mut canonical_ins = Map::new();
-            match o.get("write_ins") {
-                None | Some(Value::Null) => {}
-                Some(Value::Object(ins)) => {
-                    for (line, name) in ins {
-                        let field = at(&format!("write_ins.{line}"));
-                        let l: usize = line
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|l| *l < lines && *line == l.to_string())
-                            .ok_or_else(|| {
-                                Error::invalid(
-                                    field.clone(),
-                                    format!("另选他人的行号须为 0 到 {}", lines.saturating_sub(1)),
-                                    format!(
-                                        "write-in line {line:?}; expected a line index from 0 to {}",
-                                        lines.saturating_sub(1)
-                                    ),
-                                )
-                            })?;
-                        let name = name.as_str().ok_or_else(|| {
-                            Error::invalid(field.clone(), "姓名须为文字", "expected a name")
-                        })?;
-                        let name = super::meeting::text(&field, name, MAX_NAME)?;
-                        canonical_ins.insert(l.to_string(), Value::String(name.clone()));
-                        write_ins.push((l, name));
-                    }
-                }
-                Some(_) => {
-                    return Err(Error::invalid(
-                        at("write_ins"),
-                        "另选他人须为 {行号: 姓名}",
-                        "expected write_ins as an object {line: name}",
-                    ))
-                }
-            }
-            write_ins.sort();
-            let canonical = if write_ins.is_empty() {
-                Value::String(marks_str.to_string())
-            } else {
-                json!({ "marks": marks_str, "write_ins": canonical_ins })
-            };
-            Ok((
-                Ballot::Marked {
-                    marks,
-                    write_ins,
-                    names: Vec::new(),
-                },
-                canonical,
-            ))
-        }
-        _ => Err(Error::invalid(
-            at(""),
-            "每张选票须为标记字符串或对象",
-            "expected a marks string (\"YNA?\") or an object with marks, write_ins or void",
-        )),
+/// What a ballot of the round must fit: its candidate lines; free names
+/// on a nomination ballot.
+pub(super) fn shape_of(l: &Loaded) -> Shape {
+    Shape {
+        lines: l.candidates.len(),
+        free_names: l.kind == RoundKind::Nomination,
     }
 }
 
-fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Value>), Error> {
+/// Reads one entered ballot through the one reader
+/// ([`crate::rules::ballot`]), with its canonical JSON ([`canonical`]).
+fn parse_ballot(v: &Value, i: usize, shape: Shape) -> Result<(Ballot, Value), Error> {
+    let ballot = ballot::from_json_for(v, shape).map_err(|e| {
+        // A marks string is the ballot itself: its marks are at the
+        // ballot's own path.
+        let field = match e.path().as_str() {
+            "marks" if v.is_string() => format!("ballots[{i}]"),
+            "" => format!("ballots[{i}]"),
+            p => format!("ballots[{i}].{p}"),
+        };
+        Error::invalid(field, e.zh(), e.en())
+    })?;
+    let c = canonical(&ballot);
+    Ok((ballot, c))
+}
+
+fn parse_ballots(values: &[Value], shape: Shape) -> Result<(Vec<Ballot>, Vec<Value>), Error> {
     if values.is_empty() {
         return Err(Error::invalid(
             "ballots",
@@ -300,7 +198,7 @@ fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Val
     let mut ballots = Vec::with_capacity(values.len());
     let mut canonical = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        let (b, c) = parse_ballot(v, i, lines)?;
+        let (b, c) = parse_ballot(v, i, shape)?;
         ballots.push(b);
         canonical.push(c);
     }
@@ -345,11 +243,10 @@ fn stored_ballots(e: &EntryRow) -> Result<Vec<Value>, Error> {
     serde_json::from_str(text).map_err(|e| Error::internal(format!("stored entry: {e}")))
 }
 
-/// One ballot of the canonical JSON back into the rule engine's form (a
-/// round-file ballot: an imported nomination ballot may hold free names).
-fn ballot_of(v: &Value, lines: usize) -> Result<Ballot, Error> {
-    crate::rules::roundfile::parse_ballot_json(&v.to_string(), lines)
-        .map_err(|e| Error::internal(format!("stored reading: {e}")))
+/// One ballot of a stored reading's canonical JSON back into the rule
+/// engine's form, through the same reader as when it was entered.
+fn ballot_of(v: &Value, shape: Shape) -> Result<Ballot, Error> {
+    ballot::from_json_for(v, shape).map_err(|e| Error::internal(format!("stored reading: {e}")))
 }
 
 /// A ballot in the canonical JSON of a reading: a marks string when it
@@ -848,7 +745,7 @@ impl Service {
             let l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
-            let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
+            let (ballots, canonical) = parse_ballots(&req.ballots, shape_of(&l))?;
             check_fits_one_entry(&l, batch, &ballots)?;
             let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
             let reading = Reading {
@@ -1063,7 +960,7 @@ impl Service {
                 let (first, second) = (stored_ballots(e1)?, stored_ballots(e2)?);
                 let by_pos: BTreeMap<u64, &DifferenceRow> =
                     diffs.iter().map(|d| (d.position, d)).collect();
-                let lines = l.candidates.len();
+                let shape = shape_of(&l);
                 let mut ballots = Vec::new();
                 for pos in 0..first.len().max(second.len()) {
                     let chosen = match by_pos.get(&(pos as u64)) {
@@ -1084,7 +981,7 @@ impl Service {
                         }
                     };
                     if let Some(v) = chosen {
-                        ballots.push(ballot_of(v, lines)?);
+                        ballots.push(ballot_of(v, shape)?);
                     }
                 }
                 reconcile(tx, &l, &mut b, &ballots)?;
