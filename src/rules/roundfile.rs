@@ -300,15 +300,6 @@ fn check_ballot(raw: &RawBallot, lines: Option<usize>) -> Result<Ballot, String>
 pub const NAMES_ONLY_NOMINATION: &str =
     "free names only on nomination ballots; elsewhere use write_ins beside an against line";
 
-/// One ballot written as JSON (a JSON-lines ballot file: each line a marks
-/// string or a ballot object, as in a round file), for a round with `lines`
-/// candidates. The error says what was expected, without position (the
-/// caller knows the line).
-pub fn parse_ballot_json(text: &str, lines: usize) -> Result<Ballot, String> {
-    let raw: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    check_ballot(&raw, Some(lines))
-}
-
 struct BallotsSeed {
     lines: Option<usize>,
 }
