@@ -19,9 +19,10 @@
 use std::io::BufRead;
 
 use crate::log::event::{BatchBallots, BatchBuilder};
+use crate::rules::ballot;
 use crate::rules::ballot_csv::Header;
 use crate::rules::round::{Ballot, Mark};
-use crate::rules::roundfile::{parse_ballot_json, InputError};
+use crate::rules::roundfile::InputError;
 
 /// Rejected rows listed one by one; beyond this only counted.
 pub const MAX_REPORTED: usize = 50;
@@ -182,6 +183,10 @@ pub fn read_rows<R: BufRead>(
     on_row: &mut dyn FnMut(Row<'_>) -> Result<Option<u64>, String>,
 ) -> Result<Summary, ImportError> {
     let lines = candidates.len();
+    let shape = ballot::Shape {
+        lines,
+        free_names: nomination,
+    };
     let mut words = vec![0u64; lines.div_ceil(crate::count::LINES_PER_WORD).max(1)];
     let mut summary = Summary::default();
     let mut rejected: Vec<InputError> = Vec::new();
@@ -216,18 +221,19 @@ pub fn read_rows<R: BufRead>(
                 continue;
             }
             (Format::Csv, Some(h)) => h.read_row(row, line_no, &mut words),
-            (Format::JsonLines, _) => parse_ballot_json(row, lines)
-                .map(Some)
-                .map_err(|e| InputError::at(line_no, None, e)),
+            (Format::JsonLines, _) => match serde_json::from_str::<serde_json::Value>(row) {
+                Ok(v) => ballot::from_json(&v, Some(lines))
+                    .map(Some)
+                    .map_err(|e| InputError::at(line_no, None, e.to_string())),
+                Err(e) => Err(InputError::at(line_no, Some(e.column()), e.to_string())),
+            },
         };
+        // The same reader as every other path: free names only in a
+        // nomination round.
         let read = match read {
-            Ok(Some(Ballot::Marked { names, .. })) if !names.is_empty() && !nomination => {
-                Err(InputError::at(
-                    line_no,
-                    None,
-                    format!("names: {}", crate::rules::roundfile::NAMES_ONLY_NOMINATION),
-                ))
-            }
+            Ok(Some(b)) => ballot::fits(&b, shape)
+                .map(|()| Some(b))
+                .map_err(|e| InputError::at(line_no, None, e.to_string())),
             other => other,
         };
         let done = match read {

@@ -18,6 +18,7 @@
 //! | [`count`] | PURE. Ballots packed at 2 bits per line and the tally kernels; the only `unsafe` (SIMD, in `count/simd.rs`) |
 //! | [`log`] | PURE. Merkle tree and proofs, signed notes, checkpoints, cosignatures, the entry envelope, meeting events, the bundle and its verifier |
 //! | [`report`] | PURE. Human output: the vote report, the 选举办法 text, the verification report, in Chinese and English |
+//! | [`state`] | PURE. The states of batches, rounds, differences, roles and elections as enums, their moves as functions |
 //! | [`store`] | The only module that knows SQL: migrations, the append-only log tables, the state tables |
 //! | [`service`] | Use cases of the meeting service: validate → event → signed entry → log → state, in one transaction |
 //! | [`http`] | axum routes, bearer tokens, SSE, the one error → problem+json mapping, the embedded web UI |
@@ -65,4 +66,5 @@ pub mod log;
 pub mod report;
 pub mod rules;
 pub mod service;
+pub mod state;
 pub mod store;

@@ -55,7 +55,7 @@ const IO: &[&str] = &[
 
 #[test]
 fn pure_modules_do_no_io() {
-    for module in ["rules", "count", "log", "report"] {
+    for module in ["rules", "count", "log", "report", "state"] {
         for (path, text) in sources(module) {
             for (n, line) in code_lines(&text) {
                 for bad in IO {
@@ -89,7 +89,9 @@ fn rule_engine_has_no_floats() {
 
 #[test]
 fn unsafe_lives_only_in_the_simd_kernel() {
-    for module in ["rules", "log", "report", "store", "service", "http"] {
+    for module in [
+        "rules", "log", "report", "state", "store", "service", "http",
+    ] {
         for (path, text) in sources(module) {
             for (n, line) in code_lines(&text) {
                 assert!(
@@ -106,7 +108,9 @@ fn unsafe_lives_only_in_the_simd_kernel() {
 /// connections and transactions around but never write a statement.
 #[test]
 fn only_store_knows_sql() {
-    for module in ["service", "http", "rules", "count", "log", "report"] {
+    for module in [
+        "service", "http", "rules", "count", "log", "report", "state",
+    ] {
         for (path, text) in sources(module) {
             for (n, line) in code_lines(&text) {
                 for bad in [

@@ -8,6 +8,8 @@ mod sim;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "ballot_readers.rs"]
+mod ballot_readers;
 #[path = "c2sp.rs"]
 mod c2sp;
 #[path = "casebook.rs"]

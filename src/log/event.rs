@@ -30,8 +30,10 @@ use serde_json::{Map, Value};
 use crate::count::{self, PackedBallots};
 use crate::log::entry::EntryKind;
 use crate::log::record::TallyRecord;
+use crate::rules::ballot::{self, Key, Written};
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
+use crate::state::Resolution;
 
 /// The payload encoding version this module writes and reads.
 pub const EVENT_VERSION: u64 = 1;
@@ -109,7 +111,7 @@ pub enum Decision {
 /// A ballot the packed form cannot hold: a write-in, an illegible mark, or
 /// declared void. Same shape as a round-file ballot object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum SpecialBallot {
     Void {
         void: String,
@@ -148,60 +150,66 @@ impl SpecialBallot {
     }
 
     /// The ballot as the rule engine reads it, for a round with `lines`
-    /// candidates. Strict, because a verifier reads these from a bundle:
-    /// a void ballot needs its reason, write-in lines are canonical decimals
-    /// of existing lines with a name, free names are non-empty and sorted,
-    /// and a plain ballot is refused ([`SpecialBallot::is_plain`]).
+    /// candidates: through the one reader of ballots ([`ballot::read`],
+    /// the same limits as every path in), and strict, because a verifier
+    /// reads these from a bundle: the text must be as that reader gives
+    /// it, free names sorted, and a plain ballot is refused
+    /// ([`SpecialBallot::is_plain`]). Whether free names may appear at all
+    /// depends on the round's kind, which the verifier checks.
     pub fn to_ballot(&self, lines: usize) -> Result<Ballot, String> {
         if self.is_plain() {
             return Err(PLAIN_IN_SPECIAL.into());
         }
-        match self {
-            SpecialBallot::Void { void } => {
-                if void.trim().is_empty() {
-                    return Err("void ballot without the scrutineers' reason".into());
-                }
-                Ok(Ballot::Void {
-                    reason: void.clone(),
-                })
-            }
+        let written = match self {
+            SpecialBallot::Void { void } => Written::Void(void),
             SpecialBallot::Marked {
                 marks,
                 write_ins,
                 names,
             } => {
-                let marks = Ballot::parse_marks(marks).map_err(|e| e.to_string())?;
-                if marks.len() != lines {
-                    return Err(format!(
-                        "a ballot has {} marks; expected {lines}",
-                        marks.len()
-                    ));
-                }
-                let mut ins = Vec::with_capacity(write_ins.len());
-                for (line, name) in write_ins {
-                    let at = super::checkpoint::parse_decimal(line)
-                        .and_then(|l| usize::try_from(l).ok())
-                        .filter(|l| *l < lines)
-                        .ok_or_else(|| format!("write-in on line {line:?}"))?;
-                    if name.trim().is_empty() {
-                        return Err(format!("empty write-in on line {at}"));
-                    }
-                    ins.push((at, name.clone()));
-                }
-                ins.sort();
-                if names.iter().any(|n| n.trim().is_empty()) {
-                    return Err("an empty free name".into());
-                }
                 if !names.windows(2).all(|w| w[0] <= w[1]) {
                     return Err("free names are not sorted".into());
                 }
-                Ok(Ballot::Marked {
-                    marks,
-                    write_ins: ins,
-                    names: names.clone(),
-                })
+                Written::Marked {
+                    marks: Some(marks),
+                    write_ins: write_ins
+                        .iter()
+                        .map(|(k, n)| (Key::Text(k), Some(n.as_str())))
+                        .collect(),
+                    names: names.iter().map(String::as_str).collect(),
+                }
             }
+        };
+        // The one reader, as on every path in; then the text must be as
+        // that reader gives it (the service writes nothing else).
+        let ballot = ballot::read(written, Some(lines)).map_err(|e| e.to_string())?;
+        let as_read = match (&ballot, self) {
+            (Ballot::Void { reason }, SpecialBallot::Void { void }) => reason == void,
+            (
+                Ballot::Marked {
+                    write_ins: ins,
+                    names: read,
+                    ..
+                },
+                SpecialBallot::Marked {
+                    write_ins, names, ..
+                },
+            ) => {
+                read == names
+                    && ins
+                        .iter()
+                        .all(|(l, n)| write_ins.get(&l.to_string()) == Some(n))
+            }
+            _ => false,
+        };
+        if !as_read {
+            return Err(ballot::ReadError {
+                field: ballot::Field::Ballot,
+                problem: ballot::Problem::NotAsRead,
+            }
+            .to_string());
         }
+        Ok(ballot)
     }
 }
 
@@ -722,7 +730,9 @@ impl Event {
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
             Event::RoundOpened { .. } | Event::StageRecorded { .. } => EntryKind::ROUND_OPENED,
             Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
-            Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
+            Event::DifferenceResolved { resolution, .. }
+                if Resolution::parse(resolution) == Some(Resolution::Void) =>
+            {
                 EntryKind::VOID_DECISION
             }
             Event::EntryCommitted { .. }

@@ -12,6 +12,7 @@ use crate::log::bundle::checkpoint_path;
 use crate::log::proof::grouped_hex;
 use crate::log::verify::{Certification, Failure, Step, StepStatus, TallyCheck, VerifyReport};
 use crate::rules::outcome::Status;
+use crate::state::Role;
 
 /// The time zone the report's times are shown in: a fixed offset from UTC
 /// (a meeting is held in one place on one day; no daylight saving rules).
@@ -416,13 +417,15 @@ fn elected(names: &[String], lang: Lang) -> String {
 }
 
 fn role(role: &str, lang: Lang) -> String {
-    let (zh, en) = match role {
-        "scrutineer" => ("监票人", "scrutineer"),
-        "chief_scrutineer" => ("总监票人", "chief scrutineer"),
-        "counter" => ("计票人", "counter"),
-        "presidium" => ("主席团", "presidium"),
-        "chair" => ("会议主持人", "chair"),
-        "organiser" => ("会务组", "organiser"),
+    // The meeting's roles by their one code table; the log's key
+    // registrations also know a chief scrutineer and a chair.
+    let (zh, en) = match (Role::parse(role), role) {
+        (Some(Role::Scrutineer), _) => ("监票人", "scrutineer"),
+        (_, "chief_scrutineer") => ("总监票人", "chief scrutineer"),
+        (Some(Role::Counter), _) => ("计票人", "counter"),
+        (Some(Role::Presidium), _) => ("主席团", "presidium"),
+        (_, "chair") => ("会议主持人", "chair"),
+        (Some(Role::Organiser), _) => ("会务组", "organiser"),
         _ => ("其他身份", "other role"),
     };
     lang.t(zh, en).to_owned()

@@ -12,7 +12,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::name;
+use super::ballot::{self, Field, Key, Written};
 use super::round::{Ballot, Mark};
 use super::roundfile::{mark_of, InputError};
 
@@ -130,6 +130,7 @@ impl Header {
     /// Read one data row; `line_no` is its 1-based line in the file.
     pub fn ballot(&self, record: &str, line_no: usize) -> Result<Ballot, InputError> {
         let cells = split_record(record).map_err(|e| InputError::at(line_no, None, e))?;
+        let marks_text: String;
         if cells.len() != self.columns.len() {
             return Err(InputError::at(
                 line_no,
@@ -141,64 +142,63 @@ impl Header {
                 ),
             ));
         }
-        if let Some(col) = self.void {
-            let reason = cells[col].trim();
-            if !reason.is_empty() {
-                return Ok(Ballot::Void {
-                    reason: reason.to_string(),
-                });
-            }
-        }
-        let mut marks = vec![Mark::Abstain; self.lines];
-        let mut write_ins = Vec::new();
-        for (col, (cell, target)) in cells.iter().zip(&self.columns).enumerate() {
-            let Some(line) = *target else { continue };
-            let cell = cell.trim();
-            if let Some(name) = cell.strip_prefix("N:") {
-                let name = match name::clean(name, name::MAX_NAME) {
-                    Ok(n) => n,
-                    Err(name::NameError::Empty) => {
-                        return Err(InputError::at(
+        // The cells into a ballot's parts; the one reader reads them.
+        let void = self
+            .void
+            .map(|col| cells[col].trim())
+            .filter(|r| !r.is_empty());
+        let written = match void {
+            Some(reason) => Written::Void(reason),
+            None => {
+                let mut marks = vec!['A'; self.lines];
+                let mut write_ins = Vec::new();
+                for (col, (cell, target)) in cells.iter().zip(&self.columns).enumerate() {
+                    let Some(line) = *target else { continue };
+                    let cell = cell.trim();
+                    if let Some(name) = cell.strip_prefix("N:") {
+                        marks[line] = 'N';
+                        write_ins.push((Key::Line(line), Some(name)));
+                        continue;
+                    }
+                    marks[line] = mark_of(cell).map(Mark::as_char).ok_or_else(|| {
+                        InputError::at(
                             line_no,
                             Some(col + 1),
-                            "write-in `N:` without a name; expected N:name",
-                        ))
-                    }
-                    Err(e) => {
-                        return Err(InputError::at(
-                            line_no,
-                            Some(col + 1),
-                            format!("write-in name: {e}"),
-                        ))
-                    }
+                            format!("cell {cell:?}; expected Y, N, A, ? or N:name"),
+                        )
+                    })?;
+                }
+                let names = match self.names {
+                    Some(col) => cells[col]
+                        .split(';')
+                        .filter(|n| !n.trim().is_empty())
+                        .collect(),
+                    None => Vec::new(),
                 };
-                marks[line] = Mark::Against;
-                write_ins.push((line, name));
-                continue;
+                marks_text = marks.into_iter().collect();
+                Written::Marked {
+                    marks: Some(&marks_text),
+                    write_ins,
+                    names,
+                }
             }
-            marks[line] = mark_of(cell).ok_or_else(|| {
-                InputError::at(
-                    line_no,
-                    Some(col + 1),
-                    format!("cell {cell:?}; expected Y, N, A, ? or N:name"),
-                )
-            })?;
-        }
-        write_ins.sort();
-        let mut names: Vec<String> = Vec::new();
-        if let Some(col) = self.names {
-            for n in cells[col].split(';').filter(|n| !n.trim().is_empty()) {
-                let n = name::clean(n, name::MAX_NAME).map_err(|e| {
-                    InputError::at(line_no, Some(col + 1), format!("free name: {e}"))
-                })?;
-                names.push(n);
-            }
-        }
-        names.sort();
-        Ok(Ballot::Marked {
-            marks,
-            write_ins,
-            names,
+        };
+        ballot::read(written, Some(self.lines)).map_err(|e| {
+            let col = match &e.field {
+                Field::Void => self.void,
+                Field::Names | Field::Name(_) => self.names,
+                Field::WriteIn(k) => k
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|line| self.columns.iter().position(|c| *c == Some(line))),
+                _ => None,
+            };
+            let what = match &e.field {
+                Field::WriteIn(_) => "write-in name".to_string(),
+                Field::Name(_) | Field::Names => "free name".to_string(),
+                f => f.path(),
+            };
+            InputError::at(line_no, col.map(|c| c + 1), format!("{what}: {}", e.en()))
         })
     }
 }

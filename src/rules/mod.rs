@@ -7,6 +7,7 @@
 //! - [`preset`]: the six presets of RULES.md §7 with their sources;
 //! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
 //! - [`round`]: a round's facts and its ballots, validated;
+//! - [`ballot`]: the one reader of a ballot, whatever path it arrives by;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
 //! - [`paper`]: several contests on one ballot paper, each its own round;
 //! - [`groups`]: nomination and evaluation by groups, tallied apart and combined;
@@ -20,6 +21,7 @@
 //! Architecture invariant: nothing here imports `store`, `service` or
 //! `http`, and nothing here touches files, sockets, the clock or floats.
 
+pub mod ballot;
 pub mod ballot_csv;
 pub mod fraction;
 pub mod groups;

@@ -12,13 +12,14 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::ballot;
 use super::groups::{Group, Organisation, OrganisationNominees};
 use super::method::{ElectionMethod, MethodError};
 use super::name;
 use super::paper::{Paper, PaperBallot, Section};
 use super::record::{Deferral, EarlierResult};
 use super::review::{ReviewAction, ReviewDecision};
-use super::round::{Ballot, BallotError, Mark, Office, Round, RoundKind};
+use super::round::{Ballot, Mark, Office, Round, RoundKind};
 use super::stage::{NextRule, StageRatio};
 
 /// A parsed, validated round file.
@@ -284,152 +285,20 @@ impl<'de> Deserialize<'de> for ValidMethod {
     }
 }
 
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum RawBallot {
-    Marks(String),
-    Object(RawBallotObject),
-}
+/// A ballot as written in the file: JSON, read by the one reader
+/// ([`super::ballot`]) once its shape is known.
+type RawBallot = Value;
 
-#[derive(Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawBallotObject {
-    /// One ballot per section, on a paper with several contests.
-    sections: Option<Vec<RawBallot>>,
-    marks: Option<String>,
-    #[serde(default)]
-    write_ins: Map<String, Value>,
-    /// Free names on a nomination ballot (RULES §2.1).
-    #[serde(default)]
-    names: Vec<String>,
-    void: Option<String>,
-}
-
-/// Turn one raw ballot into a checked [`Ballot`]; `lines` is the number of
-/// candidates when known.
-fn check_ballot(raw: RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
-    let (marks, write_ins, names, void) = match raw {
-        RawBallot::Marks(m) => (Some(m), Map::new(), Vec::new(), None),
-        RawBallot::Object(o) if o.sections.is_some() => {
-            return Err(
-                "`sections` only on a paper with several contests (`paper` instead of `round`)"
-                    .into(),
-            )
-        }
-        RawBallot::Object(o) => (o.marks, o.write_ins, o.names, o.void),
-    };
-    if let Some(reason) = void {
-        if marks.is_some() || !write_ins.is_empty() || !names.is_empty() {
-            return Err(
-                "a void ballot has only `void` (the reason); remove `marks`, `write_ins` and `names`"
-                    .into(),
-            );
-        }
-        if reason.trim().is_empty() {
-            return Err(BallotError::EmptyVoidReason.to_string());
-        }
-        let reason = name::clean(&reason, name::MAX_TEXT).map_err(|e| format!("void: {e}"))?;
-        return Ok(Ballot::Void { reason });
-    }
-    let names = check_names(names)?;
-    // A ballot of free names only may leave out `marks` when the list is
-    // empty (a nomination without a printed list).
-    let marks = match marks {
-        Some(m) => m,
-        None if !names.is_empty() => String::new(),
-        None => return Err("expected `marks` or `void`".into()),
-    };
-    let marks = Ballot::parse_marks(&marks).map_err(|e| format!("marks: {e}"))?;
-    if let Some(n) = lines {
-        if marks.len() != n {
-            return Err(format!(
-                "marks: {}",
-                BallotError::WrongLength {
-                    expected: n,
-                    found: marks.len()
-                }
-            ));
-        }
-    }
-    let lines = lines.unwrap_or(marks.len());
-    let mut ins = Vec::new();
-    for (key, name) in write_ins {
-        let line: usize = key.parse().map_err(|_| {
-            if lines == 0 {
-                format!(
-                    "write_ins: key {key:?}: the list has no candidate lines; on a nomination ballot write free names in `names`"
-                )
-            } else {
-                format!(
-                    "write_ins: key {key:?} is not a line index; expected 0 to {}",
-                    lines.saturating_sub(1)
-                )
-            }
-        })?;
-        if line >= lines {
-            return Err(format!(
-                "write_ins: {}",
-                BallotError::WriteInLine { line, lines }
-            ));
-        }
-        let name = name
-            .as_str()
-            .ok_or_else(|| format!("write_ins.{key}: expected a name as a string"))?;
-        let name = match name::clean(name, name::MAX_NAME) {
-            Ok(n) => n,
-            Err(name::NameError::Empty) => {
-                return Err(format!("write_ins: {}", BallotError::EmptyWriteIn { line }))
-            }
-            Err(e) => return Err(format!("write_ins.{key}: {e}")),
-        };
-        ins.push((line, name));
-    }
-    ins.sort();
-    Ok(Ballot::Marked {
-        marks,
-        write_ins: ins,
-        names,
-    })
-}
-
-/// Free names as written: trimmed, NFC, none empty or holding a hidden
-/// character ([`name::clean`]), sorted (a repeat is kept; the reader
-/// counts it once).
-pub fn check_names(names: Vec<String>) -> Result<Vec<String>, String> {
-    let mut out = Vec::with_capacity(names.len());
-    for (j, n) in names.into_iter().enumerate() {
-        let n = match name::clean(&n, name::MAX_NAME) {
-            Ok(n) => n,
-            Err(name::NameError::Empty) => {
-                return Err(format!("names[{j}]: empty; expected a name"))
-            }
-            Err(e) => return Err(format!("names[{j}]: {e}")),
-        };
-        out.push(n);
-    }
-    out.sort();
-    Ok(out)
+/// One ballot as written into a checked [`Ballot`] (the one reader,
+/// [`super::ballot::from_json`]); `lines` is the number of candidates when
+/// known ([`check_ballot_shape`] checks the rest once the round is read).
+fn check_ballot(raw: &RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
+    ballot::from_json(raw, lines).map_err(|e| e.to_string())
 }
 
 /// Why free names are refused outside a nomination round.
 pub const NAMES_ONLY_NOMINATION: &str =
     "free names only on nomination ballots; elsewhere use write_ins beside an against line";
-
-/// One ballot written as JSON (a JSON-lines ballot file: each line a marks
-/// string or a ballot object, as in a round file), for a round with `lines`
-/// candidates. The error says what was expected, without position (the
-/// caller knows the line).
-pub fn parse_ballot_json(text: &str, lines: usize) -> Result<Ballot, String> {
-    let raw: RawBallot = serde_json::from_str(text).map_err(|e| {
-        if e.to_string().contains("did not match any variant") {
-            "expected a marks string like \"YNA\" or an object with `marks`, `write_ins`, `names` or `void`"
-                .to_string()
-        } else {
-            e.to_string()
-        }
-    })?;
-    check_ballot(raw, Some(lines))
-}
 
 struct BallotsSeed {
     lines: Option<usize>,
@@ -451,17 +320,11 @@ impl<'de> Visitor<'de> for BallotsSeed {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         loop {
             let i = out.len();
-            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
-                if e.to_string().contains("did not match any variant") {
-                    de::Error::custom(format!(
-                        "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
-                    ))
-                } else {
-                    within::<A::Error>(&format!("ballots[{i}]"), e)
-                }
-            })?;
+            let raw: Option<RawBallot> = seq
+                .next_element()
+                .map_err(|e: A::Error| within::<A::Error>(&format!("ballots[{i}]"), e))?;
             let Some(raw) = raw else { break };
-            let ballot = check_ballot(raw, self.lines)
+            let ballot = check_ballot(&raw, self.lines)
                 .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
             out.push(ballot);
         }
@@ -499,8 +362,9 @@ enum EarlyBallot {
 
 fn paper_shaped(raw: &RawBallot) -> bool {
     match raw {
-        RawBallot::Marks(m) => m.contains('|'),
-        RawBallot::Object(o) => o.sections.is_some(),
+        Value::String(m) => m.contains('|'),
+        Value::Object(o) => o.contains_key("sections"),
+        _ => false,
     }
 }
 
@@ -522,20 +386,14 @@ impl<'de> Visitor<'de> for EarlyBallotsSeed {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
         loop {
             let i = out.len();
-            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
-                if e.to_string().contains("did not match any variant") {
-                    de::Error::custom(format!(
-                        "ballots[{i}]: expected a marks string like \"YNA\" or an object with `marks`, `write_ins` or `void`"
-                    ))
-                } else {
-                    within::<A::Error>(&format!("ballots[{i}]"), e)
-                }
-            })?;
+            let raw: Option<RawBallot> = seq
+                .next_element()
+                .map_err(|e: A::Error| within::<A::Error>(&format!("ballots[{i}]"), e))?;
             let Some(raw) = raw else { break };
             if paper_shaped(&raw) {
                 out.push(EarlyBallot::PaperShaped(raw));
             } else {
-                let ballot = check_ballot(raw, None)
+                let ballot = check_ballot(&raw, None)
                     .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
                 out.push(EarlyBallot::Plain(ballot));
             }
@@ -795,7 +653,7 @@ fn parse_parts(text: &str) -> Result<Parts, InputError> {
                 match b {
                     EarlyBallot::Plain(ballot) => out.push(ballot),
                     EarlyBallot::PaperShaped(raw) => {
-                        let e = check_ballot(raw, None).err().unwrap_or_else(|| {
+                        let e = check_ballot(&raw, None).err().unwrap_or_else(|| {
                             "`|` between sections only on a paper with several contests".into()
                         });
                         return Err(InputError::nowhere(format!("ballots[{i}]: {e}")));
@@ -1229,41 +1087,23 @@ const PAPER_BALLOT: &str = "expected a marks string with `|` between sections (\
 /// One paper as written: `"Y|YN|YYNAA"`, `{"sections": [...]}` (each a
 /// ballot of its section, `{"void": ...}` included) or `{"void": reason}`.
 fn check_paper_ballot(raw: RawBallot, lines: &[usize]) -> Result<PaperBallot, String> {
-    let parts: Vec<RawBallot> = match raw {
-        RawBallot::Marks(m) => m
-            .split('|')
-            .map(|s| RawBallot::Marks(s.to_string()))
-            .collect(),
-        RawBallot::Object(o) => match o.sections {
-            Some(sections) => {
-                if o.marks.is_some()
-                    || !o.write_ins.is_empty()
-                    || !o.names.is_empty()
-                    || o.void.is_some()
-                {
-                    return Err("a paper with `sections` has nothing else; put marks and write-ins inside each section".into());
-                }
-                sections
+    let parts: Vec<RawBallot> = match &raw {
+        Value::String(m) => m.split('|').map(|s| Value::String(s.into())).collect(),
+        Value::Object(o) => match o.get("sections") {
+            Some(_) if o.len() > 1 => {
+                return Err("a paper with `sections` has nothing else; put marks and write-ins inside each section".into());
             }
-            None if o.void.is_some()
-                && o.marks.is_none()
-                && o.write_ins.is_empty()
-                && o.names.is_empty() =>
-            {
-                let reason = o.void.unwrap_or_default();
-                return match check_ballot(
-                    RawBallot::Object(RawBallotObject {
-                        void: Some(reason),
-                        ..RawBallotObject::default()
-                    }),
-                    None,
-                )? {
+            Some(Value::Array(sections)) => sections.clone(),
+            Some(_) => return Err(PAPER_BALLOT.into()),
+            None if o.len() == 1 && o.contains_key("void") => {
+                return match check_ballot(&raw, None)? {
                     Ballot::Void { reason } => Ok(PaperBallot::Void { reason }),
                     Ballot::Marked { .. } => Err(PAPER_BALLOT.into()),
                 };
             }
             None => return Err(PAPER_BALLOT.into()),
         },
+        _ => return Err(PAPER_BALLOT.into()),
     };
     if parts.len() != lines.len() {
         return Err(format!(
@@ -1273,13 +1113,11 @@ fn check_paper_ballot(raw: RawBallot, lines: &[usize]) -> Result<PaperBallot, St
         ));
     }
     let mut out = Vec::with_capacity(parts.len());
-    for (j, (part, n)) in parts.into_iter().zip(lines).enumerate() {
-        if let RawBallot::Object(o) = &part {
-            if o.sections.is_some() {
-                return Err(format!(
-                    "sections[{j}]: a section holds one ballot, not `sections`"
-                ));
-            }
+    for (j, (part, n)) in parts.iter().zip(lines).enumerate() {
+        if part.get("sections").is_some() {
+            return Err(format!(
+                "sections[{j}]: a section holds one ballot, not `sections`"
+            ));
         }
         out.push(check_ballot(part, Some(*n)).map_err(|e| format!("sections[{j}]: {e}"))?);
     }
@@ -1306,13 +1144,9 @@ impl<'de> Visitor<'de> for PaperBallotsSeed {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
         loop {
             let i = out.len();
-            let raw: Option<RawBallot> = seq.next_element().map_err(|e: A::Error| {
-                if e.to_string().contains("did not match any variant") {
-                    de::Error::custom(format!("ballots[{i}]: {PAPER_BALLOT}"))
-                } else {
-                    within::<A::Error>(&format!("ballots[{i}]"), e)
-                }
-            })?;
+            let raw: Option<RawBallot> = seq
+                .next_element()
+                .map_err(|e: A::Error| within::<A::Error>(&format!("ballots[{i}]"), e))?;
             let Some(raw) = raw else { break };
             let ballot = check_paper_ballot(raw, &self.lines)
                 .map_err(|e| de::Error::custom(format!("ballots[{i}]: {e}")))?;
@@ -1355,33 +1189,7 @@ pub fn check_ballots(
 /// existing lines, free names only in a nomination round. The message
 /// starts with the ballot's field (`marks: expected 2 marks …`).
 pub fn check_ballot_shape(round: &Round, ballot: &Ballot) -> Result<(), String> {
-    let lines = round.candidates.len();
-    if let Ballot::Marked {
-        marks,
-        write_ins,
-        names,
-    } = ballot
-    {
-        if !names.is_empty() && round.kind != RoundKind::Nomination {
-            return Err(format!("names: {NAMES_ONLY_NOMINATION}"));
-        }
-        if marks.len() != lines {
-            return Err(format!(
-                "marks: {}",
-                BallotError::WrongLength {
-                    expected: lines,
-                    found: marks.len()
-                }
-            ));
-        }
-        if let Some((line, _)) = write_ins.iter().find(|(l, _)| *l >= lines) {
-            return Err(format!(
-                "write_ins: {}",
-                BallotError::WriteInLine { line: *line, lines }
-            ));
-        }
-    }
-    Ok(())
+    ballot::fits(ballot, ballot::Shape::of(round)).map_err(|e| e.to_string())
 }
 
 /// Marks of a CSV cell or a keyboard entry: `Y`, `N`, `A`, `?`.

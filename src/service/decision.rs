@@ -23,6 +23,7 @@ use crate::log::merkle::{LeafIndex, TreeSize};
 use crate::log::note::{Note, VerifierKey};
 use crate::rules::method::SeatReduction;
 use crate::rules::{ElectionMethod, Office, RoundKind};
+use crate::state::RoundEvent;
 use crate::store::{self, round::RoundRow};
 
 /// `POST …/decisions`.
@@ -85,14 +86,14 @@ pub const MAX_CLOCK_SKEW_S: u64 = 600;
 
 /// The signed result of a closed round (checked on this read, as every
 /// read: `round::signed_result`).
-fn tallied(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
-    if l.row.state != "closed" {
-        return Err(Error::conflict(
-            "round_not_tallied",
-            "本轮尚未结束计票".to_string(),
-            format!("round {} has not been closed and tallied", l.row.id),
-        ));
-    }
+/// `event`: what is to act on it (a cosignature, a decision).
+fn tallied(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    event: RoundEvent,
+) -> Result<Value, Error> {
+    super::round::require(&l.row, event)?;
     super::round::signed_result(conn, meeting, l)
 }
 
@@ -272,7 +273,7 @@ fn proposed_list(
         return Ok(None);
     };
     let p = load_round(conn, meeting, parent)?;
-    let pr = tallied(conn, meeting, &p)?;
+    let pr = tallied(conn, meeting, &p, RoundEvent::Decide)?;
     let Some(mut list) = proposed_list(conn, meeting, &p, &pr)? else {
         return Ok(None);
     };
@@ -337,7 +338,7 @@ impl Service {
                 let decision = proceed_without(tx, &l, without, reason)?;
                 return record(tx, actor, &mut l, decision, None);
             }
-            let result = tallied(&tx.tx, &meeting, &l)?;
+            let result = tallied(&tx.tx, &meeting, &l, RoundEvent::Decide)?;
             let status = result["status"].as_str().unwrap_or("").to_string();
             let elected = names(&result["elected"]);
             let mut created: Option<RoundRow> = None;
@@ -527,7 +528,7 @@ impl Service {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
             super::round::result_visible(conn, actor, &l)?;
-            let result = tallied(conn, &actor.meeting, &l)?;
+            let result = tallied(conn, &actor.meeting, &l, RoundEvent::Certify)?;
             let note = tally_note(conn, &actor.meeting, &l.row)?;
             let receipt = match l.row.tally_index {
                 Some(t) => Some(super::bundle::tally_receipt(conn, &actor.meeting, t)?),
@@ -552,7 +553,7 @@ impl Service {
             let meeting = actor.meeting.clone();
             let mut l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
-            tallied(&tx.tx, &meeting, &l)?;
+            tallied(&tx.tx, &meeting, &l, RoundEvent::Certify)?;
             let cosigners = cosigners_of(&l.row)?;
             let Some(me) = cosigners.iter().find(|c| c.person == actor.person) else {
                 return Err(Error::conflict(

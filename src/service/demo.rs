@@ -17,7 +17,7 @@ use super::decision::{Cosign, DecisionRequest};
 use super::entry::MAX_BATCH;
 use super::meeting::{AdoptMethod, Assign, Attendance, NewElection, NewMeeting, NewPerson, SetKey};
 use super::round::{CloseRound, NewRound, OpenRound};
-use super::{random, Actor, Caller, Error, Service, Signing};
+use super::{random, Actor, Caller, Error, Role, Service, Signing};
 use crate::log::checkpoint::Checkpoint;
 use crate::log::cosignature::Cosigner;
 use crate::log::event::{Body, Exclusion};
@@ -193,7 +193,7 @@ impl Service {
         let (org, org_url) = actor(self, &created.body["organiser"]["token"])?;
         let (org, org_seed) = hold(self, org)?;
         let mut links = vec![Link {
-            role: "organiser".into(),
+            role: Role::Organiser.as_str().into(),
             name: org.actor.name.clone(),
             url: with_key(org_url, &org_seed),
         }];
@@ -230,27 +230,27 @@ impl Service {
         let mut people: Vec<Held> = Vec::new();
         let mut cosigners = Vec::new();
         for (role, name) in [
-            ("counter", "李计票"),
-            ("counter", "赵计票"),
-            ("scrutineer", "钱监票"),
-            ("scrutineer", "孙监票"),
-            ("scrutineer", "郑监票"),
-            ("presidium", "主席团"),
-            ("auditor", "审计组"),
-            ("display", "会场大屏"),
+            (Role::Counter, "李计票"),
+            (Role::Counter, "赵计票"),
+            (Role::Scrutineer, "钱监票"),
+            (Role::Scrutineer, "孙监票"),
+            (Role::Scrutineer, "郑监票"),
+            (Role::Presidium, "主席团"),
+            (Role::Auditor, "审计组"),
+            (Role::Display, "会场大屏"),
         ] {
             let p = org.run(|a| {
                 self.add_person(
                     a,
                     NewPerson {
-                        role: role.into(),
+                        role: role.as_str().into(),
                         name: name.into(),
                         key: None,
                     },
                 )
             })?;
             let (a, url) = actor(self, &p.body["token"])?;
-            if role == "counter" || role == "scrutineer" {
+            if matches!(role, Role::Counter | Role::Scrutineer) {
                 org.run(|o| {
                     self.assign(
                         o,
@@ -261,7 +261,7 @@ impl Service {
                     )
                 })?;
             }
-            let (held, url) = if matches!(role, "auditor" | "display") {
+            let (held, url) = if matches!(role, Role::Auditor | Role::Display) {
                 (
                     Held {
                         actor: a,
@@ -271,7 +271,7 @@ impl Service {
                 )
             } else {
                 let (held, seed) = hold(self, a)?;
-                if role == "scrutineer" {
+                if role == Role::Scrutineer {
                     let name = format!("p-{}", held.actor.person);
                     cosigners.push(Cosigner::new(
                         KeyName::new(&name).map_err(Error::internal)?,
@@ -281,7 +281,7 @@ impl Service {
                 (held, with_key(url, &seed))
             };
             links.push(Link {
-                role: role.into(),
+                role: role.as_str().into(),
                 name: name.into(),
                 url,
             });
@@ -289,15 +289,15 @@ impl Service {
         }
         let counters: Vec<&Held> = people
             .iter()
-            .filter(|h| h.actor.role == super::Role::Counter)
+            .filter(|h| h.actor.role == Role::Counter)
             .collect();
         let scrutineers: Vec<&Held> = people
             .iter()
-            .filter(|h| h.actor.role == super::Role::Scrutineer)
+            .filter(|h| h.actor.role == Role::Scrutineer)
             .collect();
         let presidium = people
             .iter()
-            .find(|h| h.actor.role == super::Role::Presidium)
+            .find(|h| h.actor.role == Role::Presidium)
             .ok_or_else(|| Error::internal("demo: no presidium"))?;
 
         // The preliminary round: seven for a formal list of six.

@@ -30,35 +30,8 @@ use super::round::{loaded, may_see_result, status_of, Loaded};
 use super::{Actor, Error, Reply, Role, Service};
 use crate::rules::method::SeatReduction;
 use crate::rules::{Office, RoundKind};
+use crate::state::{election, RoundState, Watched};
 use crate::store;
-
-/// What an incomplete election waits for (`waiting` of the answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Waiting {
-    /// No electing round yet (only list rounds, or none).
-    NoRound,
-    /// An electing round is a draft or open.
-    Counting,
-    /// A closed electing round is not certified yet.
-    Certification,
-    /// Seats are unfilled and no round is under way: the presidium decides
-    /// (runoff, supplementary round, reduction, re-run).
-    Decision,
-    /// The caller may not see the result of a closed electing round yet.
-    Announcement,
-}
-
-impl Waiting {
-    fn as_str(self) -> &'static str {
-        match self {
-            Waiting::NoRound => "no_round",
-            Waiting::Counting => "counting",
-            Waiting::Certification => "certification",
-            Waiting::Decision => "decision",
-            Waiting::Announcement => "announcement",
-        }
-    }
-}
 
 /// A round that fills seats of the election: formal, supplementary, a runoff
 /// of either, a cadre or resolution vote — not a list round, nor a runoff
@@ -274,25 +247,11 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
 
     let mut listed = Vec::new();
     let mut decided: Vec<(usize, &Loaded, Value)> = Vec::new();
-    let mut waiting: Option<Waiting> = None;
-    let mut any_electing = false;
-    let mut wait = |w: Waiting| {
-        // The earliest stage holds the election up.
-        let rank = |w: Waiting| match w {
-            Waiting::Counting => 0,
-            Waiting::Certification => 1,
-            Waiting::Announcement => 2,
-            Waiting::Decision => 3,
-            Waiting::NoRound => 4,
-        };
-        if waiting.is_none_or(|x| rank(w) < rank(x)) {
-            waiting = Some(w);
-        }
-    };
+    let mut watched: Vec<Watched> = Vec::new();
     for (i, l) in rounds.iter().enumerate() {
         let number = i + 1;
         let is_electing = electing(l);
-        let visible = l.row.state == "closed"
+        let visible = l.row.state == RoundState::Closed
             && may_see_result(actor.role, assigned, l.row.announced, list_round(l)).is_ok();
         let result: Value = match (visible, l.row.result.as_deref()) {
             (true, Some(text)) => serde_json::from_str(text)
@@ -300,13 +259,15 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
             _ => Value::Null,
         };
         if is_electing {
-            any_electing = true;
-            match l.row.state.as_str() {
-                "draft" | "open" => wait(Waiting::Counting),
-                _ if !visible => wait(Waiting::Announcement),
-                _ if !l.row.certified => wait(Waiting::Certification),
-                _ => decided.push((number, l, result.clone())),
+            let w = Watched {
+                state: l.row.state,
+                visible,
+                certified: l.row.certified,
+            };
+            if w.waits().is_none() {
+                decided.push((number, l, result.clone()));
             }
+            watched.push(w);
         }
         let origin: Value = l
             .row
@@ -334,17 +295,13 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
     }
     let elected = ordered(office, &decided);
     let filled = elected.len() as u64;
-    if !any_electing {
-        wait(Waiting::NoRound);
-    } else if filled < e.seats {
-        wait(Waiting::Decision);
-    }
+    let waiting = election::waits(&watched, filled, e.seats);
     let complete = waiting.is_none();
     let reduced = reduction(&rounds);
     let all_announced = complete
         && rounds
             .iter()
-            .filter(|l| electing(l) && l.row.state == "closed")
+            .filter(|l| electing(l) && l.row.state == RoundState::Closed)
             .all(|l| l.row.announced);
     let text = complete.then(|| {
         let method = method_of(&m).ok().flatten();
@@ -377,7 +334,7 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
             "for": x.votes,
         })).collect::<Vec<_>>(),
         "complete": complete,
-        "waiting": waiting.map(Waiting::as_str),
+        "waiting": waiting,
         "announced": all_announced,
         "announcement": text.map(|a| json!({ "zh": a.zh, "en": a.en })),
     }))

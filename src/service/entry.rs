@@ -6,6 +6,10 @@
 //!                                 └──▶ differences ──last difference resolved──▶ reconciled
 //! ```
 //!
+//! The moves are `crate::state::batch` and `crate::state::difference`
+//! (pure, table-tested); [`step`] asks them and turns a refusal into the
+//! 409.
+//!
 //! A batch is one stack of paper ballots. Two different counters enter it
 //! independently; each entry is logged only as a salted digest
 //! (`entry_committed`). When the second entry arrives the two are compared
@@ -22,13 +26,14 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::meeting::{load_meeting, require_method, MAX_NAME};
+use super::meeting::{load_meeting, require_method};
 use super::round::{load_round, require_assigned, require_open, Loaded};
 use super::{hex, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
 use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
-use crate::rules::round::Mark;
-use crate::rules::Ballot;
+use crate::rules::ballot::{self, Shape};
+use crate::rules::{Ballot, RoundKind};
+use crate::state::{batch as batch_state, BatchEvent, BatchState, Pick, Refused, Resolution};
 use crate::store::{
     self,
     round::{BatchRow, DifferenceRow, EntryRow},
@@ -92,21 +97,34 @@ pub struct Discard {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    First,
-    Second,
-    Void,
-}
-
-impl Resolution {
-    fn as_str(self) -> &'static str {
-        match self {
-            Resolution::First => "first",
-            Resolution::Second => "second",
-            Resolution::Void => "void",
-        }
+/// The batch `label` after a reading or a resolution
+/// (`crate::state::batch`), or the 409 that says why it cannot take it.
+fn step(label: &str, from: Option<BatchState>, event: BatchEvent) -> Result<BatchState, Error> {
+    match batch_state::next(from, event) {
+        Ok(Some(to)) => Ok(to),
+        Ok(None) => Err(Error::internal(format!("{event:?} removed batch {label}"))),
+        Err(Refused {
+            event: BatchEvent::Reading { .. },
+            ..
+        }) => Err(Error::conflict(
+            "batch_complete",
+            format!("批次 {label} 已有两次录入"),
+            format!("batch {label} already has two readings"),
+        )),
+        Err(Refused { from, .. }) => Err(Error::conflict(
+            "batch_has_no_differences",
+            format!(
+                "批次 {label} 没有待处理的差异（{}）",
+                match from {
+                    Some(BatchState::AwaitingSecond) | None => "等待第二次录入",
+                    Some(BatchState::Differences | BatchState::Reconciled) => "已核对一致",
+                }
+            ),
+            format!(
+                "batch {label} has no differences to resolve ({})",
+                from.map_or("none", BatchState::as_str)
+            ),
+        )),
     }
 }
 
@@ -131,135 +149,33 @@ fn check_batch_id(id: &str) -> Result<String, Error> {
     }
 }
 
-/// Parses one entered ballot into the rule engine's form and its
-/// canonical JSON (a marks string when plain).
-fn parse_ballot(v: &Value, i: usize, lines: usize) -> Result<(Ballot, Value), Error> {
-    let at = |f: &str| {
-        if f.is_empty() {
-            format!("ballots[{i}]")
-        } else {
-            format!("ballots[{i}].{f}")
-        }
-    };
-    let marks_of = |s: &str, field: String| -> Result<Vec<Mark>, Error> {
-        let marks = Ballot::parse_marks(s)
-            .map_err(|e| Error::invalid(field.clone(), format!("标记有误：{e}"), e.to_string()))?;
-        if marks.len() != lines {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "应有 {lines} 个标记（每名候选人一个），实有 {}",
-                    marks.len()
-                ),
-                format!(
-                    "expected {lines} marks (one per candidate), found {}",
-                    marks.len()
-                ),
-            ));
-        }
-        Ok(marks)
-    };
-    match v {
-        Value::String(s) => {
-            let marks = marks_of(s, at(""))?;
-            Ok((Ballot::marked(marks), Value::String(s.clone())))
-        }
-        Value::Object(o) => {
-            if let Some(reason) = o.get("void") {
-                if let Some(k) = o.keys().find(|k| *k != "void") {
-                    return Err(Error::invalid(
-                        at(k),
-                        "废票不能再有其他内容",
-                        format!("a void ballot has only a reason; unexpected field {k}"),
-                    ));
-                }
-                let reason = reason.as_str().ok_or_else(|| {
-                    Error::invalid(
-                        at("void"),
-                        "废票原因须为文字",
-                        "expected the reason as a string",
-                    )
-                })?;
-                let reason = super::meeting::text(&at("void"), reason, 200)?;
-                return Ok((
-                    Ballot::Void {
-                        reason: reason.clone(),
-                    },
-                    json!({ "void": reason }),
-                ));
-            }
-            if let Some(k) = o.keys().find(|k| *k != "marks" && *k != "write_ins") {
-                return Err(Error::invalid(
-                    at(k),
-                    format!("未知字段 {k}"),
-                    format!("unknown field {k}; expected marks, write_ins or void"),
-                ));
-            }
-            let marks_str = o.get("marks").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid(at("marks"), "缺少标记字符串", "expected a marks string")
-            })?;
-            let marks = marks_of(marks_str, at("marks"))?;
-            let mut write_ins: Vec<(usize, String)> = Vec::new();
-            let mut canonical_ins = Map::new();
-            match o.get("write_ins") {
-                None | Some(Value::Null) => {}
-                Some(Value::Object(ins)) => {
-                    for (line, name) in ins {
-                        let field = at(&format!("write_ins.{line}"));
-                        let l: usize = line
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|l| *l < lines && *line == l.to_string())
-                            .ok_or_else(|| {
-                                Error::invalid(
-                                    field.clone(),
-                                    format!("另选他人的行号须为 0 到 {}", lines.saturating_sub(1)),
-                                    format!(
-                                        "write-in line {line:?}; expected a line index from 0 to {}",
-                                        lines.saturating_sub(1)
-                                    ),
-                                )
-                            })?;
-                        let name = name.as_str().ok_or_else(|| {
-                            Error::invalid(field.clone(), "姓名须为文字", "expected a name")
-                        })?;
-                        let name = super::meeting::text(&field, name, MAX_NAME)?;
-                        canonical_ins.insert(l.to_string(), Value::String(name.clone()));
-                        write_ins.push((l, name));
-                    }
-                }
-                Some(_) => {
-                    return Err(Error::invalid(
-                        at("write_ins"),
-                        "另选他人须为 {行号: 姓名}",
-                        "expected write_ins as an object {line: name}",
-                    ))
-                }
-            }
-            write_ins.sort();
-            let canonical = if write_ins.is_empty() {
-                Value::String(marks_str.to_string())
-            } else {
-                json!({ "marks": marks_str, "write_ins": canonical_ins })
-            };
-            Ok((
-                Ballot::Marked {
-                    marks,
-                    write_ins,
-                    names: Vec::new(),
-                },
-                canonical,
-            ))
-        }
-        _ => Err(Error::invalid(
-            at(""),
-            "每张选票须为标记字符串或对象",
-            "expected a marks string (\"YNA?\") or an object with marks, write_ins or void",
-        )),
+/// What a ballot of the round must fit: its candidate lines; free names
+/// on a nomination ballot.
+pub(super) fn shape_of(l: &Loaded) -> Shape {
+    Shape {
+        lines: l.candidates.len(),
+        free_names: l.kind == RoundKind::Nomination,
     }
 }
 
-fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Value>), Error> {
+/// Reads one entered ballot through the one reader
+/// ([`crate::rules::ballot`]), with its canonical JSON ([`canonical`]).
+fn parse_ballot(v: &Value, i: usize, shape: Shape) -> Result<(Ballot, Value), Error> {
+    let ballot = ballot::from_json_for(v, shape).map_err(|e| {
+        // A marks string is the ballot itself: its marks are at the
+        // ballot's own path.
+        let field = match e.path().as_str() {
+            "marks" if v.is_string() => format!("ballots[{i}]"),
+            "" => format!("ballots[{i}]"),
+            p => format!("ballots[{i}].{p}"),
+        };
+        Error::invalid(field, e.zh(), e.en())
+    })?;
+    let c = canonical(&ballot);
+    Ok((ballot, c))
+}
+
+fn parse_ballots(values: &[Value], shape: Shape) -> Result<(Vec<Ballot>, Vec<Value>), Error> {
     if values.is_empty() {
         return Err(Error::invalid(
             "ballots",
@@ -282,7 +198,7 @@ fn parse_ballots(values: &[Value], lines: usize) -> Result<(Vec<Ballot>, Vec<Val
     let mut ballots = Vec::with_capacity(values.len());
     let mut canonical = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        let (b, c) = parse_ballot(v, i, lines)?;
+        let (b, c) = parse_ballot(v, i, shape)?;
         ballots.push(b);
         canonical.push(c);
     }
@@ -327,11 +243,10 @@ fn stored_ballots(e: &EntryRow) -> Result<Vec<Value>, Error> {
     serde_json::from_str(text).map_err(|e| Error::internal(format!("stored entry: {e}")))
 }
 
-/// One ballot of the canonical JSON back into the rule engine's form (a
-/// round-file ballot: an imported nomination ballot may hold free names).
-fn ballot_of(v: &Value, lines: usize) -> Result<Ballot, Error> {
-    crate::rules::roundfile::parse_ballot_json(&v.to_string(), lines)
-        .map_err(|e| Error::internal(format!("stored reading: {e}")))
+/// One ballot of a stored reading's canonical JSON back into the rule
+/// engine's form, through the same reader as when it was entered.
+fn ballot_of(v: &Value, shape: Shape) -> Result<Ballot, Error> {
+    ballot::from_json_for(v, shape).map_err(|e| Error::internal(format!("stored reading: {e}")))
 }
 
 /// A ballot in the canonical JSON of a reading: a marks string when it
@@ -588,7 +503,7 @@ fn reconcile(
         .map(|d| json!({ "resolution": d.resolution, "reason": d.reason, "resolved_by": d.resolved_by }))
         .collect();
     resolutions.sort_by_key(Value::to_string);
-    batch.state = "reconciled".into();
+    batch.state = BatchState::Reconciled;
     batch.ballots = Some(encoded.len());
     batch.reconciled = Some(serde_json::to_string(&encoded).map_err(Error::internal)?);
     batch.seq = Some(index.0);
@@ -640,7 +555,7 @@ pub(super) struct Committed {
     /// Hex, for the person who read (erased at reconciliation).
     pub salt: String,
     /// The batch's state after it.
-    pub state: String,
+    pub state: BatchState,
 }
 
 /// Records `actor`'s reading of a batch: stored until the batch
@@ -682,11 +597,10 @@ pub(super) fn commit_reading(
             format!("you already entered batch {batch}"),
         ));
     }
-    if entries.len() >= 2
-        || existing
-            .as_ref()
-            .is_some_and(|b| b.state != "awaiting_second")
-    {
+    // Whether the batch takes a reading does not depend on agreement.
+    let from = existing.as_ref().map(|b| b.state);
+    let accepted = step(batch, from, BatchEvent::Reading { agrees: true })?;
+    if entries.len() >= 2 {
         return Err(Error::conflict(
             "batch_complete",
             format!("批次 {batch} 已有两次录入"),
@@ -730,7 +644,7 @@ pub(super) fn commit_reading(
     let digest = hex(&h.finalize());
     let mut row = existing.unwrap_or(BatchRow {
         id: batch.to_string(),
-        state: "awaiting_second".into(),
+        state: accepted,
         ballots: None,
         reconciled: None,
         seq: None,
@@ -786,12 +700,19 @@ pub(super) fn commit_reading(
                 )?;
             }
         }
-        if differences == 0 {
-            reconcile(tx, l, &mut row, ballots)?;
-        } else {
-            row.state = "differences".into();
-            store::round::save_batch(&tx.tx, &meeting, round, &row)?;
-            tx.touch(round);
+        match step(
+            batch,
+            from,
+            BatchEvent::Reading {
+                agrees: differences == 0,
+            },
+        )? {
+            BatchState::Reconciled => reconcile(tx, l, &mut row, ballots)?,
+            to => {
+                row.state = to;
+                store::round::save_batch(&tx.tx, &meeting, round, &row)?;
+                tx.touch(round);
+            }
         }
     }
     Ok(Committed {
@@ -824,7 +745,7 @@ impl Service {
             let l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
-            let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
+            let (ballots, canonical) = parse_ballots(&req.ballots, shape_of(&l))?;
             check_fits_one_entry(&l, batch, &ballots)?;
             let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
             let reading = Reading {
@@ -921,7 +842,7 @@ impl Service {
             require_open(&l.row)?;
             let b = store::round::batch(&tx.tx, &meeting, round, batch)?
                 .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
-            if b.state == "reconciled" {
+            if batch_state::next(Some(b.state), BatchEvent::Discard).is_err() {
                 return Err(Error::conflict(
                     "batch_reconciled",
                     format!("批次 {} 已核对一致并计入，不能作废", b.id),
@@ -977,35 +898,44 @@ impl Service {
                 .ok_or_else(|| Error::not_found("批次", "batch", batch))?;
             let label = b.id.clone();
             let batch = label.as_str();
-            if b.state != "differences" {
-                return Err(Error::conflict(
-                    "batch_has_no_differences",
-                    format!(
-                        "批次 {batch} 没有待处理的差异（{}）",
-                        match b.state.as_str() {
-                            "awaiting_second" => "等待第二次录入",
-                            _ => "已核对一致",
-                        }
-                    ),
-                    format!("batch {batch} has no differences to resolve ({})", b.state),
-                ));
-            }
-            let resolved = DifferenceRow {
-                position: req.position,
-                first: None,
-                second: None,
-                resolution: Some(req.resolution.as_str().into()),
-                reason: reason.clone(),
-                resolved_by: Some(actor.name.clone()),
-            };
-            if !store::round::resolve_difference(&tx.tx, &meeting, round, batch, &resolved)? {
-                return Err(Error::new(
+            let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
+            let unresolved = diffs.iter().filter(|d| d.resolution.is_none()).count();
+            let to = step(
+                batch,
+                Some(b.state),
+                BatchEvent::Resolved {
+                    left: unresolved.saturating_sub(1),
+                },
+            )?;
+            let not_a_difference = || {
+                Error::new(
                     Kind::Unprocessable,
                     "not_a_difference",
                     format!("第 {} 张不是待处理的差异", req.position),
                     format!("position {} is not an unresolved difference", req.position),
                 )
-                .at("position"));
+                .at("position")
+            };
+            let d = diffs
+                .iter()
+                .find(|d| d.position == req.position)
+                .ok_or_else(not_a_difference)?;
+            let resolution = req
+                .resolution
+                .resolve(d.resolution)
+                .map_err(|_| not_a_difference())?;
+            let resolved = DifferenceRow {
+                position: req.position,
+                first: None,
+                second: None,
+                resolution: Some(resolution),
+                reason: reason.clone(),
+                resolved_by: Some(actor.name.clone()),
+            };
+            if !store::round::resolve_difference(&tx.tx, &meeting, round, batch, &resolved)? {
+                return Err(Error::internal(
+                    "a difference resolved twice in one transaction",
+                ));
             }
             tx.log(
                 Some(actor.role),
@@ -1016,13 +946,13 @@ impl Service {
                     // void ballot (or a disputed one) to its place in the
                     // stack.
                     position: None,
-                    resolution: req.resolution.as_str().into(),
+                    resolution: resolution.as_str().into(),
                     reason: reason.clone(),
                     by: Some(actor.name.clone()),
                 },
             )?;
-            let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
-            if diffs.iter().all(|d| d.resolution.is_some()) {
+            if to == BatchState::Reconciled {
+                let diffs = store::round::differences(&tx.tx, &meeting, round, batch)?;
                 let entries = store::round::entries(&tx.tx, &meeting, round, batch)?;
                 let (Some(e1), Some(e2)) = (entries.first(), entries.get(1)) else {
                     return Err(Error::internal("a batch with differences lacks an entry"));
@@ -1030,24 +960,28 @@ impl Service {
                 let (first, second) = (stored_ballots(e1)?, stored_ballots(e2)?);
                 let by_pos: BTreeMap<u64, &DifferenceRow> =
                     diffs.iter().map(|d| (d.position, d)).collect();
-                let lines = l.candidates.len();
+                let shape = shape_of(&l);
                 let mut ballots = Vec::new();
                 for pos in 0..first.len().max(second.len()) {
                     let chosen = match by_pos.get(&(pos as u64)) {
                         None => first.get(pos),
-                        Some(d) => match d.resolution.as_deref() {
-                            Some("first") => first.get(pos),
-                            Some("second") => second.get(pos),
-                            _ => {
-                                ballots.push(Ballot::Void {
-                                    reason: d.reason.clone().unwrap_or_default(),
-                                });
-                                continue;
+                        Some(d) => {
+                            let r = d.resolution.ok_or_else(|| {
+                                Error::internal("a difference unresolved at reconciliation")
+                            })?;
+                            match r.pick(first.get(pos), second.get(pos)) {
+                                Pick::Reading(v) => v,
+                                Pick::Void => {
+                                    ballots.push(Ballot::Void {
+                                        reason: d.reason.clone().unwrap_or_default(),
+                                    });
+                                    continue;
+                                }
                             }
-                        },
+                        }
                     };
                     if let Some(v) = chosen {
-                        ballots.push(ballot_of(v, lines)?);
+                        ballots.push(ballot_of(v, shape)?);
                     }
                 }
                 reconcile(tx, &l, &mut b, &ballots)?;

@@ -37,6 +37,7 @@ use super::{Actor, Error, Kind, Reply, Role, Service, Stamp, Tx};
 use crate::import::{read_rows, unpack, Format, ImportError, Row, Summary};
 use crate::log::event::BATCH_BALLOT_BYTES;
 use crate::rules::Ballot;
+use crate::state::BatchState;
 use crate::store;
 
 /// Most ballots in one imported batch: the largest batch counters may
@@ -123,8 +124,8 @@ fn first_reading(
             )
             .at("second_of"));
         }
-        match (b.state.as_str(), entries.as_slice()) {
-            ("awaiting_second", [first]) => batches.push((b.id.clone(), first.count)),
+        match (b.state, entries.as_slice()) {
+            (BatchState::AwaitingSecond, [first]) => batches.push((b.id.clone(), first.count)),
             _ => done.push(b.id.clone()),
         }
     }
@@ -240,10 +241,10 @@ fn commit_chunk(
         order_checked: true,
     };
     let done = commit_reading(tx, l, actor, reading, issued)?;
-    match done.state.as_str() {
-        "reconciled" => counts.reconciled += 1,
-        "differences" => counts.differences += 1,
-        _ => {}
+    match done.state {
+        BatchState::Reconciled => counts.reconciled += 1,
+        BatchState::Differences => counts.differences += 1,
+        BatchState::AwaitingSecond => {}
     }
     *chunk = Chunk::default();
     Ok(())
@@ -432,7 +433,7 @@ impl Service {
         let Some(p) = row else {
             return Err(Error::not_found("人员", "person", person));
         };
-        if p.role != Role::Scrutineer.as_str() {
+        if p.role != Role::Scrutineer {
             return Err(Error::forbidden(
                 "forbidden_role",
                 format!("{}（{person}）不是监票人，不能导入选票", p.name),

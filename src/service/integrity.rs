@@ -27,6 +27,7 @@ use crate::log::entry::Entry;
 use crate::log::event::{self, BatchBallots, Decision, Event};
 use crate::log::merkle::TreeSize;
 use crate::log::record::TallyRecord;
+use crate::state::{BatchState, RoundState};
 use crate::store::{self, sidecar::Issued};
 
 /// The refusal to start, in both languages, naming what differs.
@@ -249,9 +250,9 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             ))
         };
         let state = match (&logged.facts, &logged.tally) {
-            (None, _) => "draft",
-            (Some(_), None) => "open",
-            (Some(_), Some(_)) => "closed",
+            (None, _) => RoundState::Draft,
+            (Some(_), None) => RoundState::Open,
+            (Some(_), Some(_)) => RoundState::Closed,
         };
         if row.state != state {
             return bad(
@@ -365,7 +366,7 @@ fn check_batches(
     let rows = store::round::batches(conn, meeting, r)?;
     for b in &rows {
         let in_log = logged.get(&b.id);
-        match (b.state == "reconciled", in_log) {
+        match (b.state == BatchState::Reconciled, in_log) {
             (true, None) => {
                 return bad(
                     &b.id,

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::round::may_see_result;
 use super::{lock, Actor, Inner, Service};
 use crate::rules::Ballot;
+use crate::state::may_see_result;
 
 /// The publisher makes at most one pass over the changed rounds per this
 /// interval: a live display needs no more than 20 updates a second, and
@@ -136,8 +136,14 @@ impl Hub {
     }
 }
 
+/// How the publisher reads a round's update as of now, in one snapshot
+/// (`round::live_update_now`, passed in so this module does not import
+/// the rounds that import it).
+pub(crate) type ReadUpdate =
+    fn(&rusqlite::Connection, &str, &str, Option<&mut BallotCache>) -> Result<Update, super::Error>;
+
 /// The publisher thread's loop; ends once the service is dropped.
-pub(crate) fn publisher(inner: Weak<Inner>) {
+pub(crate) fn publisher(inner: Weak<Inner>, read_update: ReadUpdate) {
     let mut caches: HashMap<Key, BallotCache> = HashMap::new();
     loop {
         let Some(inner) = inner.upgrade() else { return };
@@ -147,8 +153,7 @@ pub(crate) fn publisher(inner: Weak<Inner>) {
         let svc = Service { inner };
         for key in changed {
             let cache = caches.entry(key.clone()).or_default();
-            match svc.read(|conn| super::round::live_update_now(conn, &key.0, &key.1, Some(cache)))
-            {
+            match svc.read(|conn| read_update(conn, &key.0, &key.1, Some(cache))) {
                 Ok(update) => svc.inner.live.send(&key, update),
                 Err(e) => eprintln!("scrutineer: live update of {}/{}: {e}", key.0, key.1),
             }

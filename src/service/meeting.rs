@@ -11,6 +11,7 @@ use crate::log::event::{Body, Event, Exclusion};
 use crate::log::note::{SignatureType, VerifierKey};
 use crate::rules::method::MethodError;
 use crate::rules::{ElectionMethod, Office};
+use crate::state::RoundState;
 use crate::store::meeting::{ElectionRow, MeetingRow, PersonRow, Sequence};
 use crate::store::{self, round::RoundRow};
 
@@ -156,7 +157,7 @@ pub(crate) fn election_json(
                 "id": r.id,
                 "kind": r.kind,
                 "state": r.state,
-                "status": super::round::status_of(r),
+                "status": r.state.status(r.certified),
                 "announced": r.announced,
             })
         })
@@ -281,7 +282,7 @@ fn issue_token(
         by.map(|a| a.role),
         &Event::LoginIssued {
             person: person.id.clone(),
-            role: person.role.clone(),
+            role: person.role.as_str().into(),
             name: person.name.clone(),
             token: id.clone(),
             replaces: replaces.clone(),
@@ -421,7 +422,7 @@ impl Service {
             )?;
             let person = PersonRow {
                 id: "p1".into(),
-                role: Role::Organiser.as_str().into(),
+                role: Role::Organiser,
                 name: organiser.clone(),
                 key: None,
             };
@@ -431,7 +432,7 @@ impl Service {
         let meeting = self.read(|conn| meeting_view(conn, &id))?;
         Ok(Reply::created(json!({
             "meeting": meeting,
-            "organiser": { "person": "p1", "role": "organiser", "name": organiser, "token": token },
+            "organiser": { "person": "p1", "role": Role::Organiser, "name": organiser, "token": token },
         })))
     }
 
@@ -488,8 +489,8 @@ impl Service {
             })?;
         let (view, stamp) = self.write_as(actor, |tx| {
             let m = load_meeting(&tx.tx, &actor.meeting)?;
-            if store::round::any_round_in(&tx.tx, &m.id, "open")?
-                || store::round::any_round_in(&tx.tx, &m.id, "closed")?
+            if store::round::any_round_in(&tx.tx, &m.id, RoundState::Open)?
+                || store::round::any_round_in(&tx.tx, &m.id, RoundState::Closed)?
             {
                 return Err(Error::conflict(
                     "method_locked",
@@ -566,7 +567,7 @@ impl Service {
                     ));
                 }
             }
-            if store::round::any_round_in(&tx.tx, &m.id, "open")? {
+            if store::round::any_round_in(&tx.tx, &m.id, RoundState::Open)? {
                 return Err(Error::conflict(
                     "attendance_locked",
                     "有轮次正在投票，不能更改到会人数",
@@ -615,7 +616,7 @@ impl Service {
             // assignments, who entered and who cosigned): two alike could
             // not be told apart by an auditor.
             let people = store::meeting::people(&tx.tx, &meeting)?;
-            let same_role: Vec<_> = people.iter().filter(|p| p.role == role.as_str()).collect();
+            let same_role: Vec<_> = people.iter().filter(|p| p.role == role).collect();
             let taken = crate::rules::name::alike(&name, same_role.iter().map(|p| p.name.as_str()))
                 .and_then(|same| same_role.iter().find(|p| p.name == same).map(|p| (same, p.id.clone())));
             if let Some((same, id)) = taken {
@@ -656,7 +657,7 @@ impl Service {
             );
             let person = PersonRow {
                 id: id.clone(),
-                role: role.as_str().into(),
+                role,
                 name: name.clone(),
                 key: key.clone(),
             };
@@ -704,7 +705,7 @@ impl Service {
                 actor.role,
                 vkey.public_key().to_bytes(),
                 &Event::KeyRegistered {
-                    role: p.role.clone(),
+                    role: p.role.as_str().into(),
                     name: p.name.clone(),
                     key: key.clone(),
                     person: Some(p.id.clone()),
@@ -764,7 +765,7 @@ impl Service {
                 Some(actor.role),
                 &Event::LoginRevoked {
                     person: p.id,
-                    role: p.role,
+                    role: p.role.as_str().into(),
                     name: p.name,
                     token: token.to_string(),
                     by: Some(actor.name.clone()),
@@ -821,7 +822,7 @@ impl Service {
                     format!("no person {}", req.person),
                 )
             })?;
-            if p.role != "counter" && p.role != "scrutineer" {
+            if !matches!(p.role, Role::Counter | Role::Scrutineer) {
                 return Err(Error::invalid(
                     "person",
                     "只能指派计票人或监票人",
@@ -849,7 +850,7 @@ impl Service {
                         format!(
                             "{who_zh} 是本选举（{}）的候选人，不能担任{}",
                             e.contest,
-                            if p.role == "counter" {
+                            if p.role == Role::Counter {
                                 "计票人"
                             } else {
                                 "监票人"
@@ -863,10 +864,10 @@ impl Service {
                     .at("person"));
                 }
             }
-            if p.role == "scrutineer" {
+            if p.role == Role::Scrutineer {
                 let started = store::round::rounds(&tx.tx, &meeting, Some(&e.id))?
                     .into_iter()
-                    .find(|r| r.state != "draft");
+                    .find(|r| r.state != RoundState::Draft);
                 if let Some(r) = started {
                     return Err(Error::conflict(
                         "scrutineers_fixed",
@@ -888,7 +889,7 @@ impl Service {
                     &Event::StaffAssigned {
                         election: e.id.clone(),
                         contest: e.contest.clone(),
-                        role: p.role.clone(),
+                        role: p.role.as_str().into(),
                         name: p.name.clone(),
                     },
                 )?;

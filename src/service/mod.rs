@@ -66,43 +66,11 @@ use crate::store;
 
 pub use error::{Error, Kind, Problem};
 
-/// A role in a meeting (docs/api.md, "Roles").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Organiser,
-    Counter,
-    Scrutineer,
-    Presidium,
-    Auditor,
-    Display,
-}
+pub use crate::state::Role;
 
+/// What the service says of a role; the role itself and its code are
+/// `crate::state::Role` and `store::states`.
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Organiser,
-        Role::Counter,
-        Role::Scrutineer,
-        Role::Presidium,
-        Role::Auditor,
-        Role::Display,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Organiser => "organiser",
-            Role::Counter => "counter",
-            Role::Scrutineer => "scrutineer",
-            Role::Presidium => "presidium",
-            Role::Auditor => "auditor",
-            Role::Display => "display",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Role::Organiser => "会务组织者",
@@ -667,7 +635,7 @@ impl Service {
         let weak = Arc::downgrade(&svc.inner);
         std::thread::Builder::new()
             .name("scrutineer-live".into())
-            .spawn(move || live::publisher(weak))
+            .spawn(move || live::publisher(weak, round::live_update_now))
             .map_err(|e| Error::internal(format!("cannot start the live publisher: {e}")))?;
         Ok(svc)
     }
@@ -727,8 +695,7 @@ impl Service {
                 "the token has been revoked",
             ));
         }
-        let role = Role::parse(&p.role)
-            .ok_or_else(|| Error::internal(format!("person {} has role {:?}", p.id, p.role)))?;
+        let role = p.role;
         Ok(Caller::Person(Actor {
             meeting: t.meeting,
             person: p.id,

@@ -6,6 +6,9 @@
 //!                   │  (no quorum: closed at once, status no_quorum)
 //!  status:  —   unofficial-partial   unofficial-complete ──k-of-n cosign──▶ certified
 //! ```
+//!
+//! The moves are `crate::state::round` (pure, table-tested); [`require`]
+//! asks it and turns a refusal into the 409.
 
 use rusqlite::Connection;
 use serde::Deserialize;
@@ -20,6 +23,7 @@ use crate::log::event::{BatchBallots, Event};
 use crate::log::note::VerifierKey;
 use crate::report;
 use crate::rules::{self, name, Ballot, ElectionMethod, Office, Round, RoundKind};
+use crate::state::{self, BatchState, Hidden, Refused, RoundEvent, RoundState};
 use crate::store::{self, round::RoundRow};
 
 /// A stored round with its typed columns parsed.
@@ -90,12 +94,7 @@ pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<
 
 /// The round's status label (docs/api.md): null for a draft.
 pub(crate) fn status_of(r: &RoundRow) -> Value {
-    match r.state.as_str() {
-        "open" => json!("unofficial-partial"),
-        "closed" if r.certified => json!("certified"),
-        "closed" => json!("unofficial-complete"),
-        _ => Value::Null,
-    }
+    json!(r.state.status(r.certified))
 }
 
 /// The rule engine's view of a round whose facts are frozen.
@@ -254,7 +253,7 @@ pub(crate) fn check_candidates(
     for (i, name) in names.iter().enumerate() {
         let found = name::alike(name, supervisors.iter().map(|p| p.name.as_str()));
         if let Some(p) = found.and_then(|f| supervisors.iter().find(|p| p.name == f)) {
-            let role_zh = if p.role == "counter" {
+            let role_zh = if p.role == Role::Counter {
                 "计票人"
             } else {
                 "监票人"
@@ -297,37 +296,28 @@ pub fn may_see_result(
     announced: bool,
     list_round: bool,
 ) -> Result<(), Error> {
-    match role {
-        Role::Presidium | Role::Auditor => Ok(()),
-        Role::Scrutineer if assigned => Ok(()),
-        Role::Scrutineer => Err(Error::forbidden(
+    state::may_see_result(role, assigned, announced, list_round).map_err(|h| match h {
+        Hidden::NotAssigned => Error::forbidden(
             "not_assigned",
             "监票人只能查看自己所监督选举的结果",
             "a scrutineer sees the results of the elections they are assigned to only",
-        )),
-        Role::Counter => Err(Error::forbidden(
+        ),
+        Hidden::Counter => Error::forbidden(
             "forbidden_role",
             "计票人只能查看自己录入的内容",
             "counters see only their own entries",
-        )),
-        Role::Organiser | Role::Display => {
-            if list_round {
-                Err(Error::forbidden(
-                    "not_announced",
-                    "推荐、测评和预选结果只向主席团报告",
-                    "nomination, evaluation and preliminary results go to the presidium only",
-                ))
-            } else if announced {
-                Ok(())
-            } else {
-                Err(Error::forbidden(
-                    "not_announced",
-                    "结果尚未宣布",
-                    "the result has not been announced",
-                ))
-            }
-        }
-    }
+        ),
+        Hidden::ListRound => Error::forbidden(
+            "not_announced",
+            "推荐、测评和预选结果只向主席团报告",
+            "nomination, evaluation and preliminary results go to the presidium only",
+        ),
+        Hidden::NotAnnounced => Error::forbidden(
+            "not_announced",
+            "结果尚未宣布",
+            "the result has not been announced",
+        ),
+    })
 }
 
 /// [`may_see_result`] for `actor` and a stored round (reads the assignment).
@@ -416,7 +406,7 @@ pub(crate) fn scrutineer_keys(
     let excused = excused_of(row);
     Ok(store::meeting::assigned(conn, meeting, &row.election)?
         .into_iter()
-        .filter(|p| p.role == "scrutineer")
+        .filter(|p| p.role == Role::Scrutineer)
         .map(|p| ScrutineerKey {
             has_key: p
                 .key
@@ -593,14 +583,14 @@ fn result_body(
     l: &Loaded,
     cache: Option<&mut BallotCache>,
 ) -> Result<Value, Error> {
-    let result = match l.row.state.as_str() {
-        "open" => {
+    let result = match l.row.state {
+        RoundState::Open => {
             let m = load_meeting(conn, meeting)?;
             let method = super::stage::method_for(require_method(&m)?, l);
             partial_result(conn, meeting, l, &method, cache)?
         }
-        "closed" => signed_result(conn, meeting, l)?,
-        _ => Value::Null,
+        RoundState::Closed => signed_result(conn, meeting, l)?,
+        RoundState::Draft => Value::Null,
     };
     Ok(json!({
         "round": l.row.id,
@@ -644,7 +634,7 @@ pub(crate) fn round_json(
         .as_array()
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
         .unwrap_or(Value::Null);
-    let result = if l.row.state != "draft" && result_visible(conn, actor, l).is_ok() {
+    let result = if l.row.state.has_result() && result_visible(conn, actor, l).is_ok() {
         result_body(conn, meeting, l, None)?["result"].clone()
     } else {
         Value::Null
@@ -706,7 +696,7 @@ pub(crate) fn live_update_now(
             "batches": batches_json(conn, meeting, round)?,
             "checkpoint": stamp,
         });
-        let tally = if l.row.state == "draft" {
+        let tally = if !l.row.state.has_result() {
             None
         } else {
             let body = result_body(conn, meeting, &l, cache)?;
@@ -979,13 +969,7 @@ impl Service {
             let m = load_meeting(&tx.tx, &meeting)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
             let method = super::stage::method_for(require_method(&m)?, &l);
-            if l.row.state != "draft" {
-                return Err(Error::conflict(
-                    "round_not_draft",
-                    format!("本轮已经开始（{}）", state_zh(&l.row.state)),
-                    format!("round {round} is already {}", l.row.state),
-                ));
-            }
+            let opened = require(&l.row, RoundEvent::Open)?;
             // The meeting's attendance, or a group's own electorate, or a
             // combined round's sums (`service::stage`).
             let open = super::stage::open_facts(
@@ -1031,7 +1015,7 @@ impl Service {
                     by: Some(actor.name.clone()),
                 },
             )?;
-            l.row.state = "open".into();
+            l.row.state = opened;
             l.row.entitled = Some(entitled);
             l.row.present = Some(present);
             l.row.issued = Some(open.issued);
@@ -1060,7 +1044,7 @@ impl Service {
             let mut l = load_round(&tx.tx, &meeting, round)?;
             let method = super::stage::method_for(require_method(&m)?, &l);
             require_assigned(&tx.tx, actor, &l.row.election)?;
-            require_open(&l.row)?;
+            require(&l.row, RoundEvent::Close)?;
             // Replacement ballots and the number who voted; a paper's
             // sections agree; a combined round's counts are its groups'.
             let combined = super::stage::close_facts(
@@ -1073,7 +1057,7 @@ impl Service {
             )?;
             let pending: Vec<String> = store::round::batches(&tx.tx, &meeting, round)?
                 .into_iter()
-                .filter(|b| b.state != "reconciled")
+                .filter(|b| b.state != BatchState::Reconciled)
                 .map(|b| b.id)
                 .collect();
             if !pending.is_empty() {
@@ -1162,7 +1146,7 @@ impl Service {
         self.read(|conn| {
             let l = load_round(conn, &actor.meeting, round)?;
             result_visible(conn, actor, &l)?;
-            if l.row.state == "draft" {
+            if !l.row.state.has_result() {
                 return Err(Error::conflict(
                     "round_not_open",
                     "轮次尚未开始",
@@ -1274,7 +1258,7 @@ pub(crate) fn draft_round(
         seats,
         candidates: serde_json::to_string(candidates).map_err(Error::internal)?,
         next_size,
-        state: "draft".into(),
+        state: RoundState::Draft,
         entitled: None,
         present: None,
         issued: None,
@@ -1294,26 +1278,44 @@ pub(crate) fn draft_round(
 
 /// A round state in Chinese, for messages (no English state words in
 /// Chinese text).
-pub(crate) fn state_zh(state: &str) -> &'static str {
+pub(crate) fn state_zh(state: RoundState) -> &'static str {
     match state {
-        "draft" => "尚未开始",
-        "open" => "投票计票中",
-        _ => "已结束计票",
+        RoundState::Draft => "尚未开始",
+        RoundState::Open => "投票计票中",
+        RoundState::Closed => "已结束计票",
     }
 }
 
-pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
-    if row.state != "open" {
-        return Err(Error::conflict(
-            "round_not_open",
-            format!(
-                "本轮{}，不在投票计票中，不能再录入或结束计票",
-                state_zh(&row.state)
+/// The round's state after `event` (`crate::state::round`), or the 409
+/// that says why the round cannot take it.
+pub(crate) fn require(row: &RoundRow, event: RoundEvent) -> Result<RoundState, Error> {
+    row.state
+        .next(event)
+        .map_err(|Refused { from, event }| match event {
+            RoundEvent::Open => Error::conflict(
+                "round_not_draft",
+                format!("本轮已经开始（{}）", state_zh(from)),
+                format!("round {} is already {from}", row.id),
             ),
-            format!("round {} is not open ({})", row.id, row.state),
-        ));
-    }
-    Ok(())
+            RoundEvent::Enter | RoundEvent::Close => Error::conflict(
+                "round_not_open",
+                format!(
+                    "本轮{}，不在投票计票中，不能再录入或结束计票",
+                    state_zh(from)
+                ),
+                format!("round {} is not open ({from})", row.id),
+            ),
+            RoundEvent::Certify | RoundEvent::Decide => Error::conflict(
+                "round_not_tallied",
+                "本轮尚未结束计票".to_string(),
+                format!("round {} has not been closed and tallied", row.id),
+            ),
+        })
+}
+
+/// A reading, resolution or discard may act on the round: it is open.
+pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
+    require(row, RoundEvent::Enter).map(|_| ())
 }
 
 /// Counters and scrutineers act only in the elections they are assigned
@@ -1364,7 +1366,7 @@ fn close_and_tally(
     // The k-of-n rule: the election's scrutineers with a key, as of now.
     let mut cosigners = Vec::new();
     for p in store::meeting::assigned(&tx.tx, tx.meeting(), &l.row.election)? {
-        if p.role != "scrutineer" {
+        if p.role != Role::Scrutineer {
             continue;
         }
         if let Some(key) = p.key.as_deref() {
@@ -1395,7 +1397,7 @@ fn close_and_tally(
             record: Box::new(record),
         },
     )?;
-    l.row.state = "closed".into();
+    l.row.state = require(&l.row, RoundEvent::Close)?;
     l.row.returned = Some(returned);
     l.row.result = Some(shown.to_string());
     l.row.tally_index = Some(index.0);

@@ -41,6 +41,7 @@ use serde_json::{json, Map, Value};
 use super::meeting::{enum_parse, load_election, text, MAX_NAME};
 use super::round::{facts, load_round, signed_result, Loaded};
 use super::{Actor, Error, Kind, Tx};
+use crate::state::RoundState;
 use crate::log::event::Event;
 use crate::log::stage::{Combined, GroupOf, NextRuleFacts, OrganisationFacts, PaperOf, StageFacts};
 use crate::rules::record::{Deferral, EarlierResult};
@@ -178,7 +179,7 @@ pub(crate) fn stage_method_of(
 fn own_record(conn: &Connection, meeting: &str) -> Result<Vec<EarlierResult>, Error> {
     let mut out = Vec::new();
     for row in store::round::rounds(conn, meeting, None)? {
-        if row.kind != "cadre" || row.state != "closed" {
+        if row.kind != "cadre" || row.state != RoundState::Closed {
             continue;
         }
         let l = super::round::loaded(conn, meeting, row)?;
@@ -458,7 +459,7 @@ pub(crate) fn open_facts(
         let (mut e, mut p, mut i) = (0u64, 0u64, 0u64);
         for g in &c.groups {
             let gl = load_round(conn, meeting, g)?;
-            let status = if gl.row.state == "closed" {
+            let status = if gl.row.state == RoundState::Closed {
                 signed_result(conn, meeting, &gl)?["status"]
                     .as_str()
                     .unwrap_or("")
@@ -466,14 +467,14 @@ pub(crate) fn open_facts(
             } else {
                 String::new()
             };
-            if gl.row.state != "closed" || matches!(status.as_str(), "no_quorum" | "void") {
+            if gl.row.state != RoundState::Closed || matches!(status.as_str(), "no_quorum" | "void") {
                 return Err(Error::conflict(
                     "group_not_held",
                     format!(
                         "分组 {}（{}）{}，汇总须待各组推荐均已有效进行并计票",
                         gl.stage.facts.group.as_ref().map_or("", |g| g.name.as_str()),
                         g,
-                        if gl.row.state != "closed" { "尚未结束计票" } else { "未达到参加人数要求或投票无效" }
+                        if gl.row.state != RoundState::Closed { "尚未结束计票" } else { "未达到参加人数要求或投票无效" }
                     ),
                     format!(
                         "group round {g} is not closed and held; the combination waits for every group"
@@ -619,7 +620,7 @@ pub(crate) fn close_facts(
                 continue;
             }
             let sl = load_round(conn, meeting, s)?;
-            if sl.row.state != "closed" {
+            if sl.row.state != RoundState::Closed {
                 continue;
             }
             let same = sl.row.returned == Some(returned)
@@ -723,7 +724,7 @@ pub(crate) fn group_results(conn: &Connection, meeting: &str, l: &Loaded) -> Res
     let mut out = Vec::new();
     for g in &c.groups {
         let gl = load_round(conn, meeting, g)?;
-        let result = if gl.row.state == "closed" {
+        let result = if gl.row.state == RoundState::Closed {
             signed_result(conn, meeting, &gl)?
         } else {
             Value::Null

@@ -72,6 +72,8 @@ pub enum StoreError {
     Entry { seq: u64, error: EntryError },
     /// The note given to [`record_checkpoint`] is not a checkpoint.
     Checkpoint(CheckpointError),
+    /// A state table holds a code no state has (`store::states`).
+    Integrity(super::states::UnknownCode),
 }
 
 impl fmt::Display for StoreError {
@@ -81,6 +83,7 @@ impl fmt::Display for StoreError {
             StoreError::Corrupt { seq, reason } => write!(f, "log entry {seq}: {reason}"),
             StoreError::Entry { seq, error } => write!(f, "log entry {seq}: {error}"),
             StoreError::Checkpoint(e) => write!(f, "checkpoint to record: {e}"),
+            StoreError::Integrity(e) => write!(f, "state tables: {e}"),
         }
     }
 }
@@ -96,6 +99,11 @@ impl std::error::Error for StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e {
+            if let Some(code) = inner.downcast_ref::<super::states::UnknownCode>() {
+                return StoreError::Integrity(code.clone());
+            }
+        }
         StoreError::Sqlite(e)
     }
 }

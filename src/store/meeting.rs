@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{i64_of, u64_of, StoreError};
+use crate::state::Role;
 
 /// A meeting row. JSON columns are kept as text; the service parses them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,8 +143,7 @@ pub fn roster_len(conn: &Connection, meeting: &str) -> Result<u64, StoreError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRow {
     pub id: String,
-    /// `organiser`, `counter`, `scrutineer`, `presidium`, `auditor`, `display`.
-    pub role: String,
+    pub role: Role,
     pub name: String,
     /// A scrutineer's cosigning verifier key (C2SP vkey), once registered.
     pub key: Option<String>,

@@ -8,6 +8,7 @@
 //! | [`stage`] | `round_stage`: a round's own method parts and procedure facts (issue 11) |
 //! | [`bundle`] | reads the log tables to export an audit bundle |
 //! | [`idempotency`] | `idempotency`: responses of requests that carried an `Idempotency-Key` |
+//! | [`states`] | not a table: the codes of every typed state, role and resolution in the columns |
 //! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
 //!
 //! The state tables are a projection of the log that is convenient to
@@ -28,6 +29,7 @@ pub mod meeting;
 pub mod round;
 pub mod sidecar;
 pub mod stage;
+pub mod states;
 pub mod witness;
 
 use std::path::Path;

@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{i64_of, u64_of, StoreError};
+use crate::state::{BatchState, Resolution, RoundState};
 
 /// A round. JSON columns are text; the service parses them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +19,7 @@ pub struct RoundRow {
     /// JSON array of names in ballot order.
     pub candidates: String,
     pub next_size: Option<u64>,
-    /// `draft`, `open` or `closed`.
-    pub state: String,
+    pub state: RoundState,
     /// Frozen when the round opens.
     pub entitled: Option<u64>,
     pub present: Option<u64>,
@@ -156,10 +156,14 @@ pub fn rounds(
 }
 
 /// Whether any round of the meeting is in `state`.
-pub fn any_round_in(conn: &Connection, meeting: &str, state: &str) -> Result<bool, StoreError> {
+pub fn any_round_in(
+    conn: &Connection,
+    meeting: &str,
+    state: RoundState,
+) -> Result<bool, StoreError> {
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM ballot_round WHERE meeting = ?1 AND state = ?2",
-        [meeting, state],
+        params![meeting, state],
         |r| r.get(0),
     )?;
     Ok(n > 0)
@@ -169,8 +173,7 @@ pub fn any_round_in(conn: &Connection, meeting: &str, state: &str) -> Result<boo
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
     pub id: String,
-    /// `awaiting_second`, `differences`, `reconciled`.
-    pub state: String,
+    pub state: BatchState,
     /// Ballots counted, once reconciled.
     pub ballots: Option<u64>,
     /// JSON of the reconciled `BatchBallots` (sorted).
@@ -295,15 +298,15 @@ pub fn batch_counts(
     let mut rows = stmt.query([meeting, round])?;
     let mut c = BatchCounts::default();
     while let Some(r) = rows.next()? {
-        let state: String = r.get(0)?;
+        let state: BatchState = r.get(0)?;
         let n = u64_of(r.get(1)?)?;
-        match state.as_str() {
-            "reconciled" => {
+        match state {
+            BatchState::Reconciled => {
                 c.reconciled = n;
                 c.ballots_counted = u64_of(r.get(2)?)?;
             }
-            "awaiting_second" => c.awaiting_second = n,
-            _ => c.differences = n,
+            BatchState::AwaitingSecond => c.awaiting_second = n,
+            BatchState::Differences => c.differences = n,
         }
     }
     Ok(c)
@@ -489,7 +492,7 @@ pub struct DifferenceRow {
     pub first: Option<String>,
     pub second: Option<String>,
     /// `first`, `second`, `void`, or `None` while unresolved.
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     pub reason: Option<String>,
     pub resolved_by: Option<String>,
 }
