@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The moves are `crate::state::batch` and `crate::state::difference`
-//! (pure, table-tested); [`step`] asks them and turns a refusal into the
+//! (pure, table-tested); `step` asks them and turns a refusal into the
 //! 409.
 //!
 //! A batch is one stack of paper ballots. Two different counters enter it

@@ -7,7 +7,7 @@
 //!  status:  —   unofficial-partial   unofficial-complete ──k-of-n cosign──▶ certified
 //! ```
 //!
-//! The moves are `crate::state::round` (pure, table-tested); [`require`]
+//! The moves are `crate::state::round` (pure, table-tested); `require`
 //! asks it and turns a refusal into the 409.
 
 use rusqlite::Connection;

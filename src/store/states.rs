@@ -102,10 +102,10 @@ mod tests {
         round_trips(&Role::ALL);
     }
 
-    /// A person row whose role was edited in the file: the read fails
-    /// with the integrity error, naming the code.
+    /// A person's role or a batch's state edited in the file: the read
+    /// fails with the integrity error, naming the code.
     #[test]
-    fn an_edited_role_is_an_integrity_error() {
+    fn an_edited_role_or_state_is_an_integrity_error() {
         let dir = std::env::temp_dir().join(format!("scrutineer-states-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("edited.sqlite");
@@ -123,6 +123,27 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("\"wizard\""), "{err}");
+        // A batch state past the CHECK constraint (an edited file).
+        conn.execute_batch(
+            "PRAGMA ignore_check_constraints = ON;
+             INSERT INTO election (meeting, id, contest, office, seats) VALUES ('m1', 'e1', 'c', 'committee', 1);
+             INSERT INTO ballot_round (meeting, id, election, kind, office, seats, candidates, state)
+               VALUES ('m1', 'r1', 'e1', 'formal', 'committee', 1, '[]', 'open');
+             INSERT INTO batch (meeting, round, id, state) VALUES ('m1', 'r1', 'b1', 'half_done');",
+        )
+        .unwrap();
+        let err = crate::store::round::batches(&conn, "m1", "r1").unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Integrity(e) if e.code == "half_done"),
+            "{err:?}"
+        );
+        assert_eq!(
+            crate::store::round::round(&conn, "m1", "r1")
+                .unwrap()
+                .unwrap()
+                .state,
+            RoundState::Open
+        );
         drop(conn);
         let _ = std::fs::remove_dir_all(&dir);
     }
