@@ -34,6 +34,8 @@ mod rules;
 mod service_attacks;
 #[path = "service_authz.rs"]
 mod service_authz;
+#[path = "service_box.rs"]
+mod service_box;
 #[path = "service_crash.rs"]
 mod service_crash;
 #[path = "service_decisions.rs"]

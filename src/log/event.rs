@@ -81,7 +81,16 @@ pub enum Decision {
     },
     /// Reduce the seats instead of a supplementary ballot, with the consent
     /// recorded as the method requires (electors' majority or presidium).
-    ReduceSeats { from: u64, to: u64, consent: String },
+    ReduceSeats {
+        from: u64,
+        to: u64,
+        consent: String,
+        /// The electors' counted vote (`rules::consent`) when the method
+        /// leaves the reduction to them; absent when the presidium
+        /// decides, and in entries written before this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vote: Option<crate::rules::consent::ConsentVote>,
+    },
     /// Hold a void round (or one without quorum) again as round `round`.
     Rerun { round: String },
     /// Announce the result to the meeting (public display may show it).
@@ -597,6 +606,16 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// A scrutineer counted the ballots found in the box when it was
+    /// opened, before counting (开箱清点收回选票). Two scrutineers' counts
+    /// that agree settle the number (`rules::opening`); the round then
+    /// closes with exactly that many returned.
+    BoxCounted {
+        round: String,
+        returned: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
@@ -687,7 +706,8 @@ impl Event {
             }
             Event::EntryCommitted { .. }
             | Event::DifferenceResolved { .. }
-            | Event::BatchDiscarded { .. } => EntryKind::RECONCILIATION,
+            | Event::BatchDiscarded { .. }
+            | Event::BoxCounted { .. } => EntryKind::RECONCILIATION,
             Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
             Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
             Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
@@ -703,6 +723,7 @@ impl Event {
             | Event::BallotBatch { round, .. }
             | Event::DifferenceResolved { round, .. }
             | Event::BatchDiscarded { round, .. }
+            | Event::BoxCounted { round, .. }
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }

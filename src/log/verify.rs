@@ -30,6 +30,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+// Box opening and seat-reduction replay (issue 12): `verify/boxes.rs`,
+// `verify/consent.rs`.
+mod boxes;
+mod consent;
+
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
@@ -1416,6 +1421,7 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
             Event::EntryCommitted { .. }
                 | Event::DifferenceResolved { .. }
                 | Event::BatchDiscarded { .. }
+                | Event::BoxCounted { .. }
                 | Event::RoundClosed { .. }
                 | Event::ResultCosigned { .. }
         ),
@@ -1433,6 +1439,7 @@ fn acted_by(event: &Event) -> Option<&str> {
         | Event::RoundOpened { by, .. }
         | Event::DifferenceResolved { by, .. }
         | Event::BatchDiscarded { by, .. }
+        | Event::BoxCounted { by, .. }
         | Event::RoundClosed { by, .. }
         | Event::PresidiumDecision { by, .. }
         | Event::LoginIssued { by, .. }
@@ -1535,6 +1542,8 @@ struct Replay<'t> {
     /// The Chinese wording of replay messages worded for people (the
     /// tally check's differences), by their English text.
     worded: BTreeMap<String, String>,
+    /// The box counts of each round (`boxes.rs`).
+    boxes: boxes::Boxes,
 }
 
 impl<'t> Replay<'t> {
@@ -1557,6 +1566,7 @@ impl<'t> Replay<'t> {
             logins: BTreeMap::new(),
             readings: BTreeMap::new(),
             worded: BTreeMap::new(),
+            boxes: boxes::Boxes::default(),
         }
     }
 
@@ -1895,15 +1905,26 @@ impl<'t> Replay<'t> {
                     }
                 }
             }
-            Event::RoundClosed {
-                round, returned, ..
+            Event::BoxCounted {
+                round,
+                returned,
+                by,
             } => match self.open_round_state(round) {
                 Err(e) => out.push(e),
-                Ok(state) => {
-                    state.closed = Some(index);
-                    state.round.returned = Some(*returned);
-                }
+                Ok(_) => out.extend(self.boxes.counted(round, by.as_deref(), *returned).err()),
             },
+            Event::RoundClosed {
+                round, returned, ..
+            } => {
+                out.extend(self.boxes.closed(round, *returned).err());
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        state.closed = Some(index);
+                        state.round.returned = Some(*returned);
+                    }
+                }
+            }
             Event::TallyPublished { round, record } => self.tally(index, round, record, &mut out),
             Event::PresidiumDecision {
                 round,
@@ -1927,6 +1948,12 @@ impl<'t> Replay<'t> {
                     if state.tallied.is_none() {
                         out.push(format!("decision on round {round} before its tally"));
                     }
+                    out.extend(consent::check(
+                        &state.method,
+                        decision,
+                        self.entitled,
+                        self.present,
+                    ));
                     if let Decision::CallRunoff {
                         round: next,
                         among,

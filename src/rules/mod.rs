@@ -21,11 +21,13 @@
 //! `http`, and nothing here touches files, sockets, the clock or floats.
 
 pub mod ballot_csv;
+pub mod consent;
 pub mod fraction;
 pub mod groups;
 pub mod limits;
 pub mod method;
 pub mod name;
+pub mod opening;
 pub mod outcome;
 pub mod paper;
 pub mod preset;

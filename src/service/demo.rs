@@ -335,7 +335,7 @@ impl Service {
                 a,
                 &r1,
                 CloseRound {
-                    returned: 46,
+                    returned: Some(46),
                     confirm_void: None,
                 },
             )

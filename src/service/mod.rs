@@ -30,6 +30,7 @@
 //! the writer). All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.
 
+pub mod boxes;
 pub mod bundle;
 pub mod decision;
 pub mod demo;

@@ -663,6 +663,7 @@ pub(crate) fn round_json(
             "returned": l.row.returned,
         },
         "batches": batches_json(conn, meeting, &l.row.id)?,
+        "box": super::boxes::box_json(conn, meeting, l)?,
         "parent": l.row.parent,
         "origin_decision": origin,
         "decisions": decisions,
@@ -750,7 +751,10 @@ pub struct OpenRound {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
-    pub returned: u64,
+    /// Optional once two scrutineers settled the box count at the box
+    /// opening (`service::boxes`): the round closes with that number.
+    #[serde(default)]
+    pub returned: Option<u64>,
     /// `returned` typed a second time: required when it fails the box
     /// check, because that voids the round at once (a typo must not).
     #[serde(default)]
@@ -1005,9 +1009,12 @@ impl Service {
                 )
                 .with(json!({ "scrutineers": keyless })));
             }
-            let round_facts = facts(&l, Some(req.returned))?;
+            let (returned, boxed) =
+                super::boxes::returned_at_close(&tx.tx, &meeting, round, req.returned)?;
+            let round_facts = facts(&l, Some(returned))?;
             let limit = round_facts.box_limit(&method);
-            if req.returned > limit && req.confirm_void != Some(req.returned) {
+            // A box count two scrutineers settled is confirmed already.
+            if returned > limit && !boxed && req.confirm_void != Some(returned) {
                 let (base_zh, base_en) = match method.box_check {
                     rules::method::BoxCheck::Issued => ("发出选票", "ballots issued"),
                     rules::method::BoxCheck::Voters => ("投票人数", "voters"),
@@ -1015,34 +1022,30 @@ impl Service {
                 return Err(Error::conflict(
                     "void_not_confirmed",
                     format!(
-                        "收回选票 {} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认",
-                        req.returned
+                        "收回选票 {returned} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认"
                     ),
                     format!(
-                        "{} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)",
-                        req.returned
+                        "{returned} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)"
                     ),
                 )
                 .at("confirm_void")
-                .with(json!({ "returned": req.returned, "limit": limit })));
+                .with(json!({ "returned": returned, "limit": limit })));
             }
-            let ballots = if req.returned <= limit {
+            let ballots = if returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
-                if ballots.len() as u64 != req.returned {
-                    return Err(Error::conflict(
-                        "ballot_count_mismatch",
-                        format!("收回选票 {} 张，已计 {} 张", req.returned, ballots.len()),
-                        format!("{} returned, {} counted", req.returned, ballots.len()),
-                    )
-                    .at("returned")
-                    .with(json!({ "returned": req.returned, "counted": ballots.len() })));
+                if ballots.len() as u64 != returned {
+                    return Err(super::boxes::count_mismatch(
+                        returned,
+                        ballots.len() as u64,
+                        boxed,
+                    ));
                 }
                 ballots
             } else {
                 // The box check fails: the round is void, nothing is counted.
                 Vec::new()
             };
-            close_and_tally(tx, actor, &method, &mut l, req.returned, ballots)?;
+            close_and_tally(tx, actor, &method, &mut l, returned, ballots)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
         })?;

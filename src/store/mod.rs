@@ -20,6 +20,7 @@
 //! Durability: every connection runs in WAL mode with `synchronous=FULL`, so
 //! a committed transaction survives a crash or a power cut.
 
+pub mod boxes;
 pub mod bundle;
 pub mod idempotency;
 pub mod log;
@@ -185,6 +186,20 @@ CREATE TABLE idempotency (
 ALTER TABLE batch ADD COLUMN seq INTEGER;
 ALTER TABLE batch ADD COLUMN resolutions TEXT;
 ALTER TABLE batch_entry ADD COLUMN idempotency_key TEXT;
+",
+    // 3: box opening (issue 12): each scrutineer's count of the ballots
+    // found in the box (收回选票), in the order entered (store::boxes).
+    "
+CREATE TABLE box_count (
+    meeting  TEXT NOT NULL,
+    round    TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    person   TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    returned INTEGER NOT NULL,
+    PRIMARY KEY (meeting, round, seq),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
 ",
 ];
 
