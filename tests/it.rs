@@ -52,6 +52,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "service_totals.rs"]
+mod service_totals;
 #[path = "trust.rs"]
 mod trust;
 #[path = "verify.rs"]

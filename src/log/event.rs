@@ -33,6 +33,11 @@ use crate::log::record::TallyRecord;
 use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
 
+/// The batch label of a hand-counted round's readings: the counters'
+/// `entry_committed`, the scrutineers' `difference_resolved` and
+/// `batch_discarded` (sent back for re-entry) name it.
+pub const TOTALS_BATCH: &str = "唱票";
+
 /// The payload encoding version this module writes and reads.
 pub const EVENT_VERSION: u64 = 1;
 
@@ -616,6 +621,23 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// The round is counted by hand (唱票计票): logged by the organiser
+    /// in the transaction that opens it, right after `round_opened`. Its
+    /// counters enter totals (`rules::totals`), never ballots.
+    HandCount {
+        round: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The totals of a round counted by hand, as two counters entered
+    /// them alike (or as the scrutineers chose between their readings,
+    /// `difference_resolved` of batch [`TOTALS_BATCH`]): the round's
+    /// counts. Made by the service after two readings, like
+    /// `ballot_batch`.
+    TotalsCounted {
+        round: String,
+        totals: crate::rules::totals::HandTotals,
+    },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
@@ -699,8 +721,8 @@ impl Event {
             | Event::LoginIssued { .. }
             | Event::LoginRevoked { .. } => EntryKind::KEY_REGISTERED,
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
-            Event::RoundOpened { .. } => EntryKind::ROUND_OPENED,
-            Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
+            Event::RoundOpened { .. } | Event::HandCount { .. } => EntryKind::ROUND_OPENED,
+            Event::BallotBatch { .. } | Event::TotalsCounted { .. } => EntryKind::BALLOT_BATCH,
             Event::DifferenceResolved { resolution, .. } if resolution == "void" => {
                 EntryKind::VOID_DECISION
             }
@@ -724,6 +746,8 @@ impl Event {
             | Event::DifferenceResolved { round, .. }
             | Event::BatchDiscarded { round, .. }
             | Event::BoxCounted { round, .. }
+            | Event::HandCount { round, .. }
+            | Event::TotalsCounted { round, .. }
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }

@@ -30,10 +30,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-// Box opening and seat-reduction replay (issue 12): `verify/boxes.rs`,
-// `verify/consent.rs`.
+// Box opening, seat-reduction and hand-count replay (issue 12):
+// `verify/boxes.rs`, `verify/consent.rs`, `verify/totals.rs`.
 mod boxes;
 mod consent;
+mod totals;
 
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
@@ -1394,6 +1395,7 @@ fn service_may_make(event: &Event) -> bool {
         event,
         Event::MeetingCreated { .. }
             | Event::BallotBatch { .. }
+            | Event::TotalsCounted { .. }
             | Event::TallyPublished { .. }
             | Event::LoginIssued { by: None, .. }
     )
@@ -1409,6 +1411,7 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
             Event::MethodAdopted { .. }
                 | Event::AttendanceRecorded { .. }
                 | Event::RoundOpened { .. }
+                | Event::HandCount { .. }
                 | Event::StaffAssigned { .. }
                 | Event::LoginIssued { .. }
                 | Event::LoginRevoked { .. }
@@ -1440,6 +1443,7 @@ fn acted_by(event: &Event) -> Option<&str> {
         | Event::DifferenceResolved { by, .. }
         | Event::BatchDiscarded { by, .. }
         | Event::BoxCounted { by, .. }
+        | Event::HandCount { by, .. }
         | Event::RoundClosed { by, .. }
         | Event::PresidiumDecision { by, .. }
         | Event::LoginIssued { by, .. }
@@ -1544,6 +1548,8 @@ struct Replay<'t> {
     worded: BTreeMap<String, String>,
     /// The box counts of each round (`boxes.rs`).
     boxes: boxes::Boxes,
+    /// Rounds counted by hand and their totals (`totals.rs`).
+    totals: totals::Totals,
 }
 
 impl<'t> Replay<'t> {
@@ -1567,6 +1573,7 @@ impl<'t> Replay<'t> {
             readings: BTreeMap::new(),
             worded: BTreeMap::new(),
             boxes: boxes::Boxes::default(),
+            totals: totals::Totals::default(),
         }
     }
 
@@ -1655,6 +1662,9 @@ impl<'t> Replay<'t> {
             }
             if let Event::BallotBatch { round, batch, .. } = event {
                 return self.two_readings(round, batch);
+            }
+            if let Event::TotalsCounted { round, .. } = event {
+                return self.two_readings(round, event::TOTALS_BATCH);
             }
             return Ok(());
         }
@@ -1864,6 +1874,11 @@ impl<'t> Replay<'t> {
                 batch,
                 ballots,
             } => {
+                if self.totals.is_hand(round) {
+                    out.push(format!(
+                        "ballot_batch in round {round}, which is counted by hand (its counts are totals)"
+                    ));
+                }
                 let n = ballots.len();
                 self.ballots = self.ballots.saturating_add(n);
                 match self.open_round_state(round) {
@@ -1902,6 +1917,27 @@ impl<'t> Replay<'t> {
                                 "batch {batch} is discarded after its ballots were logged"
                             ));
                         }
+                    }
+                }
+            }
+            Event::HandCount { round, .. } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(state) => {
+                    let entered = state.ballots > 0 || !state.batches.is_empty();
+                    out.extend(self.totals.hand_count(round, entered).err());
+                }
+            },
+            Event::TotalsCounted { round, totals } => {
+                self.readings
+                    .remove(&(round.clone(), event::TOTALS_BATCH.to_string()));
+                let n = totals.ballots();
+                self.ballots = self.ballots.saturating_add(n);
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        state.ballots = state.ballots.saturating_add(n);
+                        let (method, facts) = (state.method.clone(), state.round.clone());
+                        out.extend(self.totals.counted(&method, &facts, round, totals).err());
                     }
                 }
             }
@@ -2207,7 +2243,10 @@ impl<'t> Replay<'t> {
                 ));
             }
         }
-        let counts = combine(method, round, &state.plain, &state.special);
+        let counts = match self.totals.counts(id, round.candidates.len()) {
+            Some(c) => c,
+            None => combine(method, round, &state.plain, &state.special),
+        };
         let result = crate::rules::evaluate_counts(method, round, counts);
         state.runoff = result.runoff.clone();
         let replayed = record::record(method, round, &result);

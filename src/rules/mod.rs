@@ -38,6 +38,7 @@ pub mod round;
 pub mod roundfile;
 pub mod stage;
 pub mod tally;
+pub mod totals;
 
 pub use fraction::{Comparison, Fraction};
 pub use method::ElectionMethod;

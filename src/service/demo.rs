@@ -314,7 +314,16 @@ impl Service {
             )
         })?;
         let r1 = prelim.body["id"].as_str().unwrap_or("r1").to_string();
-        org.run(|a| self.open_round(a, &r1, OpenRound { issued: 46 }))?;
+        org.run(|a| {
+            self.open_round(
+                a,
+                &r1,
+                OpenRound {
+                    issued: 46,
+                    counting: Default::default(),
+                },
+            )
+        })?;
         let ballots = preliminary_ballots();
         for (b, chunk) in ballots.chunks(23.min(MAX_BATCH)).enumerate() {
             let body = json!({ "ballots": chunk }).to_string();
@@ -389,7 +398,16 @@ impl Service {
             )
         })?;
         let r2 = formal.body["id"].as_str().unwrap_or("r2").to_string();
-        org.run(|a| self.open_round(a, &r2, OpenRound { issued: 46 }))?;
+        org.run(|a| {
+            self.open_round(
+                a,
+                &r2,
+                OpenRound {
+                    issued: 46,
+                    counting: Default::default(),
+                },
+            )
+        })?;
         Ok(Demo { meeting, links })
     }
 }

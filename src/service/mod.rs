@@ -42,6 +42,7 @@ mod integrity;
 pub mod live;
 pub mod meeting;
 pub mod round;
+pub mod totals;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -635,6 +635,7 @@ pub(crate) fn round_json(
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
     let decisions: Value = serde_json::from_str(&l.row.decisions).unwrap_or_else(|_| json!([]));
+    let (counting, totals) = super::totals::totals_json(conn, meeting, l, actor)?;
     let next_round = decisions
         .as_array()
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
@@ -664,6 +665,8 @@ pub(crate) fn round_json(
         },
         "batches": batches_json(conn, meeting, &l.row.id)?,
         "box": super::boxes::box_json(conn, meeting, l)?,
+        "counting": counting,
+        "totals": totals,
         "parent": l.row.parent,
         "origin_decision": origin,
         "decisions": decisions,
@@ -745,6 +748,9 @@ pub struct NewRound {
 #[serde(deny_unknown_fields)]
 pub struct OpenRound {
     pub issued: u64,
+    /// `totals`: counted by hand (唱票), `service::totals`.
+    #[serde(default)]
+    pub counting: super::totals::Counting,
 }
 
 /// `POST …/rounds/{r}/close`.
@@ -939,6 +945,9 @@ impl Service {
                     by: Some(actor.name.clone()),
                 },
             )?;
+            if req.counting == super::totals::Counting::Totals {
+                super::totals::mark(tx, actor, &l.row.id)?;
+            }
             l.row.state = "open".into();
             l.row.entitled = Some(m.entitled);
             l.row.present = Some(present);
@@ -952,7 +961,7 @@ impl Service {
                 .is_met(present, m.entitled)
             {
                 // No quorum: the round cannot be held; nothing is counted.
-                close_and_tally(tx, actor, &method, &mut l, 0, Vec::new())?;
+                close_and_tally(tx, actor, &method, &mut l, 0, Vec::new(), None)?;
             }
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
@@ -1031,7 +1040,16 @@ impl Service {
                 .at("confirm_void")
                 .with(json!({ "returned": returned, "limit": limit })));
             }
-            let ballots = if returned <= limit {
+            // A round counted by hand is tallied from its totals.
+            let hand = super::totals::at_close(&tx.tx, &meeting, round)?;
+            if let (Some(t), true) = (&hand, returned <= limit) {
+                if t.ballots() != returned {
+                    return Err(super::boxes::count_mismatch(returned, t.ballots(), boxed));
+                }
+            }
+            let ballots = if hand.is_some() {
+                Vec::new()
+            } else if returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
                 if ballots.len() as u64 != returned {
                     return Err(super::boxes::count_mismatch(
@@ -1045,7 +1063,10 @@ impl Service {
                 // The box check fails: the round is void, nothing is counted.
                 Vec::new()
             };
-            close_and_tally(tx, actor, &method, &mut l, returned, ballots)?;
+            let counts = hand
+                .filter(|_| returned <= limit)
+                .map(|t| t.counts());
+            close_and_tally(tx, actor, &method, &mut l, returned, ballots, counts)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
         })?;
@@ -1182,9 +1203,14 @@ fn close_and_tally(
     l: &mut Loaded,
     returned: u64,
     ballots: Vec<Ballot>,
+    totals: Option<rules::tally::Counts>,
 ) -> Result<(), Error> {
     let round = facts(l, Some(returned))?;
-    let result = rules::evaluate(method, &round, &ballots);
+    let result = match totals {
+        // Counted by hand: the reconciled totals (`service::totals`).
+        Some(counts) => rules::evaluate_counts(method, &round, counts),
+        None => rules::evaluate(method, &round, &ballots),
+    };
     let record = crate::log::record::record(method, &round, &result);
     // The state table keeps the result as people see it; every read shows
     // it only after checking it against the signed record

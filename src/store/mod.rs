@@ -27,6 +27,7 @@ pub mod log;
 pub mod meeting;
 pub mod round;
 pub mod sidecar;
+pub mod totals;
 pub mod witness;
 
 use std::path::Path;
@@ -188,7 +189,8 @@ ALTER TABLE batch ADD COLUMN resolutions TEXT;
 ALTER TABLE batch_entry ADD COLUMN idempotency_key TEXT;
 ",
     // 3: box opening (issue 12): each scrutineer's count of the ballots
-    // found in the box (收回选票), in the order entered (store::boxes).
+    // found in the box (收回选票), in the order entered (store::boxes);
+    // rounds counted by hand and their totals (store::totals).
     "
 CREATE TABLE box_count (
     meeting  TEXT NOT NULL,
@@ -197,6 +199,25 @@ CREATE TABLE box_count (
     person   TEXT NOT NULL,
     name     TEXT NOT NULL,
     returned INTEGER NOT NULL,
+    PRIMARY KEY (meeting, round, seq),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+-- Rounds counted by hand (唱票计票, store::totals): their reconciled
+-- totals once two readings agree, and the readings until then.
+CREATE TABLE hand_count (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    counted TEXT,
+    PRIMARY KEY (meeting, round),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE totals_entry (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    person  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    totals  TEXT NOT NULL,
     PRIMARY KEY (meeting, round, seq),
     FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
 ) WITHOUT ROWID;
