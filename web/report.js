@@ -179,6 +179,7 @@ function ballotsBlock(res) {
       tr('result.ballots', { issued: b.issued ?? r.facts?.issued ?? '—', returned: b.returned ?? r.facts?.returned ?? '—', valid: b.valid ?? '—', invalid: b.invalid ?? '—' }),
       gap(), box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : ''),
     r.box?.state === 'settled' ? h('p', { id: 'r-box' }, tr('report.box_line', { names: r.box.by.join('、'), n: r.box.returned })) : '',
+    r.counting === 'totals' ? h('p', { id: 'r-by-hand' }, tr('report.counted_by_hand')) : '',
     h('div', { id: 'r-reasons', class: 'reasons' },
       (b.invalid_reasons || []).length ? h('p', {}, tr('report.invalid_reasons'), gap(),
         (b.invalid_reasons || []).map((x, i) => h('span', {}, i ? '；' : '',

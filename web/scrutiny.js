@@ -155,6 +155,7 @@ function render() {
   }));
   fill($('#round-checkpoint'), checkpointLine(S.checkpoint || r.checkpoint || S.meeting?.log));
   renderBox();
+  renderTotals();
   renderBatches();
   renderRecon();
   renderClose();
@@ -306,6 +307,43 @@ function renderBox() {
       h('p', { class: g.valid ? 'msg ok' : 'msg error' }, h('strong', {}, tr(`box.ruling_${g.valid ? 'valid' : 'void'}_${base}`))));
   }
   fill($('#box-state'), state);
+}
+
+/// A round counted by hand: where the two readings stand, and where they
+/// differ, per candidate, with the scrutineer's choices.
+function renderTotals() {
+  const r = S.round;
+  const hand = r.counting === 'totals';
+  $('#totals-card').classList.toggle('hidden', !hand);
+  $('#batches-card').classList.toggle('hidden', hand);
+  if (!hand) return;
+  const st = r.totals || {};
+  const readings = st.readings || [];
+  const line = (l) => (l ? t('totals.line', { for: l.for, against: l.against, abstain: l.abstain }) : '—');
+  const diffs = st.differences || [];
+  const open = r.state === 'open';
+  fill($('#totals-view'),
+    tr(`totals.state_${st.state}`, { names: (st.entered_by || []).join('、') }, 'p'),
+    st.state === 'differences' ? [
+      h('table', { id: 'totals-differences' },
+        h('thead', {}, h('tr', {}, h('th', { i18n: 'totals.col_item' }),
+          h('th', {}, t('totals.first', { name: readings[0]?.name ?? '' })), h('th', {}, t('totals.second', { name: readings[1]?.name ?? '' })))),
+        h('tbody', {}, diffs.map((d) => h('tr', { 'data-line': d.line ?? d.field },
+          d.field ? h('td', { i18n: `totals.${d.field}` }) : h('td', { raw: true }, d.candidate),
+          h('td', {}, d.field ? String(d.first) : line(d.first)), h('td', {}, d.field ? String(d.second) : line(d.second)))))),
+      open ? h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'btn', id: 'totals-first', i18n: 'totals.take_first', onclick: () => resolveTotals('first').catch(fail) }),
+        h('button', { type: 'button', class: 'btn', id: 'totals-second', i18n: 'totals.take_second', onclick: () => resolveTotals('second').catch(fail) }),
+        h('button', { type: 'button', class: 'btn danger', id: 'totals-send-back', i18n: 'totals.send_back', onclick: () => resolveTotals('send_back').catch(fail) })) : null,
+    ] : null);
+}
+
+async function resolveTotals(resolution) {
+  const ok = await confirmDialog({ title: t(resolution === 'send_back' ? 'totals.send_back' : `totals.take_${resolution}`), body: t('totals.hint'), danger: resolution === 'send_back' });
+  if (!ok) return;
+  await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/totals/resolve`, { resolution });
+  sayKey('totals.resolved', null, 'ok');
+  await refresh();
 }
 
 async function countBox(e) {

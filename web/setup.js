@@ -302,17 +302,24 @@ function openForm(r) {
   const present = S.meeting.attendance?.present;
   const input = h('input', { type: 'number', min: '0', class: 'issued', required: true, size: '5', value: present ?? '',
     'aria-label': t('setup.issued') });
+  // How the round is counted, chosen when it opens: ballot by ballot, or
+  // by hand (唱票: the counters enter each candidate's totals).
+  const counting = h('select', { class: 'counting', 'aria-label': t('setup.counting') },
+    h('option', { value: 'ballots', i18n: 'counting.ballots' }), h('option', { value: 'totals', i18n: 'counting.totals' }));
   return h('form', { class: 'row open-round', 'data-round': r.id, onsubmit: async (e) => {
     e.preventDefault();
     const issued = Number(input.value);
-    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }) });
+    const body = h('div', {}, tr('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }, 'p'),
+      counting.value === 'totals' ? tr('setup.open_totals', null, 'p') : null);
+    const ok = await confirmDialog({ title: t('setup.open_title'), body });
     if (!ok) return;
     try {
-      await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued });
+      await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued, counting: counting.value });
       sayKey('setup.opened', { round: roundRef(S.meeting, r.id, r.kind) }, 'ok');
       await refresh();
     } catch (err) { fail(err); }
   } }, h('label', { class: 'inline' }, h('span', { i18n: 'setup.issued' }), ' ', input),
+  h('label', { class: 'inline' }, h('span', { i18n: 'setup.counting' }), ' ', counting),
   h('button', { type: 'submit', class: 'btn primary small', i18n: 'setup.open' }));
 }
 
