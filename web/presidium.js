@@ -255,7 +255,7 @@ async function decide(d) {
     d.reduce && !electors ? h('label', { i18n: 'decision.consent_note' }) : null,
     d.reason ? h('label', { i18n: 'decision.consent' }) : null);
   const filled = () => !vote || [vote.yes, vote.against, vote.abstain].every((x) => x.value.trim() !== '');
-  const ok = await confirmDialog({ title: t(`decision.${d.decision}`, d.args), body: bodyEl, input: d.reduce && electors ? null : input, valid: d.reduce ? filled : null, danger: true, confirmKey: 'decision.confirm' });
+  const ok = await confirmDialog({ title: tr(`decision.${d.decision}`, d.args), body: bodyEl, input: d.reduce && electors ? null : input, valid: d.reduce ? filled : null, danger: true, confirmKey: 'decision.confirm' });
   if (!ok) return;
   if (d.reason) body = { decision: d.decision, without: d.without, reason: input.value.trim() };
   if (d.reduce) {

@@ -319,7 +319,7 @@ function renderTotals() {
   if (!hand) return;
   const st = r.totals || {};
   const readings = st.readings || [];
-  const line = (l) => (l ? t('totals.line', { for: l.for, against: l.against, abstain: l.abstain }) : '—');
+  const line = (l) => (l ? tr('totals.line', { for: l.for, against: l.against, abstain: l.abstain }) : '—');
   const diffs = st.differences || [];
   const open = r.state === 'open';
   fill($('#totals-view'),
@@ -327,7 +327,7 @@ function renderTotals() {
     st.state === 'differences' ? [
       h('table', { id: 'totals-differences' },
         h('thead', {}, h('tr', {}, h('th', { i18n: 'totals.col_item' }),
-          h('th', {}, t('totals.first', { name: readings[0]?.name ?? '' })), h('th', {}, t('totals.second', { name: readings[1]?.name ?? '' })))),
+          h('th', {}, tr('totals.first', { name: readings[0]?.name ?? '' })), h('th', {}, tr('totals.second', { name: readings[1]?.name ?? '' })))),
         h('tbody', {}, diffs.map((d) => h('tr', { 'data-line': d.line ?? d.field },
           d.field ? h('td', { i18n: `totals.${d.field}` }) : h('td', { raw: true }, d.candidate),
           h('td', {}, d.field ? String(d.first) : line(d.first)), h('td', {}, d.field ? String(d.second) : line(d.second)))))),

@@ -7,9 +7,8 @@
 //! The service (`service::boxes`) and the verifier (`log::verify::boxes`)
 //! decide with this one rule.
 
-use std::collections::BTreeMap;
-
-/// Where the box count of a round stands.
+/// Where the box count of a round stands. Names are in the order the
+/// scrutineers first counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoxCount {
     /// Nobody has counted the box.
@@ -17,7 +16,7 @@ pub enum BoxCount {
     /// One scrutineer counted; a second must count again.
     AwaitingSecond { by: String, returned: u64 },
     /// The latest counts differ: they must be settled by counting again.
-    Differs { counts: BTreeMap<String, u64> },
+    Differs { counts: Vec<(String, u64)> },
     /// At least two scrutineers' latest counts agree.
     Settled { returned: u64, by: Vec<String> },
 }
@@ -25,15 +24,17 @@ pub enum BoxCount {
 /// Decides the box count from the counts in the order entered: each
 /// scrutineer's (by name) latest count stands.
 pub fn settle<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> BoxCount {
-    let mut latest: BTreeMap<String, u64> = BTreeMap::new();
+    let mut latest: Vec<(String, u64)> = Vec::new();
     for (by, returned) in counts {
-        latest.insert(by.to_string(), returned);
+        match latest.iter_mut().find(|(n, _)| n == by) {
+            Some(slot) => slot.1 = returned,
+            None => latest.push((by.to_string(), returned)),
+        }
     }
-    let mut values = latest.values();
-    let Some(&first) = values.next() else {
+    let Some(&(_, first)) = latest.first() else {
         return BoxCount::NotCounted;
     };
-    if latest.values().any(|&v| v != first) {
+    if latest.iter().any(|&(_, v)| v != first) {
         return BoxCount::Differs { counts: latest };
     }
     if latest.len() == 1 {
@@ -42,7 +43,7 @@ pub fn settle<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> BoxCount 
     }
     BoxCount::Settled {
         returned: first,
-        by: latest.into_keys().collect(),
+        by: latest.into_iter().map(|(n, _)| n).collect(),
     }
 }
 

@@ -140,7 +140,10 @@ pub(crate) fn returned_at_close(
                 format!("开箱清点收回选票不一致（{}），须重新清点一致后才能结束计票", list("、")),
                 format!("the box counts differ ({}); count again until they agree before closing", list(", ")),
             )
-            .with(json!({ "counts": counts })))
+            .with(json!({ "counts": counts
+                .iter()
+                .map(|(n, r)| json!({ "name": n, "returned": r }))
+                .collect::<Vec<_>>() })))
         }
     }
 }
