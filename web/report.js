@@ -20,7 +20,7 @@ import {
 } from './app.js';
 import { roundCosigners } from './bundle.js';
 import { encode, toSvg } from './qr.js';
-import { block, paginate } from './paper.js';
+import { block, paginate, pdfButton } from './paper.js';
 
 const S = {
   who: null, roundId: null, meeting: null, round: null, view: null, statement: null,
@@ -383,6 +383,7 @@ async function main() {
   if (!S.who) return;
   S.roundId = new URLSearchParams(location.search).get('round');
   $('#print').addEventListener('click', () => window.print());
+  $('#print').after(' ', pdfButton(() => `${t('report.title')}-${S.round.contest}-${S.meeting.name}`));
   $('#back').addEventListener('click', () => history.back());
   const m = S.who.meeting;
   S.meeting = await api('GET', `/meetings/${m}`);

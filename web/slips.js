@@ -9,6 +9,7 @@
 import { start, api, h, raw, tr, fill, $, t, fail, sayKey, confirmDialog, labelEl, serverInfo, onLangChange } from './app.js';
 import { encode, toSvg } from './qr.js';
 import { keepLink as storeLink, validLinks } from './links.js';
+import { pdfButton } from './paper.js';
 
 const S = { who: null, meeting: null, people: [], server: {} };
 
@@ -83,6 +84,7 @@ async function main() {
   S.people = await api('GET', `/meetings/${S.who.meeting}/people`);
   S.server = await serverInfo();
   $('#print-slips').addEventListener('click', () => window.print());
+  $('#print-slips').after(' ', pdfButton(() => `${t('slips.screen')}-${S.meeting.name}`));
   onLangChange(render);
   render();
 }

@@ -361,3 +361,301 @@ fn the_link_list_comes_back_and_never_shows_a_revoked_link() {
     s.wait_visible(&format!(".link-row[data-person='{}']", b.id));
     assert_eq!(link_state(&s, &b), json!("revoked"));
 }
+
+/// Finds file names in the visible text of a page (a person reads "the
+/// report", never "report.html").
+const FILE_NAMES: &str = r#"
+const bad = [];
+const re = /\b[\w-]+\.(html|js|json|css|rs|md|db|csv|zip|txt|pem|key)\b/;
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const el = n.parentElement;
+  if (!el || el.closest('script, style, kbd, [data-raw], .mono') || !el.getClientRects().length) continue;
+  if (re.test(n.nodeValue)) bad.push(n.nodeValue.trim());
+}
+return bad;
+"#;
+
+/// Every page a person reads: Chinese without raw ids, English state
+/// words or file names, and every visible string in both languages.
+fn read_page(s: &Session, screen: &str) {
+    scan(s, screen, false);
+    assert_eq!(
+        s.exec(FILE_NAMES, json!([])),
+        json!([]),
+        "{screen}: file names"
+    );
+    check_i18n(s, screen);
+}
+
+fn ballots(groups: &[(usize, &str)]) -> Value {
+    json!(groups
+        .iter()
+        .flat_map(|(n, m)| super::common::meeting::copies(*n, json!(m)))
+        .collect::<Vec<_>>())
+}
+
+/// Prints a round's report and checks it page by page: every page has
+/// the title, the meeting and its page number of the total, the
+/// signature block is on the last page of the report (the method's annex
+/// follows), and Chromium's PDF has as many pages as are laid out.
+/// Returns the number of report pages (the annex not counted).
+fn print_report(
+    s: &Session,
+    server: &Server,
+    who: &Person,
+    m: &Meeting,
+    round: &str,
+    meeting: &str,
+) -> usize {
+    goto_as(s, server, &format!("report.html?round={round}"), who, &m.id);
+    s.wait_for(
+        "document.querySelector('#sheet')?.dataset.ready === 'true'",
+        30,
+    );
+    let pages = s.exec(super::PAGES, json!([]));
+    let pages = pages.as_array().cloned().unwrap_or_default();
+    let report: Vec<&Value> = pages.iter().filter(|p| p["kind"] == "report").collect();
+    let annex = pages.len() - report.len();
+    assert!(
+        !report.is_empty() && annex > 0,
+        "{round}: report and annex: {pages:?}"
+    );
+    for (i, p) in report.iter().enumerate() {
+        assert_eq!(p["title"], "计票结果报告单", "{round} page {}", i + 1);
+        assert!(
+            p["meeting"].as_str().unwrap_or("").contains(meeting),
+            "{round} page {}: {}",
+            i + 1,
+            p["meeting"]
+        );
+        assert_eq!(
+            p["no"],
+            json!(format!("第 {} 页 共 {} 页", i + 1, report.len())),
+            "{round} page {}",
+            i + 1
+        );
+        assert_eq!(p["overflow"], false, "{round} page {} overflows", i + 1);
+        assert_eq!(
+            p["sign"],
+            i + 1 == report.len(),
+            "{round}: the signatures on the last page only"
+        );
+    }
+    assert_eq!(
+        s.exec(super::NO_RAW_IDS, json!(["#sheet"])),
+        json!([]),
+        "{round}"
+    );
+    assert_eq!(
+        super::pdf_pages(s, &format!("meeting-{round}.pdf")),
+        pages.len(),
+        "{round}: the PDF is the pages laid out"
+    );
+    report.len()
+}
+
+/// Issue 12, "Done when": a whole meeting in headless Chromium — a
+/// preliminary round, a formal round with a three-way tie, the runoff, a
+/// shortfall and a supplementary round, announced as one election on the
+/// hall display, and a 36-candidate delegate election — ending with the
+/// election's report and every round's report printed and checked page by
+/// page (the 36-candidate round on 2 labelled pages). The presidium
+/// decides on its screen; the counting is entered over the API (the
+/// counting screens have their own tests). Every page read is scanned.
+#[test]
+fn a_whole_meeting_from_setup_to_the_announcement_and_its_papers() {
+    let server = Server::start();
+    let m = Meeting::create(server.client, &server.setup_token, 10, json!([]));
+    let name = "中共测试支部党员大会";
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 10 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票甲", None);
+    let c2 = m.add("counter", "计票乙", None);
+    let (k1, k2) = (cosigner("监票丙", 91), cosigner("监票丁", 92));
+    let s1 = m.add("scrutineer", "监票丙", Some(&k1));
+    let s2 = m.add("scrutineer", "监票丁", Some(&k2));
+    let presidium = m.add("presidium", "主席团", None);
+    let display = m.add("display", "会场大屏", None);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "支部委员会委员", "seats": 3 }),
+    )
+    .expect(201);
+    m.post(
+        &org,
+        "/elections",
+        json!({ "contest": "出席上级党代会代表", "office": "delegate", "seats": 30 }),
+    )
+    .expect(201);
+    for e in ["e1", "e2"] {
+        for p in [&c1, &c2, &s1, &s2] {
+            m.assign(e, p);
+        }
+    }
+    // A round's paper entered twice, the box counted by both scrutineers,
+    // closed with the box count and certified by both.
+    let count = |round: &str, b: &Value| {
+        m.post(
+            &org,
+            &format!("/rounds/{round}/open"),
+            json!({ "issued": 10 }),
+        )
+        .expect(200);
+        for s in [&s1, &s2] {
+            m.post(
+                s,
+                &format!("/rounds/{round}/box"),
+                json!({ "returned": 10 }),
+            )
+            .expect(201);
+        }
+        m.enter(&c1, round, "T1", &format!("{round}-1"), b)
+            .expect(201);
+        m.enter(&c2, round, "T1", &format!("{round}-2"), b)
+            .expect(201);
+        m.post(&s1, &format!("/rounds/{round}/close"), json!({}))
+            .expect(200);
+        m.cosign(&s1, &k1, round).expect(201);
+        m.cosign(&s2, &k2, round).expect(201);
+    };
+    let driver = Driver::start();
+    let s = driver.session("meeting");
+    s.set_window(1280, 900);
+    let hall = driver.session("hall");
+    hall.set_window(1920, 1080);
+    let decide = |round: &str, decision: &str| {
+        s.step(&format!("the presidium decides {decision} on {round}"));
+        goto_as(&s, &server, "presidium.html", &presidium, &m.id);
+        s.click(&format!("#rounds [data-round={round}]"));
+        s.wait_visible(&format!("[data-decision={decision}]"));
+        s.click(&format!("[data-decision={decision}]"));
+        confirm(&s);
+        s.wait_visible(&format!("#decisions-taken li[data-taken={decision}]"));
+    };
+
+    s.step("the organiser's screen: people, elections, rounds");
+    goto_as(&s, &server, "setup.html", &org, &m.id);
+    s.wait_visible("#people .link-row");
+    read_page(&s, "setup");
+
+    // 预选: six for a formal list of five; 赵六 falls out.
+    let six = ["丁一", "王二", "刘三", "张四", "陈五", "赵六"];
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "preliminary", "candidates": six, "next_size": 5 }),
+    )
+    .expect(201);
+    count("r1", &ballots(&[(8, "YYYYYN"), (2, "NNNNNY")]));
+    decide("r1", "accept_list");
+    read_page(&s, "presidium (preliminary)");
+
+    // 正式选举: 丁一 9; 王二 = 刘三 = 张四 = 7 straddle the cut-off.
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["丁一", "王二", "刘三", "张四", "陈五"] }),
+    )
+    .expect(201);
+    count(
+        "r2",
+        &ballots(&[(3, "YYYNN"), (3, "YYNYN"), (3, "YNYYN"), (1, "NYYYN")]),
+    );
+    decide("r2", "call_runoff");
+    read_page(&s, "presidium (runoff called)");
+    // 重新投票 for two seats: 王二 6, the others short.
+    count("r3", &ballots(&[(6, "YNN"), (2, "NYN"), (2, "NNY")]));
+    decide("r3", "call_supplementary");
+    // 另行选举 for the last seat: 刘三.
+    let r4 = m.get(&org, "/rounds/r4").expect(200).json();
+    let marks: String = r4["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|n| if n == "刘三" { 'Y' } else { 'N' })
+        .collect();
+    count("r4", &ballots(&[(10, &marks)]));
+
+    hall.step("the hall display waits");
+    goto_as(&hall, &server, "hall.html?election=e1", &display, &m.id);
+    hall.wait_visible("#hall-wait");
+
+    s.step("the election: four rounds, one list, announced whole");
+    goto_as(&s, &server, "election.html?election=e1", &presidium, &m.id);
+    s.wait_visible("#elected-list li");
+    assert_eq!(
+        s.exec(
+            "return [...document.querySelectorAll('#rounds-table tbody tr')].map((tr) => tr.dataset.number);",
+            json!([])
+        ),
+        json!(["1", "2", "3", "4"])
+    );
+    let words = s.text("#announcement");
+    assert!(
+        words.contains("下列同志当选为支部委员会委员（按姓氏笔画为序）：丁一、王二、刘三。"),
+        "{words}"
+    );
+    read_page(&s, "election");
+    s.click("#announce-election");
+    confirm(&s);
+    s.wait_for(
+        "document.querySelector('#election-badge')?.dataset.i18n === 'election.announced'",
+        20,
+    );
+    hall.wait_for(
+        "document.querySelectorAll('#hall-elected li').length === 3",
+        30,
+    );
+    assert_eq!(
+        hall.exec(
+            "return [...document.querySelectorAll('#hall-elected li')].map((li) => li.textContent);",
+            json!([])
+        ),
+        json!(["丁一", "王二", "刘三"])
+    );
+    assert_eq!(hall.text("#hall-words"), words);
+    scan(&hall, "hall (announced)", true);
+    assert_eq!(hall.exec(FILE_NAMES, json!([])), json!([]));
+    s.step("the election's report prints");
+    assert!(super::pdf_pages(&s, "meeting-election.pdf") >= 1);
+
+    // 36 candidates for 30 delegate seats.
+    let names: Vec<String> = (1..=36).map(|i| format!("代表候选人{i:02}")).collect();
+    m.post(
+        &org,
+        "/elections/e2/rounds",
+        json!({ "kind": "formal", "candidates": names }),
+    )
+    .expect(201);
+    let marks = format!("{}{}", "Y".repeat(30), "N".repeat(6));
+    count("r5", &ballots(&[(10, &marks)]));
+
+    s.step("every round's report, page by page");
+    for r in ["r1", "r2", "r3", "r4"] {
+        assert_eq!(
+            print_report(&s, &server, &s1, &m, r, name),
+            1,
+            "{r} on one page"
+        );
+    }
+    assert_eq!(
+        print_report(&s, &server, &s1, &m, "r5", name),
+        2,
+        "36 candidates on two labelled pages"
+    );
+    read_page(&s, "report (36 candidates)");
+    s.step("the PDF button says how the print becomes the PDF");
+    s.click("#pdf");
+    s.wait_visible("dialog[open]");
+    let how = s.text("dialog[open]");
+    assert!(
+        how.contains("另存为 PDF") && how.contains("计票结果报告单-出席上级党代会代表"),
+        "{how}"
+    );
+    s.click("dialog[open] [data-action=cancel]");
+}
