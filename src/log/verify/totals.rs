@@ -76,3 +76,67 @@ impl Totals {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Office, RoundKind};
+
+    #[test]
+    fn totals_count_only_in_a_hand_count_and_must_fit_the_round() {
+        let method = crate::rules::preset::preset("grassroots-2020").unwrap();
+        let facts = Round {
+            kind: RoundKind::Formal,
+            office: Office::Committee,
+            contest: String::new(),
+            seats: 1,
+            candidates: vec!["甲".into(), "乙".into()],
+            entitled: 5,
+            present: 5,
+            issued: 5,
+            returned: None,
+            next_size: None,
+            replaced: 0,
+            voted: None,
+            resolves: None,
+        };
+        let line = |yes, against, abstain| TotalsLine {
+            yes,
+            against,
+            abstain,
+        };
+        let good = HandTotals {
+            valid: 5,
+            void: 0,
+            lines: vec![line(4, 1, 0), line(1, 3, 1)],
+        };
+        let mut t = Totals::default();
+        assert!(t
+            .counted(&method, &facts, "r1", &good)
+            .unwrap_err()
+            .contains("not counted by hand"));
+        assert_eq!(t.counts("r1", 2), None);
+        assert!(t
+            .hand_count("r1", true)
+            .unwrap_err()
+            .contains("after ballots"));
+        t.hand_count("r1", false).unwrap();
+        assert!(t.hand_count("r1", false).is_err());
+        assert_eq!(t.counts("r1", 2).map(|c| c.valid), Some(0));
+        let bad = HandTotals {
+            valid: 5,
+            void: 0,
+            lines: vec![line(4, 1, 0)],
+        };
+        assert!(t
+            .counted(&method, &facts, "r1", &bad)
+            .unwrap_err()
+            .contains("lines"));
+        t.counted(&method, &facts, "r1", &good).unwrap();
+        assert!(t
+            .counted(&method, &facts, "r1", &good)
+            .unwrap_err()
+            .contains("twice"));
+        assert_eq!(t.counts("r1", 2).map(|c| c.lines[0].for_votes), Some(4));
+    }
+}
