@@ -140,6 +140,9 @@ fn a_round_counted_by_hand_is_tallied_from_two_counters_totals() {
             .count(),
         1
     );
+    // The start-up check accepts the database (as at a restart).
+    scrutineer::service::Service::open(&server.dir.path().join("meeting.db"))
+        .expect("the state tables and the log agree");
 }
 
 #[test]
