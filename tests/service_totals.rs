@@ -181,6 +181,25 @@ fn a_scrutineer_chooses_a_reading() {
         json!({ "resolution": "first" }),
     )
     .problem(409, "no_totals_difference");
+    // One reading misread: sent back alone, before the second.
+    m.post(
+        &c1,
+        "/rounds/r1/totals",
+        totals(5, 0, &[(3, 2, 0), (2, 2, 1)]),
+    )
+    .expect(201);
+    m.post(
+        &s,
+        "/rounds/r1/totals/resolve",
+        json!({ "resolution": "first" }),
+    )
+    .problem(409, "no_totals_difference");
+    m.post(
+        &s,
+        "/rounds/r1/totals/resolve",
+        json!({ "resolution": "send_back" }),
+    )
+    .expect(200);
     m.post(
         &c1,
         "/rounds/r1/totals",

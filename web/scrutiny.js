@@ -335,7 +335,9 @@ function renderTotals() {
         h('button', { type: 'button', class: 'btn', id: 'totals-first', i18n: 'totals.take_first', onclick: () => resolveTotals('first').catch(fail) }),
         h('button', { type: 'button', class: 'btn', id: 'totals-second', i18n: 'totals.take_second', onclick: () => resolveTotals('second').catch(fail) }),
         h('button', { type: 'button', class: 'btn danger', id: 'totals-send-back', i18n: 'totals.send_back', onclick: () => resolveTotals('send_back').catch(fail) })) : null,
-    ] : null);
+    ] : null,
+    st.state === 'awaiting_second' && open ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', id: 'totals-send-back', i18n: 'totals.send_back', onclick: () => resolveTotals('send_back').catch(fail) })) : null);
 }
 
 async function resolveTotals(resolution) {

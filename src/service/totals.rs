@@ -310,15 +310,19 @@ impl Service {
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
             let entries = store::totals::entries(&tx.tx, &meeting, round)?;
-            let (Some(Some(None)), [first, second, ..]) = (
-                Some(store::totals::hand_count(&tx.tx, &meeting, round)?),
-                entries.as_slice(),
-            ) else {
-                return Err(Error::conflict(
-                    "no_totals_difference",
-                    "没有需要处理的唱票结果差异",
-                    "there are no differing totals to resolve",
-                ));
+            let pending = store::totals::hand_count(&tx.tx, &meeting, round)? == Some(None);
+            // A reading may be sent back alone (a counter who misread it
+            // before the second reading); one is chosen only of two.
+            let (first, second) = match (pending, entries.as_slice(), req.resolution) {
+                (true, [first, rest @ ..], TotalsResolution::SendBack) => (first, rest.first()),
+                (true, [first, second, ..], _) => (first, Some(second)),
+                _ => {
+                    return Err(Error::conflict(
+                        "no_totals_difference",
+                        "没有需要处理的唱票结果差异",
+                        "there are no differing totals to resolve",
+                    ))
+                }
             };
             let state = match req.resolution {
                 TotalsResolution::SendBack => {
@@ -336,9 +340,9 @@ impl Service {
                     "none"
                 }
                 r => {
-                    let (chosen, word) = match r {
-                        TotalsResolution::First => (first, "first"),
-                        _ => (second, "second"),
+                    let (chosen, word) = match (r, second) {
+                        (TotalsResolution::First, _) | (_, None) => (first, "first"),
+                        (_, Some(second)) => (second, "second"),
                     };
                     let totals = parse(&chosen.totals)?;
                     tx.log(
