@@ -172,6 +172,21 @@ fn two_scrutineers_count_the_box_and_closing_holds_to_it() {
             ("监票一".to_string(), 10)
         ]
     );
+
+    // The start-up check holds the box counts to the log: one edited
+    // count is refused, naming the table and the round.
+    let db = server.dir.path().join("meeting.db");
+    scrutineer::service::Service::open(&db).expect("the tables agree with the log");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE box_count SET returned = 46 WHERE seq = 1", [])
+        .unwrap();
+    let refused = scrutineer::service::Service::open(&db)
+        .err()
+        .expect("an edited box count is refused");
+    assert!(
+        refused.message_en.contains("box_count") && refused.message_en.contains("round r1"),
+        "{refused}"
+    );
 }
 
 #[test]

@@ -32,6 +32,7 @@
 
 pub mod boxes;
 pub mod bundle;
+mod counts_check;
 pub mod decision;
 pub mod demo;
 pub mod election;
