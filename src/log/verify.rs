@@ -1947,7 +1947,16 @@ impl<'t> Replay<'t> {
                 by,
             } => match self.open_round_state(round) {
                 Err(e) => out.push(e),
-                Ok(_) => out.extend(self.boxes.counted(round, by.as_deref(), *returned).err()),
+                Ok(_) => {
+                    let staff = (self.rounds.get(round))
+                        .and_then(|s| s.election.as_ref())
+                        .and_then(|e| self.assigned.get(e));
+                    out.extend(
+                        self.boxes
+                            .counted(round, by.as_deref(), *returned, staff)
+                            .err(),
+                    )
+                }
             },
             Event::RoundClosed {
                 round, returned, ..

@@ -4,7 +4,7 @@
 //! whose box was counted closes with exactly the settled number returned
 //! (`rules::opening`, the service's rule).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::rules::opening::{settle, BoxCount};
 
@@ -23,16 +23,28 @@ impl Boxes {
         )
     }
 
-    /// A `box_counted` of an open round.
+    /// A `box_counted` of an open round, by a scrutineer of its election
+    /// when the log assigned staff to it (`staff`: (role, name)).
     pub(super) fn counted(
         &mut self,
         round: &str,
         by: Option<&str>,
         returned: u64,
+        staff: Option<&BTreeSet<(String, String)>>,
     ) -> Result<(), String> {
         let Some(by) = by else {
             return Err("box_counted names no scrutineer (by)".into());
         };
+        if let Some(staff) = staff {
+            if !staff
+                .iter()
+                .any(|(role, name)| name == by && super::is_scrutineer_role(role))
+            {
+                return Err(format!(
+                    "box_counted by {by}, who is not a scrutineer of the round's election"
+                ));
+            }
+        }
         if let Some(settled) = self.state(round).settled() {
             return Err(format!(
                 "the box of round {round} is counted again after two scrutineers settled it at {settled}"
@@ -75,19 +87,28 @@ mod tests {
 
     #[test]
     fn a_close_must_match_the_settled_box() {
+        let staff: BTreeSet<(String, String)> = [
+            ("scrutineer", "甲"),
+            ("scrutineer", "乙"),
+            ("counter", "丁"),
+        ]
+        .into_iter()
+        .map(|(r, n)| (r.to_string(), n.to_string()))
+        .collect();
+        let s = Some(&staff);
         let mut b = Boxes::default();
         assert!(b.closed("r1", 7).is_ok(), "no box count: any number");
-        b.counted("r1", Some("甲"), 46).unwrap();
+        let e = b.counted("r1", Some("丁"), 46, s).unwrap_err();
+        assert!(e.contains("not a scrutineer"), "{e}");
+        b.counted("r1", Some("甲"), 46, s).unwrap();
         assert!(b.closed("r1", 46).unwrap_err().contains("not confirmed"));
-        b.counted("r1", Some("乙"), 64).unwrap();
+        b.counted("r1", Some("乙"), 64, s).unwrap();
         assert!(b.closed("r1", 46).unwrap_err().contains("differ"));
-        b.counted("r1", Some("乙"), 46).unwrap();
+        b.counted("r1", Some("乙"), 46, s).unwrap();
         assert!(b.closed("r1", 46).is_ok());
         assert!(b.closed("r1", 64).unwrap_err().contains("counted 46"));
-        assert!(b
-            .counted("r1", Some("丙"), 46)
-            .unwrap_err()
-            .contains("settled"));
-        assert!(b.counted("r2", None, 1).is_err());
+        let e = b.counted("r1", Some("丙"), 46, None).unwrap_err();
+        assert!(e.contains("settled"), "{e}");
+        assert!(b.counted("r2", None, 1, None).is_err());
     }
 }
