@@ -20,6 +20,8 @@
 //! failure the page is saved under `target/browser-screenshots/`.
 
 mod common;
+#[path = "browser/meeting.rs"]
+mod meeting;
 #[path = "browser/screens.rs"]
 mod screens;
 

@@ -38,6 +38,8 @@ mod rules;
 mod service_attacks;
 #[path = "service_authz.rs"]
 mod service_authz;
+#[path = "service_box.rs"]
+mod service_box;
 #[path = "service_crash.rs"]
 mod service_crash;
 #[path = "service_decisions.rs"]
@@ -54,6 +56,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "service_totals.rs"]
+mod service_totals;
 #[path = "trust.rs"]
 mod trust;
 #[path = "verify.rs"]

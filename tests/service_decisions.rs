@@ -112,11 +112,53 @@ fn rerun_reduce_seats_and_accept_list() {
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "to");
     // A decision on the result waits for the scrutineers' signatures.
-    let reduce =
-        json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" });
+    let reduce = json!({ "decision": "reduce_seats", "to": 1,
+        "vote": { "way": "hands", "for": 9, "against": 1, "abstain": 0 } });
     m.post(&presidium, "/rounds/r2/decisions", reduce.clone())
         .problem(409, "not_certified");
     m.cosign(&s, &ks, "r2").expect(201);
+    // The electors' consent is a counted vote, never a free-text box
+    // (issue 12 item 4): without the numbers, with too many, or without
+    // more than half of the 10 present, nothing is decided.
+    let p = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "reduce_seats", "to": 1, "consent": "经过半数同意" }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "vote");
+    let p = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "reduce_seats", "to": 1,
+                "vote": { "way": "hands", "for": 9, "against": 1, "abstain": 1 } }),
+        )
+        .problem(422, "invalid_field");
+    assert!(
+        p["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("多于到会 10 人"),
+        "{p}"
+    );
+    let p = m
+        .post(
+            &presidium,
+            "/rounds/r2/decisions",
+            json!({ "decision": "reduce_seats", "to": 1,
+                "vote": { "way": "ballot", "for": 5, "against": 4, "abstain": 1 } }),
+        )
+        .problem(409, "consent_not_carried");
+    assert!(
+        p["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("投票表决同意 5 人，未超过到会选举人 10 人的半数"),
+        "{p}"
+    );
+    assert_eq!(m.get(&org, "/elections/e1").expect(200).json()["seats"], 2);
     let reduced = m
         .post(&presidium, "/rounds/r2/decisions", reduce.clone())
         .expect(201)
@@ -134,6 +176,10 @@ fn rerun_reduce_seats_and_accept_list() {
     );
     assert_eq!(twice["earlier"]["decision"], "reduce_seats");
     assert_eq!(reduced["decision"]["from"], 2);
+    assert_eq!(
+        reduced["decision"]["vote"],
+        json!({ "way": "hands", "for": 9, "against": 1, "abstain": 0, "basis": "present", "base": 10 })
+    );
     assert_eq!(reduced["decision"]["to"], 1);
     assert_eq!(m.get(&org, "/elections/e1").expect(200).json()["seats"], 1);
     // No seat is left to fill.

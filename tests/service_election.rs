@@ -277,7 +277,8 @@ fn a_reduction_of_seats_completes_the_election_and_is_announced() {
     m.post(
         &presidium,
         "/rounds/r1/decisions",
-        json!({ "decision": "reduce_seats", "to": 1, "consent": "经到会选举人过半数同意（9/10）" }),
+        json!({ "decision": "reduce_seats", "to": 1,
+            "vote": { "way": "hands", "for": 9, "against": 1, "abstain": 0 } }),
     )
     .expect(201);
     let r = m.get(&presidium, "/elections/e1/result").expect(200).json();

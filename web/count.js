@@ -42,6 +42,11 @@ function watchRound() {
     try {
       const r = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}`);
       if (r.state !== 'open') roundClosed(r);
+      else if (r.counting === 'totals' && !$('#totals').classList.contains('hidden') && r.totals?.state !== S.round.totals?.state) {
+        // Sent back for re-entry, or reconciled: the form follows.
+        S.round = r;
+        renderTotalsState();
+      }
     } catch (e) { /* offline for a moment: the next poll retries */ }
   }, WATCH_MS);
 }
@@ -54,7 +59,7 @@ function roundClosed(r) {
   fill($('#round-closed-text'), roundName(S.meeting, r || S.round), ' ',
     tr(n ? 'count.round_closed_unsent' : 'count.round_closed', { batch: S.batch?.label ?? '', n }));
   $('#round-closed').classList.remove('hidden');
-  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = true;
+  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = true;
   if (S.batch) dropDraft();
   $('#closed-other-round').focus();
   watchForOpen(r?.id ?? S.round?.id);
@@ -77,7 +82,7 @@ function watchForOpen(except) {
         onclick: () => {
           S.round = null; S.batch = null; S.cur = null; S.closed = false;
           $('#round-closed').classList.add('hidden');
-          for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+          for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
           (open.length === 1 ? openRound(r.id) : pickRound()).catch(fail);
         },
       });
@@ -172,7 +177,7 @@ function marksText(b) {
 // ---- screens ----
 
 function show(id) {
-  for (const s of ['pick', 'batch-start', 'entry', 'submitted']) $(`#${s}`).classList.toggle('hidden', s !== id);
+  for (const s of ['pick', 'batch-start', 'entry', 'submitted', 'totals']) $(`#${s}`).classList.toggle('hidden', s !== id);
 }
 
 async function pickRound() {
@@ -199,12 +204,13 @@ async function openRound(id) {
   S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
   S.closed = false;
   $('#round-closed').classList.add('hidden');
-  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
   watchRound();
   if (!S.method) {
     S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
     S.method = S.meeting.method?.effective ?? null;
   }
+  if (S.round.counting === 'totals') return showTotals();
   const draft = loadDraft();
   if (draft?.batch) {
     S.batch = draft.batch;
@@ -213,6 +219,59 @@ async function openRound(id) {
     return enterBatch();
   }
   return batchStart();
+}
+
+// ---- a round counted by hand (唱票): the totals ----
+
+function showTotals() {
+  show('totals');
+  fill($('#totals-heading'), roundName(S.meeting, S.round));
+  const num = (cls, i) => h('input', { type: 'number', min: '0', required: true, size: '5', class: `t-${cls}`, 'data-line': String(i),
+    'aria-label': `${S.round.candidates[i]} ${t(`result.${cls === 'for' ? 'for' : cls}`)}`, 'data-raw-label': '' });
+  fill($('#totals-table tbody'), S.round.candidates.map((c, i) => h('tr', { 'data-line': String(i) },
+    h('td', { raw: true }, c), h('td', { class: 'num' }, num('for', i)), h('td', { class: 'num' }, num('against', i)), h('td', { class: 'num' }, num('abstain', i)))));
+  renderTotalsState();
+  checkTotals();
+  $('#totals-table input')?.focus();
+}
+
+function totalsBody() {
+  const v = (el) => Number(el.value || 0);
+  return {
+    valid: v($('#totals-valid')), void: v($('#totals-void')),
+    lines: S.round.candidates.map((_, i) => ({
+      for: v($(`.t-for[data-line="${i}"]`)), against: v($(`.t-against[data-line="${i}"]`)), abstain: v($(`.t-abstain[data-line="${i}"]`)),
+    })),
+  };
+}
+
+/// Each candidate's three numbers must make the valid ballots.
+function checkTotals() {
+  const b = totalsBody();
+  const bad = b.lines.map((l, i) => ({ i, sum: l.for + l.against + l.abstain })).filter((x) => x.sum !== b.valid);
+  fill($('#totals-check'), bad.length && $('#totals-valid').value !== '' ? h('div', { class: 'msg warn', id: 'totals-mismatch' },
+    bad.map((x) => tr('totals.sum_mismatch', { name: S.round.candidates[x.i], sum: x.sum, valid: b.valid }, 'p'))) : null);
+  return !bad.length;
+}
+
+function renderTotalsState() {
+  const st = S.round.totals || {};
+  const mine = st.mine;
+  const done = !!mine || st.state === 'reconciled';
+  $('#totals-form').classList.toggle('hidden', done);
+  fill($('#totals-state'), done ? h('p', { class: st.state === 'reconciled' ? 'msg ok' : 'msg info', id: 'totals-done', 'data-state': st.state },
+    tr(st.state === 'reconciled' ? 'totals.reconciled' : st.state === 'differences' ? 'totals.differ' : 'totals.entered')) : null);
+}
+
+async function submitTotals(e) {
+  e.preventDefault();
+  if (!checkTotals()) return;
+  try {
+    const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.round.id}/totals`, totalsBody());
+    sayKey(res.state === 'reconciled' ? 'totals.reconciled' : res.state === 'differences' ? 'totals.differ' : 'totals.entered', null, 'ok');
+    S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}`);
+    renderTotalsState();
+  } catch (err) { fail(err); }
 }
 
 async function batchStart() {
@@ -702,6 +761,8 @@ async function main() {
   if (!S.who) return;
   document.addEventListener('keydown', onKey);
   window.addEventListener('storage', onStorage);
+  $('#totals-form').addEventListener('submit', submitTotals);
+  $('#totals-form').addEventListener('input', () => checkTotals());
   $('#batch-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const label = $('#batch-label').value.trim();
@@ -727,7 +788,7 @@ async function main() {
   $('#closed-other-round').addEventListener('click', () => {
     S.round = null; S.batch = null; S.cur = null; S.closed = false;
     $('#round-closed').classList.add('hidden');
-    for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input')) b.disabled = false;
+    for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
     pickRound().catch(fail);
   });
   onLangChange(() => {

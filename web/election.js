@@ -9,6 +9,7 @@ import {
   start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, sayKey, confirmDialog, liveRound, labelEl,
 } from './app.js';
 import { electionResult, electedList } from './rounds.js';
+import { pdfButton } from './paper.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
 const S = { who: null, meeting: null, election: null, result: null, stop: null, watching: null };
@@ -90,7 +91,8 @@ function renderActions(r) {
     ['presidium', 'display'].includes(S.who.role)
       ? h('a', { class: 'btn big', id: 'hall-link', href: `/hall.html?election=${encodeURIComponent(r.election)}`, i18n: 'election.hall' })
       : null,
-    h('button', { type: 'button', class: 'btn big', id: 'print-election', i18n: 'election.print', onclick: () => window.print() }));
+    h('button', { type: 'button', class: 'btn big', id: 'print-election', i18n: 'election.print', onclick: () => window.print() }),
+    pdfButton(() => `${r.contest ?? ''}-${S.meeting?.name ?? ''}`));
 }
 
 /// The closed electing rounds not announced yet (all certified once the

@@ -6,7 +6,7 @@
 // the method as adopted.
 
 import { start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail } from './app.js';
-import { block, paginate } from './paper.js';
+import { block, paginate, pdfButton } from './paper.js';
 
 const S = { who: null, meeting: null, text: {}, draft: true };
 
@@ -52,6 +52,7 @@ async function main() {
   if (!S.who) return;
   S.draft = new URLSearchParams(location.search).get('adopted') !== '1';
   $('#print').addEventListener('click', () => window.print());
+  $('#print').after(' ', pdfButton(() => `${t(S.draft ? 'method.draft_title' : 'method.adopted_title')}-${S.meeting.name}`));
   $('#back').addEventListener('click', () => history.back());
   S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
   onLangChange(() => render().catch(fail));

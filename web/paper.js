@@ -4,7 +4,27 @@
 // title, the meeting and 第 N 页 共 M 页 (report.css: one .page per sheet,
 // @page margin 0).
 
-import { h, tr, fill } from './app.js';
+import { h, tr, fill, t, confirmDialog } from './app.js';
+
+/// The PDF of a paper is the browser's own print of these pages ("Save as
+/// PDF" / "另存为 PDF" as the printer): the same renderer and the same
+/// print rules as the paper, so it is the same document by construction,
+/// page for page (tests/browser.rs counts the PDF's pages against the
+/// pages laid out here). The service renders no PDF itself: no browser on
+/// the meeting's server, no process it spawns, no log-in token handed to
+/// one. `fileName()` is the name the browser suggests for the file.
+export function pdfButton(fileName) {
+  return h('button', { type: 'button', class: 'btn', id: 'pdf', i18n: 'pdf.download', onclick: async () => {
+    const name = fileName();
+    const ok = await confirmDialog({ title: tr('pdf.download'), body: tr('pdf.how', { name }, 'p'), confirmKey: 'pdf.print' });
+    if (!ok) return;
+    const title = document.title;
+    document.title = name;
+    window.print();
+    document.title = title;
+  } });
+}
+
 
 /// A block of a paper: `el` is placed whole; a table block also gives its
 /// rows (`table.rows`), which may continue on the next page under a

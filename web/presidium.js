@@ -232,18 +232,37 @@ async function decide(d) {
     input = h('input', { type: 'text', id: 'decision-reason', maxlength: '200', 'aria-label': t('decision.reason') });
     input.required = true;
   }
+  // Seats reduced with the electors' consent: a counted vote (for,
+  // against, abstain), never a free-text box; by the presidium: a note.
+  const electors = S.meeting?.method?.effective?.seat_reduction !== 'presidium';
+  const present = S.meeting?.attendance?.present ?? S.round?.facts?.present;
+  const num = (id) => { const x = h('input', { type: 'number', min: '0', id, size: '5' }); x.required = true; return x; };
+  const vote = electors ? { way: h('select', { id: 'consent-way' },
+    h('option', { value: 'hands', i18n: 'consent.hands' }), h('option', { value: 'ballot', i18n: 'consent.ballot' })),
+  yes: num('consent-for'), against: num('consent-against'), abstain: num('consent-abstain') } : null;
+  let need = null;
   if (d.reduce) {
-    to = h('input', { type: 'number', min: '1', value: d.args.to, 'aria-label': t('decision.reduce_to') });
-    input = h('input', { type: 'text', maxlength: '200', 'aria-label': t('decision.consent') });
-    input.required = true;
+    to = h('input', { type: 'number', min: '1', value: d.args.to, id: 'reduce-to', 'aria-label': t('decision.reduce_to') });
+    input = electors ? vote.yes : h('input', { type: 'text', maxlength: '200', id: 'consent-note', 'aria-label': t('decision.consent_note') });
+    need = electors ? h('p', { id: 'consent-need' }, tr('consent.need', { base: present ?? '—', need: present != null ? Math.floor(present / 2) + 1 : '—' })) : null;
   }
-  const bodyEl = h('div', {}, tr(`decision.${d.decision}_body`, d.args, 'p'),
+  const field = (key, el) => h('label', { class: 'field' }, h('span', { i18n: key }), ' ', el);
+  const bodyEl = h('div', {}, tr(d.reduce ? (electors ? 'decision.reduce_seats_vote_body' : 'decision.reduce_seats_presidium_body') : `decision.${d.decision}_body`, d.args, 'p'),
     to ? h('label', {}, h('span', { i18n: 'decision.reduce_to' }), ' ', to) : null,
-    input ? h('label', { i18n: 'decision.consent' }) : null);
-  const ok = await confirmDialog({ title: t(`decision.${d.decision}`, d.args), body: bodyEl, input, danger: true, confirmKey: 'decision.confirm' });
+    d.reduce && electors ? h('div', { class: 'row' }, field('consent.way', vote.way), field('consent.for', vote.yes),
+      field('consent.against', vote.against), field('consent.abstain', vote.abstain)) : null,
+    need,
+    d.reduce && !electors ? h('label', { i18n: 'decision.consent_note' }) : null,
+    d.reason ? h('label', { i18n: 'decision.consent' }) : null);
+  const filled = () => !vote || [vote.yes, vote.against, vote.abstain].every((x) => x.value.trim() !== '');
+  const ok = await confirmDialog({ title: tr(`decision.${d.decision}`, d.args), body: bodyEl, input: d.reduce && electors ? null : input, valid: d.reduce ? filled : null, danger: true, confirmKey: 'decision.confirm' });
   if (!ok) return;
   if (d.reason) body = { decision: d.decision, without: d.without, reason: input.value.trim() };
-  if (d.reduce) body = { decision: 'reduce_seats', to: Number(to.value), consent: input.value.trim() };
+  if (d.reduce) {
+    body = { decision: 'reduce_seats', to: Number(to.value) };
+    if (electors) body.vote = { way: vote.way.value, for: Number(vote.yes.value), against: Number(vote.against.value), abstain: Number(vote.abstain.value) };
+    else if (input.value.trim()) body.consent = input.value.trim();
+  }
   const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, body);
   await refresh();
   await loadRounds();

@@ -20,7 +20,7 @@ import {
 } from './app.js';
 import { roundCosigners } from './bundle.js';
 import { encode, toSvg } from './qr.js';
-import { block, paginate } from './paper.js';
+import { block, paginate, pdfButton } from './paper.js';
 
 const S = {
   who: null, roundId: null, meeting: null, round: null, view: null, statement: null,
@@ -178,6 +178,8 @@ function ballotsBlock(res) {
     h('p', { id: 'r-ballots' },
       tr('result.ballots', { issued: b.issued ?? r.facts?.issued ?? '—', returned: b.returned ?? r.facts?.returned ?? '—', valid: b.valid ?? '—', invalid: b.invalid ?? '—' }),
       gap(), box ? h('strong', { i18n: box.valid ? 'box.valid' : 'box.void' }) : ''),
+    r.box?.state === 'settled' ? h('p', { id: 'r-box' }, tr('report.box_line', { names: r.box.by.join('、'), n: r.box.returned })) : '',
+    r.counting === 'totals' ? h('p', { id: 'r-by-hand' }, tr('report.counted_by_hand')) : '',
     h('div', { id: 'r-reasons', class: 'reasons' },
       (b.invalid_reasons || []).length ? h('p', {}, tr('report.invalid_reasons'), gap(),
         (b.invalid_reasons || []).map((x, i) => h('span', {}, i ? '；' : '',
@@ -381,6 +383,7 @@ async function main() {
   if (!S.who) return;
   S.roundId = new URLSearchParams(location.search).get('round');
   $('#print').addEventListener('click', () => window.print());
+  $('#print').after(' ', pdfButton(() => `${t('report.title')}-${S.round.contest}-${S.meeting.name}`));
   $('#back').addEventListener('click', () => history.back());
   const m = S.who.meeting;
   S.meeting = await api('GET', `/meetings/${m}`);

@@ -80,6 +80,9 @@ export function decisionsTaken(decisions) {
   const args = (d) => ({
     ...d, list: list(d.list), among: list(d.among), candidates: list(d.candidates),
     without: list(d.without), proceed: list(d.proceed),
+    // A counted consent is shown from its numbers, in the chosen language.
+    consent: d.vote ? t('taken.consent_vote', { way: t(`consent.${d.vote.way}`), for: d.vote.for, against: d.vote.against, abstain: d.vote.abstain, base: d.vote.base })
+      : d.consent,
   });
   const items = (decisions || []).filter((d) => d?.decision);
   if (!items.length) return null;

@@ -4,7 +4,7 @@
 // result with a personal key kept in this browser.
 
 import {
-  start, api, h, raw, tr, fill, $, t, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
+  start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, sayKey, say, confirmDialog, liveRound,
   roundsOf, labelEl, checkpointLine, markKey, rootGroups, serverInfo,
 } from './app.js';
 import { secureContext, supported, loadKey, createKey, saveKey, verifierKey, fingerprint, cosign, importDemoSeed } from './keys.js';
@@ -154,6 +154,8 @@ function render() {
     entitled: f.entitled ?? '—', present: f.present ?? '—', issued: f.issued ?? '—', returned: f.returned ?? '—',
   }));
   fill($('#round-checkpoint'), checkpointLine(S.checkpoint || r.checkpoint || S.meeting?.log));
+  renderBox();
+  renderTotals();
   renderBatches();
   renderRecon();
   renderClose();
@@ -278,6 +280,85 @@ async function resolve(d, resolution) {
   } catch (e) { fail(e); }
 }
 
+/// The box opening: each scrutineer's count, a mismatch until they agree,
+/// then the ruling with its numbers, announced before counting.
+function renderBox() {
+  const r = S.round;
+  const b = r.box;
+  const open = r.state === 'open';
+  $('#box-card').classList.toggle('hidden', !b || (!open && b.state === 'not_counted'));
+  if (!b) return;
+  const settled = b.state === 'settled';
+  $('#box-form').classList.toggle('hidden', !open || settled);
+  let state;
+  if (b.state === 'not_counted') state = tr('box.not_counted', null, 'p');
+  else if (b.state === 'awaiting_second') {
+    const last = b.counts[b.counts.length - 1];
+    state = h('p', { class: 'msg info', id: 'box-awaiting' }, tr('box.awaiting', { name: last.name, n: last.returned }));
+  } else if (b.state === 'differs') {
+    const list = b.differs.map((c) => t('box.count_item', { name: c.name, n: c.returned })).join(lang() === 'en' ? ', ' : '；');
+    state = h('p', { class: 'msg error', id: 'box-differs' }, tr('box.differs', { list }));
+  } else {
+    const g = b.ruling || {};
+    const base = g.base === 'voters' ? 'voters' : 'issued';
+    state = h('div', { id: 'box-ruling', 'data-valid': String(!!g.valid) },
+      h('p', {}, tr('box.settled', { n: b.returned, names: b.by.join('、') })),
+      h('p', {}, tr('box.ruling_numbers', { issued: g.issued, present: g.present, voted: g.voted, returned: g.returned })),
+      h('p', { class: g.valid ? 'msg ok' : 'msg error' }, h('strong', {}, tr(`box.ruling_${g.valid ? 'valid' : 'void'}_${base}`))));
+  }
+  fill($('#box-state'), state);
+}
+
+/// A round counted by hand: where the two readings stand, and where they
+/// differ, per candidate, with the scrutineer's choices.
+function renderTotals() {
+  const r = S.round;
+  const hand = r.counting === 'totals';
+  $('#totals-card').classList.toggle('hidden', !hand);
+  $('#batches-card').classList.toggle('hidden', hand);
+  if (!hand) return;
+  const st = r.totals || {};
+  const readings = st.readings || [];
+  const line = (l) => (l ? tr('totals.line', { for: l.for, against: l.against, abstain: l.abstain }) : '—');
+  const diffs = st.differences || [];
+  const open = r.state === 'open';
+  fill($('#totals-view'),
+    tr(`totals.state_${st.state}`, { names: (st.entered_by || []).join('、') }, 'p'),
+    st.state === 'differences' ? [
+      h('table', { id: 'totals-differences' },
+        h('thead', {}, h('tr', {}, h('th', { i18n: 'totals.col_item' }),
+          h('th', {}, tr('totals.first', { name: readings[0]?.name ?? '' })), h('th', {}, tr('totals.second', { name: readings[1]?.name ?? '' })))),
+        h('tbody', {}, diffs.map((d) => h('tr', { 'data-line': d.line ?? d.field },
+          d.field ? h('td', { i18n: `totals.${d.field}` }) : h('td', { raw: true }, d.candidate),
+          h('td', {}, d.field ? String(d.first) : line(d.first)), h('td', {}, d.field ? String(d.second) : line(d.second)))))),
+      open ? h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'btn', id: 'totals-first', i18n: 'totals.take_first', onclick: () => resolveTotals('first').catch(fail) }),
+        h('button', { type: 'button', class: 'btn', id: 'totals-second', i18n: 'totals.take_second', onclick: () => resolveTotals('second').catch(fail) }),
+        h('button', { type: 'button', class: 'btn danger', id: 'totals-send-back', i18n: 'totals.send_back', onclick: () => resolveTotals('send_back').catch(fail) })) : null,
+    ] : null,
+    st.state === 'awaiting_second' && open ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', id: 'totals-send-back', i18n: 'totals.send_back', onclick: () => resolveTotals('send_back').catch(fail) })) : null);
+}
+
+async function resolveTotals(resolution) {
+  const ok = await confirmDialog({ title: t(resolution === 'send_back' ? 'totals.send_back' : `totals.take_${resolution}`), body: t('totals.hint'), danger: resolution === 'send_back' });
+  if (!ok) return;
+  await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/totals/resolve`, { resolution });
+  sayKey('totals.resolved', null, 'ok');
+  await refresh();
+}
+
+async function countBox(e) {
+  e.preventDefault();
+  const returned = Number($('#box-returned').value);
+  try {
+    await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/box`, { returned });
+    $('#box-returned').value = '';
+    sayKey('box.counted_ok', null, 'ok');
+    await refresh();
+  } catch (err) { fail(err); }
+}
+
 function renderClose() {
   const open = S.round.state === 'open';
   $('#close-card').classList.toggle('hidden', !open);
@@ -287,7 +368,15 @@ function renderClose() {
   fill($('#close-keys'),
     keyless.length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('scrutiny.keyless', { names: keyless.join('、') })) : null,
     excused.length ? h('p', { class: 'msg info', id: 'excused' }, tr('scrutiny.excused', { names: excused.join('、') })) : null);
-  if (open && !$('#returned').value) {
+  const boxed = S.round.box?.returned;
+  $('#returned').readOnly = boxed != null;
+  if (boxed != null) {
+    $('#returned').value = String(boxed);
+    const counted = S.round.batches?.ballots_counted ?? 0;
+    $('#close-keys').append(h('p', { class: 'muted', id: 'box-fixed' }, tr('box.close_fixed', { n: boxed })),
+      counted !== boxed ? h('p', { class: 'msg warn', id: 'box-close-differs' },
+        tr('box.close_differs', { returned: boxed, counted, diff: Math.abs(boxed - counted) })) : '');
+  } else if (open && !$('#returned').value) {
     const counted = S.round.batches?.ballots_counted;
     if (counted != null) $('#returned').placeholder = String(counted);
   }
@@ -305,6 +394,23 @@ async function closeRound(e) {
   const returned = Number($('#returned').value);
   const counted = S.round.batches?.ballots_counted ?? 0;
   const limit = boxLimit();
+  if (S.round.box?.returned != null) {
+    // Two scrutineers counted the box: no retyping, the ruling is known.
+    const ok = await confirmDialog({
+      title: t('scrutiny.close_confirm_title'),
+      body: h('div', {}, tr('box.close_confirm_body', { returned, counted }, 'p'),
+        returned !== counted ? h('p', { class: 'overvote' }, tr('box.close_differs', { returned, counted, diff: Math.abs(returned - counted) })) : null),
+      danger: true, confirmKey: 'scrutiny.close',
+    });
+    if (!ok) return;
+    try {
+      await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/close`, { returned });
+      sayKey('scrutiny.closed', null, 'ok');
+      await refresh();
+      await loadRounds();
+    } catch (err) { fail(err); }
+    return;
+  }
   if (limit != null && returned > limit) {
     // Not a mismatch to note: this number voids the election at once.
     const again = h('input', { type: 'number', min: '0', id: 'returned-again', 'aria-label': t('scrutiny.void_retype') });
@@ -386,6 +492,7 @@ async function main() {
   S.who = await start('scrutiny.screen', ['scrutineer']);
   if (!S.who) return;
   $('#close-form').addEventListener('submit', closeRound);
+  $('#box-form').addEventListener('submit', countBox);
   $('#sign').addEventListener('click', sign);
   onLangChange(() => { renderKey(); if (S.round) render(); loadRounds().catch(fail); });
   await renderKey();

@@ -10,18 +10,16 @@ import {
 import { encode, toSvg } from './qr.js';
 import { roundNumber, roundRef } from './rounds.js';
 import { liveBanner, roundChange } from './live.js';
+import { keepLink as storeLink, validLinks, linkState, validId } from './links.js';
 
 const S = { who: null, meeting: null, people: [], rounds: {} };
 
 // Log-in links are shown once by the service; the organiser's tab keeps the
-// ones it made so they can be handed out, and nothing else keeps them.
-function linksKey() { return `scrutineer.links.${S.who.meeting}`; }
-function links() { try { return JSON.parse(sessionStorage.getItem(linksKey()) || '{}'); } catch (e) { return {}; } }
-function keepLink(person, url) {
-  const all = links();
-  all[person] = reachable(url);
-  sessionStorage.setItem(linksKey(), JSON.stringify(all));
-}
+// ones it made so they can be handed out (web/links.js says why nothing
+// else keeps them), and the list of who has a valid link comes from the
+// service, so it is there again after a reload or in a new tab.
+function links() { return validLinks(S.who.meeting, S.people); }
+function keepLink(person, url, id) { storeLink(S.who.meeting, person, reachable(url), id); }
 
 /// A server listening on every interface (0.0.0.0) makes links nobody can
 /// open: use the address this page was reached at instead.
@@ -63,7 +61,7 @@ function showCreate() {
     try {
       const res = await api('POST', '/meetings', body);
       useToken(res.organiser.token.token);
-      sessionStorage.setItem(`scrutineer.links.${res.meeting.id}`, JSON.stringify({ [res.organiser.person]: reachable(res.organiser.token.login_url) }));
+      storeLink(res.meeting.id, res.organiser.person, reachable(res.organiser.token.login_url), res.organiser.token.id);
       location.replace('/setup.html');
     } catch (err) { fail(err); }
   });
@@ -205,15 +203,18 @@ function renderPeople() {
   const known = links();
   fill($('#people'), S.people.map((p) => {
     const url = known[p.id];
-    const input = url ? h('input', { type: 'text', readonly: true, class: 'login-link', value: url, 'aria-label': t('setup.link_of', { name: p.name }), 'data-raw-label': '' }) : h('span', { class: 'muted', i18n: 'setup.link_hidden' });
+    const state = linkState(S.who.meeting, p);
+    const input = url ? h('input', { type: 'text', readonly: true, class: 'login-link', value: url, 'aria-label': t('setup.link_of', { name: p.name }), 'data-raw-label': '' })
+      : h('span', { class: 'muted link-state', 'data-link-state': state, i18n: `links.state_${state}` });
     const copy = url ? h('button', { type: 'button', class: 'btn small', i18n: 'action.copy', onclick: async () => {
       input.select();
       try { await navigator.clipboard.writeText(url); sayKey('setup.copied', { name: p.name }, 'ok'); } catch (e) { document.execCommand('copy'); }
     } }) : null;
-    const reissue = h('button', { type: 'button', class: 'btn small', i18n: url ? 'setup.new_link' : 'setup.make_link', onclick: () => newLink(p) });
+    const reissue = h('button', { type: 'button', class: 'btn small', i18n: ['here', 'elsewhere'].includes(state) ? 'setup.new_link' : 'setup.make_link', onclick: () => newLink(p) });
     const qr = url ? h('button', { type: 'button', class: 'btn small', i18n: 'setup.qr', onclick: () => showQr(p, url) }) : null;
-    return h('div', { class: 'link-row', 'data-person': p.id, 'data-role': p.role, 'data-name': p.name },
-      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', qr, ' ', reissue), assignControl(p));
+    const revoke = validId(p) && p.id !== S.who.person ? h('button', { type: 'button', class: 'btn small', i18n: 'links.revoke', onclick: () => revokeLink(p).catch(fail) }) : null;
+    return h('div', { class: 'link-row', 'data-person': p.id, 'data-role': p.role, 'data-name': p.name, 'data-link-state': state },
+      raw(p.name), labelEl('role', p.role), input, h('span', {}, copy, ' ', qr, ' ', reissue, ' ', revoke), assignControl(p));
   }));
   $('#people-card').classList.toggle('done', S.people.some((p) => p.role === 'counter') && S.people.some((p) => p.role === 'scrutineer'));
 }
@@ -260,10 +261,19 @@ async function newLink(p) {
     // The service revokes the old links with it (logged): a lost link
     // must not stay usable.
     const tok = await api('POST', `/meetings/${S.who.meeting}/people/${p.id}/tokens`, {});
-    keepLink(p.id, tok.login_url);
+    keepLink(p.id, tok.login_url, tok.id);
     if (p.id === S.who.person) useToken(tok.token);
     await refresh();
   } catch (e) { fail(e); }
+}
+
+/// Revokes a person's link at once (logged); it is never shown again.
+async function revokeLink(p) {
+  const ok = await confirmDialog({ title: t('links.revoke_title', { name: p.name }), body: t('links.revoke_body'), danger: true });
+  if (!ok) return;
+  await api('DELETE', `/meetings/${S.who.meeting}/tokens/${validId(p)}`);
+  sayKey('links.revoked', { name: p.name }, 'ok');
+  await refresh();
 }
 
 // ---- rounds ----
@@ -292,17 +302,24 @@ function openForm(r) {
   const present = S.meeting.attendance?.present;
   const input = h('input', { type: 'number', min: '0', class: 'issued', required: true, size: '5', value: present ?? '',
     'aria-label': t('setup.issued') });
+  // How the round is counted, chosen when it opens: ballot by ballot, or
+  // by hand (唱票: the counters enter each candidate's totals).
+  const counting = h('select', { class: 'counting', 'aria-label': t('setup.counting') },
+    h('option', { value: 'ballots', i18n: 'counting.ballots' }), h('option', { value: 'totals', i18n: 'counting.totals' }));
   return h('form', { class: 'row open-round', 'data-round': r.id, onsubmit: async (e) => {
     e.preventDefault();
     const issued = Number(input.value);
-    const ok = await confirmDialog({ title: t('setup.open_title'), body: t('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }) });
+    const body = h('div', {}, tr('setup.open_body', { issued, round: roundRef(S.meeting, r.id, r.kind) }, 'p'),
+      counting.value === 'totals' ? tr('setup.open_totals', null, 'p') : null);
+    const ok = await confirmDialog({ title: t('setup.open_title'), body });
     if (!ok) return;
     try {
-      await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued });
+      await api('POST', `/meetings/${S.who.meeting}/rounds/${r.id}/open`, { issued, counting: counting.value });
       sayKey('setup.opened', { round: roundRef(S.meeting, r.id, r.kind) }, 'ok');
       await refresh();
     } catch (err) { fail(err); }
   } }, h('label', { class: 'inline' }, h('span', { i18n: 'setup.issued' }), ' ', input),
+  h('label', { class: 'inline' }, h('span', { i18n: 'setup.counting' }), ' ', counting),
   h('button', { type: 'submit', class: 'btn primary small', i18n: 'setup.open' }));
 }
 
@@ -389,7 +406,7 @@ function wireForms() {
     const name = $('#p-name').value.trim();
     try {
       const p = await api('POST', `/meetings/${S.who.meeting}/people`, { role, name });
-      keepLink(p.id, p.token.login_url);
+      keepLink(p.id, p.token.login_url, p.token.id);
       if (['counter', 'scrutineer'].includes(role)) {
         for (const box of $$('.p-election:checked')) {
           await api('POST', `/meetings/${S.who.meeting}/elections/${box.value}/assignments`, { person: p.id });

@@ -8,17 +8,15 @@
 
 import { start, api, h, raw, tr, fill, $, t, fail, sayKey, confirmDialog, labelEl, serverInfo, onLangChange } from './app.js';
 import { encode, toSvg } from './qr.js';
+import { keepLink as storeLink, validLinks } from './links.js';
+import { pdfButton } from './paper.js';
 
 const S = { who: null, meeting: null, people: [], server: {} };
 
-// The same store as the setup screen (web/setup.js).
-function linksKey() { return `scrutineer.links.${S.who.meeting}`; }
-function links() { try { return JSON.parse(sessionStorage.getItem(linksKey()) || '{}'); } catch (e) { return {}; } }
-function keepLink(person, url) {
-  const all = links();
-  all[person] = url;
-  sessionStorage.setItem(linksKey(), JSON.stringify(all));
-}
+// The same store as the setup screen (web/links.js): only links the
+// service still honours are printed.
+function links() { return validLinks(S.who.meeting, S.people); }
+function keepLink(person, url, id) { storeLink(S.who.meeting, person, url, id); }
 
 /// A link only this computer can open (loopback): useless on a slip.
 function loopback(url) {
@@ -72,8 +70,9 @@ async function reissue(people) {
   if (!ok) return;
   for (const p of people) {
     const tok = await api('POST', `/meetings/${S.who.meeting}/people/${p.id}/tokens`, {});
-    keepLink(p.id, tok.login_url);
+    keepLink(p.id, tok.login_url, tok.id);
   }
+  S.people = await api('GET', `/meetings/${S.who.meeting}/people`);
   sayKey('slips.reissued', { n: people.length }, 'ok');
   render();
 }
@@ -85,6 +84,7 @@ async function main() {
   S.people = await api('GET', `/meetings/${S.who.meeting}/people`);
   S.server = await serverInfo();
   $('#print-slips').addEventListener('click', () => window.print());
+  $('#print-slips').after(' ', pdfButton(() => `${t('slips.screen')}-${S.meeting.name}`));
   onLangChange(render);
   render();
 }

@@ -59,6 +59,7 @@ assets! {
     "hall.js" => JS,
     "slips.html" => HTML,
     "slips.js" => JS,
+    "links.js" => JS,
     "paper.js" => JS,
     "method.html" => HTML,
     "method.js" => JS,

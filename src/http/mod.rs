@@ -113,6 +113,9 @@ routes! {
     post "/api/meetings/{m}/rounds/{r}/batches/{b}/resolutions" => resolve,
     post "/api/meetings/{m}/rounds/{r}/batches/{b}/discard" => discard_batch,
     post "/api/meetings/{m}/rounds/{r}/imports" => import_file,
+    post "/api/meetings/{m}/rounds/{r}/box" => count_box,
+    post "/api/meetings/{m}/rounds/{r}/totals" => enter_totals,
+    post "/api/meetings/{m}/rounds/{r}/totals/resolve" => resolve_totals,
     post "/api/meetings/{m}/rounds/{r}/close" => close_round,
     get "/api/meetings/{m}/rounds/{r}/result" => result,
     get "/api/meetings/{m}/rounds/{r}/statement" => statement,
@@ -846,6 +849,42 @@ async fn discard_batch(
     let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.discard_batch(&a, &r, &b, req)).await
+}
+
+async fn count_box(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.count_box(&a, &r, req)).await
+}
+
+async fn enter_totals(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Counter])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.enter_totals(&a, &r, req)).await
+}
+
+async fn resolve_totals(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, r)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Scrutineer])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.resolve_totals(&a, &r, req)).await
 }
 
 async fn close_round(

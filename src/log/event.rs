@@ -35,6 +35,11 @@ use crate::rules::method::ElectionMethod;
 use crate::rules::round::{Ballot, Mark, Office, Round, RoundKind};
 use crate::state::Resolution;
 
+/// The batch label of a hand-counted round's readings: the counters'
+/// `entry_committed`, the scrutineers' `difference_resolved` and
+/// `batch_discarded` (sent back for re-entry) name it.
+pub const TOTALS_BATCH: &str = "唱票";
+
 /// The payload encoding version this module writes and reads.
 pub const EVENT_VERSION: u64 = 1;
 
@@ -83,7 +88,16 @@ pub enum Decision {
     },
     /// Reduce the seats instead of a supplementary ballot, with the consent
     /// recorded as the method requires (electors' majority or presidium).
-    ReduceSeats { from: u64, to: u64, consent: String },
+    ReduceSeats {
+        from: u64,
+        to: u64,
+        consent: String,
+        /// The electors' counted vote (`rules::consent`) when the method
+        /// leaves the reduction to them; absent when the presidium
+        /// decides, and in entries written before this field existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vote: Option<crate::rules::consent::ConsentVote>,
+    },
     /// Hold a void round (or one without quorum) again as round `round`.
     Rerun { round: String },
     /// Announce the result to the meeting (public display may show it).
@@ -613,6 +627,33 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// A scrutineer counted the ballots found in the box when it was
+    /// opened, before counting (开箱清点收回选票). Two scrutineers' counts
+    /// that agree settle the number (`rules::opening`); the round then
+    /// closes with exactly that many returned.
+    BoxCounted {
+        round: String,
+        returned: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The round is counted by hand (唱票计票): logged by the organiser
+    /// in the transaction that opens it, right after `round_opened`. Its
+    /// counters enter totals (`rules::totals`), never ballots.
+    HandCount {
+        round: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The totals of a round counted by hand, as two counters entered
+    /// them alike (or as the scrutineers chose between their readings,
+    /// `difference_resolved` of batch [`TOTALS_BATCH`]): the round's
+    /// counts. Made by the service after two readings, like
+    /// `ballot_batch`.
+    TotalsCounted {
+        round: String,
+        totals: crate::rules::totals::HandTotals,
+    },
     /// Voting ended: the number of ballots returned (收回选票数).
     RoundClosed {
         round: String,
@@ -728,8 +769,10 @@ impl Event {
             | Event::LoginIssued { .. }
             | Event::LoginRevoked { .. } => EntryKind::KEY_REGISTERED,
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
-            Event::RoundOpened { .. } | Event::StageRecorded { .. } => EntryKind::ROUND_OPENED,
-            Event::BallotBatch { .. } => EntryKind::BALLOT_BATCH,
+            Event::RoundOpened { .. } | Event::StageRecorded { .. } | Event::HandCount { .. } => {
+                EntryKind::ROUND_OPENED
+            }
+            Event::BallotBatch { .. } | Event::TotalsCounted { .. } => EntryKind::BALLOT_BATCH,
             Event::DifferenceResolved { resolution, .. }
                 if Resolution::parse(resolution) == Some(Resolution::Void) =>
             {
@@ -737,7 +780,8 @@ impl Event {
             }
             Event::EntryCommitted { .. }
             | Event::DifferenceResolved { .. }
-            | Event::BatchDiscarded { .. } => EntryKind::RECONCILIATION,
+            | Event::BatchDiscarded { .. }
+            | Event::BoxCounted { .. } => EntryKind::RECONCILIATION,
             Event::RoundClosed { .. } => EntryKind::ROUND_CLOSED,
             Event::TallyPublished { .. } => EntryKind::TALLY_PUBLISHED,
             Event::PresidiumDecision { .. } => EntryKind::PRESIDIUM_DECISION,
@@ -753,6 +797,9 @@ impl Event {
             | Event::BallotBatch { round, .. }
             | Event::DifferenceResolved { round, .. }
             | Event::BatchDiscarded { round, .. }
+            | Event::BoxCounted { round, .. }
+            | Event::HandCount { round, .. }
+            | Event::TotalsCounted { round, .. }
             | Event::RoundClosed { round, .. }
             | Event::TallyPublished { round, .. }
             | Event::PresidiumDecision { round, .. }

@@ -30,6 +30,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+// Box opening, seat-reduction and hand-count replay (issue 12):
+// `verify/boxes.rs`, `verify/consent.rs`, `verify/totals.rs`.
+mod boxes;
+mod consent;
+mod totals;
+
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
@@ -1389,6 +1395,7 @@ fn service_may_make(event: &Event) -> bool {
         event,
         Event::MeetingCreated { .. }
             | Event::BallotBatch { .. }
+            | Event::TotalsCounted { .. }
             | Event::TallyPublished { .. }
             | Event::LoginIssued { by: None, .. }
     )
@@ -1404,6 +1411,7 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
             Event::MethodAdopted { .. }
                 | Event::AttendanceRecorded { .. }
                 | Event::RoundOpened { .. }
+                | Event::HandCount { .. }
                 | Event::StaffAssigned { .. }
                 | Event::LoginIssued { .. }
                 | Event::LoginRevoked { .. }
@@ -1421,6 +1429,7 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
             Event::EntryCommitted { .. }
                 | Event::DifferenceResolved { .. }
                 | Event::BatchDiscarded { .. }
+                | Event::BoxCounted { .. }
                 | Event::RoundClosed { .. }
                 | Event::ResultCosigned { .. }
         ),
@@ -1438,6 +1447,8 @@ fn acted_by(event: &Event) -> Option<&str> {
         | Event::RoundOpened { by, .. }
         | Event::DifferenceResolved { by, .. }
         | Event::BatchDiscarded { by, .. }
+        | Event::BoxCounted { by, .. }
+        | Event::HandCount { by, .. }
         | Event::RoundClosed { by, .. }
         | Event::PresidiumDecision { by, .. }
         | Event::LoginIssued { by, .. }
@@ -1544,6 +1555,10 @@ struct Replay<'t> {
     worded: BTreeMap<String, String>,
     /// The stages of the election (issue 11): `log::replay_stages`.
     stages: super::replay_stages::Stages,
+    /// The box counts of each round (`boxes.rs`).
+    boxes: boxes::Boxes,
+    /// Rounds counted by hand and their totals (`totals.rs`).
+    totals: totals::Totals,
 }
 
 impl<'t> Replay<'t> {
@@ -1567,6 +1582,8 @@ impl<'t> Replay<'t> {
             readings: BTreeMap::new(),
             worded: BTreeMap::new(),
             stages: Default::default(),
+            boxes: boxes::Boxes::default(),
+            totals: totals::Totals::default(),
         }
     }
 
@@ -1655,6 +1672,9 @@ impl<'t> Replay<'t> {
             }
             if let Event::BallotBatch { round, batch, .. } = event {
                 return self.two_readings(round, batch);
+            }
+            if let Event::TotalsCounted { round, .. } = event {
+                return self.two_readings(round, event::TOTALS_BATCH);
             }
             return Ok(());
         }
@@ -1866,6 +1886,11 @@ impl<'t> Replay<'t> {
                 batch,
                 ballots,
             } => {
+                if self.totals.is_hand(round) {
+                    out.push(format!(
+                        "ballot_batch in round {round}, which is counted by hand (its counts are totals)"
+                    ));
+                }
                 let n = ballots.len();
                 self.ballots = self.ballots.saturating_add(n);
                 match self.open_round_state(round) {
@@ -1907,22 +1932,63 @@ impl<'t> Replay<'t> {
                     }
                 }
             }
+            Event::HandCount { round, .. } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(state) => {
+                    let entered = state.ballots > 0 || !state.batches.is_empty();
+                    out.extend(self.totals.hand_count(round, entered).err());
+                }
+            },
+            Event::TotalsCounted { round, totals } => {
+                self.readings
+                    .remove(&(round.clone(), event::TOTALS_BATCH.to_string()));
+                let n = totals.ballots();
+                self.ballots = self.ballots.saturating_add(n);
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        state.ballots = state.ballots.saturating_add(n);
+                        let (method, facts) = (state.method.clone(), state.round.clone());
+                        out.extend(self.totals.counted(&method, &facts, round, totals).err());
+                    }
+                }
+            }
+            Event::BoxCounted {
+                round,
+                returned,
+                by,
+            } => match self.open_round_state(round) {
+                Err(e) => out.push(e),
+                Ok(_) => {
+                    let staff = (self.rounds.get(round))
+                        .and_then(|s| s.election.as_ref())
+                        .and_then(|e| self.assigned.get(e));
+                    out.extend(
+                        self.boxes
+                            .counted(round, by.as_deref(), *returned, staff)
+                            .err(),
+                    )
+                }
+            },
             Event::RoundClosed {
                 round,
                 returned,
                 replaced,
                 voted,
                 ..
-            } => match self.open_round_state(round) {
-                Err(e) => out.push(e),
-                Ok(state) => {
-                    state.closed = Some(index);
-                    state.round.returned = Some(*returned);
-                    state.round.replaced = replaced.unwrap_or(0);
-                    state.round.voted = *voted;
-                    self.stages.check_close(round, &mut out);
+            } => {
+                out.extend(self.boxes.closed(round, *returned).err());
+                match self.open_round_state(round) {
+                    Err(e) => out.push(e),
+                    Ok(state) => {
+                        state.closed = Some(index);
+                        state.round.returned = Some(*returned);
+                        state.round.replaced = replaced.unwrap_or(0);
+                        state.round.voted = *voted;
+                        self.stages.check_close(round, &mut out);
+                    }
                 }
-            },
+            }
             Event::TallyPublished { round, record } => self.tally(index, round, record, &mut out),
             Event::PresidiumDecision {
                 round,
@@ -1946,6 +2012,12 @@ impl<'t> Replay<'t> {
                     if state.tallied.is_none() {
                         out.push(format!("decision on round {round} before its tally"));
                     }
+                    out.extend(consent::check(
+                        &state.method,
+                        decision,
+                        self.entitled,
+                        self.present,
+                    ));
                     if let Decision::CallRunoff {
                         round: next,
                         among,
@@ -2202,8 +2274,10 @@ impl<'t> Replay<'t> {
                 ));
             }
         }
-        let counts = match combined {
-            Some(c) if given == 0 => c,
+        let hand = self.totals.counts(id, round.candidates.len());
+        let counts = match (combined, hand) {
+            (Some(c), _) if given == 0 => c,
+            (_, Some(c)) => c,
             _ => combine(method, round, &state.plain, &state.special),
         };
         let result = crate::rules::evaluate_counts(method, round, counts);

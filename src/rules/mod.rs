@@ -23,11 +23,13 @@
 
 pub mod ballot;
 pub mod ballot_csv;
+pub mod consent;
 pub mod fraction;
 pub mod groups;
 pub mod limits;
 pub mod method;
 pub mod name;
+pub mod opening;
 pub mod outcome;
 pub mod paper;
 pub mod preset;
@@ -39,6 +41,7 @@ pub mod roundfile;
 pub mod stage;
 pub mod stage_method;
 pub mod tally;
+pub mod totals;
 
 pub use fraction::{Comparison, Fraction};
 pub use method::ElectionMethod;

@@ -21,6 +21,7 @@ use crate::log::entry::Entry;
 use crate::log::event::{Decision, Event};
 use crate::log::merkle::{LeafIndex, TreeSize};
 use crate::log::note::{Note, VerifierKey};
+use crate::rules::consent::{ConsentBase, ConsentVote, ConsentWay, CONSENT_BASE};
 use crate::rules::method::SeatReduction;
 use crate::rules::{ElectionMethod, Office, RoundKind};
 use crate::state::RoundEvent;
@@ -40,7 +41,13 @@ pub enum DecisionRequest {
     },
     ReduceSeats {
         to: u64,
-        consent: String,
+        /// A note on the basis (optional; the counted vote is the record).
+        #[serde(default)]
+        consent: Option<String>,
+        /// The electors' counted vote, required when the method leaves the
+        /// reduction to them (`seat_reduction: electors_majority`).
+        #[serde(default)]
+        vote: Option<VoteCount>,
     },
     Rerun {},
     Announce {},
@@ -67,6 +74,106 @@ pub struct ReviewRequest {
     /// Who decided (镇党委, 县委组织部); default 上级党组织.
     #[serde(default)]
     pub by: Option<String>,
+}
+
+/// The numbers of a counted consent vote (`rules::consent`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteCount {
+    pub way: ConsentWay,
+    #[serde(rename = "for")]
+    pub yes: u64,
+    pub against: u64,
+    pub abstain: u64,
+}
+
+/// The electors' consent to a reduction as the decision records it: the
+/// counted vote when the method leaves it to them (refused unless more
+/// than half consent), none when the presidium decides.
+fn consent_of(
+    method: &ElectionMethod,
+    entitled: u64,
+    present: Option<u64>,
+    note: Option<String>,
+    vote: Option<VoteCount>,
+) -> Result<(String, Option<ConsentVote>), Error> {
+    let note = match note.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => Some(text("consent", n, 500)?),
+        _ => None,
+    };
+    let with_note = |s: String| match &note {
+        Some(n) => format!("{s}；{n}"),
+        None => s,
+    };
+    match (method.seat_reduction, vote) {
+        (SeatReduction::Presidium, None) => Ok((with_note("由主席团决定".into()), None)),
+        (SeatReduction::Presidium, Some(_)) => Err(Error::invalid(
+            "vote",
+            "按选举办法，减少名额由主席团决定，不需选举人表决",
+            "under the method the presidium decides the reduction; the electors do not vote on it",
+        )),
+        (SeatReduction::ElectorsMajority, None) => Err(Error::invalid(
+            "vote",
+            "按选举办法，减少名额须经选举人过半数同意：请先举手或投票表决，填写同意、不同意、弃权人数",
+            "under the method the reduction needs the consent of more than half of the electors: hold a show of hands or a ballot and enter the numbers for, against and abstaining",
+        )),
+        (SeatReduction::ElectorsMajority, Some(v)) => {
+            let present = present.ok_or_else(|| {
+                Error::conflict(
+                    "attendance_not_recorded",
+                    "尚未登记实到会人数",
+                    "attendance has not been recorded",
+                )
+            })?;
+            let (basis_zh, basis_en, base) = match CONSENT_BASE {
+                ConsentBase::Present => ("到会选举人", "electors present", present),
+                ConsentBase::Entitled => ("应到会选举人", "electors entitled", entitled),
+            };
+            let vote = ConsentVote {
+                way: v.way,
+                yes: v.yes,
+                against: v.against,
+                abstain: v.abstain,
+                basis: CONSENT_BASE,
+                base,
+            };
+            let voted = v.yes.saturating_add(v.against).saturating_add(v.abstain);
+            if voted > present {
+                return Err(Error::invalid(
+                    "vote",
+                    format!("同意、不同意、弃权共 {voted} 人，多于到会 {present} 人"),
+                    format!("{voted} for, against and abstaining, more than the {present} present"),
+                ));
+            }
+            vote.check(entitled, present).map_err(|e| Error::invalid("vote", e.clone(), e))?;
+            let way = match v.way {
+                ConsentWay::Hands => "举手表决",
+                ConsentWay::Ballot => "投票表决",
+            };
+            if !vote.carried() {
+                return Err(Error::conflict(
+                    "consent_not_carried",
+                    format!(
+                        "{way}同意 {} 人，未超过{basis_zh} {base} 人的半数，不能减少名额；请另行选举",
+                        v.yes
+                    ),
+                    format!(
+                        "{} for is not more than half of the {base} {basis_en}: the seats cannot be reduced; hold a supplementary round",
+                        v.yes
+                    ),
+                )
+                .at("vote.for")
+                .with(json!({ "for": v.yes, "base": base })));
+            }
+            Ok((
+                with_note(format!(
+                    "{way}：同意 {}，不同意 {}，弃权 {}；{basis_zh} {base} 人，过半数同意",
+                    v.yes, v.against, v.abstain
+                )),
+                Some(vote),
+            ))
+        }
+    }
 }
 
 /// `POST …/cosignatures`.
@@ -447,13 +554,12 @@ impl Service {
                     created = Some(r);
                     d
                 }
-                DecisionRequest::ReduceSeats { to, consent } => {
+                DecisionRequest::ReduceSeats { to, consent, vote } => {
                     if status != "shortfall" || !l.kind.elects() {
                         return Err(not_applicable("reduce_seats", &status));
                     }
                     once(&l.row, "reduce_seats")?;
                     once(&l.row, "call_supplementary")?;
-                    let consent = text("consent", &consent, 500)?;
                     let e = load_election(&tx.tx, &meeting, &l.row.election)?;
                     let unfilled = result["unfilled"].as_u64().unwrap_or(0);
                     let floor = e.seats.saturating_sub(unfilled);
@@ -469,15 +575,13 @@ impl Service {
                         ));
                     }
                     require_certified(&l.row, "reduce_seats")?;
-                    let who = match method.seat_reduction {
-                        SeatReduction::ElectorsMajority => "须经选举人过半数同意",
-                        SeatReduction::Presidium => "由主席团决定",
-                    };
+                    let (consent, vote) = consent_of(&method, m.entitled, m.present, consent, vote)?;
                     store::meeting::set_election_seats(&tx.tx, &meeting, &e.id, to)?;
                     Decision::ReduceSeats {
                         from: e.seats,
                         to,
-                        consent: format!("{consent}（{who}）"),
+                        consent,
+                        vote,
                     }
                 }
                 DecisionRequest::Rerun {} => {

@@ -334,7 +334,7 @@ impl Service {
                 a,
                 &r1,
                 CloseRound {
-                    returned: 46,
+                    returned: Some(46),
                     ..CloseRound::default()
                 },
             )

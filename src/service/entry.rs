@@ -745,6 +745,7 @@ impl Service {
             let l = load_round(&tx.tx, &meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
+            super::totals::refuse_ballots(&tx.tx, &meeting, round)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, shape_of(&l))?;
             check_fits_one_entry(&l, batch, &ballots)?;
             let mut issued = Issued::of(&tx.tx, &meeting, &l)?;

@@ -274,6 +274,7 @@ impl Service {
             let l = load_round(&tx.tx, meeting, round)?;
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
+            super::totals::refuse_ballots(&tx.tx, meeting, round)?;
             let first = match second_of {
                 Some(p) => Some(first_reading(tx, &l, actor, p)?),
                 None => None,

@@ -161,6 +161,8 @@ fn differs(meeting: &str, table: &str, what_zh: String, what_en: String) -> Erro
 fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
     let mut rounds: BTreeMap<String, LoggedRound> = BTreeMap::new();
     let mut present: Option<u64> = None;
+    // Box counts and hand counts (issue 12): `counts_check.rs`.
+    let mut counted = super::counts_check::Logged::default();
     for (i, bytes) in store::log::all_entry_bytes(conn, meeting)?
         .iter()
         .enumerate()
@@ -182,6 +184,7 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             )
         })?;
         let index = i as u64;
+        counted.fold(&ev);
         match ev {
             Event::AttendanceRecorded { present: p, .. } => present = Some(p),
             Event::RoundOpened {
@@ -343,6 +346,9 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             );
         }
         check_batches(conn, meeting, r, &logged.batches)?;
+        counted.check(conn, meeting, r, |table, zh, en| {
+            differs(meeting, table, zh, en)
+        })?;
     }
     Ok(())
 }

@@ -30,7 +30,9 @@
 //! the writer). All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.
 
+pub mod boxes;
 pub mod bundle;
+mod counts_check;
 pub mod decision;
 pub mod demo;
 pub mod election;
@@ -42,6 +44,7 @@ pub mod live;
 pub mod meeting;
 pub mod round;
 pub mod stage;
+pub mod totals;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -630,6 +630,7 @@ pub(crate) fn round_json(
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
     let decisions: Value = serde_json::from_str(&l.row.decisions).unwrap_or_else(|_| json!([]));
+    let (counting, totals) = super::totals::totals_json(conn, meeting, l, actor)?;
     let next_round = decisions
         .as_array()
         .and_then(|ds| ds.iter().rev().find_map(|d| d.get("round").cloned()))
@@ -662,6 +663,9 @@ pub(crate) fn round_json(
         "stage": super::stage::stage_json(l, None),
         "groups": super::stage::group_results(conn, meeting, l)?,
         "batches": batches_json(conn, meeting, &l.row.id)?,
+        "box": super::boxes::box_json(conn, meeting, l)?,
+        "counting": counting,
+        "totals": totals,
         "parent": l.row.parent,
         "origin_decision": origin,
         "decisions": decisions,
@@ -798,6 +802,9 @@ pub struct OpenRound {
     pub entitled: Option<u64>,
     #[serde(default)]
     pub present: Option<u64>,
+    /// `totals`: counted by hand (唱票), `service::totals`.
+    #[serde(default)]
+    pub counting: super::totals::Counting,
 }
 
 impl OpenRound {
@@ -814,7 +821,10 @@ impl OpenRound {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
-    pub returned: u64,
+    /// Optional once two scrutineers settled the box count at the box
+    /// opening (`service::boxes`): the round closes with that number.
+    #[serde(default)]
+    pub returned: Option<u64>,
     /// `returned` typed a second time: required when it fails the box
     /// check, because that voids the round at once (a typo must not).
     #[serde(default)]
@@ -1015,6 +1025,9 @@ impl Service {
                     by: Some(actor.name.clone()),
                 },
             )?;
+            if req.counting == super::totals::Counting::Totals {
+                super::totals::mark(tx, actor, &l.row.id)?;
+            }
             l.row.state = opened;
             l.row.entitled = Some(entitled);
             l.row.present = Some(present);
@@ -1045,16 +1058,6 @@ impl Service {
             let method = super::stage::method_for(require_method(&m)?, &l);
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require(&l.row, RoundEvent::Close)?;
-            // Replacement ballots and the number who voted; a paper's
-            // sections agree; a combined round's counts are its groups'.
-            let combined = super::stage::close_facts(
-                &tx.tx,
-                &meeting,
-                &mut l,
-                req.returned,
-                req.replaced,
-                req.voted,
-            )?;
             let pending: Vec<String> = store::round::batches(&tx.tx, &meeting, round)?
                 .into_iter()
                 .filter(|b| b.state != BatchState::Reconciled)
@@ -1095,9 +1098,22 @@ impl Service {
                 )
                 .with(json!({ "scrutineers": keyless })));
             }
-            let round_facts = facts(&l, Some(req.returned))?;
+            let (returned, boxed) =
+                super::boxes::returned_at_close(&tx.tx, &meeting, round, req.returned)?;
+            // Replacement ballots and the number who voted; a paper's
+            // sections agree; a combined round's counts are its groups'.
+            let combined = super::stage::close_facts(
+                &tx.tx,
+                &meeting,
+                &mut l,
+                returned,
+                req.replaced,
+                req.voted,
+            )?;
+            let round_facts = facts(&l, Some(returned))?;
             let limit = round_facts.box_limit(&method);
-            if req.returned > limit && req.confirm_void != Some(req.returned) {
+            // A box count two scrutineers settled is confirmed already.
+            if returned > limit && !boxed && req.confirm_void != Some(returned) {
                 let (base_zh, base_en) = match method.box_check {
                     rules::method::BoxCheck::Issued => ("发出选票", "ballots issued"),
                     rules::method::BoxCheck::Voters => ("投票人数", "voters"),
@@ -1105,36 +1121,44 @@ impl Service {
                 return Err(Error::conflict(
                     "void_not_confirmed",
                     format!(
-                        "收回选票 {} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认",
-                        req.returned
+                        "收回选票 {returned} 张多于{base_zh} {limit}，本次选举将无效，全部选票不予计算。请核对；确属如此，须再次填写收回选票张数予以确认"
                     ),
                     format!(
-                        "{} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)",
-                        req.returned
+                        "{returned} returned is more than the {limit} {base_en}: the election would be void and no ballot counted. Check the number; if it is right, confirm it by typing it again (confirm_void)"
                     ),
                 )
                 .at("confirm_void")
-                .with(json!({ "returned": req.returned, "limit": limit })));
+                .with(json!({ "returned": returned, "limit": limit })));
             }
-            let ballots = if combined.is_some() {
+            // A round counted by hand is tallied from its totals.
+            let hand = super::totals::at_close(&tx.tx, &meeting, round)?;
+            if let (Some(t), true) = (&hand, returned <= limit) {
+                if t.ballots() != returned {
+                    return Err(super::boxes::count_mismatch(returned, t.ballots(), boxed));
+                }
+            }
+            let ballots = if combined.is_some() || hand.is_some() {
                 Vec::new()
-            } else if req.returned <= limit {
+            } else if returned <= limit {
                 let ballots = round_ballots(&tx.tx, &meeting, round)?;
-                if ballots.len() as u64 != req.returned {
-                    return Err(Error::conflict(
-                        "ballot_count_mismatch",
-                        format!("收回选票 {} 张，已计 {} 张", req.returned, ballots.len()),
-                        format!("{} returned, {} counted", req.returned, ballots.len()),
-                    )
-                    .at("returned")
-                    .with(json!({ "returned": req.returned, "counted": ballots.len() })));
+                if ballots.len() as u64 != returned {
+                    return Err(super::boxes::count_mismatch(
+                        returned,
+                        ballots.len() as u64,
+                        boxed,
+                    ));
                 }
                 ballots
             } else {
                 // The box check fails: the round is void, nothing is counted.
                 Vec::new()
             };
-            close_and_tally(tx, actor, &method, &mut l, req.returned, ballots, combined)?;
+            // A combined round's groups' sums, or a hand count's totals.
+            let counts = combined.or_else(|| {
+                hand.filter(|_| returned <= limit)
+                    .map(|t| t.counts())
+            });
+            close_and_tally(tx, actor, &method, &mut l, returned, ballots, counts)?;
             store::round::save_round(&tx.tx, &meeting, &l.row)?;
             round_json(&tx.tx, &meeting, &l, actor)
         })?;
@@ -1354,7 +1378,8 @@ fn close_and_tally(
 ) -> Result<(), Error> {
     let round = facts(l, Some(returned))?;
     let result = match counts {
-        // A combined round: the sums of its groups' signed counts.
+        // A combined round: the sums of its groups' signed counts; a round
+        // counted by hand: its reconciled totals (`service::totals`).
         Some(c) if round.is_counted(method, returned) => rules::evaluate_counts(method, &round, c),
         _ => rules::evaluate(method, &round, &ballots),
     };

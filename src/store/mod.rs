@@ -22,6 +22,7 @@
 //! Durability: every connection runs in WAL mode with `synchronous=FULL`, so
 //! a committed transaction survives a crash or a power cut.
 
+pub mod boxes;
 pub mod bundle;
 pub mod idempotency;
 pub mod log;
@@ -30,6 +31,7 @@ pub mod round;
 pub mod sidecar;
 pub mod stage;
 pub mod states;
+pub mod totals;
 pub mod witness;
 
 use std::path::Path;
@@ -203,6 +205,40 @@ CREATE TABLE round_stage (
     replaced  INTEGER,
     voted     INTEGER,
     PRIMARY KEY (meeting, round),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+",
+    // 4: box opening (issue 12): each scrutineer's count of the ballots
+    // found in the box (收回选票), in the order entered (store::boxes);
+    // rounds counted by hand and their totals (store::totals).
+    "
+CREATE TABLE box_count (
+    meeting  TEXT NOT NULL,
+    round    TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    person   TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    returned INTEGER NOT NULL,
+    PRIMARY KEY (meeting, round, seq),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+-- Rounds counted by hand (唱票计票, store::totals): their reconciled
+-- totals once two readings agree, and the readings until then.
+CREATE TABLE hand_count (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    counted TEXT,
+    PRIMARY KEY (meeting, round),
+    FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
+) WITHOUT ROWID;
+CREATE TABLE totals_entry (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    person  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    totals  TEXT NOT NULL,
+    PRIMARY KEY (meeting, round, seq),
     FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
 ) WITHOUT ROWID;
 ",

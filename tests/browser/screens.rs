@@ -43,7 +43,7 @@ if (hashes && document.querySelector('.checkpoint')) bad.push('a checkpoint line
 done(bad);
 "#;
 
-fn scan(s: &Session, screen: &str, hashes: bool) {
+pub(crate) fn scan(s: &Session, screen: &str, hashes: bool) {
     let now = s.exec("return document.documentElement.lang;", json!([]));
     assert_eq!(now, "zh-CN", "{screen}: the scan reads the Chinese page");
     let bad = s.cmd(
@@ -77,7 +77,7 @@ fn link(server: &Server, page: &str, who: &Person) -> String {
 /// browser: the key the tests' client signs `who`'s API calls with
 /// (`common::signing`), so that the person's acts on the page and
 /// through the API are signed by one key, as on one device.
-fn goto_as(s: &Session, server: &Server, page: &str, who: &Person, meeting: &str) {
+pub(crate) fn goto_as(s: &Session, server: &Server, page: &str, who: &Person, meeting: &str) {
     use base64::Engine as _;
     s.goto(&link(server, page, who));
     let key = super::common::signing::key_of(&who.token);
