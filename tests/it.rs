@@ -24,6 +24,8 @@ mod hostile_input;
 mod kernels_agree;
 #[path = "listener.rs"]
 mod listener;
+#[path = "openapi.rs"]
+mod openapi;
 #[path = "procedures.rs"]
 mod procedures;
 #[path = "properties.rs"]
