@@ -32,6 +32,8 @@ mod procedures;
 mod properties;
 #[path = "rules.rs"]
 mod rules;
+#[path = "server_log.rs"]
+mod server_log;
 #[path = "service_attacks.rs"]
 mod service_attacks;
 #[path = "service_authz.rs"]

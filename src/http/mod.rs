@@ -22,6 +22,7 @@ pub mod error;
 pub mod listener;
 mod sse;
 pub mod tls;
+pub mod trace;
 pub mod witness;
 pub use listener::Limits;
 use sse::events;
@@ -228,6 +229,7 @@ pub fn router(svc: Service, shutdown: watch::Receiver<bool>, serving: Serving) -
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(no_store))
+        .layer(axum::middleware::from_fn(trace::log_requests))
         .with_state(app)
 }
 
@@ -1139,6 +1141,7 @@ pub fn wants_tls(ip: std::net::IpAddr, opts: &ServeOptions) -> bool {
 /// fingerprint, the setup token and its link (`PUBLIC-URL/#setup=TOKEN`)
 /// and (with `--demo`) the demo's log-in links, then serves.
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
+    trace::init();
     if opts.tls_cert.is_some() != opts.tls_key.is_some() {
         return Err(
             "--tls-cert and --tls-key go together: the certificate (PEM) and its private key (PEM)"
