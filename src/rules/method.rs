@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fraction::{percent, Comparison, Fraction};
-pub use super::groups::OrganisationNominees;
 use super::kind::{Office, RoundKind};
 
 /// Which number a threshold is measured against.
@@ -286,6 +285,19 @@ pub struct ElectionMethod {
     /// Share of the registered scrutineers whose signatures make a result
     /// certified (k-of-n; default all of them).
     pub signatures_required: Fraction,
+}
+
+/// Whether the organisation's nominees take places of the next list or
+/// come on top of it (the seed is silent: a method parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationNominees {
+    /// They count toward the list's size (案例2: the 1:3 list *is* the
+    /// 代表初步人选, and they are 代表初步人选): the vote fills the rest.
+    #[default]
+    WithinList,
+    /// They are added beyond the list the vote fills.
+    BeyondList,
 }
 
 /// S 案例26: two failed votes for the same post.
