@@ -5,7 +5,8 @@
 //! statement, the receipt, the bundle, the log's tiles, the live stream —
 //! and every response is checked against the schema the document gives for
 //! its route, method and status (`default`: the problem document), with
-//! its media type. The document's roles are checked against the route
+//! its media type; every JSON body the service accepted, against the
+//! documented request body. The document's roles are checked against the route
 //! table in tests/service_authz.rs.
 //!
 //! The checker knows exactly the part of JSON Schema the document uses
@@ -112,6 +113,31 @@ impl Doc {
         self.seen.insert((method.to_string(), template, key));
         self.count += 1;
         res
+    }
+
+    /// A JSON body the service accepted must fit the documented request
+    /// body.
+    fn check_request(&mut self, req: &Request) {
+        let Some(body) = &req.body else { return };
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        let template = template_of(&req.method, &req.path);
+        let op = &self.doc["paths"][&template][req.method.to_lowercase()];
+        let schema = op["requestBody"]["content"]["application/json"]["schema"].clone();
+        if schema.is_null() {
+            self.errors.insert(format!(
+                "{} {template}: a JSON body was accepted, none is documented",
+                req.method
+            ));
+            return;
+        }
+        let mut errs = Vec::new();
+        self.validate(&schema, &v, "request", &mut errs);
+        for e in errs {
+            self.errors
+                .insert(format!("{} {template}: {e}", req.method));
+        }
     }
 
     fn validate(&self, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
@@ -298,6 +324,9 @@ impl Flow<'_> {
     #[track_caller]
     fn send(&mut self, req: Request) -> Response {
         let res = self.m.c.send(&req);
+        if res.status < 300 {
+            self.doc.check_request(&req);
+        }
         self.doc.check(&req.method, &req.path, res)
     }
 
@@ -353,21 +382,18 @@ fn real_responses_fit_the_document() {
         c.send(&Request::new("GET", "/api/me").token(&server.setup)),
     )
     .expect(200);
-    let created = doc.check(
-        "POST",
-        "/api/meetings",
-        c.send(
-            &Request::new("POST", "/api/meetings")
-                .token(&server.setup)
-                .json(&json!({
-                    "name": "中共测试支部党员大会",
-                    "body": "members_assembly",
-                    "voting_members": 9,
-                    "exclusions": [],
-                    "organiser": "组织员",
-                })),
-        ),
-    );
+    let create = Request::new("POST", "/api/meetings")
+        .token(&server.setup)
+        .json(&json!({
+            "name": "中共测试支部党员大会",
+            "body": "members_assembly",
+            "voting_members": 9,
+            "exclusions": [],
+            "organiser": "组织员",
+            "place": "党员活动室",
+        }));
+    doc.check_request(&create);
+    let created = doc.check("POST", "/api/meetings", c.send(&create));
     assert_eq!(created.status, 201, "{}", created.text());
     let m = Meeting::create(c, &server.setup, 9, json!([]));
     let org = m.organiser.clone();
@@ -404,7 +430,10 @@ fn real_responses_fit_the_document() {
     // A link re-issued and revoked.
     let display_id = added["id"].as_str().expect("id").to_string();
     let t = f
-        .post(&org, &format!("/people/{display_id}/tokens"), json!({}))
+        .send(
+            Request::new("POST", &m.path(&format!("/people/{display_id}/tokens")))
+                .token(&org.token),
+        )
         .expect(201)
         .json();
     let display = Person {
