@@ -26,6 +26,8 @@ mod hostile_input;
 mod kernels_agree;
 #[path = "listener.rs"]
 mod listener;
+#[path = "openapi.rs"]
+mod openapi;
 #[path = "pipelines.rs"]
 mod pipelines;
 #[path = "procedures.rs"]
@@ -34,6 +36,8 @@ mod procedures;
 mod properties;
 #[path = "rules.rs"]
 mod rules;
+#[path = "server_log.rs"]
+mod server_log;
 #[path = "service_attacks.rs"]
 mod service_attacks;
 #[path = "service_authz.rs"]

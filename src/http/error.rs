@@ -69,7 +69,7 @@ pub fn closing_response(e: &Error) -> Vec<u8> {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         if let Some(detail) = &self.internal {
-            eprintln!("scrutineer: internal error: {detail}");
+            tracing::error!(%detail, "internal error");
         }
         let status = status(self.kind);
         let mut res = (status, problem(&self).to_string()).into_response();

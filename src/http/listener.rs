@@ -156,7 +156,7 @@ pub async fn serve(
                 Err(e) => {
                     // Out of file descriptors or a connection reset before
                     // it was accepted: wait a moment instead of spinning.
-                    eprintln!("scrutineer: accept: {e}");
+                    tracing::warn!(error = %e, "accept");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

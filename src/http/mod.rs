@@ -1,21 +1,28 @@
-//! The HTTP API (axum on tokio): routes, bearer-token extraction, the role
-//! each route allows, Server-Sent Events, and the one error mapping
-//! ([`error`]). Thin on purpose: every handler checks the role, parses the
-//! body and calls one blocking use case of [`crate::service`] on the
-//! blocking pool.
+//! The HTTP API (axum on tokio): the route table, bearer-token extraction,
+//! Server-Sent Events, and the one error mapping ([`error`]). Thin on
+//! purpose: every handler parses the body and calls one blocking use case
+//! of [`crate::service`] on the blocking pool.
+//!
+//! The routes are declared once, in [`ROUTES`], each with who may call it
+//! ([`Access`]) and whether it is a signed write; the router is built from
+//! the same table, and `guard` checks the caller in front of every route
+//! before its handler runs, so no handler checks a role. Finer rules of
+//! the domain (a counter or scrutineer acts in the elections they are
+//! assigned to, who sees a result when, each person registers their own
+//! key) stay in the service, which the CLI and the demo also call.
+//! `openapi.json` beside this file states the same roles (`x-roles`) and
+//! signed writes (`x-signed`); tests/service_authz.rs checks the document
+//! against the table and every (route, role) pair against a real server.
 //!
 //! Architecture Invariant: no handler holds a database connection across
 //! an `.await`; the service runs in `spawn_blocking`.
-//!
-//! The routes are declared once, in [`ROUTES`] and the router built from
-//! the same table; `openapi.json` beside this file documents each of them
-//! with the roles it allows (`x-roles`), and a test checks both agree.
 
 pub mod assets;
 pub mod error;
 pub mod listener;
 mod sse;
 pub mod tls;
+pub mod trace;
 pub mod witness;
 pub use listener::Limits;
 use sse::events;
@@ -42,7 +49,9 @@ use crate::service::{self, Actor, Caller, Error, Kind, Reply, Role, Service, Sig
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// The OpenAPI document, hand-written next to the routes.
+/// The OpenAPI document, hand-written next to the routes and checked
+/// against [`ROUTES`] and against real responses (tests/service_authz.rs,
+/// tests/openapi.rs).
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// Shared state of the handlers.
@@ -73,77 +82,158 @@ use Role::{Auditor, Counter, Display, Organiser, Presidium, Scrutineer};
 
 /// Every role of a meeting.
 const ALL: &[Role] = &[Organiser, Counter, Scrutineer, Presidium, Auditor, Display];
+/// Who may see results (the rule itself is `service::round::may_see_result`).
+const RESULTS: &[Role] = &[Organiser, Scrutineer, Presidium, Auditor, Display];
+/// Who may read what proves a result: the statement, the receipt, the
+/// bundle and the log's tiles.
+const PROOFS: &[Role] = &[Scrutineer, Presidium, Auditor];
+
+/// Who may call a route: the one place roles are declared. `guard`
+/// enforces it before the handler runs; `openapi.json` repeats it as
+/// `x-roles` and a test checks the two agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed.
+    Public,
+    /// Only the setup token `serve` prints.
+    Setup,
+    /// Any valid token: the setup token or a person's.
+    AnyToken,
+    /// A person of the meeting `{m}` in one of these roles (403
+    /// `wrong_meeting` for another meeting's token, `forbidden_role`
+    /// otherwise). Finer domain rules — assigned to the election, the
+    /// result announced, one's own key — stay in the service.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// The `x-roles` of the OpenAPI document: `[]` no token, `["setup"]`,
+    /// `["any"]`, or the role names.
+    pub fn x_roles(self) -> Vec<&'static str> {
+        match self {
+            Access::Public => vec![],
+            Access::Setup => vec!["setup"],
+            Access::AnyToken => vec!["any"],
+            Access::Roles(roles) => roles.iter().map(|r| r.as_str()).collect(),
+        }
+    }
+}
+
+/// One API route of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// `get`, `post`, `put` or `delete`.
+    pub method: &'static str,
+    /// The axum path template, as in `openapi.json`.
+    pub path: &'static str,
+    pub access: Access,
+    /// A signed write: it logs entries in the caller's name, so the
+    /// `Scrutineer-Timestamp`/`Scrutineer-Signature` headers are read
+    /// (docs/api.md "Signed requests"); other routes ignore them.
+    /// `x-signed: true` in `openapi.json`.
+    pub signed: bool,
+}
+
+macro_rules! signed {
+    () => {
+        false
+    };
+    (signed) => {
+        true
+    };
+}
 
 macro_rules! routes {
-    ($( $method:ident $path:literal => $handler:ident ),* $(,)?) => {
-        /// Every API route: (method, path).
-        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+    ($( $method:ident $path:literal => $handler:ident, $access:expr $(, $signed:ident)? ;)*) => {
+        /// Every API route, with who may call it.
+        pub const ROUTES: &[Route] = &[$(Route {
+            method: stringify!($method),
+            path: $path,
+            access: $access,
+            signed: signed!($($signed)?),
+        }),*];
 
-        fn api_routes() -> Router<App> {
-            Router::new()$(.route($path, $method($handler)))*
+        /// The API routes, each behind its `guard`.
+        fn api_routes(app: &App) -> Router<App> {
+            Router::new()$(.route(
+                $path,
+                $method($handler).route_layer(axum::middleware::from_fn_with_state(
+                    (app.clone(), Route {
+                        method: stringify!($method),
+                        path: $path,
+                        access: $access,
+                        signed: signed!($($signed)?),
+                    }),
+                    guard,
+                )),
+            ))*
         }
     };
 }
 
+use Access::{AnyToken, Public, Roles, Setup};
+
 routes! {
-    get "/api/health" => health,
-    get "/api/server" => server_info,
-    get "/api/openapi.json" => openapi,
-    get "/api/me" => me,
-    post "/api/meetings" => create_meeting,
-    get "/api/meetings/{m}" => meeting,
-    put "/api/meetings/{m}/method" => adopt_method,
-    get "/api/meetings/{m}/method/text" => method_text,
-    put "/api/meetings/{m}/attendance" => attendance,
-    post "/api/meetings/{m}/people" => add_person,
-    get "/api/meetings/{m}/people" => people,
-    put "/api/meetings/{m}/people/{p}/key" => set_key,
-    post "/api/meetings/{m}/people/{p}/tokens" => issue_token,
-    delete "/api/meetings/{m}/tokens/{t}" => revoke_token,
-    post "/api/meetings/{m}/elections" => add_election,
-    get "/api/meetings/{m}/elections/{e}" => election,
-    get "/api/meetings/{m}/elections/{e}/result" => election_result,
-    post "/api/meetings/{m}/elections/{e}/assignments" => assign,
-    post "/api/meetings/{m}/elections/{e}/rounds" => create_round,
-    get "/api/meetings/{m}/rounds/{r}" => round,
-    post "/api/meetings/{m}/rounds/{r}/open" => open_round,
-    post "/api/meetings/{m}/rounds/{r}/batches/{b}/entries" => enter_batch,
-    get "/api/meetings/{m}/rounds/{r}/batches" => batches,
-    get "/api/meetings/{m}/rounds/{r}/batches/{b}" => batch,
-    post "/api/meetings/{m}/rounds/{r}/batches/{b}/resolutions" => resolve,
-    post "/api/meetings/{m}/rounds/{r}/batches/{b}/discard" => discard_batch,
-    post "/api/meetings/{m}/rounds/{r}/imports" => import_file,
-    post "/api/meetings/{m}/rounds/{r}/box" => count_box,
-    post "/api/meetings/{m}/rounds/{r}/totals" => enter_totals,
-    post "/api/meetings/{m}/rounds/{r}/totals/resolve" => resolve_totals,
-    post "/api/meetings/{m}/rounds/{r}/close" => close_round,
-    get "/api/meetings/{m}/rounds/{r}/result" => result,
-    get "/api/meetings/{m}/rounds/{r}/statement" => statement,
-    get "/api/meetings/{m}/rounds/{r}/receipt" => receipt,
-    post "/api/meetings/{m}/rounds/{r}/cosignatures" => cosign,
-    post "/api/meetings/{m}/rounds/{r}/decisions" => decide,
-    get "/api/meetings/{m}/rounds/{r}/events" => events,
-    get "/api/meetings/{m}/checkpoint" => checkpoint,
-    get "/api/meetings/{m}/bundle" => bundle,
-    get "/api/meetings/{m}/tlog/{*path}" => tlog,
+    get "/api/health" => health, Public;
+    get "/api/server" => server_info, Public;
+    get "/api/openapi.json" => openapi, Public;
+    get "/api/me" => me, AnyToken;
+    post "/api/meetings" => create_meeting, Setup;
+    get "/api/meetings/{m}" => meeting, Roles(ALL);
+    put "/api/meetings/{m}/method" => adopt_method, Roles(&[Organiser]), signed;
+    get "/api/meetings/{m}/method/text" => method_text, Roles(ALL);
+    put "/api/meetings/{m}/attendance" => attendance, Roles(&[Organiser]), signed;
+    post "/api/meetings/{m}/people" => add_person, Roles(&[Organiser]), signed;
+    get "/api/meetings/{m}/people" => people, Roles(&[Organiser, Auditor]);
+    put "/api/meetings/{m}/people/{p}/key" => set_key, Roles(&[Organiser, Counter, Scrutineer, Presidium]), signed;
+    post "/api/meetings/{m}/people/{p}/tokens" => issue_token, Roles(&[Organiser]), signed;
+    delete "/api/meetings/{m}/tokens/{t}" => revoke_token, Roles(&[Organiser]), signed;
+    post "/api/meetings/{m}/elections" => add_election, Roles(&[Organiser]);
+    get "/api/meetings/{m}/elections/{e}" => election, Roles(ALL);
+    get "/api/meetings/{m}/elections/{e}/result" => election_result, Roles(RESULTS);
+    post "/api/meetings/{m}/elections/{e}/assignments" => assign, Roles(&[Organiser]), signed;
+    post "/api/meetings/{m}/elections/{e}/rounds" => create_round, Roles(&[Organiser]), signed;
+    get "/api/meetings/{m}/rounds/{r}" => round, Roles(ALL);
+    post "/api/meetings/{m}/rounds/{r}/open" => open_round, Roles(&[Organiser]), signed;
+    post "/api/meetings/{m}/rounds/{r}/batches/{b}/entries" => enter_batch, Roles(&[Counter]), signed;
+    get "/api/meetings/{m}/rounds/{r}/batches" => batches, Roles(&[Counter, Scrutineer, Auditor]);
+    get "/api/meetings/{m}/rounds/{r}/batches/{b}" => batch, Roles(&[Counter, Scrutineer, Auditor]);
+    post "/api/meetings/{m}/rounds/{r}/batches/{b}/resolutions" => resolve, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/batches/{b}/discard" => discard_batch, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/imports" => import_file, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/box" => count_box, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/totals" => enter_totals, Roles(&[Counter]), signed;
+    post "/api/meetings/{m}/rounds/{r}/totals/resolve" => resolve_totals, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/close" => close_round, Roles(&[Scrutineer]), signed;
+    get "/api/meetings/{m}/rounds/{r}/result" => result, Roles(RESULTS);
+    get "/api/meetings/{m}/rounds/{r}/statement" => statement, Roles(PROOFS);
+    get "/api/meetings/{m}/rounds/{r}/receipt" => receipt, Roles(PROOFS);
+    post "/api/meetings/{m}/rounds/{r}/cosignatures" => cosign, Roles(&[Scrutineer]), signed;
+    post "/api/meetings/{m}/rounds/{r}/decisions" => decide, Roles(&[Presidium]), signed;
+    get "/api/meetings/{m}/rounds/{r}/events" => events, Roles(RESULTS);
+    get "/api/meetings/{m}/checkpoint" => checkpoint, Roles(ALL);
+    get "/api/meetings/{m}/bundle" => bundle, Roles(PROOFS);
+    get "/api/meetings/{m}/tlog/{*path}" => tlog, Roles(PROOFS);
 }
 
 /// The whole application: API, web UI, fallbacks, body limit.
 pub fn router(svc: Service, shutdown: watch::Receiver<bool>, serving: Serving) -> Router {
     let (revoked, _) = broadcast::channel(256);
-    api_routes()
+    let app = App {
+        svc,
+        shutdown,
+        revoked,
+        serving: Arc::new(serving),
+    };
+    api_routes(&app)
         .route("/", get(index))
         .route("/{file}", get(web_file))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(no_store))
-        .with_state(App {
-            svc,
-            shutdown,
-            revoked,
-            serving: Arc::new(serving),
-        })
+        .layer(axum::middleware::from_fn(trace::log_requests))
+        .with_state(app)
 }
 
 /// `Cache-Control: no-store` on every API response (and every problem
@@ -189,19 +279,115 @@ pub async fn serve_with(
     .await
 }
 
-/// The bearer of the request (401 if there is none or it is not valid).
-pub struct Auth(pub Caller);
+/// The route table's check, in front of every API route: who the bearer
+/// is (401 if no valid token) and whether [`Route::access`] admits them
+/// (403). The handler then finds the caller in the request's extensions:
+/// [`Who`] (a person of the meeting) or [`Bearer`] (any token). Live
+/// streams also get the revocations, subscribed to before the token is
+/// checked so that none falls in between.
+async fn guard(
+    State((app, route)): State<(App, Route)>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match admit(&app, &route, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
 
-impl FromRequestParts<App> for Auth {
+async fn admit(app: &App, route: &Route, req: Request) -> Result<Request, Error> {
+    let roles = match route.access {
+        Public => return Ok(req),
+        Setup | AnyToken => None,
+        Roles(roles) => Some(roles),
+    };
+    let revoked = app.revoked.subscribe();
+    let caller = authenticate(req.headers(), app, route.signed).await?;
+    let (mut parts, body) = req.into_parts();
+    match roles {
+        None if route.access == Setup && caller != Caller::Setup => {
+            return Err(Error::forbidden(
+                "forbidden_role",
+                "只有初始化令牌可以创建会议",
+                "only the setup token may create meetings",
+            ))
+        }
+        None => {
+            parts.extensions.insert(caller);
+        }
+        Some(roles) => {
+            let params = axum::extract::RawPathParams::from_request_parts(&mut parts, app)
+                .await
+                .map_err(|e| invalid_path(&e))?;
+            let meeting = params
+                .iter()
+                .find(|(k, _)| *k == "m")
+                .map(|(_, v)| v.to_string())
+                .ok_or_else(|| Error::internal(format!("{} has roles but no {{m}}", route.path)))?;
+            let actor = caller.person_in(&meeting, roles)?;
+            parts.extensions.insert(actor);
+            parts.extensions.insert(Revocations(revoked));
+        }
+    }
+    Ok(Request::from_parts(parts, body))
+}
+
+/// The person the route table admitted (`guard`).
+pub struct Who(pub Actor);
+
+impl FromRequestParts<App> for Who {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
-        authenticate(&parts.headers, app).await.map(Auth)
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Error> {
+        parts
+            .extensions
+            .remove::<Actor>()
+            .map(Who)
+            .ok_or_else(|| Error::internal("a handler for people behind a route without roles"))
+    }
+}
+
+/// The bearer the route table admitted (`guard`, `AnyToken`).
+pub struct Bearer(pub Caller);
+
+impl FromRequestParts<App> for Bearer {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Error> {
+        parts
+            .extensions
+            .remove::<Caller>()
+            .map(Bearer)
+            .ok_or_else(|| Error::internal("a handler for any token behind a route without one"))
+    }
+}
+
+/// Revoked log-in links (meeting, token id), subscribed to before the
+/// caller's token was checked.
+struct Revocations(broadcast::Receiver<(String, String)>);
+
+/// (A request's extensions must be `Clone`; nothing clones them between
+/// `guard` and the handler, and a clone would miss what came before it.)
+impl Clone for Revocations {
+    fn clone(&self) -> Self {
+        Revocations(self.0.resubscribe())
+    }
+}
+
+impl FromRequestParts<App> for Revocations {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Error> {
+        parts
+            .extensions
+            .remove::<Revocations>()
+            .ok_or_else(|| Error::internal("revocations not subscribed"))
     }
 }
 
 /// Who the request's bearer token is (401 if none or not valid).
-async fn authenticate(headers: &HeaderMap, app: &App) -> Result<Caller, Error> {
+async fn authenticate(headers: &HeaderMap, app: &App, signed: bool) -> Result<Caller, Error> {
     {
         let unauthorized = |code, zh: &str, en: &str| Error::new(Kind::Unauthorized, code, zh, en);
         let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -231,7 +417,7 @@ async fn authenticate(headers: &HeaderMap, app: &App) -> Result<Caller, Error> {
         let svc = app.svc.clone();
         let caller = blocking(move || svc.authenticate(&token)).await?;
         match caller {
-            Caller::Person(mut actor) => {
+            Caller::Person(mut actor) if signed => {
                 actor.signing = signing(headers)?;
                 Ok(Caller::Person(actor))
             }
@@ -320,15 +506,18 @@ impl<T: DeserializeOwned + Send> FromRequestParts<App> for P<T> {
         Path::<T>::from_request_parts(parts, app)
             .await
             .map(|p| P(p.0))
-            .map_err(|e| {
-                Error::new(
-                    Kind::BadRequest,
-                    "invalid_path",
-                    format!("路径参数错误：{e}"),
-                    format!("invalid path parameter: {e}"),
-                )
-            })
+            .map_err(|e| invalid_path(&e))
     }
+}
+
+/// A path parameter that cannot be read (not UTF-8, not the type).
+fn invalid_path(e: &dyn std::fmt::Display) -> Error {
+    Error::new(
+        Kind::BadRequest,
+        "invalid_path",
+        format!("路径参数错误：{e}"),
+        format!("invalid path parameter: {e}"),
+    )
 }
 
 /// The raw request body, with the body limit as a problem document.
@@ -430,10 +619,6 @@ async fn call(
     blocking(move || f(&svc)).await.map(respond)
 }
 
-fn person(caller: &Caller, meeting: &str, roles: &[Role]) -> Result<Actor, Error> {
-    caller.person_in(meeting, roles)
-}
-
 async fn health() -> Response {
     axum::Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })).into_response()
 }
@@ -487,7 +672,7 @@ async fn method_not_allowed() -> Error {
     )
 }
 
-async fn me(State(app): State<App>, Auth(c): Auth) -> Result<Response, Error> {
+async fn me(State(app): State<App>, Bearer(c): Bearer) -> Result<Response, Error> {
     match c {
         Caller::Setup => Ok(axum::Json(json!({ "role": "setup" })).into_response()),
         Caller::Person(a) => {
@@ -499,39 +684,24 @@ async fn me(State(app): State<App>, Auth(c): Auth) -> Result<Response, Error> {
 
 async fn create_meeting(
     State(app): State<App>,
-    Auth(c): Auth,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    if c != Caller::Setup {
-        return Err(Error::forbidden(
-            "forbidden_role",
-            "只有初始化令牌可以创建会议",
-            "only the setup token may create meetings",
-        ));
-    }
     let req = json_body(&headers, &body)?;
     let res = call(&app, move |s| s.create_meeting(req)).await?;
     Ok(res)
 }
 
-async fn meeting(
-    State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
-) -> Result<Response, Error> {
-    let a = person(&c, &m, ALL)?;
+async fn meeting(State(app): State<App>, Who(a): Who) -> Result<Response, Error> {
     call(&app, move |s| s.meeting(&a)).await
 }
 
 async fn adopt_method(
     State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
+    Who(a): Who,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.adopt_method(&a, req)).await
 }
@@ -543,11 +713,9 @@ struct LangQuery {
 
 async fn method_text(
     State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
+    Who(a): Who,
     q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, ALL)?;
     let lang = match q.ok().and_then(|q| q.0.lang) {
         None => crate::report::Lang::Zh,
         Some(l) => crate::report::Lang::parse(&l)
@@ -560,51 +728,44 @@ async fn method_text(
 
 async fn attendance(
     State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
+    Who(a): Who,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.record_attendance(&a, req)).await
 }
 
 async fn add_person(
     State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
+    Who(a): Who,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.add_person(&a, req)).await
 }
 
-async fn people(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser, Auditor])?;
+async fn people(State(app): State<App>, Who(a): Who) -> Result<Response, Error> {
     call(&app, move |s| s.people(&a)).await
 }
 
 async fn set_key(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, p)): P<(String, String)>,
+    Who(a): Who,
+    P((_, p)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser, Counter, Scrutineer, Presidium])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.set_key(&a, &p, req)).await
 }
 
 async fn issue_token(
     State(app): State<App>,
-    Auth(c): Auth,
+    Who(a): Who,
     P((m, p)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let svc = app.svc.clone();
     let reply = blocking(move || svc.issue_token(&a, &p)).await?;
     // Re-issuing revoked the person's earlier links: end their streams.
@@ -618,10 +779,9 @@ async fn issue_token(
 
 async fn revoke_token(
     State(app): State<App>,
-    Auth(c): Auth,
+    Who(a): Who,
     P((m, t)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let (svc, id) = (app.svc.clone(), t.clone());
     let reply = blocking(move || svc.revoke_token(&a, &id)).await?;
     // Nobody may be listening; that is fine.
@@ -631,91 +791,78 @@ async fn revoke_token(
 
 async fn add_election(
     State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
+    Who(a): Who,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.add_election(&a, req)).await
 }
 
 async fn election(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, e)): P<(String, String)>,
+    Who(a): Who,
+    P((_, e)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, ALL)?;
     call(&app, move |s| s.election(&a, &e)).await
 }
 
 async fn election_result(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, e)): P<(String, String)>,
+    Who(a): Who,
+    P((_, e)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(
-        &c,
-        &m,
-        &[Organiser, Scrutineer, Presidium, Auditor, Display],
-    )?;
     call(&app, move |s| s.election_result(&a, &e)).await
 }
 
 async fn assign(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, e)): P<(String, String)>,
+    Who(a): Who,
+    P((_, e)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.assign(&a, &e, req)).await
 }
 
 async fn create_round(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, e)): P<(String, String)>,
+    Who(a): Who,
+    P((_, e)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.create_round(&a, &e, req)).await
 }
 
 async fn round(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, ALL)?;
     call(&app, move |s| s.round(&a, &r)).await
 }
 
 async fn open_round(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Organiser])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.open_round(&a, &r, req)).await
 }
 
 async fn enter_batch(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r, b)): P<(String, String, String)>,
+    Who(a): Who,
+    P((_, r, b)): P<(String, String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Counter])?;
     let key = match headers.get("idempotency-key") {
         None => {
             return Err(Error::new(
@@ -756,12 +903,11 @@ struct ImportQuery {
 /// by the scrutineer (at most [`MAX_SIGNATURES`] batches).
 async fn import_file(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
     req: Request,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let second_of = q
         .map_err(|e| Error::invalid("second_of", "查询参数有误", e.body_text()))?
         .0
@@ -811,113 +957,99 @@ async fn import_file(
 
 async fn batches(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Counter, Scrutineer, Auditor])?;
     call(&app, move |s| s.batches(&a, &r)).await
 }
 
 async fn batch(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r, b)): P<(String, String, String)>,
+    Who(a): Who,
+    P((_, r, b)): P<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Counter, Scrutineer, Auditor])?;
     call(&app, move |s| s.batch(&a, &r, &b)).await
 }
 
 async fn resolve(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r, b)): P<(String, String, String)>,
+    Who(a): Who,
+    P((_, r, b)): P<(String, String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.resolve(&a, &r, &b, req)).await
 }
 
 async fn discard_batch(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r, b)): P<(String, String, String)>,
+    Who(a): Who,
+    P((_, r, b)): P<(String, String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.discard_batch(&a, &r, &b, req)).await
 }
 
 async fn count_box(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.count_box(&a, &r, req)).await
 }
 
 async fn enter_totals(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Counter])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.enter_totals(&a, &r, req)).await
 }
 
 async fn resolve_totals(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.resolve_totals(&a, &r, req)).await
 }
 
 async fn close_round(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.close_round(&a, &r, req)).await
 }
 
 async fn result(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(
-        &c,
-        &m,
-        &[Organiser, Scrutineer, Presidium, Auditor, Display],
-    )?;
     call(&app, move |s| s.result(&a, &r)).await
 }
 
 async fn statement(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
     call(&app, move |s| s.statement(&a, &r)).await
 }
 
@@ -925,10 +1057,9 @@ async fn statement(
 /// statement it proves.
 async fn receipt(
     State(app): State<App>,
-    Auth(c): Auth,
+    Who(a): Who,
     P((m, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
     let svc = app.svc.clone();
     let round = r.clone();
     let text = blocking(move || svc.receipt(&a, &round)).await?;
@@ -950,39 +1081,31 @@ async fn receipt(
 
 async fn cosign(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.cosign(&a, &r, req)).await
 }
 
 async fn decide(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, r)): P<(String, String)>,
+    Who(a): Who,
+    P((_, r)): P<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Presidium])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.decide(&a, &r, req)).await
 }
 
-async fn checkpoint(
-    State(app): State<App>,
-    Auth(c): Auth,
-    P(m): P<String>,
-) -> Result<Response, Error> {
-    let a = person(&c, &m, ALL)?;
+async fn checkpoint(State(app): State<App>, Who(a): Who) -> Result<Response, Error> {
     call(&app, move |s| s.checkpoint(&a)).await
 }
 
-async fn bundle(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
+async fn bundle(State(app): State<App>, Who(a): Who, P(m): P<String>) -> Result<Response, Error> {
     let svc = app.svc.clone();
     let bundle = blocking(move || svc.bundle(&a)).await?;
     let bytes = crate::bundle_io::zip_bytes(&bundle)
@@ -1005,10 +1128,9 @@ async fn bundle(State(app): State<App>, Auth(c): Auth, P(m): P<String>) -> Resul
 /// bundle, whose content it is.
 async fn tlog(
     State(app): State<App>,
-    Auth(c): Auth,
-    P((m, path)): P<(String, String)>,
+    Who(a): Who,
+    P((_, path)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    let a = person(&c, &m, &[Scrutineer, Presidium, Auditor])?;
     let svc = app.svc.clone();
     let t = blocking(move || svc.tile(&a, &path)).await?;
     let (kind, cache) = if t.is_checkpoint {
@@ -1055,6 +1177,7 @@ pub fn wants_tls(ip: std::net::IpAddr, opts: &ServeOptions) -> bool {
 /// fingerprint, the setup token and its link (`PUBLIC-URL/#setup=TOKEN`)
 /// and (with `--demo`) the demo's log-in links, then serves.
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
+    trace::init();
     if opts.tls_cert.is_some() != opts.tls_key.is_some() {
         return Err(
             "--tls-cert and --tls-key go together: the certificate (PEM) and its private key (PEM)"

@@ -17,15 +17,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tokio::sync::{broadcast, watch};
 
-use super::{authenticate, blocking, person, App, P};
+use super::{blocking, App, Revocations, Who, P};
 use crate::service::live::Update;
-use crate::service::{Actor, Error, Role, Service};
+use crate::service::{Actor, Error, Service};
 
 struct Feed {
     svc: Service,
@@ -98,21 +97,15 @@ impl Feed {
 }
 
 /// `GET /api/meetings/{m}/rounds/{r}/events`.
+/// Who may watch is the route table's (`super::ROUTES`); the revocations
+/// were subscribed to before the token was checked, so none falls in
+/// between.
 pub(super) async fn events(
     State(app): State<App>,
-    headers: HeaderMap,
+    Who(actor): Who,
+    Revocations(revoked): Revocations,
     P((m, r)): P<(String, String)>,
 ) -> Result<Response, Error> {
-    use Role::*;
-    // Listen for revocations before the token is checked, so none falls
-    // in between.
-    let revoked = app.revoked.subscribe();
-    let c = authenticate(&headers, &app).await?;
-    let actor = person(
-        &c,
-        &m,
-        &[Organiser, Scrutineer, Presidium, Auditor, Display],
-    )?;
     // The round must exist (404) before a channel is made for it; then
     // subscribe before the snapshot that is sent first, so no commit falls
     // between the two.

@@ -12,7 +12,7 @@
 //! floor (S 公推直选: 80%以上党员 **and** 80%以上农户) and every group's box
 //! is valid.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::method::ElectionMethod;
 use super::outcome::{evaluate, evaluate_counts, RoundResult, Status};
@@ -48,18 +48,9 @@ pub struct Organisation {
     pub nominees: Vec<String>,
 }
 
-/// Whether the organisation's nominees take places of the next list or
-/// come on top of it (the seed is silent: a method parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganisationNominees {
-    /// They count toward the list's size (案例2: the 1:3 list *is* the
-    /// 代表初步人选, and they are 代表初步人选): the vote fills the rest.
-    #[default]
-    WithinList,
-    /// They are added beyond the list the vote fills.
-    BeyondList,
-}
+/// A method parameter, defined with the method (`rules::method`) and
+/// named here where it is applied.
+pub use super::method::OrganisationNominees;
 
 impl Group {
     /// This group as a round of `round`'s kind and list.

@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fraction::{percent, Comparison, Fraction};
-pub use super::groups::OrganisationNominees;
-use super::round::{Office, RoundKind};
+use super::kind::{Office, RoundKind};
 
 /// Which number a threshold is measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +287,19 @@ pub struct ElectionMethod {
     pub signatures_required: Fraction,
 }
 
+/// Whether the organisation's nominees take places of the next list or
+/// come on top of it (the seed is silent: a method parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationNominees {
+    /// They count toward the list's size (案例2: the 1:3 list *is* the
+    /// 代表初步人选, and they are 代表初步人选): the vote fills the rest.
+    #[default]
+    WithinList,
+    /// They are added beyond the list the vote fills.
+    BeyondList,
+}
+
 /// S 案例26: two failed votes for the same post.
 fn two_failures() -> Option<u32> {
     Some(2)
@@ -297,18 +309,27 @@ fn two_failures() -> Option<u32> {
 /// or a parameter with an impossible value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MethodError {
-    UnknownPreset { name: String },
-    UnknownParameter { name: String },
-    BadParameter { name: String, message: String },
+    /// `expected`: the presets there are.
+    UnknownPreset {
+        name: String,
+        expected: &'static [&'static str],
+    },
+    UnknownParameter {
+        name: String,
+    },
+    BadParameter {
+        name: String,
+        message: String,
+    },
 }
 
 impl std::fmt::Display for MethodError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MethodError::UnknownPreset { name } => write!(
+            MethodError::UnknownPreset { name, expected } => write!(
                 f,
                 "unknown preset `{name}`; expected one of: {}",
-                super::preset::NAMES.join(", ")
+                expected.join(", ")
             ),
             MethodError::UnknownParameter { name } => write!(
                 f,
@@ -356,16 +377,15 @@ impl ElectionMethod {
         "signatures_required",
     ];
 
-    /// A preset with a meeting's overrides applied.
+    /// This method (a preset's, see `ElectionMethod::from_preset` in
+    /// [`crate::rules::preset`]) with a meeting's overrides applied.
     ///
     /// Overrides merge into the preset's parameters: an object merges key by
     /// key (so `{"quorum": {"comparison": "inclusive"}}` changes only the
     /// strictness), except a differential rule whose `kind` changes, which is
     /// replaced whole.
-    pub fn from_preset(preset: &str, overrides: &Map<String, Value>) -> Result<Self, MethodError> {
-        let base = super::preset::preset(preset).ok_or_else(|| MethodError::UnknownPreset {
-            name: preset.to_string(),
-        })?;
+    pub fn with_overrides(self, overrides: &Map<String, Value>) -> Result<Self, MethodError> {
+        let base = self;
         if overrides.is_empty() {
             return Ok(base);
         }
@@ -734,52 +754,5 @@ mod tests {
         };
         check(strict_max, 4, 6, false, 5);
         check(strict_max, 4, 5, true, 5);
-    }
-
-    #[test]
-    fn overrides_merge_and_name_unknown_parameters() {
-        let o: Map<String, Value> =
-            serde_json::from_str(r#"{"quorum": {"comparison": "inclusive"}}"#).unwrap();
-        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
-        assert_eq!(m.quorum, Fraction::inclusive(4, 5));
-
-        let o: Map<String, Value> =
-            serde_json::from_str(r#"{"differential": {"committee": {"kind": "equal"}}}"#).unwrap();
-        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
-        assert_eq!(m.differential.committee, DifferentialRule::Equal);
-
-        let o: Map<String, Value> = serde_json::from_str(r#"{"quorom": {}}"#).unwrap();
-        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
-        assert!(e.to_string().contains("quorom"), "{e}");
-
-        let o: Map<String, Value> =
-            serde_json::from_str(r#"{"threshold_base": "everyone"}"#).unwrap();
-        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
-        assert!(e.to_string().contains("threshold_base"), "{e}");
-
-        let o: Map<String, Value> = serde_json::from_str(r#"{"quorum": {"den": 0}}"#).unwrap();
-        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
-        assert!(e.to_string().contains("denominator"), "{e}");
-
-        let e = ElectionMethod::from_preset("grassroots-2021", &Map::new()).unwrap_err();
-        assert!(e.to_string().contains("grassroots-2020"), "{e}");
-    }
-
-    #[test]
-    fn parameters_list_matches_serialised_fields() {
-        let m = super::super::preset::preset("grassroots-2020").unwrap();
-        let v = serde_json::to_value(&m).unwrap();
-        let keys: Vec<&str> = v
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .filter(|k| *k != "preset")
-            .collect();
-        let mut want: Vec<&str> = ElectionMethod::PARAMETERS.to_vec();
-        let mut got = keys.clone();
-        want.sort();
-        got.sort();
-        assert_eq!(got, want);
     }
 }

@@ -26,6 +26,7 @@ pub mod ballot_csv;
 pub mod consent;
 pub mod fraction;
 pub mod groups;
+pub mod kind;
 pub mod limits;
 pub mod method;
 pub mod name;

@@ -7,6 +7,7 @@
 
 use super::fraction::{Comparison, Fraction};
 use super::method::*;
+use serde_json::{Map, Value};
 
 /// Every preset name, in the order `scrutineer method` lists them.
 pub const NAMES: &[&str] = &[
@@ -95,6 +96,19 @@ fn common(name: &str) -> ElectionMethod {
         // S 案例26: 两次未获通过的，不得再提名为同一职位人选.
         max_failed_nominations: Some(2),
         signatures_required: Fraction::inclusive(1, 1),
+    }
+}
+
+impl ElectionMethod {
+    /// The preset `preset` with a meeting's overrides applied
+    /// ([`ElectionMethod::with_overrides`]).
+    pub fn from_preset(preset: &str, overrides: &Map<String, Value>) -> Result<Self, MethodError> {
+        self::preset(preset)
+            .ok_or_else(|| MethodError::UnknownPreset {
+                name: preset.to_string(),
+                expected: NAMES,
+            })?
+            .with_overrides(overrides)
     }
 }
 
@@ -237,5 +251,52 @@ mod tests {
         let br = preset("branch-resolution-2018").unwrap();
         assert_eq!(br.quorum, Fraction::inclusive(1, 2));
         assert_eq!(br.threshold, Fraction::strict(1, 2));
+    }
+
+    #[test]
+    fn overrides_merge_and_name_unknown_parameters() {
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"quorum": {"comparison": "inclusive"}}"#).unwrap();
+        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
+        assert_eq!(m.quorum, Fraction::inclusive(4, 5));
+
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"differential": {"committee": {"kind": "equal"}}}"#).unwrap();
+        let m = ElectionMethod::from_preset("grassroots-2020", &o).unwrap();
+        assert_eq!(m.differential.committee, DifferentialRule::Equal);
+
+        let o: Map<String, Value> = serde_json::from_str(r#"{"quorom": {}}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("quorom"), "{e}");
+
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"threshold_base": "everyone"}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("threshold_base"), "{e}");
+
+        let o: Map<String, Value> = serde_json::from_str(r#"{"quorum": {"den": 0}}"#).unwrap();
+        let e = ElectionMethod::from_preset("grassroots-2020", &o).unwrap_err();
+        assert!(e.to_string().contains("denominator"), "{e}");
+
+        let e = ElectionMethod::from_preset("grassroots-2021", &Map::new()).unwrap_err();
+        assert!(e.to_string().contains("grassroots-2020"), "{e}");
+    }
+
+    #[test]
+    fn parameters_list_matches_serialised_fields() {
+        let m = preset("grassroots-2020").unwrap();
+        let v = serde_json::to_value(&m).unwrap();
+        let keys: Vec<&str> = v
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| *k != "preset")
+            .collect();
+        let mut want: Vec<&str> = ElectionMethod::PARAMETERS.to_vec();
+        let mut got = keys.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
     }
 }

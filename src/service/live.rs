@@ -155,7 +155,9 @@ pub(crate) fn publisher(inner: Weak<Inner>, read_update: ReadUpdate) {
             let cache = caches.entry(key.clone()).or_default();
             match svc.read(|conn| read_update(conn, &key.0, &key.1, Some(cache))) {
                 Ok(update) => svc.inner.live.send(&key, update),
-                Err(e) => eprintln!("scrutineer: live update of {}/{}: {e}", key.0, key.1),
+                Err(e) => {
+                    tracing::error!(meeting = %key.0, round = %key.1, error = %e, "live update")
+                }
             }
         }
         // Forget the ballots of rounds nobody watches any more.

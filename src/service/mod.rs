@@ -840,19 +840,20 @@ impl Service {
                     if let Err(e) = store::sidecar::write(sidecar, issued) {
                         // Committed already; the record lags until the next
                         // write succeeds (it never leads the database).
-                        eprintln!(
-                            "scrutineer: cannot record the checkpoint in {}: {e}",
-                            sidecar.display()
+                        tracing::error!(
+                            sidecar = %sidecar.display(),
+                            error = %e,
+                            "cannot record the checkpoint in the sidecar"
                         );
                     }
                 }
                 if erased {
                     match store::erase_wal(conn) {
                         Ok(true) => {}
-                        Ok(false) => eprintln!(
-                            "scrutineer: a reader held the WAL; it is truncated at the next erasure"
+                        Ok(false) => tracing::warn!(
+                            "a reader held the WAL; it is truncated at the next erasure"
                         ),
-                        Err(e) => eprintln!("scrutineer: truncating the WAL: {e}"),
+                        Err(e) => tracing::error!(error = %e, "truncating the WAL"),
                     }
                 }
                 drop(guard);
