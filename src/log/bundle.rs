@@ -3,7 +3,7 @@
 //! A bundle is a set of files (path → bytes); `docs/audit-bundle.md` is the
 //! normative description. This module names the files, builds a bundle from
 //! the log's entries and checkpoints, and splits a bundle into typed parts
-//! with precise errors. [`super::verify`] decides whether the parts hold
+//! with precise errors. the verifier (`log::verify`) decides whether the parts hold
 //! together; the glue that reads directories and zip files lives outside
 //! the pure modules (`crate::bundle_io`).
 //!
@@ -254,9 +254,7 @@ impl Bundle {
                 }) => {
                     let line = registrations
                         .iter()
-                        .find(|r| {
-                            super::verify::is_scrutineer_role(&r.role) && r.name == scrutineer
-                        })
+                        .find(|r| super::event::is_scrutineer_role(&r.role) && r.name == scrutineer)
                         .and_then(|r| VerifierKey::parse(&r.key).ok())
                         .and_then(|k| cosignature_line(&k, &signature));
                     if let Some(line) = line {
@@ -485,7 +483,7 @@ pub fn render_keys(lines: &[KeyLine]) -> String {
     out
 }
 
-/// Parses `keys.txt` (syntax only; [`super::verify`] compares it with the
+/// Parses `keys.txt` (syntax only; the verifier (`log::verify`) compares it with the
 /// log's registrations).
 pub fn parse_keys(bytes: &[u8]) -> Result<Vec<KeyLine>, BundleError> {
     let text = std::str::from_utf8(bytes).map_err(|_| BundleError::NotUtf8 {

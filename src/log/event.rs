@@ -712,6 +712,12 @@ impl Event {
     }
 }
 
+/// Roles whose cosignatures count towards a round's quorum (the
+/// scrutineers of `staff_assigned` and `key_registered`).
+pub fn is_scrutineer_role(role: &str) -> bool {
+    role == "scrutineer" || role == "chief_scrutineer"
+}
+
 /// The round facts of a `RoundOpened` event with the ballots returned.
 pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
     match opened {
