@@ -122,6 +122,7 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
                 | Event::StaffAssigned { .. }
                 | Event::LoginIssued { .. }
                 | Event::LoginRevoked { .. }
+                | Event::WitnessNamed { .. }
         ),
         AuthorRole::Counter => matches!(event, Event::EntryCommitted { .. }),
         AuthorRole::Scrutineer | AuthorRole::ChiefScrutineer => matches!(
@@ -134,9 +135,10 @@ fn person_may_make(role: AuthorRole, event: &Event) -> bool {
                 | Event::RoundClosed { .. }
                 | Event::ResultCosigned { .. }
         ),
-        AuthorRole::Presidium | AuthorRole::Chair => {
-            matches!(event, Event::PresidiumDecision { .. })
-        }
+        AuthorRole::Presidium | AuthorRole::Chair => matches!(
+            event,
+            Event::PresidiumDecision { .. } | Event::KeyReplacementApproved { .. }
+        ),
     }
 }
 
@@ -151,7 +153,9 @@ fn acted_by(event: &Event) -> Option<&str> {
         | Event::RoundClosed { by, .. }
         | Event::PresidiumDecision { by, .. }
         | Event::LoginIssued { by, .. }
-        | Event::LoginRevoked { by, .. } => by.as_deref(),
+        | Event::LoginRevoked { by, .. }
+        | Event::WitnessNamed { by, .. } => by.as_deref(),
+        Event::KeyReplacementApproved { by, .. } => Some(by),
         _ => None,
     }
 }
@@ -192,6 +196,12 @@ impl Replay<'_> {
             name,
             key,
             ..
+        }
+        | Event::KeyReplaced {
+            role: registered,
+            name,
+            key,
+            ..
         } = event
         {
             let (public, _) = parse_registered_key(key)?;
@@ -218,8 +228,21 @@ impl Replay<'_> {
                 role.name()
             ));
         };
+        if let Some(at) = reg.until {
+            return Err(format!(
+                "signed by key {short}… of {}, which was replaced at entry {at} (a lost device): it signs nothing after that",
+                reg.name
+            ));
+        }
         if !person_may_make(role, event) {
             return Err(format!("{} {} may not make {kind}", role.name(), reg.name));
+        }
+        if let Event::KeyReplacementApproved { name, .. } = event {
+            if *name == reg.name {
+                return Err(format!(
+                    "{name} approves the replacement of their own key: another member of the presidium must approve it"
+                ));
+            }
         }
         let named = match event {
             Event::EntryCommitted { counter, .. } => Some(counter.as_str()),

@@ -4,7 +4,7 @@
 //! (`result_cosigned`, announcements) agree with the notes.
 
 use super::replay::Replay;
-use super::{Cosigned, Cp, Recorder, Step, TallyCheck, Unchecked};
+use super::{Cosigned, Cp, Failure, Recorder, Step, TallyCheck, Unchecked};
 use crate::log::bundle::checkpoint_path;
 use crate::log::cosignature::verify_cosignatures;
 use crate::log::event::is_scrutineer_role;
@@ -37,11 +37,13 @@ pub(super) fn step_cosignatures(
         rec.skip(step, Step::Tree);
         return unchecked;
     }
+    // The scrutineers' keys and the named witnesses' keys.
     let keys: Vec<VerifierKey> = replay
         .registrations
         .iter()
         .filter(|r| is_scrutineer_role(&r.role))
         .filter_map(|r| r.cosigner.clone())
+        .chain(replay.witnesses.iter().map(|w| w.key.clone()))
         .collect();
     // The valid cosignatures of each note (none where one line is bad).
     let mut verified = Vec::with_capacity(cps.len());
@@ -74,12 +76,55 @@ pub(super) fn step_cosignatures(
         }
     }
     // Each result: who of its cosigners signed its result checkpoint.
+    let required = replay.witnesses_required();
     for t in tallies.iter_mut() {
-        let (Some(state), Some(at)) = (
-            replay.rounds.get(&t.round),
-            cps.iter()
-                .position(|c| c.checkpoint.size().0 == t.certification.checkpoint),
-        ) else {
+        t.certification.witnesses_required = required;
+        let at = cps
+            .iter()
+            .position(|c| c.checkpoint.size().0 == t.certification.checkpoint);
+        if let Some(at) = at {
+            for w in &replay.witnesses {
+                if let Some(v) = verified[at].iter().find(|v| v.key == w.key) {
+                    t.certification.witnessed.push(Cosigned {
+                        name: w.name.clone(),
+                        role: "witness".to_owned(),
+                        key: v.key.label(),
+                        timestamp: v.timestamp,
+                        fingerprint: v.key.fingerprint(),
+                    });
+                }
+            }
+        }
+        if t.certification.witnessed.len() < required {
+            let missing: Vec<&str> = replay
+                .witnesses
+                .iter()
+                .filter(|w| !t.certification.witnessed.iter().any(|c| c.name == w.name))
+                .map(|w| w.name.as_str())
+                .collect();
+            let size = t.certification.checkpoint;
+            rec.push(Failure {
+                step,
+                entry: Some(t.entry),
+                round: Some(t.round.clone()),
+                file: Some(checkpoint_path(size)),
+                message: format!(
+                    "the result checkpoint of round {} (size {size}) is cosigned by {} of the {} witnesses the log names, {required} required; missing: {}",
+                    t.round,
+                    t.certification.witnessed.len(),
+                    replay.witnesses.len(),
+                    missing.join(", ")
+                ),
+                zh: Some(format!(
+                    "第 {} 轮的结果检查点（规模 {size}）只有日志所列 {} 个见证人中的 {} 个联署，须 {required} 个；缺少：{}",
+                    t.round,
+                    replay.witnesses.len(),
+                    t.certification.witnessed.len(),
+                    missing.join("、")
+                )),
+            });
+        }
+        let (Some(state), Some(at)) = (replay.rounds.get(&t.round), at) else {
             continue;
         };
         for v in &verified[at] {
@@ -88,6 +133,17 @@ pub(super) fn step_cosignatures(
                 .iter()
                 .find(|r| r.cosigner.as_ref() == Some(&v.key))
             {
+                // A key replaced since (a lost device) counts only where
+                // the log recorded its cosignature before the replacement.
+                if let Some(u) = r.until {
+                    let recorded = replay
+                        .cosign_claims
+                        .iter()
+                        .any(|c| c.round == t.round && c.scrutineer == r.name && c.entry < u);
+                    if !recorded {
+                        continue;
+                    }
+                }
                 t.certification.cosigned.push(Cosigned {
                     name: r.name.clone(),
                     role: r.role.clone(),

@@ -115,8 +115,11 @@ pub(super) fn step_checkpoints<'a>(
 }
 
 pub(super) fn check_keys_file(rec: &mut Recorder, keys: &[KeyLine], regs: &[Registration]) {
+    // `keys.txt` lists the `key_registered` entries; keys that replaced
+    // lost ones are read from the log alone.
     let from_log: Vec<KeyLine> = regs
         .iter()
+        .filter(|r| !r.replacement)
         .map(|r| KeyLine {
             entry: r.entry,
             role: r.role.clone(),

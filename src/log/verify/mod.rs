@@ -107,7 +107,9 @@ impl Step {
         match self {
             Step::Files => "文件与密钥可读（来源、日志公钥、登记密钥）",
             Step::CheckpointSignatures => "检查点由日志密钥签名",
-            Step::Cosignatures => "监票人联署有效，逐轮核定结果（达到规定人数）",
+            Step::Cosignatures => {
+                "监票人联署有效，逐轮核定结果（达到规定人数）；日志所列见证人联署每轮结果"
+            }
             Step::Tree => "由记录文件重算默克尔树，与每个检查点一致",
             Step::Consistency => "检查点前后一致（只增不改）",
             Step::EntrySignatures => "每条记录的签名有效、签名人已登记",
@@ -122,7 +124,7 @@ impl Step {
             Step::Files => "bundle files and keys parse (origin, log key, registered keys)",
             Step::CheckpointSignatures => "checkpoints are signed by the log key",
             Step::Cosignatures => {
-                "cosignatures verify; each result is certified or not (k of n scrutineers)"
+                "cosignatures verify; each result is certified or not (k of n scrutineers); the named witnesses cosigned every result"
             }
             Step::Tree => "the Merkle tree recomputed from the entries matches every checkpoint",
             Step::Consistency => "each checkpoint extends the previous one (append-only)",
@@ -238,6 +240,12 @@ pub struct Certification {
     pub cosigners: Vec<String>,
     /// The valid cosignatures of the result checkpoint by those cosigners.
     pub cosigned: Vec<Cosigned>,
+    /// Witnesses whose cosignature must be on the result checkpoint: all
+    /// the log names (`witness_named`), or the quorum it gives.
+    pub witnesses_required: usize,
+    /// The valid cosignatures of the result checkpoint by the named
+    /// witnesses (role `witness`).
+    pub witnessed: Vec<Cosigned>,
 }
 
 impl Certification {
@@ -267,10 +275,59 @@ pub struct VerifyReport {
     pub final_checkpoint: Option<(u64, Hash)>,
     /// Every published tally: replayed, and certified or not.
     pub tallies: Vec<TallyCheck>,
+    /// The witnesses the log names, in log order.
+    pub witnesses: Vec<NamedWitness>,
+    /// How many of them must cosign each result checkpoint.
+    pub witnesses_required: usize,
+    /// Who held which role and key, per election.
+    pub holders: Vec<KeyHolder>,
     /// Signature lines by keys the verifier does not know (neither the log
     /// key nor a registered scrutineer's, e.g. a witness): ignored, as
     /// C2SP signed-note requires, and listed here as not checked.
     pub unchecked: Vec<Unchecked>,
+}
+
+/// A witness the log names (`witness_named`): the verifier requires its
+/// cosignature on every round's result checkpoint (step 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedWitness {
+    /// The entry that names it.
+    pub entry: u64,
+    pub name: String,
+    /// Its C2SP cosigner vkey.
+    pub key: String,
+    /// SHA-256 of its raw public key, in groups of four hex digits.
+    pub fingerprint: String,
+    /// Where the service submits checkpoints.
+    pub url: String,
+}
+
+/// One person's keys in one role, for one election (or for the whole
+/// meeting): who held which role and which key, as the log says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyHolder {
+    /// The election the person was assigned to (`staff_assigned`);
+    /// `None`: the whole meeting (organiser, presidium, or staff assigned
+    /// to no election).
+    pub election: Option<String>,
+    pub role: String,
+    pub name: String,
+    /// Every key the person held in that role, in log order.
+    pub keys: Vec<HeldKey>,
+}
+
+/// A key a person held, and from when to when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldKey {
+    /// SHA-256 of the raw public key, in groups of four hex digits.
+    pub fingerprint: String,
+    /// The entry from which it signs (`key_registered`, or the approval of
+    /// a replacement).
+    pub from_entry: u64,
+    /// The approval of its replacement, from which it signs nothing.
+    pub until_entry: Option<u64>,
+    /// For a replacement key: the presidium member who approved it.
+    pub approved_by: Option<String>,
 }
 
 /// A signature line by an unknown key, not checked (each distinct line
@@ -608,10 +665,7 @@ pub fn verify_pinned_with(
         .collect();
     let final_cp = cps.last();
     VerifyReport {
-        pinned: pins.roots.len()
-            + pins.checkpoints.len()
-            + pins.scrutineer_keys.len()
-            + pins.witnesses.len(),
+        pinned: pins.len(),
         steps: rec.finish(),
         origin: keys.origin,
         log_key: keys.log_key.map(|k| k.to_string()),
@@ -621,6 +675,19 @@ pub fn verify_pinned_with(
         final_checkpoint: final_cp.map(|c| (c.checkpoint.size().0, c.checkpoint.root())),
         tallies,
         unchecked,
+        witnesses: replay
+            .witnesses
+            .iter()
+            .map(|w| NamedWitness {
+                entry: w.entry,
+                name: w.name.clone(),
+                key: w.key.to_string(),
+                fingerprint: super::pins::fingerprint(&w.key.public_key().to_bytes()),
+                url: w.url.clone(),
+            })
+            .collect(),
+        witnesses_required: replay.witnesses_required(),
+        holders: replay.holders(),
     }
 }
 

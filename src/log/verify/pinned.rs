@@ -125,6 +125,45 @@ pub(super) fn step_pins(
             }
         }
     }
+    for (name, key) in &pins.cosigner_keys {
+        let scrutineer = replay
+            .registrations
+            .iter()
+            .filter(|r| is_scrutineer_role(&r.role) && r.name == *name)
+            .collect::<Vec<&Registration>>();
+        let witness = replay.witnesses.iter().find(|w| w.name == *name);
+        if let Some(w) = witness {
+            if !key.matches(&w.key.public_key().to_bytes()) {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "witness {name}'s key in the bundle (fingerprint {}) is not the pinned one",
+                        fingerprint(&w.key.public_key().to_bytes())
+                    ),
+                );
+            }
+        } else if scrutineer.is_empty() {
+            rec.general(
+                Step::Pins,
+                format!("the pinned cosigner {name} is neither a scrutineer nor a witness in the bundle"),
+            );
+        } else if !scrutineer.iter().all(|r| key.matches(&r.public)) {
+            // Every key the bundle gives them (a replaced one too) must be
+            // the pinned key: a pin names one key.
+            let other = scrutineer.iter().find(|r| !key.matches(&r.public));
+            if let Some(r) = other {
+                rec.general(
+                    Step::Pins,
+                    format!(
+                        "{} {name}'s key in the bundle (entry {}, fingerprint {}) is not the pinned one",
+                        r.role,
+                        r.entry,
+                        fingerprint(&r.public)
+                    ),
+                );
+            }
+        }
+    }
     if required > 0 {
         let mut sizes: Vec<(u64, String)> = tallies
             .iter()

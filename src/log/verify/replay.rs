@@ -32,6 +32,30 @@ pub(super) struct Registration {
     pub(super) public: [u8; 32],
     /// The C2SP cosigner key, when registered as a type 0x04 vkey.
     pub(super) cosigner: Option<VerifierKey>,
+    /// The `key_replacement_approved` entry from which this key signs
+    /// nothing more (a lost device).
+    pub(super) until: Option<u64>,
+    /// Made by an approved replacement (`entry` is the approval's index),
+    /// not by `key_registered`: not listed in `keys.txt`.
+    pub(super) replacement: bool,
+}
+
+/// A witness the organiser named (`witness_named`).
+#[derive(Clone, Debug)]
+pub(super) struct NamedWitness {
+    pub(super) entry: u64,
+    pub(super) name: String,
+    pub(super) key: VerifierKey,
+    pub(super) url: String,
+}
+
+/// A `key_replaced` waiting for its approval.
+#[derive(Clone, Debug)]
+pub(super) struct PendingReplacement {
+    pub(super) entry: u64,
+    pub(super) key_text: String,
+    pub(super) public: [u8; 32],
+    pub(super) cosigner: Option<VerifierKey>,
 }
 
 /// The Ed25519 key of a registered key text: a C2SP vkey or 64 hex digits.
@@ -112,6 +136,14 @@ pub(super) struct Replay<'t> {
     /// The Chinese wording of replay messages worded for people (the
     /// tally check's differences), by their English text.
     pub(super) worded: BTreeMap<String, String>,
+    /// The witnesses named, in log order.
+    pub(super) witnesses: Vec<NamedWitness>,
+    /// The quorum the last `witness_named` that gives one set.
+    pub(super) witness_quorum: Option<u64>,
+    /// `key_replaced` entries not yet approved: (role, name) → the new key.
+    pub(super) pending: BTreeMap<(String, String), PendingReplacement>,
+    /// Approved replacements: (approval entry, role, name, approved by).
+    pub(super) replacements: Vec<(u64, String, String, String)>,
 }
 
 impl<'t> Replay<'t> {
@@ -134,6 +166,10 @@ impl<'t> Replay<'t> {
             logins: BTreeMap::new(),
             readings: BTreeMap::new(),
             worded: BTreeMap::new(),
+            witnesses: Vec::new(),
+            witness_quorum: None,
+            pending: BTreeMap::new(),
+            replacements: Vec::new(),
         }
     }
 
@@ -192,8 +228,239 @@ impl<'t> Replay<'t> {
     pub(super) fn registered(&self, role: &str, name: &str) -> Option<&Registration> {
         self.registrations
             .iter()
-            .find(|r| r.role == role && r.name == name)
+            .find(|r| r.role == role && r.name == name && r.until.is_none())
     }
+
+    /// Step 8 for `witness_named`: a cosigner vkey named as the event
+    /// says, a new witness, before any round opened.
+    pub(super) fn name_witness(
+        &mut self,
+        index: u64,
+        name: &str,
+        key: &str,
+        url: &str,
+        quorum: Option<u64>,
+        out: &mut Vec<String>,
+    ) {
+        if let Some(id) = self.rounds.keys().next() {
+            out.push(format!(
+                "names witness {name} after round {id} opened: the witnesses of a meeting are named before its first round opens"
+            ));
+            return;
+        }
+        let key = match VerifierKey::parse(key) {
+            Ok(k) if k.sig_type() == SignatureType::CosignatureV1 => k,
+            Ok(_) => {
+                out.push(format!(
+                    "witness {name}: key must be a C2SP cosigner vkey (type 0x04)"
+                ));
+                return;
+            }
+            Err(e) => {
+                out.push(format!("witness {name}: key {key:?}: {e}"));
+                return;
+            }
+        };
+        if key.name().as_str() != name {
+            out.push(format!(
+                "witness {name}: its key is named {}",
+                key.name().as_str()
+            ));
+            return;
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            out.push(format!(
+                "witness {name}: url {url:?} is not an http:// or https:// URL"
+            ));
+        }
+        if let Some(w) = self
+            .witnesses
+            .iter()
+            .find(|w| w.name == name || w.key.public_key() == key.public_key())
+        {
+            out.push(format!(
+                "witness {name} is already named (entry {})",
+                w.entry
+            ));
+            return;
+        }
+        self.witnesses.push(NamedWitness {
+            entry: index,
+            name: name.to_owned(),
+            key,
+            url: url.to_owned(),
+        });
+        if let Some(q) = quorum {
+            if q == 0 || q > self.witnesses.len() as u64 {
+                out.push(format!(
+                    "witness quorum {q}: between 1 and the {} witnesses named so far",
+                    self.witnesses.len()
+                ));
+            } else {
+                self.witness_quorum = Some(q);
+            }
+        }
+    }
+
+    /// Who held which role and key, per election: staff under each
+    /// election they were assigned to, everyone else under the meeting.
+    pub(super) fn holders(&self) -> Vec<super::KeyHolder> {
+        let mut people: Vec<(String, String)> = Vec::new();
+        for r in &self.registrations {
+            let who = (r.role.clone(), r.name.clone());
+            if !people.contains(&who) {
+                people.push(who);
+            }
+        }
+        let mut out = Vec::new();
+        for (role, name) in people {
+            let keys: Vec<super::HeldKey> = self
+                .registrations
+                .iter()
+                .filter(|r| r.role == role && r.name == name)
+                .map(|r| super::HeldKey {
+                    fingerprint: crate::log::pins::fingerprint(&r.public),
+                    from_entry: r.entry,
+                    until_entry: r.until,
+                    approved_by: self
+                        .replacements
+                        .iter()
+                        .find(|(at, ..)| r.replacement && *at == r.entry)
+                        .map(|(_, _, _, by)| by.clone()),
+                })
+                .collect();
+            let elections: Vec<&String> = self
+                .assigned
+                .iter()
+                .filter(|(_, staff)| staff.contains(&(role.clone(), name.clone())))
+                .map(|(e, _)| e)
+                .collect();
+            if elections.is_empty() {
+                out.push(super::KeyHolder {
+                    election: None,
+                    role: role.clone(),
+                    name: name.clone(),
+                    keys,
+                });
+            } else {
+                for e in elections {
+                    out.push(super::KeyHolder {
+                        election: Some(e.clone()),
+                        role: role.clone(),
+                        name: name.clone(),
+                        keys: keys.clone(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.election, &a.role, &a.name).cmp(&(&b.election, &b.role, &b.name)));
+        out
+    }
+
+    /// How many named witnesses must cosign each result checkpoint.
+    pub(super) fn witnesses_required(&self) -> usize {
+        let n = self.witnesses.len();
+        self.witness_quorum
+            .map_or(n, |q| usize::try_from(q).unwrap_or(n).min(n))
+    }
+
+    /// Step 8 for `key_replaced`: the person holds a key in that role,
+    /// and the new key is no one's.
+    pub(super) fn replace_key(
+        &mut self,
+        index: u64,
+        role: &str,
+        name: &str,
+        key: &str,
+        out: &mut Vec<String>,
+    ) {
+        let (public, cosigner) = match parse_registered_key(key) {
+            Ok(k) => k,
+            Err(e) => {
+                out.push(e);
+                return;
+            }
+        };
+        if self.registered(role, name).is_none() {
+            out.push(format!(
+                "replaces the key of {role} {name}, who has no key registered"
+            ));
+            return;
+        }
+        if let Some(r) = self.registrations.iter().find(|r| r.public == public) {
+            out.push(format!(
+                "the new key is already registered to {} (entry {})",
+                r.name, r.entry
+            ));
+            return;
+        }
+        if is_scrutineer_role(role) && cosigner.is_none() {
+            out.push(format!(
+                "{role} {name}: key must be a C2SP cosigner vkey (type 0x04)"
+            ));
+            return;
+        }
+        self.pending.insert(
+            (role.to_owned(), name.to_owned()),
+            PendingReplacement {
+                entry: index,
+                key_text: key.to_owned(),
+                public,
+                cosigner,
+            },
+        );
+    }
+
+    /// Step 8 for `key_replacement_approved`: it names a pending
+    /// replacement; from this entry the old key is void and the new one
+    /// signs. (Who may approve is step 6: a presidium member other than
+    /// the person.)
+    pub(super) fn approve_replacement(
+        &mut self,
+        index: u64,
+        role: &str,
+        name: &str,
+        key: &str,
+        by: &str,
+        out: &mut Vec<String>,
+    ) {
+        let who = (role.to_owned(), name.to_owned());
+        let Some(p) = self.pending.remove(&who) else {
+            out.push(format!(
+                "approves a replacement of the key of {role} {name} that no key_replaced entry asks for"
+            ));
+            return;
+        };
+        if p.key_text != key {
+            out.push(format!(
+                "approves key {key} for {role} {name}; the key_replaced entry {} asks for {}",
+                p.entry, p.key_text
+            ));
+            return;
+        }
+        let Some(old) = self
+            .registrations
+            .iter_mut()
+            .find(|r| r.role == role && r.name == name && r.until.is_none())
+        else {
+            out.push(format!("{role} {name} has no key to replace"));
+            return;
+        };
+        old.until = Some(index);
+        self.registrations.push(Registration {
+            entry: index,
+            role: role.to_owned(),
+            name: name.to_owned(),
+            key_text: p.key_text,
+            public: p.public,
+            cosigner: p.cosigner,
+            until: None,
+            replacement: true,
+        });
+        self.replacements
+            .push((index, role.to_owned(), name.to_owned(), by.to_owned()));
+    }
+
     /// Step 8: fold one event; the messages are failures of this entry.
     pub(super) fn apply(
         &mut self,
@@ -265,10 +532,28 @@ impl<'t> Replay<'t> {
                             key_text: key.clone(),
                             public,
                             cosigner,
+                            until: None,
+                            replacement: false,
                         });
                     }
                 }
             },
+            Event::WitnessNamed {
+                name,
+                key,
+                url,
+                quorum,
+                ..
+            } => self.name_witness(index, name, key, url, *quorum, &mut out),
+            Event::KeyReplaced {
+                role, name, key, ..
+            } => self.replace_key(index, role, name, key, &mut out),
+            Event::KeyReplacementApproved {
+                role,
+                name,
+                key,
+                by,
+            } => self.approve_replacement(index, role, name, key, by, &mut out),
             Event::LoginIssued {
                 person,
                 token,
@@ -593,7 +878,13 @@ impl<'t> Replay<'t> {
 
     /// The registered scrutineers with a cosigner key, as of now: those
     /// assigned to `election` when the round names one.
-    pub(super) fn cosigners_of(&self, election: Option<&str>) -> Vec<Registration> {
+    /// A key that replaced a lost one counts only for rounds that close
+    /// after the replacement (`closed`: the round's `round_closed` entry).
+    pub(super) fn cosigners_of(
+        &self,
+        election: Option<&str>,
+        closed: Option<u64>,
+    ) -> Vec<Registration> {
         let assigned = |name: &str| match election {
             None => true,
             Some(e) => self.assigned.get(e).is_some_and(|staff| {
@@ -604,7 +895,13 @@ impl<'t> Replay<'t> {
         };
         self.registrations
             .iter()
-            .filter(|r| is_scrutineer_role(&r.role) && r.cosigner.is_some() && assigned(&r.name))
+            .filter(|r| {
+                is_scrutineer_role(&r.role)
+                    && r.cosigner.is_some()
+                    && r.until.is_none()
+                    && assigned(&r.name)
+                    && closed.is_none_or(|c| r.entry < c)
+            })
             .cloned()
             .collect()
     }
@@ -636,7 +933,8 @@ impl<'t> Replay<'t> {
         out: &mut Vec<String>,
     ) {
         let election = self.rounds.get(id).and_then(|s| s.election.clone());
-        let cosigners = self.cosigners_of(election.as_deref());
+        let closed = self.rounds.get(id).and_then(|s| s.closed);
+        let cosigners = self.cosigners_of(election.as_deref(), closed);
         // Every assigned scrutineer is in n unless a decision excused them.
         if let (Some(e), Some(state)) = (election.as_deref(), self.rounds.get(id)) {
             for name in self.keyless_scrutineers(e) {
@@ -669,6 +967,8 @@ impl<'t> Replay<'t> {
                 .unwrap_or(usize::MAX),
             cosigners: cosigners.iter().map(|r| r.name.clone()).collect(),
             cosigned: Vec::new(),
+            witnesses_required: 0,
+            witnessed: Vec::new(),
         };
         state.cosigners = cosigners;
         let round = &state.round;
@@ -742,6 +1042,20 @@ impl<'t> Replay<'t> {
                 format!("{scrutineer} is not a registered scrutineer")
             });
         };
+        if let Some((u, r)) = state
+            .cosigners
+            .iter()
+            .find(|r| r.name == scrutineer)
+            .and_then(|r| r.until.map(|u| (u, r)))
+        {
+            let closed = state
+                .closed
+                .map_or(String::new(), |c| format!(" at entry {c}"));
+            return Err(format!(
+                "{} {scrutineer}'s key was replaced at entry {u}; round {round} closed{closed}, before the replacement, and only the old key could cosign it, before entry {u}",
+                r.role
+            ));
+        }
         if let Some(at) = state.cosigned_by.get(scrutineer) {
             return Err(format!(
                 "{scrutineer} already cosigned round {round} at entry {at}"
