@@ -121,6 +121,8 @@ routes! {
     post "/api/meetings/{m}/rounds/{r}/decisions" => decide,
     get "/api/meetings/{m}/rounds/{r}/events" => events,
     get "/api/meetings/{m}/checkpoint" => checkpoint,
+    post "/api/meetings/{m}/witnesses" => name_witness,
+    get "/api/meetings/{m}/witnesses" => witnesses,
     get "/api/meetings/{m}/bundle" => bundle,
     get "/api/meetings/{m}/tlog/{*path}" => tlog,
 }
@@ -178,6 +180,8 @@ pub async fn serve_with(
     let (tx, rx) = watch::channel(false);
     let tls = serving.tls.as_ref().map(|t| t.config.clone());
     let limits = serving.limits;
+    // Every checkpoint to every named witness, off the request path.
+    tokio::spawn(witness::submit(svc.clone(), rx.clone()));
     let app = router(svc, rx, serving);
     listener::serve(listener, app, tls, limits, async move {
         shutdown.await;
@@ -624,6 +628,27 @@ async fn revoke_token(
     // Nobody may be listening; that is fine.
     let _ = app.revoked.send((m, t));
     Ok(respond(reply))
+}
+
+async fn name_witness(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P(m): P<String>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Organiser])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.name_witness(&a, req)).await
+}
+
+async fn witnesses(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P(m): P<String>,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Organiser, Scrutineer, Presidium, Auditor])?;
+    call(&app, move |s| s.witnesses(&a)).await
 }
 
 async fn add_election(

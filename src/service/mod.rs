@@ -41,6 +41,7 @@ mod integrity;
 pub mod live;
 pub mod meeting;
 pub mod round;
+pub mod witness;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -255,6 +255,7 @@ pub fn schema_version(conn: &Connection) -> Result<usize, StoreError> {
 /// together with the new `user_version`.
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     log::migrate(conn)?;
+    witness::migrate_service(conn)?;
     let applied = schema_version(conn)?;
     if applied > MIGRATIONS.len() {
         return Err(StoreError::Corrupt {
