@@ -98,6 +98,8 @@ routes! {
     post "/api/meetings/{m}/people" => add_person,
     get "/api/meetings/{m}/people" => people,
     put "/api/meetings/{m}/people/{p}/key" => set_key,
+    post "/api/meetings/{m}/people/{p}/key/replacement" => replace_key,
+    post "/api/meetings/{m}/people/{p}/key/approval" => approve_key,
     post "/api/meetings/{m}/people/{p}/tokens" => issue_token,
     delete "/api/meetings/{m}/tokens/{t}" => revoke_token,
     post "/api/meetings/{m}/elections" => add_election,
@@ -598,6 +600,30 @@ async fn set_key(
     let a = person(&c, &m, &[Organiser, Counter, Scrutineer, Presidium])?;
     let req = json_body(&headers, &body)?;
     call(&app, move |s| s.set_key(&a, &p, req)).await
+}
+
+async fn replace_key(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, p)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Organiser, Counter, Scrutineer, Presidium])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.replace_key(&a, &p, req)).await
+}
+
+async fn approve_key(
+    State(app): State<App>,
+    Auth(c): Auth,
+    P((m, p)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let a = person(&c, &m, &[Presidium])?;
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.approve_key(&a, &p, req)).await
 }
 
 async fn issue_token(

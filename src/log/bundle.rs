@@ -230,6 +230,9 @@ impl Bundle {
         b.insert(ORIGIN_FILE, format!("{origin}\n").into_bytes())?;
         b.insert(LOG_KEY_FILE, format!("{log_key}\n").into_bytes())?;
         let mut registrations = Vec::new();
+        // Every key a scrutineer held (a lost device's, then its approved
+        // replacement), newest last: (name, key).
+        let mut scrutineer_keys: Vec<(String, String)> = Vec::new();
         let mut cosignatures: Vec<(u64, NoteSignature)> = Vec::new();
         for (i, bytes) in entries.iter().enumerate() {
             let index = i as u64;
@@ -240,23 +243,34 @@ impl Bundle {
             match event::decode(entry.payload()) {
                 Ok(Event::KeyRegistered {
                     role, name, key, ..
-                }) => registrations.push(KeyLine {
-                    entry: index,
-                    role,
-                    name,
-                    key,
-                }),
+                }) => {
+                    if super::event::is_scrutineer_role(&role) {
+                        scrutineer_keys.push((name.clone(), key.clone()));
+                    }
+                    registrations.push(KeyLine {
+                        entry: index,
+                        role,
+                        name,
+                        key,
+                    })
+                }
+                Ok(Event::KeyReplacementApproved {
+                    role, name, key, ..
+                }) if super::event::is_scrutineer_role(&role) => {
+                    scrutineer_keys.push((name, key));
+                }
                 Ok(Event::ResultCosigned {
                     scrutineer,
                     checkpoint_size,
                     signature,
                     ..
                 }) => {
-                    let line = registrations
+                    let line = scrutineer_keys
                         .iter()
-                        .find(|r| super::event::is_scrutineer_role(&r.role) && r.name == scrutineer)
-                        .and_then(|r| VerifierKey::parse(&r.key).ok())
-                        .and_then(|k| cosignature_line(&k, &signature));
+                        .rev()
+                        .filter(|(name, _)| *name == scrutineer)
+                        .filter_map(|(_, key)| VerifierKey::parse(key).ok())
+                        .find_map(|k| cosignature_line(&k, &signature));
                     if let Some(line) = line {
                         cosignatures.push((checkpoint_size, line));
                     }

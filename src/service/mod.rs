@@ -40,6 +40,7 @@ pub mod import;
 mod integrity;
 pub mod live;
 pub mod meeting;
+pub mod replacement;
 pub mod round;
 pub mod witness;
 

@@ -135,7 +135,7 @@ pub(super) fn step_cosignatures(
             {
                 // A key replaced since (a lost device) counts only where
                 // the log recorded its cosignature before the replacement.
-                if let Some(u) = r.until {
+                if let Some(u) = replay.replaced_at(&r.public) {
                     let recorded = replay
                         .cosign_claims
                         .iter()

@@ -357,6 +357,16 @@ impl<'t> Replay<'t> {
         out
     }
 
+    /// The entry from which the key `public` signs nothing (its
+    /// replacement's approval), if it was replaced. (A round's cosigners
+    /// are copies made at its tally; this is the current record.)
+    pub(super) fn replaced_at(&self, public: &[u8; 32]) -> Option<u64> {
+        self.registrations
+            .iter()
+            .find(|r| &r.public == public)
+            .and_then(|r| r.until)
+    }
+
     /// How many named witnesses must cosign each result checkpoint.
     pub(super) fn witnesses_required(&self) -> usize {
         let n = self.witnesses.len();
@@ -1046,7 +1056,7 @@ impl<'t> Replay<'t> {
             .cosigners
             .iter()
             .find(|r| r.name == scrutineer)
-            .and_then(|r| r.until.map(|u| (u, r)))
+            .and_then(|r| self.replaced_at(&r.public).map(|u| (u, r)))
         {
             let closed = state
                 .closed
