@@ -11,6 +11,8 @@
 //!    checkpoint that ends with its tally, k from the method's
 //!    `signatures_required`); a result the log announces must be certified,
 //!    and every cosignature the log records must be on its checkpoint;
+//!    every result checkpoint carries the cosignatures of the witnesses
+//!    the log names (`witness_named`, K of them if it gives a quorum);
 //! 4. the Merkle tree recomputed from the entry files has every
 //!    checkpoint's root, and the final checkpoint covers every entry;
 //! 5. each checkpoint extends the previous one (consistency proofs);
