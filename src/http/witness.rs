@@ -464,3 +464,35 @@ where
         String::from_utf8(bytes.to_vec()).map_err(|_| format!("{host}'s answer is not UTF-8"))?;
     Ok((status, content_type, text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn witness_urls_split_into_scheme_host_port_and_path() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8090/add-checkpoint"),
+            Ok((false, "127.0.0.1".into(), 8090, "/add-checkpoint".into()))
+        );
+        assert_eq!(
+            split_url("https://witness.example.org/w/add-checkpoint"),
+            Ok((
+                true,
+                "witness.example.org".into(),
+                443,
+                "/w/add-checkpoint".into()
+            ))
+        );
+        assert_eq!(
+            split_url("http://[::1]:9/x"),
+            Ok((false, "::1".into(), 9, "/x".into()))
+        );
+        assert_eq!(
+            split_url("http://host"),
+            Ok((false, "host".into(), 80, "/".into()))
+        );
+        assert!(split_url("ftp://host/").is_err());
+        assert!(split_url("http:///x").is_err());
+    }
+}

@@ -273,7 +273,11 @@ impl Service {
                     requests.push((w.cosigned_size, note, body));
                 }
             } else if !pending.is_empty() {
-                let tree = store::log::load_tree(conn, meeting)?;
+                // Leaf hashes only: the entries' bytes are not needed for
+                // consistency proofs.
+                let tree = crate::log::merkle::Tree::from_leaf_hashes(
+                    store::witness::leaf_hashes(conn, meeting).map_err(db)?,
+                );
                 let mut old = w.cosigned_size;
                 for (size, note) in pending {
                     let proof = if old == 0 {

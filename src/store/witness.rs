@@ -311,6 +311,19 @@ pub fn checkpoints_above(
     rows.collect()
 }
 
+/// The leaf hashes of the log of `meeting`, in order (the tree without
+/// reading the entries' bytes).
+pub fn leaf_hashes(conn: &Connection, meeting: &str) -> rusqlite::Result<Vec<Hash>> {
+    let mut stmt = conn.prepare("SELECT leaf_hash FROM log_entry WHERE log = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([meeting], |r| {
+        let b: Vec<u8> = r.get(0)?;
+        Hash::from_slice(&b).ok_or_else(|| {
+            rusqlite::Error::InvalidColumnType(0, "leaf_hash".into(), rusqlite::types::Type::Blob)
+        })
+    })?;
+    rows.collect()
+}
+
 /// A cosignature received: stores the line for the note of `size` and
 /// moves the witness's size on (never back).
 pub fn record_cosignature(
