@@ -23,7 +23,7 @@ usage:
   scrutineer witness --db FILE --key FILE --name NAME --log VKEY [--log VKEY…] [--listen ADDR]
   scrutineer verify BUNDLE|TILES [--lang zh|en] [--tz +08:00] [--log-key VKEY] [--receipt FILE]...
                    [--root SIZE:ROOT]... [--checkpoint FILE]... [--scrutineer-key KEY]...
-                   [--witness-key VKEY]... [--witnesses K]
+                   [--witness-key VKEY]... [--witnesses K] [--cosigner-key NAME=VKEY]... [--json]
   scrutineer --help | --version
 
 exit codes: 0 done, 1 check failed, 2 bad input
@@ -106,7 +106,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 o.ballots = Some(it.next().ok_or("--ballots needs a file name")?.clone());
             }
             flag @ ("--root" | "--checkpoint" | "--scrutineer-key" | "--witness-key"
-            | "--witnesses") => {
+            | "--witnesses" | "--cosigner-key") => {
                 let name = PIN_OPTIONS
                     .iter()
                     .find(|n| **n == flag)
@@ -508,12 +508,13 @@ fn method(o: &Opts) -> Exit {
 }
 
 /// The options that pin what the bundle must agree with (verify step 9).
-const PIN_OPTIONS: [&str; 5] = [
+const PIN_OPTIONS: [&str; 6] = [
     "--root",
     "--checkpoint",
     "--scrutineer-key",
     "--witness-key",
     "--witnesses",
+    "--cosigner-key",
 ];
 
 /// The pins of `o`, their files read.
@@ -531,6 +532,9 @@ fn pins(o: &Opts) -> Result<crate::log::pins::Pins, String> {
             "--scrutineer-key" => p
                 .scrutineer_keys
                 .push(PinnedKey::parse(v).map_err(|e| bad(&e))?),
+            "--cosigner-key" => p
+                .cosigner_keys
+                .push(crate::log::pins::parse_cosigner_key(v).map_err(|e| bad(&e))?),
             "--witness-key" => p
                 .witnesses
                 .push(crate::log::note::VerifierKey::parse(v.trim()).map_err(|e| bad(&e))?),
@@ -579,8 +583,14 @@ fn verify(o: &Opts) -> Exit {
         Err(e) => return Exit::BadInput(e),
     };
     let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given, &pins);
-    let text = report::verify_report::render_in(path, &report, pinned.as_deref(), o.lang, o.tz);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
+    let text = if o.json {
+        let mut t = report::verify_report::json(&report, pinned_ok).to_string();
+        t.push('\n');
+        t
+    } else {
+        report::verify_report::render_in(path, &report, pinned.as_deref(), o.lang, o.tz)
+    };
     if report.is_verified() && pinned_ok {
         Exit::Ok(text)
     } else {

@@ -24,6 +24,8 @@ mod golden;
 mod hostile_input;
 #[path = "kernels_agree.rs"]
 mod kernels_agree;
+#[path = "key_replacement.rs"]
+mod key_replacement;
 #[path = "listener.rs"]
 mod listener;
 #[path = "openapi.rs"]

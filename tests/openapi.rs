@@ -483,6 +483,20 @@ fn real_responses_fit_the_document() {
     )
     .expect(201);
     f.get(&org, "/rounds/r1").expect(200);
+    // A witness of the log, named before the first round opens (nothing
+    // listens at its address: the submitter keeps retrying).
+    let w = cosigner("witness.example.org/w", 71);
+    f.post(
+        &org,
+        "/witnesses",
+        json!({
+            "name": "witness.example.org/w",
+            "key": w.verifier_key().to_string(),
+            "url": "http://127.0.0.1:9/add-checkpoint",
+        }),
+    )
+    .expect(201);
+    f.get(&org, "/witnesses").expect(200);
     f.post(&org, "/rounds/r1/open", json!({ "issued": 9 }))
         .expect(200);
 
@@ -625,6 +639,32 @@ fn real_responses_fit_the_document() {
         &s1,
         "/rounds/r2/totals/resolve",
         json!({ "resolution": "first", "reason": "核对原始唱票记录" }),
+    )
+    .expect(200);
+    // 监票二 loses the device: a new link, a new key asked for from the
+    // new device, approved by the presidium.
+    let link = f
+        .send(Request::new("POST", &m.path(&format!("/people/{}/tokens", s2.id))).token(&org.token))
+        .expect(201)
+        .json();
+    let mut s2_new = s2.clone();
+    s2_new.token = link["token"].as_str().expect("token").into();
+    let k3 = cosigner("监票二-新", 92);
+    common::signing::use_key(
+        &s2_new.token,
+        "监票二-新",
+        ed25519_dalek::SigningKey::from_bytes(&[92; 32]),
+    );
+    f.post(
+        &s2_new,
+        &format!("/people/{}/key/replacement", s2.id),
+        json!({ "key": k3.verifier_key().to_string() }),
+    )
+    .expect(201);
+    f.post(
+        &presidium,
+        &format!("/people/{}/key/approval", s2.id),
+        json!({ "key": k3.verifier_key().to_string() }),
     )
     .expect(200);
     // Refusals are problem documents.

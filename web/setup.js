@@ -73,6 +73,7 @@ function showCreate() {
 async function refresh() {
   S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
   S.people = await api('GET', `/meetings/${S.who.meeting}/people`);
+  S.witnesses = await api('GET', `/meetings/${S.who.meeting}/witnesses`);
   S.rounds = {};
   await Promise.all(roundsOf(S.meeting).map(async (r) => {
     S.rounds[r.id] = await api('GET', `/meetings/${S.who.meeting}/rounds/${r.id}`);
@@ -133,11 +134,28 @@ function render() {
   fill($('#meeting-facts'), labelEl('body', m.body), ' · ',
     tr('setup.facts', { voting: m.voting_members, excluded, entitled: m.entitled }));
   fill($('#meeting-checkpoint'), m.log ? checkpointLine(m.log) : '');
+  renderWitnesses();
   renderMethod();
   renderAttendance();
   renderElections();
   renderPeople();
   renderRounds();
+}
+
+/// One line per witness of the log: what it last cosigned; a refusal
+/// (a rollback or a fork) loudly, never hidden.
+function renderWitnesses() {
+  const ws = (S.witnesses && S.witnesses.witnesses) || [];
+  fill($('#meeting-witnesses'), ...ws.map((w) => {
+    if (w.refusal) {
+      return h('p', { class: 'msg warn' },
+        tr('setup.witness_refused', { name: w.name, status: w.refusal.status, message: w.refusal.message }));
+    }
+    const line = tr('setup.witness_line', { name: w.name, size: w.cosigned_size, behind: w.behind ?? 0 });
+    return w.last_error
+      ? h('p', {}, line, ' ', h('span', { class: 'badge warn' }, tr('setup.witness_error', { message: w.last_error.message })))
+      : h('p', {}, line);
+  }));
 }
 
 function anyRoundOpened() {

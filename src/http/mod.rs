@@ -186,6 +186,8 @@ routes! {
     post "/api/meetings/{m}/people" => add_person, Roles(&[Organiser]), signed;
     get "/api/meetings/{m}/people" => people, Roles(&[Organiser, Auditor]);
     put "/api/meetings/{m}/people/{p}/key" => set_key, Roles(&[Organiser, Counter, Scrutineer, Presidium]), signed;
+    post "/api/meetings/{m}/people/{p}/key/replacement" => replace_key, Roles(&[Organiser, Counter, Scrutineer, Presidium]), signed;
+    post "/api/meetings/{m}/people/{p}/key/approval" => approve_key, Roles(&[Presidium]), signed;
     post "/api/meetings/{m}/people/{p}/tokens" => issue_token, Roles(&[Organiser]), signed;
     delete "/api/meetings/{m}/tokens/{t}" => revoke_token, Roles(&[Organiser]), signed;
     post "/api/meetings/{m}/elections" => add_election, Roles(&[Organiser]);
@@ -212,6 +214,8 @@ routes! {
     post "/api/meetings/{m}/rounds/{r}/decisions" => decide, Roles(&[Presidium]), signed;
     get "/api/meetings/{m}/rounds/{r}/events" => events, Roles(RESULTS);
     get "/api/meetings/{m}/checkpoint" => checkpoint, Roles(ALL);
+    post "/api/meetings/{m}/witnesses" => name_witness, Roles(&[Organiser]), signed;
+    get "/api/meetings/{m}/witnesses" => witnesses, Roles(&[Organiser, Scrutineer, Presidium, Auditor]);
     get "/api/meetings/{m}/bundle" => bundle, Roles(PROOFS);
     get "/api/meetings/{m}/tlog/{*path}" => tlog, Roles(PROOFS);
 }
@@ -271,6 +275,8 @@ pub async fn serve_with(
     let (tx, rx) = watch::channel(false);
     let tls = serving.tls.as_ref().map(|t| t.config.clone());
     let limits = serving.limits;
+    // Every checkpoint to every named witness, off the request path.
+    tokio::spawn(witness::submit(svc.clone(), rx.clone()));
     let app = router(svc, rx, serving);
     listener::serve(listener, app, tls, limits, async move {
         shutdown.await;
@@ -761,6 +767,28 @@ async fn set_key(
     call(&app, move |s| s.set_key(&a, &p, req)).await
 }
 
+async fn replace_key(
+    State(app): State<App>,
+    Who(a): Who,
+    P((_, p)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.replace_key(&a, &p, req)).await
+}
+
+async fn approve_key(
+    State(app): State<App>,
+    Who(a): Who,
+    P((_, p)): P<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.approve_key(&a, &p, req)).await
+}
+
 async fn issue_token(
     State(app): State<App>,
     Who(a): Who,
@@ -787,6 +815,20 @@ async fn revoke_token(
     // Nobody may be listening; that is fine.
     let _ = app.revoked.send((m, t));
     Ok(respond(reply))
+}
+
+async fn name_witness(
+    State(app): State<App>,
+    Who(a): Who,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, Error> {
+    let req = json_body(&headers, &body)?;
+    call(&app, move |s| s.name_witness(&a, req)).await
+}
+
+async fn witnesses(State(app): State<App>, Who(a): Who) -> Result<Response, Error> {
+    call(&app, move |s| s.witnesses(&a)).await
 }
 
 async fn add_election(

@@ -3,7 +3,7 @@
 //! A bundle is a set of files (path → bytes); `docs/audit-bundle.md` is the
 //! normative description. This module names the files, builds a bundle from
 //! the log's entries and checkpoints, and splits a bundle into typed parts
-//! with precise errors. [`super::verify`] decides whether the parts hold
+//! with precise errors. the verifier (`log::verify`) decides whether the parts hold
 //! together; the glue that reads directories and zip files lives outside
 //! the pure modules (`crate::bundle_io`).
 //!
@@ -230,6 +230,9 @@ impl Bundle {
         b.insert(ORIGIN_FILE, format!("{origin}\n").into_bytes())?;
         b.insert(LOG_KEY_FILE, format!("{log_key}\n").into_bytes())?;
         let mut registrations = Vec::new();
+        // Every key a scrutineer held (a lost device's, then its approved
+        // replacement), newest last: (name, key).
+        let mut scrutineer_keys: Vec<(String, String)> = Vec::new();
         let mut cosignatures: Vec<(u64, NoteSignature)> = Vec::new();
         for (i, bytes) in entries.iter().enumerate() {
             let index = i as u64;
@@ -240,25 +243,34 @@ impl Bundle {
             match event::decode(entry.payload()) {
                 Ok(Event::KeyRegistered {
                     role, name, key, ..
-                }) => registrations.push(KeyLine {
-                    entry: index,
-                    role,
-                    name,
-                    key,
-                }),
+                }) => {
+                    if super::event::is_scrutineer_role(&role) {
+                        scrutineer_keys.push((name.clone(), key.clone()));
+                    }
+                    registrations.push(KeyLine {
+                        entry: index,
+                        role,
+                        name,
+                        key,
+                    })
+                }
+                Ok(Event::KeyReplacementApproved {
+                    role, name, key, ..
+                }) if super::event::is_scrutineer_role(&role) => {
+                    scrutineer_keys.push((name, key));
+                }
                 Ok(Event::ResultCosigned {
                     scrutineer,
                     checkpoint_size,
                     signature,
                     ..
                 }) => {
-                    let line = registrations
+                    let line = scrutineer_keys
                         .iter()
-                        .find(|r| {
-                            super::verify::is_scrutineer_role(&r.role) && r.name == scrutineer
-                        })
-                        .and_then(|r| VerifierKey::parse(&r.key).ok())
-                        .and_then(|k| cosignature_line(&k, &signature));
+                        .rev()
+                        .filter(|(name, _)| *name == scrutineer)
+                        .filter_map(|(_, key)| VerifierKey::parse(key).ok())
+                        .find_map(|k| cosignature_line(&k, &signature));
                     if let Some(line) = line {
                         cosignatures.push((checkpoint_size, line));
                     }
@@ -485,7 +497,7 @@ pub fn render_keys(lines: &[KeyLine]) -> String {
     out
 }
 
-/// Parses `keys.txt` (syntax only; [`super::verify`] compares it with the
+/// Parses `keys.txt` (syntax only; the verifier (`log::verify`) compares it with the
 /// log's registrations).
 pub fn parse_keys(bytes: &[u8]) -> Result<Vec<KeyLine>, BundleError> {
     let text = std::str::from_utf8(bytes).map_err(|_| BundleError::NotUtf8 {

@@ -753,6 +753,51 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// The organiser names a witness of the meeting's log (C2SP
+    /// tlog-witness): the service submits every checkpoint to it, and the
+    /// verifier requires its cosignature on every round's result
+    /// checkpoint. Setup: only before the first round opens, so a witness
+    /// cannot be added (or dropped) after the fact to make a check pass.
+    WitnessNamed {
+        /// The witness's name, as in its C2SP note key name.
+        name: String,
+        /// Its C2SP cosigner vkey (type 0x04), named `name`.
+        key: String,
+        /// Where the service submits checkpoints: the `add-checkpoint`
+        /// URL (`http://` or `https://`).
+        url: String,
+        /// How many of the named witnesses must cosign each result
+        /// checkpoint; the last `witness_named` that gives it decides;
+        /// absent everywhere: all of them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quorum: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// A person whose device was lost registers a new key from a new
+    /// device (the entry is signed by the new key, as `key_registered`
+    /// is). It counts only once `key_replacement_approved` names it.
+    KeyReplaced {
+        role: String,
+        name: String,
+        /// The new key (same forms as `key_registered`).
+        key: String,
+        /// The person's id in the meeting (`p3`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<String>,
+    },
+    /// A member of the presidium (not the person whose key it is) approves
+    /// a `key_replaced`: from this entry on the old key signs nothing, and
+    /// the new key signs for the person, but never for a round that closed
+    /// before this entry.
+    KeyReplacementApproved {
+        role: String,
+        name: String,
+        /// The new key, as its `key_replaced` gives it.
+        key: String,
+        /// The presidium member who approved (signs this entry).
+        by: String,
+    },
 }
 
 impl Event {
@@ -767,7 +812,10 @@ impl Event {
             Event::KeyRegistered { .. }
             | Event::StaffAssigned { .. }
             | Event::LoginIssued { .. }
-            | Event::LoginRevoked { .. } => EntryKind::KEY_REGISTERED,
+            | Event::LoginRevoked { .. }
+            | Event::WitnessNamed { .. }
+            | Event::KeyReplaced { .. }
+            | Event::KeyReplacementApproved { .. } => EntryKind::KEY_REGISTERED,
             Event::AttendanceRecorded { .. } => EntryKind::ATTENDANCE_RECORDED,
             Event::RoundOpened { .. } | Event::StageRecorded { .. } | Event::HandCount { .. } => {
                 EntryKind::ROUND_OPENED
@@ -809,6 +857,12 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// Roles whose cosignatures count towards a round's quorum (the
+/// scrutineers of `staff_assigned` and `key_registered`).
+pub fn is_scrutineer_role(role: &str) -> bool {
+    role == "scrutineer" || role == "chief_scrutineer"
 }
 
 /// The round facts of a `RoundOpened` event with the ballots returned.

@@ -41,6 +41,9 @@ pub struct Pins {
     pub witnesses: Vec<VerifierKey>,
     /// How many of `witnesses` must cosign (default: all).
     pub witness_quorum: Option<usize>,
+    /// `--cosigner-key NAME=VKEY`: the key the bundle must give the
+    /// scrutineer or the named witness called NAME.
+    pub cosigner_keys: Vec<(String, PinnedKey)>,
 }
 
 impl Pins {
@@ -50,6 +53,16 @@ impl Pins {
             && self.checkpoints.is_empty()
             && self.scrutineer_keys.is_empty()
             && self.witnesses.is_empty()
+            && self.cosigner_keys.is_empty()
+    }
+
+    /// How many pins there are.
+    pub fn len(&self) -> usize {
+        self.roots.len()
+            + self.checkpoints.len()
+            + self.scrutineer_keys.len()
+            + self.witnesses.len()
+            + self.cosigner_keys.len()
     }
 
     /// The witnesses that must cosign each checked checkpoint.
@@ -140,6 +153,21 @@ impl PinnedKey {
             PinnedKey::Fingerprint(fp) => Sha256::digest(public).as_slice() == fp,
         }
     }
+}
+
+/// `NAME=KEY`: a scrutineer's or witness's name and its key (a vkey or a
+/// fingerprint), as `--cosigner-key` takes it.
+pub fn parse_cosigner_key(text: &str) -> Result<(String, PinnedKey), PinError> {
+    let (name, key) = text.split_once('=').ok_or_else(|| {
+        PinError(format!(
+            "{text:?}: expected NAME=KEY (a scrutineer's or witness's name, then its vkey or fingerprint)"
+        ))
+    })?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(PinError(format!("{text:?}: the name before = is empty")));
+    }
+    Ok((name.to_owned(), PinnedKey::parse(key)?))
 }
 
 /// The fingerprint people compare: SHA-256 of the raw public key, in

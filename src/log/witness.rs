@@ -262,6 +262,31 @@ pub fn request_body(old: u64, proof: &[Hash], signed_note: &str) -> String {
     body
 }
 
+/// The log's side of a 200 response: the cosignature line of `witness`
+/// among the response's lines, verified over the checkpoint `signed_note`
+/// (its text and timestamp). Returns the line as the note carries it
+/// (`— name base64`).
+pub fn read_cosignature(
+    signed_note: &str,
+    response: &str,
+    witness: &VerifierKey,
+) -> Result<String, String> {
+    if response.len() > MAX_REQUEST_LEN {
+        return Err("the witness's response is longer than 16 KiB".into());
+    }
+    let joined = format!("{signed_note}{response}");
+    let note = Note::parse(&joined)
+        .map_err(|e| format!("the witness's response is not signature lines: {e}"))?;
+    let line = note
+        .signatures()
+        .iter()
+        .find(|l| witness.matches(l))
+        .ok_or_else(|| format!("the response carries no cosignature by {}", witness.label()))?;
+    super::cosignature::verify_cosignature(note.text(), witness, line)
+        .map_err(|e| format!("the witness's cosignature does not verify: {e}"))?;
+    Ok(line.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

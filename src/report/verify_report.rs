@@ -174,9 +174,11 @@ pub fn render_in(
     if r.pinned == 0 {
         out.push_str(t(
             "注意：未与包外任何凭据核对（未给出纸质报告上的根哈希、监票人公钥指纹，也未给出见证人的检查点或公钥）。本包内的密钥与根哈希仅由日志密钥担保；请与签字的纸质计票报告上的根哈希和监票人公钥指纹逐项核对。\n",
-            "note: nothing outside the bundle was pinned (no --root, --checkpoint, --scrutineer-key or --witness-key): its keys and roots rest on the log key alone; compare them with the roots and scrutineer key fingerprints on the signed paper reports.\n",
+            "note: nothing outside the bundle was pinned (no --root, --checkpoint, --scrutineer-key, --cosigner-key or --witness-key): its keys and roots rest on the log key alone; compare them with the roots and scrutineer key fingerprints on the signed paper reports.\n",
         ));
     }
+    out.push_str(&witnesses(r, lang));
+    out.push_str(&holders(r, lang));
     out.push('\n');
     if let Some((size, root)) = &r.final_checkpoint {
         out.push_str(&match lang {
@@ -327,7 +329,10 @@ fn round_block(tally: &TallyCheck, r: &VerifyReport, lang: Lang, zone: Zone) -> 
                 because.number()
             ),
         }),
-        _ => out.push_str(&certification(c, lang, zone)),
+        _ => {
+            out.push_str(&certification(c, lang, zone));
+            out.push_str(&witnessed(c, r, lang, zone));
+        }
     }
     let file = checkpoint_path(c.checkpoint);
     let witnesses: Vec<String> = r
@@ -403,6 +408,221 @@ fn certification(c: &Certification, lang: Lang, zone: Zone) -> String {
         ));
     }
     out
+}
+
+/// The named witnesses who cosigned a result checkpoint, and who did not.
+fn witnessed(c: &Certification, r: &VerifyReport, lang: Lang, zone: Zone) -> String {
+    if r.witnesses.is_empty() {
+        return String::new();
+    }
+    let (m, n, k) = (c.witnessed.len(), r.witnesses.len(), c.witnesses_required);
+    let mut out = match lang {
+        Lang::Zh => format!("    见证人联署：{m}/{n} 个，须 {k} 个\n"),
+        Lang::En => format!("    witnesses: {m} of {n} cosigned, {k} required\n"),
+    };
+    for s in &c.witnessed {
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "      {}（见证人）公钥指纹：{}　签署时间：{}\n",
+                shown(&s.name),
+                s.fingerprint,
+                time(s.timestamp, zone, lang)
+            ),
+            Lang::En => format!(
+                "      {} (witness) key fingerprint: {}  signed: {}\n",
+                shown(&s.name),
+                s.fingerprint,
+                time(s.timestamp, zone, lang)
+            ),
+        });
+    }
+    let missing: Vec<String> = r
+        .witnesses
+        .iter()
+        .filter(|w| !c.witnessed.iter().any(|s| s.name == w.name))
+        .map(|w| shown(&w.name).into_owned())
+        .collect();
+    if !missing.is_empty() {
+        out.push_str(&format!(
+            "{}{}\n",
+            lang.t(
+                "      未联署的见证人：",
+                "      witnesses that did not cosign: "
+            ),
+            missing.join(lang.t("、", ", "))
+        ));
+    }
+    out
+}
+
+/// The witnesses the log names.
+fn witnesses(r: &VerifyReport, lang: Lang) -> String {
+    if r.witnesses.is_empty() {
+        return lang
+            .t(
+                "日志未列见证人：无人在会外见证本日志的检查点（回退或分叉只能凭纸质报告上的根哈希发现）。\n",
+                "the log names no witnesses: nobody outside the meeting witnessed its checkpoints (a rollback or fork shows only against the roots on the paper reports).\n",
+            )
+            .to_owned();
+    }
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "日志所列见证人（每轮结果检查点须有其中 {} 个联署）：\n",
+            r.witnesses_required
+        ),
+        Lang::En => format!(
+            "witnesses the log names ({} must cosign every result checkpoint):\n",
+            r.witnesses_required
+        ),
+    };
+    for w in &r.witnesses {
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "    {}（第{}条记录）公钥指纹：{}　提交地址：{}\n",
+                shown(&w.name),
+                w.entry,
+                w.fingerprint,
+                shown(&w.url)
+            ),
+            Lang::En => format!(
+                "    {} (entry {}) key fingerprint: {}  submitted to: {}\n",
+                shown(&w.name),
+                w.entry,
+                w.fingerprint,
+                shown(&w.url)
+            ),
+        });
+    }
+    out
+}
+
+/// Who held which role and which key, per election.
+fn holders(r: &VerifyReport, lang: Lang) -> String {
+    if r.holders.is_empty() {
+        return String::new();
+    }
+    let mut out = lang
+        .t(
+            "\n各选举的身份与签名公钥（以日志为准，请与登记表核对）：\n",
+            "\nWho held which role and key, per election (as the log says; compare with the registration sheet):\n",
+        )
+        .to_owned();
+    let mut current: Option<&Option<String>> = None;
+    for h in &r.holders {
+        if current != Some(&h.election) {
+            current = Some(&h.election);
+            out.push_str(&match (&h.election, lang) {
+                (Some(e), Lang::Zh) => format!("  选举 {}：\n", shown(e)),
+                (Some(e), Lang::En) => format!("  election {}:\n", shown(e)),
+                (None, Lang::Zh) => "  全会（不分选举）：\n".to_owned(),
+                (None, Lang::En) => "  the whole meeting:\n".to_owned(),
+            });
+        }
+        for (i, k) in h.keys.iter().enumerate() {
+            let who = if i == 0 {
+                match lang {
+                    Lang::Zh => format!("{}（{}）", shown(&h.name), role(&h.role, lang)),
+                    Lang::En => format!("{} ({})", shown(&h.name), role(&h.role, lang)),
+                }
+            } else {
+                lang.t("    更换为", "    replaced by").to_owned()
+            };
+            let since = match (&k.approved_by, lang) {
+                (Some(by), Lang::Zh) => {
+                    format!("自第{}条记录起，经 {} 批准", k.from_entry, shown(by))
+                }
+                (Some(by), Lang::En) => {
+                    format!("from entry {}, approved by {}", k.from_entry, shown(by))
+                }
+                (None, Lang::Zh) => format!("自第{}条记录起", k.from_entry),
+                (None, Lang::En) => format!("from entry {}", k.from_entry),
+            };
+            let until = match (k.until_entry, lang) {
+                (Some(u), Lang::Zh) => format!("，至第{u}条记录止（设备丢失，已更换）"),
+                (Some(u), Lang::En) => format!(", until entry {u} (device lost, replaced)"),
+                (None, _) => String::new(),
+            };
+            out.push_str(&match lang {
+                Lang::Zh => format!("    {who} 公钥指纹：{}（{since}{until}）\n", k.fingerprint),
+                Lang::En => format!(
+                    "    {who} key fingerprint: {} ({since}{until})\n",
+                    k.fingerprint
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The report as JSON (`scrutineer verify --json`): the conclusion, each
+/// step with its failures, each round's certification and witnesses, the
+/// named witnesses, and who held which role and key.
+pub fn json(r: &VerifyReport, log_key_matches: bool) -> serde_json::Value {
+    use serde_json::json;
+    let cosigned = |c: &[crate::log::verify::Cosigned]| -> Vec<serde_json::Value> {
+        c.iter()
+            .map(|s| {
+                json!({
+                    "name": s.name, "role": s.role, "key": s.key,
+                    "fingerprint": s.fingerprint, "timestamp": s.timestamp,
+                })
+            })
+            .collect()
+    };
+    json!({
+        "verified": r.is_verified() && log_key_matches,
+        "origin": r.origin,
+        "log_key": r.log_key,
+        "entries": r.entries,
+        "checkpoints": r.checkpoints,
+        "ballots": r.ballots,
+        "pinned": r.pinned,
+        "final_checkpoint": r.final_checkpoint.as_ref().map(|(size, root)| json!({
+            "size": size, "root": grouped_hex(root),
+        })),
+        "steps": r.steps.iter().map(|s| json!({
+            "step": s.step.number(),
+            "zh": s.step.zh(),
+            "en": s.step.en(),
+            "status": match &s.status {
+                StepStatus::Passed => "passed",
+                StepStatus::Failed => "failed",
+                StepStatus::Skipped { .. } => "skipped",
+            },
+            "failures": s.failures.iter().map(|f| json!({
+                "entry": f.entry, "round": f.round, "file": f.file,
+                "en": f.message, "zh": f.zh,
+            })).collect::<Vec<_>>(),
+            "omitted": s.omitted,
+        })).collect::<Vec<_>>(),
+        "rounds": r.tallies.iter().map(|t| {
+            let c = &t.certification;
+            json!({
+                "round": t.round, "entry": t.entry, "status": t.status,
+                "elected": t.elected, "matches": t.matches,
+                "checkpoint": c.checkpoint,
+                "root": c.root.as_ref().map(grouped_hex),
+                "certified": c.is_certified(),
+                "required": c.required, "cosigners": c.cosigners,
+                "cosigned": cosigned(&c.cosigned),
+                "witnesses_required": c.witnesses_required,
+                "witnessed": cosigned(&c.witnessed),
+            })
+        }).collect::<Vec<_>>(),
+        "witnesses": r.witnesses.iter().map(|w| json!({
+            "name": w.name, "key": w.key, "fingerprint": w.fingerprint,
+            "url": w.url, "entry": w.entry,
+        })).collect::<Vec<_>>(),
+        "witnesses_required": r.witnesses_required,
+        "holders": r.holders.iter().map(|h| json!({
+            "election": h.election, "role": h.role, "name": h.name,
+            "keys": h.keys.iter().map(|k| json!({
+                "fingerprint": k.fingerprint, "from_entry": k.from_entry,
+                "until_entry": k.until_entry, "approved_by": k.approved_by,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "unchecked": r.unchecked.iter().map(|u| json!({"file": u.file, "key": u.key})).collect::<Vec<_>>(),
+    })
 }
 
 fn elected(names: &[String], lang: Lang) -> String {

@@ -300,7 +300,7 @@ fn issue_token(
 /// Parses a scrutineer's cosigning key and checks that no other person of
 /// the meeting registered the same public key or name and key ID (one key
 /// must never count twice).
-fn parse_cosigner_key(
+pub(crate) fn parse_cosigner_key(
     conn: &Connection,
     meeting: &str,
     person: Option<&str>,

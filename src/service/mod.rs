@@ -42,9 +42,11 @@ pub mod import;
 mod integrity;
 pub mod live;
 pub mod meeting;
+pub mod replacement;
 pub mod round;
 pub mod stage;
 pub mod totals;
+pub mod witness;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

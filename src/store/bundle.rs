@@ -76,12 +76,44 @@ pub fn bundle_from_db(conn: &Connection, log: &LogIdentity) -> Result<Bundle, Ex
         .prepare("SELECT bytes FROM log_entry WHERE log = ?1 ORDER BY seq")?
         .query_map([&log.log], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let notes: Vec<String> = tx
-        .prepare("SELECT note FROM log_checkpoint WHERE log = ?1 ORDER BY size")?
-        .query_map([&log.log], |r| r.get(0))?
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT size, note FROM log_checkpoint WHERE log = ?1 ORDER BY size")?
+        .query_map([&log.log], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    // The witnesses' cosignatures (`store::witness`) go on the notes they
+    // sign, as extra signature lines.
+    let witnessed = super::witness::cosignature_lines(&tx, &log.log)?;
     tx.finish()?;
+    let notes: Vec<String> = rows
+        .into_iter()
+        .map(|(size, note)| {
+            let lines = u64::try_from(size).ok().and_then(|s| witnessed.get(&s));
+            match lines {
+                Some(lines) => with_lines(&note, lines),
+                None => note,
+            }
+        })
+        .collect();
     Bundle::from_log(&log.origin, &log.log_key, &entries, &notes).map_err(ExportError::Bundle)
+}
+
+/// `note` with the signature `lines` added (each once), in canonical form;
+/// `note` unchanged if the result would not parse.
+fn with_lines(note: &str, lines: &[String]) -> String {
+    let Ok(mut n) = crate::log::note::Note::parse(note) else {
+        return note.to_owned();
+    };
+    for line in lines {
+        let Ok(one) = crate::log::note::Note::parse(&format!("{note}{line}\n")) else {
+            continue;
+        };
+        if let Some(sig) = one.signatures().last() {
+            if !n.signatures().contains(sig) {
+                n.add_signature(sig.clone());
+            }
+        }
+    }
+    n.to_string()
 }
 
 /// Writes the audit bundle of the log in `conn` to `out`: a stored zip

@@ -27,6 +27,7 @@ pub mod bundle;
 pub mod idempotency;
 pub mod log;
 pub mod meeting;
+pub mod replacement;
 pub mod round;
 pub mod sidecar;
 pub mod stage;
@@ -311,6 +312,8 @@ pub fn schema_version(conn: &Connection) -> Result<usize, StoreError> {
 /// together with the new `user_version`.
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     log::migrate(conn)?;
+    witness::migrate_service(conn)?;
+    replacement::migrate(conn)?;
     let applied = schema_version(conn)?;
     if applied > MIGRATIONS.len() {
         return Err(StoreError::Corrupt {
