@@ -52,6 +52,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "stages_forged.rs"]
+mod stages_forged;
 #[path = "trust.rs"]
 mod trust;
 #[path = "verify.rs"]

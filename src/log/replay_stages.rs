@@ -34,7 +34,8 @@ pub struct Stages {
     rounds: BTreeMap<String, Round>,
     elections: BTreeMap<String, String>,
     records: BTreeMap<String, TallyRecord>,
-    /// Election → the list the presidium accepted (as reviewed).
+    /// Election (or `round {id}` for a round of none) → the list the
+    /// presidium accepted (as reviewed).
     accepted: BTreeMap<String, Vec<String>>,
     /// Rounds whose list the presidium accepted.
     accepted_from: BTreeMap<String, ()>,
@@ -119,7 +120,13 @@ impl Stages {
     }
 
     fn decision(&mut self, round: &str, decision: &Decision, out: &mut Vec<String>) {
-        let election = self.elections.get(round).cloned();
+        // A round of no election (an older log) keeps its accepted list
+        // under its own id, so that its review is still checked.
+        let election = self
+            .elections
+            .get(round)
+            .cloned()
+            .unwrap_or_else(|| format!("round {round}"));
         match decision {
             Decision::CallRunoff { round: next, .. }
             | Decision::CallSupplementary { round: next, .. }
@@ -131,9 +138,7 @@ impl Stages {
             }
             Decision::AcceptList { list } => {
                 self.accepted_from.insert(round.to_owned(), ());
-                if let Some(e) = election {
-                    self.accepted.insert(e, list.clone());
-                }
+                self.accepted.insert(election, list.clone());
             }
             Decision::Review { decisions, list } => {
                 if !self.accepted_from.contains_key(round) {
@@ -142,9 +147,7 @@ impl Stages {
                     ));
                     return;
                 }
-                let Some(e) = election else {
-                    return;
-                };
+                let e = election;
                 let accepted = self.accepted.get(&e).cloned().unwrap_or_default();
                 match crate::rules::review::amend(&accepted, decisions) {
                     Err(err) => out.push(format!("qualification review: {err}")),
