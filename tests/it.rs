@@ -30,6 +30,8 @@ mod pipelines;
 mod procedures;
 #[path = "properties.rs"]
 mod properties;
+#[path = "ratings.rs"]
+mod ratings;
 #[path = "rules.rs"]
 mod rules;
 #[path = "service_attacks.rs"]

@@ -122,6 +122,7 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         replaced: l.stage.replaced.unwrap_or(0),
         voted: l.stage.voted,
         resolves: l.resolves,
+        rating: l.stage.facts.rating.clone(),
     })
 }
 
@@ -878,6 +879,7 @@ pub(crate) fn validate_draft(
         replaced: 0,
         voted: None,
         resolves: None,
+        rating: None,
     };
     round.validate().map_err(|e| {
         let field = e.field.strip_prefix("round.").unwrap_or(e.field);
