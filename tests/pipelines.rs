@@ -721,15 +721,15 @@ fn evaluation_flags_at_their_boundaries_through_the_service() {
     };
     // 30%: 8 below, 9 at, 10 above; off the list when flagged (a flag
     // not raised is omitted from the row).
-    assert_eq!(row("丁一")["flagged"] == true, false, "{r}");
-    assert_eq!(row("王二")["flagged"] == true, true, "{r}");
-    assert_eq!(row("刘三")["flagged"] == true, true, "{r}");
-    assert_eq!(row("张四")["flagged"] == true, true, "{r}");
+    assert!(row("丁一")["flagged"] != true, "{r}");
+    assert!(row("王二")["flagged"] == true, "{r}");
+    assert!(row("刘三")["flagged"] == true, "{r}");
+    assert!(row("张四")["flagged"] == true, "{r}");
     assert_eq!(names(&r["next_list"]), ["丁一"], "{r}");
     // > 1/3: 9 below, 10 at (not more), 11 above.
-    assert_eq!(row("王二")["removal"] == true, false, "{r}");
-    assert_eq!(row("刘三")["removal"] == true, false, "{r}");
-    assert_eq!(row("张四")["removal"] == true, true, "{r}");
+    assert!(row("王二")["removal"] != true, "{r}");
+    assert!(row("刘三")["removal"] != true, "{r}");
+    assert!(row("张四")["removal"] == true, "{r}");
     let out = h.verified(&server);
     assert!(out.contains("核验通过"), "{out}");
 }
@@ -791,6 +791,92 @@ fn member_and_household_floors_at_their_boundaries_through_the_service() {
             open.problem(409, "group_not_held");
         }
     }
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}
+
+/// A four-level evaluation (优秀/称职/基本称职/不称职, RULES §2.2) through
+/// the service: each ballot a table of one row per person; 不称职 ≥ 25% →
+/// the removal procedure at, one below and one above; a row with two ticks
+/// refused at entry; the rule printed; the bundle verified by the binary.
+#[test]
+fn a_four_level_evaluation_through_the_service() {
+    let server = Server::start("rating-four");
+    let h = Hall::new(&server, 20, 20);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    let people = ["丁一", "王二", "刘三"];
+    let ev = h.round(
+        &e,
+        json!({
+            "kind": "evaluation",
+            "candidates": people,
+            "next_size": 2,
+            "rating": { "levels": ["优秀", "称职", "基本称职", "不称职"] },
+            "method": {
+                "evaluation_removal": { "num": 1, "den": 4, "comparison": "inclusive" },
+            },
+        }),
+    );
+    assert_eq!(ev["candidates"][1], "丁一·称职", "{ev}");
+    let rule = ev["stage"]["rating"]["rule_zh"].as_str().expect("rule");
+    assert!(rule.contains("优秀”“称职"), "{rule}");
+    let id = ev["id"].as_str().expect("id").to_string();
+    h.open(&id, json!({ "issued": 20 }));
+    // Two ticks in 王二's row: refused, naming the row.
+    let two = json!(["YAAAYYAAYAAA"]);
+    let p =
+        h.m.enter(&h.c1, &id, "b0", "two-1", &two)
+            .problem(422, "invalid_field");
+    assert!(
+        p["message_en"]
+            .as_str()
+            .expect("en")
+            .contains("row 王二 has 2 levels ticked"),
+        "{p}"
+    );
+    // 不称职: 丁一 4 (below 25% of 20), 王二 5 (at), 刘三 6 (above); the
+    // rest 称职 (丁一 also 10 优秀).
+    let ballots: Vec<String> = (0..20)
+        .map(|b| {
+            [4, 5, 6]
+                .iter()
+                .enumerate()
+                .map(|(p, &k)| match (p, b) {
+                    (_, b) if b < k => "AAAY",
+                    (0, b) if b >= 10 => "YAAA",
+                    _ => "AYAA",
+                })
+                .collect()
+        })
+        .collect();
+    let r = h.count(&id, &json!(ballots), json!({ "returned": 20 }));
+    assert_eq!(r["status"], "complete", "{r}");
+    let person = |name: &str| {
+        r["ratings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["name"] == name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        person("丁一")["items"][0]["levels"],
+        json!([10, 6, 0, 4]),
+        "{r}"
+    );
+    assert!(person("丁一")["removal"].is_null(), "{r}");
+    assert_eq!(person("王二")["removal"], true, "{r}");
+    assert_eq!(person("刘三")["removal"], true, "{r}");
+    assert_eq!(names(&r["next_list"]), ["丁一", "王二"], "{r}");
+    h.decide(
+        &id,
+        json!({ "decision": "accept_list", "list": ["丁一", "王二"] }),
+    );
+    // The printed 选举办法 states the rating's rule.
+    let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
+    assert!(
+        text.contains("测评办法：测评分优秀、称职、基本称职、不称职4个等次"),
+        "{text}"
+    );
     let out = h.verified(&server);
     assert!(out.contains("核验通过"), "{out}");
 }

@@ -91,6 +91,23 @@ fn four_levels_flag_and_removal_at_their_boundaries_through_the_binary() {
     assert!(flag("张四", "flagged"));
     // Ranked by 优秀 + 称职 among those not flagged.
     assert_eq!(r["next_list"], json!(["丁一", "王二"]), "{r}");
+    // The vote report prints the rule and each person's levels.
+    let path = dir.path().join("four.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("tally")
+        .arg(&path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("测评等次统计（测评分优秀、称职、基本称职、不称职4个等次"),
+        "{text}"
+    );
+    assert!(text.contains("丁一：赞成16票，不赞成4票"), "{text}");
+    assert!(
+        text.contains("张四：赞成13票，不赞成7票  不列为人选  达到免职标准"),
+        "{text}"
+    );
     // The cells are the round's lines, each with its count.
     assert_eq!(r["tally"][3]["name"], "丁一·不称职");
     assert_eq!(r["tally"][3]["for"], 4);

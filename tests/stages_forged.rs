@@ -5,7 +5,8 @@
 //! sum, a paper section opened with other facts, a next-stage size its
 //! rule does not give, a qualification review whose list is not its
 //! decisions applied to the accepted list, a third nomination after two
-//! failed votes, and a stage method adopted after its round opened. The
+//! failed votes, a stage method adopted after its round opened, and a
+//! rated evaluation's ballot with two levels ticked in one row. The
 //! honest meeting verifies, so each failure is the tampering's.
 
 use serde_json::{json, Value};
@@ -32,6 +33,7 @@ enum Tamper {
     ReviewList,
     ThirdNomination,
     MethodAfterOpen,
+    RatedRow,
 }
 
 /// Logs `facts` of round `id` (before it opens), as the organiser.
@@ -301,6 +303,46 @@ fn meeting(t: Tamper) -> Sim {
     );
     sim.open("c", RoundKind::Cadre, 1, &["张三"], None, 50, 45, 45);
     count(&mut sim, "c", &ballots(&[(30, "Y"), (15, "N")]), &base);
+    // A four-level evaluation: one row per person, one tick per row.
+    let rating = scrutineer::rules::rating::Rating::new(
+        &["丁一".to_string(), "王二".to_string()],
+        &scrutineer::rules::rating::RatingSpec {
+            levels: ["优秀", "称职", "基本称职", "不称职"]
+                .map(String::from)
+                .to_vec(),
+            items: vec![],
+            approve: None,
+            disapprove: None,
+        },
+    )
+    .expect("a rating");
+    let cells = rating.cells();
+    stage(
+        &mut sim,
+        "rt",
+        StageFacts {
+            rating: Some(rating.clone()),
+            ..StageFacts::default()
+        },
+    );
+    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+    sim.open("rt", RoundKind::Evaluation, 1, &cells, Some(1), 50, 45, 45);
+    // The rating is a stage fact: the round as the engine sees it has it.
+    if let Some(slot) = sim.rounds.iter_mut().find(|r| r.0 == "rt") {
+        slot.1.rating = Some(rating);
+    }
+    let last = if t == Tamper::RatedRow {
+        "YAAAYYAA"
+    } else {
+        "YAAAAYAA"
+    };
+    let r = count(
+        &mut sim,
+        "rt",
+        &ballots(&[(30, "YAAAAYAA"), (14, "AYAAAAAY"), (1, last)]),
+        &base,
+    );
+    assert_eq!(sim::names(&r["next_list"]), ["丁一"], "{r}");
     // The last cosignature's checkpoint covers the whole log.
     sim
 }
@@ -384,4 +426,9 @@ fn the_binary_refuses_a_forged_stage() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("its rule gives 3"), "{text}");
+}
+
+#[test]
+fn a_rated_ballot_with_two_ticks_in_a_row_fails() {
+    fails_at_replay(Tamper::RatedRow, "row 王二 has 2 levels ticked");
 }

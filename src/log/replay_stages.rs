@@ -178,6 +178,14 @@ impl Stages {
         self.methods.get(id).cloned().unwrap_or(base)
     }
 
+    /// Round `id` with what its stage facts add to its `round_opened`: a
+    /// rating (its candidates are the rating's cells, which
+    /// `Round::validate` checks).
+    pub fn with_facts(&self, id: &str, mut round: Round) -> Round {
+        round.rating = self.facts.get(id).and_then(|f| f.rating.clone());
+        round
+    }
+
     /// Whether round `id` has its own electorate (a group, or a
     /// combination of groups): its entitled and present are not the
     /// meeting's.
@@ -404,4 +412,31 @@ impl Stages {
         let refs: Vec<&Counts> = all.iter().collect();
         Some(crate::rules::groups::sum_counts(&refs, lines))
     }
+}
+
+/// The plain ballots of a rated evaluation: at most one tick per row, as
+/// the service enters them (`rules::rating::Rating::check_marks`).
+pub fn check_rated_plain(
+    rating: &crate::rules::rating::Rating,
+    packed: &crate::count::PackedBallots,
+) -> Result<(), String> {
+    use crate::count::Mark as Packed;
+    use crate::rules::Mark;
+    for i in 0..packed.len() {
+        let Some(marks) = packed.get(i) else {
+            continue;
+        };
+        let marks: Vec<Mark> = marks
+            .iter()
+            .map(|m| match m {
+                Packed::For => Mark::For,
+                Packed::Against => Mark::Against,
+                Packed::Abstain => Mark::Abstain,
+            })
+            .collect();
+        rating
+            .check_marks(&marks)
+            .map_err(|e| format!("rated ballot {}: {e}", i + 1))?;
+    }
+    Ok(())
 }

@@ -825,6 +825,7 @@ impl Service {
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require_open(&l.row)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, l.candidates.len())?;
+            super::stage::check_rating_ballots(&l, &ballots)?;
             check_fits_one_entry(&l, batch, &ballots)?;
             let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
             let reading = Reading {
