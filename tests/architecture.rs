@@ -284,6 +284,9 @@ const KNOWN_CYCLES: &[&[&str]] = &[
     // One ballot reader (states): `paper` calls
     // `roundfile::check_ballot_shape`, `roundfile` reads through `ballot`.
     &["rules::ballot", "rules::paper", "rules::roundfile"],
+    // Ratings (issue 11): a round carries its rating, and the rating's
+    // ranking reads the tally's counts.
+    &["rules::rating", "rules::round", "rules::tally"],
     // The round use case and the parts of a round that load it back:
     // the box count, hand counts and stages.
     &[

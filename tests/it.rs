@@ -36,6 +36,8 @@ mod pipelines;
 mod procedures;
 #[path = "properties.rs"]
 mod properties;
+#[path = "ratings.rs"]
+mod ratings;
 #[path = "rules.rs"]
 mod rules;
 #[path = "server_log.rs"]
@@ -64,6 +66,8 @@ mod service_import;
 mod service_meeting;
 #[path = "service_totals.rs"]
 mod service_totals;
+#[path = "stages_forged.rs"]
+mod stages_forged;
 #[path = "trust.rs"]
 mod trust;
 #[path = "verify.rs"]

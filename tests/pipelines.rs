@@ -627,3 +627,256 @@ fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
     );
     h.verified(&server);
 }
+
+/// RULES §9.2 through the service: each stage size is its ratio of its
+/// base rounded up (进一法) — exactly a whole number, one below and one
+/// above it — and a `next_size` the rule does not give is refused.
+#[test]
+fn stage_sizes_round_up_at_their_boundaries_through_the_service() {
+    let server = Server::start("stage-sizes");
+    let h = Hall::new(&server, 30, 27);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 3 }));
+    let size = |ratio: Value, of: u64| -> Value {
+        let r = h.round(
+            &e,
+            json!({ "kind": "nomination", "candidates": [],
+                    "next_rule": { "ratio": ratio, "of": of } }),
+        );
+        r["next_size"].clone()
+    };
+    let more30 = json!({ "kind": "more", "num": 3, "den": 10 });
+    // +30%: 10 → 13 exactly; 9 → 11.7 → 12; 11 → 14.3 → 15.
+    assert_eq!(size(more30.clone(), 10), 13);
+    assert_eq!(size(more30.clone(), 9), 12);
+    assert_eq!(size(more30.clone(), 11), 15);
+    let more20 = json!({ "kind": "more", "num": 1, "den": 5 });
+    // +20%: 5 → 6 exactly; 4 → 4.8 → 5; 6 → 7.2 → 8.
+    assert_eq!(size(more20.clone(), 5), 6);
+    assert_eq!(size(more20.clone(), 4), 5);
+    assert_eq!(size(more20, 6), 8);
+    let half = json!({ "kind": "times", "num": 3, "den": 2 });
+    // 1.5×: 4 → 6 exactly; 3 → 4.5 → 5; 5 → 7.5 → 8.
+    assert_eq!(size(half.clone(), 4), 6);
+    assert_eq!(size(half.clone(), 3), 5);
+    assert_eq!(size(half.clone(), 5), 8);
+    // 2× and 1:3 per seat are whole; 差额考察 +1…2 lists the fewest.
+    assert_eq!(size(json!({ "kind": "times", "num": 2, "den": 1 }), 6), 12);
+    assert_eq!(size(json!({ "kind": "times", "num": 3, "den": 1 }), 3), 9);
+    assert_eq!(size(json!({ "kind": "extra", "min": 1, "max": 2 }), 3), 4);
+    // A size the rule does not give, one below or one above, is refused.
+    for wrong in [4, 6] {
+        h.m.post(
+            &h.m.organiser,
+            &format!("/elections/{e}/rounds"),
+            json!({ "kind": "nomination", "candidates": [], "next_size": wrong,
+                    "next_rule": { "ratio": half, "of": 3 } }),
+        )
+        .problem(422, "invalid_field");
+    }
+    h.round(
+        &e,
+        json!({ "kind": "nomination", "candidates": [], "next_size": 5,
+                "next_rule": { "ratio": half, "of": 3 } }),
+    );
+}
+
+/// RULES §2.2 through the service: the 30% 不满意 flag (≥, of the ballots
+/// returned) and the > 1/3 removal flag in one evaluation, each at, one
+/// below and one above its boundary. 30 returned: 9 is exactly 30%, 10
+/// exactly 1/3 (not more).
+#[test]
+fn evaluation_flags_at_their_boundaries_through_the_service() {
+    let server = Server::start("eval-flags");
+    let h = Hall::new(&server, 30, 30);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    let people = ["丁一", "王二", "刘三", "张四"];
+    let ev = h.round(
+        &e,
+        json!({
+            "kind": "evaluation",
+            "candidates": people,
+            "next_size": 4,
+            "method": {
+                "evaluation_flag": { "num": 3, "den": 10, "comparison": "inclusive" },
+                "evaluation_removal": { "num": 1, "den": 3, "comparison": "strict" },
+            },
+        }),
+    );
+    let ev = ev["id"].as_str().expect("id").to_string();
+    h.open(&ev, json!({ "issued": 30 }));
+    let against = [8, 9, 10, 11];
+    let r = h.count(
+        &ev,
+        &rated(30, &[22, 21, 20, 19], &against),
+        json!({ "returned": 30 }),
+    );
+    // Only 丁一 is listed of the 4 places: a shortfall, an outcome.
+    assert_eq!(r["status"], "shortfall", "{r}");
+    let rows = r["tally"].as_array().expect("tally");
+    let row = |name: &str| {
+        rows.iter()
+            .find(|x| x["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // 30%: 8 below, 9 at, 10 above; off the list when flagged (a flag
+    // not raised is omitted from the row).
+    assert!(row("丁一")["flagged"] != true, "{r}");
+    assert!(row("王二")["flagged"] == true, "{r}");
+    assert!(row("刘三")["flagged"] == true, "{r}");
+    assert!(row("张四")["flagged"] == true, "{r}");
+    assert_eq!(names(&r["next_list"]), ["丁一"], "{r}");
+    // > 1/3: 9 below, 10 at (not more), 11 above.
+    assert!(row("王二")["removal"] != true, "{r}");
+    assert!(row("刘三")["removal"] != true, "{r}");
+    assert!(row("张四")["removal"] == true, "{r}");
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}
+
+/// RULES §9.5 through the service (公推直选: 80%以上党员 and 80%以上农户, the
+/// number included): each group at, one below and one above its floor;
+/// the combination opens only when both are held.
+#[test]
+fn member_and_household_floors_at_their_boundaries_through_the_service() {
+    let server = Server::start("floors");
+    let h = Hall::new(&server, 30, 27);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    // (members present of 30, households present of 100)
+    for (members, households) in [(23, 81), (24, 80), (25, 79)] {
+        let nom = h.round(
+            &e,
+            json!({ "kind": "nomination", "candidates": ["丁一", "王二", "刘三"],
+                    "groups": ["党员", "农户"], "next_size": 2 }),
+        );
+        let combined = nom["id"].as_str().expect("id").to_string();
+        let groups: Vec<String> = names(&nom["stage"]["combined"]["groups"]);
+        for (g, (present, entitled)) in groups.iter().zip([(members, 30), (households, 100)]) {
+            h.open(
+                g,
+                json!({ "issued": present, "entitled": entitled, "present": present }),
+            );
+            let held = present * 5 >= entitled * 4;
+            if held {
+                let r = h.count(
+                    g,
+                    &rated(present as usize, &[present as usize, 5, 0], &[0; 3]),
+                    json!({ "returned": present }),
+                );
+                assert_eq!(r["status"], "complete", "{present} of {entitled}: {r}");
+            } else {
+                let r =
+                    h.m.get(&h.presidium, &format!("/rounds/{g}/result"))
+                        .expect(200)
+                        .json();
+                assert_eq!(
+                    r["result"]["status"], "no_quorum",
+                    "{present} of {entitled}: {r}"
+                );
+                assert_eq!(r["result"]["quorum"]["required"], entitled * 4 / 5);
+                h.m.cosign(&h.s, &h.ks, g).expect(201);
+            }
+        }
+        let open = h.m.post(
+            &h.m.organiser,
+            &format!("/rounds/{combined}/open"),
+            json!({}),
+        );
+        if (members, households) == (24, 80) {
+            open.expect(200);
+            let all = h.close(&combined, json!({ "returned": 104 }));
+            assert_eq!(all["status"], "complete", "{all}");
+            assert_eq!(common::for_votes(&all, "丁一"), 104);
+        } else {
+            open.problem(409, "group_not_held");
+        }
+    }
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}
+
+/// A four-level evaluation (优秀/称职/基本称职/不称职, RULES §2.2) through
+/// the service: each ballot a table of one row per person; 不称职 ≥ 25% →
+/// the removal procedure at, one below and one above; a row with two ticks
+/// refused at entry; the rule printed; the bundle verified by the binary.
+#[test]
+fn a_four_level_evaluation_through_the_service() {
+    let server = Server::start("rating-four");
+    let h = Hall::new(&server, 20, 20);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    let people = ["丁一", "王二", "刘三"];
+    let ev = h.round(
+        &e,
+        json!({
+            "kind": "evaluation",
+            "candidates": people,
+            "next_size": 2,
+            "rating": { "levels": ["优秀", "称职", "基本称职", "不称职"] },
+            "method": {
+                "evaluation_removal": { "num": 1, "den": 4, "comparison": "inclusive" },
+            },
+        }),
+    );
+    assert_eq!(ev["candidates"][1], "丁一·称职", "{ev}");
+    let rule = ev["stage"]["rating"]["rule_zh"].as_str().expect("rule");
+    assert!(rule.contains("优秀”“称职"), "{rule}");
+    let id = ev["id"].as_str().expect("id").to_string();
+    h.open(&id, json!({ "issued": 20 }));
+    // Two ticks in 王二's row: refused, naming the row.
+    let two = json!(["YAAAYYAAYAAA"]);
+    let p =
+        h.m.enter(&h.c1, &id, "b0", "two-1", &two)
+            .problem(422, "invalid_field");
+    assert!(
+        p["message_en"]
+            .as_str()
+            .expect("en")
+            .contains("row 王二 has 2 levels ticked"),
+        "{p}"
+    );
+    // 不称职: 丁一 4 (below 25% of 20), 王二 5 (at), 刘三 6 (above); the
+    // rest 称职 (丁一 also 10 优秀).
+    let ballots: Vec<String> = (0..20)
+        .map(|b| {
+            [4, 5, 6]
+                .iter()
+                .enumerate()
+                .map(|(p, &k)| match (p, b) {
+                    (_, b) if b < k => "AAAY",
+                    (0, b) if b >= 10 => "YAAA",
+                    _ => "AYAA",
+                })
+                .collect()
+        })
+        .collect();
+    let r = h.count(&id, &json!(ballots), json!({ "returned": 20 }));
+    assert_eq!(r["status"], "complete", "{r}");
+    let person = |name: &str| {
+        r["ratings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["name"] == name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        person("丁一")["items"][0]["levels"],
+        json!([10, 6, 0, 4]),
+        "{r}"
+    );
+    assert!(person("丁一")["removal"].is_null(), "{r}");
+    assert_eq!(person("王二")["removal"], true, "{r}");
+    assert_eq!(person("刘三")["removal"], true, "{r}");
+    assert_eq!(names(&r["next_list"]), ["丁一", "王二"], "{r}");
+    h.decide(
+        &id,
+        json!({ "decision": "accept_list", "list": ["丁一", "王二"] }),
+    );
+    // The printed 选举办法 states the rating's rule.
+    let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
+    assert!(
+        text.contains("测评办法：测评分优秀、称职、基本称职、不称职4个等次"),
+        "{text}"
+    );
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}

@@ -894,6 +894,9 @@ pub fn round_of(opened: &Event, returned: Option<u64>) -> Option<Round> {
             replaced: 0,
             voted: None,
             resolves: *resolves,
+            // A rating is a stage fact (`stage_recorded`): the verifier
+            // adds it (`log::replay_stages`).
+            rating: None,
         }),
         _ => None,
     }

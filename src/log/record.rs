@@ -433,6 +433,7 @@ mod tests {
             replaced: 0,
             voted: None,
             resolves: None,
+            rating: None,
         }
     }
 

@@ -34,7 +34,8 @@ pub struct Stages {
     rounds: BTreeMap<String, Round>,
     elections: BTreeMap<String, String>,
     records: BTreeMap<String, TallyRecord>,
-    /// Election → the list the presidium accepted (as reviewed).
+    /// Election (or `round {id}` for a round of none) → the list the
+    /// presidium accepted (as reviewed).
     accepted: BTreeMap<String, Vec<String>>,
     /// Rounds whose list the presidium accepted.
     accepted_from: BTreeMap<String, ()>,
@@ -119,7 +120,13 @@ impl Stages {
     }
 
     fn decision(&mut self, round: &str, decision: &Decision, out: &mut Vec<String>) {
-        let election = self.elections.get(round).cloned();
+        // A round of no election (an older log) keeps its accepted list
+        // under its own id, so that its review is still checked.
+        let election = self
+            .elections
+            .get(round)
+            .cloned()
+            .unwrap_or_else(|| format!("round {round}"));
         match decision {
             Decision::CallRunoff { round: next, .. }
             | Decision::CallSupplementary { round: next, .. }
@@ -131,9 +138,7 @@ impl Stages {
             }
             Decision::AcceptList { list } => {
                 self.accepted_from.insert(round.to_owned(), ());
-                if let Some(e) = election {
-                    self.accepted.insert(e, list.clone());
-                }
+                self.accepted.insert(election, list.clone());
             }
             Decision::Review { decisions, list } => {
                 if !self.accepted_from.contains_key(round) {
@@ -142,9 +147,7 @@ impl Stages {
                     ));
                     return;
                 }
-                let Some(e) = election else {
-                    return;
-                };
+                let e = election;
                 let accepted = self.accepted.get(&e).cloned().unwrap_or_default();
                 match crate::rules::review::amend(&accepted, decisions) {
                     Err(err) => out.push(format!("qualification review: {err}")),
@@ -173,6 +176,14 @@ impl Stages {
     /// The method round `id` is decided under.
     pub fn method_for(&self, id: &str, base: ElectionMethod) -> ElectionMethod {
         self.methods.get(id).cloned().unwrap_or(base)
+    }
+
+    /// Round `id` with what its stage facts add to its `round_opened`: a
+    /// rating (its candidates are the rating's cells, which
+    /// `Round::validate` checks).
+    pub fn with_facts(&self, id: &str, mut round: Round) -> Round {
+        round.rating = self.facts.get(id).and_then(|f| f.rating.clone());
+        round
     }
 
     /// Whether round `id` has its own electorate (a group, or a
@@ -401,4 +412,31 @@ impl Stages {
         let refs: Vec<&Counts> = all.iter().collect();
         Some(crate::rules::groups::sum_counts(&refs, lines))
     }
+}
+
+/// The plain ballots of a rated evaluation: at most one tick per row, as
+/// the service enters them (`rules::rating::Rating::check_marks`).
+pub fn check_rated_plain(
+    rating: &crate::rules::rating::Rating,
+    packed: &crate::count::PackedBallots,
+) -> Result<(), String> {
+    use crate::count::Mark as Packed;
+    use crate::rules::Mark;
+    for i in 0..packed.len() {
+        let Some(marks) = packed.get(i) else {
+            continue;
+        };
+        let marks: Vec<Mark> = marks
+            .iter()
+            .map(|m| match m {
+                Packed::For => Mark::For,
+                Packed::Against => Mark::Against,
+                Packed::Abstain => Mark::Abstain,
+            })
+            .collect();
+        rating
+            .check_marks(&marks)
+            .map_err(|e| format!("rated ballot {}: {e}", i + 1))?;
+    }
+    Ok(())
 }

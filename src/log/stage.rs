@@ -19,6 +19,9 @@
 //! - `record`, `posts`, `deferred`: a cadre vote's earlier results per
 //!   nominee and post (failed twice → not nominated again) and the nominees
 //!   deferred before the vote (缓议, not on the ballot).
+//! - `rating`: an evaluation by levels (优秀/称职/基本称职/不称职) or by
+//!   items (德、能、勤、绩、廉), `rules::rating`; the round's candidates are
+//!   its cells.
 //!
 //! Every member is optional and omitted when empty, so the canonical
 //! encoding has one form. docs/audit-bundle.md §3 and §6 say how the
@@ -49,6 +52,10 @@ pub struct StageFacts {
     pub posts: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deferred: Vec<Deferral>,
+    /// An evaluation by levels or items: its people, levels, items and
+    /// counting rule; the round's candidates are its cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<crate::rules::rating::Rating>,
 }
 
 impl StageFacts {

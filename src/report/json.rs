@@ -29,6 +29,10 @@ pub struct ResultDoc<'a> {
     pub next_list: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_may_proceed: Option<bool>,
+    /// A rated evaluation: each person's levels (CONTRACT §3, `ratings`);
+    /// omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<&'a [crate::rules::rating::PersonRating]>,
     pub quorum: &'a QuorumRuling,
     pub list_check: Option<&'a ListRuling>,
     pub box_check: Option<&'a BoxRuling>,
@@ -112,6 +116,7 @@ pub fn document<'a>(
         unfilled: r.unfilled,
         next_list: r.next_list.as_deref(),
         list_may_proceed: r.list_may_proceed,
+        ratings: r.ratings.as_deref(),
         quorum: &r.quorum,
         list_check: r.list.as_ref(),
         box_check: r.ballot_box.as_ref(),

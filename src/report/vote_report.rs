@@ -398,6 +398,9 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
         ));
     }
     o.push('\n');
+    if let (Some(rating), Some(people)) = (&round.rating, &r.ratings) {
+        o.push_str(&ratings_table(rating, people, lang));
+    }
 
     // 5. Result.
     o.push_str(&format!("{}\n", t("五、结果", "5. Result")));
@@ -451,6 +454,90 @@ pub fn render(method: &ElectionMethod, round: &Round, r: &RoundResult, lang: Lan
     o.push('\n');
     o.push_str(&next_steps(method, round, r, lang));
     o.push_str(&method_section(method, lang));
+    o
+}
+
+/// A rated evaluation (`rules::rating`): the rule, then per person (and
+/// item) the count of each level, approvals, the worst item's
+/// disapprovals and the flags.
+fn ratings_table(
+    rating: &crate::rules::rating::Rating,
+    people: &[crate::rules::rating::PersonRating],
+    lang: Lang,
+) -> String {
+    let t = |zh: &'static str, en: &'static str| match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    };
+    let mut o = String::new();
+    o.push_str(&format!(
+        "  {}{}\n",
+        t("测评等次统计（", "Ratings ("),
+        match lang {
+            Lang::Zh => format!("{}）", rating.describe_zh()),
+            Lang::En => format!("{})", rating.describe_en()),
+        }
+    ));
+    let name_w = people
+        .iter()
+        .map(|p| width(&p.name))
+        .max()
+        .unwrap_or(4)
+        .max(6)
+        + 2
+        + if rating.items.is_empty() { 0 } else { 6 };
+    let mut head = format!("  {}", pad(t("姓名", "name"), name_w));
+    for l in &rating.levels {
+        head.push_str(&lpad(l, 10));
+    }
+    head.push_str(&lpad(t("未选", "blank"), 8));
+    o.push_str(&head);
+    o.push('\n');
+    for p in people {
+        for it in &p.items {
+            let label = match &it.item {
+                Some(i) => format!("{}·{i}", p.name),
+                None => p.name.clone(),
+            };
+            let mut line = format!("  {}", pad(&label, name_w));
+            for n in &it.levels {
+                line.push_str(&lpad(&n.to_string(), 10));
+            }
+            line.push_str(&lpad(&it.blank.to_string(), 8));
+            o.push_str(&line);
+            o.push('\n');
+        }
+        let mut flags = String::new();
+        if p.flagged {
+            flags.push_str(t("  不列为人选", "  not listed (flag)"));
+        }
+        if p.removal {
+            flags.push_str(t("  达到免职标准", "  removal procedure"));
+        }
+        o.push_str(&match lang {
+            Lang::Zh => format!(
+                "    {}：赞成{}票，不赞成{}票{}{}\n",
+                p.name,
+                p.approvals,
+                p.disapprovals,
+                p.worst_item
+                    .as_ref()
+                    .map_or(String::new(), |w| format!("（{w}）")),
+                flags
+            ),
+            Lang::En => format!(
+                "    {}: approvals {}, disapprovals {}{}{}\n",
+                p.name,
+                p.approvals,
+                p.disapprovals,
+                p.worst_item
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" ({w})")),
+                flags
+            ),
+        });
+    }
+    o.push('\n');
     o
 }
 

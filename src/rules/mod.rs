@@ -35,6 +35,7 @@ pub mod outcome;
 pub mod paper;
 pub mod preset;
 pub mod procedure;
+pub mod rating;
 pub mod record;
 pub mod review;
 pub mod round;

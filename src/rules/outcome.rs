@@ -195,6 +195,9 @@ pub struct RoundResult {
     /// formal list rule, so the presidium may proceed without another
     /// preliminary round.
     pub list_may_proceed: Option<bool>,
+    /// A rated evaluation (`rules::rating`): each person's levels, by which
+    /// the round ranks and flags (its `rows` are the cells).
+    pub ratings: Option<Vec<super::rating::PersonRating>>,
 }
 
 impl RoundResult {
@@ -260,6 +263,7 @@ fn decide_round(
         unfilled: 0,
         next_list: None,
         list_may_proceed: None,
+        ratings: None,
     };
     if !result.quorum.met {
         return result;
@@ -283,6 +287,19 @@ fn decide_round(
 
     let counts = counts();
     result.rows = rows(method, round, &counts, threshold);
+    result.ratings = round.rating.as_ref().map(|r| {
+        let flag_base = base_value(method.evaluation_base, round, returned);
+        let mut people = r.people_of(&counts);
+        for p in &mut people {
+            p.flagged = method
+                .evaluation_flag
+                .is_some_and(|f| f.is_met(p.disapprovals, flag_base));
+            p.removal = method
+                .evaluation_removal
+                .is_some_and(|f| f.is_met(p.disapprovals, flag_base));
+        }
+        people
+    });
     result.counts = Some(counts);
     decide(method, round, &mut result);
     result
@@ -544,7 +561,24 @@ fn settle(rows: &[Row], f: &Fill, places: u64) -> (Status, Option<Runoff>, u64) 
 }
 
 fn decide(method: &ElectionMethod, round: &Round, r: &mut RoundResult) {
-    let rows = &r.rows;
+    // A rated evaluation ranks its people by approvals, not its cells.
+    let people: Option<Vec<Row>> = r.ratings.as_ref().map(|all| {
+        all.iter()
+            .map(|p| Row {
+                name: p.name.clone(),
+                count: LineCount {
+                    for_votes: p.approvals,
+                    against: p.disapprovals,
+                    abstain: p.blank,
+                },
+                write_in: false,
+                above_threshold: false,
+                flagged: p.flagged,
+                removal: p.removal,
+            })
+            .collect()
+    });
+    let rows = people.as_ref().unwrap_or(&r.rows);
     let all: Vec<usize> = (0..rows.len()).collect();
     let above: Vec<usize> = all
         .iter()

@@ -82,6 +82,7 @@ impl Paper {
             replaced: self.replaced,
             voted: self.voted,
             resolves: self.resolves,
+            rating: None,
         })
     }
 

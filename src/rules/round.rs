@@ -155,6 +155,10 @@ pub struct Round {
     /// keeps (RULES §2, the runoff stage); `None` is `formal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolves: Option<RoundKind>,
+    /// An evaluation by levels or by items (RULES §2.2,
+    /// `rules::rating`): the candidates are its cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<super::rating::Rating>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -220,6 +224,23 @@ impl Round {
                     format!("candidate {name:?} looks the same as candidate {same:?}")
                 },
             );
+        }
+        if let Some(r) = &self.rating {
+            if self.kind != RoundKind::Evaluation {
+                return err(
+                    "round.rating",
+                    format!(
+                        "a rating by levels is an evaluation round; this is a {} round",
+                        self.kind.as_str()
+                    ),
+                );
+            }
+            if self.candidates != r.cells() {
+                return err(
+                    "round.candidates",
+                    "a rated evaluation's lines are its cells (person·level), row by row".into(),
+                );
+            }
         }
         if self.present > self.entitled {
             return err(

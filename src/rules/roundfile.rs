@@ -154,6 +154,9 @@ struct RawRound {
     voted: Option<u64>,
     /// A runoff's: the kind of round whose tie it resolves (default formal).
     resolves: Option<RoundKind>,
+    /// An evaluation by levels or items (RULES §2.2): `candidates` are the
+    /// people; the ballots' marks are the cells (`rules::rating`).
+    rating: Option<super::rating::RatingSpec>,
 }
 
 /// `next_size` as written: a number, or a stage-size rule and its base
@@ -252,6 +255,14 @@ impl<'de> Deserialize<'de> for ValidRound {
         let contest = clean_contest(&raw.contest, "round.contest")?;
         let candidates = clean_candidates(&raw.candidates, "round.candidates")?;
         let (next_size, next_rule) = next_size(raw.next_size, "round.next_size")?;
+        let rating = match &raw.rating {
+            None => None,
+            Some(spec) => Some(
+                super::rating::Rating::new(&candidates, spec)
+                    .map_err(|e| de::Error::custom(format!("round.rating.{e}")))?,
+            ),
+        };
+        let candidates = rating.as_ref().map_or(candidates, |r| r.cells());
         let round = Round {
             kind: raw.kind,
             office: raw.office,
@@ -266,6 +277,7 @@ impl<'de> Deserialize<'de> for ValidRound {
             replaced: raw.replaced,
             voted: raw.voted,
             resolves: raw.resolves,
+            rating,
         };
         round.validate().map_err(de::Error::custom)?;
         Ok(ValidRound(round, next_rule))
@@ -1189,7 +1201,20 @@ pub fn check_ballots(
 /// existing lines, free names only in a nomination round. The message
 /// starts with the ballot's field (`marks: expected 2 marks …`).
 pub fn check_ballot_shape(round: &Round, ballot: &Ballot) -> Result<(), String> {
-    ballot::fits(ballot, ballot::Shape::of(round)).map_err(|e| e.to_string())
+    ballot::fits(ballot, ballot::Shape::of(round)).map_err(|e| e.to_string())?;
+    if let (
+        Some(r),
+        Ballot::Marked {
+            marks, write_ins, ..
+        },
+    ) = (&round.rating, ballot)
+    {
+        if !write_ins.is_empty() {
+            return Err("write_ins: a rating ballot takes no write-ins".into());
+        }
+        r.check_marks(marks)?;
+    }
+    Ok(())
 }
 
 /// Marks of a CSV cell or a keyboard entry: `Y`, `N`, `A`, `?`.

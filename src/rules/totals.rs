@@ -154,6 +154,7 @@ mod tests {
             next_size: None,
             replaced: 0,
             voted: None,
+            rating: None,
             resolves: None,
         }
     }

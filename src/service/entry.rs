@@ -747,6 +747,7 @@ impl Service {
             require_open(&l.row)?;
             super::totals::refuse_ballots(&tx.tx, &meeting, round)?;
             let (ballots, canonical) = parse_ballots(&req.ballots, shape_of(&l))?;
+            super::stage::check_rating_ballots(&l, &ballots)?;
             check_fits_one_entry(&l, batch, &ballots)?;
             let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
             let reading = Reading {

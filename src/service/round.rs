@@ -121,6 +121,7 @@ pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
         replaced: l.stage.replaced.unwrap_or(0),
         voted: l.stage.voted,
         resolves: l.resolves,
+        rating: l.stage.facts.rating.clone(),
     })
 }
 
@@ -767,6 +768,10 @@ pub struct NewRound {
     /// Nominees deferred before the vote (缓议): not on the ballot.
     #[serde(default)]
     pub deferred: Vec<rules::record::Deferral>,
+    /// An evaluation by levels or items (RULES §2.2): `candidates` are the
+    /// people; the round's lines are the cells (`rules::rating`).
+    #[serde(default)]
+    pub rating: Option<rules::rating::RatingSpec>,
 }
 
 impl NewRound {
@@ -785,6 +790,7 @@ impl NewRound {
             record: Vec::new(),
             posts: Default::default(),
             deferred: Vec::new(),
+            rating: None,
         }
     }
 }
@@ -878,6 +884,7 @@ pub(crate) fn validate_draft(
         replaced: 0,
         voted: None,
         resolves: None,
+        rating: None,
     };
     round.validate().map_err(|e| {
         let field = e.field.strip_prefix("round.").unwrap_or(e.field);
@@ -921,6 +928,11 @@ impl Service {
             if let Some(rule) = &req.next_rule {
                 req.next_size = Some(super::stage::next_size_of(rule, req.next_size)?);
                 prepared.facts.next_rule = Some(*rule);
+            }
+            if let Some(spec) = &req.rating {
+                let rating = super::stage::rating_of(&req, spec)?;
+                req.candidates = rating.cells();
+                prepared.facts.rating = Some(rating);
             }
             if let Some(sections) = &req.sections {
                 return super::stage::create_paper(

@@ -26,6 +26,9 @@
 //!   issued, returned, replaced and voted; each section is counted as its
 //!   own contest, so an overvote voids only its own section.
 //! - **Stage size** (`next_rule`): `next_size` from a ratio (进一法).
+//! - **Rating** (`rating`): an evaluation by levels (优秀/称职/基本称职/
+//!   不称职) or items (德、能、勤、绩、廉); the round's lines are its cells
+//!   (`rules::rating`), a ballot ticks at most one level per row.
 //! - **Cadre record** (`record`, `posts`, `deferred`): a nominee whose
 //!   record (given, plus this meeting's own cadre votes) holds
 //!   `max_failed_nominations` failed votes for the post is refused
@@ -711,6 +714,11 @@ pub(crate) fn stage_json(l: &Loaded, method: Option<&ElectionMethod>) -> Value {
         "record": s.facts.record,
         "posts": s.facts.posts,
         "deferred": s.facts.deferred,
+        "rating": s.facts.rating.as_ref().map(|r| json!({
+            "people": r.people, "levels": r.levels, "items": r.items,
+            "approve": r.approve, "disapprove": r.disapprove,
+            "rule_zh": r.describe_zh(), "rule_en": r.describe_en(),
+        })),
         "replaced": s.replaced,
         "voted": s.voted,
     })
@@ -805,6 +813,23 @@ pub(crate) fn method_text(
     let mut out = String::new();
     for row in store::round::rounds(conn, meeting, None)? {
         let stage = Stage::load(conn, meeting, &row.id)?;
+        if let Some(r) = &stage.facts.rating {
+            let e = load_election(conn, meeting, &row.election)?;
+            out.push_str(&match lang {
+                crate::report::Lang::Zh => format!(
+                    "\n{}（第{}轮）测评办法：{}。\n",
+                    e.contest,
+                    row.id,
+                    r.describe_zh()
+                ),
+                crate::report::Lang::En => format!(
+                    "\n{} (round {}) rating: {}.\n",
+                    e.contest,
+                    row.id,
+                    r.describe_en()
+                ),
+            });
+        }
         let (Some(m), Some(o)) = (&stage.method, &stage.overrides) else {
             continue;
         };
@@ -988,4 +1013,72 @@ pub(crate) fn create_groups(
     let meeting = tx.meeting().to_string();
     let l = super::round::load_round(&tx.tx, &meeting, &combined.id)?;
     super::round::round_json(&tx.tx, &meeting, &l, actor)
+}
+
+/// The rating of a new evaluation round (`rating`), checked; its cells
+/// become the round's lines.
+pub(crate) fn rating_of(
+    req: &super::round::NewRound,
+    spec: &crate::rules::rating::RatingSpec,
+) -> Result<crate::rules::rating::Rating, Error> {
+    if req.kind != RoundKind::Evaluation || req.groups.is_some() || req.sections.is_some() {
+        return Err(Error::invalid(
+            "rating",
+            "分等次或分项测评只适用于测评轮次（不分组、不分部分）",
+            "a rating by levels or items is an evaluation round (not by groups, not a paper)",
+        ));
+    }
+    let mut people = Vec::new();
+    for (i, c) in req.candidates.iter().enumerate() {
+        people.push(text(&format!("candidates[{i}]"), c, MAX_NAME)?);
+    }
+    let rating = crate::rules::rating::Rating::new(&people, spec).map_err(|e| {
+        let field = e.split(':').next().unwrap_or("rating").to_string();
+        Error::invalid(
+            format!("rating.{field}"),
+            format!("测评等次：{e}"),
+            format!("rating: {e}"),
+        )
+    })?;
+    let cells = rating.rows() * rating.levels.len();
+    if cells > super::round::MAX_CANDIDATES {
+        return Err(Error::invalid(
+            "rating",
+            format!(
+                "测评表格过大：{cells} 格（人数×项目×等次），最多 {} 格",
+                super::round::MAX_CANDIDATES
+            ),
+            format!(
+                "the rating table has {cells} cells (people × items × levels); at most {}",
+                super::round::MAX_CANDIDATES
+            ),
+        ));
+    }
+    Ok(rating)
+}
+
+/// Each ballot of a rated evaluation ticks at most one level per row, and
+/// marks a cell ticked (`Y`) or blank (`A`) only.
+pub(crate) fn check_rating_ballots(
+    l: &Loaded,
+    ballots: &[crate::rules::Ballot],
+) -> Result<(), Error> {
+    let Some(r) = &l.stage.facts.rating else {
+        return Ok(());
+    };
+    for (i, b) in ballots.iter().enumerate() {
+        if let crate::rules::Ballot::Marked { marks, .. } = b {
+            r.check_marks(marks).map_err(|e| {
+                Error::invalid(
+                    format!("ballots[{i}]"),
+                    format!(
+                        "第{}张测评表：{e}（一行只能选一个等次，多选的该行作空白录入）",
+                        i + 1
+                    ),
+                    format!("ballot {}: {e}", i + 1),
+                )
+            })?;
+        }
+    }
+    Ok(())
 }

@@ -867,7 +867,8 @@ impl<'t> Replay<'t> {
             out.push("round opened before any election method was adopted".into());
             return;
         };
-        let Some(round) = event::round_of(event, None) else {
+        let Some(round) = event::round_of(event, None).map(|r| self.stages.with_facts(id, r))
+        else {
             return;
         };
         if let Err(e) = round.validate() {
@@ -1225,6 +1226,9 @@ fn add_batch(
         if !sorted {
             return Err("plain ballots are not sorted".into());
         }
+        if let Some(r) = &state.round.rating {
+            crate::log::replay_stages::check_rated_plain(r, packed)?;
+        }
         let t = count::tally(packed, state.limit);
         let acc = &mut state.plain;
         for (a, x) in acc.for_votes.iter_mut().zip(&t.for_votes) {
@@ -1249,6 +1253,9 @@ fn add_batch(
         // The same reader as the entry path: free names count only in a
         // nomination round (`rules::tally::read_ballot`).
         let ballot = s.to_ballot(lines)?;
+        if let (Some(r), Ballot::Marked { marks, .. }) = (&state.round.rating, &ballot) {
+            r.check_marks(marks)?;
+        }
         if matches!(&ballot, Ballot::Marked { names, .. } if !names.is_empty()) && !nomination {
             return Err(format!(
                 "free names in a {} round; {}",

@@ -98,6 +98,7 @@ mod tests {
             next_size: None,
             replaced: 0,
             voted: None,
+            rating: None,
             resolves: None,
         };
         let line = |yes, against, abstain| TotalsLine {
