@@ -54,6 +54,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "service_offers.rs"]
+mod service_offers;
 #[path = "trust.rs"]
 mod trust;
 #[path = "verify.rs"]
