@@ -41,13 +41,13 @@ use serde_json::{json, Map, Value};
 use super::meeting::{enum_parse, load_election, text, MAX_NAME};
 use super::round::{facts, load_round, signed_result, Loaded};
 use super::{Actor, Error, Kind, Tx};
+use crate::state::RoundState;
 use crate::log::event::Event;
 use crate::log::stage::{Combined, GroupOf, NextRuleFacts, OrganisationFacts, PaperOf, StageFacts};
 use crate::rules::record::{Deferral, EarlierResult};
 use crate::rules::stage::NextRule;
 use crate::rules::tally::Counts;
 use crate::rules::{ElectionMethod, RoundKind};
-use crate::state::RoundState;
 use crate::store;
 
 /// A round's stage as stored (`store::stage`), parsed.
@@ -467,8 +467,7 @@ pub(crate) fn open_facts(
             } else {
                 String::new()
             };
-            if gl.row.state != RoundState::Closed || matches!(status.as_str(), "no_quorum" | "void")
-            {
+            if gl.row.state != RoundState::Closed || matches!(status.as_str(), "no_quorum" | "void") {
                 return Err(Error::conflict(
                     "group_not_held",
                     format!(
