@@ -1,7 +1,8 @@
 //! What the service offers the screens is the rule engine's word (issue
 //! 10, "one rule, several places"): a round's `ballot` (selection limit,
 //! write-ins) equals `rules::Round::selection_limit` and
-//! `accepts_write_ins` for every round kind under every preset, and the
+//! `accepts_write_ins` for every round kind under every preset (and its
+//! `clauses` are `report::method_text::round_clauses`), and the
 //! presidium is refused exactly the decisions a round does not offer in
 //! its `offered_decisions`.
 
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 use common::meeting::{copies, cosigner, Meeting, Person};
 use common::server::Server;
 use scrutineer::log::cosignature::Cosigner;
+use scrutineer::report::method_text::round_clauses;
 use scrutineer::rules::{ElectionMethod, Office, Round, RoundKind};
 
 /// The methods the table runs over: each preset, and the grassroots preset
@@ -119,6 +121,21 @@ fn a_rounds_ballot_rules_are_the_rule_engines_for_every_kind_and_method() {
                     json!(rule.accepts_write_ins(&effective)),
                     "{method} {body}: {}",
                     r["ballot"]
+                );
+                assert_eq!(
+                    r["clauses"],
+                    serde_json::to_value(round_clauses(&effective, &rule)).expect("clauses"),
+                    "{method} {body}"
+                );
+                let write_in_clause = r["clauses"]
+                    .as_array()
+                    .expect("clauses")
+                    .iter()
+                    .any(|c| c["zh"].as_str().is_some_and(|t| t.contains("另选他人")));
+                assert_eq!(
+                    write_in_clause,
+                    rule.accepts_write_ins(&effective),
+                    "{method} {body}"
                 );
                 assert_eq!(r["offered_decisions"], json!([]), "a draft offers nothing");
             }
@@ -364,4 +381,35 @@ fn the_presidium_is_refused_exactly_the_decisions_not_offered() {
     h.m.cosign(&h.scrutineer, &h.key, "r1").expect(201);
     let kinds = h.exhaust("preliminary");
     assert!(!kinds.iter().any(|k| k == "announce"), "{kinds:?}");
+}
+
+/// The screens' labels for what the service names (round kinds, roles,
+/// presets) are the service's own words, so the two never drift apart
+/// (会务组, not 会务组织者; 民主推荐, not 推荐).
+#[test]
+fn the_screens_labels_are_the_services_words() {
+    use scrutineer::rules::preset;
+    use scrutineer::service::Role;
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/i18n.js"),
+    )
+    .expect("web/i18n.js");
+    let start = src.find("/*BEGIN STRINGS*/").expect("BEGIN marker") + "/*BEGIN STRINGS*/".len();
+    let end = src.find("/*END STRINGS*/").expect("END marker");
+    let tables: Value = serde_json::from_str(&src[start..end]).expect("the tables are JSON");
+    let (zh, en) = (&tables["zh-CN"], &tables["en"]);
+    for k in RoundKind::ALL {
+        let key = format!("kind.{}", k.as_str());
+        assert_eq!(zh[&key], k.zh(), "{key}");
+        assert_eq!(en[&key], k.en(), "{key}");
+    }
+    for r in Role::ALL {
+        let key = format!("role.{}", r.as_str());
+        assert_eq!(zh[&key], r.zh(), "{key}");
+    }
+    for name in preset::NAMES {
+        let key = format!("preset.{name}");
+        assert_eq!(zh[&key], preset::title(name), "{key}");
+        assert_eq!(en[&key], preset::title_en(name), "{key}");
+    }
 }

@@ -711,6 +711,9 @@ pub(crate) fn round_json(
         "next_round": next_round,
         "result": result,
         "ballot": ballot,
+        "clauses": method
+            .as_ref()
+            .map(|m| report::method_text::round_clauses(m, &list_facts(l))),
         "offered_decisions": offered,
     }))
 }
