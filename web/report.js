@@ -30,7 +30,7 @@ const S = {
 /// The clauses of the adopted method that this round's numbers depend on,
 /// as the service words them (the round's `clauses`).
 function clauses(round) {
-  return (round.clauses || []).map((c) => h('li', {}, lang() === 'en' ? c.en : c.zh));
+  return (round.clauses || []).map((c) => h('li', {}, raw(lang() === 'en' ? c.en : c.zh)));
 }
 
 /// The scrutineers whose cosignatures count for the round, with their key
