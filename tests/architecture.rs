@@ -289,8 +289,12 @@ const KNOWN_CYCLES: &[&[&str]] = &[
     &["rules::rating", "rules::round", "rules::tally"],
     // The round use case and the parts of a round that load it back:
     // the box count, hand counts and stages.
+    // (The round view offers the presidium's decisions, `service::decision`,
+    // which reads the bundle's checkpoint for certification.)
     &[
         "service::boxes",
+        "service::bundle",
+        "service::decision",
         "service::meeting",
         "service::round",
         "service::stage",

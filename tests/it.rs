@@ -64,6 +64,8 @@ mod service_flow;
 mod service_import;
 #[path = "service_meeting.rs"]
 mod service_meeting;
+#[path = "service_offers.rs"]
+mod service_offers;
 #[path = "service_totals.rs"]
 mod service_totals;
 #[path = "stages_forged.rs"]

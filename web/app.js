@@ -431,19 +431,6 @@ export function roundTitle(r) {
   return h('span', { class: 'round-title' }, raw(r.contest), ' · ', labelEl('kind', r.kind), raw(` (${r.id})`));
 }
 
-/// The most selections a ballot of this round may carry (RULES §3.4), or
-/// null when there is no limit (evaluation rounds rate everyone).
-export function selectionLimit(round, method) {
-  switch (round.kind) {
-    case 'evaluation': return null;
-    case 'preliminary': return round.next_size ?? round.seats;
-    case 'nomination':
-      if (method?.nomination_limit === 'unlimited') return null;
-      return (method?.nomination_limit === 'next_size' ? round.next_size : round.seats) ?? round.seats;
-    default: return round.seats;
-  }
-}
-
 /// Mark labels depend on the kind of vote: 同意/不同意/缓议 for a cadre vote.
 export function markKey(kind, mark) {
   const cadre = kind === 'cadre';
@@ -453,10 +440,4 @@ export function markKey(kind, mark) {
     A: cadre ? 'mark.cadre_defer' : 'mark.abstain',
     '?': 'mark.illegible',
   }[mark];
-}
-
-/// Write-ins are allowed on against lines in electing rounds only.
-export function writeInsAllowed(round, method) {
-  if (['cadre', 'resolution', 'runoff', 'evaluation'].includes(round.kind)) return false;
-  return (method?.write_ins ?? 'against_line_only') !== 'none';
 }

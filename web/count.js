@@ -8,7 +8,7 @@
 
 import {
   start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
-  roundsOf, selectionLimit, markKey, writeInsAllowed, randomId, labelEl, ApiError,
+  roundsOf, markKey, randomId, labelEl, ApiError,
 } from './app.js';
 import { roundName, roundRef } from './rounds.js';
 import { liveBanner, clearLiveBanner } from './live.js';
@@ -320,14 +320,14 @@ function render() {
   const b = S.cur;
   const no = S.batch.ballots.length + 1;
   fill($('#ballot-no'), tr('count.ballot_no', { n: no, size: S.batch.size }));
-  const limit = selectionLimit(r, S.method);
+  const limit = (r.ballot?.selection_limit ?? null);
   fill($('#ballot-rule'), limit == null ? '' : tr('count.limit', { n: limit }));
-  fill($('#convention'), tr(S.method?.mark_convention === 'blank_is_for' ? 'count.convention_blank_for' : 'count.convention_default'));
+  fill($('#convention'), tr(S.round.ballot?.mark_convention === 'blank_is_for' ? 'count.convention_blank_for' : 'count.convention_default'));
   $('#ballot').classList.toggle('void', !!b.void);
   const voidNote = $('#void-note');
   voidNote.classList.toggle('hidden', !b.void);
   if (b.void) fill(voidNote, tr('count.void_note'), ' ', raw(b.void));
-  const allowW = writeInsAllowed(r, S.method);
+  const allowW = !!r.ballot?.write_ins_allowed;
   fill($('#lines'), r.candidates.map((name, i) => {
     const m = b.marks[i];
     const line = h('div', { class: `line${i === b.cursor && !b.void ? ' current' : ''}`, role: 'listitem', 'data-line': i, 'data-mark': m ?? '' },
@@ -368,14 +368,14 @@ function renderSide() {
   fill($('#entered'), S.batch.ballots.map((b, i) => h('li', { 'data-index': i },
     h('span', {}, `${i + 1}.`), h('span', { class: 'marks-text', raw: true }, marksText(b)))).reverse());
   const warn = $('#warning-slot');
-  const limit = selectionLimit(S.round, S.method);
+  const limit = (S.round.ballot?.selection_limit ?? null);
   if (!S.cur.void && limit != null && selections(S.cur) > limit) {
     fill(warn, h('p', { class: 'overvote', id: 'overvote-warning' }, tr('count.overvote_now', { n: selections(S.cur), limit })));
   } else fill(warn);
 }
 
 function renderKeys() {
-  const allowW = writeInsAllowed(S.round, S.method);
+  const allowW = !!S.round.ballot?.write_ins_allowed;
   const rest = $('#rest-blank');
   rest.dataset.i18n = blankMark() === 'Y' ? 'count.rest_blank_for' : 'count.rest_blank';
   rest.textContent = t(rest.dataset.i18n);
@@ -435,7 +435,7 @@ function move(delta) {
 /// of the line just marked against (marking moves the cursor on).
 function openWriteIn() {
   const b = S.cur;
-  if (!writeInsAllowed(S.round, S.method)) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
+  if (!S.round.ballot?.write_ins_allowed) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
   let line = b.cursor;
   if (b.marks[line] !== 'N') {
     const last = b.history[b.history.length - 1];
@@ -466,7 +466,7 @@ function writeInKeys(e) {
 /// What an unmarked line means under the method (RULES §3.3): 弃权 by
 /// default, 赞成 where a blank counts as for.
 function blankMark() {
-  return S.method?.mark_convention === 'blank_is_for' ? 'Y' : 'A';
+  return S.round.ballot?.mark_convention === 'blank_is_for' ? 'Y' : 'A';
 }
 
 /// 0: every line not marked yet takes the blank meaning (the paper
@@ -556,7 +556,7 @@ async function nextBallot() {
       sayKey('count.line_missing', { n: missing + 1, name: S.round.candidates[missing] }, 'warn');
       return;
     }
-    const limit = selectionLimit(S.round, S.method);
+    const limit = (S.round.ballot?.selection_limit ?? null);
     const n = selections(b);
     if (limit != null && n > limit) {
       const ok = await confirmDialog({

@@ -163,46 +163,23 @@ function renderChart(r, res) {
   fill($('#chart'), out);
 }
 
-/// The decisions this outcome calls for, as {decision, key, body, extra}.
-function decisionsFor(r, res, v) {
-  if (r.state === 'open') {
-    const without = keyless(r);
-    return without.length ? [{ decision: 'proceed_without', reason: true, without, args: { names: without.join('、') } }] : [];
-  }
-  if (!res?.status || r.state !== 'closed') return [];
-  if (r.next_round) return [];
-  const s = res.status;
-  const taken = new Set((r.decisions || []).map((d) => d.decision));
-  // Decisions on a result wait for the scrutineers' signatures; a round
-  // that counted nothing may be held again at once.
-  if (v?.status !== 'certified') {
-    return (s === 'void' || s === 'no_quorum') && !taken.has('rerun') ? [{ decision: 'rerun', body: { decision: 'rerun' }, args: {} }] : [];
-  }
-  return decisionsOn(r, res, v).filter((d) => !taken.has(d.decision));
-}
-
-function decisionsOn(r, res, v) {
-  const s = res.status;
-  const list = LIST_KINDS.includes(r.kind);
-  const out = [];
-  if (list && (s === 'complete' || (s === 'shortfall' && res.list_may_proceed)) && res.next_list?.length) {
-    out.push({ decision: 'accept_list', body: { decision: 'accept_list', list: res.next_list }, args: { list: res.next_list.join('、') } });
-  }
-  if (s === 'runoff_required' && res.runoff) {
-    out.push({ decision: 'call_runoff', body: { decision: 'call_runoff' }, args: { among: res.runoff.among.join('、'), seats: res.runoff.seats } });
-  }
-  if (s === 'shortfall' && !list) {
-    out.push({ decision: 'call_supplementary', body: { decision: 'call_supplementary' }, args: { n: res.unfilled } });
-    // Framed on the election's seats (5 → 4), not this round's: the
-    // service reduces the election, down to no fewer than those elected.
-    const seats = (S.meeting?.elections || []).find((e) => e.id === r.election)?.seats ?? r.seats;
-    out.push({ decision: 'reduce_seats', reduce: true, args: { from: seats, to: Math.max(1, seats - (res.unfilled ?? 0)) } });
-  }
-  if (s === 'void' || s === 'no_quorum') out.push({ decision: 'rerun', body: { decision: 'rerun' }, args: {} });
-  if (!list && (v?.status === 'certified') && !v?.announced && !r.announced && ['complete', 'shortfall'].includes(s)) {
-    out.push({ decision: 'announce', body: { decision: 'announce' }, args: { elected: (res.elected || []).join('、') } });
-  }
-  return out;
+/// The decisions the service offers the presidium now (the round's
+/// `offered_decisions`), as {decision, body, args} for a button: the
+/// service decides which apply; this only words them.
+function decisionsFor(r) {
+  const join = (xs) => (xs || []).join('、');
+  return (r.offered_decisions || []).map((o) => {
+    const d = { decision: o.decision, body: { decision: o.decision }, args: {} };
+    switch (o.decision) {
+      case 'proceed_without': return { ...d, reason: true, without: o.without, args: { names: join(o.without) } };
+      case 'accept_list': return { ...d, body: { decision: o.decision, list: o.list }, args: { list: join(o.list) } };
+      case 'call_runoff': return { ...d, args: { among: join(o.among), seats: o.seats } };
+      case 'call_supplementary': return { ...d, args: { n: o.seats } };
+      case 'reduce_seats': return { ...d, reduce: true, args: { from: o.from, to: o.to, min: o.min, max: o.max } };
+      case 'announce': return { ...d, args: { elected: join(o.elected) } };
+      default: return d;
+    }
+  });
 }
 
 /// The election's scrutineers with no key whom no decision excused.
@@ -218,7 +195,7 @@ function renderOutcome(r, res, v) {
     r.state === 'open' && keyless(r).length ? h('p', { class: 'msg warn', id: 'keyless' }, tr('presidium.keyless', { names: keyless(r).join('、') })) : null,
     decisionsTaken(r.decisions));
   if (S.readOnly) { fill($('#decisions')); return; }
-  fill($('#decisions'), decisionsFor(r, res, v).map((d) => h('button', {
+  fill($('#decisions'), decisionsFor(r).map((d) => h('button', {
     type: 'button', class: 'btn primary big', 'data-decision': d.decision,
     onclick: () => decide(d).catch(fail),
   }, tr(`decision.${d.decision}`, d.args))));
@@ -242,7 +219,7 @@ async function decide(d) {
   yes: num('consent-for'), against: num('consent-against'), abstain: num('consent-abstain') } : null;
   let need = null;
   if (d.reduce) {
-    to = h('input', { type: 'number', min: '1', value: d.args.to, id: 'reduce-to', 'aria-label': t('decision.reduce_to') });
+    to = h('input', { type: 'number', min: String(d.args.min ?? 1), max: d.args.max != null ? String(d.args.max) : undefined, value: d.args.to, id: 'reduce-to', 'aria-label': t('decision.reduce_to') });
     input = electors ? vote.yes : h('input', { type: 'text', maxlength: '200', id: 'consent-note', 'aria-label': t('decision.consent_note') });
     need = electors ? h('p', { id: 'consent-need' }, tr('consent.need', { base: present ?? '—', need: present != null ? Math.floor(present / 2) + 1 : '—' })) : null;
   }

@@ -27,41 +27,10 @@ const S = {
   cosigners: [], method: {},
 };
 
-/// 4/5 as 五分之四 in Chinese, 4/5 in English.
-function fraction(f) {
-  if (!f) return '';
-  if (lang() !== 'en') {
-    const d = t('num.digits');
-    const cn = (n) => (n <= 10 ? d[n] : String(n));
-    return t('num.fraction', { num: cn(f.num), den: cn(f.den) });
-  }
-  return `${f.num}/${f.den}`;
-}
-
-function cmp(f) { return t(f?.comparison === 'inclusive' ? 'clause.at_least' : 'clause.more_than'); }
-
-/// The clauses of the adopted method that this round's numbers depend on.
-function clauses(m, round) {
-  if (!m) return [];
-  const out = [];
-  out.push(tr('clause.quorum', { cmp: cmp(m.quorum), frac: fraction(m.quorum) }, 'li'));
-  out.push(tr(m.box_check === 'voters' ? 'clause.box_voters' : 'clause.box_issued', null, 'li'));
-  const args = { cmp: cmp(m.threshold), frac: fraction(m.threshold), base: t(`base.${m.threshold_base}`) };
-  if (round.kind === 'preliminary') {
-    // A preliminary ballot makes formal candidates, not members (入选).
-    out.push(tr('clause.threshold_preliminary', args, 'li'));
-    out.push(tr('clause.tie_preliminary', null, 'li'));
-  } else if (!['nomination', 'evaluation'].includes(round.kind)) {
-    out.push(tr('clause.threshold', args, 'li'));
-    out.push(tr('clause.tie', null, 'li'));
-  }
-  out.push(tr('clause.overvote', null, 'li'));
-  if (!['cadre', 'resolution', 'runoff', 'evaluation'].includes(round.kind) && m.write_ins !== 'none') {
-    out.push(tr('clause.write_in', null, 'li'));
-  }
-  out.push(tr(m.illegible === 'void_ballot' ? 'clause.illegible_void' : 'clause.illegible_abstain', null, 'li'));
-  out.push(tr('clause.preset', { preset: t(`preset.${m.preset}`) }, 'li'));
-  return out;
+/// The clauses of the adopted method that this round's numbers depend on,
+/// as the service words them (the round's `clauses`).
+function clauses(round) {
+  return (round.clauses || []).map((c) => h('li', {}, raw(lang() === 'en' ? c.en : c.zh)));
 }
 
 /// The scrutineers whose cosignatures count for the round, with their key
@@ -329,7 +298,7 @@ function reportBlocks() {
   const res = S.view?.result;
   const r = S.round;
   const out = [headBlock()];
-  out.push(block(section('report.s_method', h('ol', { id: 'r-method', class: 'clauses' }, clauses(res?.method ?? S.meeting.method?.effective, r)))));
+  out.push(block(section('report.s_method', h('ol', { id: 'r-method', class: 'clauses' }, clauses(r)))));
   out.push(attendanceBlock(res));
   out.push(ballotsBlock(res));
   if (!res?.status) {

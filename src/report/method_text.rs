@@ -486,3 +486,119 @@ mod tests {
         }
     }
 }
+
+/// One clause of the method in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Clause {
+    pub zh: String,
+    pub en: String,
+}
+
+fn clause(zh: impl Into<String>, en: impl Into<String>) -> Clause {
+    Clause {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+/// The base of the threshold in a round's clause (shorter than the full
+/// method's wording).
+fn clause_base(b: Base) -> (&'static str, &'static str) {
+    match b {
+        Base::Entitled => ("应到会人数", "voters entitled to attend"),
+        Base::Present => ("实到会人数", "voters present"),
+        Base::Returned => ("收回选票数", "ballots returned"),
+    }
+}
+
+/// The clauses of `m` that the numbers of a round of `round`'s kind depend
+/// on, as the round's report prints them (the `clauses` of a round in the
+/// API). Which clauses apply is the rule engine's: the write-in clause
+/// where `Round::accepts_write_ins`, the threshold where the kind has one.
+pub fn round_clauses(m: &ElectionMethod, round: &crate::rules::Round) -> Vec<Clause> {
+    use crate::rules::RoundKind;
+    let mut out = Vec::new();
+    let en_cmp = |f: &Fraction| f.en();
+    out.push(clause(
+        format!("实到会人数{}，会议有效。", m.quorum.zh_of("应到会人数")),
+        format!(
+            "The meeting is valid when those present are {} of those entitled.",
+            en_cmp(&m.quorum)
+        ),
+    ));
+    out.push(match m.box_check {
+        BoxCheck::Issued => clause(
+            "收回选票不多于发出选票，选举有效；多于发出选票，选举无效，应重新选举。",
+            "The election is valid if no more ballots are returned than issued; otherwise void and held again.",
+        ),
+        BoxCheck::Voters => clause(
+            "收回选票不多于投票人数，选举有效；多于投票人数，选举无效，应重新选举。",
+            "The election is valid if no more ballots are returned than voters; otherwise void and held again.",
+        ),
+    });
+    let (base_zh, base_en) = clause_base(m.threshold_base);
+    match round.kind {
+        // A preliminary ballot makes formal candidates, not members (入选).
+        RoundKind::Preliminary => {
+            out.push(clause(
+                format!("预选中获得赞成票{}的，按得票多少的顺序确定为正式候选人。", m.threshold.zh_of(base_zh)),
+                format!(
+                    "In a preliminary ballot those with for-votes {} of {base_en} become formal candidates, in order of votes.",
+                    en_cmp(&m.threshold)
+                ),
+            ));
+            out.push(clause(
+                "确定正式候选人名单的最后位次遇票数相等时，按选举办法的规定处理；入选人数不足时，由主席团决定。",
+                "A tie at the last place on the formal list is settled as the method says; if too few qualify, the presidium decides.",
+            ));
+        }
+        RoundKind::Nomination | RoundKind::Evaluation => {}
+        _ => {
+            out.push(clause(
+                format!(
+                    "被选举人获得的赞成票{}，始得当选。",
+                    m.threshold.zh_of(base_zh)
+                ),
+                format!(
+                    "A candidate is elected with for-votes {} of the {base_en}.",
+                    en_cmp(&m.threshold)
+                ),
+            ));
+            out.push(clause(
+                "得票过半数的被选举人多于应选名额时，以得票多少为序；票数相等不能确定当选人时，应就票数相等的被选举人重新投票。",
+                "If more pass than seats, they are taken in order of votes; a tie at the cut-off is decided by a runoff among the tied.",
+            ));
+        }
+    }
+    out.push(clause(
+        "所选人数多于应选人数的选票为无效票。",
+        "A ballot with more selections than seats is invalid.",
+    ));
+    if round.accepts_write_ins(m) {
+        out.push(clause(
+            "对候选人投不赞成票的，可以另选他人；投弃权票的，不能另选他人。",
+            "A voter against a candidate may write in another name; an abstaining voter may not.",
+        ));
+    }
+    out.push(match m.illegible {
+        Illegible::Abstain => clause(
+            "无法辨认的符号，该行按弃权计。",
+            "An illegible mark counts as abstain on that line.",
+        ),
+        Illegible::VoidBallot => clause(
+            "有无法辨认符号的选票为无效票。",
+            "A ballot with an illegible mark is invalid.",
+        ),
+    });
+    out.push(clause(
+        format!(
+            "依据：{}。完整的选举办法附后（见附件）。",
+            preset::title(&m.preset)
+        ),
+        format!(
+            "Basis: {}. The full method is attached (see the annex).",
+            preset::title_en(&m.preset)
+        ),
+    ));
+    out
+}

@@ -194,6 +194,19 @@ pub fn title(name: &str) -> &'static str {
     }
 }
 
+/// [`title`] in English.
+pub fn title_en(name: &str) -> &'static str {
+    match name {
+        "grassroots-2020" => "Grassroots organisations (2020 regulation)",
+        "grassroots-1990" => "Grassroots organisations (1990 provisional regulation)",
+        "local-2020-congress" => "Local congress (2020 regulation)",
+        "local-2020-plenary" => "Local committee plenary (2020 regulation)",
+        "cadre-vote-2019" => "Cadre appointment vote (2019 regulation)",
+        "branch-resolution-2018" => "Branch resolution vote (2018 regulation)",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +219,7 @@ mod tests {
             m.validate().unwrap();
             assert!(!sources(name).is_empty());
             assert!(!title(name).is_empty());
+            assert!(!title_en(name).is_empty());
         }
         assert!(preset("grassroots-2021").is_none());
     }

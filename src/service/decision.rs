@@ -232,11 +232,8 @@ fn decisions_of(row: &RoundRow) -> Vec<Value> {
 
 /// Refuses a decision already taken on this round, naming the earlier one
 /// (a decision is taken once; the same request twice is a mistake).
-fn once(row: &RoundRow, decision: &str) -> Result<(), Error> {
-    let Some(earlier) = decisions_of(row)
-        .into_iter()
-        .find(|d| d["decision"] == decision)
-    else {
+fn once(taken: &[Value], decision: &str) -> Result<(), Error> {
+    let Some(earlier) = taken.iter().find(|d| d["decision"] == decision).cloned() else {
         return Ok(());
     };
     let (zh, en) = describe(&earlier);
@@ -318,8 +315,8 @@ fn decision_zh(decision: &str) -> &str {
 /// §6: 作出记录，并由监票人签字), so they wait for its certification. A
 /// round that counted nothing (void, no quorum, list rejected) may be
 /// held again at once.
-fn require_certified(row: &RoundRow, decision: &str) -> Result<(), Error> {
-    if row.certified {
+fn require_certified(certified: bool, decision: &str) -> Result<(), Error> {
+    if certified {
         return Ok(());
     }
     Err(Error::conflict(
@@ -332,6 +329,336 @@ fn require_certified(row: &RoundRow, decision: &str) -> Result<(), Error> {
             "the scrutineers have not certified this result yet, so {decision} cannot be decided"
         ),
     ))
+}
+
+/// A decision the presidium may take on a tallied round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecisionKind {
+    AcceptList,
+    CallRunoff,
+    CallSupplementary,
+    ReduceSeats,
+    Rerun,
+    Announce,
+}
+
+impl DecisionKind {
+    /// Every decision on a tallied round, in the order they are offered.
+    pub(crate) const ALL: [DecisionKind; 6] = [
+        DecisionKind::AcceptList,
+        DecisionKind::CallRunoff,
+        DecisionKind::CallSupplementary,
+        DecisionKind::ReduceSeats,
+        DecisionKind::Rerun,
+        DecisionKind::Announce,
+    ];
+
+    /// The `decision` tag of the request and the log.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::AcceptList => "accept_list",
+            DecisionKind::CallRunoff => "call_runoff",
+            DecisionKind::CallSupplementary => "call_supplementary",
+            DecisionKind::ReduceSeats => "reduce_seats",
+            DecisionKind::Rerun => "rerun",
+            DecisionKind::Announce => "announce",
+        }
+    }
+}
+
+impl DecisionRequest {
+    /// The decision on a tallied round this request asks for (`None` for
+    /// those taken elsewhere: proceeding without a scrutineer while the
+    /// round is open, a qualification review).
+    fn kind(&self) -> Option<DecisionKind> {
+        Some(match self {
+            DecisionRequest::AcceptList { .. } => DecisionKind::AcceptList,
+            DecisionRequest::CallRunoff {} => DecisionKind::CallRunoff,
+            DecisionRequest::CallSupplementary { .. } => DecisionKind::CallSupplementary,
+            DecisionRequest::ReduceSeats { .. } => DecisionKind::ReduceSeats,
+            DecisionRequest::Rerun {} => DecisionKind::Rerun,
+            DecisionRequest::Announce {} => DecisionKind::Announce,
+            DecisionRequest::ProceedWithout { .. } | DecisionRequest::Review { .. } => return None,
+        })
+    }
+}
+
+/// What the rule on decisions reads of a tallied round: its signed outcome,
+/// its kind, its certification, the decisions already taken and the
+/// method's limits on further rounds.
+#[derive(Debug, Clone)]
+pub(crate) struct DecisionFacts {
+    /// The signed result's status (`complete`, `shortfall`, …).
+    pub status: String,
+    /// A shortfall list round whose list may still go forward.
+    pub list_may_proceed: bool,
+    /// The list this round proposes for the next stage, if any.
+    pub proposed_list: Option<Vec<String>>,
+    /// The round elects (a shortfall may be filled or the seats reduced).
+    pub elects: bool,
+    /// The result is announced in the hall (not a list round's).
+    pub announceable: bool,
+    pub certified: bool,
+    /// The decisions already taken on the round, as logged.
+    pub taken: Vec<Value>,
+    pub runoffs_held: u32,
+    pub max_runoffs: u32,
+    pub supplementaries_held: u32,
+    pub max_supplementaries: u32,
+    /// Seats the round left unfilled, and seats already given up by a
+    /// reduction.
+    pub unfilled: u64,
+    pub reduced: u64,
+    /// The election's seats now (a reduction starts from these).
+    pub election_seats: u64,
+    /// The round's result in the signed record, for what an offer names.
+    pub elected: Vec<String>,
+    pub runoff_among: Vec<String>,
+    pub runoff_seats: u64,
+}
+
+impl DecisionFacts {
+    /// Seats a supplementary round would fill.
+    fn supplementary_seats(&self) -> u64 {
+        self.unfilled.saturating_sub(self.reduced)
+    }
+}
+
+/// Whether `kind` may be decided now, and if not, the refusal: the one rule
+/// on which decisions apply, used by `POST …/decisions` and by the
+/// `offered_decisions` of a round (docs/api.md), so the presidium's screen
+/// offers exactly what the service accepts. `POST` checks [`applies`],
+/// then the request's parameters (the list, the new number of seats), then
+/// [`certified_for`]: a mistaken parameter is named before a missing
+/// certification.
+pub(crate) fn check(kind: DecisionKind, f: &DecisionFacts) -> Result<(), Error> {
+    applies(kind, f)?;
+    certified_for(kind, f)
+}
+
+/// The certification a decision with parameters waits for (the others
+/// check it in [`applies`]).
+pub(crate) fn certified_for(kind: DecisionKind, f: &DecisionFacts) -> Result<(), Error> {
+    match kind {
+        DecisionKind::AcceptList | DecisionKind::ReduceSeats => {
+            require_certified(f.certified, kind.as_str())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// [`check`] but for [`certified_for`].
+pub(crate) fn applies(kind: DecisionKind, f: &DecisionFacts) -> Result<(), Error> {
+    let s = f.status.as_str();
+    let name = kind.as_str();
+    match kind {
+        DecisionKind::AcceptList => {
+            once(&f.taken, name)?;
+            let ok_status = s == "complete" || (s == "shortfall" && f.list_may_proceed);
+            if !ok_status || f.proposed_list.is_none() {
+                return Err(not_applicable(name, s));
+            }
+            Ok(())
+        }
+        DecisionKind::CallRunoff => {
+            if s != "runoff_required" {
+                return Err(not_applicable(name, s));
+            }
+            once(&f.taken, name)?;
+            require_certified(f.certified, name)?;
+            let held = f.runoffs_held;
+            if held >= f.max_runoffs {
+                return Err(Error::conflict(
+                    "runoff_limit",
+                    format!("已重新投票 {held} 次，达到选举办法规定的上限，须由主席团另行决定"),
+                    format!("{held} runoffs held, the method's limit; the presidium must decide otherwise"),
+                ));
+            }
+            Ok(())
+        }
+        DecisionKind::CallSupplementary => {
+            if s != "shortfall" || !f.elects {
+                return Err(not_applicable(name, s));
+            }
+            once(&f.taken, name)?;
+            require_certified(f.certified, name)?;
+            let held = f.supplementaries_held;
+            if held >= f.max_supplementaries {
+                return Err(Error::conflict(
+                    "supplementary_limit",
+                    format!("已另行选举 {held} 次，达到选举办法规定的上限"),
+                    format!("{held} supplementary rounds held, the method's limit"),
+                ));
+            }
+            if f.supplementary_seats() == 0 {
+                return Err(not_applicable(name, "complete after reduce_seats"));
+            }
+            Ok(())
+        }
+        DecisionKind::ReduceSeats => {
+            if s != "shortfall" || !f.elects {
+                return Err(not_applicable(name, s));
+            }
+            once(&f.taken, name)?;
+            once(&f.taken, "call_supplementary")
+        }
+        DecisionKind::Rerun => {
+            if !matches!(s, "void" | "no_quorum" | "list_rejected") {
+                return Err(not_applicable(name, s));
+            }
+            once(&f.taken, name)
+        }
+        DecisionKind::Announce => {
+            if !f.announceable {
+                return Err(Error::conflict(
+                    "not_announceable",
+                    "推荐、测评和预选结果只向主席团报告，不当众宣布",
+                    "nomination, evaluation and preliminary results go to the presidium only",
+                ));
+            }
+            // A counted result that elects (those elected before a runoff
+            // or a supplementary round included); a round that counted
+            // nothing has nothing to announce.
+            if !matches!(s, "complete" | "shortfall" | "runoff_required") {
+                return Err(not_applicable(name, s));
+            }
+            if !f.certified {
+                return Err(Error::conflict(
+                    "not_certified",
+                    "监票人尚未按规定人数签名",
+                    "the scrutineers have not signed the result yet",
+                ));
+            }
+            once(&f.taken, name)
+        }
+    }
+}
+
+/// The decisions `check` allows now, in [`DecisionKind::ALL`]'s order.
+pub(crate) fn offered(f: &DecisionFacts) -> Vec<DecisionKind> {
+    DecisionKind::ALL
+        .into_iter()
+        .filter(|k| check(*k, f).is_ok())
+        .collect()
+}
+
+/// The seats a reduction may go to: from those elected (at least one) to
+/// one fewer than now.
+fn reduction_range(f: &DecisionFacts) -> (u64, u64) {
+    let floor = f.election_seats.saturating_sub(f.unfilled);
+    (floor, f.election_seats.saturating_sub(1))
+}
+
+/// One offered decision with what the screen shows and sends back.
+fn offer_json(kind: DecisionKind, f: &DecisionFacts) -> Value {
+    let decision = kind.as_str();
+    match kind {
+        DecisionKind::AcceptList => json!({
+            "decision": decision,
+            "list": f.proposed_list.clone().unwrap_or_default(),
+        }),
+        DecisionKind::CallRunoff => json!({
+            "decision": decision,
+            "among": f.runoff_among,
+            "seats": f.runoff_seats,
+        }),
+        DecisionKind::CallSupplementary => json!({
+            "decision": decision,
+            "seats": f.supplementary_seats(),
+        }),
+        DecisionKind::ReduceSeats => {
+            let (min, max) = reduction_range(f);
+            json!({
+                "decision": decision,
+                "from": f.election_seats,
+                "min": min,
+                "max": max,
+                "to": min.max(1).min(max),
+            })
+        }
+        DecisionKind::Rerun => json!({ "decision": decision }),
+        DecisionKind::Announce => json!({ "decision": decision, "elected": f.elected }),
+    }
+}
+
+/// The facts [`check`] reads, for a closed round with its signed `result`.
+fn decision_facts(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    method: &ElectionMethod,
+    result: &Value,
+) -> Result<DecisionFacts, Error> {
+    let taken = decisions_of(&l.row);
+    let reduced = taken
+        .iter()
+        .filter(|d| d["decision"] == "reduce_seats")
+        .map(|d| {
+            d["from"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(d["to"].as_u64().unwrap_or(0))
+        })
+        .sum();
+    Ok(DecisionFacts {
+        status: result["status"].as_str().unwrap_or("").to_string(),
+        list_may_proceed: result["list_may_proceed"] == json!(true),
+        proposed_list: proposed_list(conn, meeting, l, result)?,
+        elects: l.kind.elects(),
+        announceable: !(l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list)),
+        certified: l.row.certified,
+        taken,
+        runoffs_held: chain_count(conn, meeting, &l.row, RoundKind::Runoff)?,
+        max_runoffs: method.max_runoff_rounds,
+        supplementaries_held: chain_count(conn, meeting, &l.row, RoundKind::Supplementary)?,
+        max_supplementaries: method.max_supplementary_rounds,
+        unfilled: result["unfilled"].as_u64().unwrap_or(0),
+        reduced,
+        election_seats: load_election(conn, meeting, &l.row.election)?.seats,
+        elected: names(&result["elected"]),
+        runoff_among: names(&result["runoff"]["among"]),
+        runoff_seats: result["runoff"]["seats"].as_u64().unwrap_or(0),
+    })
+}
+
+/// The `offered_decisions` of a round for `actor`: what the presidium may
+/// decide now (empty for every other role). On an open round, proceeding
+/// without the scrutineers who have no key; on a closed one, what
+/// [`check`] allows on the signed `result`.
+pub(crate) fn offered_json(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    actor: &Actor,
+    method: Option<&ElectionMethod>,
+    result: &Value,
+) -> Result<Value, Error> {
+    if actor.role != super::Role::Presidium {
+        return Ok(json!([]));
+    }
+    match l.row.state {
+        crate::state::RoundState::Open => {
+            let without: Vec<String> = super::round::scrutineer_keys(conn, meeting, &l.row)?
+                .into_iter()
+                .filter(|k| !k.has_key && !k.excused)
+                .map(|k| k.name)
+                .collect();
+            if without.is_empty() {
+                return Ok(json!([]));
+            }
+            Ok(json!([{ "decision": "proceed_without", "without": without }]))
+        }
+        crate::state::RoundState::Closed => {
+            let (Some(method), false) = (method, result.is_null()) else {
+                return Ok(json!([]));
+            };
+            let f = decision_facts(conn, meeting, l, method, result)?;
+            Ok(Value::Array(
+                offered(&f).into_iter().map(|k| offer_json(k, &f)).collect(),
+            ))
+        }
+        crate::state::RoundState::Draft => Ok(json!([])),
+    }
 }
 
 /// How many rounds of `kind` led up to and include `row`, following the
@@ -446,18 +773,15 @@ impl Service {
                 return record(tx, actor, &mut l, decision, None);
             }
             let result = tallied(&tx.tx, &meeting, &l, RoundEvent::Decide)?;
-            let status = result["status"].as_str().unwrap_or("").to_string();
+            let facts = decision_facts(&tx.tx, &meeting, &l, &method, &result)?;
+            if let Some(kind) = req.kind() {
+                applies(kind, &facts)?;
+            }
             let elected = names(&result["elected"]);
             let mut created: Option<RoundRow> = None;
             let decision = match req {
                 DecisionRequest::AcceptList { list } => {
-                    once(&l.row, "accept_list")?;
-                    let ok_status = status == "complete"
-                        || (status == "shortfall" && result["list_may_proceed"] == json!(true));
-                    let proposed = proposed_list(&tx.tx, &meeting, &l, &result)?;
-                    let Some(proposed) = proposed.filter(|_| ok_status) else {
-                        return Err(not_applicable("accept_list", &status));
-                    };
+                    let proposed = facts.proposed_list.clone().unwrap_or_default();
                     let mut a = list.clone();
                     let mut b = proposed.clone();
                     a.sort();
@@ -466,10 +790,13 @@ impl Service {
                         return Err(Error::invalid(
                             "list",
                             format!("须为本轮产生的名单：{}", proposed.join("、")),
-                            format!("expected exactly the proposed list: {}", proposed.join(", ")),
+                            format!(
+                                "expected exactly the proposed list: {}",
+                                proposed.join(", ")
+                            ),
                         ));
                     }
-                    require_certified(&l.row, "accept_list")?;
+                    certified_for(DecisionKind::AcceptList, &facts)?;
                     store::meeting::set_accepted_list(
                         &tx.tx,
                         &meeting,
@@ -479,21 +806,8 @@ impl Service {
                     Decision::AcceptList { list }
                 }
                 DecisionRequest::CallRunoff {} => {
-                    if status != "runoff_required" {
-                        return Err(not_applicable("call_runoff", &status));
-                    }
-                    once(&l.row, "call_runoff")?;
-                    require_certified(&l.row, "call_runoff")?;
-                    let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Runoff)?;
-                    if held >= method.max_runoff_rounds {
-                        return Err(Error::conflict(
-                            "runoff_limit",
-                            format!("已重新投票 {held} 次，达到选举办法规定的上限，须由主席团另行决定"),
-                            format!("{held} runoffs held, the method's limit; the presidium must decide otherwise"),
-                        ));
-                    }
-                    let among = names(&result["runoff"]["among"]);
-                    let seats = result["runoff"]["seats"].as_u64().unwrap_or(0);
+                    let among = facts.runoff_among.clone();
+                    let seats = facts.runoff_seats;
                     let r = new_round(tx, &l, RoundKind::Runoff, seats, among.clone(), None)?;
                     validate_new(tx, &method, &r, m.entitled)?;
                     let d = Decision::CallRunoff {
@@ -505,30 +819,7 @@ impl Service {
                     d
                 }
                 DecisionRequest::CallSupplementary { candidates } => {
-                    if status != "shortfall" || !l.kind.elects() {
-                        return Err(not_applicable("call_supplementary", &status));
-                    }
-                    once(&l.row, "call_supplementary")?;
-                    require_certified(&l.row, "call_supplementary")?;
-                    let held = chain_count(&tx.tx, &meeting, &l.row, RoundKind::Supplementary)?;
-                    if held >= method.max_supplementary_rounds {
-                        return Err(Error::conflict(
-                            "supplementary_limit",
-                            format!("已另行选举 {held} 次，达到选举办法规定的上限"),
-                            format!("{held} supplementary rounds held, the method's limit"),
-                        ));
-                    }
-                    let reduced: u64 = decisions_of(&l.row)
-                        .iter()
-                        .filter(|d| d["decision"] == "reduce_seats")
-                        .map(|d| {
-                            d["from"].as_u64().unwrap_or(0).saturating_sub(d["to"].as_u64().unwrap_or(0))
-                        })
-                        .sum();
-                    let seats = result["unfilled"].as_u64().unwrap_or(0).saturating_sub(reduced);
-                    if seats == 0 {
-                        return Err(not_applicable("call_supplementary", "complete after reduce_seats"));
-                    }
+                    let seats = facts.supplementary_seats();
                     let list = match candidates {
                         Some(given) => {
                             for (i, c) in given.iter().enumerate() {
@@ -555,18 +846,16 @@ impl Service {
                     d
                 }
                 DecisionRequest::ReduceSeats { to, consent, vote } => {
-                    if status != "shortfall" || !l.kind.elects() {
-                        return Err(not_applicable("reduce_seats", &status));
-                    }
-                    once(&l.row, "reduce_seats")?;
-                    once(&l.row, "call_supplementary")?;
                     let e = load_election(&tx.tx, &meeting, &l.row.election)?;
-                    let unfilled = result["unfilled"].as_u64().unwrap_or(0);
-                    let floor = e.seats.saturating_sub(unfilled);
+                    let (floor, _) = reduction_range(&facts);
                     if to >= e.seats || to < floor {
                         return Err(Error::invalid(
                             "to",
-                            format!("应选名额只能从 {} 减至 {floor} 到 {} 之间", e.seats, e.seats.saturating_sub(1)),
+                            format!(
+                                "应选名额只能从 {} 减至 {floor} 到 {} 之间",
+                                e.seats,
+                                e.seats.saturating_sub(1)
+                            ),
                             format!(
                                 "the seats can go from {} down to between {floor} and {}",
                                 e.seats,
@@ -574,8 +863,9 @@ impl Service {
                             ),
                         ));
                     }
-                    require_certified(&l.row, "reduce_seats")?;
-                    let (consent, vote) = consent_of(&method, m.entitled, m.present, consent, vote)?;
+                    certified_for(DecisionKind::ReduceSeats, &facts)?;
+                    let (consent, vote) =
+                        consent_of(&method, m.entitled, m.present, consent, vote)?;
                     store::meeting::set_election_seats(&tx.tx, &meeting, &e.id, to)?;
                     Decision::ReduceSeats {
                         from: e.seats,
@@ -585,12 +875,17 @@ impl Service {
                     }
                 }
                 DecisionRequest::Rerun {} => {
-                    if !matches!(status.as_str(), "void" | "no_quorum" | "list_rejected") {
-                        return Err(not_applicable("rerun", &status));
-                    }
-                    once(&l.row, "rerun")?;
-                    let r = new_round(tx, &l, l.kind, l.row.seats, l.candidates.clone(), l.row.next_size)?;
-                    let d = Decision::Rerun { round: r.id.clone() };
+                    let r = new_round(
+                        tx,
+                        &l,
+                        l.kind,
+                        l.row.seats,
+                        l.candidates.clone(),
+                        l.row.next_size,
+                    )?;
+                    let d = Decision::Rerun {
+                        round: r.id.clone(),
+                    };
                     created = Some(r);
                     d
                 }
@@ -599,25 +894,8 @@ impl Service {
                 DecisionRequest::ProceedWithout { without, reason } => {
                     proceed_without(tx, &l, &without, &reason)?
                 }
-                DecisionRequest::Review { decisions } => {
-                    review(tx, &l, decisions)?
-                }
+                DecisionRequest::Review { decisions } => review(tx, &l, decisions)?,
                 DecisionRequest::Announce {} => {
-                    if l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list) {
-                        return Err(Error::conflict(
-                            "not_announceable",
-                            "推荐、测评和预选结果只向主席团报告，不当众宣布",
-                            "nomination, evaluation and preliminary results go to the presidium only",
-                        ));
-                    }
-                    if !l.row.certified {
-                        return Err(Error::conflict(
-                            "not_certified",
-                            "监票人尚未按规定人数签名",
-                            "the scrutineers have not signed the result yet",
-                        ));
-                    }
-                    once(&l.row, "announce")?;
                     l.row.announced = true;
                     Decision::Announce
                 }
@@ -914,7 +1192,7 @@ fn default_supplementary(
 /// applied in order to the election's accepted list, which becomes the
 /// list as amended. Taken once, after `accept_list` on this round.
 fn review(tx: &Tx<'_>, l: &Loaded, decisions: Vec<ReviewRequest>) -> Result<Decision, Error> {
-    once(&l.row, "review")?;
+    once(&decisions_of(&l.row), "review")?;
     if !decisions_of(&l.row)
         .iter()
         .any(|d| d["decision"] == "accept_list")

@@ -44,32 +44,6 @@ fn list_round(l: &Loaded) -> bool {
     l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list)
 }
 
-fn kind_zh(kind: RoundKind) -> &'static str {
-    match kind {
-        RoundKind::Nomination => "推荐",
-        RoundKind::Evaluation => "测评",
-        RoundKind::Preliminary => "预选",
-        RoundKind::Formal => "正式选举",
-        RoundKind::Runoff => "重新投票",
-        RoundKind::Supplementary => "另行选举",
-        RoundKind::Cadre => "票决",
-        RoundKind::Resolution => "表决",
-    }
-}
-
-fn kind_en(kind: RoundKind) -> &'static str {
-    match kind {
-        RoundKind::Nomination => "nomination",
-        RoundKind::Evaluation => "evaluation",
-        RoundKind::Preliminary => "preliminary ballot",
-        RoundKind::Formal => "formal ballot",
-        RoundKind::Runoff => "runoff ballot",
-        RoundKind::Supplementary => "supplementary ballot",
-        RoundKind::Cadre => "cadre vote",
-        RoundKind::Resolution => "vote",
-    }
-}
-
 /// "甲、乙和丙" / "a, b and c".
 fn joined(items: &[&str], sep: &str, and: &str) -> String {
     match items {
@@ -184,8 +158,8 @@ fn announcement(
             held.push(*k);
         }
     }
-    let held_zh: Vec<&str> = held.iter().map(|k| kind_zh(*k)).collect();
-    let held_en: Vec<&str> = held.iter().map(|k| kind_en(*k)).collect();
+    let held_zh: Vec<&str> = held.iter().map(|k| k.zh()).collect();
+    let held_en: Vec<&str> = held.iter().map(|k| k.en()).collect();
     let (from, to) = reduced.unwrap_or((seats, seats));
     let (reduce_zh, reduce_en) = match reduced {
         Some(_) => {

@@ -646,7 +646,7 @@ impl Service {
             if req.key.is_some() {
                 return Err(Error::invalid(
                     "key",
-                    "签名公钥须由本人在自己的设备上登记，会务组织者不能代为登记",
+                    "签名公钥须由本人在自己的设备上登记，会务组不能代为登记",
                     "a signing key is registered by its holder from their own device, never by the organiser",
                 ));
             }

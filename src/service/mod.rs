@@ -78,7 +78,7 @@ pub use crate::state::Role;
 impl Role {
     pub fn zh(self) -> &'static str {
         match self {
-            Role::Organiser => "会务组织者",
+            Role::Organiser => "会务组",
             Role::Counter => "计票人",
             Role::Scrutineer => "监票人",
             Role::Presidium => "主席团",

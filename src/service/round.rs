@@ -616,6 +616,42 @@ fn batches_json(conn: &Connection, meeting: &str, round: &str) -> Result<Value, 
     }))
 }
 
+/// The rule engine's view of a round before its facts are frozen: enough
+/// for the rules that depend only on the kind, the seats and the list
+/// (selection limit, write-ins).
+fn list_facts(l: &Loaded) -> Round {
+    Round {
+        kind: l.kind,
+        office: l.office,
+        contest: l.contest.clone(),
+        seats: l.row.seats,
+        candidates: l.candidates.clone(),
+        entitled: l.row.entitled.unwrap_or(0),
+        present: l.row.present.unwrap_or(0),
+        issued: l.row.issued.unwrap_or(0),
+        returned: l.row.returned,
+        next_size: l.row.next_size,
+        replaced: l.stage.replaced.unwrap_or(0),
+        voted: l.stage.voted,
+        resolves: l.resolves,
+        rating: l.stage.facts.rating.clone(),
+    }
+}
+
+/// What a ballot of this round may carry under `method`, as the rule
+/// engine decides it (`Round::selection_limit`, `Round::accepts_write_ins`):
+/// the `ballot` part of a round in the API, so the screens render the rule
+/// and never re-derive it.
+pub(crate) fn ballot_rules(l: &Loaded, method: &ElectionMethod) -> Value {
+    let r = list_facts(l);
+    json!({
+        "selection_limit": r.selection_limit(method),
+        "write_ins_allowed": r.accepts_write_ins(method),
+        "marks": ["Y", "N", "A", "?"],
+        "mark_convention": method.mark_convention,
+    })
+}
+
 /// A round as `GET …/rounds/{r}` shows it to `role`.
 pub(crate) fn round_json(
     conn: &Connection,
@@ -641,6 +677,10 @@ pub(crate) fn round_json(
     } else {
         Value::Null
     };
+    let method = super::meeting::method_of(&load_meeting(conn, meeting)?)?
+        .map(|m| super::stage::method_for(m, l));
+    let ballot = method.as_ref().map_or(Value::Null, |m| ballot_rules(l, m));
+    let offered = super::decision::offered_json(conn, meeting, l, actor, method.as_ref(), &result)?;
     Ok(json!({
         "id": l.row.id,
         "election": l.row.election,
@@ -676,6 +716,11 @@ pub(crate) fn round_json(
             .collect::<Vec<_>>(),
         "next_round": next_round,
         "result": result,
+        "ballot": ballot,
+        "clauses": method
+            .as_ref()
+            .map(|m| report::method_text::round_clauses(m, &list_facts(l))),
+        "offered_decisions": offered,
     }))
 }
 
