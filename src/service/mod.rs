@@ -5,9 +5,11 @@
 //! validate → build the [`Event`] → sign it as a log entry → append it to
 //! the meeting's log → update the state tables → sign a checkpoint → commit.
 //! Only after the commit is the request acknowledged, and only then are live
-//! viewers told. A failure anywhere rolls everything back, including the
-//! in-memory Merkle tree and checkpoint signer, which are reloaded from the
-//! database.
+//! viewers told. Concurrent changes share one transaction and one commit
+//! (group commit, [`Service::write_inner`]), each in its own savepoint: a
+//! failure rolls back that change, including the leaves it added to the
+//! in-memory Merkle tree; a failed commit fails the whole group, and the
+//! trees and checkpoint signers are reloaded from the database.
 //!
 //! | module | use cases |
 //! |---|---|
@@ -25,7 +27,8 @@
 //! `http`, and the finer checks (assigned to the election, own person,
 //! announced) are made here.
 //!
-//! Concurrency: one writer connection behind a mutex serialises changes;
+//! Concurrency: one writer connection behind a mutex serialises changes
+//! (in groups sharing a commit);
 //! reads use a small pool of reader connections (WAL lets them run beside
 //! the writer). All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.

@@ -368,6 +368,41 @@ mod tests {
     }
 
     #[test]
+    fn the_old_count_trigger_is_replaced_and_the_bound_still_holds() {
+        let dir = TempDir::new("store-trigger");
+        let mut conn = Connection::open(dir.0.join("log.sqlite")).expect("open");
+        // A database made before the change: the same schema with the
+        // trigger bounding by COUNT(*).
+        conn.execute_batch(&SCHEMA.replace(
+            "(SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = NEW.log)",
+            "(SELECT COUNT(*) FROM log_entry WHERE log = NEW.log)",
+        ))
+        .expect("old schema");
+        let trigger = |c: &Connection| -> String {
+            c.query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'log_checkpoint_grows'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("trigger")
+        };
+        assert!(trigger(&conn).contains("COUNT(*)"));
+        migrate(&conn).expect("migrate");
+        assert!(!trigger(&conn).contains("COUNT(*)"), "{}", trigger(&conn));
+        migrate(&conn).expect("again: nothing to do");
+        append_all(&mut conn, &[entry(1), entry(2), entry(3)]);
+        let raw = |size: i64| {
+            conn.execute(
+                "INSERT INTO log_checkpoint (log, size, note) VALUES (?1, ?2, 'n')",
+                params![LOG, size],
+            )
+        };
+        assert!(raw(4).is_err(), "a checkpoint beyond the log");
+        raw(3).expect("a checkpoint of the whole log");
+        assert!(raw(2).is_err(), "a checkpoint that does not grow");
+    }
+
+    #[test]
     fn entries_survive_reopening_and_rebuild_the_same_tree() {
         let dir = TempDir::new("store-roundtrip");
         let written: Vec<Entry> = (0..7).map(entry).collect();
