@@ -1080,12 +1080,11 @@ impl Service {
             self.inner.queued.load(Ordering::SeqCst) == 0 || guard.group.members >= MAX_GROUP;
         if last {
             if let Some(committed) = guard.commit_group() {
-                drop(guard);
+                // Under the writer lock, so groups finish in order.
                 self.finish(group, committed);
             }
-        } else {
-            drop(guard);
         }
+        drop(guard);
         let done = outcome?;
         self.wait_for(group)?;
         if done.stamp.is_some() {
