@@ -10,7 +10,10 @@
 //! entry latency (request sent → response read) and the SSE delay
 //! (entry acknowledged → the viewer holds the update stamped with that
 //! entry's checkpoint, or a later one) as p50/p99/max, for
-//! docs/performance.md.
+//! docs/performance.md. Each counter signs like the web client: its
+//! device key is registered first, and each entry is sent, answered with
+//! 428 and the entry to sign, signed and sent again; the entry latency is
+//! the whole exchange.
 
 #[path = "../tests/common/http.rs"]
 #[allow(dead_code)]
@@ -72,6 +75,43 @@ fn ballots(seed: usize, n: usize, lines: usize, seats: usize) -> Value {
     json!(v)
 }
 
+/// CPU time (user + system) the process `pid` has used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// The baseline: one row per durable SQLite commit (WAL,
+/// `synchronous=FULL`, as the service's database), on the same disk, in
+/// the same run: what "one fsync per acknowledged entry" would allow.
+fn raw_sqlite_commits(dir: &std::path::Path, n: usize) -> f64 {
+    let conn = rusqlite::Connection::open(dir.join("baseline.db")).expect("baseline db");
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .expect("wal");
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL);",
+    )
+    .expect("schema");
+    let row = vec![7u8; 1024];
+    let t = Instant::now();
+    for i in 0..n {
+        conn.execute(
+            "INSERT INTO t (k, v) VALUES (?1, ?2)",
+            rusqlite::params![i as i64, row],
+        )
+        .expect("insert");
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -93,6 +133,15 @@ fn main() {
         .spawn()
         .expect("spawn scrutineer serve");
     let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    // The server goes with the bench, even when a step panics.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Reap(child);
     let (mut addr, mut setup) = (None, None);
     let mut line = String::new();
     while addr.is_none() || setup.is_none() {
@@ -169,10 +218,14 @@ fn main() {
             &json!({ "person": id }),
         )
         .expect(201);
+        // Each counter's device holds its own key, registered before
+        // voting (the entries are signed by it).
+        c.register_own_key(&token).expect(200);
         counter_tokens.push(token);
     }
     let (_, viewer_token) = add("presidium", "主席团");
     let (sid, scrutineer) = add("scrutineer", "监票人");
+    c.register_own_key(&scrutineer).expect(200);
     c.post(
         &path("/elections/e1/assignments"),
         &org,
@@ -188,7 +241,7 @@ fn main() {
     let ready = Arc::new(Barrier::new(viewers + 1));
     let events_path = path("/rounds/r1/events");
     let mut viewer_threads = Vec::new();
-    for _ in 0..viewers {
+    for v in 0..viewers {
         let (seen, ready, p, t) = (
             seen.clone(),
             ready.clone(),
@@ -196,7 +249,10 @@ fn main() {
             viewer_token.clone(),
         );
         viewer_threads.push(std::thread::spawn(move || {
-            let mut s = c.events(&p, &t);
+            // 50 viewers per loopback address (the listener allows 64
+            // connections per client address), from 127.0.0.2 on.
+            let from = std::net::IpAddr::from([127, 0, 0, 2 + (v / 50) as u8]);
+            let mut s = c.events_from(from, &p, &t);
             assert_eq!(s.status, 200);
             let mut got = Vec::new();
             let first = s.next_named("state");
@@ -219,12 +275,15 @@ fn main() {
 
     // Counters: pairs enter the same batches.
     let acked: Arc<Mutex<Vec<(u64, Duration, f64)>>> = Arc::new(Mutex::new(Vec::new()));
+    let resent: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
+    let cpu0 = cpu_time(child.0.id());
     let t0 = Instant::now();
     let counter_threads: Vec<_> = counter_tokens
         .into_iter()
         .enumerate()
         .map(|(i, token)| {
-            let (acked, m) = (acked.clone(), m.clone());
+            let (acked, resent, m) = (acked.clone(), resent.clone(), m.clone());
+            let key = signing::key_of(&token);
             std::thread::spawn(move || {
                 let pair = i / 2;
                 let mut conn = KeepAlive::connect(c.addr).expect("connect");
@@ -238,10 +297,26 @@ fn main() {
                     .token(&token)
                     .header("Idempotency-Key", &format!("{i}-{b}"))
                     .json(&body);
+                    // As the counter's device does (docs/api.md "Signed
+                    // requests"): the service answers 428 with the entry
+                    // to sign; the device signs it with the person's key
+                    // and sends the request again with the signature.
                     let sent = Instant::now();
-                    let r = conn.send(&req).expect("entry");
+                    let mut r = conn.send(&req).expect("entry");
+                    let mut tries = 0;
+                    while r.status == 428 && tries < 4 {
+                        let (ts, sigs) = signing::sign_problem(&r.json(), &key.key)
+                            .expect("a 428 lists the entries to sign");
+                        let signed = req
+                            .clone()
+                            .header("Scrutineer-Timestamp", &ts)
+                            .header("Scrutineer-Signature", &sigs);
+                        r = conn.send(&signed).expect("signed entry");
+                        tries += 1;
+                    }
                     let ms = sent.elapsed().as_secs_f64() * 1000.0;
                     assert_eq!(r.status, 201, "{}", r.text());
+                    resent.lock().unwrap().push(tries);
                     let size: u64 = r
                         .header("scrutineer-checkpoint")
                         .and_then(|h| h.split(' ').next())
@@ -256,6 +331,7 @@ fn main() {
         t.join().expect("counter");
     }
     let elapsed = t0.elapsed();
+    let server_cpu = cpu_time(child.0.id()).saturating_sub(cpu0);
     let acked = Arc::try_unwrap(acked).ok().unwrap().into_inner().unwrap();
     let closing = Instant::now();
     let closed = c
@@ -298,14 +374,31 @@ fn main() {
         total as f64 / elapsed.as_secs_f64()
     );
     println!(
+        "server CPU {:.2} s in {:.2} s of wall ({:.2} ms per entry, viewers included)",
+        server_cpu.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        server_cpu.as_secs_f64() * 1000.0 / acked.len() as f64
+    );
+    let baseline = raw_sqlite_commits(&dir, 500);
+    println!(
+        "baseline, same run: raw SQLite insert, one durable commit per row (WAL, synchronous=FULL): {baseline:.0} rows/s; entries/s = {:.2}x of it",
+        acked.len() as f64 / elapsed.as_secs_f64() / baseline
+    );
+    println!(
         "close and tally of {total} ballots: {close_ms:.0} ms (status {})",
         closed["result"]["status"]
+    );
+    let resent = Arc::try_unwrap(resent).ok().unwrap().into_inner().unwrap();
+    println!(
+        "requests: {} entries, {} signed re-sends after a 428 ({} needed more than one)",
+        resent.len(),
+        resent.iter().sum::<usize>(),
+        resent.iter().filter(|&&t| t > 1).count()
     );
     println!("| measure | n | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     println!("{}", summary("entry latency", latencies));
     println!("{}", summary("SSE delay", delays));
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }

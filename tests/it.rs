@@ -60,6 +60,8 @@ mod service_entry_order;
 mod service_errors;
 #[path = "service_flow.rs"]
 mod service_flow;
+#[path = "service_group_commit.rs"]
+mod service_group_commit;
 #[path = "service_import.rs"]
 mod service_import;
 #[path = "service_meeting.rs"]

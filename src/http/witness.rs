@@ -303,7 +303,7 @@ async fn submit_to(
             Ok(Ok(Some(job))) => job,
             Ok(Ok(None)) => return,
             Ok(Err(e)) => {
-                eprintln!("scrutineer: witness {name} of {meeting}: {e}");
+                tracing::warn!("witness {name} of {meeting}: {e}");
                 if wait_or_shutdown(&mut shutdown, MAX_BACKOFF).await {
                     return;
                 }

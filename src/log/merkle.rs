@@ -221,6 +221,23 @@ impl Tree {
         index
     }
 
+    /// Drops every leaf from `size` on: the tree is again what it was
+    /// when it had `size` leaves (a larger `size` changes nothing). The
+    /// writer uses it to take back the entries of a change that was rolled
+    /// back, instead of rebuilding the tree from storage.
+    pub fn truncate(&mut self, size: TreeSize) {
+        for (k, row) in self.levels.iter_mut().enumerate() {
+            let keep = u32::try_from(k)
+                .ok()
+                .and_then(|k| size.0.checked_shr(k))
+                .unwrap_or(0);
+            row.truncate(usize::try_from(keep).unwrap_or(usize::MAX));
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) {
+            self.levels.pop();
+        }
+    }
+
     /// Leaf hash at `index`, if present.
     pub fn leaf(&self, index: LeafIndex) -> Option<Hash> {
         let i = usize::try_from(index.0).ok()?;
@@ -581,6 +598,28 @@ mod tests {
         "5051525354555657",
         "606162636465666768696a6b6c6d6e6f",
     ];
+
+    #[test]
+    fn truncate_takes_back_appended_leaves() {
+        let hashes: Vec<Hash> = (0u32..37).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        for keep in [0usize, 1, 2, 3, 8, 16, 17, 31, 32, 36, 37] {
+            let mut tree = Tree::from_leaf_hashes(hashes.iter().copied());
+            tree.truncate(TreeSize(keep as u64));
+            let expected = Tree::from_leaf_hashes(hashes[..keep].iter().copied());
+            assert_eq!(tree.levels, expected.levels, "keep {keep}");
+            // And it grows again exactly like a tree that never had them.
+            for h in &hashes[keep..] {
+                tree.push_leaf_hash(*h);
+            }
+            assert_eq!(
+                tree.root(),
+                Tree::from_leaf_hashes(hashes.iter().copied()).root()
+            );
+        }
+        let mut tree = Tree::from_leaf_hashes(hashes.iter().copied());
+        tree.truncate(TreeSize(100));
+        assert_eq!(tree.size(), TreeSize(37));
+    }
 
     /// Root of the first `i + 1` leaves (same source).
     const ROOTS: [&str; 8] = [

@@ -5,9 +5,11 @@
 //! validate → build the [`Event`] → sign it as a log entry → append it to
 //! the meeting's log → update the state tables → sign a checkpoint → commit.
 //! Only after the commit is the request acknowledged, and only then are live
-//! viewers told. A failure anywhere rolls everything back, including the
-//! in-memory Merkle tree and checkpoint signer, which are reloaded from the
-//! database.
+//! viewers told. Concurrent changes share one transaction and one commit
+//! (group commit, [`Service::write_inner`]), each in its own savepoint: a
+//! failure rolls back that change, including the leaves it added to the
+//! in-memory Merkle tree; a failed commit fails the whole group, and the
+//! trees and checkpoint signers are reloaded from the database.
 //!
 //! | module | use cases |
 //! |---|---|
@@ -25,7 +27,8 @@
 //! `http`, and the finer checks (assigned to the election, own person,
 //! announced) are made here.
 //!
-//! Concurrency: one writer connection behind a mutex serialises changes;
+//! Concurrency: one writer connection behind a mutex serialises changes
+//! (in groups sharing a commit);
 //! reads use a small pool of reader connections (WAL lets them run beside
 //! the writer). All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.
@@ -48,14 +51,16 @@ pub mod stage;
 pub mod totals;
 pub mod witness;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use ed25519_dalek::SigningKey;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -353,8 +358,12 @@ fn load_log(conn: &Connection, meeting: &str) -> Result<MeetingLog, Error> {
 }
 
 /// A write in progress: the transaction and the meeting's log.
+///
+/// `tx` is the transaction of the write's *group* (see "Group commit" on
+/// [`Service::write_inner`]); the write's own changes sit in a savepoint
+/// inside it, so a write that fails takes back only its own.
 pub struct Tx<'a> {
-    pub(crate) tx: Transaction<'a>,
+    pub(crate) tx: GroupTx<'a>,
     meeting: String,
     logs: &'a mut HashMap<String, MeetingLog>,
     now_ms: u64,
@@ -380,6 +389,18 @@ pub struct Tx<'a> {
     stale: bool,
     /// This process's secret for [`Tx::salt`].
     salt_secret: [u8; 32],
+}
+
+/// The writer's connection inside the group transaction, as the writes
+/// see it (`&tx.tx` is a `&Connection`).
+pub(crate) struct GroupTx<'a>(&'a Connection);
+
+impl std::ops::Deref for GroupTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.0
+    }
 }
 
 /// The person a write acts for.
@@ -551,12 +572,256 @@ impl Tx<'_> {
 /// The writer: the one connection that changes the database, and the
 /// cached logs.
 struct Writer {
+    /// Inside a transaction while [`Group::open`].
     conn: Connection,
     logs: HashMap<String, MeetingLog>,
     /// The checkpoint sidecar beside the database ([`store::sidecar`]).
     sidecar: PathBuf,
     /// The last checkpoint issued per meeting, as the sidecar holds it.
     issued: store::sidecar::Issued,
+    /// The group of writes in the open transaction.
+    group: Group,
+}
+
+/// Writes that share one transaction and one commit.
+#[derive(Default)]
+struct Group {
+    /// A transaction is open on the writer's connection.
+    open: bool,
+    /// The open group's number (the last one's, when none is open).
+    id: u64,
+    /// Writes in it so far, failed ones included.
+    members: usize,
+    /// Checkpoints its writes signed: the sidecar's, once it commits.
+    issued: Vec<(String, (u64, String))>,
+    /// A write in it erased readings: truncate the WAL after the commit.
+    erased: bool,
+    /// A savepoint could not be taken back: roll the group back.
+    poisoned: Option<Error>,
+}
+
+/// At most this many writes share one commit, so that the first of a busy
+/// group is not kept waiting for ever.
+const MAX_GROUP: usize = 64;
+
+/// What became of the groups that finished.
+#[derive(Default)]
+struct Finished {
+    /// Every group up to this number has finished.
+    through: u64,
+    /// The groups that did not commit, and why (recent ones only).
+    failed: BTreeMap<u64, Error>,
+}
+
+/// What a successful write in a group leaves to do once the group commits.
+struct Done<T> {
+    value: T,
+    stamp: Option<Stamp>,
+    touched: BTreeSet<String>,
+}
+
+impl Writer {
+    /// Runs one write `f` in a savepoint of the group transaction (opening
+    /// one if none is open): validate, log, update, sign a checkpoint. On
+    /// failure the savepoint is rolled back, and the cached tree with it.
+    fn member<T>(
+        &mut self,
+        salt_secret: [u8; 32],
+        meeting: &str,
+        actor: Option<&Actor>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
+    ) -> Result<Done<T>, Error> {
+        let Writer {
+            conn, logs, group, ..
+        } = self;
+        let tx: &Connection = conn;
+        if !group.open {
+            store::group::begin(tx).map_err(|e| Error::internal(format!("begin: {e}")))?;
+            group.open = true;
+            group.id += 1;
+            group.members = 0;
+        }
+        group.members += 1;
+        if let Some(e) = &group.poisoned {
+            return Err(e.clone());
+        }
+        store::group::savepoint(tx).map_err(|e| Error::internal(format!("savepoint: {e}")))?;
+        let size_before = logs.get(meeting).map(|l| l.tree.size());
+        let mut signed = false;
+        let mut appended = false;
+        let outcome = run_write(
+            tx,
+            logs,
+            salt_secret,
+            meeting,
+            actor,
+            f,
+            &mut appended,
+            &mut signed,
+        )
+        .and_then(|(done, erased)| {
+            store::group::release(tx).map_err(|e| Error::internal(format!("release: {e}")))?;
+            Ok((done, erased))
+        });
+        match outcome {
+            Ok((done, erased)) => {
+                group.erased |= erased;
+                if let Some(s) = &done.stamp {
+                    group
+                        .issued
+                        .push((meeting.to_string(), (s.size, s.root.clone())));
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                if let Err(re) = store::group::rollback_write(tx) {
+                    group.poisoned = Some(Error::internal(format!(
+                        "an earlier write of this group could not be rolled back: {re}"
+                    )));
+                }
+                // The tree and signer may hold entries that were rolled
+                // back: take them back, or reload.
+                if appended {
+                    match (size_before, signed, logs.get_mut(meeting)) {
+                        (Some(size), false, Some(log)) => log.tree.truncate(size),
+                        _ => {
+                            logs.remove(meeting);
+                        }
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits the open group, if any: then records its checkpoints in the
+    /// sidecar (once for the group) and, if a write erased readings,
+    /// truncates the WAL — all before any write of the group is answered.
+    fn commit_group(&mut self) -> Option<Result<(), Error>> {
+        if !self.group.open {
+            return None;
+        }
+        self.group.open = false;
+        let committed = match self.group.poisoned.take() {
+            Some(e) => Err(e),
+            None => store::group::commit(&self.conn)
+                .map_err(|e| Error::internal(format!("commit: {e}"))),
+        };
+        if committed.is_err() {
+            if let Err(re) = store::group::rollback(&self.conn) {
+                tracing::error!(error = %re, "rolling back a failed group");
+            }
+        }
+        let issued = std::mem::take(&mut self.group.issued);
+        let erased = std::mem::take(&mut self.group.erased);
+        self.group.members = 0;
+        if committed.is_err() {
+            // The trees and signers hold entries that were rolled back.
+            self.logs.clear();
+            return Some(committed);
+        }
+        if !issued.is_empty() {
+            self.issued.extend(issued);
+            if let Err(e) = store::sidecar::write(&self.sidecar, &self.issued) {
+                // Committed already; the record lags until the next
+                // write succeeds (it never leads the database).
+                tracing::error!(
+                    sidecar = %self.sidecar.display(),
+                    error = %e,
+                    "cannot record the checkpoint in the sidecar"
+                );
+            }
+        }
+        if erased {
+            match store::erase_wal(&self.conn) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!("a reader held the WAL; it is truncated at the next erasure")
+                }
+                Err(e) => tracing::error!(error = %e, "truncating the WAL"),
+            }
+        }
+        Some(committed)
+    }
+}
+
+/// The body of one write, inside its savepoint: `f`, the redactions, the
+/// checkpoint. Returns what to do after the commit and whether it erased
+/// readings; `appended` and `signed` tell the caller what to take back if
+/// it fails.
+#[allow(clippy::too_many_arguments)]
+fn run_write<'t, T>(
+    tx: &'t Connection,
+    logs: &'t mut HashMap<String, MeetingLog>,
+    salt_secret: [u8; 32],
+    meeting: &str,
+    actor: Option<&Actor>,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
+    appended: &mut bool,
+    signed: &mut bool,
+) -> Result<(Done<T>, bool), Error> {
+    let now = now_ms();
+    let (now, signing, stale) = match actor.map(|a| &a.signing) {
+        Some(Signing::Signed { timestamp_ms, .. })
+            if timestamp_ms.abs_diff(now) > SIGNING_WINDOW_MS =>
+        {
+            (now, Signing::Unsigned, true)
+        }
+        Some(s @ Signing::Signed { timestamp_ms, .. }) => (*timestamp_ms, s.clone(), false),
+        _ => (now, Signing::Unsigned, false),
+    };
+    let author = match actor {
+        Some(a) => Some(author_of(tx, a)?),
+        None => None,
+    };
+    let mut ctx = Tx {
+        tx: GroupTx(tx),
+        meeting: meeting.to_string(),
+        logs,
+        now_ms: now,
+        appended: false,
+        touched: BTreeSet::new(),
+        erased: false,
+        redactions: Vec::new(),
+        author,
+        signing,
+        used: 0,
+        unsigned: Vec::new(),
+        stale,
+        salt_secret,
+    };
+    // A panic in `f` must not leave its half-made change in the group.
+    let value = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut ctx)))
+        .unwrap_or_else(|_| Err(Error::internal("a change failed unexpectedly (panic)")));
+    *appended = ctx.appended;
+    let value = value?;
+    if !ctx.unsigned.is_empty() {
+        return Err(signature_required(ctx.now_ms, ctx.stale, &ctx.unsigned));
+    }
+    // After `f`, so a change's own idempotency record is there.
+    for r in std::mem::take(&mut ctx.redactions) {
+        redact(&mut ctx, meeting, &r)?;
+    }
+    let stamp = if ctx.appended {
+        let log = ctx
+            .logs
+            .get_mut(&ctx.meeting)
+            .ok_or_else(|| Error::internal("meeting log vanished from the cache"))?;
+        let (_, note) = log.signer.sign_tree(&log.tree).map_err(Error::internal)?;
+        *signed = true;
+        store::log::record_checkpoint(&ctx.tx, &ctx.meeting, &note)?;
+        Some(Stamp::of(&log.tree))
+    } else {
+        None
+    };
+    Ok((
+        Done {
+            value,
+            stamp,
+            touched: ctx.touched,
+        },
+        ctx.erased,
+    ))
 }
 
 pub(crate) struct Inner {
@@ -564,6 +829,11 @@ pub(crate) struct Inner {
     salt_secret: [u8; 32],
     path: PathBuf,
     writer: Mutex<Writer>,
+    /// Writes waiting for the writer lock: while any are, the holder leaves
+    /// the group open for them to join.
+    queued: AtomicUsize,
+    finished: Mutex<Finished>,
+    group_done: Condvar,
     readers: Mutex<Vec<Connection>>,
     live: live::Hub,
     /// Base of log-in links, e.g. `http://127.0.0.1:8080`.
@@ -630,7 +900,11 @@ impl Service {
                     logs: HashMap::new(),
                     sidecar,
                     issued,
+                    group: Group::default(),
                 }),
+                queued: AtomicUsize::new(0),
+                finished: Mutex::new(Finished::default()),
+                group_done: Condvar::new(),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
                 public_url: RwLock::new("http://127.0.0.1:8080".into()),
@@ -755,124 +1029,77 @@ impl Service {
         self.write_inner(&actor.meeting, Some(actor), f)
     }
 
+    /// Group commit: a write runs in a savepoint of the *group*
+    /// transaction, which the writer leaves open while other writes wait
+    /// for the writer lock; the last of them (the one that finds nobody
+    /// waiting, or the [`MAX_GROUP`]th) commits the group — one commit and
+    /// one fsync for all — writes the checkpoint sidecar once and, if any
+    /// write erased readings, truncates the WAL. Only then is any write of
+    /// the group acknowledged: a successful write returns after its group
+    /// committed, and fails if the group did not. A write that fails is
+    /// rolled back to its savepoint and answers at once (it changed
+    /// nothing). Readers see a group only once it committed.
     pub(crate) fn write_inner<T>(
         &self,
         meeting: &str,
         actor: Option<&Actor>,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, Error>,
     ) -> Result<(T, Option<Stamp>), Error> {
+        self.inner.queued.fetch_add(1, Ordering::SeqCst);
         let mut guard = lock(&self.inner.writer);
-        let Writer {
-            conn,
-            logs,
-            sidecar,
-            issued,
-        } = &mut *guard;
-        let (committed, appended, touched, erased) = {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| Error::internal(format!("begin: {e}")))?;
-            let now = now_ms();
-            let (now, signing, stale) = match actor.map(|a| &a.signing) {
-                Some(Signing::Signed { timestamp_ms, .. })
-                    if timestamp_ms.abs_diff(now) > SIGNING_WINDOW_MS =>
-                {
-                    (now, Signing::Unsigned, true)
-                }
-                Some(s @ Signing::Signed { timestamp_ms, .. }) => (*timestamp_ms, s.clone(), false),
-                _ => (now, Signing::Unsigned, false),
-            };
-            let author = match actor {
-                Some(a) => Some(author_of(&tx, a)?),
-                None => None,
-            };
-            let mut ctx = Tx {
-                tx,
-                meeting: meeting.to_string(),
-                logs: &mut *logs,
-                now_ms: now,
-                appended: false,
-                touched: BTreeSet::new(),
-                erased: false,
-                redactions: Vec::new(),
-                author,
-                signing,
-                used: 0,
-                unsigned: Vec::new(),
-                stale,
-                salt_secret: self.inner.salt_secret,
-            };
-            let outcome = f(&mut ctx).and_then(|value| {
-                if !ctx.unsigned.is_empty() {
-                    return Err(signature_required(ctx.now_ms, ctx.stale, &ctx.unsigned));
-                }
-                // After `f`, so a change's own idempotency record is there.
-                for r in std::mem::take(&mut ctx.redactions) {
-                    redact(&mut ctx, meeting, &r)?;
-                }
-                if !ctx.appended {
-                    return Ok((value, None));
-                }
-                let log = ctx
-                    .logs
-                    .get_mut(&ctx.meeting)
-                    .ok_or_else(|| Error::internal("meeting log vanished from the cache"))?;
-                let (_, note) = log.signer.sign_tree(&log.tree).map_err(Error::internal)?;
-                store::log::record_checkpoint(&ctx.tx, &ctx.meeting, &note)?;
-                Ok((value, Some(Stamp::of(&log.tree))))
-            });
-            let Tx {
-                tx,
-                appended,
-                touched,
-                erased,
-                ..
-            } = ctx;
-            let committed = outcome.and_then(|v| {
-                tx.commit()
-                    .map_err(|e| Error::internal(format!("commit: {e}")))?;
-                Ok(v)
-            });
-            (committed, appended, touched, erased)
-        };
-        match committed {
-            Ok((value, stamp)) => {
-                if let Some(s) = &stamp {
-                    issued.insert(meeting.to_string(), (s.size, s.root.clone()));
-                    if let Err(e) = store::sidecar::write(sidecar, issued) {
-                        // Committed already; the record lags until the next
-                        // write succeeds (it never leads the database).
-                        tracing::error!(
-                            sidecar = %sidecar.display(),
-                            error = %e,
-                            "cannot record the checkpoint in the sidecar"
-                        );
-                    }
-                }
-                if erased {
-                    match store::erase_wal(conn) {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(
-                            "a reader held the WAL; it is truncated at the next erasure"
-                        ),
-                        Err(e) => tracing::error!(error = %e, "truncating the WAL"),
-                    }
-                }
-                drop(guard);
-                if stamp.is_some() {
-                    for round in &touched {
-                        self.inner.live.changed(meeting, round);
-                    }
-                }
-                Ok((value, stamp))
+        self.inner.queued.fetch_sub(1, Ordering::SeqCst);
+        let outcome = guard.member(self.inner.salt_secret, meeting, actor, f);
+        let group = guard.group.id;
+        let last =
+            self.inner.queued.load(Ordering::SeqCst) == 0 || guard.group.members >= MAX_GROUP;
+        if last {
+            if let Some(committed) = guard.commit_group() {
+                // Under the writer lock, so groups finish in order.
+                self.finish(group, committed);
             }
-            Err(e) => {
-                // The tree and signer may hold entries that were rolled back.
-                if appended {
-                    logs.remove(meeting);
-                }
-                Err(e)
+        }
+        drop(guard);
+        let done = outcome?;
+        self.wait_for(group)?;
+        if done.stamp.is_some() {
+            for round in &done.touched {
+                self.inner.live.changed(meeting, round);
             }
+        }
+        Ok((done.value, done.stamp))
+    }
+
+    /// Records that group `id` finished and wakes the writes waiting for it.
+    fn finish(&self, id: u64, outcome: Result<(), Error>) {
+        let mut f = lock(&self.inner.finished);
+        f.through = f.through.max(id);
+        if let Err(e) = outcome {
+            f.failed.insert(id, e);
+        }
+        while f
+            .failed
+            .first_key_value()
+            .is_some_and(|(&k, _)| k + 1024 < f.through)
+        {
+            f.failed.pop_first();
+        }
+        drop(f);
+        self.inner.group_done.notify_all();
+    }
+
+    /// Waits until group `id` finished: its error if it did not commit.
+    fn wait_for(&self, id: u64) -> Result<(), Error> {
+        let mut f = lock(&self.inner.finished);
+        while f.through < id {
+            f = self
+                .inner
+                .group_done
+                .wait(f)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        match f.failed.get(&id) {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
         }
     }
 

@@ -342,8 +342,8 @@ impl Service {
                 }
                 Answer::Holds(size) => store::witness::record_witness_size(c, meeting, name, *size),
                 Answer::Refused { status, message } => {
-                    eprintln!(
-                        "scrutineer: 见证人 {name} 拒绝了会议 {meeting} 的检查点 / witness {name} REFUSED a checkpoint of meeting {meeting} ({status}): {message}"
+                    tracing::error!(
+                        "见证人 {name} 拒绝了会议 {meeting} 的检查点 / witness {name} REFUSED a checkpoint of meeting {meeting} ({status}): {message}"
                     );
                     store::witness::record_refusal(c, meeting, name, message, *status, now)
                 }

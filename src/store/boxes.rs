@@ -2,7 +2,7 @@
 //! found in the box, in the order they were entered. The service decides
 //! from them whether the count is settled (`service::boxes`).
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 
 use super::{i64_of, u64_of, StoreError};
 
@@ -17,7 +17,7 @@ pub struct BoxCountRow {
 
 /// Adds a count after the round's earlier ones.
 pub fn insert(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     person: &str,

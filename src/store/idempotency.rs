@@ -2,7 +2,7 @@
 //! same transaction as the change they made: a retry finds either nothing
 //! (the first attempt did not commit) or the original response.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::StoreError;
 
@@ -39,7 +39,7 @@ pub fn get(
 }
 
 pub fn put(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     person: &str,
     key: &str,
@@ -64,7 +64,7 @@ pub fn put(
 /// entry: the hash of its readings and the salt in its reply must not
 /// outlive them). Returns whether a record was there.
 pub fn redact(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     person: &str,
     key: &str,

@@ -22,7 +22,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::log::checkpoint::{Checkpoint, CheckpointError};
 use crate::log::entry::{Entry, EntryError};
@@ -53,7 +53,7 @@ CREATE TRIGGER IF NOT EXISTS log_entry_no_delete BEFORE DELETE ON log_entry
 BEGIN SELECT RAISE(ABORT, 'log_entry is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS log_checkpoint_grows BEFORE INSERT ON log_checkpoint
 WHEN NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM log_checkpoint WHERE log = NEW.log)
-  OR NEW.size > (SELECT COUNT(*) FROM log_entry WHERE log = NEW.log)
+  OR NEW.size > (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = NEW.log)
 BEGIN SELECT RAISE(ABORT, 'log_checkpoint is append-only: size must grow and not exceed the log'); END;
 CREATE TRIGGER IF NOT EXISTS log_checkpoint_no_update BEFORE UPDATE ON log_checkpoint
 BEGIN SELECT RAISE(ABORT, 'log_checkpoint is append-only'); END;
@@ -109,7 +109,29 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Creates the log tables and triggers if they do not exist.
+///
+/// A database made before 2026-12-01 has a `log_checkpoint_grows` that
+/// bounds a checkpoint by `COUNT(*)` of the log's entries, which reads
+/// every entry at every checkpoint; it is replaced by the same bound as
+/// `MAX(seq) + 1` (equal, since `log_entry_next_seq` keeps `seq` without
+/// gaps), an index look-up.
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let old: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'log_checkpoint_grows'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if old.is_some_and(|sql| sql.contains("COUNT(*)")) {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; DROP TRIGGER log_checkpoint_grows; {SCHEMA} COMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
+        return Ok(());
+    }
     conn.execute_batch(SCHEMA)?;
     Ok(())
 }
@@ -129,18 +151,17 @@ pub fn size(conn: &Connection, log: &str) -> Result<TreeSize, StoreError> {
 ///
 /// Takes a transaction so the entry and whatever the caller derives from it
 /// (state tables, a checkpoint) commit together or not at all.
-pub fn append(tx: &Transaction<'_>, log: &str, entry: &Entry) -> Result<LeafIndex, StoreError> {
+pub fn append(tx: &Connection, log: &str, entry: &Entry) -> Result<LeafIndex, StoreError> {
     let bytes = entry.encode();
     let hash = leaf_hash(&bytes);
-    let seq: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = ?1",
-        [log],
-        |r| r.get(0),
-    )?;
-    tx.execute(
+    // Cached statements: the writer runs these at every change.
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = ?1")?
+        .query_row([log], |r| r.get(0))?;
+    tx.prepare_cached(
         "INSERT INTO log_entry (log, seq, bytes, leaf_hash) VALUES (?1, ?2, ?3, ?4)",
-        params![log, seq, bytes, hash.0.as_slice()],
-    )?;
+    )?
+    .execute(params![log, seq, bytes, hash.0.as_slice()])?;
     Ok(LeafIndex(to_u64(seq, 0)?))
 }
 
@@ -229,20 +250,14 @@ pub fn all_entry_bytes(conn: &Connection, log: &str) -> Result<Vec<Vec<u8>>, Sto
 /// Stores a signed checkpoint note of log `log`, keyed by its size. The
 /// database refuses a size that does not grow or exceeds the number of
 /// entries.
-pub fn record_checkpoint(
-    tx: &Transaction<'_>,
-    log: &str,
-    note: &Note,
-) -> Result<TreeSize, StoreError> {
+pub fn record_checkpoint(tx: &Connection, log: &str, note: &Note) -> Result<TreeSize, StoreError> {
     let checkpoint = Checkpoint::parse(note.text()).map_err(StoreError::Checkpoint)?;
     let size = i64::try_from(checkpoint.size().0).map_err(|_| StoreError::Corrupt {
         seq: checkpoint.size().0,
         reason: "size beyond SQLite's range",
     })?;
-    tx.execute(
-        "INSERT INTO log_checkpoint (log, size, note) VALUES (?1, ?2, ?3)",
-        params![log, size, note.to_string()],
-    )?;
+    tx.prepare_cached("INSERT INTO log_checkpoint (log, size, note) VALUES (?1, ?2, ?3)")?
+        .execute(params![log, size, note.to_string()])?;
     Ok(checkpoint.size())
 }
 
@@ -358,6 +373,41 @@ mod tests {
             SigningKey::from_bytes(&[4; 32]),
         );
         LogSigner::new(ORIGIN, key, None).expect("valid")
+    }
+
+    #[test]
+    fn the_old_count_trigger_is_replaced_and_the_bound_still_holds() {
+        let dir = TempDir::new("store-trigger");
+        let mut conn = Connection::open(dir.0.join("log.sqlite")).expect("open");
+        // A database made before the change: the same schema with the
+        // trigger bounding by COUNT(*).
+        conn.execute_batch(&SCHEMA.replace(
+            "(SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entry WHERE log = NEW.log)",
+            "(SELECT COUNT(*) FROM log_entry WHERE log = NEW.log)",
+        ))
+        .expect("old schema");
+        let trigger = |c: &Connection| -> String {
+            c.query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'log_checkpoint_grows'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("trigger")
+        };
+        assert!(trigger(&conn).contains("COUNT(*)"));
+        migrate(&conn).expect("migrate");
+        assert!(!trigger(&conn).contains("COUNT(*)"), "{}", trigger(&conn));
+        migrate(&conn).expect("again: nothing to do");
+        append_all(&mut conn, &[entry(1), entry(2), entry(3)]);
+        let raw = |size: i64| {
+            conn.execute(
+                "INSERT INTO log_checkpoint (log, size, note) VALUES (?1, ?2, 'n')",
+                params![LOG, size],
+            )
+        };
+        assert!(raw(4).is_err(), "a checkpoint beyond the log");
+        raw(3).expect("a checkpoint of the whole log");
+        assert!(raw(2).is_err(), "a checkpoint that does not grow");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Meetings, their people, tokens, elections and assignments.
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{i64_of, u64_of, StoreError};
 use crate::state::Role;
@@ -55,7 +55,7 @@ fn meeting_of(r: &Row<'_>) -> rusqlite::Result<MeetingRow> {
 const MEETING_COLUMNS: &str = "id, name, body, voting_members, exclusions, entitled, origin, \
      log_key, method_preset, method_overrides, method, present";
 
-pub fn insert_meeting(tx: &Transaction<'_>, m: &MeetingRow) -> Result<(), StoreError> {
+pub fn insert_meeting(tx: &Connection, m: &MeetingRow) -> Result<(), StoreError> {
     tx.execute(
         &format!("INSERT INTO meeting ({MEETING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         params![
@@ -94,7 +94,7 @@ pub fn meeting_ids(conn: &Connection) -> Result<Vec<String>, StoreError> {
 }
 
 pub fn set_method(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     preset: &str,
     overrides: &str,
@@ -107,7 +107,7 @@ pub fn set_method(
     Ok(())
 }
 
-pub fn set_present(tx: &Transaction<'_>, meeting: &str, present: u64) -> Result<(), StoreError> {
+pub fn set_present(tx: &Connection, meeting: &str, present: u64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE meeting SET present = ?2 WHERE id = ?1",
         params![meeting, i64_of(present)],
@@ -116,11 +116,7 @@ pub fn set_present(tx: &Transaction<'_>, meeting: &str, present: u64) -> Result<
 }
 
 /// Replaces the roster of names checked in (never referenced elsewhere).
-pub fn replace_roster(
-    tx: &Transaction<'_>,
-    meeting: &str,
-    names: &[String],
-) -> Result<(), StoreError> {
+pub fn replace_roster(tx: &Connection, meeting: &str, names: &[String]) -> Result<(), StoreError> {
     tx.execute("DELETE FROM roster WHERE meeting = ?1", [meeting])?;
     let mut stmt = tx.prepare("INSERT INTO roster (meeting, name) VALUES (?1, ?2)")?;
     for n in names {
@@ -180,7 +176,7 @@ pub fn next_number(conn: &Connection, meeting: &str, seq: Sequence) -> Result<u6
     Ok(u64_of(n)? + 1)
 }
 
-pub fn insert_person(tx: &Transaction<'_>, meeting: &str, p: &PersonRow) -> Result<(), StoreError> {
+pub fn insert_person(tx: &Connection, meeting: &str, p: &PersonRow) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO person (meeting, id, role, name, key) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![meeting, p.id, p.role, p.name, p.key],
@@ -209,7 +205,7 @@ pub fn people(conn: &Connection, meeting: &str) -> Result<Vec<PersonRow>, StoreE
 }
 
 pub fn set_person_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     id: &str,
     key: &str,
@@ -231,7 +227,7 @@ pub struct TokenRow {
 }
 
 pub fn insert_token(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     id: &str,
     person: &str,
@@ -292,7 +288,7 @@ pub fn tokens(conn: &Connection, meeting: &str) -> Result<Vec<TokenRow>, StoreEr
 }
 
 /// Marks a token revoked; false if there is no such token.
-pub fn revoke_token(tx: &Transaction<'_>, meeting: &str, id: &str) -> Result<bool, StoreError> {
+pub fn revoke_token(tx: &Connection, meeting: &str, id: &str) -> Result<bool, StoreError> {
     let n = tx.execute(
         "UPDATE token SET revoked = 1 WHERE meeting = ?1 AND id = ?2",
         [meeting, id],
@@ -322,11 +318,7 @@ fn election_of(r: &Row<'_>) -> rusqlite::Result<ElectionRow> {
     })
 }
 
-pub fn insert_election(
-    tx: &Transaction<'_>,
-    meeting: &str,
-    e: &ElectionRow,
-) -> Result<(), StoreError> {
+pub fn insert_election(tx: &Connection, meeting: &str, e: &ElectionRow) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO election (meeting, id, contest, office, seats, accepted_list)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -367,7 +359,7 @@ pub fn elections(conn: &Connection, meeting: &str) -> Result<Vec<ElectionRow>, S
 }
 
 pub fn set_accepted_list(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     election: &str,
     list: Option<&str>,
@@ -380,7 +372,7 @@ pub fn set_accepted_list(
 }
 
 pub fn set_election_seats(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     election: &str,
     seats: u64,
@@ -394,7 +386,7 @@ pub fn set_election_seats(
 
 /// Assigns a person to an election; false if already assigned.
 pub fn assign(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     election: &str,
     person: &str,

@@ -12,8 +12,10 @@
 //! | [`sidecar`] | not a table: the last checkpoint issued per meeting, in a file beside the database |
 //!
 //! The state tables are a projection of the log that is convenient to
-//! query; the log is the record. Functions here take a `Connection` (reads)
-//! or a `Transaction` (writes), so the caller decides what commits together.
+//! query; the log is the record. Functions here take a `Connection`; the
+//! writes are made inside the service writer's transaction (its group
+//! commit, `service::Service::write_inner`), so the caller decides what
+//! commits together.
 //!
 //! Architecture Invariant: nothing in these tables links a ballot to a voter.
 //! The roster of names (optional) is a table no other table refers to, and
@@ -288,6 +290,48 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
     )?;
     Ok(())
+}
+
+/// The transaction statements of the writer's group commit
+/// (`service::Service::write_inner`): one transaction for a group of
+/// writes, one savepoint for each write in it.
+pub mod group {
+    use rusqlite::Connection;
+
+    use super::StoreError;
+
+    /// Opens the group's transaction, taking the write lock now.
+    pub fn begin(conn: &Connection) -> Result<(), StoreError> {
+        Ok(conn.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    /// Starts one write's savepoint.
+    pub fn savepoint(conn: &Connection) -> Result<(), StoreError> {
+        Ok(conn.execute_batch("SAVEPOINT scrutineer_write")?)
+    }
+
+    /// Keeps the write's changes in the group.
+    pub fn release(conn: &Connection) -> Result<(), StoreError> {
+        Ok(conn.execute_batch("RELEASE scrutineer_write")?)
+    }
+
+    /// Takes back the write's changes (the group's others stay).
+    pub fn rollback_write(conn: &Connection) -> Result<(), StoreError> {
+        Ok(conn.execute_batch("ROLLBACK TO scrutineer_write; RELEASE scrutineer_write")?)
+    }
+
+    /// Commits the group: durable when this returns (`synchronous=FULL`).
+    pub fn commit(conn: &Connection) -> Result<(), StoreError> {
+        Ok(conn.execute_batch("COMMIT")?)
+    }
+
+    /// Rolls back whatever is still open of a group that failed.
+    pub fn rollback(conn: &Connection) -> Result<(), StoreError> {
+        if conn.is_autocommit() {
+            return Ok(());
+        }
+        Ok(conn.execute_batch("ROLLBACK")?)
+    }
 }
 
 /// After an erasure: copies the WAL into the database file and truncates

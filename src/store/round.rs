@@ -1,7 +1,7 @@
 //! Rounds, paper batches, the counters' entries, double-entry differences
 //! and the scrutineers' cosignatures.
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{i64_of, u64_of, StoreError};
 use crate::state::{BatchState, Resolution, RoundState};
@@ -84,7 +84,7 @@ fn round_of(r: &Row<'_>) -> rusqlite::Result<RoundRow> {
 }
 
 /// Inserts a round, or rewrites every column of an existing one.
-pub fn save_round(tx: &Transaction<'_>, meeting: &str, r: &RoundRow) -> Result<(), StoreError> {
+pub fn save_round(tx: &Connection, meeting: &str, r: &RoundRow) -> Result<(), StoreError> {
     tx.execute(
         &format!(
             "INSERT INTO ballot_round (meeting, {ROUND_COLUMNS}) VALUES
@@ -202,7 +202,7 @@ fn batch_of(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
 }
 
 pub fn save_batch(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     b: &BatchRow,
@@ -247,7 +247,7 @@ pub fn batch(
 /// Removes a batch that was never reconciled, with its entries and
 /// differences (a stray batch a scrutineer discarded).
 pub fn discard_batch(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     id: &str,
@@ -395,7 +395,7 @@ pub struct EntryRow {
 }
 
 pub fn insert_entry(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     batch: &str,
@@ -467,7 +467,7 @@ pub fn batches_entered_by(
 /// `secure_delete` on (every connection is), so SQLite zeroes the old
 /// bytes; the caller then truncates the WAL ([`super::erase_wal`]).
 pub fn erase_entry_ballots(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     batch: &str,
@@ -498,7 +498,7 @@ pub struct DifferenceRow {
 }
 
 pub fn insert_difference(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     batch: &str,
@@ -550,7 +550,7 @@ pub fn differences(
 /// `resolved_by`) if the difference at `d.position` is still unresolved;
 /// false if there is no unresolved difference there.
 pub fn resolve_difference(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     batch: &str,
@@ -584,7 +584,7 @@ pub struct CosignatureRow {
 }
 
 pub fn insert_cosignature(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     c: &CosignatureRow,

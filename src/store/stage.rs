@@ -2,7 +2,7 @@
 //! facts (`log::stage::StageFacts`, JSON), the replacement ballots and the
 //! number who voted (issue 11). One row per round that has any.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{i64_of, u64_of, StoreError};
 
@@ -46,7 +46,7 @@ pub fn stage(
 }
 
 pub fn save_stage(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     s: &StageRow,

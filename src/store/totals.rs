@@ -3,7 +3,7 @@
 //! totals are JSON text (`rules::totals::HandTotals`); the service parses
 //! them.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{u64_of, StoreError};
 
@@ -17,7 +17,7 @@ pub struct TotalsEntryRow {
 }
 
 /// Marks a round as counted by hand.
-pub fn mark(tx: &Transaction<'_>, meeting: &str, round: &str) -> Result<(), StoreError> {
+pub fn mark(tx: &Connection, meeting: &str, round: &str) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO hand_count (meeting, round, counted) VALUES (?1, ?2, NULL)",
         [meeting, round],
@@ -43,7 +43,7 @@ pub fn hand_count(
 
 /// Stores the reconciled totals and erases the readings.
 pub fn set_counted(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     totals: &str,
@@ -56,7 +56,7 @@ pub fn set_counted(
 }
 
 pub fn insert_entry(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meeting: &str,
     round: &str,
     person: &str,
@@ -95,7 +95,7 @@ pub fn entries(
 }
 
 /// Erases the readings (reconciled, or sent back for re-entry).
-pub fn clear_entries(tx: &Transaction<'_>, meeting: &str, round: &str) -> Result<(), StoreError> {
+pub fn clear_entries(tx: &Connection, meeting: &str, round: &str) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM totals_entry WHERE meeting = ?1 AND round = ?2",
         [meeting, round],

@@ -349,7 +349,21 @@ impl Client {
 
     /// Opens a Server-Sent Events stream.
     pub fn events(&self, path: &str, token: &str) -> SseStream {
-        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        self.events_on(TcpStream::connect(self.addr).expect("connect"), path, token)
+    }
+
+    /// Opens a Server-Sent Events stream from the local address `local`
+    /// (e.g. `127.0.0.7`: the listener limits connections per client
+    /// address, so a load test spreads its viewers over loopback addresses).
+    pub fn events_from(&self, local: std::net::IpAddr, path: &str, token: &str) -> SseStream {
+        self.events_on(
+            connect_from(local, self.addr).expect("connect"),
+            path,
+            token,
+        )
+    }
+
+    fn events_on(&self, mut stream: TcpStream, path: &str, token: &str) -> SseStream {
         stream
             .set_read_timeout(Some(READ_TIMEOUT))
             .expect("timeout");
@@ -371,6 +385,23 @@ impl Client {
             buf: Vec::new(),
         }
     }
+}
+
+/// A TCP connection to `to` from the local address `local` (std cannot
+/// bind before connecting; tokio's socket can).
+pub fn connect_from(local: std::net::IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(local, 0))?;
+        let stream = socket.connect(to).await?.into_std()?;
+        stream.set_nonblocking(false)?;
+        stream.set_read_timeout(Some(READ_TIMEOUT))?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }
 
 /// A connection kept open for many requests (the load test).
