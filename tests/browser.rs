@@ -157,12 +157,20 @@ import('/i18n.js').then((m) => {
 }).catch((e) => done(['cannot load i18n.js: ' + e]));
 "#;
 
+/// A page that re-renders on a language change after fetching (the papers:
+/// the method text in the other language) marks the part being redone
+/// `data-ready=false` from within the toggle's click until it is laid out.
+const SETTLED: &str = "!document.querySelector('[data-ready=false]')";
+
 fn check_i18n(s: &Session, screen: &str) {
     for lang in ["zh-CN", "en"] {
         let now = s.exec("return document.documentElement.lang;", json!([]));
         if now != lang {
             s.click("#lang-toggle");
-            s.wait_for(&format!("document.documentElement.lang === '{lang}'"), 10);
+            s.wait_for(
+                &format!("document.documentElement.lang === '{lang}' && {SETTLED}"),
+                10,
+            );
         }
         let bad = s.cmd(
             "POST",
@@ -180,7 +188,10 @@ fn check_i18n(s: &Session, screen: &str) {
         assert!(bad.is_empty(), "{screen} in {lang}:\n{}", bad.join("\n"));
     }
     s.click("#lang-toggle");
-    s.wait_for("document.documentElement.lang === 'zh-CN'", 10);
+    s.wait_for(
+        &format!("document.documentElement.lang === 'zh-CN' && {SETTLED}"),
+        10,
+    );
 }
 
 /// web/qr.js draws exactly the modules of a reference encoder

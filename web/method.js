@@ -24,7 +24,17 @@ function blocks(text) {
   return out;
 }
 
+/// Renders the sheet in the current language. `#sheet` says
+/// data-ready=false from the moment a render starts (on a language change
+/// that is within the toggle's click) until its pages are laid out, so
+/// that nothing reads the pages while the text of the other language is
+/// still being fetched; a render overtaken by a newer one (the language
+/// toggled again meanwhile) stops.
+let renders = 0;
 async function render() {
+  const n = ++renders;
+  const sheet = $('#sheet');
+  sheet.dataset.ready = 'false';
   const l = lang() === 'en' ? 'en' : 'zh';
   if (S.text[l] === undefined) {
     try {
@@ -34,8 +44,7 @@ async function render() {
       S.text[l] = '';
     }
   }
-  const sheet = $('#sheet');
-  sheet.dataset.ready = 'false';
+  if (n !== renders) return;
   fill(sheet);
   paginate(sheet, blocks(S.text[l]), {
     kind: 'method',

@@ -257,6 +257,7 @@ function recordBlock() {
     const qr = encode(text, { ecl: 'M' });
     const svg = toSvg(qr, { border: 2, title: t('report.qr_caption') });
     svg.dataset.version = qr.version;
+    svg.dataset.i18nAria = 'report.qr_caption';
     qrBox.append(svg);
     qrBox.dataset.receipt = text;
   }
@@ -326,7 +327,17 @@ function annexBlocks(text, first, last) {
   return out;
 }
 
+/// Renders the sheet in the current language. `#sheet` says
+/// data-ready=false from the moment a render starts (on a language change
+/// that is within the toggle's click) until its pages are laid out, so
+/// that nothing reads the pages while the text of the other language is
+/// still being fetched; a render overtaken by a newer one (the language
+/// toggled again meanwhile) stops.
+let renders = 0;
 async function render() {
+  const n = ++renders;
+  const sheet = $('#sheet');
+  sheet.dataset.ready = 'false';
   const l = lang() === 'en' ? 'en' : 'zh';
   if (S.method[l] === undefined) {
     try {
@@ -335,8 +346,7 @@ async function render() {
       S.method[l] = '';
     }
   }
-  const sheet = $('#sheet');
-  sheet.dataset.ready = 'false';
+  if (n !== renders) return;
   fill(sheet);
   const headText = `${S.meeting.name} · ${S.round.contest}`;
   const report = paginate(sheet, reportBlocks(),
