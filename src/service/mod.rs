@@ -6,7 +6,7 @@
 //! the meeting's log → update the state tables → sign a checkpoint → commit.
 //! Only after the commit is the request acknowledged, and only then are live
 //! viewers told. Concurrent changes share one transaction and one commit
-//! (group commit, [`Service::write_inner`]), each in its own savepoint: a
+//! (group commit, `Service::write_inner`), each in its own savepoint: a
 //! failure rolls back that change, including the leaves it added to the
 //! in-memory Merkle tree; a failed commit fails the whole group, and the
 //! trees and checkpoint signers are reloaded from the database.
@@ -360,7 +360,7 @@ fn load_log(conn: &Connection, meeting: &str) -> Result<MeetingLog, Error> {
 /// A write in progress: the transaction and the meeting's log.
 ///
 /// `tx` is the transaction of the write's *group* (see "Group commit" on
-/// [`Service::write_inner`]); the write's own changes sit in a savepoint
+/// `Service::write_inner`); the write's own changes sit in a savepoint
 /// inside it, so a write that fails takes back only its own.
 pub struct Tx<'a> {
     pub(crate) tx: GroupTx<'a>,
