@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::method::{merge, ElectionMethod, MethodError};
+use super::method::{ElectionMethod, MethodError};
 
 /// The parameters a stage may adopt for itself; every other parameter is
 /// the meeting's.
@@ -36,47 +36,21 @@ pub fn stage_method(
     base: &ElectionMethod,
     overrides: &Map<String, Value>,
 ) -> Result<ElectionMethod, MethodError> {
-    let mut value = serde_json::to_value(base).map_err(|e| MethodError::BadParameter {
-        name: "method".into(),
-        message: e.to_string(),
-    })?;
-    for (name, new) in overrides {
-        if !STAGE_PARAMETERS.contains(&name.as_str()) {
-            return Err(MethodError::BadParameter {
-                name: name.clone(),
-                message: format!(
-                    "is the meeting's, not a stage's; a stage may adopt only {}",
-                    STAGE_PARAMETERS.join(", ")
-                ),
-            });
-        }
-        if let Some((path, v)) = super::limits::first_too_large(new) {
-            return Err(MethodError::BadParameter {
-                name: if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{name}.{path}")
-                },
-                message: super::limits::too_large_message(v),
-            });
-        }
-        if let Some(slot) = value.get_mut(name) {
-            merge(slot, new);
-        }
-        serde_json::from_value::<ElectionMethod>(value.clone()).map_err(|e| {
-            MethodError::BadParameter {
-                name: name.clone(),
-                message: e.to_string(),
-            }
-        })?;
+    // Only the stage's parameters; the merge itself is the meeting's
+    // (`ElectionMethod::with_overrides`).
+    if let Some(name) = overrides
+        .keys()
+        .find(|name| !STAGE_PARAMETERS.contains(&name.as_str()))
+    {
+        return Err(MethodError::BadParameter {
+            name: name.clone(),
+            message: format!(
+                "is the meeting's, not a stage's; a stage may adopt only {}",
+                STAGE_PARAMETERS.join(", ")
+            ),
+        });
     }
-    let method: ElectionMethod =
-        serde_json::from_value(value).map_err(|e| MethodError::BadParameter {
-            name: "overrides".into(),
-            message: e.to_string(),
-        })?;
-    method.validate()?;
-    Ok(method)
+    base.clone().with_overrides(overrides)
 }
 
 #[cfg(test)]
