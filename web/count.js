@@ -5,9 +5,19 @@
 // undo. The ballots of one paper batch are kept on this device until the
 // batch is submitted; a second counter enters the same batch on their own
 // screen and never sees this one's reading (the service compares them).
+//
+// What the screen enters is a *sheet*: the lines of one round, or — a
+// ballot paper with several contests (书记, 副书记, 委员: `stage.paper` of
+// its section rounds) — every section's lines in print order, the cursor
+// flowing from one section into the next; each section goes to its own
+// round as its own batch. A rated evaluation (`ballot.rating`) is entered
+// as a table: one row per person (and item), one digit per row for its
+// level. The rules (selection limits, write-ins, the blank convention, the
+// table and its ticks per row) are the service's, as each round's
+// `ballot` gives them; the screen derives none.
 
 import {
-  start, api, h, raw, tr, fill, $, t, onLangChange, fail, say, sayKey, confirmDialog,
+  start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, say, sayKey, confirmDialog,
   roundsOf, markKey, randomId, labelEl, ApiError,
 } from './app.js';
 import { roundName, roundRef } from './rounds.js';
@@ -16,36 +26,71 @@ import { liveBanner, clearLiveBanner } from './live.js';
 const MARKS = ['Y', 'N', 'A', '?'];
 const KEY_TO_MARK = { 1: 'Y', y: 'Y', 2: 'N', n: 'N', 3: 'A', a: 'A', 4: '?', '?': '?' };
 const MARK_CLASS = { Y: 'Y', N: 'N', A: 'A', '?': 'Q' };
+/// A rated row's value: the level's number ('1' the best) or BLANK_ROW
+/// (no tick, or several: the row counts for no level).
+const BLANK_ROW = '0';
 
 const S = {
   who: null,
   meeting: null,
   method: null,
-  round: null, // GET rounds/{r}
-  batch: null, // { label, size, ballots: [], idem }
+  round: null, // GET rounds/{r}: the round on screen (a paper's first section)
+  sheet: null, // what is entered: its parts (rounds) and the cursor's stops
+  batch: null, // { label, size, ballots: [], idems: {round: key}, sent: {round: reply} }
   cur: null, // the ballot being entered
   closed: false, // the round closed while this screen was on it
   watch: null, // the timer that follows the round
   watchNew: null, // the timer that looks for a round opened
+  mine: {}, // round id → the batches this counter entered there
 };
 
 /// How often the screen asks whether its round is still open (counters get
 /// no event stream: it would show them the count of others).
 const WATCH_MS = 2000;
 
-/// Follows the round on screen: once it is no longer open, entry stops
-/// with a banner, before anything more is typed into it.
+const INPUTS = '#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input';
+
+// ---- the sheet: one round, or every section of one paper ----
+
+/// The sheet of `rounds` (one round, or a paper's sections in print
+/// order): the parts and the stops of the cursor (a line, or a rated row).
+function makeSheet(rounds, paper) {
+  const rating = rounds.length === 1 ? (rounds[0].ballot?.rating ?? null) : null;
+  const parts = [];
+  const units = [];
+  rounds.forEach((round, p) => {
+    const names = rating ? rating.rows.map((row) => ({ name: row.person, item: row.item, lines: row.lines }))
+      : round.candidates.map((name) => ({ name }));
+    parts.push({ round, offset: units.length, count: names.length });
+    names.forEach((u, local) => units.push({ ...u, part: p, local }));
+  });
+  return { id: paper ? paper.paper : rounds[0].id, paper, parts, units, rating };
+}
+
+function isPaper() { return !!S.sheet?.paper; }
+function partOf(i) { return S.sheet.parts[S.sheet.units[i].part]; }
+function unitName(i) {
+  const u = S.sheet.units[i];
+  return u.item ? `${u.name}·${u.item}` : u.name;
+}
+function sent(id) { return !!S.batch?.sent?.[id]; }
+function anySent() { return S.sheet.parts.some((p) => sent(p.round.id)); }
+
+/// Follows the round on screen (every section of a paper): once one is no
+/// longer open, entry stops with a banner, before anything more is typed.
 function watchRound() {
   clearInterval(S.watch);
   S.watch = setInterval(async () => {
     if (!S.round || S.closed) return;
     try {
-      const r = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}`);
-      if (r.state !== 'open') roundClosed(r);
-      else if (r.counting === 'totals' && !$('#totals').classList.contains('hidden') && r.totals?.state !== S.round.totals?.state) {
-        // Sent back for re-entry, or reconciled: the form follows.
-        S.round = r;
-        renderTotalsState();
+      for (const part of S.sheet?.parts ?? [{ round: S.round }]) {
+        const r = await api('GET', `/meetings/${S.who.meeting}/rounds/${part.round.id}`);
+        if (r.state !== 'open') { roundClosed(r); return; }
+        if (r.counting === 'totals' && !$('#totals').classList.contains('hidden') && r.totals?.state !== S.round.totals?.state) {
+          // Sent back for re-entry, or reconciled: the form follows.
+          S.round = r;
+          renderTotalsState();
+        }
       }
     } catch (e) { /* offline for a moment: the next poll retries */ }
   }, WATCH_MS);
@@ -59,10 +104,14 @@ function roundClosed(r) {
   fill($('#round-closed-text'), roundName(S.meeting, r || S.round), ' ',
     tr(n ? 'count.round_closed_unsent' : 'count.round_closed', { batch: S.batch?.label ?? '', n }));
   $('#round-closed').classList.remove('hidden');
-  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = true;
+  for (const b of document.querySelectorAll(INPUTS)) b.disabled = true;
   if (S.batch) dropDraft();
   $('#closed-other-round').focus();
   watchForOpen(r?.id ?? S.round?.id);
+}
+
+function enableInputs() {
+  for (const b of document.querySelectorAll(INPUTS)) b.disabled = false;
 }
 
 /// With no round to enter (the one on screen closed, or none open yet),
@@ -80,10 +129,10 @@ function watchForOpen(except) {
       liveBanner('live.new_open', { round: roundRef(m, r.id, r.kind) }, {
         key: 'live.go',
         onclick: () => {
-          S.round = null; S.batch = null; S.cur = null; S.closed = false;
+          S.round = null; S.sheet = null; S.batch = null; S.cur = null; S.closed = false;
           $('#round-closed').classList.add('hidden');
-          for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
-          (open.length === 1 ? openRound(r.id) : pickRound()).catch(fail);
+          enableInputs();
+          pickRound().catch(fail);
         },
       });
     } catch (e) { /* offline for a moment: the next poll retries */ }
@@ -91,13 +140,13 @@ function watchForOpen(except) {
 }
 
 function emptyBallot() {
-  return { marks: S.round.candidates.map(() => null), writeIns: {}, void: null, cursor: 0, history: [] };
+  return { marks: S.sheet.units.map(() => null), writeIns: {}, void: null, cursor: 0, history: [] };
 }
 
 // ---- drafts: a batch survives a reload or a closed tab on this device ----
 
 function draftKey() {
-  return `scrutineer.draft.${S.who.meeting}.${S.who.person}.${S.round.id}`;
+  return `scrutineer.draft.${S.who.meeting}.${S.who.person}.${S.sheet.id}`;
 }
 function saveDraft() {
   if (!S.batch) return;
@@ -110,15 +159,19 @@ function loadDraft() {
   let d = null;
   try { d = JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch (e) { d = null; }
   if (d?.batch && submittedHere(d.batch.label)) { dropDraft(); return null; }
+  if (d?.batch) {
+    d.batch.idems = d.batch.idems || (d.batch.idem ? { [S.round.id]: d.batch.idem } : {});
+    d.batch.sent = d.batch.sent || {};
+  }
   return d;
 }
 function dropDraft() { localStorage.removeItem(draftKey()); }
 
-// Two tabs on one batch: the labels submitted from this device, per round,
-// so a tab still holding a submitted batch drops it instead of writing the
-// stale draft back (issue 12, item 11).
+// Two tabs on one batch: the labels submitted from this device, per round
+// (per paper), so a tab still holding a submitted batch drops it instead of
+// writing the stale draft back (issue 12, item 11).
 function doneKey() {
-  return `scrutineer.done.${S.who.meeting}.${S.who.person}.${S.round.id}`;
+  return `scrutineer.done.${S.who.meeting}.${S.who.person}.${S.sheet.id}`;
 }
 function submittedLabels() {
   try { return JSON.parse(localStorage.getItem(doneKey()) || '[]'); } catch (e) { return []; }
@@ -149,26 +202,54 @@ function onStorage(e) {
 
 // ---- ballots as the API takes them ----
 
-function toApi(b) {
+/// The part `p` of a sheet's ballot as its round's API takes it: a void
+/// paper is void in every section; a rated row ticks its level's line
+/// (`rating.tick`), every other cell blank (`rating.blank`).
+function partBallot(b, p) {
   if (b.void) return { void: b.void };
-  const marks = b.marks.join('');
-  const w = Object.entries(b.writeIns).filter(([, v]) => v && v.trim());
+  const part = S.sheet.parts[p];
+  const own = b.marks.slice(part.offset, part.offset + part.count);
+  const r = S.sheet.rating;
+  if (r) {
+    const cells = part.round.candidates.map(() => r.blank);
+    r.rows.forEach((row, i) => {
+      const v = own[i];
+      if (v && v !== BLANK_ROW) cells[row.lines[Number(v) - 1]] = r.tick;
+    });
+    return cells.join('');
+  }
+  const marks = own.join('');
+  const w = Object.entries(b.writeIns)
+    .map(([k, v]) => [Number(k) - part.offset, v])
+    .filter(([k, v]) => k >= 0 && k < part.count && v && v.trim());
   if (!w.length) return marks;
-  return { marks, write_ins: Object.fromEntries(w.map(([k, v]) => [k, v.trim()])) };
+  return { marks, write_ins: Object.fromEntries(w.map(([k, v]) => [String(k), v.trim()])) };
 }
 
-/// Selections on a ballot: for-marks plus write-ins on against lines.
-function selections(b) {
-  let n = b.marks.filter((m) => m === 'Y').length;
-  for (const [line, name] of Object.entries(b.writeIns)) {
-    if (name && name.trim() && b.marks[Number(line)] === 'N') n++;
+/// Selections in part `p` of a ballot: for-marks plus write-ins on
+/// against lines.
+function selections(b, p = 0) {
+  const part = S.sheet.parts[p];
+  let n = 0;
+  for (let i = part.offset; i < part.offset + part.count; i++) {
+    if (b.marks[i] === 'Y') n++;
+    if (b.marks[i] === 'N' && b.writeIns[i] && b.writeIns[i].trim()) n++;
   }
   return n;
 }
 
+/// The parts of a ballot over their round's selection limit: each such
+/// section is void on its own (the rule engine decides it at the tally).
+function overvoted(b) {
+  if (b.void || S.sheet.rating) return [];
+  return S.sheet.parts.map((part, p) => ({ p, part, n: selections(b, p), limit: part.round.ballot?.selection_limit ?? null }))
+    .filter((x) => x.limit != null && x.n > x.limit);
+}
+
 function marksText(b) {
   if (b.void) return t('count.void_short');
-  let s = b.marks.map((m) => m ?? '·').join('');
+  const text = (from, to) => b.marks.slice(from, to).map((m) => m ?? '·').join('');
+  let s = S.sheet.parts.map((part) => text(part.offset, part.offset + part.count)).join(' | ');
   const w = Object.values(b.writeIns).filter((v) => v && v.trim());
   if (w.length) s += ` + ${w.join('、')}`;
   return s;
@@ -180,11 +261,40 @@ function show(id) {
   for (const s of ['pick', 'batch-start', 'entry', 'submitted', 'totals']) $(`#${s}`).classList.toggle('hidden', s !== id);
 }
 
-async function pickRound() {
+/// Whether this counter is assigned to election `e` (the meeting view's
+/// `assigned`), so a paper is offered as one sheet only where every
+/// section takes this counter's entries.
+function assignedTo(e) {
+  const el = (S.meeting.elections || []).find((x) => x.id === e);
+  return !!el?.assigned?.some((a) => a.person === S.who.person);
+}
+
+/// What the counter may enter now: each open round, and each paper whose
+/// sections are all open and counted ballot by ballot, as one sheet.
+async function choices() {
+  const open = roundsOf(S.meeting).filter((r) => r.state === 'open');
+  const views = await Promise.all(open.map((r) => api('GET', `/meetings/${S.who.meeting}/rounds/${r.id}`).catch(() => null)));
+  const byId = new Map(views.filter(Boolean).map((v) => [v.id, v]));
+  const papers = [];
+  const seen = new Set();
+  for (const v of byId.values()) {
+    const p = v.stage?.paper;
+    if (!p || seen.has(p.paper)) continue;
+    seen.add(p.paper);
+    const sections = p.sections.map((id) => byId.get(id));
+    if (sections.every((s) => s && s.counting !== 'totals' && assignedTo(s.election))) papers.push({ paper: p, sections });
+  }
+  return { open, papers };
+}
+
+async function pickRound({ auto = true } = {}) {
   S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
   S.method = S.meeting.method?.effective ?? null;
-  const open = roundsOf(S.meeting).filter((r) => r.state === 'open');
-  if (open.length === 1) return openRound(open[0].id);
+  const { open, papers } = await choices();
+  const inPaper = new Set(papers.flatMap((p) => p.paper.sections));
+  const alone = open.filter((r) => !inPaper.has(r.id));
+  if (auto && papers.length === 1 && !alone.length) return openPaper(papers[0]);
+  if (auto && !papers.length && open.length === 1) return openRound(open[0].id);
   show('pick');
   if (!open.length) {
     watchForOpen(null);
@@ -192,25 +302,32 @@ async function pickRound() {
       h('button', { type: 'button', class: 'btn', i18n: 'action.refresh', onclick: () => pickRound().catch(fail) }));
     return;
   }
-  fill($('#rounds'), open.map((r) => h('button', {
-    type: 'button', class: 'btn big', 'data-round': r.id, onclick: () => openRound(r.id).catch(fail),
-  }, roundName(S.meeting, r))));
+  fill($('#rounds'),
+    papers.map((p) => h('button', {
+      type: 'button', class: 'btn big primary', 'data-paper': p.paper.paper, onclick: () => openPaper(p).catch(fail),
+    }, tr('count.paper_pick', { n: p.sections.length }), ' ', raw(p.sections.map((s) => s.contest).join('、')))),
+    papers.length ? h('p', { class: 'muted', i18n: 'count.paper_alone' }) : null,
+    open.map((r) => h('button', {
+      type: 'button', class: 'btn big', 'data-round': r.id, onclick: () => openRound(r.id).catch(fail),
+    }, roundName(S.meeting, r))));
   $('#rounds button')?.focus();
 }
 
-async function openRound(id) {
+/// Resets the screen for the sheet just chosen, and restores its draft.
+async function begin() {
   clearInterval(S.watchNew);
   clearLiveBanner();
-  S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
   S.closed = false;
+  S.batch = null;
+  S.cur = null;
   $('#round-closed').classList.add('hidden');
-  for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
+  enableInputs();
   watchRound();
   if (!S.method) {
     S.meeting = await api('GET', `/meetings/${S.who.meeting}`);
     S.method = S.meeting.method?.effective ?? null;
   }
-  if (S.round.counting === 'totals') return showTotals();
+  if (S.round.counting === 'totals' && !isPaper()) return showTotals();
   const draft = loadDraft();
   if (draft?.batch) {
     S.batch = draft.batch;
@@ -219,6 +336,20 @@ async function openRound(id) {
     return enterBatch();
   }
   return batchStart();
+}
+
+async function openRound(id) {
+  S.round = await api('GET', `/meetings/${S.who.meeting}/rounds/${id}`);
+  S.sheet = makeSheet([S.round], null);
+  return begin();
+}
+
+/// A paper entered as one sheet: its sections in print order.
+async function openPaper(p) {
+  const sections = await Promise.all(p.paper.sections.map((id) => api('GET', `/meetings/${S.who.meeting}/rounds/${id}`)));
+  S.round = sections[0];
+  S.sheet = makeSheet(sections, p.paper);
+  return begin();
 }
 
 // ---- a round counted by hand (唱票): the totals ----
@@ -274,40 +405,78 @@ async function submitTotals(e) {
   } catch (err) { fail(err); }
 }
 
+/// The heading of the sheet: the round, or every section of the paper.
+function sheetHeading() {
+  if (!isPaper()) return roundName(S.meeting, S.round);
+  return h('span', {}, tr('count.paper_heading', { n: S.sheet.parts.length }), ' ',
+    S.sheet.parts.map((part, p) => [p ? ' / ' : '', raw(part.round.contest)]));
+}
+
 async function batchStart() {
   show('batch-start');
-  fill($('#round-heading'), roundName(S.meeting, S.round));
+  fill($('#round-heading'), sheetHeading());
+  $('#order-note').dataset.i18n = isPaper() ? 'count.paper_order_note' : 'count.order_note';
+  $('#order-note').textContent = t($('#order-note').dataset.i18n);
+  renderSheetNote();
   $('#batch-form').reset();
   $('#batch-label').focus();
   await refreshMyBatches();
 }
 
+/// What the batch screen says of a paper or a rated table.
+function renderSheetNote() {
+  const note = $('#sheet-note');
+  note.classList.toggle('hidden', !isPaper() && !S.sheet.rating);
+  if (isPaper()) fill(note, tr('count.paper_note', { n: S.sheet.parts.length }, 'p'), tr('count.paper_secret', null, 'p'));
+  else if (S.sheet.rating) fill(note, tr('count.rating_note', null, 'p'), ruleText(S.sheet.rating, 'p'));
+  else fill(note);
+}
+
+/// The rating's rule as the service words it, in the current language.
+function ruleText(r, tag = 'span') {
+  return h(tag, { class: 'rating-rule', raw: true, lang: lang() }, lang() === 'en' ? r.rule_en : r.rule_zh);
+}
+
 async function refreshMyBatches() {
-  let batches = [];
-  try {
-    batches = await api('GET', `/meetings/${S.who.meeting}/rounds/${S.round.id}/batches`);
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-  }
   let total = 0;
-  const rows = batches.map((b) => {
-    const own = b.own_entry || {};
-    const n = typeof own.ballots === 'number' ? own.ballots
-      : Array.isArray(own.ballots) ? own.ballots.length : (b.ballots ?? 0);
-    total += n;
-    return h('tr', { 'data-batch': b.id },
-      h('td', { raw: true }, b.id), h('td', { class: 'num' }, n),
-      h('td', {}, own.entry ? labelEl('entry', own.entry) : ''),
-      h('td', {}, labelEl('batch_state', b.state)));
-  });
+  const rows = [];
+  S.mine = {};
+  for (const [p, part] of S.sheet.parts.entries()) {
+    let batches = [];
+    try {
+      batches = await api('GET', `/meetings/${S.who.meeting}/rounds/${part.round.id}/batches`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+    }
+    S.mine[part.round.id] = batches;
+    let own = 0;
+    for (const b of batches) {
+      const e = b.own_entry || {};
+      const n = typeof e.ballots === 'number' ? e.ballots
+        : Array.isArray(e.ballots) ? e.ballots.length : (b.ballots ?? 0);
+      own += n;
+      rows.push(h('tr', { 'data-batch': b.id, 'data-round': part.round.id },
+        h('td', {}, raw(b.id), isPaper() ? [' · ', raw(part.round.contest)] : null), h('td', { class: 'num' }, n),
+        h('td', {}, e.entry ? labelEl('entry', e.entry) : ''),
+        h('td', {}, labelEl('batch_state', b.state))));
+    }
+    if (p === 0) total = own;
+  }
   fill($('#my-batches tbody'), rows);
   const issued = S.round.facts?.issued;
   fill($('#round-progress'), tr(issued != null ? 'count.round_progress' : 'count.round_progress_no_issued', { n: total, issued }));
 }
 
+/// The sections of the paper where this counter already entered `label`.
+function labelUsed(label) {
+  const l = label.toLowerCase();
+  return S.sheet.parts.filter((part) => (S.mine[part.round.id] || []).some((b) => String(b.id).toLowerCase() === l));
+}
+
 function enterBatch() {
   show('entry');
   if (!S.cur) S.cur = emptyBallot();
+  $('#rest-blank').classList.toggle('hidden', !!S.sheet.rating);
   renderKeys();
   render();
   $('#ballot').focus();
@@ -315,40 +484,81 @@ function enterBatch() {
 
 // ---- the ballot ----
 
+/// A section's head on a paper: its contest, its limit and, when this
+/// ballot overvotes it, that it is void on its own.
+function sectionHead(part, p, over) {
+  const limit = part.round.ballot?.selection_limit ?? null;
+  return h('div', { class: `section-head${over ? ' overvote' : ''}`, 'data-section': String(p), 'data-round': part.round.id },
+    h('span', { class: 'section-no' }, tr('count.paper_section_no', { n: p + 1, count: S.sheet.parts.length })), ' ',
+    h('strong', { raw: true }, part.round.contest), ' ',
+    limit == null ? null : h('span', { class: 'muted' }, tr('count.limit', { n: limit })),
+    over ? h('span', { class: 'section-void' }, ' ', tr('count.paper_section_void', { n: over.n, limit: over.limit })) : null);
+}
+
+function lineEl(i) {
+  const b = S.cur;
+  const u = S.sheet.units[i];
+  const r = partOf(i).round;
+  const m = b.marks[i];
+  const line = h('div', { class: `line${i === b.cursor && !b.void ? ' current' : ''}`, role: 'listitem', 'data-line': i, 'data-mark': m ?? '', 'data-section': String(u.part) },
+    h('span', { class: 'no' }, `${u.local + 1}`),
+    h('span', { class: 'name', raw: true }, u.name),
+    h('span', { class: 'marks' }, MARKS.map((mk) => h('button', {
+      type: 'button', tabindex: '-1', class: `btn mark ${MARK_CLASS[mk]}`, 'aria-pressed': String(m === mk), 'data-mark': mk,
+      onclick: () => { b.pastEnd = false; setMark(i, mk); $('#ballot').focus(); },
+    }, h('span', { class: 'key', raw: true }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
+  if (r.ballot?.write_ins_allowed && m === 'N') {
+    const input = h('input', {
+      type: 'text', class: 'writein-input', 'data-line': i, maxlength: '40', value: b.writeIns[i] ?? '',
+      'data-i18n-placeholder': 'count.writein_placeholder', placeholder: t('count.writein_placeholder'),
+      'aria-label': t('count.writein_label', { name: u.name }), 'data-raw-label': '',
+    });
+    input.addEventListener('input', () => { b.writeIns[i] = input.value; touched(); renderSide(); });
+    input.addEventListener('keydown', writeInKeys);
+    line.append(h('span', { class: 'writein' }, h('span', { i18n: 'count.writein' }), input));
+  }
+  return line;
+}
+
+/// A rated row: the person (and item), one button per level, and the
+/// blank row (no tick, or several).
+function rowEl(i) {
+  const b = S.cur;
+  const u = S.sheet.units[i];
+  const r = S.sheet.rating;
+  const v = b.marks[i];
+  return h('div', { class: `line rating-row${i === b.cursor && !b.void ? ' current' : ''}`, role: 'listitem', 'data-line': i, 'data-mark': v ?? '' },
+    h('span', { class: 'no' }, `${i + 1}`),
+    h('span', { class: 'name' }, raw(u.name), u.item ? h('span', { class: 'item', raw: true }, u.item) : null),
+    h('span', { class: 'marks' },
+      r.levels.map((level, l) => h('button', {
+        type: 'button', tabindex: '-1', class: `btn mark level${l === 0 ? ' Y' : ''}`, 'aria-pressed': String(v === String(l + 1)), 'data-level': String(l + 1),
+        onclick: () => { b.pastEnd = false; tick(i, String(l + 1)); $('#ballot').focus(); },
+      }, h('span', { class: 'key', raw: true }, String(l + 1)), h('span', { raw: true }, level))),
+      h('button', {
+        type: 'button', tabindex: '-1', class: 'btn mark A', 'aria-pressed': String(v === BLANK_ROW), 'data-level': BLANK_ROW,
+        onclick: () => { b.pastEnd = false; tick(i, BLANK_ROW); $('#ballot').focus(); },
+      }, h('span', { class: 'key', raw: true }, BLANK_ROW), h('span', { i18n: 'count.rating_blank' }))));
+}
+
 function render() {
-  const r = S.round;
   const b = S.cur;
   const no = S.batch.ballots.length + 1;
   fill($('#ballot-no'), tr('count.ballot_no', { n: no, size: S.batch.size }));
-  const limit = (r.ballot?.selection_limit ?? null);
+  const limit = isPaper() || S.sheet.rating ? null : (S.round.ballot?.selection_limit ?? null);
   fill($('#ballot-rule'), limit == null ? '' : tr('count.limit', { n: limit }));
-  fill($('#convention'), tr(S.round.ballot?.mark_convention === 'blank_is_for' ? 'count.convention_blank_for' : 'count.convention_default'));
+  if (S.sheet.rating) fill($('#convention'), tr('count.rating_convention', { n: S.sheet.rating.ticks_per_row }), ' ', ruleText(S.sheet.rating));
+  else fill($('#convention'), tr(S.round.ballot?.mark_convention === 'blank_is_for' ? 'count.convention_blank_for' : 'count.convention_default'));
   $('#ballot').classList.toggle('void', !!b.void);
+  $('#ballot').classList.toggle('paper', isPaper());
   const voidNote = $('#void-note');
   voidNote.classList.toggle('hidden', !b.void);
-  if (b.void) fill(voidNote, tr('count.void_note'), ' ', raw(b.void));
-  const allowW = !!r.ballot?.write_ins_allowed;
-  fill($('#lines'), r.candidates.map((name, i) => {
-    const m = b.marks[i];
-    const line = h('div', { class: `line${i === b.cursor && !b.void ? ' current' : ''}`, role: 'listitem', 'data-line': i, 'data-mark': m ?? '' },
-      h('span', { class: 'no' }, `${i + 1}`),
-      h('span', { class: 'name', raw: true }, name),
-      h('span', { class: 'marks' }, MARKS.map((mk) => h('button', {
-        type: 'button', tabindex: '-1', class: `btn mark ${MARK_CLASS[mk]}`, 'aria-pressed': String(m === mk), 'data-mark': mk,
-        onclick: () => { b.pastEnd = false; setMark(i, mk); $('#ballot').focus(); },
-      }, h('span', { class: 'key', raw: true }, keyHint(mk)), h('span', { i18n: markKey(r.kind, mk) })))));
-    if (allowW && m === 'N') {
-      const input = h('input', {
-        type: 'text', class: 'writein-input', 'data-line': i, maxlength: '40', value: b.writeIns[i] ?? '',
-        'data-i18n-placeholder': 'count.writein_placeholder', placeholder: t('count.writein_placeholder'),
-        'aria-label': t('count.writein_label', { name }), 'data-raw-label': '',
-      });
-      input.addEventListener('input', () => { b.writeIns[i] = input.value; touched(); renderSide(); });
-      input.addEventListener('keydown', writeInKeys);
-      line.append(h('span', { class: 'writein' }, h('span', { i18n: 'count.writein' }), input));
-    }
-    return line;
-  }));
+  if (b.void) fill(voidNote, tr(isPaper() ? 'count.paper_void_note' : 'count.void_note'), ' ', raw(b.void));
+  const over = new Map(overvoted(b).map((x) => [x.p, x]));
+  fill($('#lines'), S.sheet.units.map((u, i) => [
+    isPaper() && u.local === 0 ? sectionHead(S.sheet.parts[u.part], u.part, over.get(u.part)) : null,
+    S.sheet.rating ? rowEl(i) : lineEl(i),
+  ]).flat());
   renderSide();
   const cur = $('.line.current');
   if (cur && document.activeElement?.closest?.('#entry')) cur.scrollIntoView({ block: 'nearest' });
@@ -365,46 +575,75 @@ function renderSide() {
   const left = S.batch.size - n;
   fill($('#batch-remaining'), left > 0 ? tr('count.batch_remaining', { n: left })
     : left === 0 ? tr('count.batch_full') : tr('count.batch_over', { n: -left }));
+  fill($('#sections-sent'), isPaper() ? S.sheet.parts.map((part) => h('li', { 'data-round': part.round.id, 'data-sent': String(sent(part.round.id)) },
+    raw(part.round.contest), ' ', tr(sent(part.round.id) ? 'count.paper_section_sent' : 'count.paper_section_unsent'))) : null);
   fill($('#entered'), S.batch.ballots.map((b, i) => h('li', { 'data-index': i },
     h('span', {}, `${i + 1}.`), h('span', { class: 'marks-text', raw: true }, marksText(b)))).reverse());
   const warn = $('#warning-slot');
-  const limit = (S.round.ballot?.selection_limit ?? null);
-  if (!S.cur.void && limit != null && selections(S.cur) > limit) {
-    fill(warn, h('p', { class: 'overvote', id: 'overvote-warning' }, tr('count.overvote_now', { n: selections(S.cur), limit })));
-  } else fill(warn);
+  const over = overvoted(S.cur);
+  if (!over.length) fill(warn);
+  else if (!isPaper()) fill(warn, h('p', { class: 'overvote', id: 'overvote-warning' }, tr('count.overvote_now', { n: over[0].n, limit: over[0].limit })));
+  else {
+    fill(warn, h('div', { class: 'overvote', id: 'overvote-warning' }, over.map((x) => h('p', { 'data-section': String(x.p) },
+      tr('count.paper_overvote_now', { section: x.part.round.contest, n: x.n, limit: x.limit }))), tr('count.paper_others_count', null, 'p')));
+  }
 }
 
 function renderKeys() {
-  const allowW = !!S.round.ballot?.write_ins_allowed;
   const rest = $('#rest-blank');
-  rest.dataset.i18n = blankMark() === 'Y' ? 'count.rest_blank_for' : 'count.rest_blank';
+  rest.dataset.i18n = blankMark(S.round) === 'Y' ? 'count.rest_blank_for' : 'count.rest_blank';
   rest.textContent = t(rest.dataset.i18n);
   const k = (keys, textKey, args) => h('li', {}, h('span', {}, keys.map((x) => h('kbd', {}, x))), tr(textKey, args));
+  const r = S.sheet.rating;
+  if (r) {
+    fill($('#keys'),
+      r.levels.map((level, l) => h('li', {}, h('span', {}, h('kbd', {}, String(l + 1))), raw(level))),
+      k([BLANK_ROW], 'count.rating_key_blank'),
+      k(['↑', '↓'], 'count.rating_key_move'),
+      k(['Del'], 'count.rating_key_clear'),
+      k(['Enter'], 'count.key_next'),
+      k(['⌫'], 'count.key_undo'),
+      k(['V'], 'count.key_void'),
+      k(['R'], 'count.key_repeat'),
+      k(['Ctrl', 'Enter'], 'count.key_submit'));
+    return;
+  }
+  const allowW = S.sheet.parts.some((part) => part.round.ballot?.write_ins_allowed);
   fill($('#keys'),
     k(['1', 'Y'], markKey(S.round.kind, 'Y')),
     k(['2', 'N'], markKey(S.round.kind, 'N')),
     k(['3', 'A'], markKey(S.round.kind, 'A')),
     k(['4', '?'], 'mark.illegible'),
     allowW ? k(['W'], 'count.key_writein') : null,
-    k(['↑', '↓'], 'count.key_move'),
+    k(['↑', '↓'], isPaper() ? 'count.paper_key_move' : 'count.key_move'),
+    k(['Del'], 'count.sheet_key_clear_line'),
     k(['Enter'], 'count.key_next'),
     k(['⌫'], 'count.key_undo'),
-    k(['V'], 'count.key_void'),
+    k(['V'], isPaper() ? 'count.paper_key_void' : 'count.key_void'),
     k(['R'], 'count.key_repeat'),
-    k(['0'], blankMark() === 'Y' ? 'count.key_rest_for' : 'count.key_rest_abstain'),
+    k(['0'], blankMark(S.round) === 'Y' ? 'count.key_rest_for' : 'count.key_rest_abstain'),
     k(['Ctrl', 'Enter'], 'count.key_submit'));
 }
 
 /// Something changed: a retry of a failed submission must not reuse the
 /// idempotency key with a different body.
 function touched() {
-  S.batch.idem = null;
+  S.batch.idems = {};
   saveDraft();
+}
+
+/// A paper partly submitted: the sections on record cannot change, so
+/// neither can the sheet; only the rest can be submitted.
+function lockedBySent() {
+  if (!S.batch || !anySent()) return false;
+  sayKey('count.paper_partly_sent', null, 'warn');
+  flashBallot();
+  return true;
 }
 
 function setMark(line, mark) {
   const b = S.cur;
-  if (b.void) return;
+  if (b.void || lockedBySent()) return;
   b.history.push({ line, mark: b.marks[line], writeIn: b.writeIns[line] ?? null, cursor: b.cursor });
   b.marks[line] = mark;
   if (mark !== 'N') delete b.writeIns[line];
@@ -413,6 +652,38 @@ function setMark(line, mark) {
   // Marking the last line ends the ballot: the next mark key is refused
   // until the person moves back (↑ or a click) to correct a line.
   b.pastEnd = line === b.marks.length - 1;
+  touched();
+  render();
+}
+
+/// A rated row takes one level (`rating.ticks_per_row`, the service's
+/// rule: a second tick in a row is refused there, naming the row). A row
+/// the paper ticks twice is entered blank (0): it counts for no level.
+function tick(row, value) {
+  const b = S.cur;
+  if (b.void || lockedBySent()) return;
+  const had = b.marks[row];
+  if (had && had !== BLANK_ROW && value !== BLANK_ROW && had !== value) {
+    const level = S.sheet.rating.levels[Number(had) - 1];
+    sayKey('count.rating_two_ticks', { name: unitName(row), level, n: S.sheet.rating.ticks_per_row }, 'warn');
+    b.cursor = row;
+    flashBallot();
+    render();
+    return;
+  }
+  setMark(row, value);
+}
+
+/// Delete: the current line (row) is cleared, to be marked again.
+function clearLine() {
+  const b = S.cur;
+  if (b.void || lockedBySent()) return;
+  const line = b.cursor;
+  if (!b.marks[line]) return;
+  b.history.push({ line, mark: b.marks[line], writeIn: b.writeIns[line] ?? null, cursor: b.cursor });
+  b.marks[line] = null;
+  delete b.writeIns[line];
+  b.pastEnd = false;
   touched();
   render();
 }
@@ -435,12 +706,12 @@ function move(delta) {
 /// of the line just marked against (marking moves the cursor on).
 function openWriteIn() {
   const b = S.cur;
-  if (!S.round.ballot?.write_ins_allowed) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
   let line = b.cursor;
   if (b.marks[line] !== 'N') {
     const last = b.history[b.history.length - 1];
     if (last && b.marks[last.line] === 'N') line = last.line;
   }
+  if (!partOf(line).round.ballot?.write_ins_allowed) { sayKey('count.writein_not_allowed', null, 'warn'); return; }
   if (b.marks[line] !== 'N') { sayKey('count.writein_needs_against', null, 'warn'); return; }
   b.cursor = line;
   render();
@@ -463,10 +734,10 @@ function writeInKeys(e) {
   }
 }
 
-/// What an unmarked line means under the method (RULES §3.3): 弃权 by
-/// default, 赞成 where a blank counts as for.
-function blankMark() {
-  return S.round.ballot?.mark_convention === 'blank_is_for' ? 'Y' : 'A';
+/// What an unmarked line means under the method of its round (RULES §3.3):
+/// 弃权 by default, 赞成 where a blank counts as for.
+function blankMark(round) {
+  return round.ballot?.mark_convention === 'blank_is_for' ? 'Y' : 'A';
 }
 
 /// 0: every line not marked yet takes the blank meaning (the paper
@@ -474,13 +745,12 @@ function blankMark() {
 /// one line at a time, like marks typed.
 function restBlank() {
   const b = S.cur;
-  if (b.void) return;
-  const mark = blankMark();
+  if (b.void || S.sheet.rating || lockedBySent()) return;
   const lines = b.marks.map((m, i) => (m ? -1 : i)).filter((i) => i >= 0);
   if (!lines.length) { sayKey('count.rest_none', null, 'info'); return; }
   for (const line of lines) {
     b.history.push({ line, mark: null, writeIn: null, cursor: b.cursor });
-    b.marks[line] = mark;
+    b.marks[line] = blankMark(partOf(line).round);
   }
   b.cursor = b.marks.length - 1;
   b.pastEnd = true;
@@ -492,6 +762,7 @@ function restBlank() {
 /// identical papers). Only on an empty ballot; Backspace undoes it.
 function repeatBallot() {
   const b = S.cur;
+  if (lockedBySent()) return;
   const prev = S.batch.ballots[S.batch.ballots.length - 1];
   if (!prev) { sayKey('count.repeat_none', null, 'warn'); return; }
   if (b.void || b.marks.some((m) => m !== null)) { sayKey('count.repeat_not_empty', null, 'warn'); return; }
@@ -510,6 +781,7 @@ function repeatBallot() {
 
 function undo() {
   const b = S.cur;
+  if (lockedBySent()) return;
   say('');
   if (b.void) { b.void = null; touched(); render(); return; }
   const last = b.history.pop();
@@ -548,20 +820,26 @@ async function nextBallot() {
   if (S.batch.ballots.length >= S.batch.size && !b.void && b.marks.every((m) => m === null)) {
     return submitBatch();
   }
+  if (lockedBySent()) return;
   if (!b.void) {
     const missing = b.marks.findIndex((m) => m === null);
     if (missing >= 0) {
       b.cursor = missing;
       render();
-      sayKey('count.line_missing', { n: missing + 1, name: S.round.candidates[missing] }, 'warn');
+      const u = S.sheet.units[missing];
+      if (S.sheet.rating) sayKey('count.rating_row_missing', { n: missing + 1, name: unitName(missing) }, 'warn');
+      else if (isPaper()) sayKey('count.paper_line_missing', { section: partOf(missing).round.contest, n: u.local + 1, name: u.name }, 'warn');
+      else sayKey('count.line_missing', { n: missing + 1, name: u.name }, 'warn');
       return;
     }
-    const limit = (S.round.ballot?.selection_limit ?? null);
-    const n = selections(b);
-    if (limit != null && n > limit) {
+    const over = overvoted(b);
+    if (over.length) {
       const ok = await confirmDialog({
         title: t('count.overvote_title'),
-        body: t('count.overvote_body', { n, limit }),
+        body: isPaper()
+          ? h('div', {}, over.map((x) => tr('count.paper_overvote_now', { section: x.part.round.contest, n: x.n, limit: x.limit }, 'p')),
+            tr('count.paper_overvote_body', null, 'p'))
+          : t('count.overvote_body', { n: over[0].n, limit: over[0].limit }),
         confirmKey: 'count.overvote_confirm', cancelKey: 'count.overvote_cancel', danger: true,
       });
       $('#ballot').focus();
@@ -587,12 +865,13 @@ async function nextBallot() {
 }
 
 async function voidBallot() {
+  if (lockedBySent()) return;
   const input = h('input', { type: 'text', id: 'void-reason', maxlength: '100', required: true,
     'aria-label': t('count.void_reason') });
   input.required = true;
   const ok = await confirmDialog({
     title: t('count.void_title'),
-    body: t('count.void_body'),
+    body: t(isPaper() ? 'count.paper_void_body' : 'count.void_body'),
     input, confirmKey: 'count.void_confirm', danger: true,
   });
   if (ok) {
@@ -603,41 +882,62 @@ async function voidBallot() {
   $('#ballot').focus();
 }
 
+/// Submits the batch: one entry per part, each to its own round (a paper's
+/// sections in print order, each with its own idempotency key). The
+/// sections already accepted are kept, so a retry sends only the rest.
 async function submitBatch() {
   const n = S.batch.ballots.length;
   if (!n) { sayKey('count.nothing_to_submit', null, 'warn'); return; }
   const pending = !S.cur.void && S.cur.marks.some((m) => m !== null);
   const body = h('div', {},
-    tr('count.submit_body', { batch: S.batch.label, n }, 'p'),
+    tr(isPaper() ? 'count.paper_submit_body' : 'count.submit_body', { batch: S.batch.label, n, sections: S.sheet.parts.length }, 'p'),
     n !== S.batch.size ? h('p', { class: 'overvote' }, tr('count.submit_size_mismatch', { n, size: S.batch.size })) : null,
     pending ? h('p', { class: 'overvote' }, tr('count.submit_pending_ballot')) : null);
   const ok = await confirmDialog({ title: t('count.submit_title'), body, confirmKey: 'count.submit_confirm', danger: n !== S.batch.size || pending });
   if (!ok) { $('#ballot').focus(); return; }
-  if (!S.batch.idem) { S.batch.idem = randomId(); saveDraft(); }
   const label = S.batch.label;
-  try {
-    const body = { ballots: S.batch.ballots.map(toApi) };
-    if (S.batch.orderChecked) body.order_checked = true;
-    const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.round.id}/batches/${encodeURIComponent(label)}/entries`,
-      body, { 'Idempotency-Key': S.batch.idem });
-    markSubmitted(label);
-    dropDraft();
-    S.batch = null;
-    S.cur = null;
-    say('');
-    showSubmitted(res);
-  } catch (e) {
-    if (e.code === 'round_not_open') { roundClosed(null); fail(e); return; }
-    if (e.code === 'entry_reversed') { await reversed(); return; }
-    fail(e);
-    // A batch that can no longer be submitted (the round closed, or this
-    // batch already has its entries) is offered for discarding.
-    if (['round_not_open', 'already_entered', 'batch_complete', 'not_assigned'].includes(e.code)) {
-      const drop = await confirmDialog({ title: t('count.discard_title'), body: t('count.discard_body', { batch: label }), danger: true, confirmKey: 'count.discard' });
-      if (drop) { dropDraft(); S.batch = null; S.cur = null; await batchStart(); return; }
+  S.batch.sent = S.batch.sent || {};
+  S.batch.idems = S.batch.idems || {};
+  for (const [p, part] of S.sheet.parts.entries()) {
+    const id = part.round.id;
+    if (sent(id)) continue;
+    if (!S.batch.idems[id]) { S.batch.idems[id] = randomId(); saveDraft(); }
+    try {
+      const req = { ballots: S.batch.ballots.map((b) => partBallot(b, p)) };
+      if (S.batch.orderChecked) req.order_checked = true;
+      const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${id}/batches/${encodeURIComponent(label)}/entries`,
+        req, { 'Idempotency-Key': S.batch.idems[id] });
+      S.batch.sent[id] = res;
+      saveDraft();
+    } catch (e) {
+      if (e.code === 'round_not_open') { roundClosed(null); fail(e); return; }
+      if (e.code === 'entry_reversed' && !anySent()) { await reversed(); return; }
+      fail(e);
+      if (e.code === 'entry_reversed') {
+        // The sections before were taken in this order: the rest keeps it.
+        S.batch.orderChecked = true;
+        delete S.batch.idems[id];
+        saveDraft();
+      }
+      render();
+      // A batch that can no longer be submitted (the round closed, or this
+      // batch already has its entries) is offered for discarding, while
+      // nothing of it is on the record.
+      if (!anySent() && ['round_not_open', 'already_entered', 'batch_complete', 'not_assigned'].includes(e.code)) {
+        const drop = await confirmDialog({ title: t('count.discard_title'), body: t('count.discard_body', { batch: label }), danger: true, confirmKey: 'count.discard' });
+        if (drop) { dropDraft(); S.batch = null; S.cur = null; await batchStart(); return; }
+      }
+      $('#ballot').focus();
+      return;
     }
-    $('#ballot').focus();
   }
+  const replies = S.sheet.parts.map((part) => ({ part, res: S.batch.sent[part.round.id] }));
+  markSubmitted(label);
+  dropDraft();
+  S.batch = null;
+  S.cur = null;
+  say('');
+  showSubmitted(replies);
 }
 
 /// The service says this second entry reads like the first one keyed
@@ -651,7 +951,7 @@ async function reversed() {
     confirmKey: 'count.reversed_flip', cancelKey: 'count.reversed_check', danger: true,
   });
   // Another body: another idempotency key.
-  S.batch.idem = null;
+  S.batch.idems = {};
   if (flip) {
     S.batch.ballots.reverse();
     S.batch.orderChecked = true;
@@ -672,6 +972,7 @@ const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
 /// A new label for the batch on screen (not yet submitted: nothing is on
 /// the record under the old one).
 async function renameBatch() {
+  if (lockedBySent()) return;
   const input = h('input', { type: 'text', id: 'new-label', maxlength: '32', value: S.batch.label, 'aria-label': t('count.batch_label') });
   input.required = true;
   const hint = h('p', { class: 'msg error hidden', id: 'rename-bad', i18n: 'count.bad_batch_label' });
@@ -691,6 +992,7 @@ async function renameBatch() {
 
 /// Drops the batch on screen: nothing was submitted, nothing is recorded.
 async function cancelBatch() {
+  if (lockedBySent()) return;
   const ok = await confirmDialog({
     title: t('count.cancel_title', { batch: S.batch.label }),
     body: t('count.cancel_body', { batch: S.batch.label, n: S.batch.ballots.length }),
@@ -705,20 +1007,29 @@ async function cancelBatch() {
   sayKey('count.cancelled', { batch: label }, 'ok');
 }
 
-function showSubmitted(res) {
+/// The replies of a submitted batch: per part (a paper's section) the
+/// entry, the batch's state, and the digest and salt the counter can
+/// check the log with.
+function showSubmitted(replies) {
   show('submitted');
-  const stateKey = `count.submitted_${res.batch_state}`;
+  const first = replies[0].res;
+  const one = ({ part, res }) => {
+    const ids = replies.length === 1;
+    return h('div', { class: 'section-reply', 'data-round': part.round.id, 'data-state': res.batch_state },
+      ids ? null : h('h3', { raw: true }, part.round.contest),
+      tr(res.entry === 'second' ? 'count.submitted_second' : 'count.submitted_first', null, 'p'),
+      tr(`count.submitted_${res.batch_state}`, null, 'p'),
+      h('p', { class: 'muted' }, tr('count.submitted_receipt'), ' ',
+        h('span', { class: 'mono entry-digest', id: ids ? 'entry-digest' : null, raw: true }, (res.digest || '').slice(0, 16))),
+      // The salt makes the digest checkable by this counter alone: with the
+      // readings and the salt, the logged digest can be recomputed.
+      res.salt ? h('p', { class: 'muted' }, tr('count.submitted_salt'), ' ',
+        h('span', { class: 'mono entry-salt', id: ids ? 'entry-salt' : null, raw: true }, res.salt)) : null);
+  };
   fill($('#submitted-card'),
-    h('h2', {}, tr('count.submitted_title', { batch: res.batch, n: res.ballots })),
-    tr(res.entry === 'second' ? 'count.submitted_second' : 'count.submitted_first', null, 'p'),
-    tr(stateKey, null, 'p'),
-    h('p', { class: 'muted' }, tr('count.submitted_receipt'), ' ',
-      h('span', { class: 'mono', id: 'entry-digest', raw: true }, (res.digest || '').slice(0, 16))),
-    // The salt makes the digest checkable by this counter alone: with the
-    // readings and the salt, the logged digest can be recomputed.
-    res.salt ? h('p', { class: 'muted' }, tr('count.submitted_salt'), ' ',
-      h('span', { class: 'mono', id: 'entry-salt', raw: true }, res.salt)) : null,
-    res.salt ? tr('count.submitted_salt_note', null, 'p') : null);
+    h('h2', {}, tr('count.submitted_title', { batch: first.batch, n: first.ballots })),
+    replies.map(one),
+    first.salt ? tr('count.submitted_salt_note', null, 'p') : null);
   $('#next-batch').focus();
 }
 
@@ -734,24 +1045,29 @@ function onKey(e) {
   if (e.ctrlKey && e.key === 'Enter') { e.preventDefault(); submitBatch(); return; }
   if (e.ctrlKey) return;
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-  if (KEY_TO_MARK[k] && !S.cur.void) {
+  const b = S.cur;
+  const rating = S.sheet.rating;
+  // A rated row: its level's digit, or 0 for a row left blank.
+  const level = rating && /^[0-9]$/.test(k) && (k === BLANK_ROW || Number(k) <= rating.levels.length) ? k : null;
+  const mark = rating ? null : KEY_TO_MARK[k];
+  if ((level || mark) && !b.void) {
     e.preventDefault();
     // Every line is marked and the cursor is on the last one: a further key
     // is one too many (Enter goes on), not a correction of the last line.
-    const b = S.cur;
     if (b.pastEnd) { sayKey('count.past_last_line', { n: b.marks.length }, 'warn'); flashBallot(); return; }
-    setMark(b.cursor, KEY_TO_MARK[k]);
+    if (level) tick(b.cursor, level); else setMark(b.cursor, mark);
     return;
   }
   switch (k) {
     case 'Enter': e.preventDefault(); nextBallot(); break;
     case 'Backspace': e.preventDefault(); undo(); break;
+    case 'Delete': e.preventDefault(); clearLine(); break;
     case 'ArrowDown': e.preventDefault(); move(1); break;
     case 'ArrowUp': e.preventDefault(); move(-1); break;
-    case 'w': e.preventDefault(); openWriteIn(); break;
+    case 'w': if (!rating) { e.preventDefault(); openWriteIn(); } break;
     case 'v': e.preventDefault(); voidBallot(); break;
     case 'r': e.preventDefault(); repeatBallot(); break;
-    case '0': e.preventDefault(); restBlank(); break;
+    case '0': if (!rating) { e.preventDefault(); restBlank(); } break;
     default: break;
   }
 }
@@ -769,8 +1085,14 @@ async function main() {
     const size = Number($('#batch-size').value);
     if (!LABEL.test(label)) { sayKey('count.bad_batch_label', null, 'error'); $('#batch-label').focus(); return; }
     if (!(size >= 1 && size <= 500)) { sayKey('count.bad_batch_size', null, 'error'); $('#batch-size').focus(); return; }
+    const used = isPaper() ? labelUsed(label) : [];
+    if (used.length) {
+      sayKey('count.paper_label_used', { batch: label, sections: used.map((p) => p.round.contest).join('、') }, 'error');
+      $('#batch-label').focus();
+      return;
+    }
     say('');
-    S.batch = { label, size, ballots: [], idem: null };
+    S.batch = { label, size, ballots: [], idems: {}, sent: {} };
     S.cur = emptyBallot();
     saveDraft();
     enterBatch();
@@ -784,15 +1106,16 @@ async function main() {
   $('#rename-batch').addEventListener('click', () => renameBatch().catch(fail));
   $('#cancel-batch').addEventListener('click', () => cancelBatch().catch(fail));
   $('#next-batch').addEventListener('click', () => batchStart().catch(fail));
-  $('#other-round').addEventListener('click', () => { S.round = null; pickRound().catch(fail); });
+  $('#other-round').addEventListener('click', () => { S.round = null; S.sheet = null; pickRound({ auto: false }).catch(fail); });
   $('#closed-other-round').addEventListener('click', () => {
-    S.round = null; S.batch = null; S.cur = null; S.closed = false;
+    S.round = null; S.sheet = null; S.batch = null; S.cur = null; S.closed = false;
     $('#round-closed').classList.add('hidden');
-    for (const b of document.querySelectorAll('#entry button, #batch-form button, #batch-form input, #totals-form button, #totals-form input')) b.disabled = false;
+    enableInputs();
     pickRound().catch(fail);
   });
   onLangChange(() => {
     if (S.batch && !$('#entry').classList.contains('hidden')) { renderKeys(); render(); $('#ballot').focus(); }
+    else if (S.sheet && !$('#batch-start').classList.contains('hidden')) renderSheetNote();
   });
   await pickRound();
 }

@@ -34,6 +34,9 @@ pub const MAX_LEVELS: usize = 6;
 pub const MAX_ITEMS: usize = 12;
 /// Most cells (people × items × levels) on one ballot.
 pub const MAX_CELLS: usize = 1024;
+/// Most levels ticked in one row of a valid entry (one level per person
+/// and item); a paper with more in a row is entered with the row blank.
+pub const TICKS_PER_ROW: usize = 1;
 
 /// A rating as a round file or a request gives it, beside `candidates`
 /// (the people).
@@ -76,6 +79,16 @@ pub struct ItemRating {
     pub item: Option<String>,
     pub levels: Vec<u64>,
     pub blank: u64,
+}
+
+/// One row of the ballot as the screens draw it: the person, the item
+/// (per-item evaluations) and the round's line of each level, in `levels`
+/// order ([`Rating::table`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableRow {
+    pub person: String,
+    pub item: Option<String>,
+    pub lines: Vec<usize>,
 }
 
 /// One person's rating, as the result reports it.
@@ -206,6 +219,25 @@ impl Rating {
         out
     }
 
+    /// The ballot as a table: one row per person (and item), in the order
+    /// of [`Rating::cells`], each with the line of each level.
+    pub fn table(&self) -> Vec<TableRow> {
+        let n = self.levels.len();
+        let per = self.items_per_person();
+        let mut out = Vec::with_capacity(self.rows());
+        for (p, person) in self.people.iter().enumerate() {
+            for i in 0..per {
+                let first = (p * per + i) * n;
+                out.push(TableRow {
+                    person: person.clone(),
+                    item: self.items.get(i).cloned(),
+                    lines: (first..first + n).collect(),
+                });
+            }
+        }
+        out
+    }
+
     /// One ballot's marks: each cell ticked (`Y`) or blank (`A`), at most
     /// one tick per row. The message names the row.
     pub fn check_marks(&self, marks: &[Mark]) -> Result<(), String> {
@@ -223,7 +255,7 @@ impl Rating {
                 ));
             }
             let ticks = row.iter().filter(|m| **m == Mark::For).count();
-            if ticks > 1 {
+            if ticks > TICKS_PER_ROW {
                 let label = &cells[r * n];
                 let row_name = label.rsplit_once('·').map_or(label.as_str(), |x| x.0);
                 return Err(format!(
@@ -361,6 +393,31 @@ mod tests {
         );
         let r = four(&["丁一"], &["德", "能"]);
         assert_eq!(r.cells()[4], "丁一·能·优秀");
+    }
+
+    #[test]
+    fn the_table_names_each_row_and_the_line_of_each_level() {
+        let r = four(&["丁一", "王二"], &["德", "能"]);
+        let t = r.table();
+        assert_eq!(t.len(), 4);
+        let cells = r.cells();
+        for row in &t {
+            for (l, &line) in row.lines.iter().enumerate() {
+                let want = format!(
+                    "{}·{}·{}",
+                    row.person,
+                    row.item.as_deref().unwrap_or(""),
+                    r.levels[l]
+                );
+                assert_eq!(cells[line], want);
+            }
+        }
+        assert_eq!(t[3].person, "王二");
+        assert_eq!(t[3].item.as_deref(), Some("能"));
+        assert_eq!(t[3].lines, vec![12, 13, 14, 15]);
+        let plain = four(&["丁一"], &[]).table();
+        assert_eq!(plain[0].item, None);
+        assert_eq!(plain[0].lines, vec![0, 1, 2, 3]);
     }
 
     #[test]

@@ -641,7 +641,9 @@ fn list_facts(l: &Loaded) -> Round {
 /// What a ballot of this round may carry under `method`, as the rule
 /// engine decides it (`Round::selection_limit`, `Round::accepts_write_ins`):
 /// the `ballot` part of a round in the API, so the screens render the rule
-/// and never re-derive it.
+/// and never re-derive it. A rated round adds its table (`rating`): the
+/// levels, each row's person, item and the line of each level, and how
+/// many ticks a row takes (`rules::rating`).
 pub(crate) fn ballot_rules(l: &Loaded, method: &ElectionMethod) -> Value {
     let r = list_facts(l);
     json!({
@@ -649,6 +651,15 @@ pub(crate) fn ballot_rules(l: &Loaded, method: &ElectionMethod) -> Value {
         "write_ins_allowed": r.accepts_write_ins(method),
         "marks": ["Y", "N", "A", "?"],
         "mark_convention": method.mark_convention,
+        "rating": r.rating.as_ref().map(|g| json!({
+            "levels": g.levels,
+            "rows": g.table(),
+            "ticks_per_row": crate::rules::rating::TICKS_PER_ROW,
+            "tick": "Y",
+            "blank": "A",
+            "rule_zh": g.describe_zh(),
+            "rule_en": g.describe_en(),
+        })),
     })
 }
 
