@@ -24,6 +24,8 @@ mod common;
 mod meeting;
 #[path = "browser/screens.rs"]
 mod screens;
+#[path = "browser/stages.rs"]
+mod stages;
 
 use std::collections::BTreeMap;
 

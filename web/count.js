@@ -409,7 +409,7 @@ async function submitTotals(e) {
 function sheetHeading() {
   if (!isPaper()) return roundName(S.meeting, S.round);
   return h('span', {}, tr('count.paper_heading', { n: S.sheet.parts.length }), ' ',
-    S.sheet.parts.map((part, p) => [p ? ' / ' : '', raw(part.round.contest)]));
+    S.sheet.parts.flatMap((part, p) => [p ? ' / ' : '', raw(part.round.contest)]));
 }
 
 async function batchStart() {
