@@ -641,6 +641,34 @@ fn real_responses_fit_the_document() {
         json!({ "resolution": "first", "reason": "核对原始唱票记录" }),
     )
     .expect(200);
+    // A rated evaluation: the round's ballot carries the table the
+    // counter's screen draws (each row's person, item and lines).
+    let e3 = f
+        .post(
+            &org,
+            "/elections",
+            json!({ "contest": "村党支部委员人选", "seats": 2 }),
+        )
+        .expect(201)
+        .json();
+    let e3 = e3["id"].as_str().expect("election").to_string();
+    let ev = f
+        .post(
+            &org,
+            &format!("/elections/{e3}/rounds"),
+            json!({ "kind": "evaluation", "candidates": ["丁一", "王二"], "next_size": 2,
+                    "rating": { "levels": ["优秀", "称职", "基本称职", "不称职"], "items": ["德", "能"] } }),
+        )
+        .expect(201)
+        .json();
+    let ev = ev["id"].as_str().expect("round").to_string();
+    let view = f.get(&c1, &format!("/rounds/{ev}")).expect(200).json();
+    let table = &view["ballot"]["rating"];
+    assert_eq!(table["ticks_per_row"], 1, "{view}");
+    assert_eq!(table["rows"][3]["person"], "王二", "{view}");
+    assert_eq!(table["rows"][3]["item"], "能", "{view}");
+    assert_eq!(table["rows"][3]["lines"], json!([12, 13, 14, 15]), "{view}");
+    assert_eq!(view["candidates"][15], "王二·能·不称职", "{view}");
     // 监票二 loses the device: a new link, a new key asked for from the
     // new device, approved by the presidium.
     let link = f
