@@ -183,6 +183,27 @@ fn a_paper_of_three_sections_and_a_rated_evaluation_entered_by_two_counters() {
     assert!(note.contains("互不关联"), "{note}");
     check_i18n(&a, "paper batch screen");
     scan(&a, "paper batch screen", false);
+
+    a.step("the choice screen offers the paper whole, and each section alone");
+    a.click("#other-round");
+    a.wait_visible("#rounds [data-paper]");
+    assert_eq!(
+        a.exec(
+            "return [...document.querySelectorAll('#rounds [data-round]')].map(b => b.dataset.round);",
+            json!([])
+        ),
+        json!(sections)
+    );
+    let offer = a.text("#rounds [data-paper]");
+    assert!(
+        offer.contains("一张选票（3个部分）")
+            && offer.contains("村党支部书记、村党支部副书记、村党支部委员"),
+        "{offer}"
+    );
+    check_i18n(&a, "choice of a paper or its sections");
+    scan(&a, "choice of a paper or its sections", false);
+    a.click("#rounds [data-paper]");
+    a.wait_visible("#sheet-note");
     start_batch(&a, "K1", PAPERS.len());
     let heads = a.exec(
         "return [...document.querySelectorAll('#lines .section-head')].map(h => h.dataset.round);",
@@ -303,6 +324,10 @@ fn a_paper_of_three_sections_and_a_rated_evaluation_entered_by_two_counters() {
     let diffs = batch["differences"].as_array().expect("differences");
     assert_eq!(diffs.len(), 1, "{batch}");
     assert_eq!(diffs[0]["position"], 2, "{batch}");
+    // The section's batch holds its own line only, nothing of the paper's
+    // other sections.
+    assert_eq!(diffs[0]["first"]["marks"], "Y", "{batch}");
+    assert_eq!(diffs[0]["second"]["marks"], "N", "{batch}");
     m.post(
         &sc,
         &format!("/rounds/{}/batches/K1/resolutions", sections[1]),
