@@ -511,4 +511,56 @@ fn a_paper_of_three_sections_and_a_rated_evaluation_entered_by_two_counters() {
     assert_eq!(person("王二")["removal"], true, "{r}");
     assert_eq!(person("刘三")["removal"], true, "{r}");
     assert_eq!(r["next_list"], json!(["丁一", "王二"]), "{r}");
+
+    a.step("a per-item evaluation: one row per person and item");
+    let items = m
+        .post(
+            &org,
+            &format!("/elections/{rated}/rounds"),
+            json!({
+                "kind": "evaluation",
+                "candidates": ["丁一", "王二"],
+                "next_size": 2,
+                "rating": { "levels": ["满意", "基本满意", "不满意"], "items": ["德", "能"] },
+            }),
+        )
+        .expect(201)
+        .json();
+    let items = items["id"].as_str().expect("round").to_string();
+    m.post(
+        &org,
+        &format!("/rounds/{items}/open"),
+        json!({ "issued": 8 }),
+    )
+    .expect(200);
+    goto_as(&a, &server, "count.html", &c1, &m.id);
+    a.wait_visible("#sheet-note .rating-rule");
+    start_batch(&a, "T2", 1);
+    let rows = a.exec(
+        "return [...document.querySelectorAll('#lines .rating-row')].map(r => [r.querySelector('.name').textContent, r.querySelectorAll('[data-level]').length]);",
+        json!([])
+    );
+    assert_eq!(
+        rows,
+        json!([["丁一德", 4], ["丁一能", 4], ["王二德", 4], ["王二能", 4]]),
+        "three levels and the blank row per person and item"
+    );
+    a.type_keys("1230");
+    assert_eq!(marks_on_screen(&a), "1230");
+    check_i18n(&a, "per-item rating entry");
+    scan(&a, "per-item rating entry", false);
+    next(&a, 1);
+    let card = submit(&a);
+    assert!(card.contains("T2"), "{card}");
+    // Sent as the round's cells: the level's line ticked, the rest blank;
+    // the row entered 0 all blank.
+    let own = m
+        .get(&c1, &format!("/rounds/{items}/batches/T2"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        own["own_entry"]["ballots"],
+        json!(["YAAAYAAAYAAA"]),
+        "{own}"
+    );
 }
