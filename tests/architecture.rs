@@ -279,9 +279,6 @@ const SQL: &[&str] = &[
 /// issue #10. Empty this list as they go: an entry that no longer exists
 /// fails the test, and so does any cycle not listed.
 const KNOWN_CYCLES: &[&[&str]] = &[
-    // One ballot reader (states): `paper` calls
-    // `roundfile::check_ballot_shape`, `roundfile` reads through `ballot`.
-    &["rules::ballot", "rules::paper", "rules::roundfile"],
     // Ratings (issue 11): a round carries its rating, and the rating's
     // ranking reads the tally's counts.
     &["rules::rating", "rules::round", "rules::tally"],
