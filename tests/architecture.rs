@@ -279,9 +279,6 @@ const SQL: &[&str] = &[
 /// issue #10. Empty this list as they go: an entry that no longer exists
 /// fails the test, and so does any cycle not listed.
 const KNOWN_CYCLES: &[&[&str]] = &[
-    // Ratings (issue 11): a round carries its rating, and the rating's
-    // ranking reads the tally's counts.
-    &["rules::rating", "rules::round", "rules::tally"],
     // The round use case and the parts of a round that load it back:
     // the box count, hand counts and stages.
     // (The round view offers the presidium's decisions, `service::decision`,

@@ -6,6 +6,7 @@
 //! - [`method`]: the election method (选举办法) and its parameters;
 //! - [`preset`]: the six presets of RULES.md §7 with their sources;
 //! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
+//! - [`kind`] and [`mark`]: a round's kind and office, a line's mark (`Y` `N` `A` `?`);
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`ballot`]: the one reader of a ballot, whatever path it arrives by;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
@@ -28,6 +29,7 @@ pub mod fraction;
 pub mod groups;
 pub mod kind;
 pub mod limits;
+pub mod mark;
 pub mod method;
 pub mod name;
 pub mod opening;
