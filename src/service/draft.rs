@@ -1,7 +1,7 @@
 //! A new round before it opens: the request of `POST …/elections/{e}/rounds`
 //! ([`NewRound`], with its stage parts), its list checked — names, the
 //! method's list rule, no supervisor among the candidates, the accepted
-//! list — and saved as a draft ([`draft_checked`], [`draft_round`]). Used
+//! list — and saved as a draft (`draft_checked`, `draft_round`). Used
 //! by the round's creation, the stages' papers and groups, and the rounds
 //! a presidium decision calls.
 
