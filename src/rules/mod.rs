@@ -16,6 +16,11 @@
 //! - [`record`]: failed twice for the same post; deferred nominees;
 //! - [`procedure`]: a one-round file decided whole, with what it adds;
 //! - [`stage`]: stage sizes set by a ratio (2×, 1.5×, +30%, …, 进一法);
+//! - [`stage_method`]: the method parts a stage adopts on its own;
+//! - [`rating`]: evaluations by levels and items, their cells counted as lines;
+//! - [`opening`]: the box count settled by two scrutineers;
+//! - [`consent`]: the electors' consent to a seat reduction;
+//! - [`totals`]: the totals of a round counted by hand;
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
 //! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
 //!
