@@ -275,33 +275,6 @@ const SQL: &[&str] = &[
 
 // --------------------------------------------------------------- cycles
 
-/// Cycles known when the check was written, each owned by other work of
-/// issue #10. Empty this list as they go: an entry that no longer exists
-/// fails the test, and so does any cycle not listed.
-const KNOWN_CYCLES: &[&[&str]] = &[
-    // The transparency-log core: `note` borrows `proof::grouped_hex`.
-    &["log::checkpoint", "log::note", "log::proof"],
-    // One ballot reader (states): `paper` calls
-    // `roundfile::check_ballot_shape`, `roundfile` reads through `ballot`.
-    &["rules::ballot", "rules::paper", "rules::roundfile"],
-    // Ratings (issue 11): a round carries its rating, and the rating's
-    // ranking reads the tally's counts.
-    &["rules::rating", "rules::round", "rules::tally"],
-    // The round use case and the parts of a round that load it back:
-    // the box count, hand counts and stages.
-    // (The round view offers the presidium's decisions, `service::decision`,
-    // which reads the bundle's checkpoint for certification.)
-    &[
-        "service::boxes",
-        "service::bundle",
-        "service::decision",
-        "service::meeting",
-        "service::round",
-        "service::stage",
-        "service::totals",
-    ],
-];
-
 /// No cycle in the `use` graph of the crate: between top-level modules
 /// (`log` → `report` → `log`) nor between the files of one module
 /// (`rules::method` → `rules::preset` → `rules::method`).
@@ -330,28 +303,11 @@ fn no_module_cycles() {
     let mut cycles: Vec<Vec<String>> = graph.cycles();
     cycles.extend(graph.collapsed().cycles());
     cycles.sort();
-    let known: Vec<Vec<String>> = KNOWN_CYCLES
-        .iter()
-        .map(|c| {
-            let mut c: Vec<String> = c.iter().map(|s| s.to_string()).collect();
-            c.sort();
-            c
-        })
-        .collect();
-    let new: Vec<String> = cycles
-        .iter()
-        .filter(|c| !known.contains(c))
-        .map(|c| graph.explain(c))
-        .collect();
-    let gone: Vec<&Vec<String>> = known.iter().filter(|k| !cycles.contains(k)).collect();
+    let found: Vec<String> = cycles.iter().map(|c| graph.explain(c)).collect();
     assert!(
-        new.is_empty(),
+        found.is_empty(),
         "module cycles in the `use` graph:\n{}",
-        new.join("\n")
-    );
-    assert!(
-        gone.is_empty(),
-        "these cycles are gone: remove them from KNOWN_CYCLES: {gone:?}"
+        found.join("\n")
     );
 }
 

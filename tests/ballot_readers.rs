@@ -157,7 +157,7 @@ fn by_file(text: &str, format: Format) -> Result<Ballot, String> {
 fn by_csv(row: &str) -> Result<Ballot, String> {
     let h = Header::parse("甲,乙,丙,names,void", &candidates()).map_err(|e| e.to_string())?;
     let b = h.ballot(row, 2).map_err(|e| e.to_string())?;
-    roundfile::check_ballot_shape(&round(), &b)?;
+    ballot::check_ballot_shape(&round(), &b)?;
     Ok(b)
 }
 
@@ -184,7 +184,7 @@ fn by_log(b: &Value) -> Option<Result<Ballot, String>> {
     Some(
         special
             .to_ballot(CANDIDATES.len())
-            .and_then(|b| roundfile::check_ballot_shape(&round(), &b).map(|()| b)),
+            .and_then(|b| ballot::check_ballot_shape(&round(), &b).map(|()| b)),
     )
 }
 

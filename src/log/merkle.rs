@@ -15,6 +15,8 @@
 //! [`Tree`] is the log operator's in-memory copy; [`verify_inclusion`] and
 //! [`verify_consistency`] are what an auditor runs, and they take nothing
 //! but public data and never panic on hostile input.
+//! [`grouped_hex`] prints a hash (a root, a key fingerprint) in groups of
+//! four hex digits, as people read it aloud and compare it by eye.
 
 use std::fmt;
 
@@ -63,6 +65,18 @@ impl Hash {
     pub fn from_slice(bytes: &[u8]) -> Option<Hash> {
         <[u8; HASH_LEN]>::try_from(bytes).ok().map(Hash)
     }
+}
+
+/// A root as lower-case hex in groups of four digits (`5dc9 da79 a706 …`),
+/// short enough to read aloud in the hall and compare by eye.
+pub fn grouped_hex(hash: &Hash) -> String {
+    let hex = hash.to_hex();
+    let groups: Vec<&str> = hex
+        .as_bytes()
+        .chunks(4)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    groups.join(" ")
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -1087,5 +1101,16 @@ mod tests {
             let _ = verify_inclusion(&x, LeafIndex(index), TreeSize(size), &proof, &x);
             let _ = verify_consistency(TreeSize(index), TreeSize(size), &proof, &x, &x);
         }
+    }
+
+    #[test]
+    fn roots_read_aloud_in_groups_of_four() {
+        let root =
+            Hash::from_hex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
+                .expect("hex");
+        assert_eq!(
+            grouped_hex(&root),
+            "5dc9 da79 a706 59a9 ad55 9cb7 01de d9a2 ab9d 823a ad2f 4960 cfe3 70ef f460 4328"
+        );
     }
 }

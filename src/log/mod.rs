@@ -11,18 +11,22 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`merkle`] | RFC 6962/9162 hashing, the in-memory [`merkle::Tree`], proof generation and the verifiers |
+//! | [`merkle`] | RFC 6962/9162 hashing, the in-memory [`merkle::Tree`], proof generation and the verifiers; hashes in groups of four hex digits |
 //! | [`entry`] | the versioned, byte-exact entry envelope signed by its author |
 //! | [`note`] | C2SP signed notes: key names, key IDs, verifier keys, Ed25519 signatures |
 //! | [`checkpoint`] | C2SP checkpoints: origin, size, root |
 //! | [`cosignature`] | C2SP cosignatures v1 and the k-of-n [`cosignature::CosignatureQuorum`] |
 //! | [`signer`] | [`signer::LogSigner`], which never signs two inconsistent checkpoints |
-//! | [`proof`] | inclusion receipts in the tlog-proof format; roots in groups of four hex digits |
+//! | [`proof`] | inclusion receipts in the tlog-proof format |
 //! | [`tiles`] | the log as C2SP tlog-tiles: hash tiles and entry bundles |
 //! | [`event`] | the typed meeting events carried as entry payloads (canonical JSON) |
 //! | [`record`] | the signed result of a round (`tally_published`): codes and numbers, no display text |
+//! | [`stage`] | the procedure facts of a round (`stage_recorded`): groups, papers, stage sizes, ratings, the cadre record |
 //! | [`bundle`] | the audit bundle in memory: file names, building one from a log, splitting one into parts |
-//! | [`verify`] | the auditor's verifier: eight numbered steps, replay of every tally |
+//! | [`verify`] | the auditor's verifier: nine numbered steps, replay of every tally |
+//! | [`replay_stages`] | the verifier's replay of the stages of an election |
+//! | [`pins`] | what an auditor holds from outside the bundle, and step 9 that checks it |
+//! | [`witness`] | the witness side of C2SP tlog-witness: deciding on an `add-checkpoint` request |
 //!
 //! Architecture Invariant: nothing here touches files, sockets, the clock or
 //! randomness. Time (milliseconds or seconds) and keys are parameters; the

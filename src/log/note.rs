@@ -234,7 +234,7 @@ impl VerifierKey {
     /// report, the web screens and `scrutineer verify` print it).
     pub fn fingerprint(&self) -> String {
         let digest: [u8; 32] = Sha256::digest(self.key.as_bytes()).into();
-        super::proof::grouped_hex(&super::merkle::Hash(digest))
+        super::merkle::grouped_hex(&super::merkle::Hash(digest))
     }
 
     /// `name+keyid`, how errors name a key (as Go's note package does).

@@ -274,18 +274,6 @@ impl fmt::Display for InclusionReceipt {
     }
 }
 
-/// A root as lower-case hex in groups of four digits (`5dc9 da79 a706 …`),
-/// short enough to read aloud in the hall and compare by eye.
-pub fn grouped_hex(hash: &Hash) -> String {
-    let hex = hash.to_hex();
-    let groups: Vec<&str> = hex
-        .as_bytes()
-        .chunks(4)
-        .filter_map(|c| std::str::from_utf8(c).ok())
-        .collect();
-    groups.join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,16 +406,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn roots_read_aloud_in_groups_of_four() {
-        let root =
-            Hash::from_hex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
-                .expect("hex");
-        assert_eq!(
-            grouped_hex(&root),
-            "5dc9 da79 a706 59a9 ad55 9cb7 01de d9a2 ab9d 823a ad2f 4960 cfe3 70ef f460 4328"
-        );
     }
 }

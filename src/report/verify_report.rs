@@ -9,7 +9,7 @@
 
 use super::{shown, Lang};
 use crate::log::bundle::checkpoint_path;
-use crate::log::proof::grouped_hex;
+use crate::log::merkle::grouped_hex;
 use crate::log::verify::{Certification, Failure, Step, StepStatus, TallyCheck, VerifyReport};
 use crate::rules::outcome::Status;
 use crate::state::Role;

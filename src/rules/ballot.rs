@@ -14,6 +14,9 @@
 //! - a void ballot is its scrutineers' reason and nothing else (at most
 //!   [`name::MAX_TEXT`] characters).
 //!
+//! [`check_ballot_shape`] holds a read ballot against its round: [`fits`],
+//! and on a rated round no write-ins and the rating's marks.
+//!
 //! What a write-in counts for (beside an against line only, or never, per
 //! `ElectionMethod::write_ins` and `write_in_misplaced`) is the rule
 //! engine's, at count time, the same for every path: the reader keeps what
@@ -26,6 +29,10 @@ use serde_json::{Map, Value};
 
 use super::name::{self, NameError};
 use super::round::{Ballot, BallotError, Round, RoundKind};
+
+/// Why free names are refused outside a nomination round.
+pub const NAMES_ONLY_NOMINATION: &str =
+    "free names only on nomination ballots; elsewhere use write_ins beside an against line";
 
 /// What a ballot must fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +221,7 @@ impl ReadError {
             Problem::WriteInLine { line, lines } => {
                 BallotError::WriteInLine { line: *line, lines: *lines }.to_string()
             }
-            Problem::FreeNames => super::roundfile::NAMES_ONLY_NOMINATION.into(),
+            Problem::FreeNames => NAMES_ONLY_NOMINATION.into(),
             Problem::Text(NameError::Empty) => match &self.field {
                 Field::Void => BallotError::EmptyVoidReason.to_string(),
                 Field::WriteIn(k) => format!("write-in on line {k} is empty; expected a name"),
@@ -378,6 +385,26 @@ pub fn read_for(w: Written<'_>, shape: Shape) -> Result<Ballot, ReadError> {
     let b = read(w, Some(shape.lines))?;
     fits(&b, shape)?;
     Ok(b)
+}
+
+/// One ballot against its round: one mark per candidate, write-ins on
+/// existing lines, free names only in a nomination round. The message
+/// starts with the ballot's field (`marks: expected 2 marks …`).
+pub fn check_ballot_shape(round: &Round, ballot: &Ballot) -> Result<(), String> {
+    fits(ballot, Shape::of(round)).map_err(|e| e.to_string())?;
+    if let (
+        Some(r),
+        Ballot::Marked {
+            marks, write_ins, ..
+        },
+    ) = (&round.rating, ballot)
+    {
+        if !write_ins.is_empty() {
+            return Err("write_ins: a rating ballot takes no write-ins".into());
+        }
+        r.check_marks(marks)?;
+    }
+    Ok(())
 }
 
 /// The parts of a ballot written as JSON: a marks string (`"YNA?"`), or an

@@ -6,6 +6,7 @@
 //! - [`method`]: the election method (选举办法) and its parameters;
 //! - [`preset`]: the six presets of RULES.md §7 with their sources;
 //! - [`name`]: names at the boundary (NFC, no hidden characters, lookalikes);
+//! - [`kind`] and [`mark`]: a round's kind and office, a line's mark (`Y` `N` `A` `?`);
 //! - [`round`]: a round's facts and its ballots, validated;
 //! - [`ballot`]: the one reader of a ballot, whatever path it arrives by;
 //! - [`roundfile`] and [`ballot_csv`]: the input files of CONTRACT §2;
@@ -15,6 +16,11 @@
 //! - [`record`]: failed twice for the same post; deferred nominees;
 //! - [`procedure`]: a one-round file decided whole, with what it adds;
 //! - [`stage`]: stage sizes set by a ratio (2×, 1.5×, +30%, …, 进一法);
+//! - [`stage_method`]: the method parts a stage adopts on its own;
+//! - [`rating`]: evaluations by levels and items, their cells counted as lines;
+//! - [`opening`]: the box count settled by two scrutineers;
+//! - [`consent`]: the electors' consent to a seat reduction;
+//! - [`totals`]: the totals of a round counted by hand;
 //! - [`tally`]: per-ballot validity and per-line counts (reference counter);
 //! - [`outcome`]: quorum, list rule, box check, threshold, seat filling.
 //!
@@ -28,6 +34,7 @@ pub mod fraction;
 pub mod groups;
 pub mod kind;
 pub mod limits;
+pub mod mark;
 pub mod method;
 pub mod name;
 pub mod opening;

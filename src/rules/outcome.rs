@@ -289,7 +289,8 @@ fn decide_round(
     result.rows = rows(method, round, &counts, threshold);
     result.ratings = round.rating.as_ref().map(|r| {
         let flag_base = base_value(method.evaluation_base, round, returned);
-        let mut people = r.people_of(&counts);
+        let ticks: Vec<u64> = counts.lines.iter().map(|l| l.for_votes).collect();
+        let mut people = r.people_of(counts.valid, &ticks);
         for p in &mut people {
             p.flagged = method
                 .evaluation_flag

@@ -253,7 +253,7 @@ pub fn check_ballots(
             ));
         }
         for (j, (ballot, round)) in s.iter().zip(&rounds).enumerate() {
-            super::roundfile::check_ballot_shape(round, ballot)
+            super::ballot::check_ballot_shape(round, ballot)
                 .map_err(|e| format!("ballots[{i}].sections[{j}].{e}"))?;
         }
     }

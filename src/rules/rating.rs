@@ -24,9 +24,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::mark::Mark;
 use super::name;
-use super::round::Mark;
-use super::tally::Counts;
 
 /// Most levels on a rating ballot.
 pub const MAX_LEVELS: usize = 6;
@@ -266,14 +265,14 @@ impl Rating {
         Ok(())
     }
 
-    /// Each person's rating from the cells' counts (`counts.lines`, one
-    /// per cell; for-votes are ticks).
-    pub fn people_of(&self, counts: &Counts) -> Vec<PersonRating> {
+    /// Each person's rating from the cells' counts: `ticks`, the for-votes
+    /// of each cell in cell order (the tally's lines), of `valid` ballots.
+    pub fn people_of(&self, valid: u64, ticks: &[u64]) -> Vec<PersonRating> {
         let n = self.levels.len();
         let per = self.items_per_person();
         let approve = usize::try_from(self.approve).unwrap_or(n);
         let disapprove = usize::try_from(self.disapprove).unwrap_or(n);
-        let tick = |cell: usize| counts.lines.get(cell).map_or(0, |l| l.for_votes);
+        let tick = |cell: usize| ticks.get(cell).copied().unwrap_or(0);
         self.people
             .iter()
             .enumerate()
@@ -286,7 +285,7 @@ impl Rating {
                         ItemRating {
                             item: self.items.get(i).cloned(),
                             levels,
-                            blank: counts.valid.saturating_sub(ticked),
+                            blank: valid.saturating_sub(ticked),
                         }
                     })
                     .collect();
@@ -359,7 +358,6 @@ impl Rating {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::tally::LineCount;
 
     fn four(people: &[&str], items: &[&str]) -> Rating {
         let people: Vec<String> = people.iter().map(|s| s.to_string()).collect();
@@ -435,17 +433,7 @@ mod tests {
     #[test]
     fn people_count_each_level_and_the_worst_item() {
         let r = four(&["丁一"], &["德", "能"]);
-        let c = |f: u64| LineCount {
-            for_votes: f,
-            against: 0,
-            abstain: 0,
-        };
-        let counts = Counts {
-            valid: 10,
-            lines: [5, 3, 1, 1, 2, 2, 2, 3].into_iter().map(c).collect(),
-            ..Counts::default()
-        };
-        let p = &r.people_of(&counts)[0];
+        let p = &r.people_of(10, &[5, 3, 1, 1, 2, 2, 2, 3])[0];
         assert_eq!(p.approvals, 5 + 3 + 2 + 2);
         assert_eq!(p.disapprovals, 3);
         assert_eq!(p.worst_item.as_deref(), Some("能"));

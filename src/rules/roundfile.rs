@@ -303,14 +303,10 @@ type RawBallot = Value;
 
 /// One ballot as written into a checked [`Ballot`] (the one reader,
 /// [`super::ballot::from_json`]); `lines` is the number of candidates when
-/// known ([`check_ballot_shape`] checks the rest once the round is read).
+/// known ([`ballot::check_ballot_shape`] checks the rest once the round is read).
 fn check_ballot(raw: &RawBallot, lines: Option<usize>) -> Result<Ballot, String> {
     ballot::from_json(raw, lines).map_err(|e| e.to_string())
 }
-
-/// Why free names are refused outside a nomination round.
-pub const NAMES_ONLY_NOMINATION: &str =
-    "free names only on nomination ballots; elsewhere use write_ins beside an against line";
 
 struct BallotsSeed {
     lines: Option<usize>,
@@ -1179,7 +1175,7 @@ pub fn check_ballots(
     ballots: &[Ballot],
 ) -> Result<(), String> {
     for (i, b) in ballots.iter().enumerate() {
-        check_ballot_shape(round, b).map_err(|e| format!("ballots[{i}].{e}"))?;
+        ballot::check_ballot_shape(round, b).map_err(|e| format!("ballots[{i}].{e}"))?;
     }
     let Some(returned) = round.returned else {
         return Ok(());
@@ -1195,26 +1191,6 @@ pub fn check_ballots(
     Err(format!(
         "ballots: {given} ballots given but round.returned is {returned}; expected one ballot per returned paper"
     ))
-}
-
-/// One ballot against its round: one mark per candidate, write-ins on
-/// existing lines, free names only in a nomination round. The message
-/// starts with the ballot's field (`marks: expected 2 marks …`).
-pub fn check_ballot_shape(round: &Round, ballot: &Ballot) -> Result<(), String> {
-    ballot::fits(ballot, ballot::Shape::of(round)).map_err(|e| e.to_string())?;
-    if let (
-        Some(r),
-        Ballot::Marked {
-            marks, write_ins, ..
-        },
-    ) = (&round.rating, ballot)
-    {
-        if !write_ins.is_empty() {
-            return Err("write_ins: a rating ballot takes no write-ins".into());
-        }
-        r.check_marks(marks)?;
-    }
-    Ok(())
 }
 
 /// Marks of a CSV cell or a keyboard entry: `Y`, `N`, `A`, `?`.

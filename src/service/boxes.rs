@@ -13,8 +13,10 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::meeting::{load_meeting, method_of, require_method};
-use super::round::{facts, load_round, require_assigned, require_open, Loaded};
+use super::lookup::{
+    facts, load_meeting, load_round, method_of, require_assigned, require_method, require_open,
+    Loaded,
+};
 use super::{Actor, Error, Reply, Service};
 use crate::log::event::Event;
 use crate::rules::method::BoxCheck;

@@ -13,8 +13,7 @@
 
 use rusqlite::Connection;
 
-use super::meeting::load_meeting;
-use super::round::load_round;
+use super::lookup::{load_meeting, load_round};
 use super::{log_verifier_key, Actor, Error, Service};
 use crate::log::bundle::Bundle;
 use crate::store::bundle::{bundle_from_db, LogIdentity};

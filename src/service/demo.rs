@@ -14,9 +14,10 @@ use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
 use super::decision::{Cosign, DecisionRequest};
+use super::draft::NewRound;
 use super::entry::MAX_BATCH;
 use super::meeting::{AdoptMethod, Assign, Attendance, NewElection, NewMeeting, NewPerson, SetKey};
-use super::round::{CloseRound, NewRound, OpenRound};
+use super::round::{CloseRound, OpenRound};
 use super::{random, Actor, Caller, Error, Role, Service, Signing};
 use crate::log::checkpoint::Checkpoint;
 use crate::log::cosignature::Cosigner;

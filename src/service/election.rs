@@ -25,8 +25,8 @@
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use super::meeting::{load_election, load_meeting, method_of};
-use super::round::{loaded, may_see_result, status_of, Loaded};
+use super::lookup::{load_election, load_meeting, loaded, method_of, status_of, Loaded};
+use super::round::may_see_result;
 use super::{Actor, Error, Reply, Role, Service};
 use crate::rules::method::SeatReduction;
 use crate::rules::{Office, RoundKind};
@@ -207,7 +207,7 @@ fn announcement(
 fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<Value, Error> {
     let m = load_meeting(conn, &actor.meeting)?;
     let e = load_election(conn, &actor.meeting, election)?;
-    let office: Office = super::meeting::enum_parse(&e.office)?;
+    let office: Office = super::lookup::enum_parse(&e.office)?;
     let assigned = actor.role == Role::Scrutineer
         && store::meeting::is_assigned(conn, &actor.meeting, &e.id, &actor.person)?;
     // A scrutineer of another election, a counter: refused as for a round.
@@ -254,7 +254,7 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
             "id": l.row.id,
             "number": number,
             "kind": l.row.kind,
-            "resolves": l.resolves.map(|k| super::meeting::enum_str(&k)),
+            "resolves": l.resolves.map(|k| super::lookup::enum_str(&k)),
             "electing": is_electing,
             "seats": l.row.seats,
             "candidates": l.candidates,
@@ -304,7 +304,7 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
             "name": x.name,
             "round": x.round,
             "number": x.number,
-            "kind": super::meeting::enum_str(&x.kind),
+            "kind": super::lookup::enum_str(&x.kind),
             "for": x.votes,
         })).collect::<Vec<_>>(),
         "complete": complete,

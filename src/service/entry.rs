@@ -26,8 +26,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::meeting::{load_meeting, require_method};
-use super::round::{load_round, require_assigned, require_open, Loaded};
+use super::lookup::{
+    load_meeting, load_round, require_assigned, require_method, require_open, Loaded,
+};
 use super::{hex, Actor, Error, Kind, Redaction, Reply, Role, Service, Tx};
 use crate::log::entry::MAX_PAYLOAD_LEN;
 use crate::log::event::{BatchBallots, Event};
@@ -836,7 +837,7 @@ impl Service {
         batch: &str,
         req: Discard,
     ) -> Result<Reply, Error> {
-        let reason = super::meeting::text("reason", &req.reason, 200)?;
+        let reason = super::lookup::text("reason", &req.reason, 200)?;
         let (body, stamp) = self.write_as(actor, |tx| {
             let meeting = actor.meeting.clone();
             let l = load_round(&tx.tx, &meeting, round)?;
@@ -879,7 +880,7 @@ impl Service {
         req: Resolve,
     ) -> Result<Reply, Error> {
         let reason = match &req.reason {
-            Some(r) => Some(super::meeting::text("reason", r, 200)?),
+            Some(r) => Some(super::lookup::text("reason", r, 200)?),
             None => None,
         };
         if req.resolution == Resolution::Void && reason.is_none() {

@@ -32,7 +32,7 @@ use std::io::BufRead;
 use serde_json::{json, Value};
 
 use super::entry::{canonical, commit_reading, Issued, Reading, MAX_BATCH};
-use super::round::{load_round, require_assigned, require_open, Loaded};
+use super::lookup::{load_round, require_assigned, require_open, Loaded};
 use super::{Actor, Error, Kind, Reply, Role, Service, Stamp, Tx};
 use crate::import::{read_rows, unpack, Format, ImportError, Row, Summary};
 use crate::log::event::BATCH_BALLOT_BYTES;

@@ -292,14 +292,14 @@ fn check_state(conn: &Connection, meeting: &str) -> Result<(), Error> {
             .map_err(|e| Error::internal(format!("round {r}: stored result: {e}")))?;
         // The stored result must be what the signed record shows, decided
         // again from its numbers with the stored method and facts (the
-        // check every read makes, `round::shown_result`).
+        // check every read makes, `result::shown_result`).
         let agrees = match (&result, &logged.tally) {
             (None, None) => true,
             (Some(stored), Some((_, record))) => {
-                let l = super::round::loaded(conn, meeting, row.clone())?;
-                let method = super::stage::method_for(super::meeting::require_method(&m)?, &l);
-                let round = super::round::facts(&l, row.returned)?;
-                super::round::shown_result(&method, &round, record, stored).is_some()
+                let l = super::lookup::loaded(conn, meeting, row.clone())?;
+                let method = super::lookup::method_for(super::lookup::require_method(&m)?, &l);
+                let round = super::lookup::facts(&l, row.returned)?;
+                super::result::shown_result(&method, &round, record, stored).is_some()
             }
             _ => false,
         };

@@ -5,6 +5,9 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::lookup::{
+    candidates_of, enum_str, load_election, load_meeting, method_of, require_method, text, MAX_NAME,
+};
 use super::{hex, new_token, random, token_hash, Actor, Error, Kind, Reply, Role, Service, Tx};
 use crate::log::cosignature::CosignatureQuorum;
 use crate::log::event::{Body, Event, Exclusion};
@@ -12,64 +15,8 @@ use crate::log::note::{SignatureType, VerifierKey};
 use crate::rules::method::MethodError;
 use crate::rules::{ElectionMethod, Office};
 use crate::state::RoundState;
+use crate::store;
 use crate::store::meeting::{ElectionRow, MeetingRow, PersonRow, Sequence};
-use crate::store::{self, round::RoundRow};
-
-pub use crate::rules::name::MAX_NAME;
-
-/// A name or label as stored: trimmed, NFC, non-empty, without control,
-/// format or bidi characters, at most `max` characters
-/// ([`crate::rules::name::clean`], the one reader of names).
-pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
-    crate::rules::name::clean(value, max).map_err(|e| Error::invalid(field, e.zh(), e.en()))
-}
-
-/// The snake_case name of a serde enum value.
-pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-/// A serde enum from its snake_case name.
-pub(crate) fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Error> {
-    serde_json::from_value(Value::String(s.to_string()))
-        .map_err(|e| Error::internal(format!("stored value {s:?}: {e}")))
-}
-
-pub(crate) fn load_meeting(conn: &Connection, id: &str) -> Result<MeetingRow, Error> {
-    store::meeting::meeting(conn, id)?.ok_or_else(|| Error::not_found("会议", "meeting", id))
-}
-
-/// The adopted method of a meeting, if any.
-pub(crate) fn method_of(m: &MeetingRow) -> Result<Option<ElectionMethod>, Error> {
-    m.method
-        .as_deref()
-        .map(|j| {
-            serde_json::from_str(j).map_err(|e| Error::internal(format!("stored method: {e}")))
-        })
-        .transpose()
-}
-
-pub(crate) fn require_method(m: &MeetingRow) -> Result<ElectionMethod, Error> {
-    method_of(m)?.ok_or_else(|| {
-        Error::conflict(
-            "method_not_adopted",
-            "会议尚未通过选举办法",
-            "the meeting has not adopted an election method yet",
-        )
-    })
-}
-
-pub(crate) fn load_election(
-    conn: &Connection,
-    meeting: &str,
-    id: &str,
-) -> Result<ElectionRow, Error> {
-    store::meeting::election(conn, meeting, id)?
-        .ok_or_else(|| Error::not_found("选举", "election", id))
-}
 
 pub(crate) fn person_json(p: &PersonRow) -> Value {
     json!({ "id": p.id, "role": p.role, "name": p.name, "key": p.key })
@@ -898,10 +845,4 @@ impl Service {
         })?;
         Ok(Reply::created(body).stamped(stamp))
     }
-}
-
-/// The candidate names of a stored round.
-pub(crate) fn candidates_of(r: &RoundRow) -> Result<Vec<String>, Error> {
-    serde_json::from_str(&r.candidates)
-        .map_err(|e| Error::internal(format!("stored candidates: {e}")))
 }

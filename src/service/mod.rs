@@ -15,12 +15,30 @@
 //! |---|---|
 //! | [`meeting`] | meetings, method, attendance, people and tokens, elections, assignments |
 //! | [`round`] | rounds: create, open, close and tally, views, results |
+//! | [`draft`] | a new round's request, its list checked, saved as a draft |
+//! | [`stage`] | the stages of an election: stage methods, groups, papers, stage sizes, ratings, the cadre record |
+//! | [`boxes`] | the box opening: two scrutineers' counts, the ruling before counting |
+//! | [`totals`] | rounds counted by hand: 唱票 totals, double entry |
 //! | [`entry`] | ballot entry, double entry, differences and their resolution |
+//! | [`import`] | a ballot-reader file stored as one reading of its batches |
 //! | [`decision`] | the presidium's decisions, the scrutineers' cosignatures |
+//! | `decision_rule` | which decisions apply to a tallied round now (`POST …/decisions` and `offered_decisions`) |
+//! | `result` | a closed round's result as shown: re-decided from the signed record |
+//! | `lookup` | what every use case reads first: meeting, election, round and stage, the state and assignment checks |
+//! | [`election`] | an election as a whole: every round, the final list, the announcement (read only) |
 //! | [`live`] | per-round broadcast of updates for Server-Sent Events |
 //! | `integrity` | start-up checks: the checkpoint sidecar, the log's tail, the state tables against the log |
 //! | [`bundle`] | the audit bundle's files |
+//! | [`witness`] | the meeting's witnesses: naming them, what to submit next, their answers |
+//! | [`replacement`] | a lost device's key replacement and its approval |
 //! | [`demo`] | the demo meeting of `serve --demo` |
+//!
+//! The use cases import one another downward only (no cycles,
+//! tests/architecture.rs): `decision` reads `round` (the round view);
+//! `round` reads `stage`, `boxes`, `totals`, `decision_rule`, `draft` and
+//! `result`; `decision_rule` and `meeting` read `stage`; `stage` reads
+//! `draft` and `result`; and every one of them reads `lookup`, which reads
+//! none of them.
 //!
 //! Architecture Invariant: this module holds no SQL (that is `store`) and no
 //! HTTP (that is `http`); authorization by role is declared per route in
@@ -37,15 +55,19 @@ pub mod boxes;
 pub mod bundle;
 mod counts_check;
 pub mod decision;
+mod decision_rule;
 pub mod demo;
+pub mod draft;
 pub mod election;
 pub mod entry;
 mod error;
 pub mod import;
 mod integrity;
 pub mod live;
+mod lookup;
 pub mod meeting;
 pub mod replacement;
+mod result;
 pub mod round;
 pub mod stage;
 pub mod totals;

@@ -7,123 +7,33 @@
 //!  status:  —   unofficial-partial   unofficial-complete ──k-of-n cosign──▶ certified
 //! ```
 //!
-//! The moves are `crate::state::round` (pure, table-tested); `require`
-//! asks it and turns a refusal into the 409.
+//! The moves are `crate::state::round` (pure, table-tested);
+//! `lookup::require` asks it and turns a refusal into the 409.
+//!
+//! The round view (`GET …/rounds/{r}`, and the reply of every change to a
+//! round) is put together here from the parts below it: the stage
+//! (`stage`), the box count (`boxes`), hand counts (`totals`), the
+//! decisions on offer (`decision_rule`) and the signed result (`result`).
+//! A new round's request and draft are `draft`.
 
 use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::draft::{draft_checked, validate_draft, NewRound};
 use super::live::{BallotCache, Update};
-use super::meeting::{
-    candidates_of, enum_parse, load_election, load_meeting, require_method, text, MAX_NAME,
+use super::lookup::{
+    facts, load_election, load_meeting, load_round, loaded, require, require_assigned,
+    require_method, scrutineer_keys, status_of, Loaded, Stage,
 };
+use super::result::{result_doc, signed_result};
 use super::{Actor, Error, Kind, Reply, Role, Service, Tx};
 use crate::log::event::{BatchBallots, Event};
 use crate::log::note::VerifierKey;
 use crate::report;
-use crate::rules::{self, name, Ballot, ElectionMethod, Office, Round, RoundKind};
-use crate::state::{self, BatchState, Hidden, Refused, RoundEvent, RoundState};
+use crate::rules::{self, Ballot, ElectionMethod, Round, RoundKind};
+use crate::state::{self, BatchState, Hidden, RoundEvent, RoundState};
 use crate::store::{self, round::RoundRow};
-
-/// A stored round with its typed columns parsed.
-pub(crate) struct Loaded {
-    pub row: RoundRow,
-    /// The election's contest name (printed in reports).
-    pub contest: String,
-    pub kind: RoundKind,
-    pub office: Office,
-    pub candidates: Vec<String>,
-    /// A runoff's: the kind of the first non-runoff round up its parent
-    /// chain, when not formal — the round whose rule it keeps.
-    pub resolves: Option<RoundKind>,
-    /// The round's stage: its own method parts and procedure facts
-    /// (`service::stage`, issue 11); empty for an ordinary round.
-    pub stage: super::stage::Stage,
-}
-
-/// The kind of round a runoff resolves: up the parent chain past runoffs
-/// to the first other round; `None` for a formal round (the default), a
-/// cadre vote (its runoff keeps the majority, as a formal one) or a round
-/// that is not a runoff.
-fn resolves_of(
-    conn: &Connection,
-    meeting: &str,
-    row: &RoundRow,
-) -> Result<Option<RoundKind>, Error> {
-    let mut kind: RoundKind = enum_parse(&row.kind)?;
-    let mut parent = row.parent.clone();
-    if kind != RoundKind::Runoff {
-        return Ok(None);
-    }
-    // A chain of runoffs is as long as the runoffs the method allows; the
-    // bound only guards against a corrupt store.
-    for _ in 0..1024 {
-        if kind != RoundKind::Runoff {
-            break;
-        }
-        let Some(id) = parent else {
-            return Ok(None);
-        };
-        let Some(p) = store::round::round(conn, meeting, &id)? else {
-            return Ok(None);
-        };
-        kind = enum_parse(&p.kind)?;
-        parent = p.parent;
-    }
-    Ok(RoundKind::resolved_by_runoff(kind))
-}
-
-pub(crate) fn load_round(conn: &Connection, meeting: &str, id: &str) -> Result<Loaded, Error> {
-    let row = store::round::round(conn, meeting, id)?
-        .ok_or_else(|| Error::not_found("轮次", "round", id))?;
-    loaded(conn, meeting, row)
-}
-
-pub(crate) fn loaded(conn: &Connection, meeting: &str, row: RoundRow) -> Result<Loaded, Error> {
-    Ok(Loaded {
-        contest: load_election(conn, meeting, &row.election)?.contest,
-        kind: enum_parse(&row.kind)?,
-        office: enum_parse(&row.office)?,
-        candidates: candidates_of(&row)?,
-        resolves: resolves_of(conn, meeting, &row)?,
-        stage: super::stage::Stage::load(conn, meeting, &row.id)?,
-        row,
-    })
-}
-
-/// The round's status label (docs/api.md): null for a draft.
-pub(crate) fn status_of(r: &RoundRow) -> Value {
-    json!(r.state.status(r.certified))
-}
-
-/// The rule engine's view of a round whose facts are frozen.
-pub(crate) fn facts(l: &Loaded, returned: Option<u64>) -> Result<Round, Error> {
-    let (Some(entitled), Some(present), Some(issued)) =
-        (l.row.entitled, l.row.present, l.row.issued)
-    else {
-        return Err(Error::internal(format!(
-            "round {} has no frozen facts",
-            l.row.id
-        )));
-    };
-    Ok(Round {
-        kind: l.kind,
-        office: l.office,
-        contest: l.contest.clone(),
-        seats: l.row.seats,
-        candidates: l.candidates.clone(),
-        entitled,
-        present,
-        issued,
-        returned,
-        next_size: l.row.next_size,
-        replaced: l.stage.replaced.unwrap_or(0),
-        voted: l.stage.voted,
-        resolves: l.resolves,
-        rating: l.stage.facts.rating.clone(),
-    })
-}
 
 /// Every reconciled ballot of a round.
 pub(crate) fn round_ballots(
@@ -192,98 +102,6 @@ fn released_ballots(
         }
     }
     Ok(out)
-}
-
-/// Refuses a list that breaks the method's differential rule, with the
-/// numbers (RULES §3.2).
-pub(crate) fn check_list(method: &ElectionMethod, round: &Round) -> Result<(), Error> {
-    if let Some(r) = rules::outcome::list_ruling(method, round) {
-        if !r.check.ok {
-            return Err(Error::new(
-                Kind::Unprocessable,
-                "candidate_list_rejected",
-                format!("{}（{}）", r.message_zh, r.rule_zh),
-                format!("{} ({})", r.message_en, r.rule_en),
-            )
-            .at("candidates")
-            .with(json!({
-                "seats": r.check.seats,
-                "candidates": r.check.candidates,
-                "min": r.check.min,
-                "max": r.check.max,
-            })));
-        }
-    }
-    Ok(())
-}
-
-/// Checks candidate names (non-empty, unique) and that no counter or
-/// scrutineer of the election is among them.
-pub(crate) fn check_candidates(
-    conn: &Connection,
-    meeting: &str,
-    election: &str,
-    candidates: &[String],
-) -> Result<Vec<String>, Error> {
-    let mut names: Vec<String> = Vec::with_capacity(candidates.len());
-    // Skeleton → the first name with it (each computed once).
-    let mut looks = std::collections::BTreeMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        let field = format!("candidates[{i}]");
-        let name = text(&field, c, MAX_NAME)?;
-        let skeleton = name::skeleton(&name);
-        if let Some(same) = looks.get(&skeleton).map(|&k: &usize| names[k].clone()) {
-            return Err(if same == name {
-                Error::invalid(
-                    field,
-                    format!("候选人 {name} 重复"),
-                    format!("candidate {name} is listed twice"),
-                )
-            } else {
-                Error::invalid(
-                    field,
-                    format!("候选人 {name} 与 {same} 字形相同或相近，无法区分"),
-                    format!("candidate {name} looks the same as candidate {same}"),
-                )
-            });
-        }
-        looks.insert(skeleton, names.len());
-        names.push(name);
-    }
-    let supervisors = store::meeting::assigned(conn, meeting, election)?;
-    for (i, name) in names.iter().enumerate() {
-        let found = name::alike(name, supervisors.iter().map(|p| p.name.as_str()));
-        if let Some(p) = found.and_then(|f| supervisors.iter().find(|p| p.name == f)) {
-            let role_zh = if p.role == Role::Counter {
-                "计票人"
-            } else {
-                "监票人"
-            };
-            let same = &p.name;
-            return Err(Error::new(
-                Kind::Unprocessable,
-                "candidate_is_supervisor",
-                if same == name {
-                    format!("{name} 是本选举的{role_zh}，不能作为候选人")
-                } else {
-                    format!("{name} 与本选举的{role_zh} {same} 字形相同或相近，不能作为候选人")
-                },
-                if same == name {
-                    format!(
-                        "{name} is a {} of this election and cannot be a candidate",
-                        p.role
-                    )
-                } else {
-                    format!(
-                        "{name} looks the same as {same}, a {} of this election, and cannot be a candidate",
-                        p.role
-                    )
-                },
-            )
-            .at(format!("candidates[{i}]")));
-        }
-    }
-    Ok(names)
 }
 
 /// Who may see a round's result (final or partial), and when: the one rule
@@ -373,52 +191,6 @@ pub(crate) fn cosigners_of(row: &RoundRow) -> Result<Vec<Cosigner>, Error> {
     }
 }
 
-/// An assigned scrutineer of a round's election: whether a key is
-/// registered and whether a `proceed_without` decision excused them.
-pub(crate) struct ScrutineerKey {
-    pub name: String,
-    pub has_key: bool,
-    pub excused: bool,
-}
-
-/// The scrutineers a `proceed_without` decision on `row` excused.
-pub(crate) fn excused_of(row: &RoundRow) -> Vec<String> {
-    let decisions: Vec<Value> = serde_json::from_str(&row.decisions).unwrap_or_default();
-    decisions
-        .iter()
-        .filter(|d| d["decision"] == "proceed_without")
-        .flat_map(|d| {
-            d["without"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|n| n.as_str().map(String::from))
-        })
-        .collect()
-}
-
-/// Every scrutineer assigned to the round's election, in assignment order.
-pub(crate) fn scrutineer_keys(
-    conn: &Connection,
-    meeting: &str,
-    row: &RoundRow,
-) -> Result<Vec<ScrutineerKey>, Error> {
-    let excused = excused_of(row);
-    Ok(store::meeting::assigned(conn, meeting, &row.election)?
-        .into_iter()
-        .filter(|p| p.role == Role::Scrutineer)
-        .map(|p| ScrutineerKey {
-            has_key: p
-                .key
-                .as_deref()
-                .is_some_and(|k| VerifierKey::parse(k).is_ok()),
-            excused: excused.contains(&p.name),
-            name: p.name,
-        })
-        .collect())
-}
-
 /// `{required, of, by}` of a round's cosignatures.
 pub(crate) fn cosignature_summary(
     conn: &Connection,
@@ -494,89 +266,6 @@ fn tallied_at(conn: &Connection, meeting: &str, row: &RoundRow) -> Result<Value,
         .map_or(Value::Null, |(_, e)| json!(e.timestamp_ms())))
 }
 
-/// The contract result JSON of a decided round, as people see it.
-fn result_doc(
-    method: &ElectionMethod,
-    round: &Round,
-    r: &rules::RoundResult,
-) -> Result<Value, Error> {
-    serde_json::to_value(report::json::document(method, round, r)).map_err(Error::internal)
-}
-
-/// The result of a closed round as every reader is shown it (`GET
-/// …/result`, the round, the statement, the report, the hall and
-/// presidium screens, the live stream, the presidium's decisions): decided
-/// again from the numbers of the signed `tally_published` record, with
-/// the method and facts of the state tables, and shown only when that
-/// decision is exactly the signed record and the state table's copy is
-/// exactly what it renders. Anything else — an edited result, count,
-/// fact or method in the database, a missing or foreign log entry — is
-/// refused with 409 `result_mismatch`, and nothing of the result is shown.
-pub(crate) fn signed_result(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
-    let r = l.row.id.as_str();
-    let m = load_meeting(conn, meeting)?;
-    let method = super::stage::method_for(require_method(&m)?, l);
-    let round = facts(l, l.row.returned)?;
-    let record = match l.row.tally_index {
-        Some(t) => logged_record(conn, meeting, r, t)?,
-        None => None,
-    };
-    let stored: Option<Value> = l
-        .row
-        .result
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok());
-    let (Some(record), Some(stored)) = (record, stored) else {
-        return Err(result_mismatch(r));
-    };
-    shown_result(&method, &round, &record, &stored).ok_or_else(|| result_mismatch(r))
-}
-
-/// What people are shown of `record`, the signed result of `round` under
-/// `method`, when the state table's copy `stored` is exactly it; `None`
-/// when the record does not replay or the copy differs. The one check
-/// behind [`signed_result`] and the start-up check (`service::integrity`).
-pub(crate) fn shown_result(
-    method: &ElectionMethod,
-    round: &Round,
-    record: &crate::log::record::TallyRecord,
-    stored: &Value,
-) -> Option<Value> {
-    let result = crate::log::record::replay(method, round, record)?;
-    let shown = result_doc(method, round, &result).ok()?;
-    (shown == *stored).then_some(shown)
-}
-
-/// The record of the `tally_published` entry at `index`, if that entry is
-/// one, for round `r`.
-pub(crate) fn logged_record(
-    conn: &Connection,
-    meeting: &str,
-    r: &str,
-    index: u64,
-) -> Result<Option<crate::log::record::TallyRecord>, Error> {
-    let Some(bytes) = store::log::entry_bytes(conn, meeting, crate::log::merkle::LeafIndex(index))?
-    else {
-        return Ok(None);
-    };
-    let event = crate::log::entry::Entry::decode(&bytes)
-        .ok()
-        .and_then(|e| crate::log::event::decode(e.payload()).ok());
-    Ok(match event {
-        Some(Event::TallyPublished { round, record }) if round == r => Some(*record),
-        _ => None,
-    })
-}
-
-/// 409: the result a reader would be shown is not the signed one.
-fn result_mismatch(r: &str) -> Error {
-    Error::conflict(
-        "result_mismatch",
-        "本轮计票结果与日志中已签署的结果不符，不予显示或打印。数据库可能被改动，请监票人用审计包核验".to_string(),
-        format!("the result of round {r} differs from the signed result in the log, so it is not shown or printed; the database may have been altered: have the scrutineers verify the audit bundle"),
-    )
-}
-
 /// The result body of `GET …/result` (visibility already checked).
 fn result_body(
     conn: &Connection,
@@ -587,7 +276,7 @@ fn result_body(
     let result = match l.row.state {
         RoundState::Open => {
             let m = load_meeting(conn, meeting)?;
-            let method = super::stage::method_for(require_method(&m)?, l);
+            let method = super::lookup::method_for(require_method(&m)?, l);
             partial_result(conn, meeting, l, &method, cache)?
         }
         RoundState::Closed => signed_result(conn, meeting, l)?,
@@ -688,10 +377,11 @@ pub(crate) fn round_json(
     } else {
         Value::Null
     };
-    let method = super::meeting::method_of(&load_meeting(conn, meeting)?)?
-        .map(|m| super::stage::method_for(m, l));
+    let method = super::lookup::method_of(&load_meeting(conn, meeting)?)?
+        .map(|m| super::lookup::method_for(m, l));
     let ballot = method.as_ref().map_or(Value::Null, |m| ballot_rules(l, m));
-    let offered = super::decision::offered_json(conn, meeting, l, actor, method.as_ref(), &result)?;
+    let offered =
+        super::decision_rule::offered_json(conn, meeting, l, actor, method.as_ref(), &result)?;
     Ok(json!({
         "id": l.row.id,
         "election": l.row.election,
@@ -787,70 +477,6 @@ pub(crate) fn live_update_now(
     })
 }
 
-/// `POST …/elections/{e}/rounds`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewRound {
-    pub kind: RoundKind,
-    /// Absent only for a paper (`sections`).
-    #[serde(default)]
-    pub candidates: Vec<String>,
-    #[serde(default)]
-    pub seats: Option<u64>,
-    #[serde(default)]
-    pub next_size: Option<u64>,
-    /// The stage's own method parts (overrides of
-    /// `rules::stage_method::STAGE_PARAMETERS`), issue 11.
-    #[serde(default)]
-    pub method: Option<serde_json::Map<String, Value>>,
-    /// `next_size` set by a ratio (RULES §9.2).
-    #[serde(default)]
-    pub next_rule: Option<crate::log::stage::NextRuleFacts>,
-    /// A nomination or evaluation held by groups (RULES §9.1, §9.5).
-    #[serde(default)]
-    pub groups: Option<Vec<String>>,
-    /// The party organisation's nominees, listed directly.
-    #[serde(default)]
-    pub organisation: Option<super::stage::OrganisationRequest>,
-    /// Several contests on one paper (RULES §9.7), each in its election.
-    #[serde(default)]
-    pub sections: Option<Vec<super::stage::SectionRequest>>,
-    /// A cadre vote's earlier results (RULES §9.6).
-    #[serde(default)]
-    pub record: Vec<rules::record::EarlierResult>,
-    /// Each nominee's post, when not the contest.
-    #[serde(default)]
-    pub posts: std::collections::BTreeMap<String, String>,
-    /// Nominees deferred before the vote (缓议): not on the ballot.
-    #[serde(default)]
-    pub deferred: Vec<rules::record::Deferral>,
-    /// An evaluation by levels or items (RULES §2.2): `candidates` are the
-    /// people; the round's lines are the cells (`rules::rating`).
-    #[serde(default)]
-    pub rating: Option<rules::rating::RatingSpec>,
-}
-
-impl NewRound {
-    /// A round of `kind` with its list and nothing of issue 11's.
-    pub fn plain(kind: RoundKind, candidates: Vec<String>, next_size: Option<u64>) -> NewRound {
-        NewRound {
-            kind,
-            candidates,
-            seats: None,
-            next_size,
-            method: None,
-            next_rule: None,
-            groups: None,
-            organisation: None,
-            sections: None,
-            record: Vec::new(),
-            posts: Default::default(),
-            deferred: Vec::new(),
-            rating: None,
-        }
-    }
-}
-
 /// `POST …/rounds/{r}/open`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -899,56 +525,6 @@ pub struct CloseRound {
     pub voted: Option<u64>,
 }
 
-/// Most candidates on one ballot.
-pub const MAX_CANDIDATES: usize = 200;
-
-/// Validates a new round's facts against the method, as far as they are
-/// known before it opens. `entitled` is the meeting's.
-pub(crate) fn validate_draft(
-    method: &ElectionMethod,
-    kind: RoundKind,
-    office: Office,
-    seats: u64,
-    candidates: &[String],
-    next_size: Option<u64>,
-    entitled: u64,
-) -> Result<(), Error> {
-    if candidates.len() > MAX_CANDIDATES {
-        return Err(Error::invalid(
-            "candidates",
-            format!(
-                "候选人过多：{} 名，最多 {MAX_CANDIDATES} 名",
-                candidates.len()
-            ),
-            format!(
-                "too many candidates: {}, at most {MAX_CANDIDATES}",
-                candidates.len()
-            ),
-        ));
-    }
-    let round = Round {
-        kind,
-        office,
-        contest: String::new(),
-        seats,
-        candidates: candidates.to_vec(),
-        entitled,
-        present: entitled,
-        issued: 0,
-        returned: None,
-        next_size,
-        replaced: 0,
-        voted: None,
-        resolves: None,
-        rating: None,
-    };
-    round.validate().map_err(|e| {
-        let field = e.field.strip_prefix("round.").unwrap_or(e.field);
-        Error::invalid(field, format!("{field}：{}", e.message), e.message.clone())
-    })?;
-    check_list(method, &round)
-}
-
 impl Service {
     /// Adds a draft round to an election.
     pub fn create_round(
@@ -991,14 +567,18 @@ impl Service {
                 prepared.facts.rating = Some(rating);
             }
             if let Some(sections) = &req.sections {
-                return super::stage::create_paper(
+                let (l, paper) = super::stage::create_paper(
                     tx, actor, election, &m, &method, &req, sections, &prepared,
-                );
+                )?;
+                let mut body = round_json(&tx.tx, tx.meeting(), &l, actor)?;
+                body["paper"] = json!(paper);
+                return Ok(body);
             }
             if let Some(groups) = &req.groups {
-                return super::stage::create_groups(
+                let l = super::stage::create_groups(
                     tx, actor, election, &m, &method, &req, groups, &prepared,
-                );
+                )?;
+                return round_json(&tx.tx, tx.meeting(), &l, actor);
             }
             let e = load_election(&tx.tx, &meeting, election)?;
             let mut record = req.record.clone();
@@ -1046,7 +626,7 @@ impl Service {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
-            let method = super::stage::method_for(require_method(&m)?, &l);
+            let method = super::lookup::method_for(require_method(&m)?, &l);
             let opened = require(&l.row, RoundEvent::Open)?;
             // The meeting's attendance, or a group's own electorate, or a
             // combined round's sums (`service::stage`).
@@ -1123,7 +703,7 @@ impl Service {
             let meeting = actor.meeting.clone();
             let m = load_meeting(&tx.tx, &meeting)?;
             let mut l = load_round(&tx.tx, &meeting, round)?;
-            let method = super::stage::method_for(require_method(&m)?, &l);
+            let method = super::lookup::method_for(require_method(&m)?, &l);
             require_assigned(&tx.tx, actor, &l.row.election)?;
             require(&l.row, RoundEvent::Close)?;
             let pending: Vec<String> = store::round::batches(&tx.tx, &meeting, round)?
@@ -1263,175 +843,6 @@ impl Service {
     }
 }
 
-/// A draft round of `election`, checked as `POST …/rounds` checks it:
-/// the names, the method's list rule, no supervisor among the candidates
-/// and, once the presidium accepted a list, exactly that list; saved.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn draft_checked(
-    tx: &mut Tx<'_>,
-    election: &str,
-    kind: RoundKind,
-    candidates: &[String],
-    seats: Option<u64>,
-    next_size: Option<u64>,
-    method: &ElectionMethod,
-    entitled: u64,
-) -> Result<RoundRow, Error> {
-    let meeting = tx.meeting().to_string();
-    let e = load_election(&tx.tx, &meeting, election)?;
-    let office: Office = enum_parse(&e.office)?;
-    let candidates = check_candidates(&tx.tx, &meeting, &e.id, candidates)?;
-    let seats = seats.unwrap_or(e.seats);
-    validate_draft(
-        method,
-        kind,
-        office,
-        seats,
-        &candidates,
-        next_size,
-        entitled,
-    )?;
-    if let Some(list) = &e.accepted_list {
-        let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
-        let mut a = accepted.clone();
-        let mut c = candidates.clone();
-        a.sort();
-        c.sort();
-        if a != c {
-            return Err(Error::new(
-                Kind::Unprocessable,
-                "list_not_accepted",
-                format!("候选人名单须为主席团通过的名单：{}", accepted.join("、")),
-                format!(
-                    "the list must be the one the presidium accepted: {}",
-                    accepted.join(", ")
-                ),
-            )
-            .at("candidates"));
-        }
-    }
-    let row = draft_round(
-        tx,
-        &e.id,
-        kind,
-        &e.office,
-        seats,
-        &candidates,
-        next_size,
-        None,
-    )?;
-    store::round::save_round(&tx.tx, &meeting, &row)?;
-    Ok(row)
-}
-
-/// A new round in the `draft` state with the next round id of the meeting;
-/// `parent` is the round whose decision called it (runoff, supplementary).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn draft_round(
-    tx: &mut Tx<'_>,
-    election: &str,
-    kind: RoundKind,
-    office: &str,
-    seats: u64,
-    candidates: &[String],
-    next_size: Option<u64>,
-    parent: Option<String>,
-) -> Result<RoundRow, Error> {
-    let meeting = tx.meeting().to_string();
-    let id = format!(
-        "r{}",
-        store::meeting::next_number(&tx.tx, &meeting, store::meeting::Sequence::Round)?
-    );
-    Ok(RoundRow {
-        id,
-        election: election.to_string(),
-        kind: kind.as_str().into(),
-        office: office.to_string(),
-        seats,
-        candidates: serde_json::to_string(candidates).map_err(Error::internal)?,
-        next_size,
-        state: RoundState::Draft,
-        entitled: None,
-        present: None,
-        issued: None,
-        returned: None,
-        result: None,
-        tally_index: None,
-        tally_size: None,
-        cosigners: None,
-        required: None,
-        certified: false,
-        announced: false,
-        parent,
-        origin_decision: None,
-        decisions: "[]".into(),
-    })
-}
-
-/// A round state in Chinese, for messages (no English state words in
-/// Chinese text).
-pub(crate) fn state_zh(state: RoundState) -> &'static str {
-    match state {
-        RoundState::Draft => "尚未开始",
-        RoundState::Open => "投票计票中",
-        RoundState::Closed => "已结束计票",
-    }
-}
-
-/// The round's state after `event` (`crate::state::round`), or the 409
-/// that says why the round cannot take it.
-pub(crate) fn require(row: &RoundRow, event: RoundEvent) -> Result<RoundState, Error> {
-    row.state
-        .next(event)
-        .map_err(|Refused { from, event }| match event {
-            RoundEvent::Open => Error::conflict(
-                "round_not_draft",
-                format!("本轮已经开始（{}）", state_zh(from)),
-                format!("round {} is already {from}", row.id),
-            ),
-            RoundEvent::Enter | RoundEvent::Close => Error::conflict(
-                "round_not_open",
-                format!(
-                    "本轮{}，不在投票计票中，不能再录入或结束计票",
-                    state_zh(from)
-                ),
-                format!("round {} is not open ({from})", row.id),
-            ),
-            RoundEvent::Certify | RoundEvent::Decide => Error::conflict(
-                "round_not_tallied",
-                "本轮尚未结束计票".to_string(),
-                format!("round {} has not been closed and tallied", row.id),
-            ),
-        })
-}
-
-/// A reading, resolution or discard may act on the round: it is open.
-pub(crate) fn require_open(row: &RoundRow) -> Result<(), Error> {
-    require(row, RoundEvent::Enter).map(|_| ())
-}
-
-/// Counters and scrutineers act only in the elections they are assigned
-/// to; other roles pass.
-pub(crate) fn require_assigned(
-    conn: &Connection,
-    actor: &Actor,
-    election: &str,
-) -> Result<(), Error> {
-    if matches!(actor.role, Role::Counter | Role::Scrutineer)
-        && !store::meeting::is_assigned(conn, &actor.meeting, election, &actor.person)?
-    {
-        return Err(Error::forbidden(
-            "not_assigned",
-            format!("{}未被指派到选举 {election}", actor.role.zh()),
-            format!(
-                "this {} is not assigned to election {election}",
-                actor.role.as_str()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Closes `l` with `returned` ballots and publishes the rule engine's
 /// result: `round_closed` then `tally_published`, the last entries of the
 /// transaction, so the checkpoint signed at commit is the one to cosign.
@@ -1497,7 +908,7 @@ fn close_and_tally(
     l.row.tally_size = Some(index.0 + 1);
     l.row.cosigners = Some(serde_json::to_string(&cosigners).map_err(Error::internal)?);
     l.row.required = Some(required);
-    if l.stage != super::stage::Stage::default() {
+    if l.stage != Stage::default() {
         l.stage.save(tx, &l.row.id)?;
     }
     Ok(())

@@ -38,11 +38,11 @@
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::meeting::{enum_parse, load_election, text, MAX_NAME};
-use super::round::{facts, load_round, signed_result, Loaded};
+use super::draft::{OrganisationRequest, SectionRequest};
+use super::lookup::{enum_parse, facts, load_election, load_round, text, Loaded, Stage, MAX_NAME};
+use super::result::signed_result;
 use super::{Actor, Error, Kind, Tx};
 use crate::log::event::Event;
 use crate::log::stage::{Combined, GroupOf, NextRuleFacts, OrganisationFacts, PaperOf, StageFacts};
@@ -52,90 +52,6 @@ use crate::rules::tally::Counts;
 use crate::rules::{ElectionMethod, RoundKind};
 use crate::state::RoundState;
 use crate::store;
-
-/// A round's stage as stored (`store::stage`), parsed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Stage {
-    pub overrides: Option<Map<String, Value>>,
-    pub method: Option<ElectionMethod>,
-    pub facts: StageFacts,
-    pub replaced: Option<u64>,
-    pub voted: Option<u64>,
-}
-
-impl Stage {
-    pub(crate) fn load(conn: &Connection, meeting: &str, round: &str) -> Result<Stage, Error> {
-        let Some(row) = store::stage::stage(conn, meeting, round)? else {
-            return Ok(Stage::default());
-        };
-        let parse = |what: &str, s: &str| -> Result<Value, Error> {
-            serde_json::from_str(s).map_err(|e| Error::internal(format!("stored {what}: {e}")))
-        };
-        let overrides = match row.overrides.as_deref() {
-            Some(s) => match parse("stage overrides", s)? {
-                Value::Object(o) => Some(o),
-                _ => return Err(Error::internal("stored stage overrides: not an object")),
-            },
-            None => None,
-        };
-        let method = match row.method.as_deref() {
-            Some(s) => Some(
-                serde_json::from_value(parse("stage method", s)?)
-                    .map_err(|e| Error::internal(format!("stored stage method: {e}")))?,
-            ),
-            None => None,
-        };
-        let facts = serde_json::from_value(parse("stage facts", &row.facts)?)
-            .map_err(|e| Error::internal(format!("stored stage facts: {e}")))?;
-        Ok(Stage {
-            overrides,
-            method,
-            facts,
-            replaced: row.replaced,
-            voted: row.voted,
-        })
-    }
-
-    pub(crate) fn save(&self, tx: &Tx<'_>, round: &str) -> Result<(), Error> {
-        let row = store::stage::StageRow {
-            overrides: self.overrides.as_ref().map(to_json).transpose()?,
-            method: self.method.as_ref().map(to_json).transpose()?,
-            facts: to_json(&self.facts)?,
-            replaced: self.replaced,
-            voted: self.voted,
-        };
-        store::stage::save_stage(&tx.tx, tx.meeting(), round, &row)?;
-        Ok(())
-    }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string(v).map_err(Error::internal)
-}
-
-/// The method a round is decided under: its stage's, else the meeting's.
-pub(crate) fn method_for(meeting: ElectionMethod, l: &Loaded) -> ElectionMethod {
-    l.stage.method.clone().unwrap_or(meeting)
-}
-
-/// The party organisation's nominees in a request.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrganisationRequest {
-    #[serde(default)]
-    pub name: Option<String>,
-    pub nominees: Vec<String>,
-}
-
-/// One section of a paper in a request.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SectionRequest {
-    pub election: String,
-    pub candidates: Vec<String>,
-    #[serde(default)]
-    pub seats: Option<u64>,
-}
 
 /// The stage parts of `POST …/elections/{e}/rounds`, checked.
 #[derive(Debug, Clone, Default)]
@@ -185,7 +101,7 @@ fn own_record(conn: &Connection, meeting: &str) -> Result<Vec<EarlierResult>, Er
         if row.kind != "cadre" || row.state != RoundState::Closed {
             continue;
         }
-        let l = super::round::loaded(conn, meeting, row)?;
+        let l = super::lookup::loaded(conn, meeting, row)?;
         let Ok(result) = signed_result(conn, meeting, &l) else {
             continue;
         };
@@ -662,7 +578,7 @@ pub(crate) fn close_facts(
         let Some(t) = gl.row.tally_index else {
             return Err(Error::internal(format!("group round {g} has no tally")));
         };
-        let record = super::round::logged_record(conn, meeting, g, t)?
+        let record = super::result::logged_record(conn, meeting, g, t)?
             .ok_or_else(|| Error::internal(format!("group round {g}: no signed record")))?;
         all.push(crate::log::record::counts(&record));
     }
@@ -843,7 +759,8 @@ pub(crate) fn method_text(
 }
 
 /// `POST …/rounds` with `sections`: one draft round per section, each in
-/// its own election, bound as one paper.
+/// its own election, bound as one paper. Returns the first section's
+/// round and the paper (the reply shows them).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn create_paper(
     tx: &mut Tx<'_>,
@@ -851,10 +768,10 @@ pub(crate) fn create_paper(
     election: &str,
     m: &store::meeting::MeetingRow,
     method: &ElectionMethod,
-    req: &super::round::NewRound,
+    req: &super::draft::NewRound,
     sections: &[SectionRequest],
     prepared: &Prepared,
-) -> Result<Value, Error> {
+) -> Result<(Loaded, PaperOf), Error> {
     if sections.len() < 2 || sections.len() > crate::rules::paper::MAX_SECTIONS {
         return Err(Error::invalid(
             "sections",
@@ -900,7 +817,7 @@ pub(crate) fn create_paper(
                 format!("election {} is on the paper twice", s.election),
             ));
         }
-        let row = super::round::draft_checked(
+        let row = super::draft::draft_checked(
             tx,
             &s.election,
             req.kind,
@@ -926,14 +843,12 @@ pub(crate) fn create_paper(
         after_create(tx, actor, id, &p)?;
     }
     let meeting = tx.meeting().to_string();
-    let l = super::round::load_round(&tx.tx, &meeting, &ids[0])?;
-    let mut body = super::round::round_json(&tx.tx, &meeting, &l, actor)?;
-    body["paper"] = json!(paper);
-    Ok(body)
+    let l = load_round(&tx.tx, &meeting, &ids[0])?;
+    Ok((l, paper))
 }
 
 /// `POST …/rounds` with `groups`: the combined round, then one round per
-/// group.
+/// group. Returns the combined round (the reply shows it).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn create_groups(
     tx: &mut Tx<'_>,
@@ -941,10 +856,10 @@ pub(crate) fn create_groups(
     election: &str,
     m: &store::meeting::MeetingRow,
     method: &ElectionMethod,
-    req: &super::round::NewRound,
+    req: &super::draft::NewRound,
     groups: &[String],
     prepared: &Prepared,
-) -> Result<Value, Error> {
+) -> Result<Loaded, Error> {
     let (names, organisation) =
         check_groups(req.kind, groups, req.organisation.as_ref(), &req.candidates)?;
     if names.is_empty() {
@@ -974,7 +889,7 @@ pub(crate) fn create_groups(
             ));
         }
     }
-    let combined = super::round::draft_checked(
+    let combined = super::draft::draft_checked(
         tx,
         election,
         req.kind,
@@ -986,7 +901,7 @@ pub(crate) fn create_groups(
     )?;
     let mut ids = Vec::new();
     for _ in &names {
-        let row = super::round::draft_checked(
+        let row = super::draft::draft_checked(
             tx,
             election,
             req.kind,
@@ -1011,14 +926,13 @@ pub(crate) fn create_groups(
         after_create(tx, actor, id, &p)?;
     }
     let meeting = tx.meeting().to_string();
-    let l = super::round::load_round(&tx.tx, &meeting, &combined.id)?;
-    super::round::round_json(&tx.tx, &meeting, &l, actor)
+    load_round(&tx.tx, &meeting, &combined.id)
 }
 
 /// The rating of a new evaluation round (`rating`), checked; its cells
 /// become the round's lines.
 pub(crate) fn rating_of(
-    req: &super::round::NewRound,
+    req: &super::draft::NewRound,
     spec: &crate::rules::rating::RatingSpec,
 ) -> Result<crate::rules::rating::Rating, Error> {
     if req.kind != RoundKind::Evaluation || req.groups.is_some() || req.sections.is_some() {
@@ -1041,16 +955,16 @@ pub(crate) fn rating_of(
         )
     })?;
     let cells = rating.rows() * rating.levels.len();
-    if cells > super::round::MAX_CANDIDATES {
+    if cells > super::draft::MAX_CANDIDATES {
         return Err(Error::invalid(
             "rating",
             format!(
                 "测评表格过大：{cells} 格（人数×项目×等次），最多 {} 格",
-                super::round::MAX_CANDIDATES
+                super::draft::MAX_CANDIDATES
             ),
             format!(
                 "the rating table has {cells} cells (people × items × levels); at most {}",
-                super::round::MAX_CANDIDATES
+                super::draft::MAX_CANDIDATES
             ),
         ));
     }

@@ -16,8 +16,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::meeting::{load_meeting, require_method, text};
-use super::round::{facts, load_round, require_assigned, require_open, Loaded};
+use super::lookup::{
+    facts, load_meeting, load_round, require_assigned, require_method, require_open, text, Loaded,
+};
 use super::{Actor, Error, Kind, Reply, Role, Service, Tx};
 use crate::log::event::{Event, TOTALS_BATCH};
 use crate::rules::totals::HandTotals;

@@ -1260,7 +1260,7 @@ fn add_batch(
             return Err(format!(
                 "free names in a {} round; {}",
                 state.round.kind.as_str(),
-                crate::rules::roundfile::NAMES_ONLY_NOMINATION
+                crate::rules::ballot::NAMES_ONLY_NOMINATION
             ));
         }
         state.special.push(ballot);
