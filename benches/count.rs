@@ -10,7 +10,11 @@
 //!   on a CPU with neither, `sum_plain`, a `u64` fold, stands in);
 //! - `avx512`, `avx2`, `portable`: `tally_with` with that kernel;
 //! - `naive`: the reference, on the first 16 MiB only (it runs at a few
-//!   tens of MB/s; its throughput does not depend on the size).
+//!   tens of MB/s; its throughput does not depend on the size);
+//! - on both cores: `sum_avx2_2t` (or `sum_avx512_2t`), the same sum on
+//!   two threads each over its half (`baseline_sum_with_threads`), and the
+//!   kernel `auto` picks on two threads (`tally_with_threads`, what
+//!   `tally` does for rounds of 8 MiB or more), e.g. `avx2_2t`.
 //!
 //! The same kernels then count a branch meeting of 3,000 ballots (24–240
 //! KB, L2-resident) against the same sums over those bytes, and SHA-256 of
@@ -21,7 +25,9 @@
 //! The final summary prints one line per width and size: the kernel that
 //! `Kernel::Auto` picks on this CPU as a share of the best prefetching sum
 //! available here, over the same bytes, followed on the same line by the
-//! other kernels' shares (and portable against naive); each from the
+//! other kernels' shares (and portable against naive); for 1 GiB a second
+//! line gives the two-thread kernel as a share of the two-thread sum (and
+//! of the one-thread sum); each from the
 //! *fastest* iteration (the machines are shared, and a disturbance only
 //! ever slows a run down). It also says which baselines and kernels could
 //! not run here.

@@ -64,8 +64,15 @@
 //! if it had no entry, then the few with an entry that turns them invalid
 //! are subtracted (an entry can only invalidate a ballot).
 //!
+//! [`tally`] counts a round of [`PARALLEL_MIN_BYTES`] or more on
+//! [`TALLY_THREADS`] scoped threads ([`tally_with_threads`]): each counts a
+//! contiguous run of the ballots (with its share of the side table) with
+//! the same kernel, and the tallies are added — the same numbers as one
+//! thread, for any split.
+//!
 //! [`baseline_sum`] is the physical baseline the benchmarks compare with: a
-//! prefetching sum of the same words (docs/performance.md).
+//! prefetching sum of the same words (docs/performance.md), and
+//! [`baseline_sum_with_threads`] the same on several threads.
 //!
 //! # Example
 //! ```
