@@ -10,7 +10,11 @@
 //!   on a CPU with neither, `sum_plain`, a `u64` fold, stands in);
 //! - `avx512`, `avx2`, `portable`: `tally_with` with that kernel;
 //! - `naive`: the reference, on the first 16 MiB only (it runs at a few
-//!   tens of MB/s; its throughput does not depend on the size).
+//!   tens of MB/s; its throughput does not depend on the size);
+//! - on both cores: `sum_avx2_2t` (or `sum_avx512_2t`), the same sum on
+//!   two threads each over its half (`baseline_sum_with_threads`), and the
+//!   kernel `auto` picks on two threads (`tally_with_threads`, what
+//!   `tally` does for rounds of 8 MiB or more), e.g. `avx2_2t`.
 //!
 //! The same kernels then count a branch meeting of 3,000 ballots (24–240
 //! KB, L2-resident) against the same sums over those bytes, and SHA-256 of
@@ -21,7 +25,9 @@
 //! The final summary prints one line per width and size: the kernel that
 //! `Kernel::Auto` picks on this CPU as a share of the best prefetching sum
 //! available here, over the same bytes, followed on the same line by the
-//! other kernels' shares (and portable against naive); each from the
+//! other kernels' shares (and portable against naive); for 1 GiB a second
+//! line gives the two-thread kernel as a share of the two-thread sum (and
+//! of the one-thread sum); each from the
 //! *fastest* iteration (the machines are shared, and a disturbance only
 //! ever slows a run down). It also says which baselines and kernels could
 //! not run here.
@@ -35,7 +41,10 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use scrutineer::count::LINES_PER_WORD;
-use scrutineer::count::{baseline_sum, tally_with, BallotsView, Kernel, PackedBallots};
+use scrutineer::count::{
+    baseline_sum, baseline_sum_with_threads, tally_with, tally_with_threads, BallotsView, Kernel,
+    PackedBallots,
+};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -95,12 +104,35 @@ fn limit_for(candidates: usize) -> u32 {
     (candidates / 2 + 3 * candidates.isqrt() / 4) as u32
 }
 
+/// Threads of the two-thread runs: both cores of the machines this runs on.
+const THREADS: usize = 2;
+
 /// The name of a SIMD kernel's baseline sum.
 fn sum_name(kernel: Kernel) -> &'static str {
     match kernel {
         Kernel::Avx512 => "sum_avx512",
         Kernel::Avx2 => "sum_avx2",
         _ => "sum_plain",
+    }
+}
+
+/// The same baseline on [`THREADS`] threads, each over its half.
+fn sum_name_threads(kernel: Kernel) -> &'static str {
+    match kernel {
+        Kernel::Avx512 => "sum_avx512_2t",
+        Kernel::Avx2 => "sum_avx2_2t",
+        _ => "sum_plain_2t",
+    }
+}
+
+/// A kernel on [`THREADS`] threads (`tally_with_threads`).
+fn kernel_name_threads(kernel: Kernel) -> &'static str {
+    match kernel {
+        Kernel::Naive => "naive_2t",
+        Kernel::Portable => "portable_2t",
+        Kernel::Avx2 => "avx2_2t",
+        Kernel::Avx512 => "avx512_2t",
+        Kernel::Auto => "auto_2t",
     }
 }
 
@@ -136,15 +168,30 @@ fn bench<R>(
     });
 }
 
-/// Every baseline and kernel over one view.
+/// Every baseline and kernel over one view; with `threads`, also the
+/// fastest kernel and its baseline sum on [`THREADS`] threads.
 fn bench_view(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     size: &str,
     view: BallotsView<'_>,
     limit: u32,
     naive_view: BallotsView<'_>,
+    threads: bool,
 ) {
     let bytes = view.words().len() * 8;
+    if threads {
+        let auto = Kernel::Auto.resolve();
+        let sum_kernel = match auto {
+            Kernel::Avx512 | Kernel::Avx2 => auto,
+            _ => Kernel::Portable,
+        };
+        bench(group, size, sum_name_threads(sum_kernel), bytes, || {
+            baseline_sum_with_threads(black_box(view.words()), sum_kernel, THREADS)
+        });
+        bench(group, size, kernel_name_threads(auto), bytes, || {
+            tally_with_threads(black_box(view), limit, auto, THREADS)
+        });
+    }
     for kernel in [Kernel::Avx512, Kernel::Avx2] {
         if kernel.is_available() {
             bench(group, size, sum_name(kernel), bytes, || {
@@ -188,7 +235,14 @@ fn count(c: &mut Criterion) {
             let naive_ballots = NAIVE_BYTES / 8 / view.words_per_ballot();
             let naive_view = view.slice(0..naive_ballots).expect("in bounds");
             let size = format!("{candidates}c_1GiB");
-            bench_view(&mut group, &size, view, limit_for(candidates), naive_view);
+            bench_view(
+                &mut group,
+                &size,
+                view,
+                limit_for(candidates),
+                naive_view,
+                true,
+            );
             words = packed.into_words();
         }
         group.finish();
@@ -208,7 +262,7 @@ fn count(c: &mut Criterion) {
         let packed = PackedBallots::from_words(candidates, words).expect("valid words");
         let view = packed.view();
         let size = format!("{candidates}c_{MEETING}");
-        bench_view(&mut group, &size, view, limit_for(candidates), view);
+        bench_view(&mut group, &size, view, limit_for(candidates), view, false);
         // SHA-256 of the same bytes: not a baseline for the kernel, but kept
         // beside it so a regression of the SHA-NI path shows.
         let bytes: Vec<u8> = view.words().iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -285,6 +339,26 @@ fn summary() {
                 line += &format!("; naive {p:.2}%");
             }
             println!("{line}");
+            // Both cores: the kernel on two threads against the sum on two
+            // threads over the same bytes (and against one thread's sum).
+            let sum2 = sum_name_threads(match Kernel::Auto.resolve() {
+                k @ (Kernel::Avx512 | Kernel::Avx2) => k,
+                _ => Kernel::Portable,
+            });
+            if let (Some(k2), Some(s2)) = (
+                rate(&size, kernel_name_threads(Kernel::Auto.resolve())),
+                rate(&size, sum2),
+            ) {
+                println!(
+                    "width {candidates:>3} ({:>17}): {auto} {:5.1}% of the same sum on {THREADS} threads \
+                     ({:.2} of {:.2} GB/s); {:.1}% of the one-thread sum",
+                    format!("{what}, {THREADS} threads"),
+                    100.0 * k2 / s2,
+                    k2 / 1e9,
+                    s2 / 1e9,
+                    100.0 * k2 / base_rate,
+                );
+            }
         }
     }
     for candidates in WIDTHS {

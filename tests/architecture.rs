@@ -53,12 +53,25 @@ const IO: &[&str] = &[
     "thread_rng",
 ];
 
+/// The one use of threads a pure module may make: `count` splits a large
+/// round over scoped threads that are joined before it returns (pure
+/// computation, the same result); no sleeping, detached or named threads.
+fn scoped_threads_only(module: &str, line: &str) -> bool {
+    module == "count"
+        && line.split("std::thread").skip(1).all(|rest| {
+            rest.starts_with("::scope(") || rest.starts_with("::Builder::new().spawn_scoped(")
+        })
+}
+
 #[test]
 fn pure_modules_do_no_io() {
     for module in modules_in(&[Layer::Pure]) {
         for (path, text) in sources(module) {
             for (n, line) in code_lines(&text) {
                 for bad in IO {
+                    if *bad == "std::thread" && scoped_threads_only(module, line) {
+                        continue;
+                    }
                     assert!(
                         !line.contains(bad),
                         "{}:{n}: pure module `{module}` uses `{bad}`: {line}",

@@ -7,7 +7,8 @@
 //! the public API at the widths where the fast kernels change shape — on
 //! and beside every word boundary (63, 64, 65, 127, 128, 129, …) — for
 //! ballots that are over the limit only because of a later word, on whole
-//! sets and on sub-ranges ending in a partial block.
+//! sets and on sub-ranges ending in a partial block; on one thread and
+//! split over two or three (`count::tally_with_threads`).
 
 use std::path::Path;
 
@@ -195,6 +196,10 @@ proptest! {
                 for kernel in Kernel::ALL.into_iter().chain([Kernel::Auto]).filter(|k| k.is_available()) {
                     let got = count::tally_with(view, limit, kernel).unwrap();
                     prop_assert_eq!(&got, &want, "{:?}, {} candidates, limit {}", kernel, width, limit);
+                    for threads in [2, 3] {
+                        let got = count::tally_with_threads(view, limit, kernel, threads).unwrap();
+                        prop_assert_eq!(&got, &want, "{:?} on {} threads, {} candidates, limit {}", kernel, threads, width, limit);
+                    }
                 }
             }
         }
@@ -258,6 +263,11 @@ fn invalid_only_in_a_later_word() {
                     count::tally_with(view, limit as u32, kernel).unwrap(),
                     want,
                     "{kernel:?}, {width} candidates"
+                );
+                assert_eq!(
+                    count::tally_with_threads(view, limit as u32, kernel, 2).unwrap(),
+                    want,
+                    "{kernel:?} on 2 threads, {width} candidates"
                 );
             }
         }

@@ -64,8 +64,15 @@
 //! if it had no entry, then the few with an entry that turns them invalid
 //! are subtracted (an entry can only invalidate a ballot).
 //!
+//! [`tally`] counts a round of [`PARALLEL_MIN_BYTES`] or more on
+//! [`TALLY_THREADS`] scoped threads ([`tally_with_threads`]): each counts a
+//! contiguous run of the ballots (with its share of the side table) with
+//! the same kernel, and the tallies are added — the same numbers as one
+//! thread, for any split.
+//!
 //! [`baseline_sum`] is the physical baseline the benchmarks compare with: a
-//! prefetching sum of the same words (docs/performance.md).
+//! prefetching sum of the same words (docs/performance.md), and
+//! [`baseline_sum_with_threads`] the same on several threads.
 //!
 //! # Example
 //! ```
@@ -120,6 +127,22 @@ impl Tally {
             valid: 0,
             invalid: 0,
         }
+    }
+
+    /// Add the tally of other ballots of the same round.
+    fn add(&mut self, other: &Tally) {
+        let lines = [
+            (&mut self.for_votes, &other.for_votes),
+            (&mut self.against, &other.against),
+            (&mut self.abstain, &other.abstain),
+        ];
+        for (mine, theirs) in lines {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+        self.valid += other.valid;
+        self.invalid += other.invalid;
     }
 }
 
@@ -180,12 +203,49 @@ impl fmt::Display for KernelUnavailable {
 
 impl std::error::Error for KernelUnavailable {}
 
-/// Count all ballots with the fastest kernel this CPU has.
+/// Threads [`tally`] counts a round on once its packed ballots reach
+/// [`PARALLEL_MIN_BYTES`]: both cores of the machines this runs on. Each
+/// thread counts a contiguous half of the ballots with the same kernel; the
+/// halves' tallies are added, so the result is the same as on one thread.
+pub const TALLY_THREADS: usize = 2;
+
+/// Packed bytes from which [`tally`] splits a round over
+/// [`TALLY_THREADS`] threads (8 MiB: 0.25–1 M ballots; starting a thread
+/// costs tens of microseconds, counting 8 MiB about half a millisecond).
+/// Every meeting-sized round stays on the calling thread.
+pub const PARALLEL_MIN_BYTES: usize = 8 << 20;
+
+/// Count all ballots with the fastest kernel this CPU has, on
+/// [`TALLY_THREADS`] threads for rounds of [`PARALLEL_MIN_BYTES`] or more.
 ///
 /// A ballot is invalid when void or when `for-marks + extra_selections >
 /// limit`; `limit = u32::MAX` means no limit.
 pub fn tally(ballots: &PackedBallots, limit: u32) -> Tally {
-    count(ballots.view(), limit, Kernel::Auto.resolve())
+    let view = ballots.view();
+    let threads = if std::mem::size_of_val(view.words()) >= PARALLEL_MIN_BYTES {
+        TALLY_THREADS
+    } else {
+        1
+    };
+    count_split(view, limit, Kernel::Auto.resolve(), threads)
+}
+
+/// [`tally_with`] on `threads` threads: the view is cut into `threads`
+/// contiguous runs of ballots (fewer when it has fewer ballots), each
+/// counted by `kernel` on its own thread, and their tallies added. Equal
+/// to [`tally_with`] for every split (property-tested); `threads` of 0 or 1
+/// counts on the calling thread.
+pub fn tally_with_threads(
+    ballots: BallotsView<'_>,
+    limit: u32,
+    kernel: Kernel,
+    threads: usize,
+) -> Result<Tally, KernelUnavailable> {
+    let kernel = kernel.resolve();
+    if !kernel.is_available() {
+        return Err(KernelUnavailable(kernel));
+    }
+    Ok(count_split(ballots, limit, kernel, threads))
 }
 
 /// Count a view with a chosen kernel (benchmarks, tests, sub-ranges).
@@ -216,6 +276,82 @@ pub fn baseline_sum(words: &[u64], kernel: Kernel) -> Result<u64, KernelUnavaila
         }
     };
     sum.ok_or(KernelUnavailable(kernel))
+}
+
+/// [`baseline_sum`] on `threads` threads, each summing a contiguous share
+/// of `words`: the baseline of [`tally_with_threads`] (what the memory
+/// delivers to that many cores reading the same bytes).
+pub fn baseline_sum_with_threads(
+    words: &[u64],
+    kernel: Kernel,
+    threads: usize,
+) -> Result<u64, KernelUnavailable> {
+    let threads = threads.clamp(1, words.len().max(1));
+    let share = words.len().div_ceil(threads).max(1);
+    let mut parts = words.chunks(share);
+    let first = parts.next().unwrap_or(&[]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .map(|part| {
+                (
+                    part,
+                    std::thread::Builder::new().spawn_scoped(s, move || baseline_sum(part, kernel)),
+                )
+            })
+            .collect();
+        let mut sum = baseline_sum(first, kernel)?;
+        for (part, handle) in handles {
+            let part_sum = match handle {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                // No thread could be started: sum this part here.
+                Err(_) => baseline_sum(part, kernel)?,
+            };
+            sum = sum.wrapping_add(part_sum);
+        }
+        Ok(sum)
+    })
+}
+
+/// Count `view` on `threads` threads (at most one per ballot): the first
+/// run of ballots on the calling thread, the others on scoped threads, the
+/// tallies added. A thread that cannot be started leaves its run to the
+/// calling thread; a panic in a counting thread (a bug) is passed on.
+fn count_split(view: BallotsView<'_>, limit: u32, kernel: Kernel, threads: usize) -> Tally {
+    let n = view.len();
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        return count(view, limit, kernel);
+    }
+    let runs: Vec<BallotsView<'_>> = (0..threads)
+        .filter_map(|i| view.slice(i * n / threads..(i + 1) * n / threads))
+        .collect();
+    let (first, rest) = match runs.split_first() {
+        Some((first, rest)) => (*first, rest),
+        None => return count(view, limit, kernel),
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|&run| {
+                let handle =
+                    std::thread::Builder::new().spawn_scoped(s, move || count(run, limit, kernel));
+                (run, handle)
+            })
+            .collect();
+        let mut total = count(first, limit, kernel);
+        for (run, handle) in handles {
+            let part = match handle {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => count(run, limit, kernel),
+            };
+            total.add(&part);
+        }
+        total
+    })
 }
 
 /// Dispatch to an available, resolved kernel. (The portable fallbacks for

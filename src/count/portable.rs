@@ -327,15 +327,26 @@ impl<const L: usize> Slots<L> {
     /// (`64 * wpb` entries).
     pub(crate) fn finish(mut self, counts: &mut [u64]) {
         self.widen();
+        // The residual ones..eights of a lane weigh 1 + 2 + 4 + 8 = 15 at
+        // most per bit position: summed a bit of every byte at a time, as
+        // in `LaneCounters::finish`, without a branch per set bit.
         for p in 0..self.period {
             let s = &self.state[p];
             for l in 0..L {
                 let base = 64 * self.column(p, l);
-                for (word, weight) in [(s.ones, 1), (s.twos, 2), (s.fours, 4), (s.eights, 8)] {
-                    let mut bits = word[l];
-                    while bits != 0 {
-                        self.counts[base + bits.trailing_zeros() as usize] += weight;
-                        bits &= bits - 1;
+                let weighted = [
+                    (s.ones[l], 1),
+                    (s.twos[l], 2),
+                    (s.fours[l], 4),
+                    (s.eights[l], 8),
+                ];
+                for j in 0..8 {
+                    let residual: u64 = weighted
+                        .iter()
+                        .map(|&(word, weight)| weight * ((word >> j) & LOW_BYTE_BITS))
+                        .sum();
+                    for b in 0..8 {
+                        self.counts[base + 8 * b + j] += (residual >> (8 * b)) & 0xff;
                     }
                 }
             }

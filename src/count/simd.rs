@@ -1167,7 +1167,7 @@ mod other {
         fn run(&mut self, _: &[u64]) {
             match *self {}
         }
-        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+        fn over_limit(&self, _: &[u64], _: usize, _: u64, _: &mut [usize]) -> usize {
             match *self {}
         }
         fn finish(self, _: &mut [u64]) {
@@ -1185,7 +1185,7 @@ mod other {
         fn run(&mut self, _: &[u64]) {
             match *self {}
         }
-        fn word_marks(&self, _: &[u64], _: &mut [u64]) {
+        fn over_limit(&self, _: &[u64], _: usize, _: u64, _: &mut [usize]) -> usize {
             match *self {}
         }
         fn finish(self, _: &mut [u64]) {

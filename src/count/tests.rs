@@ -57,6 +57,15 @@ fn all_kernels_agree(view: BallotsView<'_>, limit: u32) {
         if kernel.is_available() {
             let got = tally_with(view, limit, kernel).expect("available");
             assert_eq!(got, expected, "{kernel:?}, limit {limit}");
+            // Split over threads at ballots that fall anywhere in the
+            // kernels' blocks and registers.
+            for threads in [2, 3] {
+                let got = tally_with_threads(view, limit, kernel, threads).expect("available");
+                assert_eq!(
+                    got, expected,
+                    "{kernel:?} on {threads} threads, limit {limit}"
+                );
+            }
         }
     }
 }
@@ -373,6 +382,46 @@ fn side_table_follows_slices() {
         })
     );
     assert!(packed.slice(5..11).is_none());
+}
+
+/// Any number of threads, more than there are ballots included, gives the
+/// one-thread tally, and `tally` splits a round of `PARALLEL_MIN_BYTES`
+/// over `TALLY_THREADS` threads with the same result; the threaded
+/// baseline sums the same words.
+#[test]
+fn threads_split_anywhere() {
+    for candidates in [32usize, 33, 64, 100, 300] {
+        let packed = ballots(candidates, 1_001, 11, 8, 13);
+        let limit = candidates as u32 / 2;
+        let want = naive::tally(packed.view(), limit);
+        for kernel in Kernel::ALL.into_iter().filter(|k| k.is_available()) {
+            for threads in [0, 1, 2, 4, 7, 1_000, 1_001, 5_000] {
+                let got = tally_with_threads(packed.view(), limit, kernel, threads);
+                assert_eq!(got.as_ref(), Ok(&want), "{kernel:?}, {threads} threads");
+            }
+            let empty = packed.slice(0..0).expect("in bounds");
+            let got = tally_with_threads(empty, limit, kernel, 2).expect("available");
+            assert_eq!(got, Tally::zero(candidates));
+        }
+    }
+    // A round large enough for `tally` to use its threads.
+    let candidates = 64;
+    let n = PARALLEL_MIN_BYTES / 16 + 3;
+    let packed = ballots(candidates, n, 5, 8, 4_099);
+    assert!(std::mem::size_of_val(packed.words()) >= PARALLEL_MIN_BYTES);
+    let one = tally_with(packed.view(), 33, Kernel::Auto).expect("available");
+    assert_eq!(tally(&packed, 33), one);
+    assert_eq!(
+        tally_with(packed.view(), 33, Kernel::Portable).expect("available"),
+        one
+    );
+    let words = packed.words();
+    let sum = words.iter().fold(0u64, |s, &w| s.wrapping_add(w));
+    for kernel in Kernel::ALL.into_iter().filter(|k| k.is_available()) {
+        for threads in [0, 1, 2, 3] {
+            assert_eq!(baseline_sum_with_threads(words, kernel, threads), Ok(sum));
+        }
+    }
 }
 
 #[test]
