@@ -114,9 +114,12 @@ export function reviewItem(d) {
 
 /// The earlier votes of a cadre record, one line each.
 function recordList(record, id) {
+  // The meeting as recorded (or as the service names one of this
+  // meeting's own votes) is data, shown as it is.
   return h('ul', { class: 'record-list', id }, (record || []).map((x) => h('li', { 'data-nominee': x.nominee },
+    raw(x.meeting), tr('stage.record_sep'),
     tr('stage.record_row', {
-      nominee: x.nominee, post: x.post, meeting: x.meeting, for: x.for, against: x.against,
+      nominee: x.nominee, post: x.post, for: x.for, against: x.against,
       abstain: x.abstain, entitled: x.entitled, passed: t(x.passed ? 'stage.passed' : 'stage.not_passed'),
     }))));
 }
@@ -135,7 +138,7 @@ export function stageLines(round, ref) {
     out.push(h('p', { id: 'stage-organisation' }, tr('stage.organisation', { name: s.organisation.name, names: join(s.organisation.nominees) })));
   }
   if (s.next_rule) {
-    out.push(h('p', { id: 'stage-next-rule', 'data-size': s.next_rule.size },
+    out.push(h('p', { id: 'stage-next-rule', 'data-size': s.next_rule.size?.min },
       tr('stage.next_rule'), ' ', worded(s.next_rule.rule_zh, s.next_rule.rule_en)));
   }
   if (s.rating) out.push(h('p', { id: 'stage-rating' }, tr('stage.rating'), ' ', worded(s.rating.rule_zh, s.rating.rule_en)));

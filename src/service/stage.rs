@@ -297,7 +297,11 @@ pub(crate) fn refused_now(
 /// `null` when the list was not amended.
 pub(crate) fn amended_by(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
     let rows = store::round::rounds(conn, meeting, Some(&l.row.election))?;
-    let mut mine = l.candidates.clone();
+    // A rated evaluation's lines are cells: its list is its people.
+    let mut mine = match &l.stage.facts.rating {
+        Some(r) => r.people.clone(),
+        None => l.candidates.clone(),
+    };
     mine.sort();
     let mut found = Value::Null;
     for (i, row) in rows.iter().enumerate() {
@@ -1000,6 +1004,7 @@ pub(crate) fn create_paper(
             &s.election,
             req.kind,
             &s.candidates,
+            None,
             s.seats,
             None,
             method,
@@ -1074,6 +1079,7 @@ pub(crate) fn create_groups(
         election,
         req.kind,
         &req.candidates,
+        None,
         req.seats,
         next_size,
         method,
@@ -1086,6 +1092,7 @@ pub(crate) fn create_groups(
             election,
             req.kind,
             &req.candidates,
+            None,
             req.seats,
             next_size,
             method,
