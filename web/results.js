@@ -179,7 +179,6 @@ export function groupTallies(round) {
     g.result?.status ? [
       g.result.quorum ? tr('stage.group_facts', { entitled: g.result.quorum.entitled, present: g.result.quorum.present }, 'p') : null,
       ballotsLine(g.result),
-      outcome({ ...g.result, round: g.result.round ?? { kind: round.kind } }),
       tallyTable(g.result, { id: null }),
     ] : tr('stage.group_open', null, 'p')));
 }

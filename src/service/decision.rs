@@ -698,6 +698,10 @@ fn proposed_list(
     l: &Loaded,
     result: &Value,
 ) -> Result<Option<Vec<String>>, Error> {
+    // A group's tally is posted apart; the list is its combination's.
+    if l.stage.facts.group.is_some() {
+        return Ok(None);
+    }
     if l.kind.proposes_list() {
         // The organisation's nominees of a combined round come first.
         return Ok(Some(super::stage::with_organisation(

@@ -251,12 +251,14 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         line.contains("群众推荐") && line.contains("第 1 轮"),
         "{line}"
     );
+    // A group's list is not accepted apart: its combination's is.
     assert_eq!(
         s.exec(
-            "return document.querySelector('#groups-card').classList.contains('hidden');",
+            "return { hidden: document.querySelector('#groups-card').classList.contains('hidden'),
+                      offered: [...document.querySelectorAll('[data-decision]')].map((b) => b.dataset.decision) };",
             json!([])
         ),
-        true
+        json!({ "hidden": true, "offered": [] })
     );
     scan(&s, "presidium (group)", false);
 
