@@ -240,6 +240,19 @@ fn three_recommendations_two_evaluations_one_election() {
             .json();
     assert_eq!(round["groups"][1]["name"], "群众推荐", "{round}");
     assert_eq!(round["groups"][0]["result"]["ballots"]["returned"], 16);
+    // A group's tally is posted apart: its list is not accepted on its
+    // own (none offered, none taken), its combination's is.
+    let g =
+        h.m.get(&h.presidium, &format!("/rounds/{}", groups[0]))
+            .expect(200)
+            .json();
+    assert_eq!(g["offered_decisions"], json!([]), "{g}");
+    h.m.post(
+        &h.presidium,
+        &format!("/rounds/{}/decisions", groups[0]),
+        json!({ "decision": "accept_list", "list": people[..8] }),
+    )
+    .problem(409, "decision_not_applicable");
     let mut list = vec!["钱一".to_string()];
     list.extend(people[..8].iter().map(|s| s.to_string()));
     // The accepted list must hold the organisation's nominee.
