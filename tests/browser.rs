@@ -22,6 +22,8 @@
 mod common;
 #[path = "browser/meeting.rs"]
 mod meeting;
+#[path = "browser/review.rs"]
+mod review;
 #[path = "browser/screens.rs"]
 mod screens;
 #[path = "browser/stages.rs"]

@@ -240,6 +240,19 @@ fn three_recommendations_two_evaluations_one_election() {
             .json();
     assert_eq!(round["groups"][1]["name"], "群众推荐", "{round}");
     assert_eq!(round["groups"][0]["result"]["ballots"]["returned"], 16);
+    // A group's tally is posted apart: its list is not accepted on its
+    // own (none offered, none taken), its combination's is.
+    let g =
+        h.m.get(&h.presidium, &format!("/rounds/{}", groups[0]))
+            .expect(200)
+            .json();
+    assert_eq!(g["offered_decisions"], json!([]), "{g}");
+    h.m.post(
+        &h.presidium,
+        &format!("/rounds/{}/decisions", groups[0]),
+        json!({ "decision": "accept_list", "list": people[..8] }),
+    )
+    .problem(409, "decision_not_applicable");
     let mut list = vec!["钱一".to_string()];
     list.extend(people[..8].iter().map(|s| s.to_string()));
     // The accepted list must hold the organisation's nominee.
@@ -308,7 +321,22 @@ fn three_recommendations_two_evaluations_one_election() {
     h.decide(&ev1, json!({ "decision": "accept_list", "list": proposed }));
 
     // 3. Qualification review: the higher organisation strikes one, with
-    // its reason; a decision without a name on the list is refused.
+    // its reason; a decision without a name on the list is refused. The
+    // review is offered to the presidium with the list it amends, by the
+    // rule POST applies.
+    let offers = |round: &str| -> Vec<Value> {
+        h.m.get(&h.presidium, &format!("/rounds/{round}"))
+            .expect(200)
+            .json()["offered_decisions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let offer = offers(&ev1)
+        .into_iter()
+        .find(|o| o["decision"] == "review")
+        .expect("review offered after accept_list");
+    assert_eq!(names(&offer["list"]), proposed);
     h.m.post(
         &h.presidium,
         &format!("/rounds/{ev1}/decisions"),
@@ -336,6 +364,15 @@ fn three_recommendations_two_evaluations_one_election() {
         }),
     );
     assert_eq!(ev2["next_size"], 4);
+    // Taken once: no longer offered. The next stage names the review its
+    // list came from, with each reason.
+    assert!(offers(&ev1).iter().all(|o| o["decision"] != "review"));
+    assert_eq!(ev2["amended_by"]["round"], ev1.as_str(), "{ev2}");
+    assert_eq!(ev2["amended_by"]["number"], 4, "{ev2}");
+    assert_eq!(
+        ev2["amended_by"]["review"]["decisions"][0]["reason"],
+        "考察中发现不符合代表条件"
+    );
     let ev2 = ev2["id"].as_str().expect("id").to_string();
     h.open(&ev2, json!({ "issued": 45 }));
     let r = h.count(
@@ -603,6 +640,13 @@ fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
     );
     assert_eq!(r["stage"]["deferred"][0]["nominee"], "李四", "{r}");
     let id = r["id"].as_str().expect("id").to_string();
+    // A second nomination made before this vote: a draft, allowed now.
+    let draft = h.round(
+        &e,
+        json!({ "kind": "cadre", "candidates": ["张三"], "record": once }),
+    );
+    let draft = draft["id"].as_str().expect("id").to_string();
+    assert_eq!(draft_refused(&h, &draft), json!([]));
     h.open(&id, json!({ "issued": 9 }));
     // 4 of 9 同意 fails: 2 × 4 ≤ 9.
     let mut b: Vec<&str> = std::iter::repeat_n("Y", 4).collect();
@@ -625,7 +669,34 @@ fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
             .contains("本次会议"),
         "{again}"
     );
+    // The draft made before shows the refusal with both earlier votes
+    // (this meeting's named by its round number, never its id), and
+    // opening it is refused.
+    let refused = draft_refused(&h, &draft);
+    assert_eq!(
+        refused[0]["failed"].as_array().map(Vec::len),
+        Some(2),
+        "{refused}"
+    );
+    assert_eq!(
+        refused[0]["failed"][1]["meeting"],
+        "本次会议办公室主任第1轮"
+    );
+    h.m.post(
+        &h.m.organiser,
+        &format!("/rounds/{draft}/open"),
+        json!({ "issued": 9 }),
+    )
+    .problem(422, "nomination_refused");
     h.verified(&server);
+}
+
+/// What opening a draft cadre vote would refuse now (`stage.refused`).
+fn draft_refused(h: &Hall, round: &str) -> Value {
+    h.m.get(&h.presidium, &format!("/rounds/{round}"))
+        .expect(200)
+        .json()["stage"]["refused"]
+        .clone()
 }
 
 /// RULES §9.2 through the service: each stage size is its ratio of its

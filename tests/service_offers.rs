@@ -303,6 +303,10 @@ impl Hall {
                     json!({ "decision": "reduce_seats", "to": o["to"], "consent": "同意" })
                 }
                 Some("accept_list") => json!({ "decision": "accept_list", "list": o["list"] }),
+                // The qualification review: one name added, with its reason.
+                Some("review") => json!({ "decision": "review", "decisions": [
+                    { "action": "add", "name": "增列一", "reason": "上级党组织增列" }
+                ] }),
                 Some(k) => json!({ "decision": k }),
                 None => panic!("{o}"),
             };

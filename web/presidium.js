@@ -8,7 +8,10 @@ import {
   roundsOf, labelEl, checkpointLine,
 } from './app.js';
 import { roundName, roundRef, roundNumber } from './rounds.js';
-import { outcome, ballotsLine, thresholdLine, statusBadge, standing, decisionsTaken } from './results.js';
+import {
+  outcome, ballotsLine, thresholdLine, statusBadge, standing, decisionsTaken,
+  stageLines, hasStage, groupTallies, combinedTable, ratingsTable, flags, worded,
+} from './results.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
 const S = { who: null, readOnly: false, meeting: null, roundId: null, round: null, view: null, stop: null, live: false };
@@ -83,6 +86,7 @@ function render() {
   fill($('#round-checkpoint'), checkpointLine(v?.checkpoint ?? r.checkpoint ?? null));
   renderLive();
   renderChecks(r, res, v);
+  renderStage(r, res);
   renderChart(r, res);
   renderOutcome(r, res, v);
   $('#report-link').href = `/report.html?round=${encodeURIComponent(r.id)}`;
@@ -154,13 +158,29 @@ function renderChart(r, res) {
     out.push(h('div', { class: `tally-row${straddles && i >= tieFrom && i < tieTo ? ' in-tie' : ''}`, 'data-name': x.name, 'data-standing': res.status ? standing(res, x) : '' },
       h('span', { class: 'name' }, raw(x.name)), bar,
       h('span', { class: 'counts' }, tr('presidium.counts', { for: x.for, against: x.against, abstain: x.abstain })),
-      h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '')));
+      h('span', { class: `standing st-${res.status ? standing(res, x) : 'none'}` }, res.status ? labelEl('standing', standing(res, x)) : '', ' ', flags(x))));
   });
   if (straddles && tieTo === rows.length) out.push(h('div', { class: 'cutoff tied-end', 'aria-hidden': 'true' }));
   if (seats && rows.length === seats) {
     out.push(h('div', { class: 'cutoff', id: 'cutoff' }, tr(LIST_KINDS.includes(r.kind) ? 'presidium.cutoff_list' : 'presidium.cutoff', { n: seats })));
   }
   fill($('#chart'), out);
+}
+
+/// The stage of the round (RULES §9) as the service gives it: its facts
+/// and rules, a combined round's groups each posted apart and the
+/// combined tally, a rated evaluation's table, the clauses it is decided
+/// under.
+function renderStage(r, res) {
+  const staged = hasStage(r);
+  $('#stage-card').classList.toggle('hidden', !staged);
+  fill($('#stage'), staged ? stageLines(r, (id) => roundRef(S.meeting, id)) : null,
+    res?.ratings ? ratingsTable(res, r.stage?.rating) : null);
+  fill($('#clauses'), staged ? (r.clauses || []).map((c) => h('li', {}, worded(c.zh, c.en))) : null);
+  const combined = !!r.stage?.combined;
+  $('#groups-card').classList.toggle('hidden', !combined);
+  fill($('#groups'), combined ? groupTallies(r) : null);
+  fill($('#combined'), combined && res?.tally ? combinedTable(r, res) : (combined ? tr('stage.group_open', null, 'p') : null));
 }
 
 /// The decisions the service offers the presidium now (the round's
@@ -177,6 +197,7 @@ function decisionsFor(r) {
       case 'call_supplementary': return { ...d, args: { n: o.seats } };
       case 'reduce_seats': return { ...d, reduce: true, args: { from: o.from, to: o.to, min: o.min, max: o.max } };
       case 'announce': return { ...d, args: { elected: join(o.elected) } };
+      case 'review': return { ...d, review: true, list: o.list || [], args: { list: join(o.list) } };
       default: return d;
     }
   });
@@ -201,7 +222,64 @@ function renderOutcome(r, res, v) {
   }, tr(`decision.${d.decision}`, d.args))));
 }
 
+/// The qualification review (资格审查): for each name on the accepted list
+/// a box to strike it with the reason, rows to add names with theirs, and
+/// who decided. The service applies it to its list (`offered_decisions`'s
+/// `list`) and logs it, signed on this device like every decision.
+async function review(d) {
+  const byInput = h('input', { type: 'text', id: 'review-by', maxlength: '100', placeholder: t('presidium.review_by_default'), 'aria-label': t('presidium.review_by') });
+  const rows = d.list.map((name, i) => {
+    const strike = h('input', { type: 'checkbox', id: `review-strike-${i}`, 'data-name': name });
+    const reason = h('input', { type: 'text', maxlength: '500', 'data-reason-for': name, 'aria-label': t('presidium.review_reason') });
+    return { name, strike, reason, el: h('tr', { 'data-name': name },
+      h('td', {}, raw(name)), h('td', {}, h('label', {}, strike, ' ', h('span', { i18n: 'presidium.review_strike' }))), h('td', {}, reason)) };
+  });
+  const adds = [];
+  const addBody = h('tbody', {});
+  const addRow = () => {
+    const name = h('input', { type: 'text', maxlength: '100', class: 'review-add-name', 'aria-label': t('presidium.review_add_name') });
+    const reason = h('input', { type: 'text', maxlength: '500', class: 'review-add-reason', 'aria-label': t('presidium.review_reason') });
+    adds.push({ name, reason });
+    addBody.append(h('tr', {}, h('td', {}, name), h('td', {}, reason)));
+  };
+  addRow();
+  const error = h('p', { class: 'msg error hidden', id: 'review-error' });
+  const decisions = () => [
+    ...rows.filter((x) => x.strike.checked).map((x) => ({ action: 'strike', name: x.name, reason: x.reason.value.trim() })),
+    ...adds.filter((x) => x.name.value.trim() || x.reason.value.trim()).map((x) => ({ action: 'add', name: x.name.value.trim(), reason: x.reason.value.trim() })),
+  ];
+  const valid = () => {
+    const ds = decisions();
+    const key = !ds.length ? 'presidium.review_none' : ds.some((x) => !x.name || !x.reason) ? 'presidium.review_reason_needed' : null;
+    error.classList.toggle('hidden', !key);
+    if (key) fill(error, tr(key));
+    return !key;
+  };
+  const body = h('div', { id: 'review-form' },
+    tr('presidium.review_body', { list: d.args.list }, 'p'),
+    h('table', { class: 'review-table', id: 'review-list' },
+      h('thead', {}, h('tr', {}, h('th', { i18n: 'result.candidate' }), h('th', { i18n: 'presidium.review_strike' }), h('th', { i18n: 'presidium.review_reason' }))),
+      h('tbody', {}, rows.map((x) => x.el))),
+    tr('presidium.review_add', null, 'h3'),
+    h('table', { class: 'review-table', id: 'review-add' },
+      h('thead', {}, h('tr', {}, h('th', { i18n: 'presidium.review_add_name' }), h('th', { i18n: 'presidium.review_reason' }))),
+      addBody),
+    h('p', {}, h('button', { type: 'button', class: 'btn small', id: 'review-add-row', i18n: 'presidium.review_add_row', onclick: addRow })),
+    h('label', { class: 'field' }, h('span', { i18n: 'presidium.review_by' }), ' ', byInput),
+    error);
+  const ok = await confirmDialog({ title: tr('decision.review', d.args), body, valid, danger: true, confirmKey: 'decision.confirm' });
+  if (!ok) return;
+  const by = byInput.value.trim();
+  const res = await api('POST', `/meetings/${S.who.meeting}/rounds/${S.roundId}/decisions`, {
+    decision: 'review', decisions: decisions().map((x) => (by ? { ...x, by } : x)),
+  });
+  await refresh();
+  await loadRounds();
+  sayKey('presidium.review_recorded', { list: (res.decision?.list || []).join('、') }, 'ok');
+}
+
 async function decide(d) {
+  if (d.review) { await review(d); return; }
   let body = d.body;
   let input = null;
   let to = null;

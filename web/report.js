@@ -21,6 +21,8 @@ import {
 import { roundCosigners } from './bundle.js';
 import { encode, toSvg } from './qr.js';
 import { block, paginate, pdfButton } from './paper.js';
+import { stageLines, hasStage, groupTallies } from './results.js';
+import { roundRef } from './rounds.js';
 
 const S = {
   who: null, roundId: null, meeting: null, round: null, view: null, statement: null,
@@ -300,6 +302,12 @@ function reportBlocks() {
   const r = S.round;
   const out = [headBlock()];
   out.push(block(section('report.s_method', h('ol', { id: 'r-method', class: 'clauses' }, clauses(r)))));
+  // The stage's facts and rules (RULES §9), as the service gives them;
+  // a combined round's groups each with its own posted tally.
+  if (hasStage(r)) out.push(block(h('section', { id: 'r-stage' }, h('h2', { i18n: 'report.s_stage' }), ...stageLines(r, (id) => roundRef(S.meeting, id)))));
+  if (r.stage?.combined) {
+    for (const g of groupTallies(r)) out.push(block(h('section', { class: 'r-group' }, g)));
+  }
   out.push(attendanceBlock(res));
   out.push(ballotsBlock(res));
   if (!res?.status) {

@@ -196,52 +196,7 @@ fn render_zh(m: &ElectionMethod) -> String {
         "预选。预选中获得赞成票{}的，按得票多少的顺序确定正式候选人；确定名单的最后位次遇票数相等时，{list_tie}；符合条件的人数不足时，由主席团决定另行预选或按差额要求确定名单。预选结果向主席团报告。",
         m.threshold.zh_of(base_zh(m.threshold_base))
     ));
-    let limit = match m.nomination_limit {
-        NominationLimit::Seats => "每张推荐票推荐人数不超过应选人数",
-        NominationLimit::NextSize => "每张推荐票推荐人数不超过下一阶段名单人数",
-        NominationLimit::Unlimited => "推荐人数不限",
-    };
-    let floor = match m.nomination_floor {
-        Some(f) => format!(
-            "得票{}的方可列入名单",
-            f.zh_of(floor_base_zh(m.nomination_floor_base))
-        ),
-        None => "按得票多少的顺序列入名单".to_string(),
-    };
-    let participation = match m.participation_floor {
-        Some(f) => format!(
-            "参加推荐、测评的人数须{}，该轮方为有效（推荐、测评不适用选举的法定人数）",
-            match f.comparison {
-                Comparison::Inclusive =>
-                    format!("达到应参加人数的{}以上（含本数）", percent(f.num, f.den)),
-                Comparison::Strict => format!("超过应参加人数的{}", percent(f.num, f.den)),
-            }
-        ),
-        None => "推荐、测评不设参加人数要求".to_string(),
-    };
-    let flag = match m.evaluation_flag {
-        Some(f) => format!(
-            "测评中不满意（不赞成）票{}{}的，不列为人选",
-            base_zh(m.evaluation_base),
-            ratio_zh(f)
-        ),
-        None => "测评结果按满意票多少排序".to_string(),
-    };
-    let removal = match m.evaluation_removal {
-        Some(f) => format!(
-            "；不满意（不赞成）票{}{}的，按程序提出免职（仍列入名单）",
-            base_zh(m.evaluation_base),
-            ratio_zh(f)
-        ),
-        None => String::new(),
-    };
-    let organisation = match m.organisation_nominees {
-        OrganisationNominees::WithinList => "",
-        OrganisationNominees::BeyondList => "；党组织推荐的人选直接列入，不占按得票确定的名额",
-    };
-    election_clauses.push(format!(
-        "民主推荐与测评。{participation}；{limit}，{floor}；{flag}{removal}{organisation}。"
-    ));
+    election_clauses.push(nomination_clause_zh(m));
     if !votes {
         clauses.append(&mut election_clauses);
     }
@@ -383,50 +338,7 @@ fn render_en(m: &ElectionMethod) -> String {
             ListTie::Widen => "puts all the tied on the list",
         }
     ));
-    elections.push(format!(
-        "Nomination and evaluation. {}; {}; {}; {}.",
-        match m.participation_floor {
-            Some(f) => format!(
-                "a nomination or evaluation round is held only if those taking part are {} of those entitled (its own floor, not the election's quorum)",
-                f.en()
-            ),
-            None => "nomination and evaluation rounds have no participation floor".into(),
-        },
-        match m.nomination_limit {
-            NominationLimit::Seats => "a nomination ballot names at most as many as the seats",
-            NominationLimit::NextSize =>
-                "a nomination ballot names at most as many as the next list",
-            NominationLimit::Unlimited => "a nomination ballot may name any number",
-        },
-        match m.nomination_floor {
-            Some(f) => format!(
-                "nominees need {} of {} to be listed",
-                f.en(),
-                floor_base_en(m.nomination_floor_base)
-            ),
-            None => "nominees are listed in order of votes".into(),
-        },
-        match m.evaluation_flag {
-            Some(f) => format!(
-                "a person disapproved by {} of {} is not put to the vote",
-                f.en(),
-                base_en(m.evaluation_base)
-            ),
-            None => "evaluations rank by approvals".into(),
-        } + &match m.evaluation_removal {
-            Some(f) => format!(
-                "; disapproval by {} of {} starts the removal procedure (the person stays listed)",
-                f.en(),
-                base_en(m.evaluation_base)
-            ),
-            None => String::new(),
-        } + match m.organisation_nominees {
-            OrganisationNominees::WithinList => "",
-            OrganisationNominees::BeyondList => {
-                "; the party organisation's nominees are listed on top of the places the vote fills"
-            }
-        }
-    ));
+    elections.push(nomination_clause_en(m));
     if !votes {
         c.append(&mut elections);
     }
@@ -494,6 +406,105 @@ pub struct Clause {
     pub en: String,
 }
 
+/// The clause of nominations and evaluations (民主推荐与测评): the
+/// participation floor, the nomination limit and floor, the evaluation
+/// flags and the organisation's nominees, as the method text and a
+/// nomination or evaluation round's own clauses print it.
+fn nomination_clause_zh(m: &ElectionMethod) -> String {
+    let limit = match m.nomination_limit {
+        NominationLimit::Seats => "每张推荐票推荐人数不超过应选人数",
+        NominationLimit::NextSize => "每张推荐票推荐人数不超过下一阶段名单人数",
+        NominationLimit::Unlimited => "推荐人数不限",
+    };
+    let floor = match m.nomination_floor {
+        Some(f) => format!(
+            "得票{}的方可列入名单",
+            f.zh_of(floor_base_zh(m.nomination_floor_base))
+        ),
+        None => "按得票多少的顺序列入名单".to_string(),
+    };
+    let participation = match m.participation_floor {
+        Some(f) => format!(
+            "参加推荐、测评的人数须{}，该轮方为有效（推荐、测评不适用选举的法定人数）",
+            match f.comparison {
+                Comparison::Inclusive =>
+                    format!("达到应参加人数的{}以上（含本数）", percent(f.num, f.den)),
+                Comparison::Strict => format!("超过应参加人数的{}", percent(f.num, f.den)),
+            }
+        ),
+        None => "推荐、测评不设参加人数要求".to_string(),
+    };
+    let flag = match m.evaluation_flag {
+        Some(f) => format!(
+            "测评中不满意（不赞成）票{}{}的，不列为人选",
+            base_zh(m.evaluation_base),
+            ratio_zh(f)
+        ),
+        None => "测评结果按满意票多少排序".to_string(),
+    };
+    let removal = match m.evaluation_removal {
+        Some(f) => format!(
+            "；不满意（不赞成）票{}{}的，按程序提出免职（仍列入名单）",
+            base_zh(m.evaluation_base),
+            ratio_zh(f)
+        ),
+        None => String::new(),
+    };
+    let organisation = match m.organisation_nominees {
+        OrganisationNominees::WithinList => "",
+        OrganisationNominees::BeyondList => "；党组织推荐的人选直接列入，不占按得票确定的名额",
+    };
+    format!("民主推荐与测评。{participation}；{limit}，{floor}；{flag}{removal}{organisation}。")
+}
+
+/// [`nomination_clause_zh`] in English.
+fn nomination_clause_en(m: &ElectionMethod) -> String {
+    format!(
+        "Nomination and evaluation. {}; {}; {}; {}.",
+        match m.participation_floor {
+            Some(f) => format!(
+                "a nomination or evaluation round is held only if those taking part are {} of those entitled (its own floor, not the election's quorum)",
+                f.en()
+            ),
+            None => "nomination and evaluation rounds have no participation floor".into(),
+        },
+        match m.nomination_limit {
+            NominationLimit::Seats => "a nomination ballot names at most as many as the seats",
+            NominationLimit::NextSize =>
+                "a nomination ballot names at most as many as the next list",
+            NominationLimit::Unlimited => "a nomination ballot may name any number",
+        },
+        match m.nomination_floor {
+            Some(f) => format!(
+                "nominees need {} of {} to be listed",
+                f.en(),
+                floor_base_en(m.nomination_floor_base)
+            ),
+            None => "nominees are listed in order of votes".into(),
+        },
+        match m.evaluation_flag {
+            Some(f) => format!(
+                "a person disapproved by {} of {} is not put to the vote",
+                f.en(),
+                base_en(m.evaluation_base)
+            ),
+            None => "evaluations rank by approvals".into(),
+        } + &match m.evaluation_removal {
+            Some(f) => format!(
+                "; disapproval by {} of {} starts the removal procedure (the person stays listed)",
+                f.en(),
+                base_en(m.evaluation_base)
+            ),
+            None => String::new(),
+        } + match m.organisation_nominees {
+            OrganisationNominees::WithinList => "",
+            OrganisationNominees::BeyondList => {
+                "; the party organisation's nominees are listed on top of the places the vote fills"
+            }
+        }
+    )
+}
+
 fn clause(zh: impl Into<String>, en: impl Into<String>) -> Clause {
     Clause {
         zh: zh.into(),
@@ -552,7 +563,11 @@ pub fn round_clauses(m: &ElectionMethod, round: &crate::rules::Round) -> Vec<Cla
                 "A tie at the last place on the formal list is settled as the method says; if too few qualify, the presidium decides.",
             ));
         }
-        RoundKind::Nomination | RoundKind::Evaluation => {}
+        // A nomination or evaluation lists people by its own rules: the
+        // floor, the limit, the flags (RULES §2.2, §9).
+        RoundKind::Nomination | RoundKind::Evaluation => {
+            out.push(clause(nomination_clause_zh(m), nomination_clause_en(m)));
+        }
         _ => {
             out.push(clause(
                 format!(

@@ -680,10 +680,9 @@ pub fn pretty<T: Serialize>(v: &T) -> String {
 pub fn stage_clauses(
     contest: &str,
     kind: crate::rules::RoundKind,
-    round: &str,
+    round: usize,
     base: &ElectionMethod,
     stage: &ElectionMethod,
-    overrides: &serde_json::Map<String, serde_json::Value>,
     lang: Lang,
 ) -> String {
     let clauses = |m: &ElectionMethod| -> Vec<String> {
@@ -700,18 +699,15 @@ pub fn stage_clauses(
         .into_iter()
         .filter(|c| !before.contains(c))
         .collect();
-    let keys: Vec<&str> = overrides.keys().map(String::as_str).collect();
     let contest = super::shown_text(contest);
     let mut out = match lang {
         Lang::Zh => format!(
-            "\n本阶段选举办法：{contest}（{}，轮次 {round}）另行通过：{}\n",
+            "\n本阶段选举办法：{contest}（第 {round} 轮，{}）另行通过以下条款：\n",
             kind.zh(),
-            keys.join("、")
         ),
         Lang::En => format!(
-            "\nStage method: {contest} ({}, round {round}) adopted its own: {}\n",
+            "\nStage method: {contest} (round {round}, {}) adopted its own clauses:\n",
             kind.en(),
-            keys.join(", ")
         ),
     };
     for c in changed {

@@ -687,13 +687,7 @@ fn default_supplementary(
 /// applied in order to the election's accepted list, which becomes the
 /// list as amended. Taken once, after `accept_list` on this round.
 fn review(tx: &Tx<'_>, l: &Loaded, decisions: Vec<ReviewRequest>) -> Result<Decision, Error> {
-    once(&decisions_of(&l.row), "review")?;
-    if !decisions_of(&l.row)
-        .iter()
-        .any(|d| d["decision"] == "accept_list")
-    {
-        return Err(not_applicable("review", "no accepted list"));
-    }
+    let accepted = super::decision_rule::review_list(&tx.tx, tx.meeting(), l)?;
     if decisions.is_empty() || decisions.len() > 200 {
         return Err(Error::invalid(
             "decisions",
@@ -701,11 +695,6 @@ fn review(tx: &Tx<'_>, l: &Loaded, decisions: Vec<ReviewRequest>) -> Result<Deci
             "a review has 1 to 200 decisions",
         ));
     }
-    let e = load_election(&tx.tx, tx.meeting(), &l.row.election)?;
-    let accepted: Vec<String> = match &e.accepted_list {
-        Some(j) => serde_json::from_str(j).map_err(Error::internal)?,
-        None => return Err(not_applicable("review", "no accepted list")),
-    };
     let mut ds = Vec::new();
     for (i, d) in decisions.iter().enumerate() {
         ds.push(crate::rules::review::ReviewDecision {

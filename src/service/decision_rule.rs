@@ -130,6 +130,7 @@ fn decision_zh(decision: &str) -> &str {
         "rerun" => "重新进行本轮投票",
         "announce" => "宣布结果",
         "proceed_without" => "不等待监票人签名",
+        "review" => "资格审查",
         other => other,
     }
 }
@@ -459,9 +460,13 @@ pub(crate) fn offered_json(
                 return Ok(json!([]));
             };
             let f = decision_facts(conn, meeting, l, method, result)?;
-            Ok(Value::Array(
-                offered(&f).into_iter().map(|k| offer_json(k, &f)).collect(),
-            ))
+            let mut offers: Vec<Value> =
+                offered(&f).into_iter().map(|k| offer_json(k, &f)).collect();
+            // The qualification review, by the same rule `review` applies.
+            if let Ok(list) = review_list(conn, meeting, l) {
+                offers.push(json!({ "decision": "review", "list": list }));
+            }
+            Ok(Value::Array(offers))
         }
         crate::state::RoundState::Draft => Ok(json!([])),
     }
@@ -499,6 +504,10 @@ fn proposed_list(
     l: &Loaded,
     result: &Value,
 ) -> Result<Option<Vec<String>>, Error> {
+    // A group's tally is posted apart; the list is its combination's.
+    if l.stage.facts.group.is_some() {
+        return Ok(None);
+    }
     if l.kind.proposes_list() {
         // The organisation's nominees of a combined round come first.
         return Ok(Some(super::stage::with_organisation(
@@ -522,4 +531,42 @@ fn proposed_list(
     list.extend(names(&result["elected"]));
     list.extend(names(&result["next_list"]));
     Ok(Some(list))
+}
+
+/// The list a qualification review of `l` would amend, or why none may
+/// be taken: the one rule for `POST …/decisions` (`review`) and the
+/// round's `offered_decisions`. A review is taken once, after
+/// `accept_list` on this round, while the election's accepted list is
+/// still the one accepted here (a later stage's list is not this round's
+/// to amend).
+pub(crate) fn review_list(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+) -> Result<Vec<String>, Error> {
+    let taken = decisions_of(&l.row);
+    once(&taken, "review")?;
+    let no_list = || {
+        Error::conflict(
+            "decision_not_applicable",
+            "本轮尚未接受名单，或名单已被后续阶段取代，不能进行资格审查",
+            "no list accepted from this round is standing, so there is nothing to review",
+        )
+    };
+    let Some(here) = taken.iter().find(|d| d["decision"] == "accept_list") else {
+        return Err(no_list());
+    };
+    let e = load_election(conn, meeting, &l.row.election)?;
+    let accepted: Vec<String> = match &e.accepted_list {
+        Some(j) => serde_json::from_str(j).map_err(Error::internal)?,
+        None => return Err(no_list()),
+    };
+    let mut a = accepted.clone();
+    let mut b = names(&here["list"]);
+    a.sort();
+    b.sort();
+    if a != b {
+        return Err(no_list());
+    }
+    Ok(accepted)
 }

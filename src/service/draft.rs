@@ -223,13 +223,16 @@ pub(crate) fn check_candidates(
 
 /// A draft round of `election`, checked as `POST …/rounds` checks it:
 /// the names, the method's list rule, no supervisor among the candidates
-/// and, once the presidium accepted a list, exactly that list; saved.
+/// and, once the presidium accepted a list, exactly that list (of
+/// `people`, where the lines are not names: a rated evaluation's cells
+/// rate the people of the list); saved.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn draft_checked(
     tx: &mut Tx<'_>,
     election: &str,
     kind: RoundKind,
     candidates: &[String],
+    people: Option<&[String]>,
     seats: Option<u64>,
     next_size: Option<u64>,
     method: &ElectionMethod,
@@ -252,7 +255,7 @@ pub(crate) fn draft_checked(
     if let Some(list) = &e.accepted_list {
         let accepted: Vec<String> = serde_json::from_str(list).map_err(Error::internal)?;
         let mut a = accepted.clone();
-        let mut c = candidates.clone();
+        let mut c = people.map_or_else(|| candidates.clone(), <[String]>::to_vec);
         a.sort();
         c.sort();
         if a != c {

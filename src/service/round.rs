@@ -382,6 +382,13 @@ pub(crate) fn round_json(
     let ballot = method.as_ref().map_or(Value::Null, |m| ballot_rules(l, m));
     let offered =
         super::decision_rule::offered_json(conn, meeting, l, actor, method.as_ref(), &result)?;
+    let mut stage = super::stage::stage_json(l, None);
+    if let Value::Object(o) = &mut stage {
+        o.insert(
+            "refused".into(),
+            super::stage::refused_now(conn, meeting, l, method.as_ref())?,
+        );
+    }
     Ok(json!({
         "id": l.row.id,
         "election": l.row.election,
@@ -402,8 +409,9 @@ pub(crate) fn round_json(
             "replaced": l.stage.replaced,
             "voted": l.stage.voted,
         },
-        "stage": super::stage::stage_json(l, None),
+        "stage": stage,
         "groups": super::stage::group_results(conn, meeting, l)?,
+        "amended_by": super::stage::amended_by(conn, meeting, l)?,
         "batches": batches_json(conn, meeting, &l.row.id)?,
         "box": super::boxes::box_json(conn, meeting, l)?,
         "counting": counting,
@@ -601,6 +609,7 @@ impl Service {
                 &e.id,
                 req.kind,
                 &req.candidates,
+                prepared.facts.rating.as_ref().map(|r| r.people.as_slice()),
                 req.seats,
                 req.next_size,
                 &method,

@@ -126,7 +126,11 @@ fn own_record(conn: &Connection, meeting: &str) -> Result<Vec<EarlierResult>, Er
             out.push(EarlierResult {
                 nominee: name.to_string(),
                 post,
-                meeting: format!("本次会议第{}轮", l.row.id),
+                meeting: format!(
+                    "本次会议{}第{}轮",
+                    l.contest,
+                    round_number(conn, meeting, &l.row)?
+                ),
                 for_votes: row["for"].as_u64().unwrap_or(0),
                 against: row["against"].as_u64().unwrap_or(0),
                 abstain: row["abstain"].as_u64().unwrap_or(0),
@@ -136,6 +140,107 @@ fn own_record(conn: &Connection, meeting: &str) -> Result<Vec<EarlierResult>, Er
         }
     }
     Ok(out)
+}
+
+/// The 1-based number of a round in its election, as people name it
+/// ("第 2 轮"; the screens count the same way, web/rounds.js).
+pub(crate) fn round_number(
+    conn: &Connection,
+    meeting: &str,
+    row: &store::round::RoundRow,
+) -> Result<usize, Error> {
+    let rows = store::round::rounds(conn, meeting, Some(&row.election))?;
+    Ok(rows
+        .iter()
+        .position(|r| r.id == row.id)
+        .map_or(0, |i| i + 1))
+}
+
+/// The nominees of a cadre vote its record refuses (given, plus this
+/// meeting's own closed cadre votes): the one rule for creating and
+/// opening the round and for the `stage.refused` a draft shows.
+fn cadre_refusals(
+    conn: &Connection,
+    meeting: &str,
+    method: &ElectionMethod,
+    contest: &str,
+    candidates: &[String],
+    record: &[EarlierResult],
+    posts: &BTreeMap<String, String>,
+) -> Result<Vec<crate::rules::record::Refusal>, Error> {
+    let mut all = record.to_vec();
+    all.extend(own_record(conn, meeting)?);
+    Ok(crate::rules::record::refusals(
+        candidates,
+        |n| posts.get(n).cloned().unwrap_or_else(|| contest.to_string()),
+        &all,
+        method.max_failed_nominations,
+    ))
+}
+
+/// What opening a draft cadre vote would refuse now (`stage.refused`):
+/// a nominee may have failed a second time since the draft was made.
+/// Empty for any other round.
+pub(crate) fn refused_now(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    method: Option<&ElectionMethod>,
+) -> Result<Value, Error> {
+    let Some(method) = method else {
+        return Ok(json!([]));
+    };
+    if l.kind != RoundKind::Cadre || l.row.state != RoundState::Draft {
+        return Ok(json!([]));
+    }
+    let f = &l.stage.facts;
+    let refused = cadre_refusals(
+        conn,
+        meeting,
+        method,
+        &l.contest,
+        &l.candidates,
+        &f.record,
+        &f.posts,
+    )?;
+    serde_json::to_value(refused).map_err(Error::internal)
+}
+
+/// The qualification review that made this round's list (`amended_by`):
+/// the latest `review` decision of an earlier round of the election whose
+/// amended list is this round's list (in any order, as `list_not_accepted`
+/// requires), as logged, with the number of the round it was taken on;
+/// `null` when the list was not amended.
+pub(crate) fn amended_by(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
+    let rows = store::round::rounds(conn, meeting, Some(&l.row.election))?;
+    // A rated evaluation's lines are cells: its list is its people.
+    let mut mine = match &l.stage.facts.rating {
+        Some(r) => r.people.clone(),
+        None => l.candidates.clone(),
+    };
+    mine.sort();
+    let mut found = Value::Null;
+    for (i, row) in rows.iter().enumerate() {
+        if row.id == l.row.id {
+            break;
+        }
+        let decisions: Vec<Value> = serde_json::from_str(&row.decisions).unwrap_or_default();
+        for d in decisions.iter().filter(|d| d["decision"] == "review") {
+            let mut list: Vec<String> = d["list"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            list.sort();
+            if list == mine {
+                found = json!({ "round": row.id, "number": i + 1, "review": d });
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Checks a cadre vote's record and deferrals; refuses a nominee the
@@ -185,14 +290,7 @@ pub(crate) fn check_cadre(
     if kind != RoundKind::Cadre {
         return Ok(());
     }
-    let mut all = record.clone();
-    all.extend(own_record(conn, meeting)?);
-    let refused = crate::rules::record::refusals(
-        candidates,
-        |n| posts.get(n).cloned().unwrap_or_else(|| contest.to_string()),
-        &all,
-        method.max_failed_nominations,
-    );
+    let refused = cadre_refusals(conn, meeting, method, contest, candidates, record, posts)?;
     if let Some(r) = refused.first() {
         let cites: Vec<String> = r
             .failed
@@ -729,30 +827,31 @@ pub(crate) fn method_text(
     let mut out = String::new();
     for row in store::round::rounds(conn, meeting, None)? {
         let stage = Stage::load(conn, meeting, &row.id)?;
+        let number = round_number(conn, meeting, &row)?;
         if let Some(r) = &stage.facts.rating {
             let e = load_election(conn, meeting, &row.election)?;
             out.push_str(&match lang {
                 crate::report::Lang::Zh => format!(
-                    "\n{}（第{}轮）测评办法：{}。\n",
+                    "\n{}（第 {} 轮）测评办法：{}。\n",
                     e.contest,
-                    row.id,
+                    number,
                     r.describe_zh()
                 ),
                 crate::report::Lang::En => format!(
                     "\n{} (round {}) rating: {}.\n",
                     e.contest,
-                    row.id,
+                    number,
                     r.describe_en()
                 ),
             });
         }
-        let (Some(m), Some(o)) = (&stage.method, &stage.overrides) else {
+        let (Some(m), Some(_)) = (&stage.method, &stage.overrides) else {
             continue;
         };
         let e = load_election(conn, meeting, &row.election)?;
         let kind: RoundKind = enum_parse(&row.kind)?;
         out.push_str(&crate::report::procedures::stage_clauses(
-            &e.contest, kind, &row.id, base, m, o, lang,
+            &e.contest, kind, number, base, m, lang,
         ));
     }
     Ok(out)
@@ -822,6 +921,7 @@ pub(crate) fn create_paper(
             &s.election,
             req.kind,
             &s.candidates,
+            None,
             s.seats,
             None,
             method,
@@ -894,6 +994,7 @@ pub(crate) fn create_groups(
         election,
         req.kind,
         &req.candidates,
+        None,
         req.seats,
         next_size,
         method,
@@ -906,6 +1007,7 @@ pub(crate) fn create_groups(
             election,
             req.kind,
             &req.candidates,
+            None,
             req.seats,
             next_size,
             method,
