@@ -71,8 +71,26 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// criterion's own lines (skipped under `VERIFY_PROFILE`).
+fn criterion_lines(c: &mut Criterion, bundle: &Bundle, entries: &[Vec<u8>], bytes: usize) {
+    let mut g = c.benchmark_group("verify 1M ballots");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("merkle root of the entries (baseline)", |b| {
+        b.iter(|| black_box(merkle_root(entries)))
+    });
+    g.bench_function("verify bundle", |b| {
+        b.iter(|| black_box(verify(bundle).is_verified()))
+    });
+    g.bench_function("verify bundle, per-entry checks on all cores", |b| {
+        b.iter(|| black_box(verify_parallel(bundle).is_verified()))
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let bundle = big_bundle();
+    let profiling = std::env::var("VERIFY_PROFILE").is_ok();
     let report = verify(&bundle);
     assert!(report.is_verified(), "{:?}", report.first_failure());
     let entries = entries(&bundle);
@@ -84,19 +102,9 @@ fn bench(c: &mut Criterion) {
         bytes as f64 / 1e6
     );
 
-    let mut g = c.benchmark_group("verify 1M ballots");
-    g.sample_size(10);
-    g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("merkle root of the entries (baseline)", |b| {
-        b.iter(|| black_box(merkle_root(&entries)))
-    });
-    g.bench_function("verify bundle", |b| {
-        b.iter(|| black_box(verify(&bundle).is_verified()))
-    });
-    g.bench_function("verify bundle, per-entry checks on all cores", |b| {
-        b.iter(|| black_box(verify_parallel(&bundle).is_verified()))
-    });
-    g.finish();
+    if !profiling {
+        criterion_lines(c, &bundle, &entries, bytes);
+    }
 
     // The ratio, from interleaved runs so all see the same machine state;
     // with two reference costs: SHA-512 over the same bytes (what Ed25519
@@ -113,6 +121,17 @@ fn bench(c: &mut Criterion) {
         verify_parallel(&b).is_verified()
     };
     assert!(from_zip());
+    // `VERIFY_PROFILE=N`: only the zip path, N times, for `perf record`.
+    if let Some(n) = std::env::var("VERIFY_PROFILE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        for _ in 0..n {
+            black_box(from_zip());
+        }
+        let _ = std::fs::remove_file(&zip_path);
+        return;
+    }
     let mut times: [Vec<Duration>; 6] = Default::default();
     for _ in 0..11 {
         let t = Instant::now();

@@ -6,9 +6,10 @@
 use super::replay::Replay;
 use super::{Cosigned, Cp, Failure, Recorder, Step, TallyCheck, Unchecked};
 use crate::log::bundle::checkpoint_path;
-use crate::log::cosignature::verify_cosignatures;
+use crate::log::cosignature::verify_cosignatures_known;
 use crate::log::event::is_scrutineer_role;
 use crate::log::note::{Note, VerifierKey};
+use crate::log::sigbatch::Verified;
 
 /// Step 3: every signature line is the log's or a registered scrutineer's
 /// and verifies; each tally's certification; the log's own claims (its
@@ -24,6 +25,7 @@ pub(super) fn step_cosignatures(
     replay: &Replay<'_>,
     tallies: &mut [TallyCheck],
     log_matches: bool,
+    batched: &Verified,
 ) -> Vec<Unchecked> {
     let step = Step::Cosignatures;
     let mut unchecked = Vec::new();
@@ -57,10 +59,12 @@ pub(super) fn step_cosignatures(
                 key: format!("{}+{}", line.name(), line.id()),
             });
         }
-        verified.push(verify_cosignatures(&cp.note, &keys).unwrap_or_else(|e| {
-            rec.file(step, cp.path, e.to_string());
-            Vec::new()
-        }));
+        verified.push(
+            verify_cosignatures_known(&cp.note, &keys, batched).unwrap_or_else(|e| {
+                rec.file(step, cp.path, e.to_string());
+                Vec::new()
+            }),
+        );
     }
     // A receipt's cosignatures by the round's scrutineers are checked the
     // same way; they certify nothing here (the bundle's notes do).
@@ -71,7 +75,7 @@ pub(super) fn step_cosignatures(
                 key: format!("{}+{}", line.name(), line.id()),
             });
         }
-        if let Err(e) = verify_cosignatures(note, &keys) {
+        if let Err(e) = verify_cosignatures_known(note, &keys, batched) {
             rec.file(step, path, e.to_string());
         }
     }
