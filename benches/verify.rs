@@ -14,7 +14,7 @@ mod sim;
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use scrutineer::bundle_io::{read_bundle, verify_parallel, write_zip};
+use scrutineer::bundle_io::{read_bundle, verify_parallel, verify_parallel_strict, write_zip};
 use scrutineer::log::bundle::Bundle;
 use scrutineer::log::entry::Entry;
 use scrutineer::log::merkle::{leaf_hash, Tree};
@@ -132,7 +132,12 @@ fn bench(c: &mut Criterion) {
         let _ = std::fs::remove_file(&zip_path);
         return;
     }
-    let mut times: [Vec<Duration>; 6] = Default::default();
+    let strict_zip = || {
+        let b = read_bundle(&zip_path).expect("read the zip");
+        verify_parallel_strict(&b).is_verified()
+    };
+    assert!(strict_zip());
+    let mut times: [Vec<Duration>; 7] = Default::default();
     for _ in 0..11 {
         let t = Instant::now();
         black_box(merkle_root(&entries));
@@ -155,11 +160,14 @@ fn bench(c: &mut Criterion) {
         black_box(verify_parallel(&bundle).is_verified());
         times[4].push(t.elapsed());
         let t = Instant::now();
+        black_box(strict_zip());
+        times[6].push(t.elapsed());
+        let t = Instant::now();
         black_box(from_zip());
         times[5].push(t.elapsed());
     }
     let _ = std::fs::remove_file(&zip_path);
-    let [base, sha512, sigs, full, par, zip] = times.map(median);
+    let [base, sha512, sigs, full, par, zip, strict] = times.map(median);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let x = |d: Duration| d.as_secs_f64() / base.as_secs_f64();
     eprintln!(
@@ -177,6 +185,11 @@ fn bench(c: &mut Criterion) {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         ms(par),
         x(par)
+    );
+    eprintln!(
+        "median: scrutineer verify --strict BUNDLE.zip (every signature verify_strict, 2 cores) {:.2} ms, ratio {:.2}x",
+        ms(strict),
+        x(strict)
     );
     // Last, so the line the issue asks for ends the output.
     eprintln!(

@@ -9,7 +9,6 @@ use crate::log::bundle::checkpoint_path;
 use crate::log::cosignature::verify_cosignatures_known;
 use crate::log::event::is_scrutineer_role;
 use crate::log::note::{Note, VerifierKey};
-use crate::log::sigbatch::Verified;
 
 /// Step 3: every signature line is the log's or a registered scrutineer's
 /// and verifies; each tally's certification; the log's own claims (its
@@ -25,8 +24,9 @@ pub(super) fn step_cosignatures(
     replay: &Replay<'_>,
     tallies: &mut [TallyCheck],
     log_matches: bool,
-    batched: &Verified,
 ) -> Vec<Unchecked> {
+    // Signatures the batch before the steps found valid.
+    let batched = replay.known;
     let step = Step::Cosignatures;
     let mut unchecked = Vec::new();
     if cps.is_empty() {

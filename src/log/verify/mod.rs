@@ -17,7 +17,9 @@
 //!    checkpoint's root, and the final checkpoint covers every entry;
 //! 5. each checkpoint extends the previous one (consistency proofs);
 //!    receipts, if any, verify;
-//! 6. every entry decodes and its signature verifies (`verify_strict`);
+//! 6. every entry decodes and its signature verifies (in a batch, or
+//!    with `verify_strict` where a batch cannot vouch for it; see
+//!    "Signatures" below);
 //!    its author key is the log key (in any capacity) or a key registered
 //!    for its role, and then the named person's where the event names one;
 //! 7. every payload is a canonical version 1 event of the entry's kind;
@@ -791,7 +793,6 @@ pub fn verify_checked_with(
         &replay,
         &mut tallies,
         log_matches,
-        &known,
     );
     if rec.failed(Step::Files) && keys.log_key.is_none() {
         rec.skip(Step::CheckpointSignatures, Step::Files);
