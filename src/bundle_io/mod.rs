@@ -228,7 +228,8 @@ pub fn verify_parallel(bundle: &Bundle) -> VerifyReport {
 }
 
 /// [`verify_parallel`], also checking `receipts` given beside the bundle
-/// (`verify --receipt FILE`, [`verify_receipts_with`]).
+/// (`verify --receipt FILE`,
+/// [`crate::log::verify::verify_receipts_with`]).
 pub fn verify_parallel_with(bundle: &Bundle, receipts: &[GivenReceipt<'_>]) -> VerifyReport {
     verify_checked_with(
         bundle,
