@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use scrutineer::bundle_io::{bundle_from_zip, zip_bytes};
 use scrutineer::log::verify::verify;
+use scrutineer::log::verify::{check_entries_strict, verify_checked_with, Signatures};
 use scrutineer::rules::{Ballot, Mark, RoundKind};
 use sha2::{Digest, Sha256};
 
@@ -107,6 +108,22 @@ fn verify_zip(zip: &[u8]) -> bool {
     }
 }
 
+/// [`verify_zip`] with every signature checked by `verify_strict` alone
+/// (`scrutineer verify --strict`).
+fn verify_zip_strict(zip: &[u8]) -> bool {
+    match bundle_from_zip(zip) {
+        Ok(bundle) => verify_checked_with(
+            &bundle,
+            &[],
+            &Default::default(),
+            Signatures::Strict,
+            check_entries_strict,
+        )
+        .is_verified(),
+        Err(_) => false,
+    }
+}
+
 /// Runs `work` over every bundle, one bundle at a time per core.
 fn on_all_cores(bundles: &[Vec<u8>], work: impl Fn(&[u8]) -> bool + Sync) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -172,6 +189,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(Sha256::digest(one)))
     });
     g.bench_function("verify the zip", |b| b.iter(|| black_box(verify_zip(one))));
+    g.bench_function("verify the zip, --strict", |b| {
+        b.iter(|| black_box(verify_zip_strict(one)))
+    });
     g.finish();
 
     // The season, interleaved with its baseline so both see the same machine.

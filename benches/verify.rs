@@ -14,7 +14,7 @@ mod sim;
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use scrutineer::bundle_io::{read_bundle, verify_parallel, write_zip};
+use scrutineer::bundle_io::{read_bundle, verify_parallel, verify_parallel_strict, write_zip};
 use scrutineer::log::bundle::Bundle;
 use scrutineer::log::entry::Entry;
 use scrutineer::log::merkle::{leaf_hash, Tree};
@@ -71,8 +71,26 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// criterion's own lines (skipped under `VERIFY_PROFILE`).
+fn criterion_lines(c: &mut Criterion, bundle: &Bundle, entries: &[Vec<u8>], bytes: usize) {
+    let mut g = c.benchmark_group("verify 1M ballots");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("merkle root of the entries (baseline)", |b| {
+        b.iter(|| black_box(merkle_root(entries)))
+    });
+    g.bench_function("verify bundle", |b| {
+        b.iter(|| black_box(verify(bundle).is_verified()))
+    });
+    g.bench_function("verify bundle, per-entry checks on all cores", |b| {
+        b.iter(|| black_box(verify_parallel(bundle).is_verified()))
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let bundle = big_bundle();
+    let profiling = std::env::var("VERIFY_PROFILE").is_ok();
     let report = verify(&bundle);
     assert!(report.is_verified(), "{:?}", report.first_failure());
     let entries = entries(&bundle);
@@ -84,19 +102,9 @@ fn bench(c: &mut Criterion) {
         bytes as f64 / 1e6
     );
 
-    let mut g = c.benchmark_group("verify 1M ballots");
-    g.sample_size(10);
-    g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("merkle root of the entries (baseline)", |b| {
-        b.iter(|| black_box(merkle_root(&entries)))
-    });
-    g.bench_function("verify bundle", |b| {
-        b.iter(|| black_box(verify(&bundle).is_verified()))
-    });
-    g.bench_function("verify bundle, per-entry checks on all cores", |b| {
-        b.iter(|| black_box(verify_parallel(&bundle).is_verified()))
-    });
-    g.finish();
+    if !profiling {
+        criterion_lines(c, &bundle, &entries, bytes);
+    }
 
     // The ratio, from interleaved runs so all see the same machine state;
     // with two reference costs: SHA-512 over the same bytes (what Ed25519
@@ -113,7 +121,23 @@ fn bench(c: &mut Criterion) {
         verify_parallel(&b).is_verified()
     };
     assert!(from_zip());
-    let mut times: [Vec<Duration>; 6] = Default::default();
+    // `VERIFY_PROFILE=N`: only the zip path, N times, for `perf record`.
+    if let Some(n) = std::env::var("VERIFY_PROFILE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        for _ in 0..n {
+            black_box(from_zip());
+        }
+        let _ = std::fs::remove_file(&zip_path);
+        return;
+    }
+    let strict_zip = || {
+        let b = read_bundle(&zip_path).expect("read the zip");
+        verify_parallel_strict(&b).is_verified()
+    };
+    assert!(strict_zip());
+    let mut times: [Vec<Duration>; 7] = Default::default();
     for _ in 0..11 {
         let t = Instant::now();
         black_box(merkle_root(&entries));
@@ -136,11 +160,14 @@ fn bench(c: &mut Criterion) {
         black_box(verify_parallel(&bundle).is_verified());
         times[4].push(t.elapsed());
         let t = Instant::now();
+        black_box(strict_zip());
+        times[6].push(t.elapsed());
+        let t = Instant::now();
         black_box(from_zip());
         times[5].push(t.elapsed());
     }
     let _ = std::fs::remove_file(&zip_path);
-    let [base, sha512, sigs, full, par, zip] = times.map(median);
+    let [base, sha512, sigs, full, par, zip, strict] = times.map(median);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let x = |d: Duration| d.as_secs_f64() / base.as_secs_f64();
     eprintln!(
@@ -158,6 +185,11 @@ fn bench(c: &mut Criterion) {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         ms(par),
         x(par)
+    );
+    eprintln!(
+        "median: scrutineer verify --strict BUNDLE.zip (every signature verify_strict, 2 cores) {:.2} ms, ratio {:.2}x",
+        ms(strict),
+        x(strict)
     );
     // Last, so the line the issue asks for ends the output.
     eprintln!(

@@ -4,7 +4,7 @@
 //!
 //! Exit codes: 0 done, 1 a check failed (`verify`), 2 bad input or usage.
 
-use crate::log::verify::GivenReceipt;
+use crate::log::verify::{GivenReceipt, Signatures};
 use crate::report::{self, Lang};
 use crate::rules::{self, ballot_csv, preset, roundfile, ElectionMethod};
 
@@ -24,6 +24,7 @@ usage:
   scrutineer verify BUNDLE|TILES [--lang zh|en] [--tz +08:00] [--log-key VKEY] [--receipt FILE]...
                    [--root SIZE:ROOT]... [--checkpoint FILE]... [--scrutineer-key KEY]...
                    [--witness-key VKEY]... [--witnesses K] [--cosigner-key NAME=VKEY]... [--json]
+                   [--strict]
   scrutineer --help | --version
 
 exit codes: 0 done, 1 check failed, 2 bad input
@@ -64,6 +65,9 @@ struct Opts {
     pins: Vec<(&'static str, String)>,
     /// `--tz`: the zone `verify` shows times in (北京时间 by default).
     tz: report::verify_report::Zone,
+    /// `--strict` (verify): every signature with `verify_strict` alone,
+    /// no batch verification.
+    strict: bool,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -77,11 +81,13 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         receipts: Vec::new(),
         pins: Vec::new(),
         tz: report::verify_report::Zone::BEIJING,
+        strict: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--json" => o.json = true,
+            "--strict" => o.strict = true,
             "--list" => o.list = true,
             "--lang" => {
                 let v = it.next().ok_or("--lang needs a value: zh or en")?;
@@ -582,7 +588,13 @@ fn verify(o: &Opts) -> Exit {
         Ok(p) => p,
         Err(e) => return Exit::BadInput(e),
     };
-    let report = crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given, &pins);
+    let signatures = if o.strict {
+        Signatures::Strict
+    } else {
+        Signatures::Batch
+    };
+    let report =
+        crate::bundle_io::verify_any(&bundle, pinned_key.as_ref(), &given, &pins, signatures);
     let pinned_ok = pinned.is_none() || pinned == report.log_key;
     let text = if o.json {
         let mut t = report::verify_report::json(&report, pinned_ok).to_string();

@@ -763,3 +763,37 @@ fn text_report_words_list_rounds_and_write_ins() {
         assert!(w.contains(needle), "{needle}: {w}");
     }
 }
+
+/// Issue 15: `verify --strict` checks every signature with `verify_strict`
+/// alone (no batch verification) and prints the same report as the
+/// default, on a good bundle and on one whose checkpoint was changed.
+#[test]
+fn verify_strict_gives_the_same_report() {
+    let dir = golden_copy("verify-strict");
+    let path = dir.to_string_lossy().into_owned();
+    let batched = verify_out(&[&path]);
+    assert_eq!(batched.0, 0, "{}", batched.1);
+    assert_eq!(verify_out(&[&path, "--strict"]), batched);
+    assert_eq!(verify_out(&["--strict", &path, "--lang", "en"]).0, 0);
+    let cp = std::fs::read_dir(dir.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max()
+        .unwrap();
+    let mut bytes = std::fs::read(&cp).unwrap();
+    // A character of the note's third line (the root): its signature no
+    // longer holds.
+    let at = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 3;
+    bytes[at] ^= 0x01;
+    std::fs::write(&cp, bytes).unwrap();
+    let batched = verify_out(&[&path]);
+    assert_eq!(batched.0, 1, "{}", batched.1);
+    assert_eq!(verify_out(&[&path, "--strict"]), batched);
+}

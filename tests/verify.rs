@@ -1005,3 +1005,133 @@ mod replay_matches_the_reference_counter {
         }
     }
 }
+
+/// The verifier's report with every signature checked by `verify_strict`
+/// alone (`scrutineer verify --strict`), on one core.
+fn verify_strict(b: &Bundle) -> VerifyReport {
+    use scrutineer::log::verify::{check_entries_strict, verify_checked_with, Signatures};
+    verify_checked_with(
+        b,
+        &[],
+        &Default::default(),
+        Signatures::Strict,
+        check_entries_strict,
+    )
+}
+
+/// Appends `entry` (its bytes as given, signature and all) to the log and
+/// signs a checkpoint that covers it.
+fn append_raw(s: &mut sim::Sim, bytes: Vec<u8>) -> u64 {
+    s.tree.append(&bytes);
+    s.entries.push(bytes);
+    s.checkpoint();
+    s.entries.len() as u64 - 1
+}
+
+/// A person's entry (the organiser's attendance) by `author`, with
+/// `signature` whatever it is.
+fn organiser_entry(s: &sim::Sim, author: [u8; 32], signature: [u8; 64]) -> Vec<u8> {
+    use scrutineer::log::entry::{AuthorRole, Entry};
+    use scrutineer::log::event::{self, Event};
+    let event = Event::AttendanceRecorded {
+        present: 90,
+        by: Some(s.organiser.0.clone()),
+    };
+    let entry = Entry::prepare(
+        sim::kind_of(&event),
+        1_700_000_999_000,
+        AuthorRole::Clerk,
+        author,
+        &event::encode(&event),
+    )
+    .unwrap();
+    let mut bytes = entry.encode();
+    bytes.extend_from_slice(&signature);
+    bytes
+}
+
+/// The step 6 failures of a report: (entry, message).
+fn signature_failures(r: &VerifyReport) -> Vec<(Option<u64>, String)> {
+    r.step(Step::EntrySignatures)
+        .failures
+        .iter()
+        .map(|f| (f.entry, f.message.clone()))
+        .collect()
+}
+
+/// Issue 15: the entries' signatures are checked in one batch per run; one
+/// bad signature among a meeting's hundreds fails that batch, and the
+/// per-entry `verify_strict` that follows names exactly that entry, on one
+/// core and on all, as `--strict` does.
+#[test]
+fn one_bad_signature_among_many_fails_naming_that_entry() {
+    let mut s = sim::meeting();
+    let signed = {
+        let k = s.organiser.1.clone();
+        let good = organiser_entry(&s, k.verifying_key().to_bytes(), [0; 64]);
+        // Sign the entry as its author would, then break one bit.
+        let e = scrutineer::log::entry::Entry::decode(&good).unwrap();
+        use ed25519_dalek::Signer as _;
+        let mut sig = k.sign(&e.signed_message()).to_bytes();
+        sig[17] ^= 0x04;
+        organiser_entry(&s, k.verifying_key().to_bytes(), sig)
+    };
+    let at = append_raw(&mut s, signed);
+    let b = s.bundle();
+    assert!(b.files().filter(|(p, _)| p.starts_with("entries/")).count() > 20);
+    let r = check_fails_at(&b, Step::EntrySignatures, "one bad signature");
+    let expected = vec![(Some(at), "entry signature does not verify".to_owned())];
+    assert_eq!(signature_failures(&r), expected);
+    assert_eq!(scrutineer::bundle_io::verify_parallel(&b), r);
+    assert_eq!(verify_strict(&b), r, "--strict gives the same report");
+    assert_eq!(scrutineer::bundle_io::verify_parallel_strict(&b), r);
+}
+
+/// A signature that the cofactorless batch equation alone accepts for any
+/// message — the identity as the key and as R, s = 0 — is refused: the
+/// weak key and the small-order R never enter a batch, and
+/// `verify_strict` rejects it.
+#[test]
+fn a_weak_key_and_a_small_order_r_are_refused_by_the_batch_path() {
+    let mut s = sim::meeting();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut forged = [0u8; 64];
+    forged[..32].copy_from_slice(&identity);
+    let weak = organiser_entry(&s, identity, forged);
+    let at = append_raw(&mut s, weak);
+    // A good key with a small-order R (the identity) and s = 0.
+    let k = s.organiser.1.verifying_key().to_bytes();
+    let small_r = organiser_entry(&s, k, forged);
+    let at2 = append_raw(&mut s, small_r);
+    let b = s.bundle();
+    let r = check_fails_at(&b, Step::EntrySignatures, "forged signatures");
+    let entries: Vec<Option<u64>> = signature_failures(&r).iter().map(|f| f.0).collect();
+    assert_eq!(entries, [Some(at), Some(at2)]);
+    assert_eq!(verify_strict(&b), r);
+    assert_eq!(scrutineer::bundle_io::verify_parallel(&b), r);
+}
+
+/// Every tampered bundle of the byte-flip test above gets the same report
+/// whether its signatures are batched or checked strictly (a sample: every
+/// file's first and last byte).
+#[test]
+fn batched_and_strict_signatures_give_the_same_reports() {
+    let good = sim::meeting().bundle();
+    assert_eq!(verify(&good), verify_strict(&good));
+    let mut cases: Vec<(String, usize)> = Vec::new();
+    for (path, bytes) in good.files() {
+        if path.starts_with("checkpoints/") || path.starts_with("entries/0000000") {
+            cases.push((path.to_owned(), 0));
+            cases.push((path.to_owned(), bytes.len() - 1));
+            cases.push((path.to_owned(), bytes.len() / 2));
+        }
+    }
+    for (path, at) in cases {
+        let mut b = good.clone();
+        let mut m = good.get(&path).unwrap().to_vec();
+        m[at] ^= 0x01;
+        b.put(&path, m);
+        assert_eq!(verify(&b), verify_strict(&b), "{path} byte {at}");
+    }
+}

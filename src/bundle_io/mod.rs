@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::log::bundle::{Bundle, BundleError, ORIGIN_FILE};
 use crate::log::note::VerifierKey;
 use crate::log::verify::{
-    check_entries, verify_receipts_with, EntryCheck, GivenReceipt, VerifyReport,
+    check_entries_with, verify_checked_with, EntryCheck, GivenReceipt, Signatures, VerifyReport,
 };
 
 /// Why a bundle could not be read or written.
@@ -228,36 +228,52 @@ pub fn verify_parallel(bundle: &Bundle) -> VerifyReport {
 }
 
 /// [`verify_parallel`], also checking `receipts` given beside the bundle
-/// (`verify --receipt FILE`, [`verify_receipts_with`]).
+/// (`verify --receipt FILE`,
+/// [`crate::log::verify::verify_receipts_with`]).
 pub fn verify_parallel_with(bundle: &Bundle, receipts: &[GivenReceipt<'_>]) -> VerifyReport {
-    verify_receipts_with(bundle, receipts, check_in_parallel)
+    verify_checked_with(
+        bundle,
+        receipts,
+        &Default::default(),
+        Signatures::Batch,
+        |e| check_in_parallel(e, Signatures::Batch),
+    )
+}
+
+/// [`verify_parallel`] with every signature checked with `verify_strict`
+/// alone (`scrutineer verify --strict`).
+pub fn verify_parallel_strict(bundle: &Bundle) -> VerifyReport {
+    verify_checked_with(bundle, &[], &Default::default(), Signatures::Strict, |e| {
+        check_in_parallel(e, Signatures::Strict)
+    })
 }
 
 /// Verifies what `scrutineer verify` was given: a bundle, or a tiles
 /// directory (`crate::log::tiles::is_tiles_dir`; `log_key` stands in for a
-/// bare one's missing `log.vkey`), with `receipts` beside it.
+/// bare one's missing `log.vkey`), with `receipts` beside it, its
+/// signatures checked as `signatures` says.
 pub fn verify_any(
     files: &Bundle,
     log_key: Option<&VerifierKey>,
     receipts: &[GivenReceipt<'_>],
     pins: &crate::log::pins::Pins,
+    signatures: Signatures,
 ) -> VerifyReport {
+    let map = |e: &[&[u8]]| check_in_parallel(e, signatures);
     if crate::log::tiles::is_tiles_dir(files) {
-        crate::log::verify::verify_tiles_pinned_with(
-            files,
-            log_key,
-            receipts,
-            pins,
-            check_in_parallel,
+        crate::log::verify::verify_tiles_checked_with(
+            files, log_key, receipts, pins, signatures, map,
         )
     } else {
-        crate::log::verify::verify_pinned_with(files, receipts, pins, check_in_parallel)
+        verify_checked_with(files, receipts, pins, signatures, map)
     }
 }
 
-/// [`check_entries`] on all cores.
-fn check_in_parallel(entries: &[&[u8]]) -> Vec<EntryCheck> {
+/// [`check_entries_with`] on all cores: one run of entries per core, each
+/// run's signatures in one batch.
+fn check_in_parallel(entries: &[&[u8]], signatures: Signatures) -> Vec<EntryCheck> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
+    let check_entries = |run: &[&[u8]]| check_entries_with(run, signatures);
     {
         if threads < 2 || entries.len() < 2 {
             return check_entries(entries);

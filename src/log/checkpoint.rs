@@ -21,6 +21,7 @@ use base64::Engine as _;
 
 use super::merkle::{Hash, TreeSize};
 use super::note::{Note, NoteError, NoteSigner, NoteVerifyError, SignatureType, VerifierKey};
+use super::sigbatch::Verified;
 
 /// A tree head: which log, how many leaves, which root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,10 +211,21 @@ impl Checkpoint {
         origin: &str,
         log_key: &VerifierKey,
     ) -> Result<Checkpoint, OpenError> {
+        Checkpoint::open_note_known(note, origin, log_key, &Verified::none())
+    }
+
+    /// [`Checkpoint::open_note`], taking the signatures in `known` (found
+    /// valid by a batch, [`super::sigbatch`]) as verified.
+    pub fn open_note_known(
+        note: &Note,
+        origin: &str,
+        log_key: &VerifierKey,
+        known: &Verified,
+    ) -> Result<Checkpoint, OpenError> {
         if log_key.sig_type() != SignatureType::Ed25519 {
             return Err(OpenError::NotALogKey);
         }
-        note.verify(std::slice::from_ref(log_key))
+        note.verify_known(std::slice::from_ref(log_key), known)
             .map_err(OpenError::Signature)?;
         let checkpoint = Checkpoint::parse(note.text()).map_err(OpenError::Body)?;
         if checkpoint.origin != origin {

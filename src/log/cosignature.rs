@@ -16,12 +16,13 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey};
+use ed25519_dalek::{Signer as _, SigningKey};
 
 use super::checkpoint::Checkpoint;
 use super::note::{
     unique_match, KeyName, Note, NoteSignature, NoteVerifyError, SignatureType, VerifierKey,
 };
+use super::sigbatch::{verify_known, Verified};
 
 /// First line of every cosigned message: domain separation from plain note
 /// signatures made with the same key.
@@ -154,6 +155,16 @@ pub fn verify_cosignatures(
     note: &Note,
     keys: &[VerifierKey],
 ) -> Result<Vec<VerifiedCosignature>, CosignatureError> {
+    verify_cosignatures_known(note, keys, &Verified::none())
+}
+
+/// [`verify_cosignatures`], taking the signatures in `known` (found valid
+/// by a batch, [`super::sigbatch`]) as verified.
+pub fn verify_cosignatures_known(
+    note: &Note,
+    keys: &[VerifierKey],
+    known: &Verified,
+) -> Result<Vec<VerifiedCosignature>, CosignatureError> {
     let cosigners: Vec<&VerifierKey> = keys
         .iter()
         .filter(|k| k.sig_type() == SignatureType::CosignatureV1)
@@ -175,7 +186,7 @@ pub fn verify_cosignatures(
         if verified.iter().any(|w| w.key == *key) {
             return Err(CosignatureError::Duplicate { key: key.label() });
         }
-        verified.push(verify_cosignature(note.text(), key, line)?);
+        verified.push(verify_cosignature_known(note.text(), key, line, known)?);
     }
     Ok(verified)
 }
@@ -189,6 +200,17 @@ pub fn verify_cosignature(
     checkpoint_text: &str,
     key: &VerifierKey,
     line: &NoteSignature,
+) -> Result<VerifiedCosignature, CosignatureError> {
+    verify_cosignature_known(checkpoint_text, key, line, &Verified::none())
+}
+
+/// [`verify_cosignature`], taking the signatures in `known` (found valid
+/// by a batch, [`super::sigbatch`]) as verified.
+pub fn verify_cosignature_known(
+    checkpoint_text: &str,
+    key: &VerifierKey,
+    line: &NoteSignature,
+    known: &Verified,
 ) -> Result<VerifiedCosignature, CosignatureError> {
     let label = key.label();
     if key.sig_type() != SignatureType::CosignatureV1 || !key.matches(line) {
@@ -204,11 +226,8 @@ pub fn verify_cosignature(
     if bytes.len() != TIMESTAMPED_SIGNATURE_LEN || timestamp > MAX_TIMESTAMP {
         return Err(CosignatureError::Malformed { key: label });
     }
-    let ok = Signature::from_slice(sig).is_ok_and(|s| {
-        key.public_key()
-            .verify_strict(&cosigned_message(checkpoint_text, timestamp), &s)
-            .is_ok()
-    });
+    let message = cosigned_message(checkpoint_text, timestamp);
+    let ok = verify_known(known, key.public_key(), &message, sig);
     if !ok {
         return Err(CosignatureError::BadSignature { key: label });
     }

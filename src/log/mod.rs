@@ -16,6 +16,7 @@
 //! | [`note`] | C2SP signed notes: key names, key IDs, verifier keys, Ed25519 signatures |
 //! | [`checkpoint`] | C2SP checkpoints: origin, size, root |
 //! | [`cosignature`] | C2SP cosignatures v1 and the k-of-n [`cosignature::CosignatureQuorum`] |
+//! | [`sigbatch`] | Ed25519 batch verification with `verify_strict`'s cheap checks, for the verifier |
 //! | [`signer`] | [`signer::LogSigner`], which never signs two inconsistent checkpoints |
 //! | [`proof`] | inclusion receipts in the tlog-proof format |
 //! | [`tiles`] | the log as C2SP tlog-tiles: hash tiles and entry bundles |
@@ -71,6 +72,7 @@ pub mod pins;
 pub mod proof;
 pub mod record;
 pub mod replay_stages;
+pub mod sigbatch;
 pub mod signer;
 pub mod stage;
 pub mod tiles;

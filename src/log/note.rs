@@ -22,8 +22,10 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest as _, Sha256};
+
+use super::sigbatch::{verify_known, Verified};
 
 /// The signature line prefix: em dash (U+2014) and a space.
 const SIGNATURE_PREFIX: &str = "\u{2014} ";
@@ -550,6 +552,17 @@ impl Note {
         &self,
         keys: &'k [VerifierKey],
     ) -> Result<Vec<&'k VerifierKey>, NoteVerifyError> {
+        self.verify_known(keys, &Verified::none())
+    }
+
+    /// [`Note::verify`], taking the signatures in `known` (found valid by
+    /// a batch, [`super::sigbatch`]) as verified; the rest are checked
+    /// with `verify_strict`.
+    pub fn verify_known<'k>(
+        &self,
+        keys: &'k [VerifierKey],
+        known: &Verified,
+    ) -> Result<Vec<&'k VerifierKey>, NoteVerifyError> {
         let mut signed_by: Vec<&VerifierKey> = Vec::new();
         let plain: Vec<&VerifierKey> = keys
             .iter()
@@ -562,8 +575,7 @@ impl Note {
             if signed_by.iter().any(|k| std::ptr::eq(*k, key)) {
                 return Err(NoteVerifyError::DuplicateSignature { key: key.label() });
             }
-            let ok = Signature::from_slice(&sig.signature)
-                .is_ok_and(|s| key.key.verify_strict(self.text.as_bytes(), &s).is_ok());
+            let ok = verify_known(known, &key.key, self.text.as_bytes(), &sig.signature);
             if !ok {
                 return Err(NoteVerifyError::BadSignature { key: key.label() });
             }

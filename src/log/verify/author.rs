@@ -10,6 +10,7 @@ use crate::log::entry::{AuthorRole, Entry, EntryKind};
 use crate::log::event::Event;
 use crate::log::merkle::Tree;
 use crate::log::note::VerifierKey;
+use crate::log::sigbatch::Verified;
 
 /// Steps 6, 7 and 8: entry signatures and authors, events, replay.
 pub(super) fn steps_entries<'t>(
@@ -17,9 +18,10 @@ pub(super) fn steps_entries<'t>(
     checks: &[EntryCheck],
     keys: &Keys,
     tree: &'t Tree,
+    known: &'t Verified,
 ) -> Replay<'t> {
     let (origin, log_key, keys_file) = (&keys.origin, &keys.log_key, &keys.keys_file);
-    let mut replay = Replay::new(origin.clone(), tree);
+    let mut replay = Replay::new(origin.clone(), tree, known);
     for (i, check) in checks.iter().enumerate() {
         let index = i as u64;
         let entry = match &check.entry {

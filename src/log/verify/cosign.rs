@@ -6,7 +6,7 @@
 use super::replay::Replay;
 use super::{Cosigned, Cp, Failure, Recorder, Step, TallyCheck, Unchecked};
 use crate::log::bundle::checkpoint_path;
-use crate::log::cosignature::verify_cosignatures;
+use crate::log::cosignature::verify_cosignatures_known;
 use crate::log::event::is_scrutineer_role;
 use crate::log::note::{Note, VerifierKey};
 
@@ -25,6 +25,8 @@ pub(super) fn step_cosignatures(
     tallies: &mut [TallyCheck],
     log_matches: bool,
 ) -> Vec<Unchecked> {
+    // Signatures the batch before the steps found valid.
+    let batched = replay.known;
     let step = Step::Cosignatures;
     let mut unchecked = Vec::new();
     if cps.is_empty() {
@@ -57,10 +59,12 @@ pub(super) fn step_cosignatures(
                 key: format!("{}+{}", line.name(), line.id()),
             });
         }
-        verified.push(verify_cosignatures(&cp.note, &keys).unwrap_or_else(|e| {
-            rec.file(step, cp.path, e.to_string());
-            Vec::new()
-        }));
+        verified.push(
+            verify_cosignatures_known(&cp.note, &keys, batched).unwrap_or_else(|e| {
+                rec.file(step, cp.path, e.to_string());
+                Vec::new()
+            }),
+        );
     }
     // A receipt's cosignatures by the round's scrutineers are checked the
     // same way; they certify nothing here (the bundle's notes do).
@@ -71,7 +75,7 @@ pub(super) fn step_cosignatures(
                 key: format!("{}+{}", line.name(), line.id()),
             });
         }
-        if let Err(e) = verify_cosignatures(note, &keys) {
+        if let Err(e) = verify_cosignatures_known(note, &keys, batched) {
             rec.file(step, path, e.to_string());
         }
     }

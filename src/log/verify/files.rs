@@ -7,6 +7,7 @@ use super::{Cp, Keys, Recorder, Step};
 use crate::log::bundle::{self, BundleError, KeyLine, Parts, KEYS_FILE};
 use crate::log::checkpoint::Checkpoint;
 use crate::log::note::Note;
+use crate::log::sigbatch::Verified;
 
 /// Step 1: the layout, `origin`, `log.vkey` and `keys.txt`.
 pub(super) fn step_files(rec: &mut Recorder, parts: &Parts<'_>) -> Keys {
@@ -57,6 +58,7 @@ pub(super) fn step_checkpoints<'a>(
     rec: &mut Recorder,
     parts: &Parts<'a>,
     keys: &Keys,
+    known: &Verified,
 ) -> Vec<Cp<'a>> {
     let (origin, log_key) = (&keys.origin, &keys.log_key);
     let mut cps: Vec<Cp<'_>> = Vec::new();
@@ -98,7 +100,7 @@ pub(super) fn step_checkpoints<'a>(
         }
         match (&origin, &log_key) {
             (Some(origin), Some(key)) => {
-                if let Err(e) = Checkpoint::open_note(&note, origin, key) {
+                if let Err(e) = Checkpoint::open_note_known(&note, origin, key, known) {
                     rec.file(step, file.path, e.to_string());
                 }
             }

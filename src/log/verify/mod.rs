@@ -17,7 +17,9 @@
 //!    checkpoint's root, and the final checkpoint covers every entry;
 //! 5. each checkpoint extends the previous one (consistency proofs);
 //!    receipts, if any, verify;
-//! 6. every entry decodes and its signature verifies (`verify_strict`);
+//! 6. every entry decodes and its signature verifies (in a batch, or
+//!    with `verify_strict` where a batch cannot vouch for it; see
+//!    "Signatures" below);
 //!    its author key is the log key (in any capacity) or a key registered
 //!    for its role, and then the named person's where the event names one;
 //! 7. every payload is a canonical version 1 event of the entry's kind;
@@ -41,6 +43,18 @@
 //! | `replay.rs` | step 8: the events folded in order, every tally recounted |
 //! | `diff.rs` | the differences between a published and a replayed record, worded |
 //! | `pinned.rs` | step 9: the bundle against the auditor's pins |
+//! | `sigs.rs` | the notes' and cosignatures' signatures, batch-checked before steps 2, 3 and 8 |
+//!
+//! # Signatures
+//!
+//! By default ([`Signatures::Batch`]) the Ed25519 signatures are checked
+//! in batches ([`crate::log::sigbatch`]): the entries' in the per-entry
+//! map ([`check_entries`], one batch per run of entries), the notes' and
+//! cosignatures' in one more (`sigs.rs`). A signature a batch cannot
+//! vouch for is checked with `verify_strict`, so every failure is named
+//! as before. [`Signatures::Strict`] (`scrutineer verify --strict`) checks
+//! each with `verify_strict` alone; docs/audit-bundle.md §2 says what
+//! differs.
 
 mod author;
 // Box opening, seat-reduction and hand-count replay (issue 12).
@@ -51,6 +65,7 @@ mod diff;
 mod files;
 mod pinned;
 mod replay;
+mod sigs;
 mod totals;
 mod tree;
 
@@ -59,11 +74,12 @@ use std::fmt;
 
 use super::bundle::{entry_path, Bundle, KeyLine};
 use super::checkpoint::Checkpoint;
-use super::entry::{Entry, EntryError, EntrySignatureError};
+use super::entry::{AuthorRole, Entry, EntryError, EntrySignatureError, ENTRY_SIGNED_MESSAGE_LEN};
 use super::event::{self, Event, EventError};
 use super::merkle::{leaf_hash, Hash, Tree};
 use super::note::{Note, VerifierKey};
 use super::pins::Pins;
+use super::sigbatch::{self, Item, Verified};
 use crate::count::PackedBallots;
 
 pub use super::event::is_scrutineer_role;
@@ -489,8 +505,9 @@ pub(super) struct Cp<'a> {
     pub(super) checkpoint: Checkpoint,
 }
 
-/// need nothing but its bytes. Independent of every other entry, so a
-/// caller may compute them in parallel ([`verify_with`]).
+/// The checks of one entry that need nothing but its bytes. Independent
+/// of every other entry, so a caller may compute them in parallel
+/// ([`verify_with`]).
 #[derive(Debug)]
 pub struct EntryCheck {
     /// The leaf hash of the bytes.
@@ -503,13 +520,58 @@ pub struct EntryCheck {
     packed: Option<Result<PackedBallots, EventError>>,
 }
 
-/// The per-entry checks of one entry's bytes. Pure; never panics.
+/// How the verifier checks Ed25519 signatures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Signatures {
+    /// In batches, after `verify_strict`'s cheap checks
+    /// ([`crate::log::sigbatch`]); any a batch cannot vouch for are
+    /// checked with `verify_strict`.
+    #[default]
+    Batch,
+    /// Each with `verify_strict` alone (`scrutineer verify --strict`).
+    Strict,
+}
+
+/// The per-entry checks of one entry's bytes, its signature checked with
+/// `verify_strict`. Pure; never panics.
 pub fn check_entry(bytes: &[u8]) -> EntryCheck {
+    let (mut check, signed) = check_entry_unsigned(bytes);
+    if signed.is_some() {
+        if let Ok(e) = &check.entry {
+            check.signature = e.verify_signature();
+        }
+    }
+    check
+}
+
+/// A person's entry signature, to check in a batch.
+struct Signed {
+    author: [u8; 32],
+    message: [u8; ENTRY_SIGNED_MESSAGE_LEN],
+    signature: [u8; 64],
+}
+
+/// [`check_entry`] but for the signature of a person's entry, which is
+/// returned to be checked (and `check.signature` left `Ok`).
+fn check_entry_unsigned(bytes: &[u8]) -> (EntryCheck, Option<Signed>) {
     let leaf = leaf_hash(bytes);
     let entry = Entry::decode(bytes);
-    let (signature, event) = match &entry {
-        Ok(e) => (e.verify_signature(), Some(event::decode(e.payload()))),
-        Err(_) => (Ok(()), None),
+    let (signature, signed, event) = match &entry {
+        Ok(e) => {
+            let (signature, signed) = match e.signature() {
+                Some(sig) if e.role() != AuthorRole::Service => (
+                    Ok(()),
+                    Some(Signed {
+                        author: *e.author(),
+                        message: e.signed_message(),
+                        signature: *sig,
+                    }),
+                ),
+                _ => (e.verify_signature(), None),
+            };
+            (signature, signed, Some(event::decode(e.payload())))
+        }
+        Err(_) => (Ok(()), None, None),
     };
     let packed = match &event {
         Some(Ok(Event::BallotBatch { ballots, .. })) if ballots.plain_count > 0 => {
@@ -517,18 +579,63 @@ pub fn check_entry(bytes: &[u8]) -> EntryCheck {
         }
         _ => None,
     };
-    EntryCheck {
+    let check = EntryCheck {
         leaf,
         entry,
         signature,
         event,
         packed,
-    }
+    };
+    (check, signed)
 }
 
-/// [`check_entry`] of every entry, in order, on this thread.
+/// The per-entry checks of every entry, in order, on this thread, the
+/// signatures of persons' entries in one batch
+/// ([`crate::log::sigbatch::verify`]); those it cannot vouch for (all of
+/// them if one is bad) are checked with `verify_strict`, so the result
+/// names each bad entry as [`check_entries_strict`] does.
 pub fn check_entries(entries: &[&[u8]]) -> Vec<EntryCheck> {
+    let mut checks = Vec::with_capacity(entries.len());
+    let mut signed: Vec<(usize, Signed)> = Vec::new();
+    for (i, bytes) in entries.iter().enumerate() {
+        let (check, s) = check_entry_unsigned(bytes);
+        if let Some(s) = s {
+            signed.push((i, s));
+        }
+        checks.push(check);
+    }
+    let items: Vec<Item<'_>> = signed
+        .iter()
+        .map(|(_, s)| Item {
+            key: &s.author,
+            message: &s.message,
+            signature: &s.signature,
+        })
+        .collect();
+    let ok = sigbatch::verify(&items);
+    for ((i, _), ok) in signed.iter().zip(ok) {
+        if !ok {
+            let check = &mut checks[*i];
+            if let Ok(e) = &check.entry {
+                check.signature = e.verify_signature();
+            }
+        }
+    }
+    checks
+}
+
+/// [`check_entry`] of every entry, in order, on this thread: every
+/// signature with `verify_strict` alone.
+pub fn check_entries_strict(entries: &[&[u8]]) -> Vec<EntryCheck> {
     entries.iter().map(|bytes| check_entry(bytes)).collect()
+}
+
+/// [`check_entries`] or [`check_entries_strict`].
+pub fn check_entries_with(entries: &[&[u8]], signatures: Signatures) -> Vec<EntryCheck> {
+    match signatures {
+        Signatures::Batch => check_entries(entries),
+        Signatures::Strict => check_entries_strict(entries),
+    }
 }
 
 /// Verifies a bundle. Never panics, whatever the bytes.
@@ -537,9 +644,9 @@ pub fn verify(bundle: &Bundle) -> VerifyReport {
 }
 
 /// [`verify`], with the per-entry checks computed by `map`: it must return
-/// `check_entry(e)` for every entry `e`, in order (e.g. on several
-/// threads, as `crate::bundle_io::verify_parallel` does). The result is the
-/// same as [`verify`]'s.
+/// what [`check_entries`] does, in order (e.g. on several threads, as
+/// `crate::bundle_io::verify_parallel` does). The result is the same as
+/// [`verify`]'s.
 pub fn verify_with(bundle: &Bundle, map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>) -> VerifyReport {
     verify_receipts_with(bundle, &[], map)
 }
@@ -566,8 +673,21 @@ pub fn verify_tiles_pinned_with(
     pins: &Pins,
     map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
 ) -> VerifyReport {
+    verify_tiles_checked_with(files, log_key, receipts, pins, Signatures::Batch, map)
+}
+
+/// [`verify_tiles_pinned_with`], with the notes' signatures checked as
+/// `signatures` says (`map` should check the entries' the same way).
+pub fn verify_tiles_checked_with(
+    files: &Bundle,
+    log_key: Option<&VerifierKey>,
+    receipts: &[GivenReceipt<'_>],
+    pins: &Pins,
+    signatures: Signatures,
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
     let (bundle, problems) = super::tiles::to_bundle(files, log_key);
-    let mut report = verify_pinned_with(&bundle, receipts, pins, map);
+    let mut report = verify_checked_with(&bundle, receipts, pins, signatures, map);
     if !problems.is_empty() {
         let step = &mut report.steps[Step::Tree.number() as usize - 1];
         step.status = StepStatus::Failed;
@@ -621,27 +741,46 @@ pub fn verify_pinned_with(
     pins: &Pins,
     map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
 ) -> VerifyReport {
+    verify_checked_with(bundle, receipts, pins, Signatures::Batch, map)
+}
+
+/// [`verify_pinned_with`], with the notes' and cosignatures' signatures
+/// checked as `signatures` says; `map` should check the entries' the
+/// same way ([`check_entries_with`]).
+pub fn verify_checked_with(
+    bundle: &Bundle,
+    receipts: &[GivenReceipt<'_>],
+    pins: &Pins,
+    signatures: Signatures,
+    map: impl FnOnce(&[&[u8]]) -> Vec<EntryCheck>,
+) -> VerifyReport {
     let parts = bundle.parts();
     let mut rec = Recorder::new();
 
     // Step 1: files and keys.
     let keys = step_files(&mut rec, &parts);
-    // Step 2: checkpoint signatures.
-    let cps = step_checkpoints(&mut rec, &parts, &keys);
-    // The per-entry checks, then step 4: the tree from the entry files.
+    // The per-entry checks (the tree of step 4 is built from them).
     let n = parts.entries.len() as u64;
     let mut checks = map(&parts.entries);
     if checks.len() != parts.entries.len() {
         // A mapper that lost entries: check them here instead.
-        checks = check_entries(&parts.entries);
+        checks = check_entries_with(&parts.entries, signatures);
     }
     let tree = Tree::from_leaf_hashes(checks.iter().map(|c| c.leaf));
+    // The notes' and cosignatures' signatures, in one batch.
+    let known = match signatures {
+        Signatures::Batch => sigs::batch_notes(&parts, &keys, &checks, &tree),
+        Signatures::Strict => Verified::none(),
+    };
+    // Step 2: checkpoint signatures.
+    let cps = step_checkpoints(&mut rec, &parts, &keys, &known);
+    // Step 4: the tree from the entry files.
     let tree_matches = step_tree(&mut rec, &cps, &tree, n);
     // Step 5: consistency between consecutive checkpoints, and receipts.
     let receipt_notes =
         step_consistency(&mut rec, &parts, receipts, &keys, &cps, &tree, tree_matches);
     // Steps 6, 7, 8: one pass over the entries, in log order.
-    let mut replay = steps_entries(&mut rec, &checks, &keys, &tree);
+    let mut replay = steps_entries(&mut rec, &checks, &keys, &tree, &known);
     // Step 3: cosignatures, now that the registrations are known.
     let log_matches = tree_matches && !rec.failed(Step::Tree);
     let mut tallies = std::mem::take(&mut replay.tallies);

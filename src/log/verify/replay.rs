@@ -13,11 +13,12 @@ use super::{Certification, TallyCheck};
 use crate::count::{self, PackedBallots};
 use crate::log::bundle;
 use crate::log::checkpoint::Checkpoint;
-use crate::log::cosignature::{verify_cosignature, CosignatureError};
+use crate::log::cosignature::{verify_cosignature_known, CosignatureError};
 use crate::log::event::{self, is_scrutineer_role, BatchBallots, Decision, Event, EventError};
 use crate::log::merkle::{Hash, Tree, TreeSize};
 use crate::log::note::{NoteSignature, SignatureType, VerifierKey};
 use crate::log::record::{self, TallyRecord};
+use crate::log::sigbatch::Verified;
 use crate::rules::method::ElectionMethod;
 use crate::rules::outcome::Runoff;
 use crate::rules::round::{Ballot, Round};
@@ -112,6 +113,8 @@ pub(super) struct CosignClaim {
 pub(super) struct Replay<'t> {
     pub(super) origin: Option<String>,
     pub(super) tree: &'t Tree,
+    /// Signatures a batch found valid ([`crate::log::sigbatch`]).
+    pub(super) known: &'t Verified,
     pub(super) created_at: Option<u64>,
     pub(super) entitled: Option<u64>,
     pub(super) present: Option<u64>,
@@ -154,10 +157,11 @@ pub(super) struct Replay<'t> {
 }
 
 impl<'t> Replay<'t> {
-    pub(super) fn new(origin: Option<String>, tree: &'t Tree) -> Replay<'t> {
+    pub(super) fn new(origin: Option<String>, tree: &'t Tree, known: &'t Verified) -> Replay<'t> {
         Replay {
             origin,
             tree,
+            known,
             created_at: None,
             entitled: None,
             present: None,
@@ -1166,12 +1170,16 @@ impl<'t> Replay<'t> {
             .map_err(|e| e.to_string())?;
         let checkpoint =
             Checkpoint::new(origin, TreeSize(size), root).map_err(|e| e.to_string())?;
-        verify_cosignature(&checkpoint.body(), key, &line).map_err(|e| match e {
-            CosignatureError::BadSignature { key } => {
-                format!("cosignature by {key} does not verify over the checkpoint of size {size}")
-            }
-            other => other.to_string(),
-        })?;
+        verify_cosignature_known(&checkpoint.body(), key, &line, self.known).map_err(
+            |e| match e {
+                CosignatureError::BadSignature { key } => {
+                    format!(
+                        "cosignature by {key} does not verify over the checkpoint of size {size}"
+                    )
+                }
+                other => other.to_string(),
+            },
+        )?;
         Ok(Some(line))
     }
 }
