@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::decision_rule::{
-    applies, certified_for, decision_facts, decisions_of, names, not_applicable, once,
-    reduction_range, tallied, DecisionKind,
+    applies, certified_for, decision_facts, decisions_of, names, reduction_range, tallied,
+    DecisionKind,
 };
 use super::draft::{check_candidates, draft_round, validate_draft};
 use super::lookup::{enum_parse, load_election, load_meeting, require_method, text};
