@@ -553,6 +553,14 @@ impl Tx<'_> {
         self.redactions.push(r);
     }
 
+    /// An entry of this change still lacks the person's signature, so the
+    /// change will not be made: it is being prepared for signing (428,
+    /// `signature_required`), and what it would do after its last signed
+    /// entry need not be done.
+    pub(crate) fn preparing(&self) -> bool {
+        !self.unsigned.is_empty()
+    }
+
     /// Live viewers of `round` must hear of this change even if no event
     /// names it.
     pub fn touch(&mut self, round: &str) {
@@ -848,8 +856,10 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
-/// Readers kept open for reuse.
-const MAX_IDLE_READERS: usize = 8;
+/// Readers kept open for reuse: about one per concurrent request under
+/// load (20 counters and the live publisher), since opening one reads the
+/// schema again.
+const MAX_IDLE_READERS: usize = 32;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a lock leaves data that is still consistent:
