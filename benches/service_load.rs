@@ -89,6 +89,30 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// CPU time (user + system) of the whole machine and its idle time so
+/// far, from `/proc/stat` (all cores added up).
+fn machine_time() -> (Duration, Duration) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .map(|&i| f.get(i).copied().unwrap_or(0))
+        .sum();
+    let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+    (
+        Duration::from_millis(busy * 10),
+        Duration::from_millis(idle * 10),
+    )
+}
+
 /// The baseline: one row per durable SQLite commit (WAL,
 /// `synchronous=FULL`, as the service's database), on the same disk, in
 /// the same run: what "one fsync per acknowledged entry" would allow.
@@ -277,6 +301,8 @@ fn main() {
     let acked: Arc<Mutex<Vec<(u64, Duration, f64)>>> = Arc::new(Mutex::new(Vec::new()));
     let resent: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
     let cpu0 = cpu_time(child.0.id());
+    let own0 = cpu_time(std::process::id());
+    let machine0 = machine_time();
     let t0 = Instant::now();
     let counter_threads: Vec<_> = counter_tokens
         .into_iter()
@@ -332,6 +358,12 @@ fn main() {
     }
     let elapsed = t0.elapsed();
     let server_cpu = cpu_time(child.0.id()).saturating_sub(cpu0);
+    let clients_cpu = cpu_time(std::process::id()).saturating_sub(own0);
+    let machine1 = machine_time();
+    let (machine_busy, machine_idle) = (
+        machine1.0.saturating_sub(machine0.0),
+        machine1.1.saturating_sub(machine0.1),
+    );
     let acked = Arc::try_unwrap(acked).ok().unwrap().into_inner().unwrap();
     let closing = Instant::now();
     let closed = c
@@ -378,6 +410,19 @@ fn main() {
         server_cpu.as_secs_f64(),
         elapsed.as_secs_f64(),
         server_cpu.as_secs_f64() * 1000.0 / acked.len() as f64
+    );
+    let per_entry = |d: Duration| d.as_secs_f64() * 1000.0 / acked.len() as f64;
+    println!(
+        "bench clients CPU {:.2} s ({:.2} ms per entry: HTTP, JSON, Ed25519 signing, SSE reading); whole machine busy {:.2} s, idle {:.2} s of {:.2} core-s; others {:.2} s",
+        clients_cpu.as_secs_f64(),
+        per_entry(clients_cpu),
+        machine_busy.as_secs_f64(),
+        machine_idle.as_secs_f64(),
+        (machine_busy + machine_idle).as_secs_f64(),
+        machine_busy
+            .saturating_sub(server_cpu)
+            .saturating_sub(clients_cpu)
+            .as_secs_f64()
     );
     let baseline = raw_sqlite_commits(&dir, 500);
     println!(

@@ -677,7 +677,10 @@ pub(super) fn commit_reading(
             digest: digest.clone(),
         },
     )?;
-    if ordinal == 2 {
+    // The counter's entry is the last one they sign: when it is only
+    // being prepared for their signature, comparing and reconciling can
+    // wait for the signed request (nothing of this one is kept).
+    if ordinal == 2 && !tx.preparing() {
         let first = stored_ballots(&entries[0])?;
         let n = first.len().max(canonical.len());
         let mut differences = 0;

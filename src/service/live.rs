@@ -8,9 +8,11 @@
 //! and sends one update stamped with that checkpoint: the numbers and the
 //! stamp come from the same snapshot. Commits that land while it works are
 //! coalesced into the next update; with one publisher, updates leave in log
-//! order, at most one pass per [`MIN_INTERVAL`]. The publisher keeps each round's decoded ballots by batch, so an
-//! update decodes only the batches reconciled since the last one. Each SSE
-//! stream filters the update for its viewer's role.
+//! order, at most one pass per [`MIN_INTERVAL`]. The publisher keeps each
+//! round's counts by batch ([`BallotCache`]), so an update decodes and
+//! counts only the batches reconciled since the last one, and decides the
+//! round from their sum. Each SSE stream filters the update for its
+//! viewer's role.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -19,7 +21,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 use super::{lock, Actor, Inner, Service};
-use crate::rules::Ballot;
+use crate::rules::tally::Counts;
+use crate::rules::{Ballot, ElectionMethod, Round};
 use crate::state::may_see_result;
 
 /// The publisher makes at most one pass over the changed rounds per this
@@ -62,8 +65,54 @@ impl Update {
     }
 }
 
-/// The decoded ballots of a round's reconciled batches, by batch.
-pub(crate) type BallotCache = BTreeMap<String, Vec<Ballot>>;
+/// The counts of a round's reconciled batches, by batch, as the rule
+/// engine's reference counter made them ([`crate::rules::tally::count`]
+/// of each batch's ballots), and the method and round facts they were
+/// counted under: a live update adds them up and decides the round from
+/// the sum ([`crate::rules::evaluate_counts`], which gives what
+/// `rules::evaluate` gives over all the ballots), so it counts only the
+/// batches reconciled since the last one. Counts made under other facts
+/// are dropped, never added.
+#[derive(Default)]
+pub(crate) struct BallotCache {
+    basis: Option<(ElectionMethod, Round)>,
+    batches: BTreeMap<String, Counts>,
+}
+
+impl BallotCache {
+    /// Counts batch `id` under `method` and `round`, unless it is counted
+    /// already under the same: from the ballots `read` gives (`None`: the
+    /// batch has none to count).
+    pub(crate) fn count(
+        &mut self,
+        method: &ElectionMethod,
+        round: &Round,
+        id: &str,
+        read: impl FnOnce() -> Result<Option<Vec<Ballot>>, super::Error>,
+    ) -> Result<(), super::Error> {
+        let same = self
+            .basis
+            .as_ref()
+            .is_some_and(|(m, r)| m == method && r == round);
+        if !same {
+            self.batches.clear();
+            self.basis = Some((method.clone(), round.clone()));
+        }
+        if !self.batches.contains_key(id) {
+            if let Some(ballots) = read()? {
+                let counts = crate::rules::tally::count(method, round, &ballots);
+                self.batches.insert(id.to_string(), counts);
+            }
+        }
+        Ok(())
+    }
+
+    /// The counts of batch `id`, if [`BallotCache::count`] made them
+    /// (under the facts it was last given).
+    pub(crate) fn get(&self, id: &str) -> Option<&Counts> {
+        self.batches.get(id)
+    }
+}
 
 type Key = (String, String);
 

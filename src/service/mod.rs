@@ -575,6 +575,14 @@ impl Tx<'_> {
         self.redactions.push(r);
     }
 
+    /// An entry of this change still lacks the person's signature, so the
+    /// change will not be made: it is being prepared for signing (428,
+    /// `signature_required`), and what it would do after its last signed
+    /// entry need not be done.
+    pub(crate) fn preparing(&self) -> bool {
+        !self.unsigned.is_empty()
+    }
+
     /// Live viewers of `round` must hear of this change even if no event
     /// names it.
     pub fn touch(&mut self, round: &str) {
@@ -716,10 +724,12 @@ impl Writer {
         }
     }
 
-    /// Commits the open group, if any: then records its checkpoints in the
-    /// sidecar (once for the group) and, if a write erased readings,
-    /// truncates the WAL — all before any write of the group is answered.
-    fn commit_group(&mut self) -> Option<Result<(), Error>> {
+    /// Commits the open group, if any, and, if a write erased readings,
+    /// truncates the WAL — before any write of the group is answered.
+    /// Returns the outcome and, when the group signed checkpoints, what
+    /// the sidecar must now hold ([`Record`]), which the caller writes
+    /// after releasing the writer lock but before answering.
+    fn commit_group(&mut self) -> Option<(Result<(), Error>, Option<Record>)> {
         if !self.group.open {
             return None;
         }
@@ -740,19 +750,7 @@ impl Writer {
         if committed.is_err() {
             // The trees and signers hold entries that were rolled back.
             self.logs.clear();
-            return Some(committed);
-        }
-        if !issued.is_empty() {
-            self.issued.extend(issued);
-            if let Err(e) = store::sidecar::write(&self.sidecar, &self.issued) {
-                // Committed already; the record lags until the next
-                // write succeeds (it never leads the database).
-                tracing::error!(
-                    sidecar = %self.sidecar.display(),
-                    error = %e,
-                    "cannot record the checkpoint in the sidecar"
-                );
-            }
+            return Some((committed, None));
         }
         if erased {
             match store::erase_wal(&self.conn) {
@@ -763,7 +761,36 @@ impl Writer {
                 Err(e) => tracing::error!(error = %e, "truncating the WAL"),
             }
         }
-        Some(committed)
+        let record = (!issued.is_empty()).then(|| {
+            self.issued.extend(issued);
+            Record {
+                sidecar: self.sidecar.clone(),
+                issued: self.issued.clone(),
+            }
+        });
+        Some((committed, record))
+    }
+}
+
+/// What the checkpoint sidecar must hold once a group committed: every
+/// meeting's last checkpoint issued, as of that group.
+struct Record {
+    sidecar: PathBuf,
+    issued: store::sidecar::Issued,
+}
+
+impl Record {
+    /// Writes the sidecar durably. Committed already: if this fails, the
+    /// record lags until the next group's succeeds (it never leads the
+    /// database).
+    fn write(&self) {
+        if let Err(e) = store::sidecar::write(&self.sidecar, &self.issued) {
+            tracing::error!(
+                sidecar = %self.sidecar.display(),
+                error = %e,
+                "cannot record the checkpoint in the sidecar"
+            );
+        }
     }
 }
 
@@ -856,6 +883,10 @@ pub(crate) struct Inner {
     queued: AtomicUsize,
     finished: Mutex<Finished>,
     group_done: Condvar,
+    /// Held from a group's commit until it finished: its sidecar written,
+    /// its writes told. Taken under the writer lock, so groups finish in
+    /// the order they committed.
+    recording: Mutex<()>,
     readers: Mutex<Vec<Connection>>,
     live: live::Hub,
     /// Base of log-in links, e.g. `http://127.0.0.1:8080`.
@@ -870,8 +901,10 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
-/// Readers kept open for reuse.
-const MAX_IDLE_READERS: usize = 8;
+/// Readers kept open for reuse: about one per concurrent request under
+/// load (20 counters and the live publisher), since opening one reads the
+/// schema again.
+const MAX_IDLE_READERS: usize = 32;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a lock leaves data that is still consistent:
@@ -927,6 +960,7 @@ impl Service {
                 queued: AtomicUsize::new(0),
                 finished: Mutex::new(Finished::default()),
                 group_done: Condvar::new(),
+                recording: Mutex::new(()),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
                 public_url: RwLock::new("http://127.0.0.1:8080".into()),
@@ -1055,9 +1089,11 @@ impl Service {
     /// transaction, which the writer leaves open while other writes wait
     /// for the writer lock; the last of them (the one that finds nobody
     /// waiting, or the [`MAX_GROUP`]th) commits the group — one commit and
-    /// one fsync for all — writes the checkpoint sidecar once and, if any
-    /// write erased readings, truncates the WAL. Only then is any write of
-    /// the group acknowledged: a successful write returns after its group
+    /// one fsync for all — and, if any write erased readings, truncates
+    /// the WAL; then it releases the writer lock (the next group's writes
+    /// run) and writes the checkpoint sidecar once. Only once all of that
+    /// is done is any write of the group acknowledged, and groups finish
+    /// in the order they committed: a successful write returns after its group
     /// committed, and fails if the group did not. A write that fails is
     /// rolled back to its savepoint and answers at once (it changed
     /// nothing). Readers see a group only once it committed.
@@ -1074,13 +1110,22 @@ impl Service {
         let group = guard.group.id;
         let last =
             self.inner.queued.load(Ordering::SeqCst) == 0 || guard.group.members >= MAX_GROUP;
-        if last {
-            if let Some(committed) = guard.commit_group() {
-                // Under the writer lock, so groups finish in order.
+        let committed = if last { guard.commit_group() } else { None };
+        match committed {
+            None => drop(guard),
+            Some((committed, record)) => {
+                // Taken under the writer lock, so groups are recorded and
+                // finish in order; the next group runs its writes while
+                // this one's sidecar is made durable.
+                let order = lock(&self.inner.recording);
+                drop(guard);
+                if let Some(r) = record {
+                    r.write();
+                }
                 self.finish(group, committed);
+                drop(order);
             }
         }
-        drop(guard);
         let done = outcome?;
         self.wait_for(group)?;
         if done.stamp.is_some() {

@@ -74,34 +74,38 @@ pub fn released_batches(order: &[(String, u64)], min: u64) -> &[(String, u64)] {
     &order[..upto]
 }
 
-/// The reconciled ballots of an open round's live count
-/// ([`released_batches`]), decoding only the batches not yet in `cache`
-/// (the live publisher's) when one is given.
-fn released_ballots(
+/// The counts of an open round's live count ([`released_batches`]): the
+/// reference counter's counts of each released batch, added up; only the
+/// batches not yet in `cache` (the live publisher's) are decoded and
+/// counted when one is given.
+fn released_counts(
     conn: &Connection,
     meeting: &str,
-    round: &str,
+    method: &ElectionMethod,
+    round: &Round,
+    id: &str,
     cache: Option<&mut BallotCache>,
-) -> Result<Vec<Ballot>, Error> {
-    let order = store::round::reconciled_batch_order(conn, meeting, round)?;
+) -> Result<rules::tally::Counts, Error> {
+    let order = store::round::reconciled_batch_order(conn, meeting, id)?;
     let released = released_batches(&order, LIVE_RELEASE_MIN_BALLOTS);
-    let mut local = BallotCache::new();
+    let mut local = BallotCache::default();
     let cache = cache.unwrap_or(&mut local);
-    let mut out = Vec::new();
-    for (id, _) in released {
-        if !cache.contains_key(id) {
-            let Some(json) = store::round::reconciled_batch(conn, meeting, round, id)? else {
-                continue;
+    for (batch, _) in released {
+        let read = || {
+            let Some(json) = store::round::reconciled_batch(conn, meeting, id, batch)? else {
+                return Ok(None);
             };
             let b: BatchBallots = serde_json::from_str(&json)
                 .map_err(|e| Error::internal(format!("stored batch: {e}")))?;
-            cache.insert(id.clone(), b.to_ballots().map_err(Error::internal)?);
-        }
-        if let Some(bs) = cache.get(id) {
-            out.extend(bs.iter().cloned());
-        }
+            Ok(Some(b.to_ballots().map_err(Error::internal)?))
+        };
+        cache.count(method, round, batch, read)?;
     }
-    Ok(out)
+    let parts: Vec<&rules::tally::Counts> = released
+        .iter()
+        .filter_map(|(batch, _)| cache.get(batch))
+        .collect();
+    Ok(rules::groups::sum_counts(&parts, round.candidates.len()))
 }
 
 /// Who may see a round's result (final or partial), and when: the one rule
@@ -160,9 +164,9 @@ fn partial_result(
     method: &ElectionMethod,
     cache: Option<&mut BallotCache>,
 ) -> Result<Value, Error> {
-    let ballots = released_ballots(conn, meeting, &l.row.id, cache)?;
     let round = facts(l, None)?;
-    let result = rules::evaluate(method, &round, &ballots);
+    let counts = released_counts(conn, meeting, method, &round, &l.row.id, cache)?;
+    let result = rules::evaluate_counts(method, &round, counts);
     let doc = serde_json::to_value(report::json::document(method, &round, &result))
         .map_err(Error::internal)?;
     Ok(json!({

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{i64_of, u64_of, StoreError};
+use super::{i64_of, u64_of, Cached, StoreError};
 
 /// One scrutineer's count of the ballots in the box.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn insert(
     name: &str,
     returned: u64,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO box_count (meeting, round, seq, person, name, returned)
          VALUES (?1, ?2,
                  (SELECT COALESCE(MAX(seq), 0) + 1 FROM box_count WHERE meeting = ?1 AND round = ?2),
@@ -40,7 +40,7 @@ pub fn counts(
     meeting: &str,
     round: &str,
 ) -> Result<Vec<BoxCountRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT seq, person, name, returned FROM box_count
          WHERE meeting = ?1 AND round = ?2 ORDER BY seq",
     )?;

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::StoreError;
+use super::{Cached, StoreError};
 
 /// The stored outcome of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub fn get(
     key: &str,
 ) -> Result<Option<Stored>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT request_hash, status, response FROM idempotency
              WHERE meeting = ?1 AND person = ?2 AND key = ?3",
             [meeting, person, key],
@@ -45,7 +45,7 @@ pub fn put(
     key: &str,
     stored: &Stored,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO idempotency (meeting, person, key, request_hash, status, response)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -70,7 +70,7 @@ pub fn redact(
     key: &str,
     stored: &Stored,
 ) -> Result<bool, StoreError> {
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE idempotency SET request_hash = ?4, status = ?5, response = ?6
          WHERE meeting = ?1 AND person = ?2 AND key = ?3",
         params![

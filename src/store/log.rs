@@ -24,6 +24,8 @@ use std::ops::Range;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::Cached;
+
 use crate::log::checkpoint::{Checkpoint, CheckpointError};
 use crate::log::entry::{Entry, EntryError};
 use crate::log::merkle::{leaf_hash, Hash, LeafIndex, Tree, TreeSize};
@@ -230,7 +232,7 @@ pub fn entry_bytes(
         return Ok(None);
     };
     let bytes = conn
-        .query_row(
+        .row(
             "SELECT bytes FROM log_entry WHERE log = ?1 AND seq = ?2",
             params![log, seq],
             |r| r.get(0),
@@ -269,7 +271,7 @@ pub fn latest_checkpoint(
     log: &str,
 ) -> Result<Option<(TreeSize, String)>, StoreError> {
     let row: Option<(i64, String)> = conn
-        .query_row(
+        .row(
             "SELECT size, note FROM log_checkpoint WHERE log = ?1 ORDER BY size DESC LIMIT 1",
             [log],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -292,7 +294,7 @@ pub fn checkpoint_at(
         return Ok(None);
     };
     Ok(conn
-        .query_row(
+        .row(
             "SELECT note FROM log_checkpoint WHERE log = ?1 AND size = ?2",
             params![log, size],
             |r| r.get(0),

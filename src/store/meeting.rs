@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{i64_of, u64_of, StoreError};
+use super::{i64_of, u64_of, Cached, StoreError};
 use crate::state::Role;
 
 /// A meeting row. JSON columns are kept as text; the service parses them.
@@ -56,7 +56,7 @@ const MEETING_COLUMNS: &str = "id, name, body, voting_members, exclusions, entit
      log_key, method_preset, method_overrides, method, present";
 
 pub fn insert_meeting(tx: &Connection, m: &MeetingRow) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO meeting ({MEETING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         params![
             m.id,
@@ -78,7 +78,7 @@ pub fn insert_meeting(tx: &Connection, m: &MeetingRow) -> Result<(), StoreError>
 
 pub fn meeting(conn: &Connection, id: &str) -> Result<Option<MeetingRow>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {MEETING_COLUMNS} FROM meeting WHERE id = ?1"),
             [id],
             meeting_of,
@@ -88,7 +88,7 @@ pub fn meeting(conn: &Connection, id: &str) -> Result<Option<MeetingRow>, StoreE
 
 /// Every meeting id, oldest first (by rowless primary key order: by id).
 pub fn meeting_ids(conn: &Connection) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare("SELECT id FROM meeting ORDER BY id")?;
+    let mut stmt = conn.prepare_cached("SELECT id FROM meeting ORDER BY id")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -100,7 +100,7 @@ pub fn set_method(
     overrides: &str,
     method: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE meeting SET method_preset = ?2, method_overrides = ?3, method = ?4 WHERE id = ?1",
         params![meeting, preset, overrides, method],
     )?;
@@ -108,7 +108,7 @@ pub fn set_method(
 }
 
 pub fn set_present(tx: &Connection, meeting: &str, present: u64) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE meeting SET present = ?2 WHERE id = ?1",
         params![meeting, i64_of(present)],
     )?;
@@ -117,8 +117,8 @@ pub fn set_present(tx: &Connection, meeting: &str, present: u64) -> Result<(), S
 
 /// Replaces the roster of names checked in (never referenced elsewhere).
 pub fn replace_roster(tx: &Connection, meeting: &str, names: &[String]) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM roster WHERE meeting = ?1", [meeting])?;
-    let mut stmt = tx.prepare("INSERT INTO roster (meeting, name) VALUES (?1, ?2)")?;
+    tx.exec("DELETE FROM roster WHERE meeting = ?1", [meeting])?;
+    let mut stmt = tx.prepare_cached("INSERT INTO roster (meeting, name) VALUES (?1, ?2)")?;
     for n in names {
         stmt.execute(params![meeting, n])?;
     }
@@ -127,7 +127,7 @@ pub fn replace_roster(tx: &Connection, meeting: &str, names: &[String]) -> Resul
 
 /// Number of names on the roster.
 pub fn roster_len(conn: &Connection, meeting: &str) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row(
+    let n: i64 = conn.row(
         "SELECT COUNT(*) FROM roster WHERE meeting = ?1",
         [meeting],
         |r| r.get(0),
@@ -172,12 +172,12 @@ pub fn next_number(conn: &Connection, meeting: &str, seq: Sequence) -> Result<u6
         Sequence::Election => "SELECT COUNT(*) FROM election WHERE meeting = ?1",
         Sequence::Round => "SELECT COUNT(*) FROM ballot_round WHERE meeting = ?1",
     };
-    let n: i64 = conn.query_row(sql, [meeting], |r| r.get(0))?;
+    let n: i64 = conn.row(sql, [meeting], |r| r.get(0))?;
     Ok(u64_of(n)? + 1)
 }
 
 pub fn insert_person(tx: &Connection, meeting: &str, p: &PersonRow) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO person (meeting, id, role, name, key) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![meeting, p.id, p.role, p.name, p.key],
     )?;
@@ -186,7 +186,7 @@ pub fn insert_person(tx: &Connection, meeting: &str, p: &PersonRow) -> Result<()
 
 pub fn person(conn: &Connection, meeting: &str, id: &str) -> Result<Option<PersonRow>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id, role, name, key FROM person WHERE meeting = ?1 AND id = ?2",
             [meeting, id],
             person_of,
@@ -196,7 +196,7 @@ pub fn person(conn: &Connection, meeting: &str, id: &str) -> Result<Option<Perso
 
 /// People of a meeting in id order (p1, p2, …, p10 by number).
 pub fn people(conn: &Connection, meeting: &str) -> Result<Vec<PersonRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, role, name, key FROM person WHERE meeting = ?1
          ORDER BY length(id), id",
     )?;
@@ -210,7 +210,7 @@ pub fn set_person_key(
     id: &str,
     key: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE person SET key = ?3 WHERE meeting = ?1 AND id = ?2",
         params![meeting, id, key],
     )?;
@@ -233,7 +233,7 @@ pub fn insert_token(
     person: &str,
     hash: &[u8; 32],
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO token (hash, meeting, id, person) VALUES (?1, ?2, ?3, ?4)",
         params![hash.as_slice(), meeting, id, person],
     )?;
@@ -246,7 +246,7 @@ pub fn token_by_hash(
     hash: &[u8; 32],
 ) -> Result<Option<(TokenRow, PersonRow)>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT t.meeting, t.id, t.person, t.revoked, p.id, p.role, p.name, p.key
              FROM token t JOIN person p ON p.meeting = t.meeting AND p.id = t.person
              WHERE t.hash = ?1",
@@ -272,7 +272,7 @@ pub fn token_by_hash(
 }
 
 pub fn tokens(conn: &Connection, meeting: &str) -> Result<Vec<TokenRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT meeting, id, person, revoked FROM token WHERE meeting = ?1
          ORDER BY length(id), id",
     )?;
@@ -289,7 +289,7 @@ pub fn tokens(conn: &Connection, meeting: &str) -> Result<Vec<TokenRow>, StoreEr
 
 /// Marks a token revoked; false if there is no such token.
 pub fn revoke_token(tx: &Connection, meeting: &str, id: &str) -> Result<bool, StoreError> {
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE token SET revoked = 1 WHERE meeting = ?1 AND id = ?2",
         [meeting, id],
     )?;
@@ -319,7 +319,7 @@ fn election_of(r: &Row<'_>) -> rusqlite::Result<ElectionRow> {
 }
 
 pub fn insert_election(tx: &Connection, meeting: &str, e: &ElectionRow) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO election (meeting, id, contest, office, seats, accepted_list)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -340,7 +340,7 @@ pub fn election(
     id: &str,
 ) -> Result<Option<ElectionRow>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id, contest, office, seats, accepted_list FROM election
              WHERE meeting = ?1 AND id = ?2",
             [meeting, id],
@@ -350,7 +350,7 @@ pub fn election(
 }
 
 pub fn elections(conn: &Connection, meeting: &str) -> Result<Vec<ElectionRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, contest, office, seats, accepted_list FROM election WHERE meeting = ?1
          ORDER BY length(id), id",
     )?;
@@ -364,7 +364,7 @@ pub fn set_accepted_list(
     election: &str,
     list: Option<&str>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE election SET accepted_list = ?3 WHERE meeting = ?1 AND id = ?2",
         params![meeting, election, list],
     )?;
@@ -377,7 +377,7 @@ pub fn set_election_seats(
     election: &str,
     seats: u64,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE election SET seats = ?3 WHERE meeting = ?1 AND id = ?2",
         params![meeting, election, i64_of(seats)],
     )?;
@@ -391,7 +391,7 @@ pub fn assign(
     election: &str,
     person: &str,
 ) -> Result<bool, StoreError> {
-    let n = tx.execute(
+    let n = tx.exec(
         "INSERT OR IGNORE INTO assignment (meeting, election, person) VALUES (?1, ?2, ?3)",
         [meeting, election, person],
     )?;
@@ -404,7 +404,7 @@ pub fn assigned(
     meeting: &str,
     election: &str,
 ) -> Result<Vec<PersonRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.role, p.name, p.key FROM assignment a
          JOIN person p ON p.meeting = a.meeting AND p.id = a.person
          WHERE a.meeting = ?1 AND a.election = ?2
@@ -420,7 +420,7 @@ pub fn assignments_of(
     meeting: &str,
     person: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT election FROM assignment WHERE meeting = ?1 AND person = ?2
          ORDER BY length(election), election",
     )?;
@@ -434,7 +434,7 @@ pub fn is_assigned(
     election: &str,
     person: &str,
 ) -> Result<bool, StoreError> {
-    let n: i64 = conn.query_row(
+    let n: i64 = conn.row(
         "SELECT COUNT(*) FROM assignment WHERE meeting = ?1 AND election = ?2 AND person = ?3",
         [meeting, election, person],
         |r| r.get(0),

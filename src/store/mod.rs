@@ -40,7 +40,7 @@ pub mod witness;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Params, Row};
 
 pub use self::log::StoreError;
 
@@ -245,7 +245,50 @@ CREATE TABLE totals_entry (
     FOREIGN KEY (meeting, round) REFERENCES ballot_round(meeting, id)
 ) WITHOUT ROWID;
 ",
+    // 5: the write path under load (issue 15): a batch found by its label
+    // without regard to case, and a round's batches by state, with their
+    // counts, without reading the batch rows (`store::round::batch`,
+    // `ballots_read`, `batch_counts`, `reconciled_batch_order`).
+    "
+CREATE INDEX batch_label ON batch (meeting, round, id COLLATE NOCASE);
+CREATE INDEX batch_state ON batch (meeting, round, state, ballots, seq);
+",
 ];
+
+/// Statements kept prepared per connection ([`Cached`]): more than the
+/// service's distinct statements, so none is parsed twice.
+const STATEMENT_CACHE: usize = 256;
+
+/// Statements through the connection's cache of prepared statements: the
+/// writer runs the same few dozen at every change, and parsing them again
+/// each time was a tenth of the service's time under load
+/// (docs/performance.md, "Meeting service under load").
+pub(crate) trait Cached {
+    /// `Connection::execute`, prepared once.
+    fn exec<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// `Connection::query_row`, prepared once.
+    fn row<T, P: Params, F: FnOnce(&Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T, P: Params, F: FnOnce(&Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
 
 /// How long a connection waits for another writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -276,6 +319,16 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // The query planner stability guarantee: a plan never depends on the
+    // values bound. Without it, the bundled SQLite (STAT4) marks many
+    // statements to be prepared again whenever their parameters are
+    // cleared — which rusqlite's cache does each time a statement goes
+    // back to it — and the cache would save nothing.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     // WAL: readers never block the writer; FULL: fsync at every commit.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -286,8 +339,13 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     }
     // secure_delete: deleted and overwritten content is zeroed in the
     // file, so erased readings and salts leave no bytes behind.
+    // temp_store = MEMORY: the journal of each write's savepoint (page
+    // images from before the write, readings among them) stays in memory
+    // instead of a temporary file — no bytes of it on disk, and no
+    // write(2) for every page a write touches.
     conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())
 }
@@ -298,31 +356,32 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 pub mod group {
     use rusqlite::Connection;
 
-    use super::StoreError;
+    use super::{Cached, StoreError};
 
     /// Opens the group's transaction, taking the write lock now.
     pub fn begin(conn: &Connection) -> Result<(), StoreError> {
-        Ok(conn.execute_batch("BEGIN IMMEDIATE")?)
+        Ok(conn.exec("BEGIN IMMEDIATE", []).map(drop)?)
     }
 
     /// Starts one write's savepoint.
     pub fn savepoint(conn: &Connection) -> Result<(), StoreError> {
-        Ok(conn.execute_batch("SAVEPOINT scrutineer_write")?)
+        Ok(conn.exec("SAVEPOINT scrutineer_write", []).map(drop)?)
     }
 
     /// Keeps the write's changes in the group.
     pub fn release(conn: &Connection) -> Result<(), StoreError> {
-        Ok(conn.execute_batch("RELEASE scrutineer_write")?)
+        Ok(conn.exec("RELEASE scrutineer_write", []).map(drop)?)
     }
 
     /// Takes back the write's changes (the group's others stay).
     pub fn rollback_write(conn: &Connection) -> Result<(), StoreError> {
-        Ok(conn.execute_batch("ROLLBACK TO scrutineer_write; RELEASE scrutineer_write")?)
+        conn.exec("ROLLBACK TO scrutineer_write", [])?;
+        Ok(conn.exec("RELEASE scrutineer_write", []).map(drop)?)
     }
 
     /// Commits the group: durable when this returns (`synchronous=FULL`).
     pub fn commit(conn: &Connection) -> Result<(), StoreError> {
-        Ok(conn.execute_batch("COMMIT")?)
+        Ok(conn.exec("COMMIT", []).map(drop)?)
     }
 
     /// Rolls back whatever is still open of a group that failed.

@@ -4,6 +4,7 @@
 //! person's key itself is `person.key` (`store::meeting`), changed only
 //! when the approval is logged.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 
 const SCHEMA: &str = "
@@ -42,7 +43,7 @@ pub fn pending(
     meeting: &str,
     person: &str,
 ) -> rusqlite::Result<Option<Replacement>> {
-    conn.query_row(
+    conn.row(
         "SELECT person, key, old_key, entry FROM key_replacement
          WHERE meeting = ?1 AND person = ?2 AND approved_by IS NULL
          ORDER BY entry DESC LIMIT 1",
@@ -63,11 +64,11 @@ pub fn pending(
 /// Records a replacement asked for; an earlier one still pending is
 /// superseded (dropped).
 pub fn insert(conn: &Connection, meeting: &str, r: &Replacement) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.exec(
         "DELETE FROM key_replacement WHERE meeting = ?1 AND person = ?2 AND approved_by IS NULL",
         [meeting, &r.person],
     )?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO key_replacement (meeting, person, key, old_key, entry) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             meeting,
@@ -88,7 +89,7 @@ pub fn approve(
     by: &str,
     entry: u64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE key_replacement SET approved_by = ?3, approved_at = ?4
          WHERE meeting = ?1 AND person = ?2 AND approved_by IS NULL",
         params![

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{i64_of, u64_of, StoreError};
+use super::{i64_of, u64_of, Cached, StoreError};
 use crate::state::{BatchState, Resolution, RoundState};
 
 /// A round. JSON columns are text; the service parses them.
@@ -85,7 +85,7 @@ fn round_of(r: &Row<'_>) -> rusqlite::Result<RoundRow> {
 
 /// Inserts a round, or rewrites every column of an existing one.
 pub fn save_round(tx: &Connection, meeting: &str, r: &RoundRow) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         &format!(
             "INSERT INTO ballot_round (meeting, {ROUND_COLUMNS}) VALUES
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
@@ -132,7 +132,7 @@ pub fn save_round(tx: &Connection, meeting: &str, r: &RoundRow) -> Result<(), St
 
 pub fn round(conn: &Connection, meeting: &str, id: &str) -> Result<Option<RoundRow>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {ROUND_COLUMNS} FROM ballot_round WHERE meeting = ?1 AND id = ?2"),
             [meeting, id],
             round_of,
@@ -146,7 +146,7 @@ pub fn rounds(
     meeting: &str,
     election: Option<&str>,
 ) -> Result<Vec<RoundRow>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ROUND_COLUMNS} FROM ballot_round
          WHERE meeting = ?1 AND (?2 IS NULL OR election = ?2)
          ORDER BY length(id), id"
@@ -161,7 +161,7 @@ pub fn any_round_in(
     meeting: &str,
     state: RoundState,
 ) -> Result<bool, StoreError> {
-    let n: i64 = conn.query_row(
+    let n: i64 = conn.row(
         "SELECT COUNT(*) FROM ballot_round WHERE meeting = ?1 AND state = ?2",
         params![meeting, state],
         |r| r.get(0),
@@ -207,7 +207,7 @@ pub fn save_batch(
     round: &str,
     b: &BatchRow,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO batch (meeting, round, id, state, ballots, reconciled, seq, resolutions)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (meeting, round, id) DO UPDATE SET
@@ -227,6 +227,9 @@ pub fn save_batch(
     Ok(())
 }
 
+/// The batch labelled `id`, compared without regard to case (through
+/// the index `batch_label`: without it, a look-up reads every batch of the
+/// round).
 pub fn batch(
     conn: &Connection,
     meeting: &str,
@@ -234,9 +237,10 @@ pub fn batch(
     id: &str,
 ) -> Result<Option<BatchRow>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!(
-                "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3 COLLATE NOCASE"
+                "SELECT {BATCH_COLUMNS} FROM batch INDEXED BY batch_label
+                 WHERE meeting = ?1 AND round = ?2 AND id = ?3 COLLATE NOCASE"
             ),
             [meeting, round, id],
             batch_of,
@@ -253,15 +257,15 @@ pub fn discard_batch(
     id: &str,
 ) -> Result<(), StoreError> {
     let key = params![meeting, round, id];
-    tx.execute(
+    tx.exec(
         "DELETE FROM batch_difference WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
         key,
     )?;
-    tx.execute(
+    tx.exec(
         "DELETE FROM batch_entry WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
         key,
     )?;
-    tx.execute(
+    tx.exec(
         "DELETE FROM batch WHERE meeting = ?1 AND round = ?2 AND id = ?3 AND state <> 'reconciled'",
         key,
     )?;
@@ -270,7 +274,7 @@ pub fn discard_batch(
 
 /// Batches of a round, by label.
 pub fn batches(conn: &Connection, meeting: &str, round: &str) -> Result<Vec<BatchRow>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {BATCH_COLUMNS} FROM batch WHERE meeting = ?1 AND round = ?2 ORDER BY id"
     ))?;
     let rows = stmt.query_map([meeting, round], batch_of)?;
@@ -291,7 +295,7 @@ pub fn batch_counts(
     meeting: &str,
     round: &str,
 ) -> Result<BatchCounts, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT state, COUNT(*), COALESCE(SUM(ballots), 0) FROM batch
          WHERE meeting = ?1 AND round = ?2 GROUP BY state",
     )?;
@@ -314,14 +318,18 @@ pub fn batch_counts(
 
 /// The ballots a round holds so far, counted or still being read: a
 /// reconciled batch's ballots, and for every other batch the larger count
-/// of its readings.
+/// of its readings. Read from the index `batch_state` (state and count of
+/// every batch), never from the batch rows; the readings are looked up
+/// for the batches not yet reconciled only.
 pub fn ballots_read(conn: &Connection, meeting: &str, round: &str) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row(
-        "SELECT COALESCE(SUM(CASE WHEN b.state = 'reconciled' THEN COALESCE(b.ballots, 0)
-                ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
-                      WHERE e.meeting = b.meeting AND e.round = b.round AND e.batch = b.id)
-                END), 0)
-         FROM batch b WHERE b.meeting = ?1 AND b.round = ?2",
+    let n: i64 = conn.row(
+        "SELECT
+           (SELECT COALESCE(SUM(ballots), 0) FROM batch
+            WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled')
+         + (SELECT COALESCE(SUM((SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+                                 WHERE e.meeting = b.meeting AND e.round = b.round AND e.batch = b.id)), 0)
+            FROM batch b
+            WHERE b.meeting = ?1 AND b.round = ?2 AND b.state IN ('awaiting_second', 'differences'))",
         [meeting, round],
         |r| r.get(0),
     )?;
@@ -334,7 +342,7 @@ pub fn reconciled_ballots(
     meeting: &str,
     round: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT reconciled FROM batch
          WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled' ORDER BY id",
     )?;
@@ -350,7 +358,7 @@ pub fn reconciled_batch_order(
     meeting: &str,
     round: &str,
 ) -> Result<Vec<(String, u64)>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, COALESCE(ballots, 0) FROM batch
          WHERE meeting = ?1 AND round = ?2 AND state = 'reconciled'
          ORDER BY COALESCE(seq, -1), id",
@@ -367,7 +375,7 @@ pub fn reconciled_batch(
     id: &str,
 ) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT reconciled FROM batch
              WHERE meeting = ?1 AND round = ?2 AND id = ?3 AND state = 'reconciled'",
             [meeting, round, id],
@@ -401,7 +409,7 @@ pub fn insert_entry(
     batch: &str,
     e: &EntryRow,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO batch_entry
            (meeting, round, batch, ordinal, person, count, ballots, digest, salt, idempotency_key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -427,7 +435,7 @@ pub fn entries(
     round: &str,
     batch: &str,
 ) -> Result<Vec<EntryRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT ordinal, person, count, ballots, digest, salt, idempotency_key FROM batch_entry
          WHERE meeting = ?1 AND round = ?2 AND batch = ?3 ORDER BY ordinal",
     )?;
@@ -452,7 +460,7 @@ pub fn batches_entered_by(
     round: &str,
     person: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT batch FROM batch_entry WHERE meeting = ?1 AND round = ?2 AND person = ?3
          ORDER BY batch",
     )?;
@@ -472,12 +480,12 @@ pub fn erase_entry_ballots(
     round: &str,
     batch: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE batch_entry SET ballots = NULL, salt = ''
          WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
         [meeting, round, batch],
     )?;
-    tx.execute(
+    tx.exec(
         "DELETE FROM batch_difference WHERE meeting = ?1 AND round = ?2 AND batch = ?3",
         [meeting, round, batch],
     )?;
@@ -504,7 +512,7 @@ pub fn insert_difference(
     batch: &str,
     d: &DifferenceRow,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO batch_difference
            (meeting, round, batch, position, first, second, resolution, reason, resolved_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -529,7 +537,7 @@ pub fn differences(
     round: &str,
     batch: &str,
 ) -> Result<Vec<DifferenceRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT position, first, second, resolution, reason, resolved_by FROM batch_difference
          WHERE meeting = ?1 AND round = ?2 AND batch = ?3 ORDER BY position",
     )?;
@@ -556,7 +564,7 @@ pub fn resolve_difference(
     batch: &str,
     d: &DifferenceRow,
 ) -> Result<bool, StoreError> {
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE batch_difference SET resolution = ?5, reason = ?6, resolved_by = ?7
          WHERE meeting = ?1 AND round = ?2 AND batch = ?3 AND position = ?4
            AND resolution IS NULL",
@@ -589,7 +597,7 @@ pub fn insert_cosignature(
     round: &str,
     c: &CosignatureRow,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO cosignature (meeting, round, person, line, timestamp)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![meeting, round, c.person, c.line, i64_of(c.timestamp)],
@@ -602,7 +610,7 @@ pub fn cosignatures(
     meeting: &str,
     round: &str,
 ) -> Result<Vec<CosignatureRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT person, line, timestamp FROM cosignature WHERE meeting = ?1 AND round = ?2
          ORDER BY timestamp, length(person), person",
     )?;

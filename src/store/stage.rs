@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{i64_of, u64_of, StoreError};
+use super::{i64_of, u64_of, Cached, StoreError};
 
 /// JSON columns are text; the service parses them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn stage(
     meeting: &str,
     round: &str,
 ) -> Result<Option<StageRow>, StoreError> {
-    conn.query_row(
+    conn.row(
         "SELECT overrides, method, facts, replaced, voted FROM round_stage
          WHERE meeting = ?1 AND round = ?2",
         params![meeting, round],
@@ -51,7 +51,7 @@ pub fn save_stage(
     round: &str,
     s: &StageRow,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO round_stage (meeting, round, overrides, method, facts, replaced, voted)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (meeting, round) DO UPDATE SET

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{u64_of, StoreError};
+use super::{u64_of, Cached, StoreError};
 
 /// One counter's reading of the totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct TotalsEntryRow {
 
 /// Marks a round as counted by hand.
 pub fn mark(tx: &Connection, meeting: &str, round: &str) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO hand_count (meeting, round, counted) VALUES (?1, ?2, NULL)",
         [meeting, round],
     )?;
@@ -33,7 +33,7 @@ pub fn hand_count(
     round: &str,
 ) -> Result<Option<Option<String>>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT counted FROM hand_count WHERE meeting = ?1 AND round = ?2",
             [meeting, round],
             |r| r.get::<_, Option<String>>(0),
@@ -48,7 +48,7 @@ pub fn set_counted(
     round: &str,
     totals: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "UPDATE hand_count SET counted = ?3 WHERE meeting = ?1 AND round = ?2",
         params![meeting, round, totals],
     )?;
@@ -63,7 +63,7 @@ pub fn insert_entry(
     name: &str,
     totals: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO totals_entry (meeting, round, seq, person, name, totals)
          VALUES (?1, ?2,
                  (SELECT COALESCE(MAX(seq), 0) + 1 FROM totals_entry WHERE meeting = ?1 AND round = ?2),
@@ -79,7 +79,7 @@ pub fn entries(
     meeting: &str,
     round: &str,
 ) -> Result<Vec<TotalsEntryRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT seq, person, name, totals FROM totals_entry
          WHERE meeting = ?1 AND round = ?2 ORDER BY seq",
     )?;
@@ -96,7 +96,7 @@ pub fn entries(
 
 /// Erases the readings (reconciled, or sent back for re-entry).
 pub fn clear_entries(tx: &Connection, meeting: &str, round: &str) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "DELETE FROM totals_entry WHERE meeting = ?1 AND round = ?2",
         [meeting, round],
     )?;
