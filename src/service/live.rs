@@ -9,7 +9,7 @@
 //! stamp come from the same snapshot. Commits that land while it works are
 //! coalesced into the next update; with one publisher, updates leave in log
 //! order, at most one pass per [`MIN_INTERVAL`]. The publisher keeps each
-//! round's counts by batch ([`BallotCache`]), so an update decodes and
+//! round's counts by batch (`BallotCache`), so an update decodes and
 //! counts only the batches reconciled since the last one, and decides the
 //! round from their sum. Each SSE stream filters the update for its
 //! viewer's role.
