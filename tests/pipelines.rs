@@ -951,3 +951,142 @@ fn a_four_level_evaluation_through_the_service() {
     let out = h.verified(&server);
     assert!(out.contains("核验通过"), "{out}");
 }
+
+/// RULES §9.5 with the presidium's `rerun` (issue 11): a group held
+/// without its floor is re-held, and its combination counts the latest
+/// re-run of each group — members exactly at their floor (counted, no
+/// re-run), households one below (no quorum → re-run → one below again →
+/// re-run → exactly at the floor); the combination refused while a re-run
+/// waits or is still open, then opened with the re-run's tally, the failed
+/// rounds shown as superseded; the bundle verified by the binary.
+#[test]
+fn a_group_held_without_its_floor_is_re_run_into_its_combination() {
+    let server = Server::start("pipeline-rerun");
+    let h = Hall::new(&server, 30, 27);
+    let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
+    let nom = h.round(
+        &e,
+        json!({ "kind": "nomination", "candidates": ["丁一", "王二", "刘三"],
+                "groups": ["党员", "农户"], "next_size": 3,
+                "method": { "nomination_limit": "unlimited" } }),
+    );
+    let combined = nom["id"].as_str().expect("id").to_string();
+    let groups = names(&nom["stage"]["combined"]["groups"]);
+    let refused = |says: &str| {
+        let p =
+            h.m.post(
+                &h.m.organiser,
+                &format!("/rounds/{combined}/open"),
+                json!({}),
+            )
+            .problem(409, "group_not_held");
+        let zh = p["message_zh"].as_str().expect("zh");
+        assert!(zh.contains(says), "{p}");
+        p
+    };
+    // Members: 24 of 30, exactly 80%: held, no re-run needed.
+    h.open(
+        &groups[0],
+        json!({ "issued": 24, "entitled": 30, "present": 24 }),
+    );
+    let members = h.count(
+        &groups[0],
+        &rated(24, &[20, 10, 5], &[0; 3]),
+        json!({ "returned": 24 }),
+    );
+    assert_eq!(members["status"], "complete", "{members}");
+    let offers = |round: &str| -> Vec<String> {
+        h.m.get(&h.presidium, &format!("/rounds/{round}"))
+            .expect(200)
+            .json()["offered_decisions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["decision"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(offers(&groups[0]).is_empty());
+    h.m.post(
+        &h.presidium,
+        &format!("/rounds/{}/decisions", groups[0]),
+        json!({ "decision": "rerun" }),
+    )
+    .problem(409, "decision_not_applicable");
+    // Households: 79 of 100, one below: no quorum; not combined as it is.
+    let no_quorum = |round: &str| {
+        h.open(
+            round,
+            json!({ "issued": 79, "entitled": 100, "present": 79 }),
+        );
+        let r =
+            h.m.get(&h.presidium, &format!("/rounds/{round}/result"))
+                .expect(200)
+                .json();
+        assert_eq!(r["result"]["status"], "no_quorum", "{r}");
+        h.m.cosign(&h.s, &h.ks, round).expect(201);
+    };
+    no_quorum(&groups[1]);
+    refused("未达到参加人数要求");
+    assert_eq!(offers(&groups[1]), ["rerun"]);
+    // The presidium re-runs it: a round of the same group, its own
+    // electorate; the combination waits for it.
+    let rerun = h.decide(&groups[1], json!({ "decision": "rerun" }));
+    let second = rerun["round"]["id"].as_str().expect("re-run").to_string();
+    assert_eq!(rerun["round"]["stage"]["group"]["name"], "农户", "{rerun}");
+    assert_eq!(rerun["round"]["stage"]["group"]["of"], combined.as_str());
+    let p = refused("的重新推荐（第 4 轮）尚未结束计票");
+    assert_eq!(p["chain"], json!([groups[1], second]), "{p}");
+    // The re-run fails again (79 of 100): re-run once more.
+    no_quorum(&second);
+    refused("（第 4 轮）未达到参加人数要求");
+    let third = h.decide(&second, json!({ "decision": "rerun" }))["round"]["id"]
+        .as_str()
+        .expect("re-run")
+        .to_string();
+    // Open, not yet counted: still refused, not a 500.
+    h.open(
+        &third,
+        json!({ "issued": 80, "entitled": 100, "present": 80 }),
+    );
+    refused("的重新推荐（第 5 轮）尚未结束计票");
+    let households = h.count(
+        &third,
+        &rated(80, &[40, 60, 10], &[0; 3]),
+        json!({ "returned": 80 }),
+    );
+    assert_eq!(households["status"], "complete", "{households}");
+    // The combination: the members' round and the latest re-run.
+    let opened = h.open(&combined, json!({}));
+    assert_eq!(opened["facts"]["entitled"], 130, "{opened}");
+    assert_eq!(opened["facts"]["present"], 104);
+    assert_eq!(opened["facts"]["issued"], 104);
+    let all = h.close(&combined, json!({ "returned": 104 }));
+    assert_eq!(all["status"], "complete", "{all}");
+    assert_eq!(common::for_votes(&all, "丁一"), 60);
+    assert_eq!(common::for_votes(&all, "王二"), 70);
+    assert_eq!(names(&all["next_list"]), ["王二", "丁一", "刘三"]);
+    let round =
+        h.m.get(&h.presidium, &format!("/rounds/{combined}"))
+            .expect(200)
+            .json();
+    let g = &round["groups"][1];
+    assert_eq!(g["round"], third.as_str(), "{round}");
+    assert_eq!(g["named"], groups[1].as_str());
+    assert_eq!(g["number"], 5);
+    assert_eq!(g["result"]["ballots"]["returned"], 80);
+    assert_eq!(
+        g["superseded"],
+        json!([
+            { "round": groups[1], "number": 3, "status": "no_quorum" },
+            { "round": second, "number": 4, "status": "no_quorum" },
+        ]),
+        "{round}"
+    );
+    assert_eq!(round["groups"][0]["superseded"], json!([]));
+    h.decide(
+        &combined,
+        json!({ "decision": "accept_list", "list": ["王二", "丁一", "刘三"] }),
+    );
+    let out = h.verified(&server);
+    assert!(out.contains("核验通过"), "{out}");
+}

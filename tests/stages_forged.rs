@@ -6,8 +6,11 @@
 //! rule does not give, a qualification review whose list is not its
 //! decisions applied to the accepted list, a third nomination after two
 //! failed votes, a stage method adopted after its round opened, and a
-//! rated evaluation's ballot with two levels ticked in one row. The
-//! honest meeting verifies, so each failure is the tampering's.
+//! rated evaluation's ballot with two levels ticked in one row; and a
+//! group re-held after its floor failed: a combination counting the
+//! superseded round or skipping a group, a re-run of a group that was
+//! held, a re-run recorded as another group. The honest meetings verify,
+//! so each failure is the tampering's.
 
 use serde_json::{json, Value};
 
@@ -431,4 +434,158 @@ fn the_binary_refuses_a_forged_stage() {
 #[test]
 fn a_rated_ballot_with_two_ticks_in_a_row_fails() {
     fails_at_replay(Tamper::RatedRow, "row 王二 has 2 levels ticked");
+}
+
+/// How a meeting whose households' nomination was re-held is tampered.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Chain {
+    Honest,
+    /// The combination counts the round its re-run superseded.
+    SupersededCounted,
+    /// The combination names one group only: the other is skipped.
+    GroupSkipped,
+    /// A group that was held is re-run.
+    HeldRerun,
+    /// The re-run is recorded as another group.
+    WrongGroup,
+}
+
+fn group_of(name: &str) -> StageFacts {
+    StageFacts {
+        group: Some(GroupOf {
+            of: "n".into(),
+            name: name.into(),
+        }),
+        ..StageFacts::default()
+    }
+}
+
+/// Two groups (党员推荐 held at its floor; 群众推荐 23 of 30, below it,
+/// re-run as `g2b` with 24 of 30) and their combination, which counts the
+/// re-run: the rule of `log::stage::rerun_chain`, tampered at one place.
+fn rerun_meeting(t: Chain) -> Sim {
+    let mut sim = Sim::new(50);
+    sim.attendance(45);
+    let base = sim.method.clone();
+    let people = ["丁一", "王二", "刘三"];
+    stage(&mut sim, "g1", group_of("党员推荐"));
+    stage(&mut sim, "g2", group_of("群众推荐"));
+    let named: Vec<String> = if t == Chain::GroupSkipped {
+        vec!["g1".into()]
+    } else {
+        vec!["g1".into(), "g2".into()]
+    };
+    stage(
+        &mut sim,
+        "n",
+        StageFacts {
+            combined: Some(Combined {
+                groups: named,
+                organisation: None,
+            }),
+            ..StageFacts::default()
+        },
+    );
+    let nom = RoundKind::Nomination;
+    // 16 of 20: exactly 80%, held.
+    sim.open("g1", nom, 1, &people, Some(2), 20, 16, 16);
+    count(&mut sim, "g1", &ballots(&[(10, "YAA"), (6, "AYA")]), &base);
+    if t == Chain::HeldRerun {
+        sim.decide(
+            "g1",
+            Decision::Rerun {
+                round: "g1b".into(),
+            },
+        );
+    }
+    // 23 of 30: one below 80%, no quorum; the presidium re-runs it.
+    sim.open("g2", nom, 1, &people, Some(2), 30, 23, 23);
+    let none = counts_of(&sim, "g2", &base);
+    let r = close_with(&mut sim, "g2", 0, &base, none);
+    assert_eq!(r["status"], "no_quorum", "{r}");
+    sim.decide(
+        "g2",
+        Decision::Rerun {
+            round: "g2b".into(),
+        },
+    );
+    let again = if t == Chain::WrongGroup {
+        "党员推荐"
+    } else {
+        "群众推荐"
+    };
+    stage(&mut sim, "g2b", group_of(again));
+    sim.open("g2b", nom, 1, &people, Some(2), 30, 24, 24);
+    count(
+        &mut sim,
+        "g2b",
+        &ballots(&[(10, "AAY"), (8, "AYA"), (6, "YAA")]),
+        &base,
+    );
+    // The combination: g1 and the re-run g2b (the superseded g2, or g1
+    // alone, when tampered).
+    let counted: &[&str] = match t {
+        Chain::SupersededCounted => &["g1", "g2"],
+        Chain::GroupSkipped => &["g1"],
+        _ => &["g1", "g2b"],
+    };
+    let sums = counted.iter().fold((0, 0, 0), |(e, p, i), g| {
+        let r = sim.round(g);
+        (e + r.entitled, p + r.present, i + r.issued)
+    });
+    sim.open("n", nom, 1, &people, Some(2), sums.0, sums.1, sums.2);
+    let all: Vec<Counts> = counted.iter().map(|g| counts_of(&sim, g, &base)).collect();
+    let refs: Vec<&Counts> = all.iter().collect();
+    let sum = rules::groups::sum_counts(&refs, people.len());
+    let returned = counted
+        .iter()
+        .map(|g| sim.round(g).returned.unwrap_or(0))
+        .sum();
+    close_with(&mut sim, "n", returned, &base, sum);
+    sim
+}
+
+fn chain_fails_at_replay(t: Chain, says: &str) {
+    let r = verify(&rerun_meeting(t).bundle());
+    let all: Vec<String> = r.failures().map(|f| f.to_string()).collect();
+    assert_eq!(r.first_failed_step(), Some(Step::Replay), "{t:?}: {all:?}");
+    assert!(all.iter().any(|m| m.contains(says)), "{t:?}: {all:?}");
+}
+
+#[test]
+fn a_combination_counting_the_latest_rerun_of_each_group_verifies() {
+    let r = verify(&rerun_meeting(Chain::Honest).bundle());
+    assert!(r.is_verified(), "{:?}", r.first_failure());
+}
+
+#[test]
+fn a_combination_counting_a_superseded_group_round_fails() {
+    chain_fails_at_replay(
+        Chain::SupersededCounted,
+        "its groups in force (g1, g2b) sum to 50, 40, 40",
+    );
+}
+
+#[test]
+fn a_combination_skipping_a_group_fails() {
+    chain_fails_at_replay(
+        Chain::GroupSkipped,
+        "group round g2b of combined round n is skipped",
+    );
+}
+
+#[test]
+fn a_rerun_of_a_group_that_was_held_fails() {
+    chain_fails_at_replay(
+        Chain::HeldRerun,
+        "group round g1 (党员推荐) is re-run, but it was held (complete)",
+    );
+}
+
+#[test]
+fn a_rerun_recorded_as_another_group_fails() {
+    chain_fails_at_replay(
+        Chain::WrongGroup,
+        "round g2b, the re-run of group round g2 (群众推荐), is not recorded as that group",
+    );
 }

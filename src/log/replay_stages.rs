@@ -39,6 +39,11 @@ pub struct Stages {
     accepted: BTreeMap<String, Vec<String>>,
     /// Rounds whose list the presidium accepted.
     accepted_from: BTreeMap<String, ()>,
+    /// Round → the round its `rerun` decision created.
+    reruns: BTreeMap<String, String>,
+    /// Combined round → the group rounds it counted when it opened: for
+    /// each round it names, the latest re-run (`log::stage::rerun_chain`).
+    counted: BTreeMap<String, Vec<String>>,
 }
 
 impl Stages {
@@ -81,6 +86,14 @@ impl Stages {
                 } else if self.facts.contains_key(round) {
                     out.push(format!("stage facts of round {round} recorded twice"));
                 } else {
+                    if let Some(g) = &facts.group {
+                        if self.counted.contains_key(&g.of) {
+                            out.push(format!(
+                                "group round {round} of combined round {} recorded after its combination opened",
+                                g.of
+                            ));
+                        }
+                    }
                     self.facts.insert(round.clone(), (**facts).clone());
                 }
             }
@@ -135,6 +148,9 @@ impl Stages {
                 if let Some(m) = self.methods.get(round).cloned() {
                     self.methods.insert(next.clone(), m);
                 }
+                if let Decision::Rerun { round: next } = decision {
+                    self.rerun(round, next, out);
+                }
             }
             Decision::AcceptList { list } => {
                 self.accepted_from.insert(round.to_owned(), ());
@@ -173,6 +189,110 @@ impl Stages {
         }
     }
 
+    /// A `rerun` decision on `round` creating `next`. A group round is
+    /// re-held only when it was not held (`no_quorum`, `void`), once: its
+    /// re-run then stands in its place in the combination.
+    fn rerun(&mut self, round: &str, next: &str, out: &mut Vec<String>) {
+        if self.reruns.contains_key(round) {
+            out.push(format!("round {round} is re-run twice"));
+            return;
+        }
+        let group = self.facts.get(round).and_then(|f| f.group.as_ref());
+        if let (Some(g), Some(rec)) = (group, self.records.get(round)) {
+            if !matches!(rec.status, Status::NoQuorum | Status::Void) {
+                out.push(format!(
+                    "group round {round} ({}) is re-run, but it was held ({}): its result stands in its combination",
+                    g.name,
+                    rec.status.as_str()
+                ));
+            }
+        }
+        self.reruns.insert(round.to_string(), next.to_string());
+    }
+
+    /// Group round `named` followed through its re-runs: the chain, the
+    /// round in force last (`log::stage::rerun_chain`, the service's rule).
+    fn chain(&self, named: &str) -> Vec<String> {
+        let chain: Result<Vec<String>, std::convert::Infallible> =
+            crate::log::stage::rerun_chain(named, |r| Ok(self.reruns.get(r).cloned()));
+        chain.unwrap_or_else(|e| match e {})
+    }
+
+    /// The group rounds combined round `id` counts, each the latest re-run
+    /// of a round it names, checked: every round of a chain is a round of
+    /// that group of `id`, the one in force tallied and held; every group
+    /// round of `id` is on a chain (none skipped).
+    fn check_groups(
+        &self,
+        id: &str,
+        c: &crate::log::stage::Combined,
+        round: &Round,
+        out: &mut Vec<String>,
+    ) -> Vec<String> {
+        let mut counted = Vec::new();
+        let mut on_chains: Vec<String> = Vec::new();
+        for g in &c.groups {
+            let of = self.facts.get(g).and_then(|gf| gf.group.as_ref());
+            let Some(of) = of.filter(|x| x.of == id) else {
+                out.push(format!(
+                    "combined round {id} names {g}, which is not one of its groups"
+                ));
+                continue;
+            };
+            let chain = self.chain(g);
+            on_chains.extend(chain.iter().cloned());
+            for r in &chain[1..] {
+                let same = self
+                    .facts
+                    .get(r)
+                    .and_then(|f| f.group.as_ref())
+                    .is_some_and(|x| x == of);
+                if !same {
+                    out.push(format!(
+                        "round {r}, the re-run of group round {g} ({}), is not recorded as that group of combined round {id}",
+                        of.name
+                    ));
+                }
+            }
+            let current = chain.last().map_or(g.as_str(), String::as_str);
+            let rerun = if current == g {
+                String::new()
+            } else {
+                format!(" (counted from {current}, the latest re-run of {g})")
+            };
+            let (Some(gr), Some(rec)) = (self.rounds.get(current), self.records.get(current))
+            else {
+                out.push(format!(
+                    "combined round {id} opened before its group round {current} ({}) was tallied{rerun}",
+                    of.name
+                ));
+                continue;
+            };
+            if matches!(rec.status, Status::NoQuorum | Status::Void) {
+                out.push(format!(
+                    "combined round {id} combines group round {current} ({}), which was not held ({}){rerun}",
+                    of.name,
+                    rec.status.as_str()
+                ));
+            }
+            if gr.candidates != round.candidates {
+                out.push(format!(
+                    "group round {current} has another list than combined round {id}"
+                ));
+            }
+            counted.push(current.to_string());
+        }
+        for (r, f) in &self.facts {
+            let mine = f.group.as_ref().is_some_and(|x| x.of == id);
+            if mine && !on_chains.contains(r) {
+                out.push(format!(
+                    "group round {r} of combined round {id} is skipped: neither a group it names nor the re-run of one"
+                ));
+            }
+        }
+        counted
+    }
+
     /// The method round `id` is decided under.
     pub fn method_for(&self, id: &str, base: ElectionMethod) -> ElectionMethod {
         self.methods.get(id).cloned().unwrap_or(base)
@@ -202,7 +322,7 @@ impl Stages {
 
     /// The checks of round `id`'s procedure facts when it opens.
     pub fn check_open(
-        &self,
+        &mut self,
         id: &str,
         round: &Round,
         method: &ElectionMethod,
@@ -225,38 +345,19 @@ impl Stages {
                 .as_ref()
                 .map_or(0, |o| o.nominees.len() as u64);
             let (mut e, mut p, mut i) = (0u64, 0u64, 0u64);
-            for g in &c.groups {
-                let of = self.facts.get(g).and_then(|gf| gf.group.as_ref());
-                if of.is_none_or(|x| x.of != id) {
-                    out.push(format!(
-                        "combined round {id} names {g}, which is not one of its groups"
-                    ));
-                    continue;
+            let counted = self.check_groups(id, c, round, out);
+            for g in &counted {
+                if let Some(gr) = self.rounds.get(g) {
+                    e = e.saturating_add(gr.entitled);
+                    p = p.saturating_add(gr.present);
+                    i = i.saturating_add(gr.issued);
                 }
-                let (Some(gr), Some(rec)) = (self.rounds.get(g), self.records.get(g)) else {
-                    out.push(format!(
-                        "combined round {id} opened before its group round {g} was tallied"
-                    ));
-                    continue;
-                };
-                if matches!(rec.status, Status::NoQuorum | Status::Void) {
-                    out.push(format!(
-                        "combined round {id} combines group round {g}, which was not held ({})",
-                        rec.status.as_str()
-                    ));
-                }
-                if gr.candidates != round.candidates {
-                    out.push(format!(
-                        "group round {g} has another list than combined round {id}"
-                    ));
-                }
-                e = e.saturating_add(gr.entitled);
-                p = p.saturating_add(gr.present);
-                i = i.saturating_add(gr.issued);
             }
+            let names = counted.join(", ");
+            self.counted.insert(id.to_string(), counted);
             if (round.entitled, round.present, round.issued) != (e, p, i) {
                 out.push(format!(
-                    "combined round {id} opened with {} entitled, {} present, {} issued; its groups sum to {e}, {p}, {i}",
+                    "combined round {id} opened with {} entitled, {} present, {} issued; its groups in force ({names}) sum to {e}, {p}, {i}",
                     round.entitled, round.present, round.issued
                 ));
             }
@@ -401,11 +502,14 @@ impl Stages {
         }
     }
 
-    /// A combined round's counts: the sums of its groups' signed counts.
+    /// A combined round's counts: the sums of the signed counts of the
+    /// group rounds it counted when it opened (each the latest re-run of a
+    /// round it names).
     pub fn combined_counts(&self, id: &str, lines: usize) -> Option<Counts> {
         let c = self.facts.get(id)?.combined.as_ref()?;
-        let all: Vec<Counts> = c
-            .groups
+        // The groups in force when it opened; else those it names.
+        let groups = self.counted.get(id).unwrap_or(&c.groups);
+        let all: Vec<Counts> = groups
             .iter()
             .filter_map(|g| self.records.get(g).map(record::counts))
             .collect();

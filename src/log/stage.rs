@@ -112,3 +112,58 @@ pub struct NextRuleFacts {
     pub ratio: StageRatio,
     pub of: u64,
 }
+
+/// The one rule for the group round a combination counts (issue 11): a
+/// combined round names its group rounds as they were made; a group held
+/// without its floor (or void) is re-held by the presidium's `rerun`
+/// decision, which creates a new round of the same group. The combination
+/// counts, for each named group, **the latest re-run of that round** —
+/// `named` followed through the `rerun` decisions, `rerun(r)` giving the
+/// round a `rerun` decision on `r` created — and that round must be closed
+/// with a result that was held (neither `no_quorum` nor `void`); every
+/// earlier round of the chain is superseded and counted nowhere. The
+/// service (`service::stage`) and the verifier (`log::replay_stages`)
+/// both follow the chain with this function.
+///
+/// Returns the chain, `named` first and the round in force last. A chain
+/// that comes back to a round already on it (only a forged log can) ends
+/// before the repeat.
+pub fn rerun_chain<E>(
+    named: &str,
+    mut rerun: impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<Vec<String>, E> {
+    let mut chain = vec![named.to_string()];
+    while let Some(next) = rerun(chain.last().map_or(named, String::as_str))? {
+        if chain.contains(&next) {
+            break;
+        }
+        chain.push(next);
+    }
+    Ok(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_follows_every_rerun_to_the_latest() {
+        let next = |r: &str| -> Result<Option<String>, ()> {
+            Ok(match r {
+                "g" => Some("g2".into()),
+                "g2" => Some("g3".into()),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            rerun_chain("g", next),
+            Ok(vec!["g".into(), "g2".into(), "g3".into()])
+        );
+        assert_eq!(rerun_chain("h", next), Ok(vec!["h".into()]));
+        // A forged cycle ends before the repeat.
+        let cycle = |r: &str| -> Result<Option<String>, ()> {
+            Ok(Some(if r == "a" { "b".into() } else { "a".into() }))
+        };
+        assert_eq!(rerun_chain("a", cycle), Ok(vec!["a".into(), "b".into()]));
+    }
+}

@@ -435,15 +435,26 @@ pub(crate) fn after_create(
 }
 
 /// A round called by a decision on `parent` (runoff, supplementary,
-/// re-run) keeps the parent's stage method; the verifier follows the same
-/// rule.
+/// re-run) keeps the parent's stage method; a re-run of a group round is
+/// a round of the same group of the same combination (its own electorate,
+/// its own floor), which the combination then counts in its place
+/// ([`groups_in_force`]). The verifier follows the same rule.
 pub(crate) fn inherit(tx: &Tx<'_>, parent: &Loaded, child: &str) -> Result<(), Error> {
-    if parent.stage.method.is_none() {
+    let rerun = store::round::round(&tx.tx, tx.meeting(), child)?
+        .and_then(|r| r.origin_decision)
+        .and_then(|d| serde_json::from_str::<Value>(&d).ok())
+        .is_some_and(|d| d["decision"] == "rerun");
+    let group = parent.stage.facts.group.clone().filter(|_| rerun);
+    if parent.stage.method.is_none() && group.is_none() {
         return Ok(());
     }
     let stage = Stage {
         overrides: parent.stage.overrides.clone(),
         method: parent.stage.method.clone(),
+        facts: StageFacts {
+            group,
+            ..StageFacts::default()
+        },
         ..Stage::default()
     };
     stage.save(tx, child)
@@ -474,31 +485,7 @@ pub(crate) fn open_facts(
     let f = &l.stage.facts;
     if let Some(c) = &f.combined {
         let (mut e, mut p, mut i) = (0u64, 0u64, 0u64);
-        for g in &c.groups {
-            let gl = load_round(conn, meeting, g)?;
-            let status = if gl.row.state == RoundState::Closed {
-                signed_result(conn, meeting, &gl)?["status"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string()
-            } else {
-                String::new()
-            };
-            if gl.row.state != RoundState::Closed || matches!(status.as_str(), "no_quorum" | "void")
-            {
-                return Err(Error::conflict(
-                    "group_not_held",
-                    format!(
-                        "分组 {}（{}）{}，汇总须待各组推荐均已有效进行并计票",
-                        gl.stage.facts.group.as_ref().map_or("", |g| g.name.as_str()),
-                        g,
-                        if gl.row.state != RoundState::Closed { "尚未结束计票" } else { "未达到参加人数要求或投票无效" }
-                    ),
-                    format!(
-                        "group round {g} is not closed and held; the combination waits for every group"
-                    ),
-                ));
-            }
+        for gl in groups_in_force(conn, meeting, c)? {
             e = e.saturating_add(gl.row.entitled.unwrap_or(0));
             p = p.saturating_add(gl.row.present.unwrap_or(0));
             i = i.saturating_add(gl.row.issued.unwrap_or(0));
@@ -670,8 +657,8 @@ pub(crate) fn close_facts(
     };
     let mut sum = 0u64;
     let mut all = Vec::new();
-    for g in &c.groups {
-        let gl = load_round(conn, meeting, g)?;
+    for gl in groups_in_force(conn, meeting, &c)? {
+        let g = &gl.row.id;
         sum = sum.saturating_add(gl.row.returned.unwrap_or(0));
         let Some(t) = gl.row.tally_index else {
             return Err(Error::internal(format!("group round {g} has no tally")));
@@ -739,27 +726,134 @@ pub(crate) fn stage_json(l: &Loaded, method: Option<&ElectionMethod>) -> Value {
 }
 
 /// The group rounds' results of a combined round, as posted apart (for
-/// the combined round's result): `[{round, name, result}]`.
+/// the combined round's result): `[{round, number, named, name, state,
+/// result, superseded}]`, each group as the combination counts it — the
+/// latest re-run of the round it names ([`groups_in_force`]'s rule),
+/// with the earlier rounds of its chain as `superseded` (`[{round,
+/// number, status}]`, oldest first; `status` that of its signed result,
+/// `no_quorum` or `void`).
 pub(crate) fn group_results(conn: &Connection, meeting: &str, l: &Loaded) -> Result<Value, Error> {
     let Some(c) = &l.stage.facts.combined else {
         return Ok(Value::Null);
     };
     let mut out = Vec::new();
-    for g in &c.groups {
-        let gl = load_round(conn, meeting, g)?;
+    for named in &c.groups {
+        let chain = group_chain(conn, meeting, named)?;
+        let mut superseded = Vec::new();
+        for id in &chain[..chain.len().saturating_sub(1)] {
+            let sl = load_round(conn, meeting, id)?;
+            // A superseded round is closed: a re-run is decided on its
+            // signed result.
+            let status = match sl.row.state {
+                RoundState::Closed => signed_result(conn, meeting, &sl)?["status"].clone(),
+                _ => Value::Null,
+            };
+            superseded.push(json!({
+                "round": id,
+                "number": round_number(conn, meeting, &sl.row)?,
+                "status": status,
+            }));
+        }
+        let current = chain.last().unwrap_or(named);
+        let gl = load_round(conn, meeting, current)?;
         let result = if gl.row.state == RoundState::Closed {
             signed_result(conn, meeting, &gl)?
         } else {
             Value::Null
         };
         out.push(json!({
-            "round": g,
+            "round": current,
+            "number": round_number(conn, meeting, &gl.row)?,
+            "named": named,
             "name": gl.stage.facts.group.as_ref().map(|x| x.name.clone()),
             "state": gl.row.state,
             "result": result,
+            "superseded": superseded,
         }));
     }
     Ok(Value::Array(out))
+}
+
+/// The round a `rerun` decision on round `id` created, if any.
+fn rerun_of(conn: &Connection, meeting: &str, id: &str) -> Result<Option<String>, Error> {
+    let Some(row) = store::round::round(conn, meeting, id)? else {
+        return Ok(None);
+    };
+    let decisions: Vec<Value> = serde_json::from_str(&row.decisions).unwrap_or_default();
+    Ok(decisions
+        .iter()
+        .find(|d| d["decision"] == "rerun")
+        .and_then(|d| d["round"].as_str())
+        .map(str::to_string))
+}
+
+/// Group round `named` followed through its re-runs
+/// (`log::stage::rerun_chain`, the rule the verifier follows too): the
+/// chain, `named` first, the round in force last.
+pub(crate) fn group_chain(
+    conn: &Connection,
+    meeting: &str,
+    named: &str,
+) -> Result<Vec<String>, Error> {
+    crate::log::stage::rerun_chain(named, |r| rerun_of(conn, meeting, r))
+}
+
+/// The group rounds a combination counts: for each round it names, the
+/// latest re-run of it, which must be closed and held (not `no_quorum`,
+/// not `void`) — the one rule of opening and closing a combined round
+/// (`log::stage::rerun_chain`). Refused (`409 group_not_held`) naming the
+/// group and its round number otherwise: not counted yet, a re-run still
+/// open, or held without its floor and not re-run.
+fn groups_in_force(conn: &Connection, meeting: &str, c: &Combined) -> Result<Vec<Loaded>, Error> {
+    let mut out = Vec::new();
+    for named in &c.groups {
+        let chain = group_chain(conn, meeting, named)?;
+        let current = chain.last().unwrap_or(named);
+        let gl = load_round(conn, meeting, current)?;
+        let name = gl
+            .stage
+            .facts
+            .group
+            .as_ref()
+            .map_or(String::new(), |g| g.name.clone());
+        let n = round_number(conn, meeting, &gl.row)?;
+        let rerun = chain.len() > 1;
+        let closed = gl.row.state == RoundState::Closed;
+        let status = if closed {
+            signed_result(conn, meeting, &gl)?["status"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        } else {
+            String::new()
+        };
+        let refuse = |zh: String, en: String| {
+            Error::conflict("group_not_held", zh, en).with(json!({
+                "group": name, "round": current, "number": n, "chain": chain,
+            }))
+        };
+        if !closed {
+            return Err(if rerun {
+                refuse(
+                    format!("“{name}”的重新推荐（第 {n} 轮）尚未结束计票，汇总须待重新推荐计票完毕"),
+                    format!("the re-run of group {name} (round {n}) is not closed yet; the combination waits for it"),
+                )
+            } else {
+                refuse(
+                    format!("“{name}”（第 {n} 轮）尚未结束计票，汇总须待各组推荐均已有效进行并计票"),
+                    format!("group {name} (round {n}) is not closed yet; the combination waits for every group"),
+                )
+            });
+        }
+        if matches!(status.as_str(), "no_quorum" | "void") {
+            return Err(refuse(
+                format!("“{name}”（第 {n} 轮）未达到参加人数要求或投票无效，须经主席团决定重新推荐，汇总计入重新推荐的结果"),
+                format!("group {name} (round {n}) was not held ({status}); the presidium may re-run it, and the combination counts the re-run"),
+            ));
+        }
+        out.push(gl);
+    }
+    Ok(out)
 }
 
 /// The proposed list of a combined round with the organisation's
