@@ -9,6 +9,7 @@ import {
   start, api, h, raw, tr, fill, $, t, lang, onLangChange, fail, sayKey, confirmDialog, liveRound, labelEl,
 } from './app.js';
 import { electionResult, electedList } from './rounds.js';
+import { worded, reviewItem } from './results.js';
 import { pdfButton } from './paper.js';
 
 const LIST_KINDS = ['nomination', 'evaluation', 'preliminary'];
@@ -123,18 +124,65 @@ function renderRounds(r) {
   fill($('#election-rounds'), h('table', { id: 'rounds-table' },
     h('thead', {}, h('tr', {},
       h('th', { i18n: 'election.round' }), h('th', { i18n: 'setup.kind' }), h('th', { class: 'num', i18n: 'setup.seats' }),
+      h('th', { i18n: 'estage.heading' }),
       h('th', { i18n: 'setup.state' }), h('th', { i18n: 'election.outcome' }), h('th', { i18n: 'election.round_elected' }),
       h('th', { class: 'no-print' }))),
     h('tbody', {}, r.rounds.map((x) => h('tr', { 'data-number': x.number, 'data-state': x.state },
       h('td', {}, tr('round.number', { n: x.number })),
       h('td', {}, labelEl('kind', x.kind), x.origin ? h('span', { class: 'muted' }, ' ', h('span', { i18n: `origin.${x.origin}` })) : null),
       h('td', { class: 'num' }, x.seats),
+      h('td', { class: 'stage-facts' }, stageFacts(x.stage)),
       h('td', {}, x.status ? labelEl('status', x.status) : labelEl('state', x.state),
         x.announced ? h('span', {}, ' · ', h('span', { i18n: 'presidium.announced' })) : null),
       h('td', {}, x.outcome ? labelEl('outcome', x.outcome === 'complete' && LIST_KINDS.includes(x.kind) ? 'list_complete' : x.outcome) : (x.state === 'closed' ? h('span', { class: 'muted', i18n: 'election.not_visible' }) : '')),
       h('td', {}, x.elected?.length ? raw(x.elected.join('、')) : ''),
       h('td', { class: 'no-print' }, x.state === 'closed' && x.result
         ? h('a', { class: 'btn small', href: `/report.html?round=${encodeURIComponent(x.id)}`, i18n: 'action.report' }) : ''))))));
+}
+
+/// A round's place in its stage (`stage` of GET …/elections/{e}/result),
+/// as the service gives it, every round named by its number: the group
+/// it is or the groups it combines (each with the rounds its re-runs
+/// superseded), the next stage's size with its rule, the qualification
+/// review taken on it or its list came from, and the re-run relation.
+function stageFacts(s) {
+  if (!s) return null;
+  const line = (attrs, ...kids) => h('div', attrs, ...kids);
+  const join = (xs) => raw((xs || []).join('、'));
+  const out = [];
+  if (s.role === 'group') {
+    out.push(line({ 'data-stage': 'group' }, tr('estage.group', { name: s.group, of: s.of })));
+    if (s.electorate) out.push(line({ 'data-stage': 'electorate' }, tr('estage.electorate', s.electorate)));
+  } else if (s.role === 'combined') {
+    out.push(line({ 'data-stage': 'combined' }, tr('estage.combined'),
+      (s.groups || []).map((g, i) => h('span', { 'data-group': g.name, 'data-number': g.number },
+        i ? tr('estage.sep') : null, tr('estage.combined_group', { name: g.name, n: g.number }),
+        g.superseded?.length ? tr('estage.combined_superseded', { list: g.superseded.join('、') }) : null))));
+    if (s.organisation) {
+      out.push(line({ 'data-stage': 'organisation' },
+        tr('estage.organisation', { name: s.organisation.name }), join(s.organisation.nominees)));
+    }
+  } else if (s.role === 'section') {
+    out.push(line({ 'data-stage': 'section' }, tr('estage.section')));
+  }
+  if (s.next_rule) {
+    out.push(line({ 'data-stage': 'size', 'data-size': s.next_rule.size }, tr('estage.rule'), worded(s.next_rule.rule_zh, s.next_rule.rule_en)));
+  } else if (s.next_size !== undefined && s.next_size !== null) {
+    out.push(line({ 'data-stage': 'size', 'data-size': s.next_size }, tr('estage.size', { n: s.next_size })));
+  }
+  if (s.review) {
+    out.push(line({ 'data-stage': 'review' }, tr('estage.review'), join(s.review.list),
+      s.review.decisions?.length ? h('ul', { class: 'review-items' }, s.review.decisions.map(reviewItem)) : null));
+  }
+  if (s.amended_by) {
+    out.push(line({ 'data-stage': 'amended', 'data-from': s.amended_by.number },
+      tr('estage.amended', { n: s.amended_by.number }), join(s.amended_by.list)));
+  }
+  if (s.rerun_of) out.push(line({ 'data-stage': 'rerun-of', 'data-of': s.rerun_of }, tr('estage.rerun_of', { n: s.rerun_of })));
+  if (s.superseded_by) {
+    out.push(line({ class: 'muted', 'data-stage': 'superseded', 'data-by': s.superseded_by }, tr('estage.superseded_by', { n: s.superseded_by })));
+  }
+  return out;
 }
 
 async function main() {

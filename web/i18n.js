@@ -772,7 +772,22 @@ const STRINGS = /*BEGIN STRINGS*/{
     "slips.missing": "以下 {n} 人的登录链接已发出，不再显示，因此没有登录条：",
     "slips.reissue": "为这 {n} 人生成新的登录链接",
     "slips.reissue_body": "新链接生成后，这些人原来的登录链接立即作废（记入日志）。仅在原链接未发出或已遗失时使用。",
-    "slips.reissued": "已为 {n} 人生成新的登录链接。"
+    "slips.reissued": "已为 {n} 人生成新的登录链接。",
+    "estage.heading": "本阶段情况",
+    "estage.group": "分组推荐中“{name}”一组，单独计票、单独公布，合计见第 {of} 轮",
+    "estage.electorate": "本组应参加 {entitled} 人，实参加 {present} 人",
+    "estage.combined": "各组推荐结果合计：",
+    "estage.sep": "；",
+    "estage.combined_group": "“{name}”计第 {n} 轮",
+    "estage.combined_superseded": "（第 {list} 轮未能有效进行，已重新推荐，不计入）",
+    "estage.organisation": "{name}人选直接列入：",
+    "estage.section": "一张选票上多项选举中的一项",
+    "estage.rule": "下一阶段名单人数：",
+    "estage.size": "下一阶段名单 {n} 名",
+    "estage.review": "经资格审查调整后的名单：",
+    "estage.amended": "本轮名单为第 {n} 轮之后经资格审查调整的名单：",
+    "estage.rerun_of": "重新举行第 {n} 轮",
+    "estage.superseded_by": "本轮未能有效进行，已由第 {n} 轮重新举行，本轮结果不计入"
   },
   "en": {
     "app.name": "Party election count",
@@ -1537,7 +1552,22 @@ const STRINGS = /*BEGIN STRINGS*/{
     "slips.missing": "The links of these {n} people were handed out and are not shown again, so they have no slip:",
     "slips.reissue": "Make new log-in links for these {n}",
     "slips.reissue_body": "Their earlier links stop working at once (logged). Use this only when the earlier links were never handed out or are lost.",
-    "slips.reissued": "New log-in links made for {n} people."
+    "slips.reissued": "New log-in links made for {n} people.",
+    "estage.heading": "Stage",
+    "estage.group": "The group '{name}' of a nomination by groups, counted and posted apart; combined in ballot {of}",
+    "estage.electorate": "Entitled in this group: {entitled}; taking part: {present}",
+    "estage.combined": "Combines the groups' nominations: ",
+    "estage.sep": "; ",
+    "estage.combined_group": "'{name}' as counted in ballot {n}",
+    "estage.combined_superseded": " (ballot {list} not validly held, held again, not counted)",
+    "estage.organisation": "Nominees of {name}, listed directly: ",
+    "estage.section": "One contest of a ballot paper with several",
+    "estage.rule": "Size of the next stage's list: ",
+    "estage.size": "The next stage's list: {n}",
+    "estage.review": "The list as amended by the qualification review: ",
+    "estage.amended": "This list is the one amended by the qualification review after ballot {n}: ",
+    "estage.rerun_of": "Holds ballot {n} again",
+    "estage.superseded_by": "Not validly held; held again as ballot {n}, and this ballot is not counted"
   }
 }/*END STRINGS*/;
 

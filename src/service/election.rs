@@ -219,6 +219,11 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
         .map(|row| loaded(conn, &actor.meeting, row))
         .collect::<Result<_, _>>()?;
 
+    let numbers: std::collections::BTreeMap<String, usize> = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.row.id.clone(), i + 1))
+        .collect();
     let mut listed = Vec::new();
     let mut decided: Vec<(usize, &Loaded, Value)> = Vec::new();
     let mut watched: Vec<Watched> = Vec::new();
@@ -262,6 +267,14 @@ fn election_result(conn: &Connection, actor: &Actor, election: &str) -> Result<V
             "status": status_of(&l.row),
             "announced": l.row.announced,
             "origin": origin,
+            // The review's reasons are the presidium's, not the hall's.
+            "stage": super::stage::election_stage(
+                conn,
+                &actor.meeting,
+                l,
+                &numbers,
+                actor.role != Role::Display,
+            )?,
             "outcome": result.get("status").cloned().unwrap_or(Value::Null),
             "elected": result.get("elected").cloned().unwrap_or(Value::Null),
             "result": result,

@@ -1192,3 +1192,120 @@ pub(crate) fn check_rating_ballots(
     }
     Ok(())
 }
+
+/// The stage facts of round `l` as the election's page lists them
+/// (`GET …/elections/{e}/result`, each round's `stage`), every round
+/// named by its number in the election (`numbers`: round id → number):
+/// what it is in its stage (`role`: `group`, with its `group` name, the
+/// combination it is `of` and its own `electorate`; `combined`, with its `groups` as counted,
+/// each with the rounds its re-runs superseded; `section` of a paper),
+/// the next stage's size with its rule (`next_size`, `next_rule`), the
+/// qualification review its list came from (`amended_by`) and the one
+/// taken on it (`review`), and the re-run relation (`rerun_of`,
+/// `superseded_by`). `null` for a round with none of these. `reasons`:
+/// whether the review's decisions (with their reasons) are shown, or the
+/// amended list only.
+pub(crate) fn election_stage(
+    conn: &Connection,
+    meeting: &str,
+    l: &Loaded,
+    numbers: &BTreeMap<String, usize>,
+    reasons: bool,
+) -> Result<Value, Error> {
+    let number = |id: &str| numbers.get(id).copied();
+    let f = &l.stage.facts;
+    let mut out = Map::new();
+    if let Some(g) = &f.group {
+        out.insert("role".into(), json!("group"));
+        out.insert("group".into(), json!(g.name));
+        out.insert("of".into(), json!(number(&g.of)));
+        // A group's own: its electorate (once it opened); the next
+        // stage's size is its combination's.
+        if let (Some(e), Some(p)) = (l.row.entitled, l.row.present) {
+            out.insert("electorate".into(), json!({ "entitled": e, "present": p }));
+        }
+    } else if let Some(c) = &f.combined {
+        out.insert("role".into(), json!("combined"));
+        let mut groups = Vec::new();
+        for named in &c.groups {
+            let chain = group_chain(conn, meeting, named)?;
+            let current = chain.last().unwrap_or(named);
+            let name = load_round(conn, meeting, current)?
+                .stage
+                .facts
+                .group
+                .map(|g| g.name);
+            groups.push(json!({
+                "name": name,
+                "number": number(current),
+                "superseded": chain[..chain.len().saturating_sub(1)]
+                    .iter()
+                    .map(|r| number(r))
+                    .collect::<Vec<_>>(),
+            }));
+        }
+        out.insert("groups".into(), Value::Array(groups));
+        if let Some(o) = &c.organisation {
+            out.insert(
+                "organisation".into(),
+                json!({ "name": o.name, "nominees": o.nominees }),
+            );
+        }
+    } else if f.paper.is_some() {
+        out.insert("role".into(), json!("section"));
+    }
+    if let Some(n) = l.row.next_size.filter(|_| f.group.is_none()) {
+        out.insert("next_size".into(), json!(n));
+    }
+    if let Some(r) = f.next_rule {
+        if let Ok(n) = NextRule::new(r.ratio, r.of) {
+            out.insert(
+                "next_rule".into(),
+                json!({
+                    "size": n.size.min,
+                    "rule_zh": r.ratio.describe_zh(r.of),
+                    "rule_en": r.ratio.describe_en(r.of),
+                }),
+            );
+        }
+    }
+    let review_of = |d: &Value| {
+        let mut v = json!({ "list": d["list"] });
+        if reasons {
+            v["decisions"] = d["decisions"].clone();
+        }
+        v
+    };
+    let a = amended_by(conn, meeting, l)?;
+    if !a.is_null() {
+        let mut v = review_of(&a["review"]);
+        v["number"] = a["number"].clone();
+        out.insert("amended_by".into(), v);
+    }
+    let decisions: Vec<Value> = serde_json::from_str(&l.row.decisions).unwrap_or_default();
+    if let Some(d) = decisions.iter().find(|d| d["decision"] == "review") {
+        out.insert("review".into(), review_of(d));
+    }
+    if let Some(d) = decisions.iter().find(|d| d["decision"] == "rerun") {
+        out.insert(
+            "superseded_by".into(),
+            json!(d["round"].as_str().and_then(number)),
+        );
+    }
+    let origin = l
+        .row
+        .origin_decision
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<Value>(d).ok());
+    if origin.is_some_and(|d| d["decision"] == "rerun") {
+        out.insert(
+            "rerun_of".into(),
+            json!(l.row.parent.as_deref().and_then(number)),
+        );
+    }
+    Ok(if out.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(out)
+    })
+}

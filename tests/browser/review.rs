@@ -8,7 +8,10 @@
 //! four-level evaluation) showing the amended list with the reason and its
 //! rating rule and flags; a cadre vote's draft showing the failed-twice
 //! refusal with the earlier results; the report and the printed method
-//! with the stage's own clauses. The counting is set up over HTTP (the
+//! with the stage's own clauses; the election page with each round's
+//! stage, its size rule, the review and the amended list, and a group
+//! held without its floor re-run into its combination (the failed round
+//! shown as superseded). The counting is set up over HTTP (the
 //! counter's screen has its own test); the presidium's acts go through the
 //! browser. Every screen added is checked in zh-CN and en, and the Chinese
 //! pages are scanned for raw ids and English state words.
@@ -526,4 +529,154 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         "{text}"
     );
     scan(&s, "method (stages)", false);
+
+    s.step("the election page: each round's stage, the size with its rule, the review and the amended list");
+    goto_as(
+        &s,
+        &server,
+        &format!("election.html?election={e}"),
+        &presidium,
+        &h.m.id,
+    );
+    s.wait_visible("#rounds-table [data-stage=combined]");
+    let rows = stage_rows(&s);
+    let row = |n: u64| -> Vec<String> {
+        rows.as_array()
+            .and_then(|a| a.iter().find(|r| r["n"] == n.to_string()))
+            .map(|r| {
+                r["facts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        row(1)[..3],
+        [
+            "combined:各组推荐结果合计：“党员推荐”计第 2 轮；“群众推荐”计第 3 轮",
+            "organisation:党组织推荐人选直接列入：钱一",
+            "size:下一阶段名单人数：以2名为基数，按3倍确定，尾数按进一法取整，为6名",
+        ],
+        "{rows}"
+    );
+    assert!(
+        row(1)[3].starts_with("review:经资格审查调整后的名单：钱一、丁一、王二、张四、陈五")
+            && row(1)[3].contains("划去 刘三：考察中发现不符合代表条件（镇党委）"),
+        "{rows}"
+    );
+    assert_eq!(
+        row(2),
+        [
+            "group:分组推荐中“党员推荐”一组，单独计票、单独公布，合计见第 1 轮",
+            "electorate:本组应参加 20 人，实参加 16 人"
+        ],
+        "{rows}"
+    );
+    assert_eq!(
+        row(4)[1],
+        "amended:本轮名单为第 1 轮之后经资格审查调整的名单：钱一、丁一、王二、张四、陈五",
+        "{rows}"
+    );
+    check_i18n(&s, "election (stages)");
+    scan(&s, "election (stages)", false);
+
+    s.step("a group held without its floor, re-run into its combination, on the election page");
+    let e3 =
+        h.m.post(
+            &h.org,
+            "/elections",
+            json!({ "contest": "村党支部委员", "seats": 1 }),
+        )
+        .expect(201)
+        .json()["id"]
+            .as_str()
+            .expect("election")
+            .to_string();
+    for p in [&h.c1, &h.c2, &h.sc] {
+        h.m.assign(&e3, p);
+    }
+    let nom = h.round(
+        &e3,
+        json!({ "kind": "nomination", "candidates": ["丁一", "王二"],
+                "groups": ["党员", "农户"], "next_size": 2 }),
+    );
+    let (combined3, g3) = (id(&nom), nom["stage"]["combined"]["groups"].clone());
+    let (members, households) = (
+        g3[0].as_str().expect("id").to_string(),
+        g3[1].as_str().expect("id").to_string(),
+    );
+    h.open(
+        &members,
+        json!({ "issued": 16, "entitled": 20, "present": 16 }),
+    );
+    let one_each = |a: usize, b: usize| -> Value {
+        let mut v: Vec<&str> = std::iter::repeat_n("YA", a).collect();
+        v.extend(std::iter::repeat_n("AY", b));
+        json!(v)
+    };
+    h.count(&members, &one_each(10, 6), 16);
+    // 23 of 30 households: below 80%, not held; the presidium re-runs it.
+    h.open(
+        &households,
+        json!({ "issued": 23, "entitled": 30, "present": 23 }),
+    );
+    h.m.cosign(&h.sc, &h.ks, &households).expect(201);
+    let again =
+        h.m.post(
+            &presidium,
+            &format!("/rounds/{households}/decisions"),
+            json!({ "decision": "rerun" }),
+        )
+        .expect(201)
+        .json();
+    let again = id(&again["round"]);
+    h.open(
+        &again,
+        json!({ "issued": 24, "entitled": 30, "present": 24 }),
+    );
+    h.count(&again, &one_each(20, 4), 24);
+    h.open(&combined3, json!({}));
+    h.close(&combined3, 40);
+    goto_as(
+        &s,
+        &server,
+        &format!("election.html?election={e3}"),
+        &presidium,
+        &h.m.id,
+    );
+    s.wait_visible("#rounds-table [data-stage=superseded]");
+    let rows = stage_rows(&s);
+    assert_eq!(
+        rows,
+        json!([
+            { "n": "1", "facts": [
+                "combined:各组推荐结果合计：“党员”计第 2 轮；“农户”计第 4 轮（第 3 轮未能有效进行，已重新推荐，不计入）",
+                "size:下一阶段名单 2 名" ] },
+            { "n": "2", "facts": [
+                "group:分组推荐中“党员”一组，单独计票、单独公布，合计见第 1 轮", "electorate:本组应参加 20 人，实参加 16 人" ] },
+            { "n": "3", "facts": [
+                "group:分组推荐中“农户”一组，单独计票、单独公布，合计见第 1 轮", "electorate:本组应参加 30 人，实参加 23 人",
+                "superseded:本轮未能有效进行，已由第 4 轮重新举行，本轮结果不计入" ] },
+            { "n": "4", "facts": [
+                "group:分组推荐中“农户”一组，单独计票、单独公布，合计见第 1 轮", "electorate:本组应参加 30 人，实参加 24 人",
+                "rerun-of:重新举行第 3 轮" ] },
+        ]),
+        "{rows}"
+    );
+    check_i18n(&s, "election (re-run group)");
+    scan(&s, "election (re-run group)", false);
+}
+
+/// The election page's rounds, each with its stage lines
+/// (`data-stage:text`).
+fn stage_rows(s: &Session) -> Value {
+    s.exec(
+        "return [...document.querySelectorAll('#rounds-table tbody tr')].map((tr) => ({
+           n: tr.dataset.number,
+           facts: [...tr.querySelectorAll('.stage-facts > div')].map((d) => d.dataset.stage + ':' + d.textContent) }));",
+        json!([]),
+    )
 }
