@@ -410,10 +410,24 @@ fn three_recommendations_two_evaluations_one_election() {
     assert_eq!(r["status"], "complete", "{r}");
     assert_eq!(names(&r["elected"]), ["王二"]);
 
-    // The printed method shows each stage's own clauses.
+    // The printed method shows each stage's own clauses, once for the
+    // stage held by groups (not again for each group round), and under
+    // it each group's own electorate and floor.
     let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
-    assert!(text.contains("本阶段选举办法"), "{text}");
     assert!(text.contains("不列为人选"), "{text}");
+    assert_eq!(
+        text.matches("本阶段选举办法：出席镇党代会代表（第 1 轮，民主推荐）").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("推荐人数不限").count(), 1, "{text}");
+    assert_eq!(text.matches("本阶段选举办法").count(), 2, "{text}");
+    assert!(
+        text.contains(
+            "  “党员推荐”一组（第 2 轮）：本组应参加 20 人；参加人数须达到本组应参加人数的80%以上（含本数），即至少 16 人，本组推荐方为有效。\n  “群众推荐”一组（第 3 轮）：本组应参加 30 人；"
+        ),
+        "{text}"
+    );
     let out = h.verified(&server);
     assert!(out.contains("核验通过"), "{out}");
 }
@@ -1086,6 +1100,30 @@ fn a_group_held_without_its_floor_is_re_run_into_its_combination() {
     h.decide(
         &combined,
         json!({ "decision": "accept_list", "list": ["王二", "丁一", "刘三"] }),
+    );
+    // The printed method: the stage's clauses once; each group round and
+    // each re-run with its own electorate and floor, in the chain's order.
+    let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
+    assert_eq!(text.matches("本阶段选举办法").count(), 1, "{text}");
+    assert!(
+        text.contains(concat!(
+            "  “党员”一组（第 2 轮）：本组应参加 30 人；参加人数须达到本组应参加人数的80%以上（含本数），即至少 24 人，本组推荐方为有效。\n",
+            "  “农户”一组（第 3 轮）：本组应参加 100 人；参加人数须达到本组应参加人数的80%以上（含本数），即至少 80 人，本组推荐方为有效。\n",
+            "  “农户”一组重新推荐（第 4 轮，重新举行第 3 轮）：本组应参加 100 人；",
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("  “农户”一组重新推荐（第 5 轮，重新举行第 4 轮）：本组应参加 100 人；"),
+        "{text}"
+    );
+    let en =
+        h.m.get(&h.presidium, "/method/text?lang=en")
+            .expect(200)
+            .text();
+    assert!(
+        en.contains("  group 农户 held again (round 5, re-running round 4): 100 entitled; held only if those taking part are at least 4/5 of them, i.e. at least 80.\n"),
+        "{en}"
     );
     let out = h.verified(&server);
     assert!(out.contains("核验通过"), "{out}");

@@ -715,3 +715,159 @@ pub fn stage_clauses(
     }
     out
 }
+
+/// One group round of a nomination or evaluation by groups, as the
+/// printed 选举办法 lists it under its stage: only what is its own — its
+/// electorate and its participation floor (the stage's clauses are
+/// printed once, for the stage).
+#[derive(Debug, Clone)]
+pub struct GroupClause {
+    /// As posted (党员推荐, 农户).
+    pub name: String,
+    /// Its number in the election.
+    pub round: usize,
+    /// The round it re-runs (the presidium's `rerun`), if any.
+    pub rerun_of: Option<usize>,
+    /// Its own electorate, once it opened.
+    pub entitled: Option<u64>,
+    /// The floor of its method (the stage's, or the meeting's).
+    pub floor: Option<crate::rules::fraction::Fraction>,
+}
+
+/// The heading of a stage held by groups in the printed 选举办法, after
+/// the stage's own clauses (if any), before its [`group_clause`]s.
+pub fn groups_heading(
+    contest: &str,
+    kind: crate::rules::RoundKind,
+    round: usize,
+    own_clauses: bool,
+    lang: Lang,
+) -> String {
+    let contest = super::shown_text(contest);
+    match (lang, own_clauses) {
+        (Lang::Zh, true) => "  本阶段由以下各组分别推荐、分别计票公布，合计为各组之和：\n".into(),
+        (Lang::Zh, false) => format!(
+            "\n分组进行：{contest}（第 {round} 轮，{}）由以下各组分别推荐、分别计票公布，合计为各组之和：\n",
+            kind.zh()
+        ),
+        (Lang::En, true) => {
+            "  This stage is held by the groups below, each counted and posted apart; the combined is their sum:\n".into()
+        }
+        (Lang::En, false) => format!(
+            "\nBy groups: {contest} (round {round}, {}) is held by the groups below, each counted and posted apart; the combined is their sum:\n",
+            kind.en()
+        ),
+    }
+}
+
+/// A group round's own line: its electorate and its floor (with the
+/// smallest number taking part that meets it, once its electorate is
+/// known), and the round it re-runs.
+pub fn group_clause(g: &GroupClause, lang: Lang) -> String {
+    use crate::rules::fraction::{percent, Comparison};
+    let name = shown(&g.name);
+    let n = g.round;
+    match lang {
+        Lang::Zh => {
+            let head = match g.rerun_of {
+                Some(of) => format!("“{name}”一组重新推荐（第 {n} 轮，重新举行第 {of} 轮）"),
+                None => format!("“{name}”一组（第 {n} 轮）"),
+            };
+            let electorate = match g.entitled {
+                Some(e) => format!("本组应参加 {e} 人；"),
+                None => "本组应参加人数在该组开始投票时登记；".into(),
+            };
+            let floor = match (g.floor, g.entitled) {
+                (None, _) => "不设参加人数要求".to_string(),
+                (Some(f), e) => {
+                    let rule = match f.comparison {
+                        Comparison::Inclusive => {
+                            format!(
+                                "达到本组应参加人数的{}以上（含本数）",
+                                percent(f.num, f.den)
+                            )
+                        }
+                        Comparison::Strict => {
+                            format!("超过本组应参加人数的{}", percent(f.num, f.den))
+                        }
+                    };
+                    match e {
+                        Some(e) => format!(
+                            "参加人数须{rule}，即至少 {} 人，本组推荐方为有效",
+                            f.smallest_meeting(e)
+                        ),
+                        None => format!("参加人数须{rule}，本组推荐方为有效"),
+                    }
+                }
+            };
+            format!("  {head}：{electorate}{floor}。\n")
+        }
+        Lang::En => {
+            let head = match g.rerun_of {
+                Some(of) => format!("group {name} held again (round {n}, re-running round {of})"),
+                None => format!("group {name} (round {n})"),
+            };
+            let electorate = match g.entitled {
+                Some(e) => format!("{e} entitled"),
+                None => "its electorate recorded when it opens".into(),
+            };
+            let floor = match (g.floor, g.entitled) {
+                (None, _) => "no participation floor".to_string(),
+                (Some(f), Some(e)) => format!(
+                    "held only if those taking part are {} of them, i.e. at least {}",
+                    f.en(),
+                    f.smallest_meeting(e)
+                ),
+                (Some(f), None) => format!(
+                    "held only if those taking part are {} of its entitled",
+                    f.en()
+                ),
+            };
+            format!("  {head}: {electorate}; {floor}.\n")
+        }
+    }
+}
+
+#[cfg(test)]
+mod group_clause_tests {
+    use super::*;
+    use crate::rules::fraction::{Comparison, Fraction};
+
+    fn floor() -> Option<Fraction> {
+        Some(Fraction {
+            num: 4,
+            den: 5,
+            comparison: Comparison::Inclusive,
+        })
+    }
+
+    #[test]
+    fn a_group_line_says_its_electorate_and_floor_only() {
+        let g = GroupClause {
+            name: "农户".into(),
+            round: 4,
+            rerun_of: Some(3),
+            entitled: Some(100),
+            floor: floor(),
+        };
+        assert_eq!(
+            group_clause(&g, Lang::Zh),
+            "  “农户”一组重新推荐（第 4 轮，重新举行第 3 轮）：本组应参加 100 人；参加人数须达到本组应参加人数的80%以上（含本数），即至少 80 人，本组推荐方为有效。\n"
+        );
+        let first = GroupClause {
+            rerun_of: None,
+            entitled: None,
+            round: 2,
+            name: "党员".into(),
+            ..g.clone()
+        };
+        assert_eq!(
+            group_clause(&first, Lang::Zh),
+            "  “党员”一组（第 2 轮）：本组应参加人数在该组开始投票时登记；参加人数须达到本组应参加人数的80%以上（含本数），本组推荐方为有效。\n"
+        );
+        assert_eq!(
+            group_clause(&g, Lang::En),
+            "  group 农户 held again (round 4, re-running round 3): 100 entitled; held only if those taking part are at least 4/5 of them, i.e. at least 80.\n"
+        );
+    }
+}

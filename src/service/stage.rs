@@ -911,7 +911,10 @@ pub(crate) fn paper_facts(section_ids: &[String]) -> PaperOf {
 }
 
 /// The stage clauses of the 选举办法: each round that adopted its own
-/// method parts, with its clauses.
+/// method parts, with its clauses, printed once for its stage; a stage
+/// held by groups then lists each group round (and each re-run of one,
+/// in the order of its chain) with only what is its own — its electorate
+/// and its floor (`report::procedures::group_clause`).
 pub(crate) fn method_text(
     conn: &Connection,
     meeting: &str,
@@ -921,6 +924,10 @@ pub(crate) fn method_text(
     let mut out = String::new();
     for row in store::round::rounds(conn, meeting, None)? {
         let stage = Stage::load(conn, meeting, &row.id)?;
+        // A group round's clauses are its stage's, printed with it.
+        if stage.facts.group.is_some() {
+            continue;
+        }
         let number = round_number(conn, meeting, &row)?;
         if let Some(r) = &stage.facts.rating {
             let e = load_election(conn, meeting, &row.election)?;
@@ -939,14 +946,46 @@ pub(crate) fn method_text(
                 ),
             });
         }
-        let (Some(m), Some(_)) = (&stage.method, &stage.overrides) else {
+        let own = matches!((&stage.method, &stage.overrides), (Some(_), Some(_)));
+        if !own && stage.facts.combined.is_none() {
             continue;
-        };
+        }
         let e = load_election(conn, meeting, &row.election)?;
         let kind: RoundKind = enum_parse(&row.kind)?;
-        out.push_str(&crate::report::procedures::stage_clauses(
-            &e.contest, kind, number, base, m, lang,
+        if let (Some(m), true) = (&stage.method, own) {
+            out.push_str(&crate::report::procedures::stage_clauses(
+                &e.contest, kind, number, base, m, lang,
+            ));
+        }
+        let Some(c) = &stage.facts.combined else {
+            continue;
+        };
+        out.push_str(&crate::report::procedures::groups_heading(
+            &e.contest, kind, number, own, lang,
         ));
+        for named in &c.groups {
+            let chain = group_chain(conn, meeting, named)?;
+            let mut before: Option<usize> = None;
+            for id in &chain {
+                let gl = load_round(conn, meeting, id)?;
+                let n = round_number(conn, meeting, &gl.row)?;
+                let floor = gl.stage.method.as_ref().unwrap_or(base).participation_floor;
+                let clause = crate::report::procedures::GroupClause {
+                    name: gl
+                        .stage
+                        .facts
+                        .group
+                        .as_ref()
+                        .map_or(String::new(), |g| g.name.clone()),
+                    round: n,
+                    rerun_of: before,
+                    entitled: gl.row.entitled,
+                    floor,
+                };
+                out.push_str(&crate::report::procedures::group_clause(&clause, lang));
+                before = Some(n);
+            }
+        }
     }
     Ok(out)
 }
