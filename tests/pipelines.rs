@@ -416,7 +416,8 @@ fn three_recommendations_two_evaluations_one_election() {
     let text = h.m.get(&h.presidium, "/method/text").expect(200).text();
     assert!(text.contains("不列为人选"), "{text}");
     assert_eq!(
-        text.matches("本阶段选举办法：出席镇党代会代表（第 1 轮，民主推荐）").count(),
+        text.matches("本阶段选举办法：出席镇党代会代表（第 1 轮，民主推荐）")
+            .count(),
         1,
         "{text}"
     );

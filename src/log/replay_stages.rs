@@ -190,7 +190,7 @@ impl Stages {
     }
 
     /// A `rerun` decision on `round` creating `next`. A group round is
-    /// re-held only when it was not held (`no_quorum`, `void`), once: its
+    /// re-held only when it was not held (`no_quorum`, `void`, `list_rejected`), once: its
     /// re-run then stands in its place in the combination.
     fn rerun(&mut self, round: &str, next: &str, out: &mut Vec<String>) {
         if self.reruns.contains_key(round) {
@@ -199,7 +199,10 @@ impl Stages {
         }
         let group = self.facts.get(round).and_then(|f| f.group.as_ref());
         if let (Some(g), Some(rec)) = (group, self.records.get(round)) {
-            if !matches!(rec.status, Status::NoQuorum | Status::Void) {
+            if !matches!(
+                rec.status,
+                Status::NoQuorum | Status::Void | Status::ListRejected
+            ) {
                 out.push(format!(
                     "group round {round} ({}) is re-run, but it was held ({}): its result stands in its combination",
                     g.name,
@@ -268,7 +271,10 @@ impl Stages {
                 ));
                 continue;
             };
-            if matches!(rec.status, Status::NoQuorum | Status::Void) {
+            if matches!(
+                rec.status,
+                Status::NoQuorum | Status::Void | Status::ListRejected
+            ) {
                 out.push(format!(
                     "combined round {id} combines group round {current} ({}), which was not held ({}){rerun}",
                     of.name,

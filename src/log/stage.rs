@@ -120,7 +120,8 @@ pub struct NextRuleFacts {
 /// counts, for each named group, **the latest re-run of that round** —
 /// `named` followed through the `rerun` decisions, `rerun(r)` giving the
 /// round a `rerun` decision on `r` created — and that round must be closed
-/// with a result that was held (neither `no_quorum` nor `void`); every
+/// with a result that was held (not `no_quorum`, `void` or
+/// `list_rejected`, the statuses a `rerun` decision applies to); every
 /// earlier round of the chain is superseded and counted nowhere. The
 /// service (`service::stage`) and the verifier (`log::replay_stages`)
 /// both follow the chain with this function.

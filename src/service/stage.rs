@@ -800,8 +800,8 @@ pub(crate) fn group_chain(
 
 /// The group rounds a combination counts: for each round it names, the
 /// latest re-run of it, which must be closed and held (not `no_quorum`,
-/// not `void`) — the one rule of opening and closing a combined round
-/// (`log::stage::rerun_chain`). Refused (`409 group_not_held`) naming the
+/// `void` or `list_rejected`) — the one rule of opening and closing a
+/// combined round (`log::stage::rerun_chain`). Refused (`409 group_not_held`) naming the
 /// group and its round number otherwise: not counted yet, a re-run still
 /// open, or held without its floor and not re-run.
 fn groups_in_force(conn: &Connection, meeting: &str, c: &Combined) -> Result<Vec<Loaded>, Error> {
@@ -845,7 +845,7 @@ fn groups_in_force(conn: &Connection, meeting: &str, c: &Combined) -> Result<Vec
                 )
             });
         }
-        if matches!(status.as_str(), "no_quorum" | "void") {
+        if matches!(status.as_str(), "no_quorum" | "void" | "list_rejected") {
             return Err(refuse(
                 format!("“{name}”（第 {n} 轮）未达到参加人数要求或投票无效，须经主席团决定重新推荐，汇总计入重新推荐的结果"),
                 format!("group {name} (round {n}) was not held ({status}); the presidium may re-run it, and the combination counts the re-run"),

@@ -540,9 +540,9 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     );
     s.wait_visible("#rounds-table [data-stage=combined]");
     let rows = stage_rows(&s);
-    let row = |n: u64| -> Vec<String> {
+    let row = |n: &str| -> Vec<String> {
         rows.as_array()
-            .and_then(|a| a.iter().find(|r| r["n"] == n.to_string()))
+            .and_then(|a| a.iter().find(|r| r["n"] == n))
             .map(|r| {
                 r["facts"]
                     .as_array()
@@ -554,7 +554,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
             .unwrap_or_default()
     };
     assert_eq!(
-        row(1)[..3],
+        row("1")[..3],
         [
             "combined:各组推荐结果合计：“党员推荐”计第 2 轮；“群众推荐”计第 3 轮",
             "organisation:党组织推荐人选直接列入：钱一",
@@ -563,12 +563,12 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         "{rows}"
     );
     assert!(
-        row(1)[3].starts_with("review:经资格审查调整后的名单：钱一、丁一、王二、张四、陈五")
-            && row(1)[3].contains("划去 刘三：考察中发现不符合代表条件（镇党委）"),
+        row("1")[3].starts_with("review:经资格审查调整后的名单：钱一、丁一、王二、张四、陈五")
+            && row("1")[3].contains("划去 刘三：考察中发现不符合代表条件（镇党委）"),
         "{rows}"
     );
     assert_eq!(
-        row(2),
+        row("2"),
         [
             "group:分组推荐中“党员推荐”一组，单独计票、单独公布，合计见第 1 轮",
             "electorate:本组应参加 20 人，实参加 16 人"
@@ -576,7 +576,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         "{rows}"
     );
     assert_eq!(
-        row(4)[1],
+        row("4")[1],
         "amended:本轮名单为第 1 轮之后经资格审查调整的名单：钱一、丁一、王二、张四、陈五",
         "{rows}"
     );
