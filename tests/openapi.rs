@@ -669,6 +669,33 @@ fn real_responses_fit_the_document() {
     assert_eq!(table["rows"][3]["item"], "能", "{view}");
     assert_eq!(table["rows"][3]["lines"], json!([12, 13, 14, 15]), "{view}");
     assert_eq!(view["candidates"][15], "王二·能·不称职", "{view}");
+    // An election with stage facts (issue 11): a nomination by groups, its
+    // next size by a rule — each round's `stage` on the election's result.
+    let e4 = f
+        .post(
+            &org,
+            "/elections",
+            json!({ "contest": "村党支部委员", "seats": 2 }),
+        )
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .expect("election")
+        .to_string();
+    f.post(
+        &org,
+        &format!("/elections/{e4}/rounds"),
+        json!({ "kind": "nomination", "candidates": ["丁一", "王二", "刘三"],
+                "groups": ["党员", "农户"],
+                "next_rule": { "ratio": { "kind": "more", "num": 1, "den": 5 }, "of": 2 } }),
+    )
+    .expect(201);
+    let stages = f
+        .get(&presidium, &format!("/elections/{e4}/result"))
+        .expect(200)
+        .json();
+    assert_eq!(stages["rounds"][0]["stage"]["role"], "combined", "{stages}");
+    assert_eq!(stages["rounds"][1]["stage"]["of"], 1, "{stages}");
     // 监票二 loses the device: a new link, a new key asked for from the
     // new device, approved by the presidium.
     let link = f
