@@ -20,126 +20,20 @@ use crate::common;
 
 use serde_json::{json, Value};
 
-use common::meeting::{cosigner, Meeting, Person};
+use common::meeting::Meeting;
 use common::server::Server;
-use scrutineer::log::cosignature::Cosigner;
+use common::stage::{rated, Hall, Staff};
 
-struct Hall {
-    m: Meeting,
-    c1: Person,
-    c2: Person,
-    s: Person,
-    ks: Cosigner,
-    presidium: Person,
-}
-
-/// Ballots where line `i` is `Y` on the first `y[i]` ballots, `N` on the
-/// next `n[i]`, `A` on the rest.
-fn rated(count: usize, y: &[usize], n: &[usize]) -> Value {
-    json!((0..count)
-        .map(|b| {
-            y.iter()
-                .zip(n)
-                .map(|(&y, &n)| {
-                    if b < y {
-                        'Y'
-                    } else if b < y + n {
-                        'N'
-                    } else {
-                        'A'
-                    }
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>())
-}
-
-impl Hall {
-    fn new(server: &Server, members: u64, present: u64) -> Hall {
-        let m = Meeting::create(server.client(), &server.setup, members, json!([]));
-        let org = m.organiser.clone();
-        m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
-            .expect(200);
-        m.put(&org, "/attendance", json!({ "present": present }))
-            .expect(200);
-        let c1 = m.add("counter", "计票一", None);
-        let c2 = m.add("counter", "计票二", None);
-        let ks = cosigner("监票一", 61);
-        let s = m.add("scrutineer", "监票一", Some(&ks));
-        let presidium = m.add("presidium", "主席团", None);
-        Hall {
-            m,
-            c1,
-            c2,
-            s,
-            ks,
-            presidium,
-        }
-    }
-
-    fn election(&self, body: Value) -> String {
-        let e = self
-            .m
-            .post(&self.m.organiser, "/elections", body)
-            .expect(201)
-            .json();
-        let id = e["id"].as_str().expect("election id").to_string();
-        for p in [&self.c1, &self.c2, &self.s] {
-            self.m.assign(&id, p);
-        }
-        id
-    }
-
-    fn round(&self, election: &str, body: Value) -> Value {
-        self.m
-            .post(
-                &self.m.organiser,
-                &format!("/elections/{election}/rounds"),
-                body,
-            )
-            .expect(201)
-            .json()
-    }
-
-    fn open(&self, round: &str, body: Value) -> Value {
-        self.m
-            .post(&self.m.organiser, &format!("/rounds/{round}/open"), body)
-            .expect(200)
-            .json()
-    }
-
-    /// Double entry of `ballots`, then close with `close` and cosign.
-    fn count(&self, round: &str, ballots: &Value, close: Value) -> Value {
-        for (c, k) in [(&self.c1, "1"), (&self.c2, "2")] {
-            self.m
-                .enter(c, round, "b1", &format!("{round}-{k}"), ballots)
-                .expect(201);
-        }
-        self.close(round, close)
-    }
-
-    fn close(&self, round: &str, close: Value) -> Value {
-        let closed = self
-            .m
-            .post(&self.s, &format!("/rounds/{round}/close"), close)
-            .expect(200)
-            .json();
-        self.m.cosign(&self.s, &self.ks, round).expect(201);
-        closed["result"].clone()
-    }
-
-    fn decide(&self, round: &str, body: Value) -> Value {
-        self.m
-            .post(&self.presidium, &format!("/rounds/{round}/decisions"), body)
-            .expect(201)
-            .json()
-    }
-
-    fn verified(&self, server: &Server) -> String {
-        let auditor = self.m.add("auditor", "审计", None);
-        let zip = self.m.get(&auditor, "/bundle").expect(200);
-        common::bundle::verify_with_cli(server.dir.path(), &zip.body, &["监票一"])
-    }
+/// A hall of `members` with `present` attending, its bundle's cosigner
+/// 监票一.
+fn hall(server: &Server, members: u64, present: u64) -> Hall {
+    let m = Meeting::create(server.client(), &server.setup, members, json!([]));
+    let staff = Staff {
+        counters: ["计票一", "计票二"],
+        scrutineer: "监票一",
+        seed: 61,
+    };
+    Hall::new(m, present, staff)
 }
 
 /// The names of a JSON array, in its order.
@@ -156,7 +50,7 @@ fn names(v: &Value) -> Vec<String> {
 #[test]
 fn three_recommendations_two_evaluations_one_election() {
     let server = Server::start("pipeline-3t2p");
-    let h = Hall::new(&server, 50, 45);
+    let h = hall(&server, 50, 45);
     let e = h.election(json!({ "contest": "出席镇党代会代表", "office": "delegate", "seats": 3 }));
     let people = [
         "丁一", "王二", "刘三", "张四", "陈五", "周六", "吴七", "郑八", "孙九", "李十",
@@ -429,14 +323,14 @@ fn three_recommendations_two_evaluations_one_election() {
         ),
         "{text}"
     );
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }
 
 #[test]
 fn direct_election_of_a_village_branch_on_one_paper() {
     let server = Server::start("pipeline-gtzx");
-    let h = Hall::new(&server, 30, 27);
+    let h = hall(&server, 30, 27);
     let committee = h.election(json!({ "contest": "村党支部委员", "seats": 5 }));
     let secretary =
         h.election(json!({ "contest": "村党支部书记", "office": "secretary", "seats": 1 }));
@@ -576,14 +470,14 @@ fn direct_election_of_a_village_branch_on_one_paper() {
     assert_eq!(c["ballots"]["invalid"], 1, "{c}");
     assert_eq!(sec["ballots"]["invalid"], 0);
     assert_eq!(names(&c["elected"]), people[..5]);
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }
 
 #[test]
 fn a_group_one_below_its_floor_is_never_combined() {
     let server = Server::start("pipeline-floor");
-    let h = Hall::new(&server, 30, 27);
+    let h = hall(&server, 30, 27);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
     let nom = h.round(
         &e,
@@ -618,13 +512,13 @@ fn a_group_one_below_its_floor_is_never_combined() {
         json!({}),
     )
     .problem(409, "group_not_held");
-    h.verified(&server);
+    h.verified(server.dir.path());
 }
 
 #[test]
 fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
     let server = Server::start("pipeline-cadre");
-    let h = Hall::new(&server, 9, 9);
+    let h = hall(&server, 9, 9);
     let e = h.election(json!({ "contest": "办公室主任", "office": "other", "seats": 1 }));
     let earlier = json!([
         { "nominee": "张三", "post": "办公室主任", "meeting": "2025年3月党委会",
@@ -703,7 +597,7 @@ fn a_cadre_vote_refuses_a_third_nomination_and_records_deferrals() {
         json!({ "issued": 9 }),
     )
     .problem(422, "nomination_refused");
-    h.verified(&server);
+    h.verified(server.dir.path());
 }
 
 /// What opening a draft cadre vote would refuse now (`stage.refused`).
@@ -720,7 +614,7 @@ fn draft_refused(h: &Hall, round: &str) -> Value {
 #[test]
 fn stage_sizes_round_up_at_their_boundaries_through_the_service() {
     let server = Server::start("stage-sizes");
-    let h = Hall::new(&server, 30, 27);
+    let h = hall(&server, 30, 27);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 3 }));
     let size = |ratio: Value, of: u64| -> Value {
         let r = h.round(
@@ -773,7 +667,7 @@ fn stage_sizes_round_up_at_their_boundaries_through_the_service() {
 #[test]
 fn evaluation_flags_at_their_boundaries_through_the_service() {
     let server = Server::start("eval-flags");
-    let h = Hall::new(&server, 30, 30);
+    let h = hall(&server, 30, 30);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
     let people = ["丁一", "王二", "刘三", "张四"];
     let ev = h.round(
@@ -816,7 +710,7 @@ fn evaluation_flags_at_their_boundaries_through_the_service() {
     assert!(row("王二")["removal"] != true, "{r}");
     assert!(row("刘三")["removal"] != true, "{r}");
     assert!(row("张四")["removal"] == true, "{r}");
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }
 
@@ -826,7 +720,7 @@ fn evaluation_flags_at_their_boundaries_through_the_service() {
 #[test]
 fn member_and_household_floors_at_their_boundaries_through_the_service() {
     let server = Server::start("floors");
-    let h = Hall::new(&server, 30, 27);
+    let h = hall(&server, 30, 27);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
     // (members present of 30, households present of 100)
     for (members, households) in [(23, 81), (24, 80), (25, 79)] {
@@ -877,7 +771,7 @@ fn member_and_household_floors_at_their_boundaries_through_the_service() {
             open.problem(409, "group_not_held");
         }
     }
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }
 
@@ -888,7 +782,7 @@ fn member_and_household_floors_at_their_boundaries_through_the_service() {
 #[test]
 fn a_four_level_evaluation_through_the_service() {
     let server = Server::start("rating-four");
-    let h = Hall::new(&server, 20, 20);
+    let h = hall(&server, 20, 20);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
     let people = ["丁一", "王二", "刘三"];
     let ev = h.round(
@@ -963,7 +857,7 @@ fn a_four_level_evaluation_through_the_service() {
         text.contains("测评办法：测评分优秀、称职、基本称职、不称职4个等次"),
         "{text}"
     );
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }
 
@@ -977,7 +871,7 @@ fn a_four_level_evaluation_through_the_service() {
 #[test]
 fn a_group_held_without_its_floor_is_re_run_into_its_combination() {
     let server = Server::start("pipeline-rerun");
-    let h = Hall::new(&server, 30, 27);
+    let h = hall(&server, 30, 27);
     let e = h.election(json!({ "contest": "村党支部委员", "seats": 2 }));
     let nom = h.round(
         &e,
@@ -1126,6 +1020,6 @@ fn a_group_held_without_its_floor_is_re_run_into_its_combination() {
         en.contains("  group 农户 held again (round 5, re-running round 4): 100 entitled; held only if those taking part are at least 4/5 of them, i.e. at least 80.\n"),
         "{en}"
     );
-    let out = h.verified(&server);
+    let out = h.verified(server.dir.path());
     assert!(out.contains("核验通过"), "{out}");
 }

@@ -18,31 +18,11 @@
 
 use serde_json::{json, Value};
 
-use super::common::meeting::{cosigner, Meeting, Person};
+use super::common::meeting::Meeting;
+use super::common::stage::{rated, Hall, Staff};
 use super::common::webdriver::{Driver, Session};
 use super::screens::{goto_as, scan};
 use super::{check_i18n, confirm, Server, I18N_CHECK};
-
-/// Ballots where line `i` is `Y` on the first `y[i]` ballots, `N` on the
-/// next `n[i]`, `A` on the rest.
-fn rated(count: usize, y: &[usize], n: &[usize]) -> Value {
-    json!((0..count)
-        .map(|b| {
-            y.iter()
-                .zip(n)
-                .map(|(&y, &n)| {
-                    if b < y {
-                        'Y'
-                    } else if b < y + n {
-                        'N'
-                    } else {
-                        'A'
-                    }
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>())
-}
 
 /// The text checks of the page as it stands, in its current language
 /// (the dialog open: its labels were made in that language).
@@ -68,54 +48,6 @@ fn text_of(s: &Session, css: &str) -> String {
     .to_string()
 }
 
-struct Hall {
-    m: Meeting,
-    org: Person,
-    c1: Person,
-    c2: Person,
-    sc: Person,
-    ks: scrutineer::log::cosignature::Cosigner,
-}
-
-impl Hall {
-    fn round(&self, election: &str, body: Value) -> Value {
-        self.m
-            .post(&self.org, &format!("/elections/{election}/rounds"), body)
-            .expect(201)
-            .json()
-    }
-
-    fn open(&self, round: &str, body: Value) {
-        self.m
-            .post(&self.org, &format!("/rounds/{round}/open"), body)
-            .expect(200);
-    }
-
-    /// Double entry, close with `returned`, cosign: the closed result.
-    fn count(&self, round: &str, ballots: &Value, returned: u64) -> Value {
-        for (c, k) in [(&self.c1, "1"), (&self.c2, "2")] {
-            self.m
-                .enter(c, round, "b1", &format!("{round}-{k}"), ballots)
-                .expect(201);
-        }
-        self.close(round, returned)
-    }
-
-    fn close(&self, round: &str, returned: u64) -> Value {
-        let closed = self
-            .m
-            .post(
-                &self.sc,
-                &format!("/rounds/{round}/close"),
-                json!({ "returned": returned }),
-            )
-            .expect(200)
-            .json();
-        self.m.cosign(&self.sc, &self.ks, round).expect(201);
-        closed["result"].clone()
-    }
-}
-
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("round id").to_string()
 }
@@ -124,38 +56,14 @@ fn id(v: &Value) -> String {
 fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     let server = Server::start();
     let m = Meeting::create(server.client, &server.setup_token, 50, json!([]));
-    let org = m.organiser.clone();
-    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
-        .expect(200);
-    m.put(&org, "/attendance", json!({ "present": 45 }))
-        .expect(200);
-    let c1 = m.add("counter", "计票甲", None);
-    let c2 = m.add("counter", "计票乙", None);
-    let ks = cosigner("监票丙", 81);
-    let sc = m.add("scrutineer", "监票丙", Some(&ks));
-    let presidium = m.add("presidium", "主席团", None);
-    let h = Hall {
-        m,
-        org,
-        c1,
-        c2,
-        sc,
-        ks,
+    let staff = Staff {
+        counters: ["计票甲", "计票乙"],
+        scrutineer: "监票丙",
+        seed: 81,
     };
-    let e =
-        h.m.post(
-            &h.org,
-            "/elections",
-            json!({ "contest": "出席镇党代会代表", "office": "delegate", "seats": 2 }),
-        )
-        .expect(201)
-        .json()["id"]
-            .as_str()
-            .expect("election")
-            .to_string();
-    for p in [&h.c1, &h.c2, &h.sc] {
-        h.m.assign(&e, p);
-    }
+    let h = Hall::new(m, 45, staff);
+    let presidium = h.presidium.clone();
+    let e = h.election(json!({ "contest": "出席镇党代会代表", "office": "delegate", "seats": 2 }));
 
     // The nomination: two groups, the organisation's 钱一 listed directly;
     // 1:3 per seat of 2 = 6 names, 5 by the vote.
@@ -189,7 +97,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     h.count(
         &groups[0],
         &rated(16, &[16, 15, 14, 13, 12, 11, 2, 1], &[0; 8]),
-        16,
+        json!({ "returned": 16 }),
     );
     h.open(
         &groups[1],
@@ -198,10 +106,10 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     h.count(
         &groups[1],
         &rated(24, &[24, 22, 20, 18, 16, 14, 3, 0], &[0; 8]),
-        24,
+        json!({ "returned": 24 }),
     );
     h.open(&combined, json!({}));
-    let all = h.close(&combined, 40);
+    let all = h.close(&combined, json!({ "returned": 40 }));
     assert_eq!(all["status"], "complete", "{all}");
 
     let driver = Driver::start();
@@ -367,7 +275,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
                 .collect()
         })
         .collect();
-    let r = h.count(&ev, &json!(ballots), 45);
+    let r = h.count(&ev, &json!(ballots), json!({ "returned": 45 }));
     assert_eq!(r["status"], "complete", "{r}");
 
     s.step("the next stage shows the amended list with the reason, the rating rule and flags");
@@ -419,20 +327,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     s.wait_for("document.documentElement.lang === 'zh-CN'", 10);
 
     s.step("a cadre vote's second nomination, drafted before the vote, is refused after it");
-    let e2 =
-        h.m.post(
-            &h.org,
-            "/elections",
-            json!({ "contest": "办公室主任", "office": "other", "seats": 1 }),
-        )
-        .expect(201)
-        .json()["id"]
-            .as_str()
-            .expect("election")
-            .to_string();
-    for p in [&h.c1, &h.c2, &h.sc] {
-        h.m.assign(&e2, p);
-    }
+    let e2 = h.election(json!({ "contest": "办公室主任", "office": "other", "seats": 1 }));
     let earlier = json!([{ "nominee": "张三", "post": "办公室主任", "meeting": "2025年3月党委会",
         "for": 3, "against": 6, "abstain": 0, "entitled": 9, "passed": false }]);
     let vote = id(&h.round(
@@ -446,7 +341,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     h.open(&vote, json!({ "issued": 45 }));
     let mut b: Vec<&str> = std::iter::repeat_n("Y", 10).collect();
     b.extend(std::iter::repeat_n("N", 35));
-    let failed = h.count(&vote, &json!(b), 45);
+    let failed = h.count(&vote, &json!(b), json!({ "returned": 45 }));
     assert_eq!(failed["elected"], json!([]), "{failed}");
     h.m.post(
         &h.org,
@@ -584,20 +479,7 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     scan(&s, "election (stages)", false);
 
     s.step("a group held without its floor, re-run into its combination, on the election page");
-    let e3 =
-        h.m.post(
-            &h.org,
-            "/elections",
-            json!({ "contest": "村党支部委员", "seats": 1 }),
-        )
-        .expect(201)
-        .json()["id"]
-            .as_str()
-            .expect("election")
-            .to_string();
-    for p in [&h.c1, &h.c2, &h.sc] {
-        h.m.assign(&e3, p);
-    }
+    let e3 = h.election(json!({ "contest": "村党支部委员", "seats": 1 }));
     let nom = h.round(
         &e3,
         json!({ "kind": "nomination", "candidates": ["丁一", "王二"],
@@ -617,13 +499,13 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         v.extend(std::iter::repeat_n("AY", b));
         json!(v)
     };
-    h.count(&members, &one_each(10, 6), 16);
+    h.count(&members, &one_each(10, 6), json!({ "returned": 16 }));
     // 23 of 30 households: below 80%, not held; the presidium re-runs it.
     h.open(
         &households,
         json!({ "issued": 23, "entitled": 30, "present": 23 }),
     );
-    h.m.cosign(&h.sc, &h.ks, &households).expect(201);
+    h.m.cosign(&h.s, &h.ks, &households).expect(201);
     let again =
         h.m.post(
             &presidium,
@@ -637,9 +519,9 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
         &again,
         json!({ "issued": 24, "entitled": 30, "present": 24 }),
     );
-    h.count(&again, &one_each(20, 4), 24);
+    h.count(&again, &one_each(20, 4), json!({ "returned": 24 }));
     h.open(&combined3, json!({}));
-    h.close(&combined3, 40);
+    h.close(&combined3, json!({ "returned": 40 }));
     goto_as(
         &s,
         &server,

@@ -8,6 +8,7 @@ pub mod http;
 pub mod meeting;
 pub mod server;
 pub mod signing;
+pub mod stage;
 pub mod webdriver;
 
 use serde_json::{json, Value};
