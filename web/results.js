@@ -172,10 +172,15 @@ export function hasStage(round) {
 }
 
 /// A combined round's groups, each posted apart: its electorate, its
-/// ballots and its own tally.
+/// ballots and its own tally; a group re-held says which round is
+/// counted and which it superseded.
 export function groupTallies(round) {
   return (round.groups || []).map((g, i) => h('div', { class: 'group-tally', 'data-group': i + 1, 'data-state': g.state },
     h('h3', {}, raw(g.name ?? '')),
+    // A group re-held: the round counted, and the rounds it superseded.
+    g.superseded?.length ? h('p', { class: 'muted', 'data-superseded': g.superseded.map((x) => x.number).join(',') },
+      tr('estage.combined_group', { name: g.name, n: g.number }),
+      tr('estage.combined_superseded', { list: g.superseded.map((x) => x.number).join('、') })) : null,
     g.result?.status ? [
       g.result.quorum ? tr('stage.group_facts', { entitled: g.result.quorum.entitled, present: g.result.quorum.present }, 'p') : null,
       ballotsLine(g.result),

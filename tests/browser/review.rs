@@ -550,6 +550,19 @@ fn a_stage_with_groups_review_and_refusal_on_the_presidiums_screens() {
     );
     check_i18n(&s, "election (re-run group)");
     scan(&s, "election (re-run group)", false);
+
+    s.step("the combination on the presidium's screen: the re-run counted, the failed round superseded");
+    goto_as(&s, &server, "presidium.html", &presidium, &h.m.id);
+    s.wait_visible(&format!("#rounds [data-round={combined3}]"));
+    s.click(&format!("#rounds [data-round={combined3}]"));
+    s.wait_visible("#groups [data-superseded]");
+    let line = text_of(&s, "#groups [data-superseded]");
+    assert_eq!(
+        line, "“农户”计第 4 轮（第 3 轮未能有效进行，已重新推荐，不计入）",
+        "{line}"
+    );
+    check_i18n(&s, "presidium (re-run group)");
+    scan(&s, "presidium (re-run group)", false);
 }
 
 /// The election page's rounds, each with its stage lines
