@@ -7,7 +7,7 @@
 //! multi-scalar multiplication instead of one double-base multiplication
 //! per signature — with the batch equation written here on
 //! curve25519-dalek, one term per distinct key (a bundle has many
-//! signatures by few keys: [`equation_holds`]), after the cheap checks of
+//! signatures by few keys: `equation_holds`), after the cheap checks of
 //! `verify_strict` that the batch equation does not make:
 //!
 //! - the signature's `s` is canonical (below the group order ℓ);
@@ -21,7 +21,7 @@
 //! valid. The caller then checks it with `verify_strict`, as before, so a
 //! bad signature is still named exactly and with the same error. The
 //! batch's 128-bit weights are derived from SHA-512 of a transcript of
-//! every message, key and signature ([`weights`]): deterministic, so the
+//! every message, key and signature (`weights`): deterministic, so the
 //! verifier stays pure, and fixed only once every signature is.
 //!
 //! What differs from `verify_strict` (docs/audit-bundle.md §2): the batch
