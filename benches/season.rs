@@ -14,11 +14,16 @@
 #[path = "../tests/sim/mod.rs"]
 mod sim;
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use scrutineer::bundle_io::{bundle_from_zip, zip_bytes};
+use scrutineer::log::entry::{AuthorRole, Entry};
+use scrutineer::log::note::Note;
+use scrutineer::log::sigbatch::{self, Item};
 use scrutineer::log::verify::verify;
 use scrutineer::log::verify::{check_entries_strict, verify_checked_with, Signatures};
 use scrutineer::rules::{Ballot, Mark, RoundKind};
@@ -177,10 +182,27 @@ fn bench(c: &mut Criterion) {
     let one = &bundles[0];
     if let Ok(b) = bundle_from_zip(one) {
         let count = |prefix: &str| b.files().filter(|(p, _)| p.starts_with(prefix)).count();
+        let parts = b.parts();
+        let signed: Vec<Entry> = parts
+            .entries
+            .iter()
+            .filter_map(|e| Entry::decode(e).ok())
+            .filter(|e| e.role() != AuthorRole::Service && e.signature().is_some())
+            .collect();
+        let signers: BTreeSet<&[u8; 32]> = signed.iter().map(Entry::author).collect();
+        let note_lines: usize = parts
+            .checkpoints
+            .iter()
+            .filter_map(|f| Note::from_bytes(f.bytes).ok())
+            .map(|n| n.signatures().len())
+            .sum();
         eprintln!(
-            "season: the first bundle has {} entries and {} checkpoints",
+            "season: the first bundle has {} entries ({} signed by {} persons) and {} checkpoints ({} signature lines)",
             count("entries/"),
-            count("checkpoints/")
+            signed.len(),
+            signers.len(),
+            count("checkpoints/"),
+            note_lines,
         );
     }
     let mut g = c.benchmark_group("season: one meeting bundle");
@@ -191,6 +213,43 @@ fn bench(c: &mut Criterion) {
     g.bench_function("verify the zip", |b| b.iter(|| black_box(verify_zip(one))));
     g.bench_function("verify the zip, --strict", |b| {
         b.iter(|| black_box(verify_zip_strict(one)))
+    });
+    g.finish();
+
+    // The signatures of a bundle alone: 60 entry signatures by 6 keys
+    // (52-byte signed messages, as an entry's), in one batch and one by one.
+    let signers: Vec<SigningKey> = (1..=6u8)
+        .map(|k| SigningKey::from_bytes(&[k; 32]))
+        .collect();
+    let owned: Vec<([u8; 32], [u8; 52], [u8; 64])> = (0..60u8)
+        .map(|i| {
+            let k = &signers[i as usize % 6];
+            let m = [i; 52];
+            (k.verifying_key().to_bytes(), m, k.sign(&m).to_bytes())
+        })
+        .collect();
+    let items: Vec<Item<'_>> = owned
+        .iter()
+        .map(|(key, message, signature)| Item {
+            key,
+            message,
+            signature,
+        })
+        .collect();
+    let mut g = c.benchmark_group("season: 60 signatures by 6 keys");
+    g.throughput(Throughput::Elements(60));
+    g.bench_function("sigbatch::verify", |b| {
+        b.iter(|| black_box(sigbatch::verify(&items)))
+    });
+    g.bench_function("verify_strict each", |b| {
+        b.iter(|| {
+            owned.iter().all(|(key, message, signature)| {
+                VerifyingKey::from_bytes(key).is_ok_and(|k| {
+                    k.verify_strict(message, &Signature::from_bytes(signature))
+                        .is_ok()
+                })
+            })
+        })
     });
     g.finish();
 
