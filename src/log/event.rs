@@ -960,7 +960,140 @@ fn hidden_text(value: &Value, path: &mut String) -> Option<(String, char)> {
 
 /// Parse a payload, requiring version 1, canonical form and text without
 /// hidden characters (as the service writes it).
+///
+/// A `ballot_batch` in canonical form is read straight from its bytes
+/// ([`decode_batch_canonical`]: no `Value`, no re-encoding of the 64 KB of
+/// base64); anything that path does not accept goes through
+/// [`decode_general`], so every refusal and its error are the general
+/// path's.
 pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
+    match decode_batch_canonical(payload) {
+        Some(event) => Ok(event),
+        None => decode_general(payload),
+    }
+}
+
+/// The fast path of [`decode`]: a `ballot_batch` payload read from its
+/// bytes when they are exactly its canonical form (docs/audit-bundle.md
+/// §3, §3.1):
+///
+/// `{"ballots":{"lines":L,"plain":"B64","plain_count":N,"special":[…]},"batch":"S","round":"S","type":"ballot_batch","v":1}`
+///
+/// The members come in that order (sorted), the integers are canonical
+/// decimals that fit 64 bits, `plain` holds only base64 characters (which
+/// need no escaping), `batch` and `round` hold no escape, no control
+/// character and no hidden character, and `special` is `[]` or, read by
+/// serde, re-encodes to its own bytes and holds no hidden character and no
+/// plain ballot. `None` for anything else, which [`decode_general`] then
+/// reads or refuses: this path accepts only what that one accepts, and
+/// gives the same event (`tests::the_batch_fast_path_agrees_with_the_general_decoder`).
+pub fn decode_batch_canonical(payload: &[u8]) -> Option<Event> {
+    let rest = payload.strip_prefix(br#"{"ballots":{"lines":"#)?;
+    let (lines, rest) = canonical_u64(rest)?;
+    let rest = rest.strip_prefix(br#","plain":""#)?;
+    let (plain, rest) = rest.split_at(base64_prefix(rest));
+    let rest = rest.strip_prefix(br#"","plain_count":"#)?;
+    let (plain_count, rest) = canonical_u64(rest)?;
+    let rest = rest.strip_prefix(br#","special":"#)?;
+    let (special, rest) = match rest.strip_prefix(b"[]") {
+        Some(rest) => (Vec::new(), rest),
+        None => canonical_special(rest)?,
+    };
+    let rest = rest.strip_prefix(br#"},"batch":""#)?;
+    let (batch, rest) = plain_text(rest)?;
+    let rest = rest.strip_prefix(br#"","round":""#)?;
+    let (round, rest) = plain_text(rest)?;
+    if rest != br#"","type":"ballot_batch","v":1}"# {
+        return None;
+    }
+    // Only base64 characters: ASCII, so UTF-8.
+    let plain = std::str::from_utf8(plain).ok()?.to_owned();
+    Some(Event::BallotBatch {
+        round,
+        batch,
+        ballots: BatchBallots {
+            lines,
+            plain_count,
+            plain,
+            special,
+        },
+    })
+}
+
+/// How many of the first bytes are base64 characters (`A–Z a–z 0–9 + / =`).
+/// In blocks of 32 without an early exit, which the compiler turns into
+/// vector compares: this scan reads every byte of the big batches.
+fn base64_prefix(bytes: &[u8]) -> usize {
+    fn is_base64(b: u8) -> bool {
+        b.wrapping_sub(b'0') < 10
+            || (b | 0x20).wrapping_sub(b'a') < 26
+            || b == b'+'
+            || b == b'/'
+            || b == b'='
+    }
+    let mut n = 0;
+    for block in bytes.chunks_exact(32) {
+        if !block.iter().fold(true, |all, &b| all & is_base64(b)) {
+            break;
+        }
+        n += 32;
+    }
+    n + bytes[n..].iter().take_while(|&&b| is_base64(b)).count()
+}
+
+/// A canonical non-negative integer (no sign, no leading zero, no
+/// fraction or exponent follows) that fits 64 bits, and the bytes after it.
+fn canonical_u64(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || (digits > 1 && bytes[0] == b'0') {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in &bytes[..digits] {
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some((n, &bytes[digits..]))
+}
+
+/// The text of a JSON string up to its closing quote, when it needs no
+/// escape (no `\`, no control character) and holds no hidden character;
+/// the bytes from the closing quote on.
+fn plain_text(bytes: &[u8]) -> Option<(String, &[u8])> {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if bytes[end] != b'"' {
+        return None;
+    }
+    let text = std::str::from_utf8(&bytes[..end]).ok()?;
+    if crate::rules::name::find_hidden(text).is_some() {
+        return None;
+    }
+    Some((text.to_owned(), &bytes[end..]))
+}
+
+/// A non-empty `special` array in canonical form (what [`decode_general`]
+/// checks of it: parsed, no hidden character, read as ballots, re-encoded
+/// to the same bytes, no plain ballot), and the bytes after it.
+fn canonical_special(bytes: &[u8]) -> Option<(Vec<SpecialBallot>, &[u8])> {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    let value = values.next()?.ok()?;
+    let end = values.byte_offset();
+    if !value.is_array() || hidden_text(&value, &mut String::new()).is_some() {
+        return None;
+    }
+    let special: Vec<SpecialBallot> = serde_json::from_value(value).ok()?;
+    let again = serde_json::to_vec(&serde_json::to_value(&special).ok()?).ok()?;
+    if again != bytes[..end] || special.iter().any(SpecialBallot::is_plain) {
+        return None;
+    }
+    Some((special, &bytes[end..]))
+}
+
+/// [`decode`] by the general path: the payload parsed into a
+/// `serde_json::Value`, checked for version and hidden text, converted
+/// into the event, re-encoded and compared with the payload.
+pub fn decode_general(payload: &[u8]) -> Result<Event, EventError> {
     let mut value: Value =
         serde_json::from_slice(payload).map_err(|e| EventError::Json(e.to_string()))?;
     let version = value
@@ -1144,5 +1277,117 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The canonical `ballot_batch` payloads of some batches: plain
+    /// ballots only, special ones only, both; labels that need escapes,
+    /// non-ASCII labels, a hidden character.
+    fn batch_payloads() -> Vec<Vec<u8>> {
+        let m = |s: &str| Ballot::marked(Ballot::parse_marks(s).unwrap());
+        let named = Ballot::Marked {
+            marks: Ballot::parse_marks("AYA").unwrap(),
+            write_ins: vec![],
+            names: vec!["李甲".into(), "赵乙".into()],
+        };
+        let sets: Vec<Vec<Ballot>> = vec![
+            ballots(),
+            vec![m("YNA"), m("AAY"), m("NNN")],
+            vec![
+                named,
+                Ballot::Void {
+                    reason: "签名".into(),
+                },
+            ],
+            vec![],
+        ];
+        let labels = [
+            ("r1", "b1"),
+            ("第一轮", "第3箱"),
+            ("r\"1", "b\\2"),
+            ("r1", "b\u{200b}"),
+        ];
+        let mut out = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            let (round, batch) = labels[i % labels.len()];
+            out.push(encode(&Event::BallotBatch {
+                round: round.into(),
+                batch: batch.into(),
+                ballots: BatchBallots::from_ballots(3, set).unwrap(),
+            }));
+        }
+        // 40 candidates: two words per ballot.
+        let wide: Vec<Ballot> = ["Y", "N", "A"].iter().map(|c| m(&c.repeat(40))).collect();
+        out.push(encode(&Event::BallotBatch {
+            round: "r2".into(),
+            batch: "b1".into(),
+            ballots: BatchBallots::from_ballots(40, &wide).unwrap(),
+        }));
+        out
+    }
+
+    /// The fast path of `decode` accepts only what the general path
+    /// accepts, with the same event, and every other payload gets the
+    /// general path's error: checked on the canonical payloads and on
+    /// thousands of mutations of them (bytes flipped, cut, inserted, and
+    /// set to the characters the layout turns on).
+    #[test]
+    fn the_batch_fast_path_agrees_with_the_general_decoder() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        let payloads = batch_payloads();
+        for p in &payloads {
+            let general = decode_general(p);
+            assert_eq!(decode(p), general);
+            // Labels with an escape go the general way.
+            if general.is_ok() && !p.contains(&b'\\') {
+                assert!(
+                    decode_batch_canonical(p).is_some(),
+                    "{}",
+                    String::from_utf8_lossy(p)
+                );
+            }
+        }
+        let special = b"\"\\{}[]:,0123456789 -+/=eE.\x00\x1f\x7fYNA?abv";
+        let mutation = (
+            0..payloads.len(),
+            prop::collection::vec(
+                (
+                    0usize..4,
+                    any::<usize>(),
+                    any::<u8>(),
+                    0usize..special.len(),
+                ),
+                1..4,
+            ),
+        );
+        let config = Config {
+            cases: 4000,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[15; 32]));
+        runner
+            .run(&mutation, |(which, changes)| {
+                let mut p = payloads[which].clone();
+                for (kind, at, byte, pick) in changes {
+                    let at = at % (p.len() + 1);
+                    match kind {
+                        0 if at < p.len() => p[at] ^= byte.max(1),
+                        1 => p.truncate(at),
+                        2 => p.insert(at, special[pick]),
+                        _ if at < p.len() => p[at] = special[pick],
+                        _ => {}
+                    }
+                }
+                let general = decode_general(&p);
+                prop_assert_eq!(decode(&p), general.clone());
+                if let Some(fast) = decode_batch_canonical(&p) {
+                    prop_assert_eq!(Ok(fast), general);
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }
