@@ -71,7 +71,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// criterion's own lines (skipped under `VERIFY_PROFILE`).
+/// criterion's own lines (skipped under `VERIFY_PROFILE` and `VERIFY_QUICK`).
 fn criterion_lines(c: &mut Criterion, bundle: &Bundle, entries: &[Vec<u8>], bytes: usize) {
     let mut g = c.benchmark_group("verify 1M ballots");
     g.sample_size(10);
@@ -102,7 +102,8 @@ fn bench(c: &mut Criterion) {
         bytes as f64 / 1e6
     );
 
-    if !profiling {
+    // `VERIFY_QUICK`: only the interleaved runs and their ratios.
+    if !profiling && std::env::var("VERIFY_QUICK").is_err() {
         criterion_lines(c, &bundle, &entries, bytes);
     }
 

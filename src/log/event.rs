@@ -447,7 +447,25 @@ impl BatchBallots {
     }
 
     /// The plain ballots as packed words (for the fast kernels).
+    ///
+    /// The base64 is decoded straight into the words
+    /// ([`base64_words`]); if that refuses it, or the words are not
+    /// valid ballots, the general path below names the error.
     pub fn packed(&self) -> Result<PackedBallots, EventError> {
+        let fast = usize::try_from(self.lines).ok().and_then(|lines| {
+            let wpb = lines.div_ceil(count::LINES_PER_WORD).max(1);
+            let n = usize::try_from(self.plain_count).ok()?.checked_mul(wpb)?;
+            let words = base64_words(self.plain.as_bytes(), n)?;
+            PackedBallots::from_words(lines, words).ok()
+        });
+        match fast {
+            Some(packed) => Ok(packed),
+            None => self.packed_general(),
+        }
+    }
+
+    /// [`BatchBallots::packed`] through a byte vector, with its errors.
+    fn packed_general(&self) -> Result<PackedBallots, EventError> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&self.plain)
             .map_err(|e| EventError::Ballots(format!("plain: {e}")))?;
@@ -506,6 +524,63 @@ impl BatchBallots {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The value of each base64 character (standard alphabet), `0xff` for
+/// every other byte (`=` included).
+const BASE64_VALUES: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Standard, padded base64 of exactly `words` little-endian 64-bit words,
+/// decoded straight into them; `None` when `text` is anything else (wrong
+/// length, a character outside the alphabet, padding not canonical),
+/// exactly when the `base64` crate's `STANDARD` engine would refuse it
+/// or give another length. The body in blocks of 32 characters (24
+/// bytes, 3 words), the last block of fewer through that engine.
+fn base64_words(text: &[u8], words: usize) -> Option<Vec<u64>> {
+    let bytes = words.checked_mul(8)?;
+    if text.len() != bytes.div_ceil(3).checked_mul(4)? {
+        return None;
+    }
+    let blocks = bytes / 24;
+    let mut out = Vec::with_capacity(words);
+    let (body, tail) = text.split_at(blocks * 32);
+    let mut bad = 0u8;
+    for block in body.chunks_exact(32) {
+        let mut b = [0u8; 24];
+        for (quad, three) in block.chunks_exact(4).zip(b.chunks_exact_mut(3)) {
+            let [w, x, y, z] =
+                [quad[0], quad[1], quad[2], quad[3]].map(|c| BASE64_VALUES[c as usize]);
+            bad |= w | x | y | z;
+            let v = u32::from(w) << 18 | u32::from(x) << 12 | u32::from(y) << 6 | u32::from(z);
+            three.copy_from_slice(&v.to_be_bytes()[1..]);
+        }
+        for word in b.chunks_exact(8) {
+            out.push(u64::from_le_bytes(word.try_into().ok()?));
+        }
+    }
+    if bad & 0x80 != 0 {
+        return None;
+    }
+    let mut last = [0u8; 24];
+    let n = base64::engine::general_purpose::STANDARD
+        .decode_slice(tail, &mut last)
+        .ok()?;
+    if n != bytes - blocks * 24 {
+        return None;
+    }
+    for word in last[..n].chunks_exact(8) {
+        out.push(u64::from_le_bytes(word.try_into().ok()?));
+    }
+    Some(out)
 }
 
 /// One state change of a meeting.
@@ -1385,6 +1460,65 @@ mod tests {
                 prop_assert_eq!(decode(&p), general.clone());
                 if let Some(fast) = decode_batch_canonical(&p) {
                     prop_assert_eq!(Ok(fast), general);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// `base64_words` gives exactly what the `base64` crate's decoding
+    /// followed by the length check gives: on the encodings of random
+    /// words and on mutations of them (a character changed, cut or
+    /// inserted; padding moved), and with the wrong word count.
+    #[test]
+    fn base64_words_agree_with_the_base64_crate() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        let reference = |text: &[u8], n: usize| -> Option<Vec<u64>> {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .ok()?;
+            (bytes.len() == n * 8).then(|| {
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                    .collect()
+            })
+        };
+        let chars = b"AZaz09+/=\"!- \x00\xff";
+        let case = (
+            prop::collection::vec(any::<u64>(), 0..40),
+            0usize..4,
+            any::<usize>(),
+            0usize..chars.len(),
+            0usize..3,
+        );
+        let config = Config {
+            cases: 4000,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[64; 32]));
+        runner
+            .run(&case, |(words, kind, at, pick, off)| {
+                let raw: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+                let mut text = base64::engine::general_purpose::STANDARD
+                    .encode(&raw)
+                    .into_bytes();
+                let at = at % (text.len() + 1);
+                match kind {
+                    1 if at < text.len() => text[at] = chars[pick],
+                    2 => text.truncate(at),
+                    3 => text.insert(at, chars[pick]),
+                    _ => {}
+                }
+                // The right count, and one off either way.
+                let n = (words.len() + off).saturating_sub(1);
+                prop_assert_eq!(base64_words(&text, n), reference(&text, n));
+                if kind == 0 {
+                    prop_assert_eq!(base64_words(&text, words.len()), Some(words));
                 }
                 Ok(())
             })
