@@ -539,6 +539,25 @@ const BASE64_VALUES: [u8; 256] = {
     t
 };
 
+/// The 12 bits of each pair of base64 characters (`BASE64_PAIRS[a << 8 |
+/// b]`), with bit 15 set when either is outside the alphabet.
+static BASE64_PAIRS: [u16; 65536] = {
+    let mut t = [0x8000u16; 65536];
+    let mut a = 0;
+    while a < 256 {
+        let mut b = 0;
+        while b < 256 {
+            let (x, y) = (BASE64_VALUES[a], BASE64_VALUES[b]);
+            if x < 64 && y < 64 {
+                t[a << 8 | b] = (x as u16) << 6 | y as u16;
+            }
+            b += 1;
+        }
+        a += 1;
+    }
+    t
+};
+
 /// Standard, padded base64 of exactly `words` little-endian 64-bit words,
 /// decoded straight into them; `None` when `text` is anything else (wrong
 /// length, a character outside the alphabet, padding not canonical),
@@ -553,7 +572,7 @@ fn base64_words(text: &[u8], words: usize) -> Option<Vec<u64>> {
     let blocks = bytes / 24;
     let mut out = Vec::with_capacity(words);
     let (body, tail) = text.split_at(blocks * 32);
-    let mut bad = 0u8;
+    let mut bad = 0u16;
     for block in body.chunks_exact(32) {
         let Ok(block) = <&[u8; 32]>::try_from(block) else {
             return None;
@@ -562,24 +581,21 @@ fn base64_words(text: &[u8], words: usize) -> Option<Vec<u64>> {
         // big-endian in their concatenation; the words are its three
         // 64-bit parts, byte-swapped (little-endian).
         let mut g = [0u64; 4];
-        // (Eight characters read as one word and taken apart by shifts:
-        // about 1.5× the speed of indexing them one by one, here.)
+        // Two characters at a time, through a table of their 12 bits
+        // (128 KiB, bit 15 set for a pair outside the alphabet): about
+        // twice the speed of one character at a time, here.
         for (group, chars) in g.iter_mut().zip(block.chunks_exact(8)) {
-            let Ok(chars) = <[u8; 8]>::try_from(chars) else {
-                return None;
-            };
-            let x = u64::from_le_bytes(chars);
-            for k in 0..8 {
-                let v = BASE64_VALUES[(x >> (8 * k)) as usize & 0xff];
+            for pair in chars.chunks_exact(2) {
+                let v = BASE64_PAIRS[usize::from(pair[0]) << 8 | usize::from(pair[1])];
                 bad |= v;
-                *group = *group << 6 | u64::from(v);
+                *group = *group << 12 | u64::from(v & 0xfff);
             }
         }
         out.push((g[0] << 16 | g[1] >> 32).swap_bytes());
         out.push((g[1] << 32 | g[2] >> 16).swap_bytes());
         out.push((g[2] << 48 | g[3]).swap_bytes());
     }
-    if bad & 0x80 != 0 {
+    if bad & 0x8000 != 0 {
         return None;
     }
     let mut last = [0u8; 24];
