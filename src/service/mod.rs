@@ -48,7 +48,9 @@
 //! Concurrency: one writer connection behind a mutex serialises changes
 //! (in groups sharing a commit);
 //! reads use a small pool of reader connections (WAL lets them run beside
-//! the writer). All of it is blocking: the HTTP layer calls in from
+//! the writer), and so does the first, unsigned request of a counter's
+//! entry, answered with the entry to sign (`Service::prepare_idempotent`).
+//! All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.
 
 pub mod boxes;
