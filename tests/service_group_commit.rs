@@ -151,3 +151,98 @@ fn concurrent_writes_fail_alone_and_commit_together() {
         "a checkpoint beyond the log"
     );
 }
+
+/// A counter's first request is answered from a reader's snapshot,
+/// outside the writer lock (docs/service.md, "Signed changes prepared
+/// outside the writer"): when the state moves between that answer and
+/// the signed request, the writer does not accept the signature over the
+/// stale entry. Here another counter's first reading of the same batch,
+/// under another case of its label, commits in between: the signed
+/// request is answered with a fresh 428 (`stale`), nothing of it is
+/// logged, and signed again it is the batch's second reading under the
+/// label as first written. A prepare that would pass the ballots issued
+/// is refused from the snapshot, as the writer refuses it.
+#[test]
+fn a_prepared_entry_gone_stale_is_signed_again_never_applied() {
+    use common::http::Request;
+
+    let server = Server::start("prepare-stale");
+    let m = Meeting::create(server.client(), &server.setup, 100, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 90 }))
+        .expect(200);
+    m.post(&org, "/elections", json!({ "contest": "委员", "seats": 2 }))
+        .expect(201);
+    let (ka, kb) = (cosigner("计票甲", 71), cosigner("计票乙", 72));
+    let (a, b) = (
+        m.add("counter", "计票甲", Some(&ka)),
+        m.add("counter", "计票乙", Some(&kb)),
+    );
+    m.assign("e1", &a);
+    m.assign("e1", &b);
+    m.post(
+        &org,
+        "/elections/e1/rounds",
+        json!({ "kind": "formal", "candidates": ["甲", "乙", "丙"] }),
+    )
+    .expect(201);
+    m.post(&org, "/rounds/r1/open", json!({ "issued": 6 }))
+        .expect(200);
+    let papers = json!(["YYN", "YNY", "NYY"]);
+    let entry = |who: &common::meeting::Person, label: &str, key: &str, ballots: &Value| {
+        Request::new(
+            "POST",
+            &m.path(&format!("/rounds/r1/batches/{label}/entries")),
+        )
+        .token(&who.token)
+        .header("Idempotency-Key", key)
+        .json(&json!({ "ballots": ballots }))
+    };
+
+    // A asks for the entry to sign for batch "B1"; nothing is written.
+    let req = entry(&a, "B1", "a-1", &papers);
+    let first = m.c.send_raw(&req);
+    let problem = first.problem(428, "signature_required");
+    assert_eq!(problem["sign"]["stale"], false, "{problem}");
+    let size_before = m.get(&org, "/checkpoint").expect(200).json()["size"].clone();
+
+    // B's reading of "b1" commits in between.
+    let rb = m.enter(&b, "r1", "b1", "b-1", &papers);
+    assert_eq!(rb.status, 201, "{}", rb.text());
+    assert_eq!(rb.json()["entry"], "first");
+
+    // A's signature over the prepared entry no longer fits: a fresh 428.
+    let key = common::signing::key_of(&a.token);
+    let (ts, sigs) = common::signing::sign_problem(&first.json(), &key.key).expect("to sign");
+    let signed = req
+        .clone()
+        .header("Scrutineer-Timestamp", &ts)
+        .header("Scrutineer-Signature", &sigs);
+    let stale = m.c.send_raw(&signed);
+    let problem = stale.problem(428, "signature_required");
+    assert_eq!(problem["sign"]["stale"], true, "{problem}");
+    let size = m.get(&org, "/checkpoint").expect(200).json()["size"].clone();
+    assert_eq!(
+        size.as_u64(),
+        size_before.as_u64().map(|s| s + 1),
+        "only B's entry was logged"
+    );
+
+    // Signed again, A's reading is the batch's second, under "b1".
+    let ra = m.c.send(&req);
+    assert_eq!(ra.status, 201, "{}", ra.text());
+    let body = ra.json();
+    assert_eq!(body["batch"], "b1");
+    assert_eq!(body["entry"], "second");
+    assert_eq!(body["batch_state"], "reconciled");
+
+    // 3 of 6 ballots issued are counted: a batch of 4 is refused when it
+    // is prepared, from the snapshot, as the writer refuses it.
+    let four = json!(["YYN", "YNY", "NYY", "YYN"]);
+    let over = m.c.send_raw(&entry(&a, "b2", "a-2", &four));
+    let problem = over.problem(422, "ballots_over_issued");
+    assert_eq!(problem["read"], 3, "{problem}");
+    assert_eq!(problem["adding"], 4, "{problem}");
+}

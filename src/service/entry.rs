@@ -559,6 +559,127 @@ pub(super) struct Committed {
     pub state: BatchState,
 }
 
+/// What a reading finds before it writes anything: the batch as stored
+/// (if any), its label as first written, its readings so far, and what
+/// this reading would make of it. Every refusal of a reading is made here.
+struct Plan {
+    existing: Option<BatchRow>,
+    batch: String,
+    entries: Vec<EntryRow>,
+    from: Option<BatchState>,
+    /// The batch's state once it takes a reading (agreement aside).
+    accepted: BatchState,
+    /// 1: the first reading; 2: the second.
+    ordinal: u8,
+    /// Ballots this reading adds to the round's `issued.read`.
+    adding: u64,
+}
+
+/// The checks of [`commit_reading`], on `conn` (the writer's transaction,
+/// or a reader's snapshot when a counter's entry is prepared for
+/// signing): the same person never gives both readings, a batch takes
+/// two, the round never passes its ballots issued, and a second reading
+/// that looks reversed is refused unless its order was checked.
+fn plan_reading(
+    conn: &Connection,
+    l: &Loaded,
+    actor: &Actor,
+    reading: &Reading<'_>,
+    issued: &Issued,
+) -> Result<Plan, Error> {
+    let meeting = actor.meeting.as_str();
+    let round = l.row.id.as_str();
+    let existing = store::round::batch(conn, meeting, round, reading.label)?;
+    // The label as first written, whatever the case typed now.
+    let batch = existing
+        .as_ref()
+        .map_or(reading.label, |b| b.id.as_str())
+        .to_string();
+    let entries = match &existing {
+        Some(_) => store::round::entries(conn, meeting, round, &batch)?,
+        None => Vec::new(),
+    };
+    if entries.iter().any(|e| e.person == actor.person) {
+        return Err(Error::conflict(
+            "already_entered",
+            format!("您已录入过批次 {batch}"),
+            format!("you already entered batch {batch}"),
+        ));
+    }
+    // Whether the batch takes a reading does not depend on agreement.
+    let from = existing.as_ref().map(|b| b.state);
+    let accepted = step(&batch, from, BatchEvent::Reading { agrees: true })?;
+    if entries.len() >= 2 {
+        return Err(Error::conflict(
+            "batch_complete",
+            format!("批次 {batch} 已有两次录入"),
+            format!("batch {batch} already has two readings"),
+        ));
+    }
+    // Never above the ballots issued: this reading adds what it
+    // reads beyond the batch's earlier reading.
+    let count = reading.ballots.len() as u64;
+    let before = entries.iter().map(|e| e.count).max().unwrap_or(0);
+    let adding = count.saturating_sub(before);
+    if issued.read.saturating_add(adding) > issued.round_issued {
+        return Err(issued.refuse(round, adding, ("本批", "this batch adds")));
+    }
+    let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
+    // Before anything is written: a stack keyed from the bottom would make
+    // every paper a difference. The counter is asked to check (nothing is
+    // logged); `order_checked` confirms.
+    if ordinal == 2 && !reading.order_checked {
+        let first = stored_ballots(&entries[0])?;
+        if looks_reversed(&first, reading.canonical) {
+            return Err(Error::conflict(
+                "entry_reversed",
+                format!(
+                    "批次 {batch} 的这次录入看起来与第一次录入的顺序相反（像是从这叠选票的最下面一张开始录入的）。两次录入按先后逐张比对：请核对顺序后重新提交"
+                ),
+                format!(
+                    "this entry of batch {batch} looks keyed in the reverse order of the first one (from the bottom of the stack); entries are compared paper by paper: check the order and submit again"
+                ),
+            )
+            .at("ballots"));
+        }
+    }
+    Ok(Plan {
+        existing,
+        batch,
+        entries,
+        from,
+        accepted,
+        ordinal,
+        adding,
+    })
+}
+
+/// A reading as it is stored until its batch reconciles: the canonical
+/// ballots as one JSON array, in paper order.
+fn canonical_text(canonical: &[Value]) -> Result<String, Error> {
+    serde_json::to_string(canonical).map_err(Error::internal)
+}
+
+/// The salted digest an `entry_committed` logs of a reading.
+fn digest_of(salt: &[u8; 16], canonical_text: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(DIGEST_CONTEXT);
+    h.update(salt);
+    h.update(canonical_text.as_bytes());
+    hex(&h.finalize())
+}
+
+/// The entry a counter signs for their reading of `batch`.
+fn entry_committed(round: &str, batch: &str, actor: &Actor, ballots: usize, digest: &str) -> Event {
+    Event::EntryCommitted {
+        round: round.to_string(),
+        batch: batch.to_string(),
+        counter: actor.name.clone(),
+        ballots: ballots as u64,
+        digest: digest.to_string(),
+    }
+}
+
 /// Records `actor`'s reading of a batch: stored until the batch
 /// reconciles, logged only as the salted digest (`entry_committed`, in the
 /// actor's name, signed by them). A second reading by another person is
@@ -574,75 +695,28 @@ pub(super) fn commit_reading(
     reading: Reading<'_>,
     issued: &mut Issued,
 ) -> Result<Committed, Error> {
+    let Plan {
+        existing,
+        batch,
+        entries,
+        from,
+        accepted,
+        ordinal,
+        adding,
+    } = plan_reading(&tx.tx, l, actor, &reading, issued)?;
     let Reading {
-        label,
         ballots,
         canonical,
         idempotency_key,
-        order_checked,
+        ..
     } = reading;
     let meeting = actor.meeting.clone();
     let round = l.row.id.as_str();
-    let existing = store::round::batch(&tx.tx, &meeting, round, label)?;
-    // The label as first written, whatever the case typed now.
-    let batch = existing.as_ref().map_or(label, |b| b.id.as_str());
-    let batch = &batch.to_string();
-    let entries = match &existing {
-        Some(_) => store::round::entries(&tx.tx, &meeting, round, batch)?,
-        None => Vec::new(),
-    };
-    if entries.iter().any(|e| e.person == actor.person) {
-        return Err(Error::conflict(
-            "already_entered",
-            format!("您已录入过批次 {batch}"),
-            format!("you already entered batch {batch}"),
-        ));
-    }
-    // Whether the batch takes a reading does not depend on agreement.
-    let from = existing.as_ref().map(|b| b.state);
-    let accepted = step(batch, from, BatchEvent::Reading { agrees: true })?;
-    if entries.len() >= 2 {
-        return Err(Error::conflict(
-            "batch_complete",
-            format!("批次 {batch} 已有两次录入"),
-            format!("batch {batch} already has two readings"),
-        ));
-    }
-    // Never above the ballots issued: this reading adds what it
-    // reads beyond the batch's earlier reading.
-    let count = ballots.len() as u64;
-    let before = entries.iter().map(|e| e.count).max().unwrap_or(0);
-    let adding = count.saturating_sub(before);
-    if issued.read.saturating_add(adding) > issued.round_issued {
-        return Err(issued.refuse(round, adding, ("本批", "this batch adds")));
-    }
-    let ordinal: u8 = if entries.is_empty() { 1 } else { 2 };
-    // Before anything is written: a stack keyed from the bottom would make
-    // every paper a difference. The counter is asked to check (nothing is
-    // logged); `order_checked` confirms.
-    if ordinal == 2 && !order_checked {
-        let first = stored_ballots(&entries[0])?;
-        if looks_reversed(&first, canonical) {
-            return Err(Error::conflict(
-                "entry_reversed",
-                format!(
-                    "批次 {batch} 的这次录入看起来与第一次录入的顺序相反（像是从这叠选票的最下面一张开始录入的）。两次录入按先后逐张比对：请核对顺序后重新提交"
-                ),
-                format!(
-                    "this entry of batch {batch} looks keyed in the reverse order of the first one (from the bottom of the stack); entries are compared paper by paper: check the order and submit again"
-                ),
-            )
-            .at("ballots"));
-        }
-    }
+    let batch = &batch;
     issued.read += adding;
-    let canonical_text = Value::Array(canonical.to_vec()).to_string();
+    let canonical_text = canonical_text(canonical)?;
     let salt = tx.salt(&[round, batch, &actor.person]);
-    let mut h = Sha256::new();
-    h.update(DIGEST_CONTEXT);
-    h.update(salt);
-    h.update(canonical_text.as_bytes());
-    let digest = hex(&h.finalize());
+    let digest = digest_of(&salt, &canonical_text);
     let mut row = existing.unwrap_or(BatchRow {
         id: batch.to_string(),
         state: accepted,
@@ -669,13 +743,7 @@ pub(super) fn commit_reading(
     )?;
     tx.log(
         Some(actor.role),
-        &Event::EntryCommitted {
-            round: round.to_string(),
-            batch: batch.to_string(),
-            counter: actor.name.clone(),
-            ballots: ballots.len() as u64,
-            digest: digest.clone(),
-        },
+        &entry_committed(round, batch, actor, ballots.len(), &digest),
     )?;
     // The counter's entry is the last one they sign: when it is only
     // being prepared for their signature, comparing and reconciling can
@@ -728,6 +796,42 @@ pub(super) fn commit_reading(
     })
 }
 
+/// A counter's entry as read against its round, before the batch is
+/// looked at.
+struct CheckedEntry {
+    l: Loaded,
+    ballots: Vec<Ballot>,
+    canonical: Vec<Value>,
+    issued: Issued,
+}
+
+/// The checks of a counter's entry that do not depend on the batch: the
+/// round is open, counted ballot by ballot, the counter is assigned to
+/// its election, and the ballots fit it and one log entry.
+fn checked_entry(
+    conn: &Connection,
+    actor: &Actor,
+    round: &str,
+    batch: &str,
+    values: &[Value],
+) -> Result<CheckedEntry, Error> {
+    let meeting = actor.meeting.as_str();
+    let l = load_round(conn, meeting, round)?;
+    require_assigned(conn, actor, &l.row.election)?;
+    require_open(&l.row)?;
+    super::totals::refuse_ballots(conn, meeting, round)?;
+    let (ballots, canonical) = parse_ballots(values, shape_of(&l))?;
+    super::stage::check_rating_ballots(&l, &ballots)?;
+    check_fits_one_entry(&l, batch, &ballots)?;
+    let issued = Issued::of(conn, meeting, &l)?;
+    Ok(CheckedEntry {
+        l,
+        ballots,
+        canonical,
+        issued,
+    })
+}
+
 impl Service {
     /// A counter's entry of one paper batch (idempotent under `key`).
     pub fn enter_batch(
@@ -744,16 +848,37 @@ impl Service {
             serde_json::to_vec(&json!({ "round": round, "batch": batch, "ballots": req.ballots }))
                 .map_err(Error::internal)?;
         let erased = erased_entry_hash(round, batch);
+        // The first request of a counter's entry (no signature yet) is
+        // answered from a reader's snapshot, outside the writer lock:
+        // the signed request checks everything again under it.
+        let prepared = self.prepare_idempotent(actor, key, &request, Some(&erased), |p| {
+            let e = checked_entry(p.conn, actor, round, batch, &req.ballots)?;
+            let reading = Reading {
+                label: &label,
+                ballots: &e.ballots,
+                canonical: &e.canonical,
+                idempotency_key: Some(key),
+                order_checked: req.order_checked,
+            };
+            let plan = plan_reading(p.conn, &e.l, actor, &reading, &e.issued)?;
+            let salt = p.salt(&[&e.l.row.id, &plan.batch, &actor.person]);
+            let digest = digest_of(&salt, &canonical_text(&e.canonical)?);
+            p.sign(
+                actor.role,
+                &entry_committed(&e.l.row.id, &plan.batch, actor, e.ballots.len(), &digest),
+            )
+        })?;
+        if let Some(reply) = prepared {
+            return Ok(reply);
+        }
         self.write_idempotent(actor, key, &request, Some(&erased), |tx| {
-            let meeting = actor.meeting.clone();
-            let l = load_round(&tx.tx, &meeting, round)?;
-            require_assigned(&tx.tx, actor, &l.row.election)?;
-            require_open(&l.row)?;
-            super::totals::refuse_ballots(&tx.tx, &meeting, round)?;
-            let (ballots, canonical) = parse_ballots(&req.ballots, shape_of(&l))?;
-            super::stage::check_rating_ballots(&l, &ballots)?;
-            check_fits_one_entry(&l, batch, &ballots)?;
-            let mut issued = Issued::of(&tx.tx, &meeting, &l)?;
+            let e = checked_entry(&tx.tx, actor, round, batch, &req.ballots)?;
+            let CheckedEntry {
+                l,
+                ballots,
+                canonical,
+                mut issued,
+            } = e;
             let reading = Reading {
                 label: &label,
                 ballots: &ballots,

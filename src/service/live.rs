@@ -217,3 +217,161 @@ pub(crate) fn publisher(inner: Weak<Inner>, read_update: ReadUpdate) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{self, Mark, Office, RoundKind};
+
+    /// A fixed pseudo-random sequence (xorshift), so that a failure
+    /// names the same rounds every run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n.max(1)
+        }
+    }
+
+    fn ballot(d: &mut Dice, lines: usize, kind: RoundKind) -> Ballot {
+        if d.below(12) == 0 {
+            return Ballot::Void {
+                reason: ["污损", "无法辨认", "空白票"][d.below(3) as usize].to_string(),
+            };
+        }
+        let marks: Vec<Mark> = (0..lines)
+            .map(|_| match d.below(9) {
+                0..=3 => Mark::For,
+                4..=5 => Mark::Against,
+                6..=7 => Mark::Abstain,
+                _ => Mark::Illegible,
+            })
+            .collect();
+        let mut write_ins = Vec::new();
+        for (line, m) in marks.iter().enumerate() {
+            if *m == Mark::Against && d.below(4) == 0 {
+                write_ins.push((line, format!("另选{}", d.below(4))));
+            }
+        }
+        let names = if kind == RoundKind::Nomination && d.below(3) == 0 {
+            vec![format!("候选人{}", d.below(lines as u64 + 2))]
+        } else {
+            Vec::new()
+        };
+        Ballot::Marked {
+            marks,
+            write_ins,
+            names,
+        }
+    }
+
+    /// What the publisher decides from the cached batches' counts.
+    fn decided(
+        cache: &BallotCache,
+        method: &ElectionMethod,
+        round: &Round,
+        ids: &[String],
+    ) -> rules::RoundResult {
+        let parts: Vec<&Counts> = ids.iter().filter_map(|id| cache.get(id)).collect();
+        let sum = rules::groups::sum_counts(&parts, round.candidates.len());
+        rules::evaluate_counts(method, round, sum)
+    }
+
+    /// The live count, kept batch by batch and decided from the sum of
+    /// the batches' counts, is at every update what the rule engine
+    /// decides over every ballot counted so far (`rules::evaluate`):
+    /// random rounds of every kind, several batches per update, void
+    /// ballots, write-ins and illegible marks; a batch that is refused
+    /// (it has nothing to count, e.g. discarded before it reconciled) is
+    /// never counted; and counts made under other facts (the method or
+    /// the round changed) are dropped and made again, never added.
+    #[test]
+    fn the_incremental_count_is_the_full_count() {
+        let mut d = Dice(0x2545_f491_4f6c_dd1d);
+        let kinds = [
+            RoundKind::Formal,
+            RoundKind::Preliminary,
+            RoundKind::Nomination,
+            RoundKind::Evaluation,
+        ];
+        for case in 0..60 {
+            let kind = kinds[case % kinds.len()];
+            let lines = 2 + d.below(14) as usize;
+            let mut method = rules::preset::preset("local-2020-congress").expect("preset");
+            if d.below(2) == 0 {
+                method.illegible = rules::method::Illegible::VoidBallot;
+            }
+            let issued = 40 + d.below(400);
+            let mut round = Round {
+                kind,
+                office: Office::default(),
+                contest: "委员".into(),
+                seats: 1 + d.below(lines as u64 - 1),
+                candidates: (0..lines).map(|i| format!("候选人{i}")).collect(),
+                entitled: issued + d.below(20),
+                present: issued,
+                issued,
+                returned: None,
+                next_size: None,
+                replaced: 0,
+                voted: None,
+                resolves: None,
+                rating: None,
+            };
+            let mut cache = BallotCache::default();
+            let mut batches: Vec<(String, Vec<Ballot>)> = Vec::new();
+            let mut counted: Vec<String> = Vec::new();
+            let mut all: Vec<Ballot> = Vec::new();
+            let updates = 1 + d.below(6);
+            for update in 0..updates {
+                // Several batches reconciled since the last update.
+                for _ in 0..1 + d.below(4) {
+                    let id = format!("b{}", batches.len());
+                    let n = 1 + d.below(60) as usize;
+                    let ballots: Vec<Ballot> =
+                        (0..n).map(|_| ballot(&mut d, lines, kind)).collect();
+                    batches.push((id, ballots));
+                }
+                // A refused batch: nothing to count.
+                let refused = format!("refused{update}");
+                cache
+                    .count(&method, &round, &refused, || Ok(None))
+                    .expect("count");
+                // Once, midway: the facts change (a later update of the
+                // same round under a changed method, or a round with
+                // another count of ballots returned).
+                if update == 1 {
+                    if d.below(2) == 0 {
+                        method.write_in_misplaced = rules::method::Disposition::VoidBallot;
+                    } else {
+                        round.returned = Some(all.len() as u64 + 100);
+                    }
+                }
+                for (id, ballots) in &batches {
+                    cache
+                        .count(&method, &round, id, || Ok(Some(ballots.clone())))
+                        .expect("count");
+                    if !counted.contains(id) {
+                        counted.push(id.clone());
+                        all.extend(ballots.iter().cloned());
+                    }
+                }
+                assert!(
+                    cache.get(&refused).is_none(),
+                    "case {case}: refused batch counted"
+                );
+                let mut ids = counted.clone();
+                ids.push(refused);
+                assert_eq!(
+                    decided(&cache, &method, &round, &ids),
+                    rules::evaluate(&method, &round, &all),
+                    "case {case}, update {update}: {kind:?}, {lines} lines, {} ballots",
+                    all.len()
+                );
+            }
+        }
+    }
+}

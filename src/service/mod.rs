@@ -48,7 +48,9 @@
 //! Concurrency: one writer connection behind a mutex serialises changes
 //! (in groups sharing a commit);
 //! reads use a small pool of reader connections (WAL lets them run beside
-//! the writer). All of it is blocking: the HTTP layer calls in from
+//! the writer), and so does the first, unsigned request of a counter's
+//! entry, answered with the entry to sign (`Service::prepare_idempotent`).
+//! All of it is blocking: the HTTP layer calls in from
 //! `spawn_blocking`, so no connection is ever held across an `await`.
 
 pub mod boxes;
@@ -457,24 +459,7 @@ impl Tx<'_> {
         let Some(role) = role else {
             return self.append(None, event);
         };
-        let Some(author) = &self.author else {
-            return Err(Error::internal("a person's entry written without an actor"));
-        };
-        let Some(key) = author.key else {
-            return Err(Error::conflict(
-                "key_required",
-                "请先在本设备上生成并登记您的签名密钥，再进行此操作",
-                "make and register your signing key on this device first",
-            )
-            .with(json!({ "person": author.person, "role": author.role.as_str() })));
-        };
-        if author.role != role {
-            return Err(Error::internal(format!(
-                "entry in role {} by a person of role {}",
-                role.as_str(),
-                author.role.as_str()
-            )));
-        }
+        let key = author_key(self.author.as_ref(), role)?;
         self.append(Some((role.author(), key)), event)
     }
 
@@ -501,18 +486,9 @@ impl Tx<'_> {
         let Some(log) = self.logs.get_mut(&self.meeting) else {
             return Err(Error::internal("meeting log vanished from the cache"));
         };
-        let payload = event::encode(event);
         let (role, author) =
             person.unwrap_or((AuthorRole::Service, log.key.verifying_key().to_bytes()));
-        let mut entry = Entry::prepare(event.entry_kind(), self.now_ms, role, author, &payload)
-            .map_err(|e| {
-                Error::new(
-                    Kind::Unprocessable,
-                    "entry_too_large",
-                    format!("记录过大，无法写入日志：{e}"),
-                    format!("the record is too large for one log entry: {e}"),
-                )
-            })?;
+        let mut entry = new_entry(event, self.now_ms, role, author)?;
         if person.is_some() {
             let signature = match &self.signing {
                 Signing::Signed { signatures, .. } => signatures.get(self.used).copied(),
@@ -522,10 +498,7 @@ impl Tx<'_> {
             let attached = signature.is_some_and(|sig| entry.attach_signature(sig).is_ok());
             if !attached {
                 self.stale |= signature.is_some();
-                self.unsigned.push(json!({
-                    "kind": entry.kind().to_string(),
-                    "entry": base64::engine::general_purpose::STANDARD.encode(entry.encode()),
-                }));
+                self.unsigned.push(to_sign(&entry));
             }
         }
         self.appended = true;
@@ -549,18 +522,7 @@ impl Tx<'_> {
     /// and unpredictable to anyone else: it derives from a secret this
     /// process drew at start and never stores.
     pub(crate) fn salt(&self, parts: &[&str]) -> [u8; 16] {
-        let mut h = Sha256::new();
-        h.update(b"scrutineer/salt/v1\n");
-        h.update(self.salt_secret);
-        h.update(self.meeting.as_bytes());
-        for p in parts {
-            h.update(b"\n");
-            h.update(p.as_bytes());
-        }
-        h.update(self.now_ms.to_be_bytes());
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&h.finalize()[..16]);
-        out
+        salt_of(&self.salt_secret, &self.meeting, parts, self.now_ms)
     }
 
     /// This change erased readings: once it commits, the WAL is truncated
@@ -596,6 +558,103 @@ impl Tx<'_> {
             self.logs.insert(self.meeting.clone(), loaded);
         }
         Ok(self.logs.get(&self.meeting).map_or(0, |l| l.tree.size().0))
+    }
+}
+
+/// [`Tx::salt`] and [`Prepare::salt`]: the same for the same change,
+/// meeting and timestamp in this process.
+fn salt_of(secret: &[u8; 32], meeting: &str, parts: &[&str], now_ms: u64) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(b"scrutineer/salt/v1\n");
+    h.update(secret);
+    h.update(meeting.as_bytes());
+    for p in parts {
+        h.update(b"\n");
+        h.update(p.as_bytes());
+    }
+    h.update(now_ms.to_be_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
+}
+
+/// The key that signs an entry `author` logs in `role`: their registered
+/// one (`409 key_required` without it).
+fn author_key(author: Option<&Author>, role: Role) -> Result<[u8; 32], Error> {
+    let Some(author) = author else {
+        return Err(Error::internal("a person's entry written without an actor"));
+    };
+    let Some(key) = author.key else {
+        return Err(Error::conflict(
+            "key_required",
+            "请先在本设备上生成并登记您的签名密钥，再进行此操作",
+            "make and register your signing key on this device first",
+        )
+        .with(json!({ "person": author.person, "role": author.role.as_str() })));
+    };
+    if author.role != role {
+        return Err(Error::internal(format!(
+            "entry in role {} by a person of role {}",
+            role.as_str(),
+            author.role.as_str()
+        )));
+    }
+    Ok(key)
+}
+
+/// The unsigned log entry of `event` at `now_ms` by `author`.
+fn new_entry(
+    event: &Event,
+    now_ms: u64,
+    role: AuthorRole,
+    author: [u8; 32],
+) -> Result<Entry, Error> {
+    let payload = event::encode(event);
+    Entry::prepare(event.entry_kind(), now_ms, role, author, &payload).map_err(|e| {
+        Error::new(
+            Kind::Unprocessable,
+            "entry_too_large",
+            format!("记录过大，无法写入日志：{e}"),
+            format!("the record is too large for one log entry: {e}"),
+        )
+    })
+}
+
+/// An entry as the 428 lists it for its author to sign.
+fn to_sign(entry: &Entry) -> Value {
+    json!({
+        "kind": entry.kind().to_string(),
+        "entry": base64::engine::general_purpose::STANDARD.encode(entry.encode()),
+    })
+}
+
+/// A change prepared for its author's signature on a reader's snapshot,
+/// outside the writer lock ([`Service::prepare_idempotent`]): it reads
+/// the committed state, checks what the change would check, and lists the
+/// entries it would log in the author's name, exactly as [`Tx`] would
+/// make them at the same timestamp. It writes nothing.
+pub(crate) struct Prepare<'a> {
+    pub(crate) conn: &'a Connection,
+    meeting: &'a str,
+    now_ms: u64,
+    author: Author,
+    salt_secret: [u8; 32],
+    unsigned: Vec<Value>,
+}
+
+impl Prepare<'_> {
+    /// The salt [`Tx::salt`] gives the same change at this timestamp.
+    pub(crate) fn salt(&self, parts: &[&str]) -> [u8; 16] {
+        salt_of(&self.salt_secret, self.meeting, parts, self.now_ms)
+    }
+
+    /// The change would log `event` in the author's name, in `role`: the
+    /// entry goes to the list to sign.
+    pub(crate) fn sign(&mut self, role: Role, event: &Event) -> Result<(), Error> {
+        let key = author_key(Some(&self.author), role)?;
+        let entry = new_entry(event, self.now_ms, role.author(), key)?;
+        self.unsigned.push(to_sign(&entry));
+        Ok(())
     }
 }
 
@@ -1186,39 +1245,13 @@ impl Service {
         erased_hash: Option<&[u8]>,
         f: impl FnOnce(&mut Tx<'_>) -> Result<Reply, Error>,
     ) -> Result<Reply, Error> {
-        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::new(
-                Kind::Unprocessable,
-                "invalid_field",
-                "Idempotency-Key 须为 1–128 个可见 ASCII 字符",
-                "Idempotency-Key must be 1 to 128 visible ASCII characters",
-            )
-            .at("Idempotency-Key"));
-        }
+        check_idempotency_key(key)?;
         let request_hash: Vec<u8> = Sha256::digest(request).to_vec();
         let (reply, stamp) = self.write_as(actor, |tx| {
             if let Some(stored) =
                 store::idempotency::get(&tx.tx, &actor.meeting, &actor.person, key)?
             {
-                if stored.request_hash != request_hash
-                    && Some(stored.request_hash.as_slice()) != erased_hash
-                {
-                    return Err(Error::new(
-                        Kind::Unprocessable,
-                        "idempotency_key_reused",
-                        "该 Idempotency-Key 已用于另一个请求",
-                        "this Idempotency-Key was already used for a different request",
-                    )
-                    .at("Idempotency-Key"));
-                }
-                let body: Value = serde_json::from_str(&stored.response)
-                    .map_err(|e| Error::internal(format!("stored response: {e}")))?;
-                return Ok(Reply {
-                    status: stored.status,
-                    body,
-                    checkpoint: None,
-                    replayed: true,
-                });
+                return replay(stored, &request_hash, erased_hash);
             }
             let reply = f(tx)?;
             store::idempotency::put(
@@ -1238,6 +1271,64 @@ impl Service {
             reply
         } else {
             reply.stamped(stamp)
+        })
+    }
+
+    /// The first request of a signed change under an idempotency key
+    /// ([`Service::write_idempotent`]), made on a reader's snapshot
+    /// instead of under the writer lock: a request without signatures
+    /// changes nothing and is answered with the entries to sign (428), so
+    /// it need not wait for the writer nor hold it. `prepare` checks on
+    /// the snapshot what the change checks and lists, through
+    /// [`Prepare::sign`], the entries it would log in the actor's name.
+    ///
+    /// Returns `Ok(None)` when the request must go to the writer after
+    /// all: it carries signatures, or `prepare` listed no entry to sign.
+    /// Otherwise the stored reply of a request already made under `key`,
+    /// or the error a change would end with: the 428 with the entries, or
+    /// a refusal. Why a snapshot is enough: the signed request runs the
+    /// whole change again under the writer lock, and its signatures are
+    /// accepted only over the entries as it makes them then; if the state
+    /// moved in between, the entries differ and it is answered with a
+    /// fresh 428 (`stale`), never applied over a stale check. A refusal
+    /// here is true of a committed state, later than every change already
+    /// acknowledged (docs/service.md, "Signed changes prepared outside
+    /// the writer").
+    pub(crate) fn prepare_idempotent(
+        &self,
+        actor: &Actor,
+        key: &str,
+        request: &[u8],
+        erased_hash: Option<&[u8]>,
+        prepare: impl FnOnce(&mut Prepare<'_>) -> Result<(), Error>,
+    ) -> Result<Option<Reply>, Error> {
+        if !matches!(actor.signing, Signing::Unsigned) {
+            return Ok(None);
+        }
+        check_idempotency_key(key)?;
+        let request_hash: Vec<u8> = Sha256::digest(request).to_vec();
+        let salt_secret = self.inner.salt_secret;
+        self.read(|conn| {
+            store::snapshot(conn, |conn| {
+                if let Some(stored) =
+                    store::idempotency::get(conn, &actor.meeting, &actor.person, key)?
+                {
+                    return replay(stored, &request_hash, erased_hash).map(Some);
+                }
+                let mut p = Prepare {
+                    conn,
+                    meeting: &actor.meeting,
+                    now_ms: now_ms(),
+                    author: author_of(conn, actor)?,
+                    salt_secret,
+                    unsigned: Vec::new(),
+                };
+                prepare(&mut p)?;
+                if p.unsigned.is_empty() {
+                    return Ok(None);
+                }
+                Err(signature_required(p.now_ms, false, &p.unsigned))
+            })
         })
     }
 
@@ -1262,7 +1353,47 @@ impl Service {
     }
 }
 
-/// Applies a [`Redaction`] to the idempotency record it names, if stored.
+/// An `Idempotency-Key` header: 1–128 visible ASCII characters.
+fn check_idempotency_key(key: &str) -> Result<(), Error> {
+    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::new(
+            Kind::Unprocessable,
+            "invalid_field",
+            "Idempotency-Key 须为 1–128 个可见 ASCII 字符",
+            "Idempotency-Key must be 1 to 128 visible ASCII characters",
+        )
+        .at("Idempotency-Key"));
+    }
+    Ok(())
+}
+
+/// The stored reply of a request made before under the same key, if it
+/// is the same request (`request_hash`, or `erased_hash` once its
+/// readings were erased).
+fn replay(
+    stored: store::idempotency::Stored,
+    request_hash: &[u8],
+    erased_hash: Option<&[u8]>,
+) -> Result<Reply, Error> {
+    if stored.request_hash != request_hash && Some(stored.request_hash.as_slice()) != erased_hash {
+        return Err(Error::new(
+            Kind::Unprocessable,
+            "idempotency_key_reused",
+            "该 Idempotency-Key 已用于另一个请求",
+            "this Idempotency-Key was already used for a different request",
+        )
+        .at("Idempotency-Key"));
+    }
+    let body: Value = serde_json::from_str(&stored.response)
+        .map_err(|e| Error::internal(format!("stored response: {e}")))?;
+    Ok(Reply {
+        status: stored.status,
+        body,
+        checkpoint: None,
+        replayed: true,
+    })
+}
+
 /// The acting person with their registered key.
 fn author_of(conn: &Connection, actor: &Actor) -> Result<Author, Error> {
     let p = store::meeting::person(conn, &actor.meeting, &actor.person)?
@@ -1301,6 +1432,7 @@ fn signature_required(timestamp_ms: u64, stale: bool, entries: &[Value]) -> Erro
     }))
 }
 
+/// Applies a [`Redaction`] to the idempotency record it names, if stored.
 fn redact(tx: &mut Tx<'_>, meeting: &str, r: &Redaction) -> Result<(), Error> {
     let Some(stored) = store::idempotency::get(&tx.tx, meeting, &r.person, &r.key)? else {
         return Ok(());

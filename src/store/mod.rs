@@ -253,6 +253,67 @@ CREATE TABLE totals_entry (
 CREATE INDEX batch_label ON batch (meeting, round, id COLLATE NOCASE);
 CREATE INDEX batch_state ON batch (meeting, round, state, ballots, seq);
 ",
+    // 6: the ballots a round holds, counted or being read
+    // (`store::round::ballots_read`, checked at every entry), kept by
+    // triggers instead of summed over every batch of the round at each
+    // entry. A batch holds its ballots once reconciled, and until then the
+    // larger count of its readings; every change of a batch or a reading
+    // adds the difference it makes.
+    "
+CREATE TABLE round_held (
+    meeting TEXT NOT NULL,
+    round   TEXT NOT NULL,
+    ballots INTEGER NOT NULL,
+    PRIMARY KEY (meeting, round)
+) WITHOUT ROWID;
+INSERT INTO round_held (meeting, round, ballots)
+    SELECT b.meeting, b.round, SUM(CASE WHEN b.state = 'reconciled' THEN COALESCE(b.ballots, 0)
+       ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+             WHERE e.meeting = b.meeting AND e.round = b.round AND e.batch = b.id) END)
+    FROM batch b GROUP BY b.meeting, b.round;
+CREATE TRIGGER round_held_batch_insert AFTER INSERT ON batch BEGIN
+    INSERT INTO round_held (meeting, round, ballots) VALUES (NEW.meeting, NEW.round, CASE WHEN NEW.state = 'reconciled' THEN COALESCE(NEW.ballots, 0)
+       ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+             WHERE e.meeting = NEW.meeting AND e.round = NEW.round AND e.batch = NEW.id) END)
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+END;
+CREATE TRIGGER round_held_batch_update AFTER UPDATE ON batch BEGIN
+    INSERT INTO round_held (meeting, round, ballots) VALUES (OLD.meeting, OLD.round, -(CASE WHEN OLD.state = 'reconciled' THEN COALESCE(OLD.ballots, 0)
+       ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+             WHERE e.meeting = OLD.meeting AND e.round = OLD.round AND e.batch = OLD.id) END))
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+    INSERT INTO round_held (meeting, round, ballots) VALUES (NEW.meeting, NEW.round, CASE WHEN NEW.state = 'reconciled' THEN COALESCE(NEW.ballots, 0)
+       ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+             WHERE e.meeting = NEW.meeting AND e.round = NEW.round AND e.batch = NEW.id) END)
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+END;
+CREATE TRIGGER round_held_batch_delete AFTER DELETE ON batch BEGIN
+    INSERT INTO round_held (meeting, round, ballots) VALUES (OLD.meeting, OLD.round, -(CASE WHEN OLD.state = 'reconciled' THEN COALESCE(OLD.ballots, 0)
+       ELSE (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+             WHERE e.meeting = OLD.meeting AND e.round = OLD.round AND e.batch = OLD.id) END))
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+END;
+CREATE TRIGGER round_held_entry_insert AFTER INSERT ON batch_entry
+WHEN EXISTS (SELECT 1 FROM batch b WHERE b.meeting = NEW.meeting AND b.round = NEW.round
+                 AND b.id = NEW.batch AND b.state <> 'reconciled') BEGIN
+    INSERT INTO round_held (meeting, round, ballots) VALUES (NEW.meeting, NEW.round, (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+          WHERE e.meeting = NEW.meeting AND e.round = NEW.round AND e.batch = NEW.batch) - (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e WHERE e.meeting = NEW.meeting AND e.round = NEW.round AND e.batch = NEW.batch AND e.ordinal <> NEW.ordinal))
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+END;
+CREATE TRIGGER round_held_entry_delete AFTER DELETE ON batch_entry
+WHEN EXISTS (SELECT 1 FROM batch b WHERE b.meeting = OLD.meeting AND b.round = OLD.round
+                 AND b.id = OLD.batch AND b.state <> 'reconciled') BEGIN
+    INSERT INTO round_held (meeting, round, ballots) VALUES (OLD.meeting, OLD.round, (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+          WHERE e.meeting = OLD.meeting AND e.round = OLD.round AND e.batch = OLD.batch) - MAX(OLD.count, (SELECT COALESCE(MAX(e.count), 0) FROM batch_entry e
+          WHERE e.meeting = OLD.meeting AND e.round = OLD.round AND e.batch = OLD.batch)))
+    ON CONFLICT (meeting, round) DO UPDATE SET ballots = ballots + excluded.ballots;
+END;
+CREATE TRIGGER round_held_entry_update AFTER UPDATE OF meeting, round, batch, count ON batch_entry BEGIN
+    SELECT RAISE(ABORT, 'a reading is never moved or recounted')
+    WHERE NEW.meeting <> OLD.meeting OR NEW.round <> OLD.round OR NEW.batch <> OLD.batch
+       OR NEW.count <> OLD.count;
+END;
+",
 ];
 
 /// Statements kept prepared per connection ([`Cached`]): more than the
