@@ -476,3 +476,49 @@ fn no_flag_by_default_and_a_stage_adopts_only_its_own_parts() {
     );
     verified(&h, &server);
 }
+
+/// Fault 3 at its boundaries through the service: a runoff after a tie at
+/// the last place of a nomination or an evaluation ranks the tied without
+/// the election's threshold (6 of 10): 3:2 gives the place to the first,
+/// 2:3 to the second, 3:3 is tied again.
+#[test]
+fn a_list_runoff_ranks_the_tied_at_its_boundaries() {
+    let server = Server::start("i11-list-runoff");
+    let h = hall(&server, 10, 10, json!({ "preset": "grassroots-2020" }));
+    for (i, (kind, a, b, status, next)) in [
+        ("nomination", 3usize, 2usize, "complete", vec!["乙"]),
+        ("nomination", 2, 3, "complete", vec!["丙"]),
+        ("nomination", 3, 3, "runoff_required", vec![]),
+        ("evaluation", 3, 2, "complete", vec!["乙"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = h.election(json!({ "contest": format!("委员{i}"), "seats": 2 }));
+        let r = id(&h.round(
+            &e,
+            json!({ "kind": kind, "candidates": ["甲", "乙", "丙"], "next_size": 2 }),
+        ));
+        h.open(&r, json!({ "issued": 10 }));
+        // 甲 10, 乙 5, 丙 5: tied for the second place.
+        let tie = h.count(
+            &r,
+            &ballots(&[(5, "YYA"), (5, "YAY")]),
+            json!({ "returned": 10 }),
+        );
+        assert_eq!(tie["status"], "runoff_required", "{kind}: {tie}");
+        let r2 = id(&h.decide(&r, json!({ "decision": "call_runoff" }))["round"]);
+        h.open(&r2, json!({ "issued": 10 }));
+        let result = h.count(
+            &r2,
+            &ballots(&[(a, "YN"), (b, "NY"), (10 - a - b, "AA")]),
+            json!({ "returned": 10 }),
+        );
+        let what = format!("{kind} {a}:{b}");
+        assert_eq!(result["status"], status, "{what}: {result}");
+        assert_eq!(result["round"]["resolves"], kind, "{what}: {result}");
+        assert_eq!(result["threshold_applies"], false, "{what}: {result}");
+        assert_eq!(names(&result["next_list"]), next, "{what}: {result}");
+    }
+    verified(&h, &server);
+}
