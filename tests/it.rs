@@ -22,12 +22,16 @@ mod fuzz_verify;
 mod golden;
 #[path = "hostile_input.rs"]
 mod hostile_input;
+#[path = "issue11_service.rs"]
+mod issue11_service;
 #[path = "kernels_agree.rs"]
 mod kernels_agree;
 #[path = "key_replacement.rs"]
 mod key_replacement;
 #[path = "listener.rs"]
 mod listener;
+#[path = "method_doc.rs"]
+mod method_doc;
 #[path = "openapi.rs"]
 mod openapi;
 #[path = "pipelines.rs"]

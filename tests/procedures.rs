@@ -41,13 +41,18 @@ fn tally(text: &str) -> Value {
             procedures::paper_to_string(&f.method, &f.paper, &r)
         }
     };
-    serde_json::from_str(&s).expect("json")
+    let lib: Value = serde_json::from_str(&s).expect("json");
+    // The built binary prints exactly this result for the same file.
+    let (code, out, err) = crate::common::tally_binary(text);
+    assert_eq!(code, 0, "{err}\n{text}");
+    let bin: Value = serde_json::from_str(&out).expect("binary json");
+    assert_eq!(bin, lib, "the binary and the library differ on\n{text}");
+    lib
 }
 
+/// Refused by the library and by the binary (exit 2, same message).
 fn refused(text: &str) -> String {
-    roundfile::parse_any(text, None)
-        .expect_err("refused")
-        .to_string()
+    crate::common::refused_text(text)
 }
 
 fn status(v: &Value) -> &str {
@@ -1198,5 +1203,42 @@ fn a_void_box_in_one_group_voids_the_round() {
             if want == "void" { "void" } else { "complete" }
         );
         assert_eq!(v["box_valid"], want != "void");
+    }
+}
+
+/// RULES §9.1: a nomination's tallies per post level (对不同职务层次人员的
+/// 推荐票分别统计) as a paper of kind `nomination`, one section per level:
+/// each level ranked on its own; the paper meets the nomination's floor
+/// (80%以上 of 10, the number included: 7 below, 8 at, 9 above), not the
+/// election's quorum; naming more than a level's places voids only that
+/// level's part of the ballot.
+#[test]
+fn tallies_per_post_level_as_a_paper_of_nomination_sections() {
+    let sections = json!([
+        {"office": "other", "contest": "正职", "seats": 1, "candidates": ["甲", "乙"], "next_size": 1},
+        {"office": "other", "contest": "副职", "seats": 2, "candidates": ["丙", "丁", "戊"], "next_size": 2},
+    ]);
+    for (present, held) in [(7u64, false), (8, true), (9, true)] {
+        // One ballot names three for the two 副职 places (多选).
+        let mut ballots = times(present as usize - 1, "YN|YYN");
+        ballots.push(Value::String("NY|YYY".into()));
+        let v = tally(&file(
+            json!({}),
+            json!({"paper": {"kind": "nomination", "entitled": 10, "present": present,
+                             "sections": sections}, "ballots": if held { json!(ballots) } else { json!([]) }}),
+        ));
+        let s0 = &v["sections"][0];
+        let s1 = &v["sections"][1];
+        if !held {
+            assert_eq!(status(s0), "no_quorum", "{present}: {v}");
+            assert_eq!(status(s1), "no_quorum", "{present}: {v}");
+            continue;
+        }
+        assert_eq!(status(s0), "complete", "{present}: {v}");
+        assert_eq!(s0["next_list"], json!(["甲"]), "{v}");
+        assert_eq!(s0["ballots"]["invalid"], 0, "{v}");
+        assert_eq!(s1["next_list"], json!(["丙", "丁"]), "{v}");
+        assert_eq!(s1["ballots"]["invalid"], 1, "{v}");
+        assert_eq!(s1["tally"][0]["for"], present - 1, "{v}");
     }
 }

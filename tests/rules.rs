@@ -283,9 +283,9 @@ fn contradictory_attendance_counts_are_refused() {
             r[k] = v.clone();
         }
         let text = common::file("grassroots-1990", json!({}), r, json!([]));
-        let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
-        assert!(e.message.contains(field), "{field}: {}", e.message);
-        assert!(e.message.contains(says), "{says}: {}", e.message);
+        let e = common::refused_text(&text);
+        assert!(e.contains(field), "{field}: {e}");
+        assert!(e.contains(says), "{says}: {e}");
     };
     // voted at most min(present, issued): one above each bound.
     bad(json!({"voted": 47}), "round.voted", "expected voted ≤ 46");
@@ -307,12 +307,8 @@ fn contradictory_attendance_counts_are_refused() {
     let mut r = round("runoff", 1, &SIX[..2], 50, 46);
     r["resolves"] = json!("cadre");
     let text = common::file("grassroots-2020", json!({}), r, json!([]));
-    let e = scrutineer::rules::roundfile::parse(&text, None).unwrap_err();
-    assert!(
-        e.message.contains("cannot resolve a cadre round"),
-        "{}",
-        e.message
-    );
+    let e = common::refused_text(&text);
+    assert!(e.contains("cannot resolve a cadre round"), "{e}");
     // At each bound the round is read.
     for extra in [
         json!({"voted": 46}),
@@ -1342,8 +1338,10 @@ fn supplementary_list_includes_write_ins() {
         supplementary_candidates(&m, Office::Committee, &rows, &elected, 1),
         ["王二", "李七"]
     );
-    // The write-in one vote below 王二, at, one above.
+    // The write-in one vote below 刘三 (3), at, one above; and at and one
+    // above 王二 (4), 5.
     for (li, want) in [
+        (2, vec!["王二", "刘三"]),
         (3, vec!["王二", "李七"]),
         (4, vec!["王二", "李七"]),
         (5, vec!["王二", "李七"]),
