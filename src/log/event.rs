@@ -448,8 +448,8 @@ impl BatchBallots {
 
     /// The plain ballots as packed words (for the fast kernels).
     ///
-    /// The base64 is decoded straight into the words
-    /// ([`base64_words`]); if that refuses it, or the words are not
+    /// The base64 is decoded straight into the words (no intermediate
+    /// bytes); if that refuses it, or the words are not
     /// valid ballots, the general path below names the error.
     pub fn packed(&self) -> Result<PackedBallots, EventError> {
         let fast = usize::try_from(self.lines).ok().and_then(|lines| {
