@@ -679,8 +679,8 @@ fn group_files_that_contradict_themselves_are_refused() {
             &["groups[1].name", "twice"],
         ),
         (
-            with(&|b| b["groups"][0]["returned"] = json!(5)),
-            &["groups[0]", "4 ballots given", "returned is 5"],
+            with(&|b| b["groups"][0]["returned"] = json!(3)),
+            &["groups[0]", "4 ballots given", "returned is 3"],
         ),
         (
             with(&|b| b["ballots"] = json!(["YNNNNNN"])),
@@ -1192,7 +1192,13 @@ fn a_void_box_in_one_group_voids_the_round() {
         );
         body["groups"][0]["returned"] = json!(returned);
         if returned > 8 {
+            // A void box keeps the ballots entered before it was ruled
+            // on, uncounted, whatever their number (none, or the 8 issued).
             body["groups"][0]["ballots"] = json!([]);
+            let mut kept = body.clone();
+            kept["groups"][0]["ballots"] = json!(times(8, "YYYNNNN"));
+            let v = tally(&file(json!({"nomination_limit": "unlimited"}), kept));
+            assert_eq!(v["groups"][0]["result"]["status"], "void", "{v}");
         } else {
             body["groups"][0]["ballots"] = json!(times(returned as usize, "YYYNNNN"));
         }

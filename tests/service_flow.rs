@@ -294,6 +294,12 @@ fn a_returned_count_that_voids_the_election_must_be_typed_twice() {
         .expect(200)
         .json();
     assert_eq!(closed["result"]["status"], "void", "{closed}");
+    // The ten ballots entered before the box was counted stay in the log,
+    // uncounted, and the bundle verifies: the void is ruled from the facts.
+    let zip = m.get(&s.auditor, "/bundle").expect(200);
+    let b = bundle::read(&zip.body);
+    bundle::verified(&b);
+    bundle::verify_with_cli(server.dir.path(), &zip.body, &["监票一"]);
 }
 
 #[test]

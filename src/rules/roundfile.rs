@@ -1167,8 +1167,9 @@ impl<'de> Visitor<'de> for PaperBallotsSeed {
 /// Cross-checks between the round and its ballots that the parser could not
 /// make while reading (the ballots may come before the round, or from a CSV
 /// file): one mark per candidate, write-ins on existing lines, free names
-/// only in a nomination round, and as many
-/// ballots as were returned whenever ballots are counted.
+/// only in a nomination round, and as many ballots as were returned
+/// whenever ballots are counted (a round that is not counted keeps any it
+/// has, uncounted).
 pub fn check_ballots(
     method: &ElectionMethod,
     round: &Round,
@@ -1181,11 +1182,10 @@ pub fn check_ballots(
         return Ok(());
     };
     let given = ballots.len() as u64;
-    if given == returned {
-        return Ok(());
-    }
-    // A round that is not counted (no quorum, void box) needs no ballots.
-    if given == 0 && !round.is_counted(method, returned) {
+    // A round that is not counted (no quorum, void box) needs no ballots,
+    // and any it has are kept uncounted: a box holding more papers than the
+    // ballots entered is the very fact that voids it.
+    if given == returned || !round.is_counted(method, returned) {
         return Ok(());
     }
     Err(format!(

@@ -1064,8 +1064,9 @@ impl<'t> Replay<'t> {
         let given = state.ballots;
         let combined = self.stages.combined_counts(id, round.candidates.len());
         if let Some(returned) = round.returned.filter(|_| combined.is_none()) {
-            let counted = round.is_counted(method, returned);
-            if given != returned && (given != 0 || counted) {
+            // Ballots of a round that is not counted (no quorum, a void
+            // box) are kept uncounted, however many were entered.
+            if given != returned && round.is_counted(method, returned) {
                 out.push(format!(
                     "{given} ballots logged but {returned} returned; expected one ballot per returned paper"
                 ));
