@@ -309,11 +309,19 @@ export function confirmDialog({ title, body, confirmKey = 'action.confirm', canc
 /// `onEvent(type, data)`; reconnects after a drop (the first message after a
 /// reconnect is always the current state). Returns a function that stops it.
 export function liveRound(meeting, round, onEvent, onDown = () => {}) {
-  const ctl = new AbortController();
+  let ctl = new AbortController();
   let stopped = false;
   let delay = 500;
+  // A page left for another is kept by the browser (back-forward cache)
+  // with its connections unless it drops them; a browser opens at most six
+  // to one server over HTTP/1.1, and every other request of every screen
+  // would wait behind held streams. Dropped on leaving; the loop's retry
+  // reconnects if the page is shown again (timers wait while it is away).
+  const leave = () => ctl.abort();
+  addEventListener('pagehide', leave);
   const run = async () => {
     while (!stopped) {
+      ctl = new AbortController();
       try {
         const res = await fetch(`/api/meetings/${meeting}/rounds/${round}/events`, {
           headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, Accept: 'text/event-stream' },
@@ -356,7 +364,7 @@ export function liveRound(meeting, round, onEvent, onDown = () => {}) {
     }
   };
   run();
-  return () => { stopped = true; ctl.abort(); };
+  return () => { stopped = true; removeEventListener('pagehide', leave); ctl.abort(); };
 }
 
 /// Starts a screen: takes the token, applies the language, fetches who is

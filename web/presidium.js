@@ -40,6 +40,10 @@ async function selectRound(id) {
   $('#round').classList.remove('hidden');
   await refresh();
   await loadRounds();
+  // Another selection (a click while this one loaded) has the screen now,
+  // or starts its own stream: one stream per screen, never a stray one.
+  if (S.roundId !== id) return;
+  if (S.stop) S.stop();
   S.stop = liveRound(S.who.meeting, id, (type, data) => {
     S.live = true;
     if (type === 'tally') {

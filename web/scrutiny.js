@@ -100,6 +100,10 @@ async function selectRound(id) {
   $('#round').classList.remove('hidden');
   await refresh();
   await loadRounds();
+  // Another selection (a click while this one loaded) has the screen now,
+  // or starts its own stream: one stream per screen, never a stray one.
+  if (S.roundId !== id) return;
+  if (S.stop) S.stop();
   let pending = null;
   S.stop = liveRound(S.who.meeting, id, (type, data) => {
     if (data?.checkpoint) S.checkpoint = data.checkpoint;
