@@ -450,7 +450,12 @@ fn no_flag_by_default_and_a_stage_adopts_only_its_own_parts() {
                         "next_size": 3, "method": { param: value } }),
             )
             .problem(422, "bad_method_parameter");
-        assert_eq!(p["field"], "method", "{param}: {p}");
+        assert_eq!(p["field"], format!("method.{param}"), "{param}: {p}");
+        let zh = p["message_zh"].as_str().unwrap_or("");
+        assert!(
+            zh.contains("本阶段不能另定") && !zh.contains(param),
+            "{param}: {p}"
+        );
         let en = p["message_en"].as_str().unwrap_or("");
         assert!(en.contains(&format!("`{param}`")), "{param}: {p}");
     }

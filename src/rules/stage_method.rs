@@ -29,6 +29,24 @@ pub const STAGE_PARAMETERS: &[&str] = &[
     "max_failed_nominations",
 ];
 
+/// What each of [`STAGE_PARAMETERS`] is called in a party secretary's
+/// words, for messages in Chinese; `None` for any other name.
+pub fn stage_parameter_zh(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "participation_floor" => "参加推荐、测评的人数下限",
+        "nomination_limit" => "每张推荐票可推荐的人数",
+        "nomination_floor" => "推荐得票下限",
+        "nomination_floor_base" => "推荐得票下限的计算基数",
+        "organisation_nominees" => "党组织推荐人选的列入方式",
+        "evaluation_flag" => "测评不满意票不列入的比例",
+        "evaluation_base" => "测评比例的计算基数",
+        "evaluation_removal" => "测评不满意票启动免职程序的比例",
+        "list_tie" => "名单末位票数相等时的处理",
+        "max_failed_nominations" => "同一职务表决未通过的次数上限",
+        _ => return None,
+    })
+}
+
 /// The stage's method: `base` (the meeting's) with `overrides` of
 /// [`STAGE_PARAMETERS`] merged in as `ElectionMethod::from_preset` merges
 /// them. A parameter outside the list is refused, naming it.
@@ -72,5 +90,13 @@ mod tests {
         let e = stage_method(&base(), bad.as_object().expect("object")).unwrap_err();
         assert!(e.to_string().contains("quorum"), "{e}");
         assert_eq!(stage_method(&base(), &Map::new()).expect("same"), base());
+    }
+
+    #[test]
+    fn every_stage_parameter_has_its_chinese_name() {
+        for p in STAGE_PARAMETERS {
+            assert!(stage_parameter_zh(p).is_some(), "{p}");
+        }
+        assert_eq!(stage_parameter_zh("quorum"), None);
     }
 }

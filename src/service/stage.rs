@@ -46,6 +46,7 @@ use super::result::signed_result;
 use super::{Actor, Error, Kind, Tx};
 use crate::log::event::Event;
 use crate::log::stage::{Combined, GroupOf, NextRuleFacts, OrganisationFacts, PaperOf, StageFacts};
+use crate::rules::method::MethodError;
 use crate::rules::record::{Deferral, EarlierResult};
 use crate::rules::stage::NextRule;
 use crate::rules::tally::Counts;
@@ -70,7 +71,7 @@ pub(crate) fn next_size_of(rule: &NextRuleFacts, given: Option<u64>) -> Result<u
     if given.is_some_and(|g| g != size) {
         return Err(Error::invalid(
             "next_size",
-            format!("next_size 与 next_rule 不符：按规则为 {size}"),
+            format!("下一阶段人数与所定比例不符：按比例应为 {size} 人"),
             format!("next_size differs from next_rule, which gives {size}"),
         ));
     }
@@ -82,14 +83,37 @@ pub(crate) fn stage_method_of(
     base: &ElectionMethod,
     overrides: &Map<String, Value>,
 ) -> Result<ElectionMethod, Error> {
+    use crate::rules::stage_method::{stage_parameter_zh, STAGE_PARAMETERS};
     crate::rules::stage_method::stage_method(base, overrides).map_err(|e| {
+        let name = match &e {
+            MethodError::UnknownParameter { name } | MethodError::BadParameter { name, .. } => {
+                name.split('.').next().unwrap_or(name).to_string()
+            }
+            MethodError::UnknownPreset { .. } => String::new(),
+        };
+        let zh = match stage_parameter_zh(&name) {
+            Some(label) => format!("本阶段选举办法的“{label}”填写有误，须为该项允许的取值"),
+            None => format!(
+                "这一项由大会通过的选举办法统一规定，本阶段不能另定；本阶段可以另定的只有：{}",
+                STAGE_PARAMETERS
+                    .iter()
+                    .filter_map(|p| stage_parameter_zh(p))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        };
+        let field = if name.is_empty() {
+            "method".to_string()
+        } else {
+            format!("method.{name}")
+        };
         Error::new(
             Kind::Unprocessable,
             "bad_method_parameter",
-            format!("本阶段选举办法：{e}"),
+            zh,
             format!("stage method: {e}"),
         )
-        .at("method")
+        .at(field)
     })
 }
 
@@ -261,7 +285,7 @@ pub(crate) fn check_cadre(
     {
         return Err(Error::invalid(
             "record",
-            "提名记录、职位和缓议只适用于票决（cadre）",
+            "提名记录、拟任职务和暂缓表决只适用于干部任用票决",
             "record, posts and deferred apply to a cadre vote only",
         ));
     }
@@ -282,7 +306,7 @@ pub(crate) fn check_cadre(
         if !candidates.contains(k) {
             return Err(Error::invalid(
                 "posts",
-                format!("posts 中的 {k} 不在名单上"),
+                format!("拟任职务所列的 {k} 不在表决名单上"),
                 format!("posts names {k}, who is not on the list"),
             ));
         }
@@ -514,7 +538,7 @@ pub(crate) fn open_facts(
         let (Some(e), Some(p)) = (entitled, present) else {
             return Err(Error::invalid(
                 "entitled",
-                "分组轮次须填写本组应参加人数 entitled 和实参加人数 present",
+                "分组推荐的轮次须填写本组应参加人数和实参加人数",
                 "a group round needs its own electorate: entitled and present",
             ));
         };
@@ -1022,7 +1046,7 @@ pub(crate) fn create_paper(
     {
         return Err(Error::invalid(
             "sections",
-            "分部分的选票在 sections 中逐部分给出候选人和名额",
+            "一张选票分几部分选举时，候选人和名额须逐部分列出，不在整张选票上填写",
             "a paper gives candidates and seats per section, in sections",
         ));
     }
@@ -1105,7 +1129,7 @@ pub(crate) fn create_groups(
     if !req.record.is_empty() || !req.deferred.is_empty() {
         return Err(Error::invalid(
             "record",
-            "提名记录和缓议只适用于票决（cadre）",
+            "提名记录和暂缓表决只适用于干部任用票决",
             "record and deferred apply to a cadre vote only",
         ));
     }
