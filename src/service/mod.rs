@@ -831,6 +831,20 @@ impl Writer {
     }
 }
 
+/// Groups committed and not yet finished ([`Service::record`]).
+#[derive(Default)]
+struct Recording {
+    /// What the sidecar must hold as of the last group posted, if not
+    /// written yet.
+    pending: Option<Record>,
+    /// The groups committed (or failed) since the last sidecar write, in
+    /// order, with their outcomes.
+    posted: Vec<(u64, Result<(), Error>)>,
+    /// A write is writing the sidecar for earlier groups; it writes these
+    /// too before it returns.
+    busy: bool,
+}
+
 /// What the checkpoint sidecar must hold once a group committed: every
 /// meeting's last checkpoint issued, as of that group.
 struct Record {
@@ -942,10 +956,9 @@ pub(crate) struct Inner {
     queued: AtomicUsize,
     finished: Mutex<Finished>,
     group_done: Condvar,
-    /// Held from a group's commit until it finished: its sidecar written,
-    /// its writes told. Taken under the writer lock, so groups finish in
-    /// the order they committed.
-    recording: Mutex<()>,
+    /// Groups committed whose sidecar is not yet written. Posted to under
+    /// the writer lock, so in the order they committed.
+    recording: Mutex<Recording>,
     readers: Mutex<Vec<Connection>>,
     live: live::Hub,
     /// Base of log-in links, e.g. `http://127.0.0.1:8080`.
@@ -1019,7 +1032,7 @@ impl Service {
                 queued: AtomicUsize::new(0),
                 finished: Mutex::new(Finished::default()),
                 group_done: Condvar::new(),
-                recording: Mutex::new(()),
+                recording: Mutex::new(Recording::default()),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
                 public_url: RwLock::new("http://127.0.0.1:8080".into()),
@@ -1173,16 +1186,19 @@ impl Service {
         match committed {
             None => drop(guard),
             Some((committed, record)) => {
-                // Taken under the writer lock, so groups are recorded and
-                // finish in order; the next group runs its writes while
-                // this one's sidecar is made durable.
-                let order = lock(&self.inner.recording);
-                drop(guard);
-                if let Some(r) = record {
-                    r.write();
+                // Posted under the writer lock, so groups are recorded and
+                // finish in the order they committed; the next group runs
+                // its writes while this one's sidecar is made durable.
+                let mut r = lock(&self.inner.recording);
+                if let Some(record) = record {
+                    r.pending = Some(record);
                 }
-                self.finish(group, committed);
-                drop(order);
+                r.posted.push((group, committed));
+                drop(guard);
+                if !r.busy {
+                    r.busy = true;
+                    self.record(r);
+                }
             }
         }
         let done = outcome?;
@@ -1193,6 +1209,29 @@ impl Service {
             }
         }
         Ok((done.value, done.stamp))
+    }
+
+    /// Writes the sidecar for every group posted so far and finishes them,
+    /// in order, until none is left: groups that commit while the sidecar
+    /// is being written share the next write (the record is cumulative:
+    /// the newest holds every earlier group's checkpoints).
+    fn record<'a>(&'a self, mut r: MutexGuard<'a, Recording>) {
+        loop {
+            let record = r.pending.take();
+            let posted = std::mem::take(&mut r.posted);
+            if posted.is_empty() {
+                r.busy = false;
+                return;
+            }
+            drop(r);
+            if let Some(record) = record {
+                record.write();
+            }
+            for (id, outcome) in posted {
+                self.finish(id, outcome);
+            }
+            r = lock(&self.inner.recording);
+        }
     }
 
     /// Records that group `id` finished and wakes the writes waiting for it.
