@@ -28,7 +28,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::{Duration, Instant};
 
 use super::{blocking, App, Revocations, Who, P};
-use crate::service::live::Update;
+use crate::service::live::{Update, Wire};
 use crate::service::{Actor, Error, Service};
 
 struct Feed {
@@ -73,7 +73,7 @@ fn event_bytes(out: &mut Vec<u8>, event: &str, id: &str, data: &str) {
 /// see it, in one piece (one write to the socket). Made once per update
 /// for all viewers.
 fn wire_of(update: &Update, actor: &Actor) -> Bytes {
-    let (state, both) = update.wire.get_or_init(|| {
+    let wire = update.wire.get_or_init(|| {
         let id = update.size.to_string();
         let mut state = Vec::new();
         event_bytes(&mut state, "state", &id, &update.state);
@@ -81,12 +81,15 @@ fn wire_of(update: &Update, actor: &Actor) -> Bytes {
         if let Some(t) = &update.tally {
             event_bytes(&mut both, "tally", &id, t);
         }
-        (state.into(), both.into())
+        Wire {
+            state: state.into(),
+            with_tally: both.into(),
+        }
     });
     let wire = if update.tally_for(actor).is_some() {
-        both
+        &wire.with_tally
     } else {
-        state
+        &wire.state
     };
     Bytes::from_owner(Arc::clone(wire))
 }

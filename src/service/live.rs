@@ -56,7 +56,16 @@ pub struct Update {
     /// The update as it goes on the wire, made once for all its viewers
     /// by the first that sends it (`http::sse`): `state` alone, and
     /// `state` then `tally`.
-    pub wire: OnceLock<(Arc<[u8]>, Arc<[u8]>)>,
+    pub wire: OnceLock<Wire>,
+}
+
+/// An update's bytes on the wire ([`Update::wire`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wire {
+    /// The `state` event alone.
+    pub state: Arc<[u8]>,
+    /// The `state` event, then the `tally` event (if the update has one).
+    pub with_tally: Arc<[u8]>,
 }
 
 impl Update {
