@@ -150,7 +150,12 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("scrutineer-load-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+    // `SCRUTINEER_BIN` runs another build of the server (an A/B in the
+    // same hour); by default the one cargo built with the bench.
+    let server = std::env::var_os("SCRUTINEER_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_scrutineer").into());
+    let mut child = Command::new(server)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(dir.join("load.db"))
         .stdout(Stdio::piped())

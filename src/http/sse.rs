@@ -11,19 +11,24 @@
 //! token is checked again). A heartbeat comment goes out every
 //! [`Limits::sse_heartbeat`](super::Limits), so the listener's read
 //! timeouts never apply to a live stream.
+//!
+//! An update goes out as one piece (its `state` and, where allowed, its
+//! `tally` event), one write to the socket, and its bytes are made once
+//! for all the viewers of the round (`Update::wire`).
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tokio::sync::{broadcast, watch};
+use tokio::time::{Duration, Instant};
 
 use super::{blocking, App, Revocations, Who, P};
-use crate::service::live::Update;
+use crate::service::live::{Update, Wire};
 use crate::service::{Actor, Error, Service};
 
 struct Feed {
@@ -35,22 +40,58 @@ struct Feed {
     /// Revoked log-in links (meeting, token id).
     revoked: broadcast::Receiver<(String, String)>,
     /// When the stream ends anyway.
-    until: tokio::time::Instant,
-    pending: VecDeque<Event>,
+    until: Instant,
+    /// The next update to send, as its bytes on the wire.
+    pending: Option<Bytes>,
     /// Log size of the last update sent.
     sent: u64,
+    heartbeat: Duration,
+    /// When the next heartbeat is due (moved on by every send).
+    beat: Instant,
 }
 
-fn events_of(update: &Update, actor: &Actor) -> Vec<Event> {
-    let id = update.size.to_string();
-    let mut out = vec![Event::default()
-        .event("state")
-        .id(id.clone())
-        .data(update.state.as_str())];
-    if let Some(t) = update.tally_for(actor) {
-        out.push(Event::default().event("tally").id(id).data(t));
+const HEARTBEAT: &[u8] = b": heartbeat\n\n";
+
+/// One SSE event: `event`, `id`, then `data` line by line, and the blank
+/// line that ends it.
+fn event_bytes(out: &mut Vec<u8>, event: &str, id: &str, data: &str) {
+    for (name, value) in [("event", event), ("id", id)] {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'\n');
     }
-    out
+    for line in data.split(['\n', '\r']) {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+}
+
+/// The update's bytes for `actor`: `state`, then `tally` if the actor may
+/// see it, in one piece (one write to the socket). Made once per update
+/// for all viewers.
+fn wire_of(update: &Update, actor: &Actor) -> Bytes {
+    let wire = update.wire.get_or_init(|| {
+        let id = update.size.to_string();
+        let mut state = Vec::new();
+        event_bytes(&mut state, "state", &id, &update.state);
+        let mut both = state.clone();
+        if let Some(t) = &update.tally {
+            event_bytes(&mut both, "tally", &id, t);
+        }
+        Wire {
+            state: state.into(),
+            with_tally: both.into(),
+        }
+    });
+    let wire = if update.tally_for(actor).is_some() {
+        &wire.with_tally
+    } else {
+        &wire.state
+    };
+    Bytes::from_owner(Arc::clone(wire))
 }
 
 impl Feed {
@@ -59,14 +100,14 @@ impl Feed {
             return;
         }
         self.sent = update.size;
-        let events = events_of(update, &self.actor);
-        self.pending.extend(events);
+        self.pending = Some(wire_of(update, &self.actor));
     }
 
-    async fn next(mut self) -> Option<(Result<Event, Infallible>, Feed)> {
+    async fn next(mut self) -> Option<(Result<Bytes, Infallible>, Feed)> {
         loop {
-            if let Some(e) = self.pending.pop_front() {
-                return Some((Ok(e), self));
+            if let Some(b) = self.pending.take() {
+                self.beat = Instant::now() + self.heartbeat;
+                return Some((Ok(b), self));
             }
             if *self.shutdown.borrow() {
                 return None;
@@ -74,6 +115,9 @@ impl Feed {
             tokio::select! {
                 _ = self.shutdown.changed() => return None,
                 _ = tokio::time::sleep_until(self.until) => return None,
+                _ = tokio::time::sleep_until(self.beat) => {
+                    self.pending = Some(Bytes::from_static(HEARTBEAT));
+                }
                 gone = self.revoked.recv() => match gone {
                     Ok((m, t)) if m == self.actor.meeting && t == self.actor.token => return None,
                     Ok(_) => {}
@@ -114,6 +158,7 @@ pub(super) async fn events(
     let rx = app.svc.live().subscribe(&m, &r);
     let (svc, a, round) = (app.svc.clone(), actor.clone(), r.clone());
     let snapshot = blocking(move || svc.live_snapshot(&a, &round)).await?;
+    let heartbeat = app.serving.limits.sse_heartbeat;
     let mut feed = Feed {
         svc: app.svc.clone(),
         actor,
@@ -121,17 +166,20 @@ pub(super) async fn events(
         rx,
         shutdown: app.shutdown.clone(),
         revoked,
-        until: tokio::time::Instant::now() + app.serving.limits.sse_lifetime,
-        pending: VecDeque::new(),
+        until: Instant::now() + app.serving.limits.sse_lifetime,
+        pending: None,
         sent: 0,
+        heartbeat,
+        beat: Instant::now() + heartbeat,
     };
     feed.push(&snapshot);
     let stream = stream::unfold(feed, Feed::next);
-    Ok(Sse::new(stream)
-        .keep_alive(
-            KeepAlive::new()
-                .interval(app.serving.limits.sse_heartbeat)
-                .text("heartbeat"),
-        )
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
         .into_response())
 }

@@ -15,7 +15,7 @@
 //! viewer's role.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -53,6 +53,19 @@ pub struct Update {
     /// The persons assigned to the round's election (scrutineers see the
     /// tallies of their own elections only).
     pub assigned: Vec<String>,
+    /// The update as it goes on the wire, made once for all its viewers
+    /// by the first that sends it (`http::sse`): `state` alone, and
+    /// `state` then `tally`.
+    pub wire: OnceLock<Wire>,
+}
+
+/// An update's bytes on the wire ([`Update::wire`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wire {
+    /// The `state` event alone.
+    pub state: Arc<[u8]>,
+    /// The `state` event, then the `tally` event (if the update has one).
+    pub with_tally: Arc<[u8]>,
 }
 
 impl Update {

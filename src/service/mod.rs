@@ -68,6 +68,7 @@ mod integrity;
 pub mod live;
 mod lookup;
 pub mod meeting;
+mod recording;
 pub mod replacement;
 mod result;
 pub mod round;
@@ -75,7 +76,7 @@ pub mod stage;
 pub mod totals;
 pub mod witness;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -693,15 +694,6 @@ struct Group {
 /// group is not kept waiting for ever.
 const MAX_GROUP: usize = 64;
 
-/// What became of the groups that finished.
-#[derive(Default)]
-struct Finished {
-    /// Every group up to this number has finished.
-    through: u64,
-    /// The groups that did not commit, and why (recent ones only).
-    failed: BTreeMap<u64, Error>,
-}
-
 /// What a successful write in a group leaves to do once the group commits.
 struct Done<T> {
     value: T,
@@ -940,12 +932,12 @@ pub(crate) struct Inner {
     /// Writes waiting for the writer lock: while any are, the holder leaves
     /// the group open for them to join.
     queued: AtomicUsize,
-    finished: Mutex<Finished>,
+    /// Groups committed and not yet finished, and what became of those
+    /// that finished. Posted to under the writer lock, so in the order
+    /// they committed.
+    recording: Mutex<recording::Recording<Record>>,
+    /// A round of [`Inner::recording`] finished some groups.
     group_done: Condvar,
-    /// Held from a group's commit until it finished: its sidecar written,
-    /// its writes told. Taken under the writer lock, so groups finish in
-    /// the order they committed.
-    recording: Mutex<()>,
     readers: Mutex<Vec<Connection>>,
     live: live::Hub,
     /// Base of log-in links, e.g. `http://127.0.0.1:8080`.
@@ -1017,9 +1009,8 @@ impl Service {
                     group: Group::default(),
                 }),
                 queued: AtomicUsize::new(0),
-                finished: Mutex::new(Finished::default()),
+                recording: Mutex::new(recording::Recording::default()),
                 group_done: Condvar::new(),
-                recording: Mutex::new(()),
                 readers: Mutex::new(Vec::new()),
                 live: live::Hub::default(),
                 public_url: RwLock::new("http://127.0.0.1:8080".into()),
@@ -1149,13 +1140,16 @@ impl Service {
     /// for the writer lock; the last of them (the one that finds nobody
     /// waiting, or the [`MAX_GROUP`]th) commits the group — one commit and
     /// one fsync for all — and, if any write erased readings, truncates
-    /// the WAL; then it releases the writer lock (the next group's writes
-    /// run) and writes the checkpoint sidecar once. Only once all of that
-    /// is done is any write of the group acknowledged, and groups finish
-    /// in the order they committed: a successful write returns after its group
-    /// committed, and fails if the group did not. A write that fails is
-    /// rolled back to its savepoint and answers at once (it changed
-    /// nothing). Readers see a group only once it committed.
+    /// the WAL; then it posts the group ([`recording`]) and releases the
+    /// writer lock (the next group's writes run). The checkpoint sidecar
+    /// is written outside the writer lock, one round at a time, once for
+    /// every group posted meanwhile. Only once the group committed and a
+    /// sidecar holding its checkpoints is durable is any write of the
+    /// group acknowledged, and groups finish in the order they committed:
+    /// a successful write returns after its group committed, and fails if
+    /// the group did not. A write that fails is rolled back to its
+    /// savepoint and answers at once (it changed nothing). Readers see a
+    /// group only once it committed.
     pub(crate) fn write_inner<T>(
         &self,
         meeting: &str,
@@ -1170,23 +1164,34 @@ impl Service {
         let last =
             self.inner.queued.load(Ordering::SeqCst) == 0 || guard.group.members >= MAX_GROUP;
         let committed = if last { guard.commit_group() } else { None };
-        match committed {
-            None => drop(guard),
-            Some((committed, record)) => {
-                // Taken under the writer lock, so groups are recorded and
-                // finish in order; the next group runs its writes while
-                // this one's sidecar is made durable.
-                let order = lock(&self.inner.recording);
+        let mut r = match committed {
+            None => {
                 drop(guard);
-                if let Some(r) = record {
-                    r.write();
-                }
-                self.finish(group, committed);
-                drop(order);
+                lock(&self.inner.recording)
             }
-        }
-        let done = outcome?;
-        self.wait_for(group)?;
+            Some((committed, record)) => {
+                // Posted under the writer lock, so groups finish in the
+                // order they committed; the next group runs its writes
+                // while this one's sidecar is made durable.
+                let mut r = lock(&self.inner.recording);
+                r.post(group, committed, record);
+                drop(guard);
+                r
+            }
+        };
+        let done = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                // Answers at once; but if it posted its group with no
+                // round in progress, it makes the round (every other
+                // write of the group waits for one).
+                if let Some(round) = r.take_round(group) {
+                    drop(self.record(r, round));
+                }
+                return Err(e);
+            }
+        };
+        self.settle(r, group)?;
         if done.stamp.is_some() {
             for round in &done.touched {
                 self.inner.live.changed(meeting, round);
@@ -1195,38 +1200,44 @@ impl Service {
         Ok((done.value, done.stamp))
     }
 
-    /// Records that group `id` finished and wakes the writes waiting for it.
-    fn finish(&self, id: u64, outcome: Result<(), Error>) {
-        let mut f = lock(&self.inner.finished);
-        f.through = f.through.max(id);
-        if let Err(e) = outcome {
-            f.failed.insert(id, e);
+    /// Waits until group `id` finished, making the round that finishes it
+    /// when its turn comes ([`recording`]): its error if it did not
+    /// commit.
+    fn settle<'a>(
+        &'a self,
+        mut r: MutexGuard<'a, recording::Recording<Record>>,
+        id: u64,
+    ) -> Result<(), Error> {
+        loop {
+            if let Some(outcome) = r.outcome(id) {
+                return outcome;
+            }
+            r = match r.take_round(id) {
+                Some(round) => self.record(r, round),
+                None => self
+                    .inner
+                    .group_done
+                    .wait(r)
+                    .unwrap_or_else(|p| p.into_inner()),
+            };
         }
-        while f
-            .failed
-            .first_key_value()
-            .is_some_and(|(&k, _)| k + 1024 < f.through)
-        {
-            f.failed.pop_first();
-        }
-        drop(f);
-        self.inner.group_done.notify_all();
     }
 
-    /// Waits until group `id` finished: its error if it did not commit.
-    fn wait_for(&self, id: u64) -> Result<(), Error> {
-        let mut f = lock(&self.inner.finished);
-        while f.through < id {
-            f = self
-                .inner
-                .group_done
-                .wait(f)
-                .unwrap_or_else(|p| p.into_inner());
+    /// Makes one round: writes the sidecar durably (outside every lock),
+    /// then finishes the round's groups and wakes the writes waiting.
+    fn record<'a>(
+        &'a self,
+        r: MutexGuard<'a, recording::Recording<Record>>,
+        round: recording::Round<Record>,
+    ) -> MutexGuard<'a, recording::Recording<Record>> {
+        drop(r);
+        if let Some(record) = &round.record {
+            record.write();
         }
-        match f.failed.get(&id) {
-            Some(e) => Err(e.clone()),
-            None => Ok(()),
-        }
+        let mut r = lock(&self.inner.recording);
+        r.finish(round.groups);
+        self.inner.group_done.notify_all();
+        r
     }
 
     /// Runs `f` as a change under an idempotency key: a retry with the same

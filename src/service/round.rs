@@ -485,6 +485,7 @@ pub(crate) fn live_update_now(
             announced: l.row.announced,
             list_round: l.kind.proposes_list() || l.resolves.is_some_and(RoundKind::proposes_list),
             assigned,
+            wire: Default::default(),
         })
     })
 }
