@@ -230,6 +230,32 @@ pub fn tally(ballots: &PackedBallots, limit: u32) -> Tally {
     count_split(view, limit, Kernel::Auto.resolve(), threads)
 }
 
+/// The most for-marks on any one ballot, when no ballot has a side-table
+/// entry (no write-in, none declared void); `None` otherwise. Then no
+/// ballot is invalid under a `limit` of at least this, so [`tally`] with
+/// such a limit equals `tally(ballots, u32::MAX)`: a verifier can count a
+/// batch before it knows the round's limit and compare afterwards.
+pub fn most_for_marks(ballots: &PackedBallots) -> Option<u32> {
+    let view = ballots.view();
+    if view.side_entries().next().is_some() {
+        return None;
+    }
+    let words = view.words();
+    let most = match view.words_per_ballot() {
+        1 => words
+            .iter()
+            .map(|w| (w & FOR_BITS).count_ones())
+            .max()
+            .unwrap_or(0),
+        wpb => words
+            .chunks_exact(wpb)
+            .map(|b| b.iter().map(|w| (w & FOR_BITS).count_ones()).sum::<u32>())
+            .max()
+            .unwrap_or(0),
+    };
+    Some(most)
+}
+
 /// [`tally_with`] on `threads` threads: the view is cut into `threads`
 /// contiguous runs of ballots (fewer when it has fewer ballots), each
 /// counted by `kernel` on its own thread, and their tallies added. Equal

@@ -107,6 +107,38 @@ proptest! {
         prop_assert_eq!(tally(&packed, limit), naive::tally(packed.view(), limit));
     }
 
+    /// A tally with no limit is the tally under any limit of at least the
+    /// most for-marks on a ballot (the verifier counts batches before it
+    /// knows the round's limit); with a side table there is no such bound.
+    #[test]
+    fn no_limit_stands_for_any_limit_above_the_most_marks(
+        candidates in 1usize..=70,
+        n in sizes(),
+        seed in any::<u64>(),
+        for_weight in 0u64..=16,
+        side_every in prop_oneof![Just(0usize), 1usize..40],
+        above in 0u32..3,
+    ) {
+        let packed = ballots(candidates, n, seed, for_weight, side_every);
+        let view = packed.view();
+        let marks = |i: usize| {
+            view.get(i).map_or(0, |m| m.iter().filter(|&&m| m == Mark::For).count() as u32)
+        };
+        let most = (0..view.len()).map(marks).max().unwrap_or(0);
+        let has_side = (0..view.len()).any(|i| view.side(i) != Some(SideInfo::default()));
+        match most_for_marks(&packed) {
+            None => prop_assert!(has_side),
+            Some(m) => {
+                prop_assert!(!has_side);
+                prop_assert_eq!(m, most);
+                prop_assert_eq!(tally(&packed, m + above), tally(&packed, u32::MAX));
+                if m > 0 {
+                    prop_assert_ne!(tally(&packed, m - 1), tally(&packed, u32::MAX));
+                }
+            }
+        }
+    }
+
     /// Multi-word widths up to ten words and beyond (every slot period and
     /// in-register width of the fast kernels), with the limit near the mean
     /// number of for-marks so that overvotes are decided by the sum over

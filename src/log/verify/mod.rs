@@ -516,8 +516,36 @@ pub struct EntryCheck {
     signature: Result<(), EntrySignatureError>,
     /// `None` when the entry did not decode.
     event: Option<Result<Event, EventError>>,
-    /// The plain ballots of a `ballot_batch`, decoded.
-    packed: Option<Result<PackedBallots, EventError>>,
+    /// The plain ballots of a `ballot_batch`, decoded and pre-counted.
+    packed: Option<Result<Plain, EventError>>,
+}
+
+/// A batch's plain ballots as the per-entry map leaves them for the
+/// replay: decoded, their order checked and counted with no limit, all on
+/// the worker's thread (the round's selection limit is known only to the
+/// replay, which uses the count when no ballot can exceed it).
+#[derive(Debug)]
+pub(super) struct Plain {
+    pub(super) ballots: PackedBallots,
+    /// [`replay::plain_sorted`] of the ballots.
+    pub(super) sorted: bool,
+    /// [`crate::count::most_for_marks`] and `count::tally(ballots,
+    /// u32::MAX)`: the batch's tally under any limit of at least that many
+    /// selections.
+    pub(super) unlimited: Option<(u32, crate::count::Tally)>,
+}
+
+impl Plain {
+    fn new(ballots: PackedBallots) -> Plain {
+        let sorted = replay::plain_sorted(&ballots);
+        let unlimited = crate::count::most_for_marks(&ballots)
+            .map(|most| (most, crate::count::tally(&ballots, u32::MAX)));
+        Plain {
+            ballots,
+            sorted,
+            unlimited,
+        }
+    }
 }
 
 /// How the verifier checks Ed25519 signatures.
@@ -575,7 +603,7 @@ fn check_entry_unsigned(bytes: &[u8]) -> (EntryCheck, Option<Signed>) {
     };
     let packed = match &event {
         Some(Ok(Event::BallotBatch { ballots, .. })) if ballots.plain_count > 0 => {
-            Some(ballots.packed())
+            Some(ballots.packed().map(Plain::new))
         }
         _ => None,
     };

@@ -490,7 +490,7 @@ impl<'t> Replay<'t> {
         &mut self,
         index: u64,
         event: &Event,
-        packed: Option<&Result<PackedBallots, EventError>>,
+        packed: Option<&Result<super::Plain, EventError>>,
     ) -> Vec<String> {
         let mut out = Vec::new();
         self.stages.observe(event, self.method.as_ref(), &mut out);
@@ -1197,12 +1197,27 @@ pub(super) fn hex8(bytes: &[u8; 32]) -> String {
     bytes[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The plain ballots in order (each ballot's words compared as a
+/// sequence), so the order of entry does not survive.
+pub(super) fn plain_sorted(packed: &PackedBallots) -> bool {
+    let words = packed.words();
+    let wpb = packed.words_per_ballot();
+    if wpb == 1 {
+        words.windows(2).all(|w| w[0] <= w[1])
+    } else {
+        words
+            .chunks_exact(wpb)
+            .zip(words.chunks_exact(wpb).skip(1))
+            .all(|(a, b)| a <= b)
+    }
+}
+
 /// Counts one batch into its round: plain ballots with the packed kernel,
 /// the rest kept for the reference counter.
 fn add_batch(
     state: &mut RoundState,
     b: &BatchBallots,
-    packed: Option<&Result<PackedBallots, EventError>>,
+    packed: Option<&Result<super::Plain, EventError>>,
 ) -> Result<(), String> {
     let lines = state.round.candidates.len();
     if b.lines != lines as u64 {
@@ -1213,32 +1228,32 @@ fn add_batch(
     }
     if b.plain_count > 0 {
         let decoded;
-        let packed = match packed {
+        let plain = match packed {
             Some(Ok(p)) => p,
             Some(Err(e)) => return Err(e.to_string()),
             None => {
-                decoded = b.packed().map_err(|e| e.to_string())?;
+                decoded = super::Plain::new(b.packed().map_err(|e| e.to_string())?);
                 &decoded
             }
         };
-        let words = packed.words();
-        let wpb = packed.words_per_ballot();
         // Sorted, so the order of entry does not survive.
-        let sorted = if wpb == 1 {
-            words.windows(2).all(|w| w[0] <= w[1])
-        } else {
-            words
-                .chunks_exact(wpb)
-                .zip(words.chunks_exact(wpb).skip(1))
-                .all(|(a, b)| a <= b)
-        };
-        if !sorted {
+        if !plain.sorted {
             return Err("plain ballots are not sorted".into());
         }
+        let packed = &plain.ballots;
         if let Some(r) = &state.round.rating {
             crate::log::replay_stages::check_rated_plain(r, packed)?;
         }
-        let t = count::tally(packed, state.limit);
+        // Counted in the map with no limit: the same tally when no ballot
+        // has more selections than the round's limit.
+        let counted;
+        let t = match &plain.unlimited {
+            Some((most, t)) if *most <= state.limit => t,
+            _ => {
+                counted = count::tally(packed, state.limit);
+                &counted
+            }
+        };
         let acc = &mut state.plain;
         for (a, x) in acc.for_votes.iter_mut().zip(&t.for_votes) {
             *a += x;
