@@ -535,7 +535,8 @@ fn a_list_runoff_ranks_the_tied_at_its_boundaries() {
 /// those entitled with the number included: 7 of 10 is no quorum in both
 /// sections, 8 and 9 are held. A paper naming three for the two 副职
 /// places voids only its 副职 part; each section gives its own next list,
-/// which the presidium accepts for its own election.
+/// which the presidium accepts for its own election. A preliminary paper
+/// (impossible before: its sections had no `next_size`) takes them too.
 #[test]
 fn a_nomination_paper_tallies_each_post_level_apart() {
     let server = Server::start("i11-nom-paper");
@@ -638,5 +639,14 @@ fn a_nomination_paper_tallies_each_post_level_apart() {
         )
         .problem(422, "invalid_field");
     assert_eq!(p["field"], "sections[1].next_size", "{p}");
+    // A preliminary paper takes its sections' next_size the same way.
+    let paper = h.round(
+        &chief,
+        json!({ "kind": "preliminary", "sections": [
+            { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+            { "election": deputy, "candidates": ["丙", "丁", "戊"], "next_size": 2 },
+        ] }),
+    );
+    assert_eq!(paper["next_size"], 1, "{paper}");
     verified(&h, &server);
 }
