@@ -1071,7 +1071,7 @@ pub(crate) fn create_paper(
         };
         return Err(Error::invalid(
             field,
-            "一张选票分几部分时，下一阶段人数须逐部分填写（sections[i].next_size）",
+            "一张选票分几部分时，下一阶段人数须在各部分中分别填写，不在整张选票上填写",
             "a paper gives each section's next_size (or next_rule) in sections",
         ));
     }
