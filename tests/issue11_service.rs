@@ -527,3 +527,126 @@ fn a_list_runoff_ranks_the_tied_at_its_boundaries() {
     }
     verified(&h, &server);
 }
+
+/// RULES §9.1, §9.7: 对不同职务层次人员的推荐票分别统计 — one nomination
+/// paper of two post levels, 正职 and 副职, each section in its own
+/// election with its own next stage (正职 `next_size` 1; 副职 by a rule,
+/// 1× its 2 places). The paper meets the nomination's floor, 80%以上 of
+/// those entitled with the number included: 7 of 10 is no quorum in both
+/// sections, 8 and 9 are held. A paper naming three for the two 副职
+/// places voids only its 副职 part; each section gives its own next list,
+/// which the presidium accepts for its own election. A preliminary paper
+/// (impossible before: its sections had no `next_size`) takes them too.
+#[test]
+fn a_nomination_paper_tallies_each_post_level_apart() {
+    let server = Server::start("i11-nom-paper");
+    let h = hall(&server, 10, 7, json!({ "preset": "grassroots-2020" }));
+    let times = json!({ "ratio": { "kind": "times", "num": 1, "den": 1 }, "of": 2 });
+    for (i, present) in [7u64, 8, 9].into_iter().enumerate() {
+        h.m.put(&h.org, "/attendance", json!({ "present": present }))
+            .expect(200);
+        let chief =
+            h.election(json!({ "contest": format!("正职{i}"), "office": "other", "seats": 1 }));
+        let deputy =
+            h.election(json!({ "contest": format!("副职{i}"), "office": "other", "seats": 2 }));
+        let paper = h.round(
+            &chief,
+            json!({ "kind": "nomination", "sections": [
+                { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+                { "election": deputy, "candidates": ["丙", "丁", "戊"], "next_rule": times },
+            ] }),
+        );
+        let sections = names(&paper["paper"]["sections"]);
+        assert_eq!(sections.len(), 2, "{paper}");
+        let d = h.m.get(&h.org, &format!("/rounds/{}", sections[1]));
+        let d = d.expect(200).json();
+        assert_eq!(d["next_size"], 2, "{d}");
+        assert_eq!(d["stage"]["next_rule"]["size"]["min"], 2, "{d}");
+        for s in &sections {
+            h.open(s, json!({ "issued": present }));
+        }
+        if present < 8 {
+            for s in &sections {
+                let got = h.m.get(&h.presidium, &format!("/rounds/{s}/result"));
+                let result = got.expect(200).json()["result"].clone();
+                assert_eq!(result["status"], "no_quorum", "{present}: {result}");
+                assert_eq!(result["quorum"]["required"], 8, "{result}");
+                h.m.cosign(&h.s, &h.ks, s).expect(201);
+            }
+            continue;
+        }
+        let n = present as usize;
+        let close = json!({ "returned": present });
+        let c = h.count(
+            &sections[0],
+            &ballots(&[(n - 1, "YN"), (1, "NY")]),
+            close.clone(),
+        );
+        let v = h.count(&sections[1], &ballots(&[(n - 1, "YYN"), (1, "YYY")]), close);
+        assert_eq!(c["status"], "complete", "{present}: {c}");
+        assert_eq!(c["quorum_met"], true, "{present}: {c}");
+        assert_eq!(c["ballots"]["invalid"], 0, "{c}");
+        assert_eq!(c["next_list"], json!(["甲"]), "{c}");
+        assert_eq!(v["status"], "complete", "{present}: {v}");
+        assert_eq!(
+            v["ballots"]["invalid"], 1,
+            "the over-named paper, 副职 only: {v}"
+        );
+        assert_eq!(v["tally"][0]["for"], present - 1, "{v}");
+        assert_eq!(v["next_list"], json!(["丙", "丁"]), "{v}");
+        // The presidium's next step, each post level for its own election.
+        h.decide(
+            &sections[0],
+            json!({ "decision": "accept_list", "list": ["甲"] }),
+        );
+        h.decide(
+            &sections[1],
+            json!({ "decision": "accept_list", "list": ["丙", "丁"] }),
+        );
+        // The accepted lists stand apart: each election's formal round
+        // takes its own.
+        h.round(&chief, json!({ "kind": "formal", "candidates": ["甲"] }));
+        h.m.post(
+            &h.org,
+            &format!("/elections/{deputy}/rounds"),
+            json!({ "kind": "formal", "candidates": ["丙", "甲"] }),
+        )
+        .problem(422, "list_not_accepted");
+    }
+    // The next stage is given per section, never on the whole paper; a
+    // nomination section without one is refused at its own field.
+    let chief = h.election(json!({ "contest": "正职末", "office": "other", "seats": 1 }));
+    let deputy = h.election(json!({ "contest": "副职末", "office": "other", "seats": 2 }));
+    let p =
+        h.m.post(
+            &h.org,
+            &format!("/elections/{chief}/rounds"),
+            json!({ "kind": "nomination", "next_size": 1, "sections": [
+                { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+                { "election": deputy, "candidates": ["丙", "丁", "戊"], "next_size": 2 },
+            ] }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "next_size", "{p}");
+    let p =
+        h.m.post(
+            &h.org,
+            &format!("/elections/{chief}/rounds"),
+            json!({ "kind": "nomination", "sections": [
+                { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+                { "election": deputy, "candidates": ["丙", "丁", "戊"] },
+            ] }),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(p["field"], "sections[1].next_size", "{p}");
+    // A preliminary paper takes its sections' next_size the same way.
+    let paper = h.round(
+        &chief,
+        json!({ "kind": "preliminary", "sections": [
+            { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+            { "election": deputy, "candidates": ["丙", "丁", "戊"], "next_size": 2 },
+        ] }),
+    );
+    assert_eq!(paper["next_size"], 1, "{paper}");
+    verified(&h, &server);
+}

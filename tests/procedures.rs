@@ -1218,6 +1218,52 @@ fn a_void_box_in_one_group_voids_the_round() {
 /// (80%以上 of 10, the number included: 7 below, 8 at, 9 above), not the
 /// election's quorum; naming more than a level's places voids only that
 /// level's part of the ballot.
+/// The same nomination paper of two post levels through the binary
+/// (`scrutineer tally --json`): 7 of 10 is no quorum in both sections; at
+/// 8 each level gives its own next list, the over-named 副职 part void.
+#[test]
+fn the_binary_tallies_a_nomination_paper_per_post_level() {
+    let dir = std::env::temp_dir().join(format!("scrutineer-proc-nom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sections = json!([
+        {"office": "other", "contest": "正职", "seats": 1, "candidates": ["甲", "乙"], "next_size": 1},
+        {"office": "other", "contest": "副职", "seats": 2, "candidates": ["丙", "丁", "戊"], "next_size": 2},
+    ]);
+    for present in [7u64, 8] {
+        let mut ballots = times(present as usize - 1, "YN|YYN");
+        ballots.push(Value::String("NY|YYY".into()));
+        let held = present >= 8;
+        let path = dir.join(format!("nomination-{present}.json"));
+        std::fs::write(
+            &path,
+            file(
+                json!({}),
+                json!({"paper": {"kind": "nomination", "entitled": 10, "present": present,
+                                 "sections": sections},
+                       "ballots": if held { json!(ballots) } else { json!([]) }}),
+            ),
+        )
+        .expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["tally", "--json", "--lang", "en"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let (s0, s1) = (&v["sections"][0], &v["sections"][1]);
+        if !held {
+            assert_eq!(status(s0), "no_quorum", "{v}");
+            assert_eq!(status(s1), "no_quorum", "{v}");
+            continue;
+        }
+        assert_eq!(s0["next_list"], json!(["甲"]), "{v}");
+        assert_eq!(s1["next_list"], json!(["丙", "丁"]), "{v}");
+        assert_eq!(s1["ballots"]["invalid"], 1, "{v}");
+        assert_eq!(s0["ballots"]["invalid"], 0, "{v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn tallies_per_post_level_as_a_paper_of_nomination_sections() {
     let sections = json!([

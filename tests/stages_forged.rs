@@ -2,7 +2,8 @@
 //! rewrites a meeting's stages and re-signs everything (the way
 //! `tests/trust.rs` forges, with `tests/sim`), and `verify` fails at the
 //! replay (step 8) with a message naming what is wrong — a wrong combined
-//! sum, a paper section opened with other facts, a next-stage size its
+//! sum, a paper section opened with other facts (a nomination paper's
+//! post level opened as another kind too), a next-stage size its
 //! rule does not give, a qualification review whose list is not its
 //! decisions applied to the accepted list, a third nomination after two
 //! failed votes, a stage method adopted after its round opened, and a
@@ -37,6 +38,8 @@ enum Tamper {
     ThirdNomination,
     MethodAfterOpen,
     RatedRow,
+    NominationSectionKind,
+    NominationSectionSize,
 }
 
 /// Logs `facts` of round `id` (before it opens), as the organiser.
@@ -281,6 +284,43 @@ fn meeting(t: Tamper) -> Sim {
         &base,
     );
 
+    // A nomination paper of two post levels (RULES §9.1, §9.7): 正职 with
+    // its next_size, 副职 with a rule (1× its 2 places); each section
+    // ranked on its own, an over-named 副职 part void alone.
+    let nominated = PaperOf {
+        paper: "np".into(),
+        sections: vec!["n1".into(), "n2".into()],
+    };
+    let times = NextRuleFacts {
+        ratio: StageRatio::Times { num: 1, den: 1 },
+        of: 2,
+    };
+    for (s, next_rule) in [("n1", None), ("n2", Some(times))] {
+        stage(
+            &mut sim,
+            s,
+            StageFacts {
+                paper: Some(nominated.clone()),
+                next_rule,
+                ..StageFacts::default()
+            },
+        );
+    }
+    let nomination = RoundKind::Nomination;
+    sim.open("n1", nomination, 1, &["丁一", "王二"], Some(1), 50, 45, 45);
+    let (kind, size) = match t {
+        Tamper::NominationSectionKind => (RoundKind::Formal, None),
+        Tamper::NominationSectionSize => (nomination, Some(3)),
+        _ => (nomination, Some(2)),
+    };
+    sim.open("n2", kind, 2, &["丁一", "王二", "刘三"], size, 50, 45, 45);
+    let r1 = count(&mut sim, "n1", &ballots(&[(44, "YN"), (1, "NY")]), &base);
+    let r2 = count(&mut sim, "n2", &ballots(&[(44, "YYN"), (1, "YYY")]), &base);
+    if t == Tamper::None {
+        assert_eq!(sim::names(&r1["next_list"]), ["丁一"], "{r1}");
+        assert_eq!(sim::names(&r2["next_list"]), ["丁一", "王二"], "{r2}");
+    }
+
     // A cadre vote: one failed vote for the post on record (two: refused).
     let failed = |meeting: &str| EarlierResult {
         nominee: "张三".into(),
@@ -378,6 +418,22 @@ fn a_section_opened_with_other_facts_than_its_paper_fails() {
     fails_at_replay(
         Tamper::SectionFacts,
         "sections s1 and s2 of paper pp opened with other facts",
+    );
+}
+
+#[test]
+fn a_nomination_paper_section_of_another_kind_fails() {
+    fails_at_replay(
+        Tamper::NominationSectionKind,
+        "sections n1 and n2 of paper np opened with other facts",
+    );
+}
+
+#[test]
+fn a_nomination_paper_section_listing_more_than_its_rule_fails() {
+    fails_at_replay(
+        Tamper::NominationSectionSize,
+        "round n2 lists Some(3) for the next stage; its rule gives 2",
     );
 }
 

@@ -346,4 +346,12 @@ pub struct SectionRequest {
     pub candidates: Vec<String>,
     #[serde(default)]
     pub seats: Option<u64>,
+    /// A nomination section's list length (its post level's next stage,
+    /// RULES §9.1): as `next_size` of a single nomination round.
+    #[serde(default)]
+    pub next_size: Option<u64>,
+    /// The section's `next_size` set by a ratio (RULES §9.2), as
+    /// `next_rule` of a single round.
+    #[serde(default)]
+    pub next_rule: Option<crate::log::stage::NextRuleFacts>,
 }

@@ -24,7 +24,10 @@
 //! - **Paper** (`sections`): one round per section, each in its own
 //!   election (书记, 副书记, 委员), opened and closed with the same ballots
 //!   issued, returned, replaced and voted; each section is counted as its
-//!   own contest, so an overvote voids only its own section.
+//!   own contest, so an overvote voids only its own section. A nomination
+//!   paper tallies each post level apart (对不同职务层次人员的推荐票分别
+//!   统计, RULES §9.1): each section gives its own `next_size` or
+//!   `next_rule`, and every section meets the nomination's floor.
 //! - **Stage size** (`next_rule`): `next_size` from a ratio (进一法).
 //! - **Rating** (`rating`): an evaluation by levels (优秀/称职/基本称职/
 //!   不称职) or items (德、能、勤、绩、廉); the round's lines are its cells
@@ -1050,11 +1053,26 @@ pub(crate) fn create_paper(
             "a paper gives candidates and seats per section, in sections",
         ));
     }
-    if !matches!(req.kind, RoundKind::Formal | RoundKind::Preliminary) {
+    if !matches!(
+        req.kind,
+        RoundKind::Formal | RoundKind::Preliminary | RoundKind::Nomination
+    ) {
         return Err(Error::invalid(
             "kind",
-            "一票多部分只适用于预选和正式选举",
-            "a paper of several contests is a preliminary or formal ballot",
+            "一票多部分只适用于推荐、预选和正式选举",
+            "a paper of several contests is a nomination, preliminary or formal ballot",
+        ));
+    }
+    if req.next_size.is_some() || req.next_rule.is_some() {
+        let field = if req.next_rule.is_some() {
+            "next_rule"
+        } else {
+            "next_size"
+        };
+        return Err(Error::invalid(
+            field,
+            "一张选票分几部分时，下一阶段人数须在各部分中分别填写，不在整张选票上填写",
+            "a paper gives each section's next_size (or next_rule) in sections",
         ));
     }
     if sections[0].election != election {
@@ -1073,6 +1091,19 @@ pub(crate) fn create_paper(
                 format!("election {} is on the paper twice", s.election),
             ));
         }
+        let in_section = |e: Error| {
+            let field = match &e.field {
+                Some(f) => format!("sections[{i}].{f}"),
+                None => format!("sections[{i}]"),
+            };
+            e.at(field)
+        };
+        // A section's own next stage (a post level's list, RULES §9.1),
+        // as a single round takes it.
+        let next_size = match &s.next_rule {
+            Some(rule) => Some(next_size_of(rule, s.next_size).map_err(in_section)?),
+            None => s.next_size,
+        };
         let row = super::draft::draft_checked(
             tx,
             &s.election,
@@ -1080,27 +1111,22 @@ pub(crate) fn create_paper(
             &s.candidates,
             None,
             s.seats,
-            None,
+            next_size,
             method,
             m.entitled,
         )
-        .map_err(|e| {
-            let field = match &e.field {
-                Some(f) => format!("sections[{i}].{f}"),
-                None => format!("sections[{i}]"),
-            };
-            e.at(field)
-        })?;
-        ids.push(row.id);
+        .map_err(in_section)?;
+        ids.push((row.id, s.next_rule));
     }
-    let paper = paper_facts(&ids);
-    for id in &ids {
+    let paper = paper_facts(&ids.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    for (id, next_rule) in &ids {
         let mut p = prepared.clone();
         p.facts.paper = Some(paper.clone());
+        p.facts.next_rule = *next_rule;
         after_create(tx, actor, id, &p)?;
     }
     let meeting = tx.meeting().to_string();
-    let l = load_round(&tx.tx, &meeting, &ids[0])?;
+    let l = load_round(&tx.tx, &meeting, &ids[0].0)?;
     Ok((l, paper))
 }
 

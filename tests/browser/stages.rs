@@ -12,7 +12,10 @@
 //!   table, one digit per person, a second tick in a row refused as the
 //!   service refuses it, a row left blank; two counters reconcile; the
 //!   ranking and the flags (30% 不称职 not listed, 1/4 the removal
-//!   procedure) checked.
+//!   procedure) checked;
+//! - a nomination paper of two post levels (正职, 副职) offered as one
+//!   sheet, each section's limit its own `next_size`: an over-named 副职
+//!   part shown void alone.
 //!
 //! Each screen is checked in both languages and scanned for raw ids and
 //! English state words in Chinese text.
@@ -563,4 +566,92 @@ fn a_paper_of_three_sections_and_a_rated_evaluation_entered_by_two_counters() {
         json!(["YAAAYAAAYAAA"]),
         "{own}"
     );
+}
+
+/// A nomination paper of two post levels (正职, 副职; RULES §9.1, 对不同
+/// 职务层次人员的推荐票分别统计) is offered as one sheet like any paper:
+/// each section's limit is its own `next_size` (1 and 2), and naming
+/// three for the two 副职 places voids that part alone.
+#[test]
+fn a_nomination_paper_of_two_post_levels_on_the_entry_screen() {
+    let server = Server::start();
+    let m = Meeting::create(server.client, &server.setup_token, 10, json!([]));
+    let org = m.organiser.clone();
+    m.put(&org, "/method", json!({ "preset": "grassroots-2020" }))
+        .expect(200);
+    m.put(&org, "/attendance", json!({ "present": 8 }))
+        .expect(200);
+    let c1 = m.add("counter", "计票甲", None);
+    let election = |contest: &str, seats: u64| -> String {
+        let e = m
+            .post(
+                &org,
+                "/elections",
+                json!({ "contest": contest, "office": "other", "seats": seats }),
+            )
+            .expect(201)
+            .json();
+        let e = e["id"].as_str().expect("election").to_string();
+        m.assign(&e, &c1);
+        e
+    };
+    let chief = election("正职", 1);
+    let deputy = election("副职", 2);
+    let paper = m
+        .post(
+            &org,
+            &format!("/elections/{chief}/rounds"),
+            json!({ "kind": "nomination", "sections": [
+                { "election": chief, "candidates": ["甲", "乙"], "next_size": 1 },
+                { "election": deputy, "candidates": ["丙", "丁", "戊"], "next_size": 2 },
+            ] }),
+        )
+        .expect(201)
+        .json();
+    let sections: Vec<String> = paper["paper"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .map(|s| s.as_str().expect("round").to_string())
+        .collect();
+    for r in &sections {
+        m.post(&org, &format!("/rounds/{r}/open"), json!({ "issued": 8 }))
+            .expect(200);
+    }
+
+    let driver = Driver::start();
+    let a = driver.session("stages-nomination-paper");
+    a.set_window(1280, 900);
+    a.step("the nomination paper opens as one sheet, a section per post level");
+    goto_as(&a, &server, "count.html", &c1, &m.id);
+    a.wait_visible("#sheet-note");
+    let heading = a.text("#round-heading");
+    assert!(
+        heading.contains("2个部分") && heading.contains("正职 / 副职"),
+        "{heading}"
+    );
+    start_batch(&a, "N1", 1);
+    let heads = a.exec(
+        "return [...document.querySelectorAll('#lines .section-head')].map(h => h.dataset.round);",
+        json!([]),
+    );
+    assert_eq!(heads, json!(sections), "one head per post level, in order");
+
+    a.step("three named for the two 副职 places void that part alone");
+    a.type_keys("12111");
+    a.wait_visible(".section-head[data-section='1'].overvote");
+    assert_eq!(
+        a.exec(
+            "return document.querySelectorAll('.section-head.overvote').length;",
+            json!([])
+        ),
+        1,
+        "正职 stays valid"
+    );
+    let warning = a.text("#overvote-warning");
+    assert!(
+        warning.contains("“副职”部分选了 3 人，超过最多可选的 2 人"),
+        "{warning}"
+    );
+    check_i18n(&a, "nomination paper with an over-named post level");
 }
