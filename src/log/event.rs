@@ -1463,30 +1463,28 @@ mod tests {
         out
     }
 
-    /// The fast path of `decode` accepts only what the general path
-    /// accepts, with the same event, and every other payload gets the
-    /// general path's error: checked on the canonical payloads and on
-    /// thousands of mutations of them (bytes flipped, cut, inserted, and
-    /// set to the characters the layout turns on).
-    #[test]
-    fn the_batch_fast_path_agrees_with_the_general_decoder() {
+    /// A fast path of `decode` (`fast`) accepts only what the general
+    /// path accepts, with the same event, and every other payload gets the
+    /// general path's error: checked on canonical `payloads` and on 4,000
+    /// mutations of them (bytes flipped, cut, inserted, and set to the
+    /// `special` characters the layout turns on), from the fixed `seed`.
+    fn fast_path_agrees(
+        payloads: &[Vec<u8>],
+        fast: fn(&[u8]) -> Option<Event>,
+        special: &[u8],
+        seed: u8,
+    ) {
         use proptest::prelude::*;
         use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-        let payloads = batch_payloads();
-        for p in &payloads {
+        for p in payloads {
             let general = decode_general(p);
             assert_eq!(decode(p), general);
             // Labels with an escape go the general way.
             if general.is_ok() && !p.contains(&b'\\') {
-                assert!(
-                    decode_batch_canonical(p).is_some(),
-                    "{}",
-                    String::from_utf8_lossy(p)
-                );
+                assert!(fast(p).is_some(), "{}", String::from_utf8_lossy(p));
             }
         }
-        let special = b"\"\\{}[]:,0123456789 -+/=eE.\x00\x1f\x7fYNA?abv";
         let mutation = (
             0..payloads.len(),
             prop::collection::vec(
@@ -1504,8 +1502,10 @@ mod tests {
             failure_persistence: None,
             ..Config::default()
         };
-        let mut runner =
-            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[15; 32]));
+        let mut runner = TestRunner::new_with_rng(
+            config,
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+        );
         runner
             .run(&mutation, |(which, changes)| {
                 let mut p = payloads[which].clone();
@@ -1521,12 +1521,24 @@ mod tests {
                 }
                 let general = decode_general(&p);
                 prop_assert_eq!(decode(&p), general.clone());
-                if let Some(fast) = decode_batch_canonical(&p) {
+                if let Some(fast) = fast(&p) {
                     prop_assert_eq!(Ok(fast), general);
                 }
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// The batch's fast path agrees with the general decoder
+    /// ([`fast_path_agrees`]).
+    #[test]
+    fn the_batch_fast_path_agrees_with_the_general_decoder() {
+        fast_path_agrees(
+            &batch_payloads(),
+            decode_batch_canonical,
+            b"\"\\{}[]:,0123456789 -+/=eE.\x00\x1f\x7fYNA?abv",
+            15,
+        );
     }
 
     /// `entry_committed` payloads: plain, non-ASCII, escaped and hidden-
@@ -1559,62 +1571,12 @@ mod tests {
     /// with the same event.
     #[test]
     fn the_committed_fast_path_agrees_with_the_general_decoder() {
-        use proptest::prelude::*;
-        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-
-        let payloads = committed_payloads();
-        for p in &payloads {
-            let general = decode_general(p);
-            assert_eq!(decode(p), general);
-            if general.is_ok() && !p.contains(&b'\\') {
-                assert!(
-                    decode_committed_canonical(p).is_some(),
-                    "{}",
-                    String::from_utf8_lossy(p)
-                );
-            }
-        }
-        let special = b"\"\\{}[]:,0123456789 -+/=eE.\x00\x1f\x7fabv";
-        let mutation = (
-            0..payloads.len(),
-            prop::collection::vec(
-                (
-                    0usize..4,
-                    any::<usize>(),
-                    any::<u8>(),
-                    0usize..special.len(),
-                ),
-                1..4,
-            ),
+        fast_path_agrees(
+            &committed_payloads(),
+            decode_committed_canonical,
+            b"\"\\{}[]:,0123456789 -+/=eE.\x00\x1f\x7fabv",
+            16,
         );
-        let config = Config {
-            cases: 4000,
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let mut runner =
-            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[16; 32]));
-        runner
-            .run(&mutation, |(which, changes)| {
-                let mut p = payloads[which].clone();
-                for (kind, at, byte, pick) in changes {
-                    let at = at % (p.len() + 1);
-                    match kind {
-                        0 if at < p.len() => p[at] ^= byte.max(1),
-                        1 => p.truncate(at),
-                        2 => p.insert(at, special[pick]),
-                        _ if at < p.len() => p[at] = special[pick],
-                        _ => {}
-                    }
-                }
-                let general = decode_general(&p);
-                prop_assert_eq!(decode(&p), general.clone());
-                if let Some(fast) = decode_committed_canonical(&p) {
-                    prop_assert_eq!(Ok(fast), general);
-                }
-                Ok(())
-            })
-            .unwrap();
     }
 
     /// `base64_words` gives exactly what the `base64` crate's decoding
