@@ -382,12 +382,18 @@ impl Session {
         );
     }
 
+    /// The element's text; if the page redrew it between finding and
+    /// reading (a live update), finds it again, as [`Session::click`].
     pub fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/text"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        for _ in 0..5 {
+            let e = self.find(css);
+            match self.raw("GET", &format!("/element/{e}/text"), None) {
+                Ok(v) => return v.as_str().unwrap_or_default().to_string(),
+                Err(err) if err.contains("stale element") => continue,
+                Err(err) => panic!("{err} (step: {})", self.step.borrow()),
+            }
+        }
+        panic!("{css} kept being redrawn (step: {})", self.step.borrow());
     }
 
     /// Presses keys on the focused element, as a person at the keyboard
