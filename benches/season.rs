@@ -8,13 +8,14 @@
 //! same cores: the least any verifier must do is read and hash every byte.
 //!
 //! Run: `cargo bench --bench season` (`SEASON_MEETINGS=N` for another
-//! size). Ends with `season: … bundles/s …, ratio N.NNx` — the goal is
-//! ≥ 1,000 bundles/s. Results: docs/performance.md, "A season".
+//! size; `SEASON_EVENTS=all` for the decode time by kind of event). Ends
+//! with `season: … bundles/s …, ratio N.NNx` — the goal is ≥ 1,000
+//! bundles/s. Results: docs/performance.md, "A season".
 
 #[path = "../tests/sim/mod.rs"]
 mod sim;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use scrutineer::bundle_io::{bundle_from_zip, zip_bytes};
 use scrutineer::log::entry::{AuthorRole, Entry};
+use scrutineer::log::event;
 use scrutineer::log::note::Note;
 use scrutineer::log::sigbatch::{self, Item};
 use scrutineer::log::verify::verify;
@@ -154,6 +156,41 @@ fn sha256(zip: &[u8]) -> bool {
     true
 }
 
+/// `SEASON_EVENTS=all` (or a kind, e.g. `tally_published`): the time
+/// `event::decode` takes on the first bundle's payloads, summed by kind of
+/// event. The kind named is decoded 100 times as often, for a profiler.
+fn decode_by_kind(zip: &[u8], profiled: &str) {
+    let Ok(bundle) = bundle_from_zip(zip) else {
+        return;
+    };
+    let mut by_kind: BTreeMap<String, (usize, usize, Duration)> = BTreeMap::new();
+    for bytes in &bundle.parts().entries {
+        let Ok(entry) = Entry::decode(bytes) else {
+            continue;
+        };
+        let payload = entry.payload();
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(payload) else {
+            continue;
+        };
+        let kind = value["type"].as_str().unwrap_or("?").to_owned();
+        let reps = if kind == profiled { 20_000 } else { 200 };
+        let t = Instant::now();
+        for _ in 0..reps {
+            black_box(event::decode(black_box(payload)).is_ok());
+        }
+        let row = by_kind.entry(kind).or_default();
+        row.0 += 1;
+        row.1 += payload.len();
+        row.2 += t.elapsed() / reps;
+    }
+    for (kind, (n, bytes, time)) in &by_kind {
+        eprintln!(
+            "season: decode {kind:22} {n:4} events {bytes:7} bytes {:8.1} µs",
+            time.as_secs_f64() * 1e6
+        );
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -204,6 +241,9 @@ fn bench(c: &mut Criterion) {
             count("checkpoints/"),
             note_lines,
         );
+    }
+    if let Ok(kind) = std::env::var("SEASON_EVENTS") {
+        decode_by_kind(one, &kind);
     }
     let mut g = c.benchmark_group("season: one meeting bundle");
     g.throughput(Throughput::Bytes(one.len() as u64));

@@ -191,6 +191,29 @@ fn the_golden_bundle_is_what_the_generator_makes() {
     }
 }
 
+/// The golden bundle's payloads, one a line: the corpus of every kind of
+/// event that `log::event`'s unit tests read (fixtures/log/payloads.jsonl;
+/// regenerated with the rest by `SCRUTINEER_BLESS=1`).
+#[test]
+fn the_payload_lines_are_the_golden_bundles() {
+    let b = golden();
+    let mut lines = Vec::new();
+    for bytes in &b.parts().entries {
+        let entry = scrutineer::log::entry::Entry::decode(bytes).expect("entry");
+        assert!(!entry.payload().contains(&b'\n'));
+        lines.extend_from_slice(entry.payload());
+        lines.push(b'\n');
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/log/payloads.jsonl");
+    if std::env::var_os("SCRUTINEER_BLESS").is_some() {
+        std::fs::write(&path, &lines).expect("write");
+    }
+    assert!(
+        std::fs::read(&path).expect("fixtures/log/payloads.jsonl") == lines,
+        "fixtures/log/payloads.jsonl differs from the golden bundle's payloads (regenerate: SCRUTINEER_BLESS=1)"
+    );
+}
+
 #[test]
 fn verify_prints_the_expected_output() {
     fixtures_ready();

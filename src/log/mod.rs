@@ -62,6 +62,7 @@
 //! ```
 
 pub mod bundle;
+pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;

@@ -20,8 +20,10 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::value::{MapAccessDeserializer, StrDeserializer};
+use serde::de::{DeserializeSeed, MapAccess, Visitor};
+use serde::ser::{Impossible, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
 
 use crate::rules::fraction::Fraction;
 use crate::rules::method::{Base, BoxCheck, DifferentialRule, ElectionMethod};
@@ -220,28 +222,214 @@ impl Params {
 }
 
 impl Serialize for Params {
+    /// The method's struct without its `preset` field, written straight
+    /// into `s` (no `Value` between: a record is encoded for every
+    /// `tally_published` the writer logs and the verifier reads).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = match serde_json::to_value(&self.0) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(serde::ser::Error::custom("a method is an object")),
-        };
-        map.remove("preset");
-        map.serialize(s)
+        self.0.serialize(WithoutPreset(s))
     }
 }
 
 impl<'de> Deserialize<'de> for Params {
+    /// The method's struct read from the members given, with `preset: ""`
+    /// put before them; a `preset` among them is refused (a duplicate).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        if map.contains_key("preset") {
-            return Err(serde::de::Error::custom(
-                "unknown field `preset` (the record holds parameters only)",
-            ));
+        d.deserialize_map(ParamsVisitor)
+    }
+}
+
+/// The serialiser a method is written to as [`Params`]: the struct
+/// `ElectionMethod` serialises as, less its `preset` field. A method is a
+/// struct, so every other shape is refused.
+struct WithoutPreset<S>(S);
+
+/// The fields of [`WithoutPreset`]'s struct.
+struct FieldsWithoutPreset<S>(S);
+
+fn not_a_method<E: serde::ser::Error>() -> E {
+    E::custom("a method serialises as a struct")
+}
+
+macro_rules! refuse {
+    ($($name:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<S::Ok, S::Error> {
+            Err(not_a_method())
+        })*
+    };
+}
+
+impl<S: Serializer> Serializer for WithoutPreset<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Impossible<S::Ok, S::Error>;
+    type SerializeTuple = Impossible<S::Ok, S::Error>;
+    type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
+    type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
+    type SerializeMap = Impossible<S::Ok, S::Error>;
+    type SerializeStruct = FieldsWithoutPreset<S::SerializeStruct>;
+    type SerializeStructVariant = Impossible<S::Ok, S::Error>;
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(FieldsWithoutPreset(
+            self.0.serialize_struct(name, len.saturating_sub(1))?,
+        ))
+    }
+
+    refuse!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        Err(not_a_method())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        Err(not_a_method())
+    }
+}
+
+impl<S: SerializeStruct> SerializeStruct for FieldsWithoutPreset<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        if key == "preset" {
+            return Ok(());
         }
-        map.insert("preset".into(), Value::String(String::new()));
-        serde_json::from_value(Value::Object(map))
-            .map(Params)
-            .map_err(serde::de::Error::custom)
+        self.0.serialize_field(key, value)
+    }
+
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.0.end()
+    }
+}
+
+struct ParamsVisitor;
+
+impl<'de> Visitor<'de> for ParamsVisitor {
+    type Value = Params;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the method's parameters (an object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<Params, A::Error> {
+        ElectionMethod::deserialize(MapAccessDeserializer::new(WithPreset {
+            members,
+            given: Given::Nothing,
+        }))
+        .map(Params)
+    }
+}
+
+/// The members of a record's `method` with `preset: ""` first.
+struct WithPreset<A> {
+    members: A,
+    given: Given,
+}
+
+/// How much of the `preset` member [`WithPreset`] has given.
+enum Given {
+    Nothing,
+    Key,
+    Member,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithPreset<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.given {
+            Given::Nothing => {
+                self.given = Given::Key;
+                seed.deserialize(StrDeserializer::new("preset")).map(Some)
+            }
+            _ => self.members.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.given {
+            Given::Key => {
+                self.given = Given::Member;
+                seed.deserialize(StrDeserializer::new(""))
+            }
+            _ => self.members.next_value_seed(seed),
+        }
     }
 }
 
@@ -400,11 +588,8 @@ pub fn replay(method: &ElectionMethod, round: &Round, rec: &TallyRecord) -> Opti
 /// `"record":` and the next member of its `tally_published` payload.
 pub fn canonical(rec: &TallyRecord) -> Vec<u8> {
     // A record is strings, integers, booleans, nulls, arrays and objects
-    // with string keys: serialising it into a Value cannot fail, and the
-    // Value's map is a BTreeMap (keys sorted).
-    serde_json::to_value(rec)
-        .and_then(|v| serde_json::to_vec(&v))
-        .unwrap_or_default()
+    // with string keys: its canonical form cannot fail.
+    crate::log::canonical::to_vec(rec).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -455,6 +640,43 @@ mod tests {
         assert_eq!(back, rec);
         assert_eq!(canonical(&back), bytes);
         rec
+    }
+
+    /// `Params` is the method's object less `preset`, through any
+    /// serialiser (a `Value`, the canonical writer)
+    /// and back; a `preset` among the members, or a shape that is not an
+    /// object, is refused.
+    #[test]
+    fn params_are_the_method_less_its_preset_both_ways() {
+        let m = method();
+        let mut expected = serde_json::to_value(&m).unwrap();
+        expected.as_object_mut().unwrap().remove("preset");
+        let params = Params::of(&m);
+        let value = serde_json::to_value(&params).unwrap();
+        assert_eq!(value, expected);
+        assert_eq!(
+            crate::log::canonical::to_vec(&params).unwrap(),
+            serde_json::to_vec(&expected).unwrap()
+        );
+        let back: Params = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(back, params);
+        let back: Params = serde_json::from_slice(&serde_json::to_vec(&value).unwrap()).unwrap();
+        assert_eq!(back, params);
+        assert_eq!(back.method().preset, "");
+
+        let mut with_preset = value.clone();
+        with_preset
+            .as_object_mut()
+            .unwrap()
+            .insert("preset".into(), "grassroots-2020".into());
+        let e = serde_json::from_value::<Params>(with_preset).unwrap_err();
+        assert!(e.to_string().contains("duplicate field `preset`"), "{e}");
+        let mut missing = value.clone();
+        missing.as_object_mut().unwrap().remove("quorum");
+        let e = serde_json::from_value::<Params>(missing).unwrap_err();
+        assert!(e.to_string().contains("missing field `quorum`"), "{e}");
+        let e = serde_json::from_str::<Params>("[1]").unwrap_err();
+        assert!(e.to_string().contains("the method's parameters"), "{e}");
     }
 
     #[test]
