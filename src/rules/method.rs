@@ -411,19 +411,22 @@ impl ElectionMethod {
             if let Some(slot) = value.get_mut(name) {
                 merge(slot, new);
             }
-            // Deserialise after each override so the error names it.
-            serde_json::from_value::<ElectionMethod>(value.clone()).map_err(|e| {
-                MethodError::BadParameter {
-                    name: name.clone(),
-                    message: e.to_string(),
-                }
-            })?;
         }
-        let method: ElectionMethod =
-            serde_json::from_value(value).map_err(|e| MethodError::BadParameter {
-                name: "overrides".into(),
-                message: e.to_string(),
-            })?;
+        // Each override merges into its own field, and each field reads on
+        // its own: a bad override leaves the method unreadable to the end.
+        // So read once, and only when that fails find the first override
+        // after which the method no longer reads, to name it.
+        let method: ElectionMethod = match serde_json::from_value(value) {
+            Ok(method) => method,
+            Err(e) => {
+                return Err(Self::first_bad_override(&base, overrides).unwrap_or(
+                    MethodError::BadParameter {
+                        name: "overrides".into(),
+                        message: e.to_string(),
+                    },
+                ))
+            }
+        };
         method.validate()?;
         Ok(method)
     }
@@ -449,6 +452,27 @@ impl ElectionMethod {
         self.signatures_required
             .smallest_meeting(n)
             .clamp(1, n.max(1))
+    }
+
+    /// The first of `overrides` after whose merge into `base` the method no
+    /// longer reads, as the error naming it (`with_overrides`).
+    fn first_bad_override(
+        base: &ElectionMethod,
+        overrides: &Map<String, Value>,
+    ) -> Option<MethodError> {
+        let mut value = serde_json::to_value(base).ok()?;
+        for (name, new) in overrides {
+            if let Some(slot) = value.get_mut(name) {
+                merge(slot, new);
+            }
+            if let Err(e) = serde_json::from_value::<ElectionMethod>(value.clone()) {
+                return Some(MethodError::BadParameter {
+                    name: name.clone(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        None
     }
 
     /// Reject parameters no meeting could adopt (a zero denominator, a

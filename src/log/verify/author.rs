@@ -4,8 +4,8 @@
 //! replay of step 8 is fed in log order.
 
 use super::files::check_keys_file;
-use super::replay::{hex8, parse_registered_key, Replay};
-use super::{EntryCheck, Keys, Recorder, Step};
+use super::replay::{hex8, registered_key, Replay};
+use super::{EntryCheck, Keys, Recorder, RegisteredKey, Step};
 use crate::log::entry::{AuthorRole, Entry, EntryKind};
 use crate::log::event::Event;
 use crate::log::merkle::Tree;
@@ -60,11 +60,13 @@ pub(super) fn steps_entries<'t>(
             );
         }
         if check.signature.is_ok() {
-            if let Err(msg) = replay.check_author(entry, event, log_key.as_ref()) {
+            if let Err(msg) =
+                replay.check_author(entry, event, check.key.as_ref(), log_key.as_ref())
+            {
                 rec.entry(Step::EntrySignatures, index, round.as_deref(), msg);
             }
         }
-        for msg in replay.apply(index, event, check.packed.as_ref()) {
+        for msg in replay.apply(index, event, check.packed.as_ref(), check.key.as_ref()) {
             let zh = replay.worded.remove(&msg);
             rec.entry(Step::Replay, index, round.as_deref(), msg);
             if let (Some(zh), Some((failures, _))) = (zh, rec.failures.get_mut(&Step::Replay)) {
@@ -183,6 +185,7 @@ impl Replay<'_> {
         &self,
         entry: &Entry,
         event: &Event,
+        parsed: Option<&RegisteredKey>,
         log_key: Option<&VerifierKey>,
     ) -> Result<(), String> {
         let author = entry.author();
@@ -221,7 +224,7 @@ impl Replay<'_> {
             ..
         } = event
         {
-            let (public, _) = parse_registered_key(key)?;
+            let (public, _) = registered_key(parsed, key)?;
             if &public != author {
                 return Err(format!(
                     "registers a key for {name} but is signed by key {short}…, not by the key it registers (no proof that {name} holds it)"

@@ -518,7 +518,14 @@ pub struct EntryCheck {
     event: Option<Result<Event, EventError>>,
     /// The plain ballots of a `ballot_batch`, decoded and pre-counted.
     packed: Option<Result<Plain, EventError>>,
+    /// The key a `key_registered` or `key_replaced` registers, parsed (a
+    /// point decompression, once, on the worker's thread).
+    key: Option<RegisteredKey>,
 }
+
+/// A registered key's Ed25519 bytes and, for a cosigner's vkey, the key
+/// (`replay::parse_registered_key`).
+pub(super) type RegisteredKey = Result<([u8; 32], Option<VerifierKey>), String>;
 
 /// A batch's plain ballots as the per-entry map leaves them for the
 /// replay: decoded, their order checked and counted with no limit, all on
@@ -607,12 +614,19 @@ fn check_entry_unsigned(bytes: &[u8]) -> (EntryCheck, Option<Signed>) {
         }
         _ => None,
     };
+    let key = match &event {
+        Some(Ok(Event::KeyRegistered { key, .. } | Event::KeyReplaced { key, .. })) => {
+            Some(replay::parse_registered_key(key))
+        }
+        _ => None,
+    };
     let check = EntryCheck {
         leaf,
         entry,
         signature,
         event,
         packed,
+        key,
     };
     (check, signed)
 }

@@ -9,7 +9,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::consent;
 use super::diff::{describe_differences, first_difference};
-use super::{Certification, TallyCheck};
+use super::{Certification, RegisteredKey, TallyCheck};
 use crate::count::{self, PackedBallots};
 use crate::log::bundle;
 use crate::log::checkpoint::Checkpoint;
@@ -58,6 +58,14 @@ pub(super) struct PendingReplacement {
     pub(super) key_text: String,
     pub(super) public: [u8; 32],
     pub(super) cosigner: Option<VerifierKey>,
+}
+
+/// The key `text` registers: as the per-entry map `parsed` it, or parsed
+/// here.
+pub(super) fn registered_key(parsed: Option<&RegisteredKey>, text: &str) -> RegisteredKey {
+    parsed
+        .cloned()
+        .unwrap_or_else(|| parse_registered_key(text))
 }
 
 /// The Ed25519 key of a registered key text: a C2SP vkey or 64 hex digits.
@@ -396,9 +404,10 @@ impl<'t> Replay<'t> {
         role: &str,
         name: &str,
         key: &str,
+        parsed: Option<&RegisteredKey>,
         out: &mut Vec<String>,
     ) {
-        let (public, cosigner) = match parse_registered_key(key) {
+        let (public, cosigner) = match registered_key(parsed, key) {
             Ok(k) => k,
             Err(e) => {
                 out.push(e);
@@ -491,6 +500,7 @@ impl<'t> Replay<'t> {
         index: u64,
         event: &Event,
         packed: Option<&Result<super::Plain, EventError>>,
+        parsed: Option<&RegisteredKey>,
     ) -> Vec<String> {
         let mut out = Vec::new();
         self.stages.observe(event, self.method.as_ref(), &mut out);
@@ -529,7 +539,7 @@ impl<'t> Replay<'t> {
             },
             Event::KeyRegistered {
                 role, name, key, ..
-            } => match parse_registered_key(key) {
+            } => match registered_key(parsed, key) {
                 Err(e) => out.push(e),
                 Ok((public, cosigner)) => {
                     if let Some(r) = self.registered(role, name) {
@@ -573,7 +583,7 @@ impl<'t> Replay<'t> {
             } => self.name_witness(index, name, key, url, *quorum, &mut out),
             Event::KeyReplaced {
                 role, name, key, ..
-            } => self.replace_key(index, role, name, key, &mut out),
+            } => self.replace_key(index, role, name, key, parsed, &mut out),
             Event::KeyReplacementApproved {
                 role,
                 name,

@@ -30,7 +30,8 @@ struct Owned {
     signature: [u8; 64],
 }
 
-/// The cosigner keys (type 0x04) any event of the log carries, each once.
+/// The cosigner keys (type 0x04) any event of the log carries, each once
+/// (a registration's as the per-entry map parsed it).
 fn cosigner_keys(checks: &[EntryCheck]) -> Vec<VerifierKey> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -44,9 +45,12 @@ fn cosigner_keys(checks: &[EntryCheck]) -> Vec<VerifierKey> {
             )) => key,
             _ => continue,
         };
-        let Ok(vkey) = VerifierKey::parse(key) else {
-            continue;
+        let vkey = match &check.key {
+            Some(Ok((_, cosigner))) => cosigner.clone(),
+            Some(Err(_)) => None,
+            None => VerifierKey::parse(key).ok(),
         };
+        let Some(vkey) = vkey else { continue };
         if vkey.sig_type() == SignatureType::CosignatureV1 && seen.insert(key.clone()) {
             out.push(vkey);
         }
