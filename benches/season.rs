@@ -157,36 +157,65 @@ fn sha256(zip: &[u8]) -> bool {
 }
 
 /// `SEASON_EVENTS=all` (or a kind, e.g. `tally_published`): the time
-/// `event::decode` takes on the first bundle's payloads, summed by kind of
-/// event. The kind named is decoded 100 times as often, for a profiler.
+/// `event::decode` takes on the first bundle's payloads, and
+/// `event::encode` on their events (beside the `serde_json::Value` it
+/// replaced), summed by kind of event. The kind named is decoded 100 times
+/// as often, for a profiler.
 fn decode_by_kind(zip: &[u8], profiled: &str) {
     let Ok(bundle) = bundle_from_zip(zip) else {
         return;
     };
-    let mut by_kind: BTreeMap<String, (usize, usize, Duration)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, [Duration; 3]> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let timed = |reps: u32, f: &dyn Fn()| {
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        t.elapsed() / reps
+    };
     for bytes in &bundle.parts().entries {
         let Ok(entry) = Entry::decode(bytes) else {
             continue;
         };
         let payload = entry.payload();
+        let Ok(event) = event::decode(payload) else {
+            continue;
+        };
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(payload) else {
             continue;
         };
         let kind = value["type"].as_str().unwrap_or("?").to_owned();
         let reps = if kind == profiled { 20_000 } else { 200 };
-        let t = Instant::now();
-        for _ in 0..reps {
+        let through_value = || {
+            let mut v = serde_json::to_value(&event).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert("v".into(), 1.into());
+            }
+            serde_json::to_vec(&v).unwrap_or_default()
+        };
+        assert_eq!(event::encode(&event), through_value());
+        let row = by_kind.entry(kind.clone()).or_default();
+        row[0] += timed(reps, &|| {
             black_box(event::decode(black_box(payload)).is_ok());
-        }
-        let row = by_kind.entry(kind).or_default();
-        row.0 += 1;
-        row.1 += payload.len();
-        row.2 += t.elapsed() / reps;
+        });
+        row[1] += timed(200, &|| {
+            black_box(event::encode(black_box(&event)));
+        });
+        row[2] += timed(200, &|| {
+            black_box(through_value());
+        });
+        let count = counts.entry(kind).or_default();
+        count.0 += 1;
+        count.1 += payload.len();
     }
-    for (kind, (n, bytes, time)) in &by_kind {
+    for (kind, [decode, encode, value]) in &by_kind {
+        let (n, bytes) = counts[kind];
         eprintln!(
-            "season: decode {kind:22} {n:4} events {bytes:7} bytes {:8.1} µs",
-            time.as_secs_f64() * 1e6
+            "season: {kind:22} {n:4} events {bytes:7} bytes: decode {:7.1} µs, encode {:7.1} µs (through a Value {:7.1} µs)",
+            decode.as_secs_f64() * 1e6,
+            encode.as_secs_f64() * 1e6,
+            value.as_secs_f64() * 1e6,
         );
     }
 }
