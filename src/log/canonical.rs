@@ -409,49 +409,28 @@ fn number_out_of_range() -> Error {
     ser::Error::custom("number out of range")
 }
 
-impl ser::SerializeSeq for Array<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+/// The four array-shaped compounds of serde, all an [`Array`].
+macro_rules! array_compound {
+    ($($compound:ident :: $add:ident),*) => {$(
+        impl ser::$compound for Array<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $add<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Array<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Array<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+array_compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Object<'_> {
     type Ok = ();
@@ -472,35 +451,45 @@ impl ser::SerializeMap for Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.member(Key::Static(key), value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+/// The two struct-shaped compounds of serde, both an [`Object`].
+macro_rules! struct_compound {
+    ($($compound:ident),*) => {$(
+        impl ser::$compound for Object<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.member(Key::Static(key), value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.member(Key::Static(key), value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+struct_compound!(SerializeStruct, SerializeStructVariant);
+
+/// Methods of a `Serializer` that refuse the shape they are for: each
+/// `fn name(self, _: T, …) -> Result<ok, error>` returns `Err(refusal)`.
+/// With `compound` first, methods that return one of the serialiser's
+/// compound types (`-> SerializeSeq`), refused alike.
+macro_rules! refuse {
+    (compound $error:ty, $refusal:expr; $($name:ident($($arg:ty),*) -> $compound:ident),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<Self::$compound, $error> {
+            Err($refusal)
+        })*
+    };
+    ($ok:ty, $error:ty, $refusal:expr; $($name:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<$ok, $error> {
+            Err($refusal)
+        })*
+    };
 }
+pub(crate) use refuse;
 
 /// A map key as the text a `Value` map holds: strings and characters as
 /// they are, integers and booleans in decimal or as `true`/`false`, a unit
@@ -556,31 +545,21 @@ impl ser::Serializer for MapKey {
     fn serialize_u128(self, v: u128) -> Result<String, Error> {
         Ok(v.to_string())
     }
-    fn serialize_f32(self, _: f32) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
     fn serialize_char(self, v: char) -> Result<String, Error> {
         Ok(v.to_string())
     }
+    refuse!(String, Error, key_must_be_a_string();
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+    );
     fn serialize_str(self, v: &str) -> Result<String, Error> {
         Ok(v.to_owned())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_none(self) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_unit(self) -> Result<String, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Error> {
         Err(key_must_be_a_string())
     }
     fn serialize_unit_variant(
@@ -607,43 +586,15 @@ impl ser::Serializer for MapKey {
     ) -> Result<String, Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(key_must_be_a_string())
-    }
+    refuse!(compound Error, key_must_be_a_string();
+        serialize_seq(Option<usize>) -> SerializeSeq,
+        serialize_tuple(usize) -> SerializeTuple,
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct,
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant,
+        serialize_map(Option<usize>) -> SerializeMap,
+        serialize_struct(&'static str, usize) -> SerializeStruct,
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant,
+    );
 }
 
 #[cfg(test)]

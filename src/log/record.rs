@@ -25,6 +25,7 @@ use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{Impossible, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::log::canonical::refuse;
 use crate::rules::fraction::Fraction;
 use crate::rules::method::{Base, BoxCheck, DifferentialRule, ElectionMethod};
 use crate::rules::outcome::{ListSubject, RoundResult, Status};
@@ -250,14 +251,6 @@ fn not_a_method<E: serde::ser::Error>() -> E {
     E::custom("a method serialises as a struct")
 }
 
-macro_rules! refuse {
-    ($($name:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $name(self, $(_: $arg),*) -> Result<S::Ok, S::Error> {
-            Err(not_a_method())
-        })*
-    };
-}
-
 impl<S: Serializer> Serializer for WithoutPreset<S> {
     type Ok = S::Ok;
     type Error = S::Error;
@@ -279,7 +272,7 @@ impl<S: Serializer> Serializer for WithoutPreset<S> {
         ))
     }
 
-    refuse!(
+    refuse!(S::Ok, S::Error, not_a_method();
         serialize_bool(bool),
         serialize_i8(i8),
         serialize_i16(i16),
@@ -319,40 +312,14 @@ impl<S: Serializer> Serializer for WithoutPreset<S> {
     ) -> Result<S::Ok, S::Error> {
         Err(not_a_method())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Err(not_a_method())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Err(not_a_method())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Err(not_a_method())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Err(not_a_method())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        Err(not_a_method())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
-        Err(not_a_method())
-    }
+    refuse!(compound S::Error, not_a_method();
+        serialize_seq(Option<usize>) -> SerializeSeq,
+        serialize_tuple(usize) -> SerializeTuple,
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct,
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant,
+        serialize_map(Option<usize>) -> SerializeMap,
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant,
+    );
 }
 
 impl<S: SerializeStruct> SerializeStruct for FieldsWithoutPreset<S> {
