@@ -62,7 +62,7 @@ impl Canon<'_> {
 /// `s` as a JSON string, escaped as serde_json escapes it: `"` and `\`,
 /// the short escapes `\b \f \n \r \t`, every other control character
 /// below U+0020 as `\u00xx` (lower-case hex); nothing else.
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
+fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -128,6 +128,8 @@ struct Object<'a> {
     values: Vec<u8>,
     /// The key `serialize_key` gave, waiting for its value.
     pending: Option<Key>,
+    /// A member added after the others ([`to_vec_with`]).
+    extra: Option<(&'static str, &'static [u8])>,
     /// After the object: `}` then this (a variant's closing `}`).
     suffix: &'static [u8],
 }
@@ -153,18 +155,14 @@ impl<'a> Object<'a> {
         extra: Option<(&'static str, &'static [u8])>,
         suffix: &'static [u8],
     ) -> Self {
-        let mut object = Object {
+        Object {
             out,
             members: Vec::with_capacity(16),
             values: Vec::with_capacity(128),
             pending: None,
+            extra,
             suffix,
-        };
-        if let Some((key, raw)) = extra {
-            object.values.extend_from_slice(raw);
-            object.members.push((Key::Static(key), 0, raw.len()));
         }
-        object
     }
 
     fn member(&mut self, key: Key, value: &(impl Serialize + ?Sized)) -> Result<(), Error> {
@@ -178,6 +176,14 @@ impl<'a> Object<'a> {
     }
 
     fn finish(mut self) -> Result<(), Error> {
+        // Last, as `Map::insert` into the finished `Value` would put it: it
+        // replaces a member of the same name.
+        if let Some((key, raw)) = self.extra {
+            let start = self.values.len();
+            self.values.extend_from_slice(raw);
+            self.members
+                .push((Key::Static(key), start, self.values.len()));
+        }
         // Stable, so among equal keys the last one written is last: keep it
         // (a `BTreeMap` insert replaces the earlier value).
         self.members
@@ -742,6 +748,12 @@ mod tests {
             br#"{"a":1,"type":"x","v":1,"voted":2}"#
         );
         assert!(to_vec_with(&3u8, "v", b"1").is_err());
+        // As `Map::insert` into the value: the extra member wins.
+        let with_v = json!({"v": 2, "a": 1});
+        assert_eq!(
+            to_vec_with(&with_v, "v", b"1").unwrap(),
+            br#"{"a":1,"v":1}"#
+        );
         let _: Value = serde_json::from_slice(&to_vec(&v).unwrap()).unwrap();
     }
 }

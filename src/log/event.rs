@@ -1068,9 +1068,10 @@ fn hidden_text(value: &Value, path: &mut String) -> Option<(String, char)> {
 /// A `ballot_batch` or an `entry_committed` in canonical form is read
 /// straight from its bytes ([`decode_batch_canonical`]: no `Value`, no
 /// re-encoding of the 64 KB of base64; [`decode_committed_canonical`]: the
-/// most numerous entry of a meeting); anything those paths do not accept
-/// goes through [`decode_general`], so every refusal and its error are the
-/// general path's.
+/// most numerous entry of a meeting); any other payload without escapes
+/// straight into its event, then re-encoded (`decode_plain`); anything
+/// those paths do not accept goes through [`decode_general`], so every
+/// refusal and its error are the general path's.
 pub fn decode(payload: &[u8]) -> Result<Event, EventError> {
     match decode_batch_canonical(payload)
         .or_else(|| decode_committed_canonical(payload))
