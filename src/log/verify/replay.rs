@@ -1203,8 +1203,17 @@ fn same_names(a: &[String], b: &[String]) -> bool {
     a == b
 }
 
-pub(super) fn hex8(bytes: &[u8; 32]) -> String {
-    bytes[..4].iter().map(|b| format!("{b:02x}")).collect()
+/// The first four bytes of a key in hex, as the messages show it.
+pub(super) fn hex8(bytes: &[u8; 32]) -> impl std::fmt::Display + '_ {
+    // Written only when a message shows it (nothing is made for the
+    // entries that pass).
+    struct Hex8<'a>(&'a [u8; 32]);
+    impl std::fmt::Display for Hex8<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0[..4].iter().try_for_each(|b| write!(f, "{b:02x}"))
+        }
+    }
+    Hex8(bytes)
 }
 
 /// The plain ballots in order (each ballot's words compared as a
