@@ -258,125 +258,33 @@ impl std::error::Error for EntrySignatureError {}
 /// call [`Entry::verify_signature`] before trusting the author.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    head: EntryHead,
+    payload: Vec<u8>,
+}
+
+/// Everything of an entry but its payload: what [`EntryHead::split`] reads
+/// from entry bytes, leaving the payload where it is (the verifier's
+/// per-entry checks read a payload once, to decode its event, and keep
+/// none of it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryHead {
     kind: EntryKind,
     timestamp_ms: u64,
     role: AuthorRole,
     /// Raw bytes, not a `VerifyingKey`, so that an entry with a bad key can
     /// still be decoded, listed and reported.
     author: [u8; 32],
-    payload: Vec<u8>,
     /// `None` for the service's entries, and for a person's entry that is
     /// prepared but not yet signed.
     signature: Option<[u8; ENTRY_SIGNATURE_LEN]>,
 }
 
-impl Entry {
-    /// An entry as yet unsigned: the service's own (complete as it is), or
-    /// a person's awaiting [`Entry::attach_signature`].
-    pub fn prepare(
-        kind: EntryKind,
-        timestamp_ms: u64,
-        role: AuthorRole,
-        author: [u8; 32],
-        payload: &[u8],
-    ) -> Result<Entry, EntryError> {
-        let len = ENTRY_HEADER_LEN + payload.len() + signature_len(role);
-        if len > MAX_ENTRY_LEN {
-            return Err(EntryError::TooLarge { len });
-        }
-        Ok(Entry {
-            kind,
-            timestamp_ms,
-            role,
-            author,
-            payload: payload.to_vec(),
-            signature: None,
-        })
-    }
-
-    /// Builds an entry by `key`'s holder: signed for a person's role; for
-    /// [`AuthorRole::Service`] unsigned, the key only naming the sequencer.
-    pub fn sign(
-        kind: EntryKind,
-        timestamp_ms: u64,
-        role: AuthorRole,
-        key: &SigningKey,
-        payload: &[u8],
-    ) -> Result<Entry, EntryError> {
-        let mut entry = Entry::prepare(
-            kind,
-            timestamp_ms,
-            role,
-            key.verifying_key().to_bytes(),
-            payload,
-        )?;
-        if role != AuthorRole::Service {
-            entry.signature = Some(key.sign(&entry.signed_message()).to_bytes());
-        }
-        Ok(entry)
-    }
-
-    /// Attaches a signature made elsewhere (on the author's device) after
-    /// checking it; the entry is unchanged on an error.
-    pub fn attach_signature(
-        &mut self,
-        signature: [u8; ENTRY_SIGNATURE_LEN],
-    ) -> Result<(), EntrySignatureError> {
-        if self.role == AuthorRole::Service {
-            return Err(EntrySignatureError::NotSignable);
-        }
-        check(&self.author, &self.signed_message(), &signature)?;
-        self.signature = Some(signature);
-        Ok(())
-    }
-
-    /// What the entry records.
-    pub fn kind(&self) -> EntryKind {
-        self.kind
-    }
-
-    /// When, in milliseconds since the Unix epoch, as stated by the service.
-    pub fn timestamp_ms(&self) -> u64 {
-        self.timestamp_ms
-    }
-
-    /// In what capacity the author made it.
-    pub fn role(&self) -> AuthorRole {
-        self.role
-    }
-
-    /// The author's public key bytes.
-    pub fn author(&self) -> &[u8; 32] {
-        &self.author
-    }
-
-    /// The opaque payload.
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
-    }
-
-    /// The author's signature: `None` for the service's entries.
-    pub fn signature(&self) -> Option<&[u8; ENTRY_SIGNATURE_LEN]> {
-        self.signature.as_ref()
-    }
-
-    /// The exact bytes of the entry (the leaf).
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = self.unsigned_bytes();
-        if let Some(sig) = &self.signature {
-            out.extend_from_slice(sig);
-        }
-        out
-    }
-
-    /// Its leaf hash, `SHA-256(0x00 || encode())`.
-    pub fn leaf_hash(&self) -> Hash {
-        leaf_hash(&self.encode())
-    }
-
-    /// Decodes entry bytes. Never panics; rejects anything but one exact,
-    /// complete version 2 entry.
-    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+impl EntryHead {
+    /// Reads entry bytes: the head, and the payload as a slice of `bytes`.
+    /// Never panics; rejects anything but one exact, complete version 2
+    /// entry. The one reader of the entry layout ([`Entry::decode`] is
+    /// this and a copy of the payload).
+    pub fn split(bytes: &[u8]) -> Result<(EntryHead, &[u8]), EntryError> {
         let len = bytes.len();
         if len > MAX_ENTRY_LEN {
             return Err(EntryError::TooLarge { len });
@@ -408,41 +316,63 @@ impl Entry {
             });
         }
         let (payload, signature) = rest.split_at(actual);
-        Ok(Entry {
+        let head = EntryHead {
             kind,
             timestamp_ms,
             role,
             author,
-            payload: payload.to_vec(),
             signature: (sig_len > 0).then(|| array(signature)),
-        })
+        };
+        Ok((head, payload))
     }
 
-    /// Checks the author's signature with `verify_strict` (no malleable or
-    /// small-order edge cases). A service entry has none to check: `Ok`;
-    /// whether its author is the log key is the verifier's question.
-    pub fn verify_signature(&self) -> Result<(), EntrySignatureError> {
+    /// What the entry records.
+    pub fn kind(&self) -> EntryKind {
+        self.kind
+    }
+
+    /// When, in milliseconds since the Unix epoch, as stated by the service.
+    pub fn timestamp_ms(&self) -> u64 {
+        self.timestamp_ms
+    }
+
+    /// In what capacity the author made it.
+    pub fn role(&self) -> AuthorRole {
+        self.role
+    }
+
+    /// The author's public key bytes.
+    pub fn author(&self) -> &[u8; 32] {
+        &self.author
+    }
+
+    /// The author's signature: `None` for the service's entries.
+    pub fn signature(&self) -> Option<&[u8; ENTRY_SIGNATURE_LEN]> {
+        self.signature.as_ref()
+    }
+
+    /// [`Entry::verify_signature`] of the entry of this head and `payload`.
+    pub fn verify_signature(&self, payload: &[u8]) -> Result<(), EntrySignatureError> {
         match (self.role, &self.signature) {
             (AuthorRole::Service, _) => Ok(()),
             (_, None) => Err(EntrySignatureError::Missing),
-            (_, Some(sig)) => check(&self.author, &self.signed_message(), sig),
+            (_, Some(sig)) => check_signature(&self.author, &self.signed_message(payload), sig),
         }
     }
 
-    /// The message the author signs: `"scrutineer/entry/v2\n"` followed by
-    /// SHA-256 of bytes `0 .. 52 + n` (header and payload), 52 bytes in all.
-    pub fn signed_message(&self) -> [u8; ENTRY_SIGNED_MESSAGE_LEN] {
+    /// [`Entry::signed_message`] of the entry of this head and `payload`.
+    pub fn signed_message(&self, payload: &[u8]) -> [u8; ENTRY_SIGNED_MESSAGE_LEN] {
         let mut h = Sha256::new();
-        h.update(self.header());
-        h.update(&self.payload);
+        h.update(self.header(payload.len()));
+        h.update(payload);
         let mut out = [0u8; ENTRY_SIGNED_MESSAGE_LEN];
         out[..ENTRY_SIGNATURE_CONTEXT.len()].copy_from_slice(ENTRY_SIGNATURE_CONTEXT);
         out[ENTRY_SIGNATURE_CONTEXT.len()..].copy_from_slice(&h.finalize());
         out
     }
 
-    /// Bytes `0 .. 52`.
-    fn header(&self) -> [u8; ENTRY_HEADER_LEN] {
+    /// Bytes `0 .. 52` of the entry with a payload of `payload_len` bytes.
+    fn header(&self, payload_len: usize) -> [u8; ENTRY_HEADER_LEN] {
         let mut out = [0u8; ENTRY_HEADER_LEN];
         out[0..4].copy_from_slice(&ENTRY_MAGIC);
         out[4] = ENTRY_VERSION;
@@ -452,15 +382,150 @@ impl Entry {
         out[16..48].copy_from_slice(&self.author);
         // Fits: the payload is at most MAX_PAYLOAD_LEN, checked on creation
         // and on decode.
-        out[48..52].copy_from_slice(&(self.payload.len() as u32).to_be_bytes());
+        out[48..52].copy_from_slice(&(payload_len as u32).to_be_bytes());
         out
+    }
+}
+
+impl Entry {
+    /// An entry as yet unsigned: the service's own (complete as it is), or
+    /// a person's awaiting [`Entry::attach_signature`].
+    pub fn prepare(
+        kind: EntryKind,
+        timestamp_ms: u64,
+        role: AuthorRole,
+        author: [u8; 32],
+        payload: &[u8],
+    ) -> Result<Entry, EntryError> {
+        let len = ENTRY_HEADER_LEN + payload.len() + signature_len(role);
+        if len > MAX_ENTRY_LEN {
+            return Err(EntryError::TooLarge { len });
+        }
+        Ok(Entry {
+            head: EntryHead {
+                kind,
+                timestamp_ms,
+                role,
+                author,
+                signature: None,
+            },
+            payload: payload.to_vec(),
+        })
+    }
+
+    /// Builds an entry by `key`'s holder: signed for a person's role; for
+    /// [`AuthorRole::Service`] unsigned, the key only naming the sequencer.
+    pub fn sign(
+        kind: EntryKind,
+        timestamp_ms: u64,
+        role: AuthorRole,
+        key: &SigningKey,
+        payload: &[u8],
+    ) -> Result<Entry, EntryError> {
+        let mut entry = Entry::prepare(
+            kind,
+            timestamp_ms,
+            role,
+            key.verifying_key().to_bytes(),
+            payload,
+        )?;
+        if role != AuthorRole::Service {
+            entry.head.signature = Some(key.sign(&entry.signed_message()).to_bytes());
+        }
+        Ok(entry)
+    }
+
+    /// Attaches a signature made elsewhere (on the author's device) after
+    /// checking it; the entry is unchanged on an error.
+    pub fn attach_signature(
+        &mut self,
+        signature: [u8; ENTRY_SIGNATURE_LEN],
+    ) -> Result<(), EntrySignatureError> {
+        if self.head.role == AuthorRole::Service {
+            return Err(EntrySignatureError::NotSignable);
+        }
+        check_signature(&self.head.author, &self.signed_message(), &signature)?;
+        self.head.signature = Some(signature);
+        Ok(())
+    }
+
+    /// What the entry records.
+    pub fn kind(&self) -> EntryKind {
+        self.head.kind
+    }
+
+    /// When, in milliseconds since the Unix epoch, as stated by the service.
+    pub fn timestamp_ms(&self) -> u64 {
+        self.head.timestamp_ms
+    }
+
+    /// In what capacity the author made it.
+    pub fn role(&self) -> AuthorRole {
+        self.head.role
+    }
+
+    /// The author's public key bytes.
+    pub fn author(&self) -> &[u8; 32] {
+        &self.head.author
+    }
+
+    /// Everything but the payload.
+    pub fn head(&self) -> &EntryHead {
+        &self.head
+    }
+
+    /// The opaque payload.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The author's signature: `None` for the service's entries.
+    pub fn signature(&self) -> Option<&[u8; ENTRY_SIGNATURE_LEN]> {
+        self.head.signature()
+    }
+
+    /// The exact bytes of the entry (the leaf).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.unsigned_bytes();
+        if let Some(sig) = &self.head.signature {
+            out.extend_from_slice(sig);
+        }
+        out
+    }
+
+    /// Its leaf hash, `SHA-256(0x00 || encode())`.
+    pub fn leaf_hash(&self) -> Hash {
+        leaf_hash(&self.encode())
+    }
+
+    /// Decodes entry bytes. Never panics; rejects anything but one exact,
+    /// complete version 2 entry.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let (head, payload) = EntryHead::split(bytes)?;
+        Ok(Entry {
+            head,
+            payload: payload.to_vec(),
+        })
+    }
+
+    /// Checks the author's signature with `verify_strict` (no malleable or
+    /// small-order edge cases). A service entry has none to check: `Ok`;
+    /// whether its author is the log key is the verifier's question.
+    pub fn verify_signature(&self) -> Result<(), EntrySignatureError> {
+        self.head.verify_signature(&self.payload)
+    }
+
+    /// The message the author signs: `"scrutineer/entry/v2\n"` followed by
+    /// SHA-256 of bytes `0 .. 52 + n` (header and payload), 52 bytes in all.
+    pub fn signed_message(&self) -> [u8; ENTRY_SIGNED_MESSAGE_LEN] {
+        self.head.signed_message(&self.payload)
     }
 
     /// Bytes `0 .. 52 + n`: everything the signature covers.
     fn unsigned_bytes(&self) -> Vec<u8> {
         let mut out =
             Vec::with_capacity(ENTRY_HEADER_LEN + self.payload.len() + ENTRY_SIGNATURE_LEN);
-        out.extend_from_slice(&self.header());
+        out.extend_from_slice(&self.head.header(self.payload.len()));
         out.extend_from_slice(&self.payload);
         out
     }
@@ -476,7 +541,7 @@ fn signature_len(role: AuthorRole) -> usize {
 }
 
 /// `verify_strict` of `sig` by `author` over `message`.
-fn check(
+pub fn check_signature(
     author: &[u8; 32],
     message: &[u8],
     sig: &[u8; ENTRY_SIGNATURE_LEN],

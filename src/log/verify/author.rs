@@ -6,7 +6,7 @@
 use super::files::check_keys_file;
 use super::replay::{hex8, registered_key, Replay};
 use super::{EntryCheck, Keys, Recorder, RegisteredKey, Step};
-use crate::log::entry::{AuthorRole, Entry, EntryKind};
+use crate::log::entry::{AuthorRole, EntryHead, EntryKind};
 use crate::log::event::Event;
 use crate::log::merkle::Tree;
 use crate::log::note::VerifierKey;
@@ -183,7 +183,7 @@ impl Replay<'_> {
     /// own name; a key only in an entry signed by itself.
     pub(super) fn check_author(
         &self,
-        entry: &Entry,
+        entry: &EntryHead,
         event: &Event,
         parsed: Option<&RegisteredKey>,
         log_key: Option<&VerifierKey>,

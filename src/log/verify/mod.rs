@@ -74,7 +74,10 @@ use std::fmt;
 
 use super::bundle::{entry_path, Bundle, KeyLine};
 use super::checkpoint::Checkpoint;
-use super::entry::{AuthorRole, Entry, EntryError, EntrySignatureError, ENTRY_SIGNED_MESSAGE_LEN};
+use super::entry::{
+    check_signature, AuthorRole, EntryError, EntryHead, EntrySignatureError,
+    ENTRY_SIGNED_MESSAGE_LEN,
+};
 use super::event::{self, Event, EventError};
 use super::merkle::{leaf_hash, Hash, Tree};
 use super::note::{Note, VerifierKey};
@@ -512,7 +515,9 @@ pub(super) struct Cp<'a> {
 pub struct EntryCheck {
     /// The leaf hash of the bytes.
     leaf: Hash,
-    entry: Result<Entry, EntryError>,
+    /// The entry's head; its payload is read once, for `event`, and not
+    /// kept.
+    entry: Result<EntryHead, EntryError>,
     signature: Result<(), EntrySignatureError>,
     /// `None` when the entry did not decode.
     event: Option<Result<Event, EventError>>,
@@ -571,10 +576,8 @@ pub enum Signatures {
 /// `verify_strict`. Pure; never panics.
 pub fn check_entry(bytes: &[u8]) -> EntryCheck {
     let (mut check, signed) = check_entry_unsigned(bytes);
-    if signed.is_some() {
-        if let Ok(e) = &check.entry {
-            check.signature = e.verify_signature();
-        }
+    if let Some(s) = signed {
+        check.signature = s.verify_strict();
     }
     check
 }
@@ -586,28 +589,36 @@ struct Signed {
     signature: [u8; 64],
 }
 
+impl Signed {
+    /// The signature checked alone, with `verify_strict`.
+    fn verify_strict(&self) -> Result<(), EntrySignatureError> {
+        check_signature(&self.author, &self.message, &self.signature)
+    }
+}
+
 /// [`check_entry`] but for the signature of a person's entry, which is
 /// returned to be checked (and `check.signature` left `Ok`).
 fn check_entry_unsigned(bytes: &[u8]) -> (EntryCheck, Option<Signed>) {
     let leaf = leaf_hash(bytes);
-    let entry = Entry::decode(bytes);
-    let (signature, signed, event) = match &entry {
-        Ok(e) => {
+    let split = EntryHead::split(bytes);
+    let (signature, signed, event) = match &split {
+        Ok((e, payload)) => {
             let (signature, signed) = match e.signature() {
                 Some(sig) if e.role() != AuthorRole::Service => (
                     Ok(()),
                     Some(Signed {
                         author: *e.author(),
-                        message: e.signed_message(),
+                        message: e.signed_message(payload),
                         signature: *sig,
                     }),
                 ),
-                _ => (e.verify_signature(), None),
+                _ => (e.verify_signature(payload), None),
             };
-            (signature, signed, Some(event::decode(e.payload())))
+            (signature, signed, Some(event::decode(payload)))
         }
         Err(_) => (Ok(()), None, None),
     };
+    let entry = split.map(|(head, _)| head);
     let packed = match &event {
         Some(Ok(Event::BallotBatch { ballots, .. })) if ballots.plain_count > 0 => {
             Some(ballots.packed().map(Plain::new))
@@ -655,12 +666,9 @@ pub fn check_entries(entries: &[&[u8]]) -> Vec<EntryCheck> {
         })
         .collect();
     let ok = sigbatch::verify(&items);
-    for ((i, _), ok) in signed.iter().zip(ok) {
+    for ((i, s), ok) in signed.iter().zip(ok) {
         if !ok {
-            let check = &mut checks[*i];
-            if let Ok(e) = &check.entry {
-                check.signature = e.verify_signature();
-            }
+            checks[*i].signature = s.verify_strict();
         }
     }
     checks
